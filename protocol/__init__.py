@@ -1,0 +1,32 @@
+"""The wire contract between Makaverse clients and servers (see README.md beside this file)."""
+
+from .codec import MAX_FRAME_BYTES, decode, encode
+from .errors import (
+    CloseCode,
+    ErrorCode,
+    InvalidField,
+    LocalProtocolError,
+    MalformedMessage,
+    MessageTooLarge,
+    ProtocolError,
+    RemoteProtocolError,
+    UnknownMessageType,
+)
+from .messages import *  # noqa: F401,F403
+from .messages import __all__ as _messages_all
+
+__all__ = [
+    "MAX_FRAME_BYTES",
+    "encode",
+    "decode",
+    "CloseCode",
+    "ErrorCode",
+    "ProtocolError",
+    "RemoteProtocolError",
+    "LocalProtocolError",
+    "MessageTooLarge",
+    "MalformedMessage",
+    "UnknownMessageType",
+    "InvalidField",
+    *_messages_all,
+]

@@ -1,0 +1,88 @@
+"""Bytes <-> messages over msgpack, with strict limits.
+
+One WebSocket binary frame carries one msgpack map: `{"t": <MessageType>, <field>: <value>, ...}`.
+Each frame is decoded by a fresh `unpackb` call (no `Unpacker` is kept, so none is reused
+after an error), with explicit size limits and ext types refused.
+"""
+
+from __future__ import annotations
+
+from dataclasses import fields
+
+import msgpack
+
+from .errors import InvalidField, LocalProtocolError, MalformedMessage, MessageTooLarge, UnknownMessageType
+from .messages import MESSAGE_CLASSES, Message, MessageType
+
+__all__ = ["MAX_FRAME_BYTES", "encode", "decode"]
+
+MAX_FRAME_BYTES = 64 * 1024
+_MAX_STR = 4096
+_MAX_BIN = 8192
+_MAX_ARRAY = 256
+_MAX_MAP = 64
+
+_FIELD_NAMES: dict[type, frozenset[str]] = {}
+
+
+def _field_names(cls: type) -> frozenset[str]:
+    names = _FIELD_NAMES.get(cls)
+    if names is None:
+        names = _FIELD_NAMES[cls] = frozenset(f.name for f in fields(cls))
+    return names
+
+
+def _refuse_ext(code: int, data: bytes):
+    raise MalformedMessage("ext types are not accepted")
+
+
+def encode(msg: Message) -> bytes:
+    if type(msg) not in MESSAGE_CLASSES.values():
+        raise LocalProtocolError(f"not a message: {type(msg).__name__}")
+    data = msgpack.packb(msg.to_wire(), use_bin_type=True)
+    if len(data) > MAX_FRAME_BYTES:
+        raise LocalProtocolError(f"{type(msg).__name__} encodes to {len(data)} bytes")
+    return data
+
+
+def decode(data: bytes) -> Message:
+    """Parse one frame; every failure is a `RemoteProtocolError` subclass."""
+    if not isinstance(data, (bytes, bytearray, memoryview)):
+        raise MalformedMessage("frames must be binary")
+    if len(data) > MAX_FRAME_BYTES:
+        raise MessageTooLarge(f"frame of {len(data)} bytes")
+    try:
+        obj = msgpack.unpackb(
+            data,
+            raw=False,
+            strict_map_key=True,
+            use_list=True,
+            ext_hook=_refuse_ext,
+            max_str_len=_MAX_STR,
+            max_bin_len=_MAX_BIN,
+            max_array_len=_MAX_ARRAY,
+            max_map_len=_MAX_MAP,
+            max_ext_len=0,
+        )
+    except MalformedMessage:
+        raise
+    except (ValueError, msgpack.ExtraData, msgpack.FormatError, msgpack.StackError, TypeError, OverflowError) as exc:
+        # ValueError covers truncated input and the size limits alike.
+        raise MalformedMessage(type(exc).__name__) from None
+    if not isinstance(obj, dict):
+        raise MalformedMessage("a frame must be a map")
+    mtype = obj.pop("t", None)
+    if type(mtype) is not int:
+        raise MalformedMessage("missing message type")
+    try:
+        cls = MESSAGE_CLASSES[MessageType(mtype)]
+    except ValueError:
+        raise UnknownMessageType(f"type {mtype}") from None
+    allowed = _field_names(cls)
+    unknown = obj.keys() - allowed
+    if unknown:
+        raise InvalidField(f"unknown fields {sorted(map(str, unknown))[:4]}")
+    try:
+        return cls(**obj)
+    except TypeError:
+        raise InvalidField("missing fields") from None

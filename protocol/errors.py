@@ -1,0 +1,92 @@
+"""Protocol errors, split by blame, with the stable codes peers see.
+
+`RemoteProtocolError` is the peer's fault (bad bytes, bad fields); `LocalProtocolError`
+is ours (we tried to build or send something invalid). Only `code` crosses the wire,
+never exception text.
+"""
+
+from __future__ import annotations
+
+from enum import IntEnum, StrEnum
+
+__all__ = [
+    "ErrorCode",
+    "CloseCode",
+    "ProtocolError",
+    "RemoteProtocolError",
+    "LocalProtocolError",
+    "MessageTooLarge",
+    "MalformedMessage",
+    "UnknownMessageType",
+    "InvalidField",
+]
+
+
+class ErrorCode(StrEnum):
+    """Stable codes carried by the `error` message; clients translate them."""
+
+    MALFORMED = "malformed"  # not msgpack, not a map, trailing bytes, ext types
+    TOO_LARGE = "too_large"  # a frame or a field beyond its limit
+    UNKNOWN_TYPE = "unknown_type"  # `t` is not a message type we know
+    INVALID_FIELD = "invalid_field"  # a field is missing, of the wrong type or out of range
+    UNEXPECTED = "unexpected"  # a valid message this peer may not send now
+    VERSION = "version"  # protocol version mismatch
+    RATE_LIMITED = "rate_limited"  # slow down
+    NOT_ALLOWED = "not_allowed"  # the role or state does not permit it
+    NOT_FOUND = "not_found"  # the thing referred to does not exist
+    CONFLICT = "conflict"  # the thing changed under you, or already exists
+    UNAVAILABLE = "unavailable"  # a dependency (database) is failing; retry later
+    INTERNAL = "internal"  # our fault; logged on the server
+
+
+class CloseCode(IntEnum):
+    """WebSocket close codes the server uses; 4000-4999 are ours."""
+
+    NORMAL = 1000
+    GOING_AWAY = 1001  # server shutting down
+    POLICY = 1008  # repeated bad input
+    TOO_BIG = 1009  # frame over max_size
+    INTERNAL = 1011
+    VERSION_MISMATCH = 4000
+    SLOW_CONSUMER = 4001  # the send queue overflowed: you stopped reading
+    FLOODING = 4002  # too many messages
+    HANDSHAKE_TIMEOUT = 4003  # no valid hello in time
+    AUTH_FAILED = 4004
+    REPLACED = 4005  # the same account connected again elsewhere
+    KICKED = 4006
+    BANNED = 4007
+    SERVER_FULL = 4008
+
+
+class ProtocolError(Exception):
+    """Root of every protocol error."""
+
+    code: ErrorCode = ErrorCode.INTERNAL
+
+
+class RemoteProtocolError(ProtocolError):
+    """The peer sent something invalid."""
+
+    code = ErrorCode.MALFORMED
+
+
+class LocalProtocolError(ProtocolError):
+    """We built something invalid: a bug on our side."""
+
+    code = ErrorCode.INTERNAL
+
+
+class MessageTooLarge(RemoteProtocolError):
+    code = ErrorCode.TOO_LARGE
+
+
+class MalformedMessage(RemoteProtocolError):
+    code = ErrorCode.MALFORMED
+
+
+class UnknownMessageType(RemoteProtocolError):
+    code = ErrorCode.UNKNOWN_TYPE
+
+
+class InvalidField(RemoteProtocolError):
+    code = ErrorCode.INVALID_FIELD

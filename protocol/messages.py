@@ -1,0 +1,284 @@
+"""Every message: its type number, who may send it, and one frozen dataclass.
+
+Fields are in wire units (centimetres, 16-bit yaw steps, milliseconds) so what you see
+here is exactly what crosses the socket; `quant` converts. Constructors validate, so an
+invalid message can't exist on either side.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields
+from enum import Enum, IntEnum
+
+import numpy as np
+
+from .errors import InvalidField
+from .validate import check_bool, check_bytes, check_choice, check_float, check_int, check_str
+
+__all__ = [
+    "PROTOCOL_VERSION",
+    "MessageType",
+    "Sender",
+    "Message",
+    "MESSAGE_CLASSES",
+    "SENDERS",
+    "CLIENT_KINDS",
+    "ROLES",
+    "LANGS",
+    "Hello",
+    "Welcome",
+    "Input",
+    "Snapshot",
+    "AvatarEnter",
+    "AvatarLeave",
+    "ZoneChanged",
+    "Error",
+    "Ping",
+    "Pong",
+]
+
+PROTOCOL_VERSION = 1
+
+U32 = 2**32 - 1
+U16 = 2**16 - 1
+MAX_NAME = 32
+MAX_ENTITIES = 256  # a snapshot never carries more (interest is capped well below)
+CM_LIMIT = 10_000_00  # 10 km in centimetres: anything farther is nonsense
+MS_LIMIT = 2**53  # milliseconds since the epoch fit a double exactly
+
+CLIENT_KINDS = frozenset({"desktop", "bot"})
+ROLES = frozenset({"guest", "citizen", "staff", "host", "admin"})
+LANGS = frozenset({"id", "en"})
+ANIM_IDLE, ANIM_WALK, ANIM_RUN = 0, 1, 2
+
+
+class MessageType(IntEnum):
+    # session and movement
+    HELLO = 1
+    WELCOME = 2
+    INPUT = 3
+    SNAPSHOT = 4
+    AVATAR_ENTER = 5
+    AVATAR_LEAVE = 6
+    ZONE_CHANGED = 7
+    ERROR = 8
+    PING = 9
+    PONG = 10
+
+
+class Sender(Enum):
+    CLIENT = "client"
+    SERVER = "server"
+
+
+MESSAGE_CLASSES: dict[MessageType, type] = {}
+SENDERS: dict[MessageType, Sender] = {}
+
+
+def message(mtype: MessageType, sender: Sender):
+    """Register a dataclass as the one shape of `mtype`."""
+
+    def register(cls):
+        cls = dataclass(frozen=True, slots=True)(cls)
+        cls.TYPE = mtype
+        MESSAGE_CLASSES[mtype] = cls
+        SENDERS[mtype] = sender
+        return cls
+
+    return register
+
+
+class Message:
+    """Base of all messages (for typing); each subclass has a `TYPE`."""
+
+    __slots__ = ()
+    TYPE: MessageType
+
+    def to_wire(self) -> dict:
+        out = {"t": int(self.TYPE)}
+        for f in fields(self):
+            out[f.name] = getattr(self, f.name)
+        return out
+
+
+@message(MessageType.HELLO, Sender.CLIENT)
+class Hello(Message):
+    """First message from a client. `token` resumes a session (empty for a new guest)."""
+
+    version: int
+    name: str
+    kind: str = "desktop"
+    lang: str = "id"
+    token: str = ""
+
+    def __post_init__(self) -> None:
+        check_int("version", self.version, 0, U16)
+        check_str("name", self.name, 0, MAX_NAME)
+        check_choice("kind", self.kind, CLIENT_KINDS)
+        check_choice("lang", self.lang, LANGS)
+        check_str("token", self.token, 0, 128)
+
+
+@message(MessageType.WELCOME, Sender.SERVER)
+class Welcome(Message):
+    """The server accepted you: your avatar, the world and the clocks."""
+
+    avatar_id: int
+    name: str
+    role: str
+    world_id: str
+    tick_hz: int
+    snapshot_hz: int
+    input_hz: int
+    interest_radius_cm: int
+    server_time_ms: int
+    x_cm: int
+    y_cm: int
+    yaw: int
+
+    def __post_init__(self) -> None:
+        check_int("avatar_id", self.avatar_id, 1, U32)
+        check_str("name", self.name, 1, MAX_NAME)
+        check_choice("role", self.role, ROLES)
+        check_str("world_id", self.world_id, 1, 64)
+        for name in ("tick_hz", "snapshot_hz", "input_hz"):
+            check_int(name, getattr(self, name), 1, 120)
+        check_int("interest_radius_cm", self.interest_radius_cm, 1, CM_LIMIT)
+        check_int("server_time_ms", self.server_time_ms, 0, MS_LIMIT)
+        check_int("x_cm", self.x_cm, -CM_LIMIT, CM_LIMIT)
+        check_int("y_cm", self.y_cm, -CM_LIMIT, CM_LIMIT)
+        check_int("yaw", self.yaw, 0, U16)
+
+
+@message(MessageType.INPUT, Sender.CLIENT)
+class Input(Message):
+    """One input period (1/input_hz seconds) of intent: direction in the world frame, facing, run."""
+
+    seq: int
+    move_x: float
+    move_y: float
+    yaw: int
+    run: bool = False
+
+    def __post_init__(self) -> None:
+        check_int("seq", self.seq, 0, U32)
+        check_float("move_x", self.move_x, -1.0, 1.0)
+        check_float("move_y", self.move_y, -1.0, 1.0)
+        check_int("yaw", self.yaw, 0, U16)
+        check_bool("run", self.run)
+
+
+@message(MessageType.SNAPSHOT, Sender.SERVER)
+class Snapshot(Message):
+    """Avatars in your interest this tick, packed little-endian: ids u32, pos i32 pairs (cm), yaw u16, anim u8."""
+
+    tick: int
+    ack_seq: int
+    server_time_ms: int
+    ids: bytes
+    pos: bytes
+    yaw: bytes
+    anim: bytes
+
+    def __post_init__(self) -> None:
+        check_int("tick", self.tick, 0, U32)
+        check_int("ack_seq", self.ack_seq, 0, U32)
+        check_int("server_time_ms", self.server_time_ms, 0, MS_LIMIT)
+        check_bytes("ids", self.ids, 4 * MAX_ENTITIES, multiple_of=4)
+        n = len(self.ids) // 4
+        check_bytes("pos", self.pos, 8 * MAX_ENTITIES, multiple_of=8)
+        check_bytes("yaw", self.yaw, 2 * MAX_ENTITIES, multiple_of=2)
+        check_bytes("anim", self.anim, MAX_ENTITIES)
+        if len(self.pos) != 8 * n or len(self.yaw) != 2 * n or len(self.anim) != n:
+            raise InvalidField("snapshot arrays differ in length")
+
+    @classmethod
+    def pack(cls, tick: int, ack_seq: int, server_time_ms: int, ids, pos_cm, yaw_u16, anim) -> Snapshot:
+        return cls(
+            tick=tick,
+            ack_seq=ack_seq,
+            server_time_ms=server_time_ms,
+            ids=np.ascontiguousarray(ids, dtype="<u4").tobytes(),
+            pos=np.ascontiguousarray(pos_cm, dtype="<i4").tobytes(),
+            yaw=np.ascontiguousarray(yaw_u16, dtype="<u2").tobytes(),
+            anim=np.ascontiguousarray(anim, dtype="u1").tobytes(),
+        )
+
+    def arrays(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """(ids u32 [n], pos i32 [n, 2] centimetres, yaw u16 [n], anim u8 [n])."""
+        return (
+            np.frombuffer(self.ids, dtype="<u4"),
+            np.frombuffer(self.pos, dtype="<i4").reshape(-1, 2),
+            np.frombuffer(self.yaw, dtype="<u2"),
+            np.frombuffer(self.anim, dtype="u1"),
+        )
+
+
+@message(MessageType.AVATAR_ENTER, Sender.SERVER)
+class AvatarEnter(Message):
+    """An avatar entered your interest: its static facts, sent once."""
+
+    id: int
+    name: str
+    role: str
+    look: int  # 0xRRGGBB of the avatar's clothing
+    opd: str = ""  # staff's agency code, else empty
+
+    def __post_init__(self) -> None:
+        check_int("id", self.id, 1, U32)
+        check_str("name", self.name, 1, MAX_NAME)
+        check_choice("role", self.role, ROLES)
+        check_int("look", self.look, 0, 0xFFFFFF)
+        check_str("opd", self.opd, 0, 16)
+
+
+@message(MessageType.AVATAR_LEAVE, Sender.SERVER)
+class AvatarLeave(Message):
+    """An avatar left your interest (walked away, or left the world)."""
+
+    id: int
+
+    def __post_init__(self) -> None:
+        check_int("id", self.id, 1, U32)
+
+
+@message(MessageType.ZONE_CHANGED, Sender.SERVER)
+class ZoneChanged(Message):
+    """Your avatar entered a zone (empty id: outside every zone)."""
+
+    zone_id: str
+
+    def __post_init__(self) -> None:
+        check_str("zone_id", self.zone_id, 0, 64)
+
+
+@message(MessageType.ERROR, Sender.SERVER)
+class Error(Message):
+    """Something you sent was refused. `ref` names it (request id or input seq; 0 if none)."""
+
+    code: str
+    text: str = ""
+    ref: int = 0
+
+    def __post_init__(self) -> None:
+        check_str("code", self.code, 1, 32)
+        check_str("text", self.text, 0, 200)
+        check_int("ref", self.ref, 0, U32)
+
+
+@message(MessageType.PING, Sender.CLIENT)
+class Ping(Message):
+    client_time_ms: int
+
+    def __post_init__(self) -> None:
+        check_int("client_time_ms", self.client_time_ms, 0, MS_LIMIT)
+
+
+@message(MessageType.PONG, Sender.SERVER)
+class Pong(Message):
+    client_time_ms: int
+    server_time_ms: int
+
+    def __post_init__(self) -> None:
+        check_int("client_time_ms", self.client_time_ms, 0, MS_LIMIT)
+        check_int("server_time_ms", self.server_time_ms, 0, MS_LIMIT)
