@@ -1,1 +1,22 @@
-"""world"""
+"""The Balai Kota as data, its loader and pure numpy queries, shared by server and client."""
+
+from .interest import InterestGrid
+from .loader import DEFAULT_WORLD_FILE, WorldError, load_default_world, load_world, parse_world
+from .model import Booth, Box, Door, Floor, Solid, Stage, World, Zone
+
+__all__ = [
+    "Booth",
+    "Box",
+    "Door",
+    "Floor",
+    "InterestGrid",
+    "Solid",
+    "Stage",
+    "World",
+    "WorldError",
+    "Zone",
+    "DEFAULT_WORLD_FILE",
+    "load_default_world",
+    "load_world",
+    "parse_world",
+]

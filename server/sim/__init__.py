@@ -1,1 +1,17 @@
-"""server/sim"""
+"""The pure simulation: avatars as numpy arrays, intents in, snapshots and zone events out."""
+
+from .avatars import AvatarInfo, AvatarTable
+from .interest import SnapshotBody, ViewUpdate, Visibility
+from .simulation import Simulation, SimError, UnknownAvatar, ZoneEntered
+
+__all__ = [
+    "AvatarInfo",
+    "AvatarTable",
+    "SimError",
+    "Simulation",
+    "SnapshotBody",
+    "UnknownAvatar",
+    "ViewUpdate",
+    "Visibility",
+    "ZoneEntered",
+]

@@ -1,0 +1,107 @@
+"""One client connection: a bounded send queue drained by one writer task, and a close that
+never hangs on a peer that stopped reading."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+
+from websockets.asyncio.server import ServerConnection
+from websockets.exceptions import ConnectionClosed
+
+from makaverse.protocol import CloseCode, encode
+from makaverse.protocol.messages import Message
+
+from ..log import log_event
+from .metrics import ServerMetrics
+
+__all__ = ["Connection"]
+
+log = logging.getLogger("makaverse.net")
+
+
+class Connection:
+    """Implements the instance's `Outbox`: `send` never blocks; a full queue drops the client."""
+
+    def __init__(
+        self,
+        ws: ServerConnection,
+        *,
+        conn_id: int,
+        metrics: ServerMetrics,
+        queue_frames: int = 128,
+        close_timeout_s: float = 1.0,
+    ) -> None:
+        self.ws = ws
+        self.conn_id = conn_id
+        self.metrics = metrics
+        self.close_timeout_s = close_timeout_s
+        self.queue: asyncio.Queue[bytes] = asyncio.Queue(maxsize=queue_frames)
+        self.close_code: int | None = None
+        self.close_reason = ""
+        self._closing: asyncio.Task | None = None
+        self._writer = asyncio.create_task(self._write_loop(), name=f"writer-{conn_id}")
+
+    @property
+    def closing(self) -> bool:
+        return self._closing is not None
+
+    @property
+    def remote(self) -> str:
+        addr = self.ws.remote_address
+        return f"{addr[0]}:{addr[1]}" if addr else "?"
+
+    def send(self, msg: Message) -> bool:
+        return self.send_bytes(encode(msg))
+
+    def send_bytes(self, data: bytes) -> bool:
+        if self._closing is not None:
+            return False
+        try:
+            self.queue.put_nowait(data)
+        except asyncio.QueueFull:
+            # The tick never waits for a slow client: it is dropped instead.
+            self.drop(CloseCode.SLOW_CONSUMER, "send queue full", flush=False)
+            return False
+        return True
+
+    async def _write_loop(self) -> None:
+        try:
+            while True:
+                data = await self.queue.get()
+                await self.ws.send(data)
+                self.metrics.bytes_sent.inc(len(data))
+        except ConnectionClosed:
+            pass
+
+    def drop(self, code: int, reason: str, *, flush: bool = True) -> asyncio.Task:
+        """Start closing (once); returns the task that finishes it."""
+        if self._closing is None:
+            self.close_code = int(code)
+            self.close_reason = reason
+            self._closing = asyncio.create_task(self._close(int(code), reason, flush), name=f"close-{self.conn_id}")
+        return self._closing
+
+    async def close(self, code: int, reason: str, *, flush: bool = True) -> None:
+        await self.drop(code, reason, flush=flush)
+
+    async def _close(self, code: int, reason: str, flush: bool) -> None:
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + self.close_timeout_s
+        if flush:
+            # Let queued frames (an error explaining the close) go out first, within the budget.
+            while not self.queue.empty() and not self._writer.done() and loop.time() < deadline:
+                await asyncio.sleep(0.01)
+        self._writer.cancel()
+        with contextlib.suppress(asyncio.CancelledError, ConnectionClosed):
+            await self._writer
+        remaining = max(0.05, deadline - loop.time())
+        try:
+            await asyncio.wait_for(self.ws.close(code, reason), remaining)
+        except (TimeoutError, asyncio.TimeoutError):
+            # The peer isn't reading: close() would wait in drain() forever.
+            log_event(log, "close_timeout", conn=self.conn_id, code=code, level=logging.WARNING)
+            self.ws.transport.abort()
+        except ConnectionClosed:
+            pass

@@ -1,0 +1,35 @@
+"""Plain HTTP on the WebSocket port: `/healthz` and `/metrics` (answered before any upgrade)."""
+
+from __future__ import annotations
+
+import json
+from typing import Callable
+
+from prometheus_client import CONTENT_TYPE_LATEST
+from websockets.asyncio.server import ServerConnection
+from websockets.http11 import Request, Response
+
+__all__ = ["HttpRoutes"]
+
+
+class HttpRoutes:
+    def __init__(self, *, health: Callable[[], dict], metrics: Callable[[], bytes]) -> None:
+        self._health = health
+        self._metrics = metrics
+
+    def __call__(self, connection: ServerConnection, request: Request) -> Response | None:
+        path = request.path.split("?", 1)[0]
+        if path == "/healthz":
+            body = self._health()
+            response = connection.respond(200 if body.get("status") == "ok" else 503, json.dumps(body) + "\n")
+            response.headers["Content-Type"] = "application/json"
+            return response
+        if path == "/metrics":
+            response = connection.respond(200, "")
+            response.body = self._metrics()
+            response.headers["Content-Type"] = CONTENT_TYPE_LATEST
+            response.headers["Content-Length"] = str(len(response.body))
+            return response
+        if "upgrade" not in request.headers.get("Connection", "").lower():
+            return connection.respond(404, "Makaverse: connect with a WebSocket client; see /healthz and /metrics\n")
+        return None

@@ -1,0 +1,65 @@
+"""Prometheus metrics for one server, in a registry of its own (tests run several servers)."""
+
+from __future__ import annotations
+
+from collections import deque
+
+import numpy as np
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
+from prometheus_client.core import GaugeMetricFamily
+
+__all__ = ["ServerMetrics"]
+
+_TICK_BUCKETS = (0.0005, 0.001, 0.002, 0.003, 0.005, 0.0075, 0.01, 0.015, 0.02, 0.03, 0.05, 0.1, 0.25)
+
+
+class _RecentTicks:
+    """Exact tick-time quantiles over the last few thousand ticks, computed when scraped."""
+
+    def __init__(self, window: int = 2400) -> None:
+        self.samples: deque[float] = deque(maxlen=window)
+
+    def collect(self):
+        g = GaugeMetricFamily(
+            "makaverse_tick_recent_seconds",
+            "Tick duration quantiles over the most recent ticks (about two minutes at 20 Hz)",
+            labels=["quantile"],
+        )
+        if self.samples:
+            arr = np.fromiter(self.samples, dtype=np.float64)
+            for q in (0.5, 0.9, 0.99, 1.0):
+                g.add_metric([str(q)], float(np.quantile(arr, q)))
+        yield g
+
+
+class ServerMetrics:
+    def __init__(self) -> None:
+        self.registry = CollectorRegistry()
+        r = self.registry
+        self.clients = Gauge("makaverse_connected_clients", "Open WebSocket connections", registry=r)
+        self.avatars = Gauge("makaverse_avatars", "Avatars in the world", registry=r)
+        self.tick = Histogram(
+            "makaverse_tick_duration_seconds", "Time to run one tick", buckets=_TICK_BUCKETS, registry=r
+        )
+        self.tick_overruns = Counter("makaverse_tick_overruns", "Ticks that started late by a whole period", registry=r)
+        self.bytes_sent = Counter("makaverse_bytes_sent", "Payload bytes sent to clients", registry=r)
+        self.bytes_received = Counter("makaverse_bytes_received", "Payload bytes received from clients", registry=r)
+        self.messages_received = Counter(
+            "makaverse_messages_received", "Messages received, by type", ["type"], registry=r
+        )
+        self.protocol_errors = Counter(
+            "makaverse_protocol_errors", "Messages refused, by error code", ["code"], registry=r
+        )
+        self.disconnects = Counter("makaverse_disconnects", "Connections closed, by reason", ["reason"], registry=r)
+        self.snapshot_bodies = Gauge(
+            "makaverse_snapshot_bodies", "Distinct snapshot bodies packed on the last snapshot tick", registry=r
+        )
+        self.recent_ticks = _RecentTicks()
+        r.register(self.recent_ticks)
+
+    def observe_tick(self, seconds: float) -> None:
+        self.tick.observe(seconds)
+        self.recent_ticks.samples.append(seconds)
+
+    def render(self) -> bytes:
+        return generate_latest(self.registry)

@@ -1,0 +1,68 @@
+"""One frozen settings object, built from CLI flags over `MAKAVERSE_*` environment variables."""
+
+from __future__ import annotations
+
+import argparse
+import os
+from dataclasses import dataclass, fields
+
+__all__ = ["Settings", "DEFAULT_DB_URL"]
+
+DEFAULT_DB_URL = "sqlite:///var/makaverse.db"
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    host: str = "127.0.0.1"
+    port: int = 8765
+    db_url: str = DEFAULT_DB_URL
+    redis_url: str = ""
+    world_file: str = ""  # empty: the packaged Balai Kota
+    tick_hz: int = 20
+    snapshot_hz: int = 20
+    input_hz: int = 20
+    interest_radius_m: float = 40.0
+    interest_k: int = 50
+    max_clients: int = 1000
+    max_frame_bytes: int = 64 * 1024
+    send_queue_frames: int = 128
+    ping_interval_s: float = 5.0
+    ping_timeout_s: float = 10.0
+    close_timeout_s: float = 1.0
+    hello_timeout_s: float = 30.0
+    msg_rate_per_s: float = 60.0
+    msg_burst: int = 120
+    reconnect_grace_s: float = 60.0
+    log_format: str = "json"  # json | text
+    log_level: str = "INFO"
+
+    def __post_init__(self) -> None:
+        if not 1 <= self.tick_hz <= 120 or not 1 <= self.snapshot_hz <= self.tick_hz:
+            raise ValueError("need 1 <= snapshot_hz <= tick_hz <= 120")
+        if self.snapshot_hz and self.tick_hz % self.snapshot_hz:
+            raise ValueError("tick_hz must be a multiple of snapshot_hz")
+        if not 0 <= self.port <= 65535:
+            raise ValueError("port out of range")
+
+    @classmethod
+    def from_env(cls, args: argparse.Namespace | None = None, env: dict | None = None) -> Settings:
+        """Defaults, overridden by MAKAVERSE_<FIELD> variables, overridden by flags given on the command line."""
+        env = os.environ if env is None else env
+        values = {}
+        for f in fields(cls):
+            raw = env.get(f"MAKAVERSE_{f.name.upper()}")
+            if raw is not None and raw != "":
+                values[f.name] = _coerce(f.type, raw)
+            flag = getattr(args, f.name, None) if args is not None else None
+            if flag is not None:
+                values[f.name] = flag
+        return cls(**values)
+
+
+def _coerce(type_name, raw: str):
+    t = type_name if isinstance(type_name, str) else type_name.__name__
+    if t == "int":
+        return int(raw)
+    if t == "float":
+        return float(raw)
+    return raw

@@ -1,0 +1,87 @@
+"""Interest management: what each viewer sees, what it must be told has entered or left,
+and the packed snapshot body, built once per distinct visible set."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from makaverse.protocol import quant
+from makaverse.world import InterestGrid
+
+from .avatars import AvatarTable
+
+__all__ = ["ViewUpdate", "SnapshotBody", "Visibility"]
+
+
+@dataclass(frozen=True, slots=True)
+class SnapshotBody:
+    """The shared part of a snapshot: packed little-endian arrays (see protocol.Snapshot)."""
+
+    ids: bytes
+    pos: bytes
+    yaw: bytes
+    anim: bytes
+
+
+@dataclass(frozen=True, slots=True)
+class ViewUpdate:
+    viewer_id: int
+    entered: tuple[int, ...]
+    left: tuple[int, ...]
+    body: SnapshotBody
+
+
+class Visibility:
+    """Remembers, per viewer, the avatars it has been told about."""
+
+    def __init__(self, *, radius_m: float = 40.0, max_visible: int = 50) -> None:
+        self.radius_m = radius_m
+        self.max_visible = max_visible
+        self._known: dict[int, frozenset[int]] = {}
+        self.bodies_built = 0  # distinct snapshot bodies packed in the last update (for metrics)
+
+    def forget(self, viewer_id: int) -> None:
+        self._known.pop(viewer_id, None)
+
+    def update(self, table: AvatarTable, viewers: list[int]) -> list[ViewUpdate]:
+        """One update per viewer still in the table: itself first, then up to `max_visible` nearest."""
+        slots = table.active_slots()
+        ids = table.ids[slots]
+        grid = InterestGrid(table.pos[slots], cell_m=self.radius_m)
+        neighbours = grid.neighbours(self.radius_m, self.max_visible)
+        index_of = {int(i): n for n, i in enumerate(ids)}
+        pos_cm = quant.m_to_cm(table.pos[slots])
+        yaw_u16 = quant.yaws_to_u16(table.yaw[slots])
+        anim = table.anim[slots]
+        cache: dict[bytes, SnapshotBody] = {}
+        updates = []
+        for viewer in viewers:
+            n = index_of.get(viewer)
+            if n is None:
+                continue
+            rows = np.concatenate(([n], neighbours[n]))
+            # Same set, same body: viewers standing together share one packing.
+            key = np.sort(rows).tobytes()
+            body = cache.get(key)
+            if body is None:
+                body = cache[key] = SnapshotBody(
+                    ids=ids[rows].astype("<u4").tobytes(),
+                    pos=pos_cm[rows].astype("<i4").tobytes(),
+                    yaw=yaw_u16[rows].astype("<u2").tobytes(),
+                    anim=anim[rows].astype("u1").tobytes(),
+                )
+            visible = frozenset(int(i) for i in ids[rows])
+            known = self._known.get(viewer, frozenset())
+            self._known[viewer] = visible
+            updates.append(
+                ViewUpdate(
+                    viewer_id=viewer,
+                    entered=tuple(sorted(visible - known)),
+                    left=tuple(sorted(known - visible)),
+                    body=body,
+                )
+            )
+        self.bodies_built = len(cache)
+        return updates

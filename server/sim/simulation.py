@@ -1,0 +1,175 @@
+"""The authoritative simulation: intents in, positions and zone events out. No I/O, time passed in.
+
+Movement rules (why they stop speed hacks and teleports):
+- A client never sends positions, only `Input`s, each worth one input period (1/input_hz s).
+- Each avatar earns movement time as the simulation's clock advances (capped at a small
+  backlog); every applied input spends one period of it. However fast inputs arrive, an
+  avatar cannot cover more than `speed x (elapsed + backlog)`.
+- Inputs queue per avatar; when more are waiting than `max_queued_inputs`, the oldest are
+  dropped (newest wins) so a client that stalled catches up instead of lagging forever.
+  Dropped inputs are still acknowledged; the client's reconciliation absorbs the difference.
+"""
+
+from __future__ import annotations
+
+import math
+import random
+from dataclasses import dataclass
+
+import numpy as np
+
+from makaverse.protocol import quant
+from makaverse.protocol.messages import ANIM_IDLE, ANIM_RUN, ANIM_WALK, Input
+from makaverse.world import World
+
+from .avatars import AvatarInfo, AvatarTable
+
+__all__ = ["SimError", "UnknownAvatar", "ZoneEntered", "Simulation"]
+
+
+class SimError(Exception):
+    """Root of simulation errors."""
+
+
+class UnknownAvatar(SimError):
+    pass
+
+
+@dataclass(frozen=True, slots=True)
+class ZoneEntered:
+    avatar_id: int
+    zone_id: str  # "" when outside every zone
+
+
+class Simulation:
+    def __init__(
+        self,
+        world: World,
+        *,
+        input_hz: int = 20,
+        max_queued_inputs: int = 4,
+        max_backlog_inputs: int = 3,
+        seed: int | None = None,
+    ) -> None:
+        self.world = world
+        self.input_hz = input_hz
+        self.input_dt = 1.0 / input_hz
+        self.max_queued_inputs = max_queued_inputs
+        self.max_backlog_s = max_backlog_inputs * self.input_dt
+        self.tick = 0
+        self.time_s = 0.0
+        self.avatars = AvatarTable()
+        self._next_id = 1
+        self._events: list[ZoneEntered] = []
+        self._rng = random.Random(seed)
+
+    # ── membership ───────────────────────────────────────────────────────────
+    def spawn_point(self) -> tuple[float, float]:
+        """A free spot near one of the world's spawn points."""
+        w = self.world
+        for _ in range(20):
+            sx, sy = w.spawns[self._rng.randrange(len(w.spawns))]
+            x = sx + self._rng.uniform(-1.0, 1.0)
+            y = sy + self._rng.uniform(-1.0, 1.0)
+            if w.placement_ok(np.array([[x, y]]))[0]:
+                return (x, y)
+        return tuple(w.spawns[0])
+
+    def add_avatar(
+        self, info: AvatarInfo, *, position: tuple[float, float] | None = None, yaw: float | None = None
+    ) -> int:
+        if position is None:
+            position = self.spawn_point()
+        x, y = self.world.settle(np.array([position]))[0]
+        avatar_id = self._next_id
+        self._next_id += 1
+        slot = self.avatars.add(avatar_id, info, float(x), float(y), self.world.spawn_yaw if yaw is None else yaw)
+        zone = int(self.world.zone_index(self.avatars.pos[slot : slot + 1])[0])
+        self.avatars.zone[slot] = zone
+        self._events.append(ZoneEntered(avatar_id, self.world.zones[zone].id if zone >= 0 else ""))
+        return avatar_id
+
+    def remove_avatar(self, avatar_id: int) -> None:
+        if avatar_id in self.avatars.slot_of:
+            self.avatars.remove(avatar_id)
+
+    def has(self, avatar_id: int) -> bool:
+        return avatar_id in self.avatars.slot_of
+
+    def info(self, avatar_id: int) -> AvatarInfo:
+        return self.avatars.info[self._slot(avatar_id)]
+
+    def position(self, avatar_id: int) -> tuple[float, float]:
+        x, y = self.avatars.pos[self._slot(avatar_id)]
+        return (float(x), float(y))
+
+    def yaw(self, avatar_id: int) -> float:
+        return float(self.avatars.yaw[self._slot(avatar_id)])
+
+    def zone_id(self, avatar_id: int) -> str:
+        z = int(self.avatars.zone[self._slot(avatar_id)])
+        return self.world.zones[z].id if z >= 0 else ""
+
+    def _slot(self, avatar_id: int) -> int:
+        try:
+            return self.avatars.slot_of[avatar_id]
+        except KeyError:
+            raise UnknownAvatar(avatar_id) from None
+
+    # ── intents ──────────────────────────────────────────────────────────────
+    def apply(self, avatar_id: int, intent: Input) -> None:
+        """Queue one input period of intent; the oldest queued input gives way when full."""
+        slot = self._slot(avatar_id)
+        queue = self.avatars.inputs[slot]
+        queue.append(intent)
+        while len(queue) > self.max_queued_inputs:
+            dropped = queue.popleft()
+            self.avatars.ack_seq[slot] = dropped.seq
+
+    # ── time ─────────────────────────────────────────────────────────────────
+    def step(self, dt: float) -> None:
+        """Advance by `dt` seconds: spend earned movement time on queued inputs, then update zones."""
+        t = self.avatars
+        self.tick += 1
+        self.time_s += dt
+        slots = t.active_slots()
+        if len(slots) == 0:
+            return
+        t.budget_s[slots] = np.minimum(t.budget_s[slots] + dt, self.max_backlog_s)
+        moved = np.zeros(len(t.ids), dtype=np.float64)
+        running = np.zeros(len(t.ids), dtype=bool)
+        # Round r applies the r-th waiting input of every avatar that can afford it.
+        while True:
+            batch, deltas = [], []
+            for slot in slots:
+                queue = t.inputs[slot]
+                if queue and t.budget_s[slot] >= self.input_dt - 1e-9:
+                    intent = queue.popleft()
+                    t.budget_s[slot] -= self.input_dt
+                    t.ack_seq[slot] = intent.seq
+                    t.yaw[slot] = quant.u16_to_yaw(intent.yaw)
+                    mx, my = intent.move_x, intent.move_y
+                    norm = math.hypot(mx, my)
+                    if norm > 1.0:
+                        mx, my = mx / norm, my / norm
+                    speed = self.world.run_speed_mps if intent.run else self.world.walk_speed_mps
+                    batch.append(slot)
+                    deltas.append((mx * speed * self.input_dt, my * speed * self.input_dt))
+                    running[slot] |= intent.run
+            if not batch:
+                break
+            idx = np.array(batch)
+            before = t.pos[idx].copy()
+            t.pos[idx] = self.world.resolve_moves(before, np.array(deltas))
+            moved[idx] += np.hypot(*(t.pos[idx] - before).T)
+        walking = moved[slots] > 1e-3
+        t.anim[slots] = np.where(walking, np.where(running[slots], ANIM_RUN, ANIM_WALK), ANIM_IDLE)
+        zones = self.world.zone_index(t.pos[slots])
+        changed = zones != t.zone[slots]
+        for slot, z in zip(slots[changed], zones[changed]):
+            t.zone[slot] = z
+            self._events.append(ZoneEntered(int(t.ids[slot]), self.world.zones[z].id if z >= 0 else ""))
+
+    def drain_events(self) -> list[ZoneEntered]:
+        events, self._events = self._events, []
+        return events
