@@ -37,6 +37,14 @@ class ErrorCode(StrEnum):
     CONFLICT = "conflict"  # the thing changed under you, or already exists
     UNAVAILABLE = "unavailable"  # a dependency (database) is failing; retry later
     INTERNAL = "internal"  # our fault; logged on the server
+    # accounts
+    BAD_CREDENTIALS = "bad_credentials"  # unknown user or wrong password (deliberately the same)
+    USERNAME_TAKEN = "username_taken"
+    INVALID_USERNAME = "invalid_username"
+    WEAK_PASSWORD = "weak_password"
+    THROTTLED = "throttled"  # too many failed logins: wait and retry
+    BANNED = "banned"
+    TOKEN_EXPIRED = "token_expired"  # the session token is unknown, revoked or too old
 
 
 class CloseCode(IntEnum):

@@ -35,6 +35,10 @@ __all__ = [
     "Error",
     "Ping",
     "Pong",
+    "Register",
+    "Login",
+    "Logout",
+    "AuthOk",
 ]
 
 PROTOCOL_VERSION = 1
@@ -64,6 +68,11 @@ class MessageType(IntEnum):
     ERROR = 8
     PING = 9
     PONG = 10
+    # accounts
+    REGISTER = 20
+    LOGIN = 21
+    AUTH_OK = 22
+    LOGOUT = 23
 
 
 class Sender(Enum):
@@ -282,3 +291,67 @@ class Pong(Message):
     def __post_init__(self) -> None:
         check_int("client_time_ms", self.client_time_ms, 0, MS_LIMIT)
         check_int("server_time_ms", self.server_time_ms, 0, MS_LIMIT)
+
+
+@message(MessageType.REGISTER, Sender.CLIENT)
+class Register(Message):
+    """Create a citizen account; answered by `auth_ok` (logged in) or an `error` with `ref` = request_id."""
+
+    request_id: int
+    username: str
+    password: str
+    display_name: str = ""
+    lang: str = "id"
+
+    def __post_init__(self) -> None:
+        check_int("request_id", self.request_id, 1, U32)
+        check_str("username", self.username, 1, 64)
+        check_str("password", self.password, 1, 128)
+        check_str("display_name", self.display_name, 0, MAX_NAME)
+        check_choice("lang", self.lang, LANGS)
+
+
+@message(MessageType.LOGIN, Sender.CLIENT)
+class Login(Message):
+    """Log in; answered by `auth_ok` or an `error` with `ref` = request_id."""
+
+    request_id: int
+    username: str
+    password: str
+
+    def __post_init__(self) -> None:
+        check_int("request_id", self.request_id, 1, U32)
+        check_str("username", self.username, 1, 64)
+        check_str("password", self.password, 1, 128)
+
+
+@message(MessageType.AUTH_OK, Sender.SERVER)
+class AuthOk(Message):
+    """You are logged in. Send `hello` with this token to enter the world (and to resume after a drop)."""
+
+    request_id: int
+    token: str
+    username: str
+    display_name: str
+    role: str
+    opd: str = ""
+    lang: str = "id"
+
+    def __post_init__(self) -> None:
+        check_int("request_id", self.request_id, 0, U32)
+        check_str("token", self.token, 1, 128)
+        check_str("username", self.username, 1, 64)
+        check_str("display_name", self.display_name, 1, MAX_NAME)
+        check_choice("role", self.role, ROLES)
+        check_str("opd", self.opd, 0, 16)
+        check_choice("lang", self.lang, LANGS)
+
+
+@message(MessageType.LOGOUT, Sender.CLIENT)
+class Logout(Message):
+    """End this session: the token stops working and the avatar leaves at once (no reconnect grace)."""
+
+    request_id: int = 0
+
+    def __post_init__(self) -> None:
+        check_int("request_id", self.request_id, 0, U32)
