@@ -1,0 +1,247 @@
+"""Service requests: idempotent submission, tracking numbers, status changes with history.
+
+A submission carries the client's request id; the pair (account, client request id) is
+UNIQUE, so a retry returns the first request instead of a second one. Tracking numbers
+read `DUK-2026-000123`: the OPD's prefix, the year in Makassar time, and a per-OPD, per-year
+counter bumped atomically. A status change locks the row (FOR UPDATE on PostgreSQL; SQLite
+writers are serialised by BEGIN IMMEDIATE), checks the status machine, and writes history
+in the same transaction, so of two concurrent changes only one can win.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta, timezone
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from makaverse.server.services import request_status as machine
+from makaverse.server.services.request_status import RequestStatus
+
+from .base import StoreBase
+from .dto import ServiceRequest, StatusChange
+from .errors import Conflict, IllegalTransition, InvalidValue, NotFound
+from .models import AccountRow, OpdRow, RequestCounterRow, ServiceRequestRow, ServiceRow, StatusHistoryRow
+
+__all__ = ["RequestsRepo", "WITA", "tracking_number"]
+
+WITA = timezone(timedelta(hours=8), "WITA")  # Makassar time; Indonesia keeps no daylight saving
+MAX_LIST = 1000
+MAX_CLIENT_REQUEST_ID = 64
+_STATUSES = frozenset(s.value for s in RequestStatus)
+
+
+def tracking_number(prefix: str, year: int, sequence: int) -> str:
+    return f"{prefix}-{year}-{sequence:06d}"
+
+
+def request_dto(row: ServiceRequestRow) -> ServiceRequest:
+    return ServiceRequest(
+        id=row.id,
+        tracking_number=row.tracking_number,
+        account_id=row.account_id,
+        opd_code=row.opd_code,
+        service_code=row.service.code,
+        field_values=dict(row.field_values),
+        note=row.note,
+        status=RequestStatus(row.status),
+        client_request_id=row.client_request_id,
+        created_at=row.created_at,
+        updated_at=row.updated_at,
+    )
+
+
+def _change_dto(row: StatusHistoryRow) -> StatusChange:
+    return StatusChange(
+        request_id=row.request_id,
+        from_status=None if row.from_status is None else RequestStatus(row.from_status),
+        to_status=RequestStatus(row.to_status),
+        note=row.note,
+        actor_id=row.actor_id,
+        at=row.at,
+    )
+
+
+def _find_twin(session: Session, account_id: int, client_request_id: str) -> ServiceRequestRow | None:
+    return session.scalar(
+        select(ServiceRequestRow).where(
+            ServiceRequestRow.account_id == account_id,
+            ServiceRequestRow.client_request_id == client_request_id,
+        )
+    )
+
+
+def _next_sequence(session: Session, opd_code: str, year: int) -> int:
+    """Bump and return the OPD's counter for `year` in one statement (INSERT .. ON CONFLICT .. RETURNING)."""
+    dialect = session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    statement = (
+        insert(RequestCounterRow)
+        .values(opd_code=opd_code, year=year, last_value=1)
+        .on_conflict_do_update(
+            index_elements=[RequestCounterRow.opd_code, RequestCounterRow.year],
+            set_={"last_value": RequestCounterRow.last_value + 1},
+        )
+        .returning(RequestCounterRow.last_value)
+    )
+    return session.execute(statement).scalar_one()
+
+
+class RequestsRepo(StoreBase):
+    def create_service_request(
+        self,
+        account_id: int,
+        *,
+        opd_code: str,
+        service_code: str,
+        field_values: dict[str, Any],
+        client_request_id: str,
+        note: str = "",
+    ) -> tuple[ServiceRequest, bool]:
+        """Submit a request; returns (request, created). A repeated client request id returns the first."""
+        if not 0 < len(client_request_id) <= MAX_CLIENT_REQUEST_ID:
+            raise InvalidValue(f"client_request_id: 1..{MAX_CLIENT_REQUEST_ID} characters")
+        try:
+            with self._write() as session:
+                twin = _find_twin(session, account_id, client_request_id)
+                if twin is not None:
+                    return request_dto(twin), False
+                row = self._insert_request(
+                    session, account_id, opd_code, service_code, field_values, client_request_id, note
+                )
+                return request_dto(row), True
+        except Conflict:
+            # On PostgreSQL a concurrent twin can commit between our check and our insert:
+            # the UNIQUE constraint stops the duplicate, and the first one is the answer.
+            with self._read() as session:
+                twin = _find_twin(session, account_id, client_request_id)
+                if twin is None:
+                    raise
+                return request_dto(twin), False
+
+    def _insert_request(
+        self,
+        session: Session,
+        account_id: int,
+        opd_code: str,
+        service_code: str,
+        field_values: dict[str, Any],
+        client_request_id: str,
+        note: str,
+    ) -> ServiceRequestRow:
+        if session.get(AccountRow, account_id) is None:
+            raise NotFound(f"account {account_id}")
+        service = session.scalar(
+            select(ServiceRow).where(ServiceRow.opd_code == opd_code, ServiceRow.code == service_code)
+        )
+        if service is None:
+            raise NotFound(f"service {opd_code}/{service_code}")
+        prefix = session.scalar(select(OpdRow.ticket_prefix).where(OpdRow.code == opd_code))
+        now = self.now()
+        year = now.astimezone(WITA).year
+        row = ServiceRequestRow(
+            tracking_number=tracking_number(prefix, year, _next_sequence(session, opd_code, year)),
+            account_id=account_id,
+            opd_code=opd_code,
+            service=service,
+            field_values=dict(field_values),
+            note=note,
+            status=machine.INITIAL.value,
+            client_request_id=client_request_id,
+            created_at=now,
+            updated_at=now,
+        )
+        session.add(row)
+        session.flush()
+        session.add(
+            StatusHistoryRow(
+                request_id=row.id, from_status=None, to_status=row.status, note="", actor_id=account_id, at=now
+            )
+        )
+        return row
+
+    def get_request(self, request_id: int) -> ServiceRequest:
+        with self._read() as session:
+            row = session.get(ServiceRequestRow, request_id)
+            if row is None:
+                raise NotFound(f"request {request_id}")
+            return request_dto(row)
+
+    def get_request_by_tracking(self, tracking: str) -> ServiceRequest:
+        with self._read() as session:
+            row = session.scalar(select(ServiceRequestRow).where(ServiceRequestRow.tracking_number == tracking))
+            if row is None:
+                raise NotFound(f"request {tracking}")
+            return request_dto(row)
+
+    def transition_request(
+        self,
+        request_id: int,
+        to_status: str,
+        *,
+        note: str = "",
+        actor_id: int | None = None,
+        expected_from: str | None = None,
+    ) -> ServiceRequest:
+        """Move a request along the status machine and record it in its history.
+
+        `IllegalTransition` when the machine forbids the move from the current status;
+        `Conflict` when `expected_from` is given and the status has moved on since.
+        """
+        with self._write() as session:
+            row = session.scalar(
+                select(ServiceRequestRow)
+                .where(ServiceRequestRow.id == request_id)
+                .with_for_update(of=ServiceRequestRow)
+            )
+            if row is None:
+                raise NotFound(f"request {request_id}")
+            current = row.status
+            if expected_from is not None and current != expected_from:
+                raise Conflict(f"request {request_id} is {current}, not {expected_from}")
+            if not machine.can_transition(current, to_status):
+                raise IllegalTransition(current, str(to_status))
+            now = self.now()
+            row.status, row.updated_at = RequestStatus(to_status).value, now
+            session.add(
+                StatusHistoryRow(
+                    request_id=row.id, from_status=current, to_status=row.status, note=note, actor_id=actor_id, at=now
+                )
+            )
+            return request_dto(row)
+
+    def list_requests(
+        self,
+        *,
+        account_id: int | None = None,
+        opd_code: str | None = None,
+        status: str | None = None,
+        limit: int = 100,
+        before_id: int | None = None,
+    ) -> tuple[ServiceRequest, ...]:
+        """Newest first, filtered by citizen, OPD and/or status; page with `before_id`."""
+        query = select(ServiceRequestRow).order_by(ServiceRequestRow.id.desc()).limit(max(1, min(limit, MAX_LIST)))
+        if account_id is not None:
+            query = query.where(ServiceRequestRow.account_id == account_id)
+        if opd_code is not None:
+            query = query.where(ServiceRequestRow.opd_code == opd_code)
+        if status is not None:
+            if status not in _STATUSES:
+                raise InvalidValue(f"status {status!r}")
+            query = query.where(ServiceRequestRow.status == status)
+        if before_id is not None:
+            query = query.where(ServiceRequestRow.id < before_id)
+        with self._read() as session:
+            return tuple(request_dto(row) for row in session.scalars(query))
+
+    def request_history(self, request_id: int) -> tuple[StatusChange, ...]:
+        """The status changes of a request, oldest first; `NotFound` if there is no such request."""
+        with self._read() as session:
+            if session.get(ServiceRequestRow, request_id) is None:
+                raise NotFound(f"request {request_id}")
+            rows = session.scalars(
+                select(StatusHistoryRow).where(StatusHistoryRow.request_id == request_id).order_by(StatusHistoryRow.id)
+            )
+            return tuple(_change_dto(row) for row in rows)

@@ -1,0 +1,200 @@
+"""Service requests: idempotent submission, tracking numbers, and a status machine that holds under races."""
+
+from __future__ import annotations
+
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime
+
+import pytest
+
+from makaverse.server.services.request_status import RequestStatus
+from makaverse.server.store import Conflict, IllegalTransition, InvalidValue, NotFound, StoreError
+
+THREADS = 8
+KTP = {"nik": "7371012345678901", "nama_lengkap": "Andi Baso", "no_hp": "081234567890"}
+
+
+def _submit(store, account_id: int, crid: str, *, opd: str = "DUKCAPIL", service: str = "KTP_EL", **values):
+    return store.create_service_request(
+        account_id, opd_code=opd, service_code=service, field_values={**KTP, **values}, client_request_id=crid
+    )
+
+
+def _race(n: int, attempt) -> list:
+    """Run `attempt(i)` on n threads released together; return each result or the StoreError raised."""
+    barrier = threading.Barrier(n)
+
+    def run(i: int):
+        barrier.wait()
+        try:
+            return attempt(i)
+        except StoreError as exc:
+            return exc
+
+    with ThreadPoolExecutor(n) as pool:
+        return list(pool.map(run, range(n)))
+
+
+def test_submission_gets_a_tracking_number_and_first_history_row(seeded, citizen, clock):
+    """A new request is 'submitted', numbered with the OPD prefix and year, and has one history row."""
+    request, created = _submit(seeded, citizen.id, "req-1")
+    assert created
+    assert request.tracking_number == "DUK-2026-000001"
+    assert (request.status, request.service_code, request.field_values) == ("submitted", "KTP_EL", KTP)
+    assert request.created_at == request.updated_at == clock.now
+    (first,) = seeded.request_history(request.id)
+    assert (first.from_status, first.to_status, first.actor_id) == (None, RequestStatus.SUBMITTED, citizen.id)
+
+
+def test_same_client_request_id_returns_the_first_request(seeded, citizen):
+    """Retrying with the same client request id returns the first request and makes no second row."""
+    first, created = _submit(seeded, citizen.id, "retry-me")
+    again, created_again = _submit(seeded, citizen.id, "retry-me", nama_lengkap="Changed")
+    assert created and not created_again
+    assert again == first
+    assert len(seeded.list_requests(account_id=citizen.id)) == 1
+    assert len(seeded.request_history(first.id)) == 1
+
+
+def test_client_request_ids_are_per_account(seeded, citizen):
+    """Two citizens may use the same client request id without meeting each other."""
+    other = seeded.create_account(username="tetangga", display_name="Tetangga", password_hash="h")
+    mine, _ = _submit(seeded, citizen.id, "1")
+    theirs, created = _submit(seeded, other.id, "1")
+    assert created and mine.id != theirs.id
+
+
+def test_tracking_numbers_count_per_opd_and_year(seeded, citizen, clock):
+    """Each OPD counts on its own, and the count restarts with the year in Makassar time (UTC+8)."""
+    assert _submit(seeded, citizen.id, "a")[0].tracking_number == "DUK-2026-000001"
+    assert _submit(seeded, citizen.id, "b")[0].tracking_number == "DUK-2026-000002"
+    home = _submit(seeded, citizen.id, "c", opd="DINKES", service="HOME_CARE")[0]
+    assert home.tracking_number == "KES-2026-000001"
+    clock.now = datetime(2026, 12, 31, 16, 30, tzinfo=UTC)  # 00:30 on 1 January in Makassar
+    assert _submit(seeded, citizen.id, "d")[0].tracking_number == "DUK-2027-000001"
+
+
+def test_submission_needs_a_known_service(seeded, citizen):
+    """An unknown service, or one of another OPD, is NotFound; an empty client id is refused."""
+    with pytest.raises(NotFound):
+        _submit(seeded, citizen.id, "x", service="NOPE")
+    with pytest.raises(NotFound):
+        _submit(seeded, citizen.id, "x", opd="DINKES", service="KTP_EL")
+    with pytest.raises(InvalidValue):
+        _submit(seeded, citizen.id, "")
+    assert seeded.list_requests(account_id=citizen.id) == ()
+
+
+def test_legal_transitions_are_recorded(seeded, citizen, clock):
+    """Moving along the machine updates the request and adds one history row per step, with note and actor."""
+    request, _ = _submit(seeded, citizen.id, "flow")
+    staff = seeded.create_account(
+        username="petugas", display_name="Petugas", password_hash="h", role="staff", opd_code="DUKCAPIL"
+    )
+    for status in ("in_review", "in_progress", "completed"):
+        clock.advance(60)
+        moved = seeded.transition_request(request.id, status, note=f"ke {status}", actor_id=staff.id)
+        assert moved.status == status and moved.updated_at == clock.now
+    history = seeded.request_history(request.id)
+    assert [(h.from_status, h.to_status) for h in history] == [
+        (None, "submitted"),
+        ("submitted", "in_review"),
+        ("in_review", "in_progress"),
+        ("in_progress", "completed"),
+    ]
+    assert [h.note for h in history[1:]] == ["ke in_review", "ke in_progress", "ke completed"]
+    assert {h.actor_id for h in history[1:]} == {staff.id}
+
+
+@pytest.mark.parametrize(
+    ("path", "illegal"),
+    [
+        ((), "completed"),
+        ((), "in_progress"),
+        (("rejected",), "in_review"),
+        (("in_review", "in_progress", "completed"), "rejected"),
+    ],
+)
+def test_illegal_transitions_raise_and_change_nothing(seeded, citizen, path, illegal):
+    """A move the machine forbids raises IllegalTransition and leaves status and history as they were."""
+    request, _ = _submit(seeded, citizen.id, "bad")
+    for status in path:
+        seeded.transition_request(request.id, status)
+    before = seeded.get_request(request.id), seeded.request_history(request.id)
+    with pytest.raises(IllegalTransition) as caught:
+        seeded.transition_request(request.id, illegal)
+    assert caught.value.to_status == illegal
+    assert (seeded.get_request(request.id), seeded.request_history(request.id)) == before
+
+
+def test_transition_of_a_missing_request_or_to_an_unknown_status(seeded, citizen):
+    """A missing request is NotFound; a status name the machine doesn't know is illegal."""
+    with pytest.raises(NotFound):
+        seeded.transition_request(999, "in_review")
+    request, _ = _submit(seeded, citizen.id, "x")
+    with pytest.raises(IllegalTransition):
+        seeded.transition_request(request.id, "lost")
+
+
+def test_expected_status_guards_against_stale_views(seeded, citizen):
+    """A change made from an outdated view of the status is a Conflict, not a silent overwrite."""
+    request, _ = _submit(seeded, citizen.id, "stale")
+    seeded.transition_request(request.id, "in_review", expected_from="submitted")
+    with pytest.raises(Conflict):
+        seeded.transition_request(request.id, "rejected", expected_from="submitted")
+    assert seeded.get_request(request.id).status == "in_review"
+
+
+def test_concurrent_identical_transitions_exactly_one_wins(seeded, citizen):
+    """Of several threads moving the same request to the same status at once, exactly one succeeds."""
+    request, _ = _submit(seeded, citizen.id, "race")
+    results = _race(THREADS, lambda i: seeded.transition_request(request.id, "in_review", actor_id=citizen.id))
+    winners = [r for r in results if not isinstance(r, StoreError)]
+    assert len(winners) == 1
+    assert all(isinstance(r, IllegalTransition) for r in results if r not in winners)
+    assert [h.to_status for h in seeded.request_history(request.id)] == ["submitted", "in_review"]
+
+
+def test_concurrent_competing_transitions_exactly_one_wins(seeded, citizen):
+    """Staff racing to review and to reject the same submitted request: one wins, the rest conflict."""
+    request, _ = _submit(seeded, citizen.id, "compete")
+    targets = ["in_review", "rejected"] * (THREADS // 2)
+    results = _race(THREADS, lambda i: seeded.transition_request(request.id, targets[i], expected_from="submitted"))
+    winners = [r for r in results if not isinstance(r, StoreError)]
+    assert len(winners) == 1
+    assert all(isinstance(r, Conflict) for r in results if r not in winners)
+    assert len(seeded.request_history(request.id)) == 2
+    assert seeded.get_request(request.id).status == winners[0].status
+
+
+def test_concurrent_retries_make_one_request(seeded, citizen):
+    """The same submission sent from several threads at once makes one request, and all see it."""
+    results = _race(THREADS, lambda i: _submit(seeded, citizen.id, "double-click"))
+    assert not [r for r in results if isinstance(r, StoreError)]
+    assert len({request.tracking_number for request, _ in results}) == 1
+    assert sum(created for _, created in results) == 1
+    assert len(seeded.list_requests(account_id=citizen.id)) == 1
+
+
+def test_concurrent_submissions_get_distinct_consecutive_numbers(seeded, citizen):
+    """Different submissions at once never share a tracking number and leave no gaps."""
+    results = _race(THREADS, lambda i: _submit(seeded, citizen.id, f"c{i}"))
+    numbers = sorted(request.tracking_number for request, _ in results)
+    assert numbers == [f"DUK-2026-{n:06d}" for n in range(1, THREADS + 1)]
+
+
+def test_list_requests_filters(seeded, citizen):
+    """Requests list newest first by citizen, OPD and status, and page with before_id."""
+    other = seeded.create_account(username="lain", display_name="Lain", password_hash="h")
+    a, _ = _submit(seeded, citizen.id, "a")
+    b, _ = _submit(seeded, citizen.id, "b", opd="DLH", service="ANGKUT_SAMPAH")
+    c, _ = _submit(seeded, other.id, "c")
+    seeded.transition_request(a.id, "rejected", note="data tidak lengkap")
+    assert [r.id for r in seeded.list_requests(account_id=citizen.id)] == [b.id, a.id]
+    assert [r.id for r in seeded.list_requests(opd_code="DUKCAPIL")] == [c.id, a.id]
+    assert [r.id for r in seeded.list_requests(opd_code="DUKCAPIL", status="submitted")] == [c.id]
+    assert [r.id for r in seeded.list_requests(before_id=c.id, limit=1)] == [b.id]
+    assert seeded.get_request_by_tracking(b.tracking_number) == seeded.get_request(b.id)
+    with pytest.raises(InvalidValue):
+        seeded.list_requests(status="lost")
