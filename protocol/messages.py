@@ -144,8 +144,14 @@ class Welcome(Message):
     x_cm: int
     y_cm: int
     yaw: int
+    token: str = ""  # send it in `hello` to get this avatar back after a dropped connection
+    opd: str = ""  # your agency, if you are staff
+    resumed: bool = False  # True when you got an existing avatar back
 
     def __post_init__(self) -> None:
+        check_str("token", self.token, 0, 128)
+        check_str("opd", self.opd, 0, 16)
+        check_bool("resumed", self.resumed)
         check_int("avatar_id", self.avatar_id, 1, U32)
         check_str("name", self.name, 1, MAX_NAME)
         check_choice("role", self.role, ROLES)

@@ -1,18 +1,26 @@
-"""Run a server until Ctrl-C or SIGTERM, then shut down cleanly."""
+"""Run a server until Ctrl-C or SIGTERM, then shut down cleanly.
+
+On start the database is migrated to the newest schema and, when it has no OPDs yet, seeded
+with the sample content and a first admin account (whose password is printed once).
+"""
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import signal
 
 from makaverse.world import World, load_default_world, load_world
 
 from .log import configure_logging, log_event
 from .net.server import GameServer
+from .services.accounts import Accounts, make_hasher
 from .settings import Settings
+from .store import Store, migrate
+from .store.seed import ADMIN_PASSWORD_ENV, seed, seed_admin
 
-__all__ = ["serve_forever", "load_configured_world"]
+__all__ = ["serve_forever", "load_configured_world", "open_store"]
 
 log = logging.getLogger("makaverse.server")
 
@@ -21,15 +29,46 @@ def load_configured_world(settings: Settings) -> World:
     return load_world(settings.world_file) if settings.world_file else load_default_world()
 
 
-async def _main(settings: Settings) -> None:
-    server = GameServer(settings, load_configured_world(settings))
+def open_store(url: str) -> Store:
+    """Migrate, seed an empty database, and return the store (sync: runs before the loop starts)."""
+    before = migrate.current_revision(url)
+    migrate.upgrade(url)
+    after = migrate.current_revision(url)
+    if before != after:
+        log_event(log, "database_migrated", url=_redact(url), revision_from=before, revision_to=after)
+    store = Store(url)
+    if not store.list_opds():
+        report = seed(store)
+        log_event(log, "database_seeded", opds=len(report.opds_added), services=len(report.services_added))
+    password = seed_admin(store, hasher=make_hasher())
+    if password is not None:
+        if os.environ.get(ADMIN_PASSWORD_ENV):
+            print(f"Created account 'admin' with the password from ${ADMIN_PASSWORD_ENV}.", flush=True)
+        else:
+            print(f"Created account 'admin' with password: {password}  (shown only this once)", flush=True)
+    return store
+
+
+def _redact(url: str) -> str:
+    """Never log a database password."""
+    if "@" in url and "://" in url:
+        scheme, rest = url.split("://", 1)
+        return f"{scheme}://***@{rest.rsplit('@', 1)[1]}"
+    return url
+
+
+async def _main(settings: Settings, store: Store) -> None:
+    server = GameServer(settings, load_configured_world(settings), store=store, accounts=Accounts(store))
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
     await server.start()
-    print(f"Makaverse server listening on ws://{settings.host}:{server.port}  "
-          f"(health: http://{settings.host}:{server.port}/healthz)", flush=True)
+    print(
+        f"Makaverse server listening on ws://{settings.host}:{server.port}  "
+        f"(health: http://{settings.host}:{server.port}/healthz)",
+        flush=True,
+    )
     await stop.wait()
     log_event(log, "shutdown_requested")
     await server.stop()
@@ -37,5 +76,6 @@ async def _main(settings: Settings) -> None:
 
 def serve_forever(settings: Settings) -> int:
     configure_logging(settings.log_format, settings.log_level)
-    asyncio.run(_main(settings))
+    store = open_store(settings.db_url)
+    asyncio.run(_main(settings, store))
     return 0

@@ -33,7 +33,8 @@ class Outbox(Protocol):
 class Member:
     avatar_id: int
     info: AvatarInfo
-    outbox: Outbox | None  # None while disconnected within the reconnect grace
+    outbox: Outbox | None  # None while parked (disconnected, within the reconnect grace)
+    parked_at: tuple[float, float, float] | None = None  # x, y, yaw while parked
 
 
 class WorldInstance:
@@ -80,15 +81,30 @@ class WorldInstance:
         self.visibility.forget(avatar_id)
 
     def detach(self, avatar_id: int) -> None:
-        """The member's connection is gone but the avatar stays (reconnect grace)."""
+        """The member's connection is gone: its avatar leaves everyone's view at once but is
+        parked where it stood, so `attach` within the reconnect grace puts it back there."""
         member = self.members.get(avatar_id)
-        if member is not None:
-            member.outbox = None
-            self.visibility.forget(avatar_id)
-            self.sim.avatars.inputs[self.sim.avatars.slot_of[avatar_id]].clear()
+        if member is None or member.parked_at is not None:
+            return
+        x, y = self.sim.position(avatar_id)
+        member.parked_at = (x, y, self.sim.yaw(avatar_id))
+        member.outbox = None
+        self.sim.remove_avatar(avatar_id)
+        self.visibility.forget(avatar_id)
 
     def attach(self, avatar_id: int, outbox: Outbox) -> None:
-        self.members[avatar_id].outbox = outbox
+        """Give a (parked or live) avatar a new outbox; it will be told about everyone anew."""
+        member = self.members[avatar_id]
+        if member.parked_at is not None:
+            x, y, yaw = member.parked_at
+            self.sim.add_avatar(member.info, position=(x, y), yaw=yaw, avatar_id=avatar_id)
+            member.parked_at = None
+        member.outbox = outbox
+        self.visibility.forget(avatar_id)
+
+    def is_parked(self, avatar_id: int) -> bool:
+        member = self.members.get(avatar_id)
+        return member is not None and member.parked_at is not None
 
     def on_input(self, avatar_id: int, intent: Input) -> None:
         self.sim.apply(avatar_id, intent)
@@ -106,7 +122,7 @@ class WorldInstance:
 
     def _send_snapshots(self, now_ms: int) -> None:
         sim = self.sim
-        viewers = [m.avatar_id for m in self.members.values() if m.outbox is not None]
+        viewers = [m.avatar_id for m in self.members.values() if m.outbox is not None and m.parked_at is None]
         if not viewers:
             return
         enter_frames: dict[int, bytes] = {}

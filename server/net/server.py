@@ -1,44 +1,35 @@
 """The game server: WebSocket handshake, one reader per connection, the fixed-rate tick loop,
-HTTP health and metrics on the same port, and a shutdown that closes clients with 1001."""
+HTTP health and metrics on the same port, and a shutdown that closes clients with 1001.
+
+Messages are dispatched to the features in `server/handlers`; this module is plumbing only.
+"""
 
 from __future__ import annotations
 
 import asyncio
+import inspect
 import itertools
 import logging
-import random
 import time
 
 from websockets.asyncio.server import Server, ServerConnection, serve
 from websockets.exceptions import ConnectionClosed
 
-from makaverse.protocol import (
-    PROTOCOL_VERSION,
-    CloseCode,
-    Error,
-    ErrorCode,
-    Hello,
-    Input,
-    MessageType,
-    Ping,
-    Pong,
-    RemoteProtocolError,
-    Welcome,
-    decode,
-    quant,
-)
-from makaverse.protocol.messages import SENDERS, Message, Sender
+from makaverse.protocol import PROTOCOL_VERSION, CloseCode, Error, ErrorCode, RemoteProtocolError, decode
+from makaverse.protocol.messages import SENDERS, Sender
 from makaverse.world import World
 
+from ..handlers import Feature, all_features, merged_handlers
+from ..hub import Hub
 from ..instance import WorldInstance
 from ..log import log_event
 from ..services.ratelimit import TokenBucket
 from ..settings import Settings
-from ..sim import AvatarInfo
 from .connection import Connection
 from .http import HttpRoutes
 from .metrics import ServerMetrics
-from .session_state import ALLOWED, SessionEvent, SessionState, next_state
+from .session import Session
+from .session_state import ALLOWED, SessionEvent, SessionState
 
 __all__ = ["GameServer"]
 
@@ -46,33 +37,23 @@ log = logging.getLogger("makaverse.server")
 
 _MAX_STRIKES = 20  # refused messages before the connection is closed for policy
 _FLOOD_CLOSE_AFTER = 200  # messages over the rate limit before the connection is closed
-_LOOKS = (0xB22222, 0x1E5AA8, 0x2E8B57, 0xC8961E, 0x6A3D9A, 0xD2691E, 0x0F7C8C, 0xC2185B, 0x558B2F, 0x37474F)
 
 
 def _now_ms() -> int:
     return int(time.time() * 1000)
 
 
-class _Session:
-    """What the server knows about one connection; its state moves only through `next_state`."""
-
-    __slots__ = ("conn", "state", "avatar_id", "bucket", "strikes", "flooded", "last_limit_notice")
-
-    def __init__(self, conn: Connection, bucket: TokenBucket) -> None:
-        self.conn = conn
-        self.state = SessionState.CONNECTING
-        self.avatar_id: int | None = None
-        self.bucket = bucket
-        self.strikes = 0
-        self.flooded = 0
-        self.last_limit_notice = 0.0
-
-    def advance(self, event: SessionEvent) -> None:
-        self.state = next_state(self.state, event)
-
-
 class GameServer:
-    def __init__(self, settings: Settings, world: World, *, seed: int | None = None) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        world: World,
+        *,
+        store=None,
+        accounts=None,
+        features: list[Feature] | None = None,
+        seed: int | None = None,
+    ) -> None:
         self.settings = settings
         self.world = world
         self.metrics = ServerMetrics()
@@ -85,13 +66,15 @@ class GameServer:
             interest_k=settings.interest_k,
             seed=seed,
         )
-        self.sessions: dict[int, _Session] = {}
+        self.hub = Hub(settings, self.instance, self.metrics, store=store, accounts=accounts)
+        self.features = all_features() if features is None else features
+        self._handlers = merged_handlers(self.features)
+        self.sessions: dict[int, Session] = {}
         self._conn_ids = itertools.count(1)
         self._ws_server: Server | None = None
         self._tick_task: asyncio.Task | None = None
         self._stopping = False
         self._started_s = time.monotonic()
-        self._rng = random.Random(seed)
         self.port: int | None = None
 
     # ── lifecycle ────────────────────────────────────────────────────────────
@@ -135,6 +118,7 @@ class GameServer:
                 await asyncio.wait_for(self._ws_server.wait_closed(), 1.0)
             except (TimeoutError, asyncio.TimeoutError):
                 pass
+        await asyncio.get_running_loop().run_in_executor(None, self.hub.close)
         log_event(log, "server_stopped")
 
     def _health(self) -> dict:
@@ -147,6 +131,7 @@ class GameServer:
             "tick": self.instance.sim.tick,
             "uptime_s": round(time.monotonic() - self._started_s, 1),
             "protocol": PROTOCOL_VERSION,
+            "store": self.hub.store is not None,
         }
 
     # ── tick loop ────────────────────────────────────────────────────────────
@@ -157,13 +142,10 @@ class GameServer:
         while True:
             started = time.perf_counter()
             try:
-                self.instance.tick(dt, _now_ms())
+                self._tick(dt, loop.time())
             except Exception:
                 log.exception("tick_failed")
-            elapsed = time.perf_counter() - started
-            self.metrics.observe_tick(elapsed)
-            self.metrics.avatars.set(len(self.instance.sim.avatars))
-            self.metrics.snapshot_bodies.set(self.instance.visibility.bodies_built)
+            self.metrics.observe_tick(time.perf_counter() - started)
             next_at += dt
             delay = next_at - loop.time()
             if delay < -dt:
@@ -172,6 +154,29 @@ class GameServer:
                 next_at = loop.time()
                 delay = 0
             await asyncio.sleep(max(0.0, delay))
+
+    def _tick(self, dt: float, now_s: float) -> None:
+        for binding in self.hub.presence.expired(now_s):
+            self._leave_for_good(binding.avatar_id, binding.account_id)
+        self.instance.tick(dt, _now_ms())
+        for feature in self.features:
+            if feature.on_tick is not None:
+                feature.on_tick(self.hub, now_s)
+        self.metrics.avatars.set(len(self.instance.sim.avatars))
+        self.metrics.snapshot_bodies.set(self.instance.visibility.bodies_built)
+
+    def _leave_for_good(self, avatar_id: int, account_id: int | None) -> None:
+        self.instance.leave(avatar_id)
+        self.hub.sessions_by_avatar.pop(avatar_id, None)
+        if account_id is not None and self.hub.presence.by_account(account_id) is None:
+            self.hub.accounts_by_id.pop(account_id, None)
+        for feature in self.features:
+            if feature.on_leave is not None:
+                try:
+                    feature.on_leave(self.hub, avatar_id, account_id)
+                except Exception:
+                    log.exception("on_leave_failed", extra={"fields": {"feature": feature.name}})
+        log_event(log, "avatar_left", avatar=avatar_id)
 
     # ── connections ──────────────────────────────────────────────────────────
     async def _handle(self, ws: ServerConnection) -> None:
@@ -190,7 +195,8 @@ class GameServer:
             await conn.close(CloseCode.SERVER_FULL, "server full")
             return
         loop = asyncio.get_running_loop()
-        session = _Session(conn, TokenBucket(rate_per_s=s.msg_rate_per_s, burst=s.msg_burst, now_s=loop.time()))
+        bucket = TokenBucket(rate_per_s=s.msg_rate_per_s, burst=s.msg_burst, now_s=loop.time())
+        session = Session(conn, bucket, address=(ws.remote_address or ("?",))[0])
         self.sessions[conn.conn_id] = session
         self.metrics.clients.inc()
         log_event(log, "client_connected", conn=conn.conn_id, remote=conn.remote)
@@ -200,46 +206,54 @@ class GameServer:
                 if conn.closing:
                     break
                 self.metrics.bytes_received.inc(len(data))
-                self._receive(session, data, loop.time())
+                await self._receive(session, data, loop.time())
         except ConnectionClosed:
             pass
         finally:
             watchdog.cancel()
-            self._disconnect(session)
+            self._disconnect(session, loop.time())
             await conn.drop(CloseCode.NORMAL, "", flush=False)  # no-op when already closing
-            reason = conn.close_code or (ws.close_code if ws.close_code is not None else "lost")
-            self.metrics.disconnects.labels(reason=str(reason)).inc()
-            log_event(log, "client_disconnected", conn=conn.conn_id, code=reason, reason=conn.close_reason)
+            code = conn.close_code or (ws.close_code if ws.close_code is not None else "lost")
+            self.metrics.disconnects.labels(reason=str(code)).inc()
+            log_event(log, "client_disconnected", conn=conn.conn_id, code=code, reason=conn.close_reason)
 
-    def _hello_timeout(self, session: _Session) -> None:
+    def _hello_timeout(self, session: Session) -> None:
         if session.state is SessionState.CONNECTING:
             session.conn.drop(CloseCode.HANDSHAKE_TIMEOUT, "no hello")
 
-    def _disconnect(self, session: _Session) -> None:
+    def _disconnect(self, session: Session, now_s: float) -> None:
+        """A connection ended: its avatar is parked for the reconnect grace, or leaves at once after a logout."""
         self.sessions.pop(session.conn.conn_id, None)
         self.metrics.clients.dec()
-        if session.avatar_id is not None:
-            self.instance.leave(session.avatar_id)
+        avatar_id = session.avatar_id
+        if avatar_id is not None:
             session.avatar_id = None
+            self.hub.sessions_by_avatar.pop(avatar_id, None)
+            if session.logged_out or self.hub.presence.by_avatar(avatar_id) is None:
+                binding = self.hub.presence.unbind(avatar_id)
+                self._leave_for_good(avatar_id, binding.account_id if binding else session.account_id)
+            else:
+                self.instance.detach(avatar_id)
+                self.hub.presence.detach(avatar_id, now_s)
         if session.state is not SessionState.CLOSING:
             session.advance(SessionEvent.CLOSE)
 
-    def _refuse(self, session: _Session, code: ErrorCode, ref: int = 0) -> None:
+    def _refuse(self, session: Session, code: ErrorCode, ref: int = 0) -> None:
         self.metrics.protocol_errors.labels(code=code.value).inc()
-        session.conn.send(Error(code=code.value, ref=ref))
+        session.send(Error(code=code.value, ref=ref))
         session.strikes += 1
         if session.strikes > _MAX_STRIKES:
             session.conn.drop(CloseCode.POLICY, "too many invalid messages")
 
-    def _receive(self, session: _Session, data: bytes | str, now_s: float) -> None:
+    async def _receive(self, session: Session, data: bytes | str, now_s: float) -> None:
         if not session.bucket.take(now_s):
             session.flooded += 1
             if session.flooded > _FLOOD_CLOSE_AFTER:
                 session.conn.drop(CloseCode.FLOODING, "too many messages")
-            elif now_s - session.last_limit_notice >= 1.0:
-                session.last_limit_notice = now_s
+            elif now_s - session.last_limit_notice_s >= 1.0:
+                session.last_limit_notice_s = now_s
                 self.metrics.protocol_errors.labels(code=ErrorCode.RATE_LIMITED.value).inc()
-                session.conn.send(Error(code=ErrorCode.RATE_LIMITED.value))
+                session.send(Error(code=ErrorCode.RATE_LIMITED.value))
             return
         session.flooded = 0
         try:
@@ -248,51 +262,15 @@ class GameServer:
             self._refuse(session, exc.code)
             return
         self.metrics.messages_received.labels(type=msg.TYPE.name.lower()).inc()
-        if SENDERS[msg.TYPE] is not Sender.CLIENT or msg.TYPE not in ALLOWED[session.state]:
-            self._refuse(session, ErrorCode.UNEXPECTED, getattr(msg, "seq", 0))
+        handler = self._handlers.get(msg.TYPE)
+        if SENDERS[msg.TYPE] is not Sender.CLIENT or msg.TYPE not in ALLOWED[session.state] or handler is None:
+            self._refuse(session, ErrorCode.UNEXPECTED, getattr(msg, "seq", 0) or getattr(msg, "request_id", 0))
             return
-        handler = self._handlers[msg.TYPE]
-        handler(self, session, msg)
-
-    # ── message handlers: one per client message type ────────────────────────
-    def _on_hello(self, session: _Session, msg: Hello) -> None:
-        if msg.version != PROTOCOL_VERSION:
-            session.conn.send(Error(code=ErrorCode.VERSION.value, text=f"server speaks {PROTOCOL_VERSION}"))
-            session.conn.drop(CloseCode.VERSION_MISMATCH, "protocol version mismatch")
-            return
-        name = " ".join(msg.name.split()) or f"Tamu-{self._rng.randrange(1000, 10000)}"
-        info = AvatarInfo(name=name, role="guest", look=self._rng.choice(_LOOKS))
-        avatar_id = self.instance.join(info, session.conn)
-        session.avatar_id = avatar_id
-        session.advance(SessionEvent.ENTERED)
-        x, y = self.instance.sim.position(avatar_id)
-        s = self.settings
-        session.conn.send(
-            Welcome(
-                avatar_id=avatar_id,
-                name=name,
-                role=info.role,
-                world_id=self.world.id,
-                tick_hz=s.tick_hz,
-                snapshot_hz=s.snapshot_hz,
-                input_hz=s.input_hz,
-                interest_radius_cm=quant.m_to_cm(s.interest_radius_m),
-                server_time_ms=_now_ms(),
-                x_cm=quant.m_to_cm(x),
-                y_cm=quant.m_to_cm(y),
-                yaw=quant.yaw_to_u16(self.instance.sim.yaw(avatar_id)),
-            )
-        )
-        log_event(log, "avatar_joined", conn=session.conn.conn_id, avatar=avatar_id, name=name, kind=msg.kind)
-
-    def _on_input(self, session: _Session, msg: Input) -> None:
-        self.instance.on_input(session.avatar_id, msg)
-
-    def _on_ping(self, session: _Session, msg: Ping) -> None:
-        session.conn.send(Pong(client_time_ms=msg.client_time_ms, server_time_ms=_now_ms()))
-
-    _handlers = {
-        MessageType.HELLO: _on_hello,
-        MessageType.INPUT: _on_input,
-        MessageType.PING: _on_ping,
-    }
+        try:
+            result = handler(self.hub, session, msg)
+            if inspect.isawaitable(result):
+                await result
+        except Exception:
+            # Our fault: logged here, a bare code to the peer, and everyone else carries on.
+            log.exception("handler_failed", extra={"fields": {"type": msg.TYPE.name}})
+            session.send(Error(code=ErrorCode.INTERNAL.value, ref=getattr(msg, "request_id", 0)))

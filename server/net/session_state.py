@@ -6,6 +6,7 @@ from __future__ import annotations
 from enum import Enum
 
 from makaverse.protocol import MessageType
+from makaverse.protocol.messages import SENDERS, Sender
 
 __all__ = ["SessionState", "SessionEvent", "TRANSITIONS", "ALLOWED", "next_state", "InvalidTransition"]
 
@@ -31,10 +32,14 @@ TRANSITIONS: dict[SessionState, dict[SessionEvent, SessionState]] = {
     SessionState.CLOSING: {SessionEvent.CLOSE: SessionState.CLOSING},
 }
 
-# Messages a client may send in each state; anything else is refused as `unexpected`.
+# Before entering the world a client may only log in, register, say hello or ping; once in
+# the world it may send every client message except those. Anything else is `unexpected`.
+_BEFORE_WORLD = frozenset({MessageType.HELLO, MessageType.LOGIN, MessageType.REGISTER, MessageType.PING})
+_CLIENT_MESSAGES = frozenset(t for t, sender in SENDERS.items() if sender is Sender.CLIENT)
+
 ALLOWED: dict[SessionState, frozenset[MessageType]] = {
-    SessionState.CONNECTING: frozenset({MessageType.HELLO, MessageType.PING}),
-    SessionState.IN_WORLD: frozenset({MessageType.INPUT, MessageType.PING}),
+    SessionState.CONNECTING: _BEFORE_WORLD,
+    SessionState.IN_WORLD: (_CLIENT_MESSAGES - _BEFORE_WORLD) | {MessageType.PING},
     SessionState.CLOSING: frozenset(),
 }
 

@@ -76,13 +76,22 @@ class Simulation:
         return tuple(w.spawns[0])
 
     def add_avatar(
-        self, info: AvatarInfo, *, position: tuple[float, float] | None = None, yaw: float | None = None
+        self,
+        info: AvatarInfo,
+        *,
+        position: tuple[float, float] | None = None,
+        yaw: float | None = None,
+        avatar_id: int | None = None,
     ) -> int:
+        """Place an avatar (at a spawn point unless `position` is given); `avatar_id` re-adds a parked one."""
         if position is None:
             position = self.spawn_point()
         x, y = self.world.settle(np.array([position]))[0]
-        avatar_id = self._next_id
-        self._next_id += 1
+        if avatar_id is None:
+            avatar_id = self._next_id
+            self._next_id += 1
+        elif avatar_id in self.avatars.slot_of or not 0 < avatar_id < self._next_id:
+            raise SimError(f"avatar id {avatar_id} is in use or was never issued")
         slot = self.avatars.add(avatar_id, info, float(x), float(y), self.world.spawn_yaw if yaw is None else yaw)
         zone = int(self.world.zone_index(self.avatars.pos[slot : slot + 1])[0])
         self.avatars.zone[slot] = zone
