@@ -10,6 +10,7 @@ import asyncio
 import logging
 import os
 import signal
+import sys
 
 from makaverse.world import World, load_default_world, load_world
 
@@ -42,10 +43,11 @@ def open_store(url: str) -> Store:
         log_event(log, "database_seeded", opds=len(report.opds_added), services=len(report.services_added))
     password = seed_admin(store, hasher=make_hasher())
     if password is not None:
+        # stderr, so the first stdout line stays the "listening" line that scripts read.
         if os.environ.get(ADMIN_PASSWORD_ENV):
-            print(f"Created account 'admin' with the password from ${ADMIN_PASSWORD_ENV}.", flush=True)
+            print(f"Created account 'admin' with the password from ${ADMIN_PASSWORD_ENV}.", file=sys.stderr)
         else:
-            print(f"Created account 'admin' with password: {password}  (shown only this once)", flush=True)
+            print(f"Created account 'admin' with password: {password}  (shown only this once)", file=sys.stderr)
     return store
 
 

@@ -43,6 +43,21 @@ class Settings:
             raise ValueError("tick_hz must be a multiple of snapshot_hz")
         if not 0 <= self.port <= 65535:
             raise ValueError("port out of range")
+        if not 1 <= self.input_hz <= 120:
+            raise ValueError("input_hz must be 1..120")
+        if self.interest_radius_m <= 0 or self.interest_k < 1:
+            raise ValueError("interest radius and K must be positive")
+        # One tick may queue an enter and a leave per visible avatar plus a snapshot.
+        if self.send_queue_frames < 2 * self.interest_k + 4:
+            raise ValueError("send_queue_frames must hold a whole tick (2 * interest_k + 4)")
+        if self.msg_rate_per_s <= 0 or self.msg_burst < 1:
+            raise ValueError("msg_rate_per_s must be > 0 and msg_burst >= 1")
+        if not 1024 <= self.max_frame_bytes <= 1024 * 1024:
+            raise ValueError("max_frame_bytes must be 1 KiB..1 MiB")
+        if self.log_format not in ("json", "text"):
+            raise ValueError("log_format must be json or text")
+        if self.reconnect_grace_s < 0:
+            raise ValueError("reconnect_grace_s must be >= 0")
 
     @classmethod
     def from_env(cls, args: argparse.Namespace | None = None, env: dict | None = None) -> Settings:

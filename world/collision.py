@@ -72,6 +72,10 @@ def _sweep_axis(pos: np.ndarray, step: np.ndarray, boxes: np.ndarray, axis: int)
     blocks_down = in_lane & (d < 0) & (hi <= p + _TOL) & (hi > target)
     upper = np.where(blocks_up, lo - _EPS, np.inf).min(axis=1)
     lower = np.where(blocks_down, hi + _EPS, -np.inf).max(axis=1)
+    # Never step backwards: a point already on (or within _EPS of) a face stays put, because
+    # backing off by _EPS could push it into another box whose face lies on the same line.
+    upper = np.maximum(upper, p[:, 0])
+    lower = np.minimum(lower, p[:, 0])
     return np.clip(target[:, 0], lower, upper)
 
 

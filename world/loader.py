@@ -59,6 +59,8 @@ def _wall(raw: dict, defaults: dict) -> Solid:
     t = float(raw.get("thickness_m", defaults.get("thickness_m", 0.4))) / 2
     if x0 != x1 and y0 != y1:
         raise WorldError(f"wall {wid}: walls must run north-south or east-west")
+    if (x0, y0) == (x1, y1) or not t > 0:
+        raise WorldError(f"wall {wid}: a wall needs a length and a thickness")
     # A wall spans exactly from..to along its run (so door gaps are exact) and +-t across it.
     if y0 == y1:
         box = Box(min(x0, x1), y0 - t, max(x0, x1), y0 + t)

@@ -22,14 +22,20 @@ class HttpRoutes:
         if path == "/healthz":
             body = self._health()
             response = connection.respond(200 if body.get("status") == "ok" else 503, json.dumps(body) + "\n")
-            response.headers["Content-Type"] = "application/json"
+            _set_header(response, "Content-Type", "application/json")
             return response
         if path == "/metrics":
             response = connection.respond(200, "")
             response.body = self._metrics()
-            response.headers["Content-Type"] = CONTENT_TYPE_LATEST
-            response.headers["Content-Length"] = str(len(response.body))
+            _set_header(response, "Content-Type", CONTENT_TYPE_LATEST)
+            _set_header(response, "Content-Length", str(len(response.body)))
             return response
         if "upgrade" not in request.headers.get("Connection", "").lower():
             return connection.respond(404, "Makaverse: connect with a WebSocket client; see /healthz and /metrics\n")
         return None
+
+
+def _set_header(response: Response, name: str, value: str) -> None:
+    """`Headers` is a multi-dict: assignment adds a second value, so remove the first."""
+    del response.headers[name]
+    response.headers[name] = value

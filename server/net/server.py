@@ -207,6 +207,8 @@ class GameServer:
                     break
                 self.metrics.bytes_received.inc(len(data))
                 await self._receive(session, data, loop.time())
+                # Let the writer run between messages: a burst of replies must not fill the queue.
+                await asyncio.sleep(0)
         except ConnectionClosed:
             pass
         finally:
@@ -255,7 +257,9 @@ class GameServer:
                 self.metrics.protocol_errors.labels(code=ErrorCode.RATE_LIMITED.value).inc()
                 session.send(Error(code=ErrorCode.RATE_LIMITED.value))
             return
-        session.flooded = 0
+        # Accepted messages pay the flood count down slowly, so a steady flood far over the
+        # limit still adds up to a close while an occasional burst never does.
+        session.flooded = max(0, session.flooded - 1)
         try:
             msg = decode(data)
         except RemoteProtocolError as exc:
@@ -266,6 +270,7 @@ class GameServer:
         if SENDERS[msg.TYPE] is not Sender.CLIENT or msg.TYPE not in ALLOWED[session.state] or handler is None:
             self._refuse(session, ErrorCode.UNEXPECTED, getattr(msg, "seq", 0) or getattr(msg, "request_id", 0))
             return
+        entering = session.state is SessionState.CONNECTING
         try:
             result = handler(self.hub, session, msg)
             if inspect.isawaitable(result):
@@ -274,3 +279,17 @@ class GameServer:
             # Our fault: logged here, a bare code to the peer, and everyone else carries on.
             log.exception("handler_failed", extra={"fields": {"type": msg.TYPE.name}})
             session.send(Error(code=ErrorCode.INTERNAL.value, ref=getattr(msg, "request_id", 0)))
+        if entering and session.state is SessionState.IN_WORLD:
+            await self._entered(session)
+
+    async def _entered(self, session: Session) -> None:
+        """The session's avatar just entered the world (joined or resumed): each feature's `on_enter`."""
+        for feature in self.features:
+            if feature.on_enter is None or session.conn.closing:
+                continue
+            try:
+                result = feature.on_enter(self.hub, session)
+                if inspect.isawaitable(result):
+                    await result
+            except Exception:
+                log.exception("on_enter_failed", extra={"fields": {"feature": feature.name}})

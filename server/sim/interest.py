@@ -46,7 +46,11 @@ class Visibility:
         self._known.pop(viewer_id, None)
 
     def update(self, table: AvatarTable, viewers: list[int]) -> list[ViewUpdate]:
-        """One update per viewer still in the table: itself first, then up to `max_visible` nearest."""
+        """One update per viewer still in the table: itself and up to `max_visible` nearest others.
+
+        Viewers whose visible sets coincide share one body, packed in the order of the first of
+        them, so a body lists its first viewer first; everyone else finds itself by id.
+        """
         slots = table.active_slots()
         ids = table.ids[slots]
         grid = InterestGrid(table.pos[slots], cell_m=self.radius_m)
