@@ -7,7 +7,7 @@ import logging
 from makaverse.protocol import AuthOk, Error, ErrorCode, Login, MessageType, Register
 
 from ..log import log_event
-from ..services.accounts import AccountError, Throttled
+from ..services.accounts import AccountError, Banned, Throttled
 from ..store import StoreError
 from . import Feature
 
@@ -28,9 +28,16 @@ def _auth_ok(request_id: int, account, token: str) -> AuthOk:
     )
 
 
+def ban_text(exc: Banned) -> str:
+    until = f"until {exc.until.isoformat(timespec='minutes')}" if exc.until else "no end date"
+    return f"{until}: {exc.reason or ''}"[:200]
+
+
 def _refusal(exc: Exception, request_id: int) -> Error:
     if isinstance(exc, Throttled):
         return Error(code=ErrorCode.THROTTLED.value, text=f"retry in {int(exc.retry_after_s) + 1} s", ref=request_id)
+    if isinstance(exc, Banned):
+        return Error(code=ErrorCode.BANNED.value, text=ban_text(exc), ref=request_id)
     if isinstance(exc, AccountError):
         return Error(code=str(exc.code), ref=request_id)
     return Error(code=ErrorCode.UNAVAILABLE.value, ref=request_id)

@@ -26,6 +26,7 @@ from makaverse.protocol import (
 from ..log import log_event
 from ..net.session_state import SessionEvent
 from ..services.accounts import AccountError, Banned
+from .accounts import ban_text
 from ..sim import AvatarInfo
 from ..store import StoreError
 from . import Feature
@@ -54,7 +55,9 @@ async def on_hello(hub, session, msg: Hello) -> None:
         return
     session.lang = msg.lang
     binding = hub.presence.by_token(msg.token)
-    if binding is not None:
+    if binding is not None and binding.account_id is None:
+        # A guest's token lives only in memory. An account's token always goes through the
+        # store below, so a ban, a password reset or an expiry during the grace takes effect.
         _take_over(hub, session, binding.avatar_id, msg.token)
         return
     account = None
@@ -65,7 +68,7 @@ async def on_hello(hub, session, msg: Hello) -> None:
         try:
             account = await hub.db(hub.accounts.resume, msg.token)
         except Banned as exc:
-            session.send(Error(code=ErrorCode.BANNED.value, text=(exc.reason or "")[:200]))
+            session.send(Error(code=ErrorCode.BANNED.value, text=ban_text(exc)))
             session.conn.drop(CloseCode.BANNED, "banned")
             return
         except AccountError as exc:

@@ -338,11 +338,14 @@ class Accounts:
     def resume(self, token: str) -> Account:
         """The account behind a session token from an earlier login."""
         info = self._store.find_session(token) if token else None
-        if info is None or info.revoked:
+        if info is None:
+            raise InvalidToken()
+        # A ban revokes sessions too: say "banned" rather than "log in again".
+        self._refuse_if_banned(info.account)
+        if info.revoked:
             raise InvalidToken()
         if info.is_expired(self._store.now()):
             raise TokenExpired()
-        self._refuse_if_banned(info.account)
         self._store.touch_last_seen(info.account.id)
         return info.account
 

@@ -100,7 +100,7 @@ def test_banned_account_is_refused(accounts, store, clock):
     with pytest.raises(Banned) as caught:
         accounts.login("nakal", "tidak-sopan", ADDRESS)
     assert caught.value.reason == "kata kasar" and caught.value.code == "banned"
-    with pytest.raises(InvalidToken):  # the ban ended the session
+    with pytest.raises(Banned):  # the ban ended the session, and resuming says why
         accounts.resume(token)
     clock.advance(3601)
     _, token = accounts.login("nakal", "tidak-sopan", ADDRESS)
