@@ -1,0 +1,227 @@
+"""`makaverse client`: the Panda3D window (or an offscreen buffer) wired to the session.
+
+Three tasks run each frame, in order: `net` drains what the network thread received into
+the session; `input` reads the key flags and sends one Input per input period; `draw`
+places avatars, the camera and the HUD. Key events only set flags.
+
+With `--screenshot PATH` (or `--offscreen`) a `ScreenshotRun` decides when to stop: see
+`screenshot.py`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from makaverse.protocol import PROTOCOL_VERSION, Hello
+from makaverse.world import World, load_default_world
+
+from . import i18n
+from .autopilot import Autopilot
+from .camera_math import preset_view
+from .controls import KEY_FLAGS, Controls
+from .net.events import monotonic_ms
+from .screenshot import EXIT_OK, ScreenshotRun, ShotPlan
+from .session import ClientSession
+
+__all__ = ["run_client", "configure_panda", "ClientApp"]
+
+EXIT_NO_WINDOW = 3
+EXIT_INTERRUPTED = 130
+MOUSE_TURN_RAD_PER_SCREEN = 3.0
+
+
+def configure_panda(*, offscreen: bool, size: tuple[int, int] = (1280, 720), title: str = "Makaverse") -> None:
+    """Panda3D settings that must be in place before ShowBase opens its window."""
+    from panda3d.core import load_prc_file_data
+
+    lines = [
+        f"win-size {size[0]} {size[1]}",
+        f"window-title {title}",
+        "audio-library-name null",  # the client makes no sound yet
+        "sync-video true",
+    ]
+    if offscreen:
+        lines += [
+            "window-type offscreen",
+            "load-display p3tinydisplay",
+            "notify-level-display error",
+            "notify-level-device fatal",
+            # Nobody watches an offscreen buffer: don't spin the CPU faster than a screen would.
+            "clock-mode limited",
+            "clock-frame-rate 30",
+        ]
+    load_prc_file_data("makaverse-client", "\n".join(lines))
+
+
+class ClientApp:
+    def __init__(self, base, args: argparse.Namespace, *, world: World | None = None) -> None:
+        from direct.showbase.DirectObject import DirectObject
+        from panda3d.core import GraphicsWindow, ModifierButtons, WindowProperties
+
+        from .avatars import AvatarLayer
+        from .camera import CameraRig
+        from .hud import Hud
+        from .net.client import NetClient
+        from .scene import WorldScene
+
+        self.base = base
+        self.lang = args.lang
+        self.world = world or load_default_world()
+        self.session = ClientSession(self.world, lang=self.lang)
+        walk = getattr(args, "walk", None)
+        if walk:
+            self.session.autopilot = Autopilot.from_spec(walk)
+        self.net = NetClient(args.url, Hello(version=PROTOCOL_VERSION, name=args.name or "", kind="desktop",
+                                             lang=self.lang))
+        self.scene = WorldScene(base, self.world, lang=self.lang)
+        self.avatars = AvatarLayer(base.render, self.world, lang=self.lang)
+        view = preset_view(self.world, getattr(args, "camera", None) or "follow")
+        lintels = [(lt.box.as_tuple(), lt.z0, lt.z1) for lt in self.scene.lintels]
+        self.camera = CameraRig(base, self.world, view=view, extra_obstacles=lintels)
+        if view is None:
+            # Until the welcome places your avatar, show the Balai Kota from its forecourt.
+            overview = preset_view(self.world, "forecourt")
+            self.base.camera.set_pos(*overview.eye)
+            self.base.camera.look_at(*overview.target)
+        self.hud = Hud(base, lang=self.lang)
+        self.controls = Controls()
+        self.shot: ScreenshotRun | None = None
+        if args.screenshot or args.offscreen:
+            plan = ShotPlan(args.screenshot, max(1, int(args.frames)))
+            if getattr(args, "wait", None) is not None:
+                plan.connect_timeout_s = max(0.0, float(args.wait))
+            self.shot = ScreenshotRun(plan, base, self.session, self.avatars, url=args.url, lang=self.lang)
+        self._done = False
+        self.exit_code = EXIT_OK
+        self._dragging = False
+        self._last_mouse_x: float | None = None
+
+        base.disable_mouse()
+        base.exitFunc = self._on_user_exit
+        if isinstance(base.win, GraphicsWindow):
+            props = WindowProperties()
+            props.set_title(i18n.t("app.title", self.lang))
+            base.win.request_properties(props)
+        if base.mouseWatcherNode is not None:
+            # Shift+W must arrive as "w" with "shift" held, not as a separate "shift-w" event.
+            base.mouseWatcherNode.set_modifier_buttons(ModifierButtons())
+            for thrower in base.buttonThrowers or ():
+                thrower.node().set_modifier_buttons(ModifierButtons())
+        # Our own listener, so ShowBase keeps its handlers (its window-event one resizes and closes).
+        self.events = DirectObject()
+        for key, flag in KEY_FLAGS.items():
+            self.events.accept(key, self.controls.set, [flag, True])
+            self.events.accept(f"{key}-up", self.controls.set, [flag, False])
+        for button in ("mouse1", "mouse3"):
+            self.events.accept(button, self._drag, [True])
+            self.events.accept(f"{button}-up", self._drag, [False])
+        self.events.accept("window-event", self._on_window_event)
+        base.add_task(self._net_task, "makaverse-net", sort=-10)
+        base.add_task(self._input_task, "makaverse-input", sort=0)
+        base.add_task(self._draw_task, "makaverse-draw", sort=10)
+
+    # ── events ───────────────────────────────────────────────────────────────
+    def _drag(self, down: bool) -> None:
+        self._dragging = down
+        self._last_mouse_x = None
+
+    def _on_window_event(self, win) -> None:
+        if win is None or win != self.base.win:
+            return
+        props = win.get_properties()
+        if props.has_foreground() and not props.get_foreground():
+            self.controls.release_all()  # their key-up events will go to another window
+            self._dragging = False
+        if props.has_open() and not props.get_open():
+            self._done = True
+
+    def _on_user_exit(self) -> None:
+        self._done = True
+        self.net.stop()
+
+    # ── tasks ────────────────────────────────────────────────────────────────
+    def _net_task(self, task):
+        now = monotonic_ms()
+        for event in self.net.poll(limit=4096):
+            self.session.handle(event, now)
+        return task.cont
+
+    def _input_task(self, task):
+        dt = min(0.25, self.base.clock.dt)
+        self._mouse_look()
+        for intent in self.session.frame(dt, self.controls.read()):
+            self.net.send(intent)
+        return task.cont
+
+    def _mouse_look(self) -> None:
+        mw = self.base.mouseWatcherNode
+        if not self._dragging or mw is None or not mw.has_mouse():
+            return
+        x = mw.get_mouse_x()
+        if self._last_mouse_x is not None:
+            self.controls.add_yaw(-(x - self._last_mouse_x) * MOUSE_TURN_RAD_PER_SCREEN / 2)
+        self._last_mouse_x = x
+
+    def _draw_task(self, task):
+        dt = min(0.25, self.base.clock.dt)
+        now = monotonic_ms()
+        s = self.session
+        poses = []
+        own = s.own_pose()
+        me = s.mirror.me
+        if own is not None and me is not None:
+            poses.append((me.id, me.facts, me.version, own))
+        for avatar, pose in s.others(now):
+            poses.append((avatar.id, avatar.facts, avatar.version, pose))
+        if own is not None:
+            z = float(self.world.floor_height([[own.x, own.y]])[0])
+            self.camera.follow(own.x, own.y, z, own.yaw, dt)
+        eye = self.base.camera.get_pos(self.base.render)
+        self.avatars.sync(poses, s.avatar_id, dt, (eye.x, eye.y, eye.z))
+        self.hud.update(s, now)
+        if self.shot is not None and self.shot.step(dt):
+            self.exit_code = self.shot.exit_code
+            self._done = True
+        return task.cont
+
+    # ── running ──────────────────────────────────────────────────────────────
+    def run(self) -> int:
+        self.net.start()
+        try:
+            while not self._done:
+                self.base.task_mgr.step()
+        except KeyboardInterrupt:
+            self.exit_code = EXIT_INTERRUPTED
+        except SystemExit:
+            pass  # the window was closed: ShowBase.userExit
+        finally:
+            self.shutdown()
+        return self.exit_code
+
+    def shutdown(self) -> None:
+        self.net.stop()
+        self.events.ignore_all()
+        try:
+            self.hud.destroy()
+            self.base.destroy()
+        except Exception:  # noqa: BLE001 - tearing down; nothing useful to do with it
+            pass
+
+
+def run_client(args: argparse.Namespace) -> int:
+    offscreen = bool(args.offscreen)
+    configure_panda(offscreen=offscreen, title=i18n.t("app.title", args.lang))
+    from direct.showbase.ShowBase import ShowBase
+
+    try:
+        base = ShowBase()
+    except Exception:  # ShowBase raises a bare Exception when no window can be opened
+        print(i18n.t("app.no_window", args.lang), file=sys.stderr)
+        return EXIT_NO_WINDOW
+    try:
+        app = ClientApp(base, args)
+    except BaseException:
+        base.destroy()
+        raise
+    return app.run()

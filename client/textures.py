@@ -1,0 +1,27 @@
+"""Panda3D textures from the procedural images in `assets/textures.py`, made once and cached."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+import numpy as np
+from panda3d.core import SamplerState, Texture
+
+from makaverse.assets import textures as source
+
+__all__ = ["texture"]
+
+
+@lru_cache(maxsize=None)
+def texture(name: str, size: int = 256) -> Texture:
+    rgb = source.make(name, size)
+    h, w, _ = rgb.shape
+    tex = Texture(name)
+    tex.setup_2d_texture(w, h, Texture.T_unsigned_byte, Texture.F_rgb)
+    # Panda3D keeps images bottom row first, in BGR order.
+    tex.set_ram_image(np.ascontiguousarray(rgb[::-1, :, ::-1]).tobytes())
+    tex.set_wrap_u(SamplerState.WM_repeat)
+    tex.set_wrap_v(SamplerState.WM_repeat)
+    tex.set_minfilter(SamplerState.FT_linear_mipmap_linear)
+    tex.set_magfilter(SamplerState.FT_linear)
+    return tex

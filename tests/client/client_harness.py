@@ -1,0 +1,144 @@
+"""Helpers for client tests: a real server on port 0 in a subprocess, the client run offscreen
+in its own process (Panda3D's ShowBase is process-global), and pixel checks on what it wrote."""
+
+from __future__ import annotations
+
+import json
+import re
+import socket
+import subprocess
+import sys
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[2]
+SHOTS_ENV = "MAKAVERSE_TEST_SHOTS"  # set to a folder to keep the screenshots for a look
+
+
+@dataclass
+class Server:
+    proc: subprocess.Popen
+    port: int
+
+    @property
+    def url(self) -> str:
+        return f"ws://127.0.0.1:{self.port}"
+
+    def stop(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait(5)
+
+
+def start_server(db_dir: Path, port: int = 0, timeout_s: float = 30.0) -> Server:
+    """`makaverse serve`; the line "... listening on ws://HOST:PORT" names the port."""
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "makaverse", "serve", "--port", str(port), "--db", f"sqlite:///{db_dir}/t.db",
+         "--log-format", "text"],
+        stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, cwd=REPO,
+    )
+    found: list[int] = []
+
+    def read() -> None:
+        # Read until the listening line (a fresh database may print other lines first), then
+        # keep draining so the server never blocks on a full pipe.
+        for line in proc.stdout:
+            match = re.search(r"listening on ws://[\w.\-]+:(\d+)", line)
+            if match and not found:
+                found.append(int(match.group(1)))
+                ready.set()
+
+    ready = threading.Event()
+    threading.Thread(target=read, daemon=True).start()
+    if not ready.wait(timeout_s):
+        proc.kill()
+        raise RuntimeError("the server did not start")
+    return Server(proc, found[0])
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@dataclass
+class ClientRun:
+    returncode: int
+    summary: dict
+    stderr: str
+
+
+def client_args(url: str, *extra: str) -> list[str]:
+    return [sys.executable, "-m", "makaverse", "client", "--url", url, "--offscreen", *extra]
+
+
+def run_client(url: str, png: Path, *extra: str, timeout_s: float = 240.0) -> ClientRun:
+    """Run the client offscreen to a screenshot; returns its exit code and JSON summary."""
+    proc = subprocess.run(
+        client_args(url, "--screenshot", str(png), *extra),
+        capture_output=True, text=True, timeout=timeout_s, cwd=REPO,
+    )
+    summary = {}
+    for line in reversed(proc.stdout.splitlines()):
+        if line.startswith("{"):
+            summary = json.loads(line)
+            break
+    return ClientRun(proc.returncode, summary, proc.stderr)
+
+
+# ── pixels ───────────────────────────────────────────────────────────────────
+def load_rgb(path: Path):
+    """The PNG as a (height, width, 3) uint8 array, read with Panda3D's PNMImage (via an in-memory PPM)."""
+    import numpy as np
+    from panda3d.core import Filename, PNMImage, StringStream
+
+    img = PNMImage()
+    assert img.read(Filename.from_os_specific(str(path))), path
+    img.remove_alpha()
+    stream = StringStream()
+    assert img.write(stream, "image.ppm")
+    data = stream.get_data()
+    # P6 header: magic, width, height, maxval, each followed by one whitespace byte.
+    fields, pos = [], 0
+    while len(fields) < 4:
+        end = pos
+        while data[end:end + 1].isspace():
+            end += 1
+        start = end
+        while not data[end:end + 1].isspace():
+            end += 1
+        fields.append(data[start:end])
+        pos = end
+    w, h = int(fields[1]), int(fields[2])
+    return np.frombuffer(data, dtype=np.uint8, count=w * h * 3, offset=pos + 1).reshape(h, w, 3)
+
+
+def hex_rgb(text: str) -> tuple[int, int, int]:
+    h = text.lstrip("#")
+    return (int(h[0:2], 16), int(h[2:4], 16), int(h[4:6], 16))
+
+
+def colour_fraction(rgb, box: tuple[int, int, int, int], target: tuple[int, int, int], *, chroma_tol: float = 0.05,
+                    min_gain: float = 0.5, max_gain: float = 1.6) -> float:
+    """Share of pixels in box (x0, y0, x1, y1) showing `target` under some light: same chromaticity
+    (r:g:b proportions) within `chroma_tol`, brightness between `min_gain` and `max_gain` times the target's."""
+    import numpy as np
+
+    x0, y0, x1, y1 = box
+    h, w, _ = rgb.shape
+    region = rgb[max(0, y0):min(h, y1), max(0, x0):min(w, x1)].reshape(-1, 3).astype(np.float64)
+    if len(region) == 0:
+        return 0.0
+    t = np.array(target, dtype=np.float64)
+    s = region.sum(axis=1)
+    chroma = region / np.maximum(s, 1.0)[:, None]
+    t_chroma = t / max(t.sum(), 1.0)
+    close = np.abs(chroma - t_chroma).max(axis=1) <= chroma_tol
+    gain = s / max(t.sum(), 1.0)
+    return float((close & (gain >= min_gain) & (gain <= max_gain)).mean())

@@ -1,0 +1,38 @@
+"""Fixtures for client tests: a server per module, the world, and where screenshots go."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from client_harness import SHOTS_ENV, start_server  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    srv = start_server(tmp_path_factory.mktemp("db"))
+    yield srv
+    srv.stop()
+
+
+@pytest.fixture
+def shots(tmp_path) -> Path:
+    """Where screenshots go: a temp folder, or $MAKAVERSE_TEST_SHOTS to keep them."""
+    keep = os.environ.get(SHOTS_ENV)
+    if keep:
+        path = Path(keep)
+        path.mkdir(parents=True, exist_ok=True)
+        return path
+    return tmp_path
+
+
+@pytest.fixture(scope="session")
+def world():
+    from makaverse.world import load_default_world
+
+    return load_default_world()
