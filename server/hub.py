@@ -9,6 +9,7 @@ from concurrent.futures import ThreadPoolExecutor
 from functools import partial
 from typing import TYPE_CHECKING, Any, Callable, TypeVar
 
+from .bus import make_bus
 from .instance import WorldInstance
 from .services.presence import Presence
 from .settings import Settings
@@ -44,6 +45,8 @@ class Hub:
         self.store = store
         self.accounts = accounts
         self.presence = Presence(grace_s=settings.reconnect_grace_s)
+        # Fan-out to every server process (announcements, staff notices): Redis when configured.
+        self.bus = make_bus(settings.redis_url)
         self.sessions_by_avatar: dict[int, Session] = {}
         self.accounts_by_id: dict[int, Any] = {}  # accounts with an avatar in the world
         # The tick never waits on the database: store calls run on these threads.

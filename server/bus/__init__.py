@@ -1,1 +1,12 @@
-"""server/bus"""
+"""Fan-out between server processes: in-process by default, Redis pub/sub when configured.
+
+Both implement `Bus`: `publish(channel, payload)` delivers `payload` (bytes) to every
+subscriber of `channel` in every process on the bus, the publisher's own included, in the
+order published. Callbacks run on the event loop and must not block.
+"""
+
+from .base import Bus, BusError, Subscription
+from .local import LocalBus
+from .factory import make_bus
+
+__all__ = ["Bus", "BusError", "LocalBus", "Subscription", "make_bus"]

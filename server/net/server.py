@@ -80,6 +80,7 @@ class GameServer:
     # ── lifecycle ────────────────────────────────────────────────────────────
     async def start(self) -> None:
         s = self.settings
+        await self.hub.bus.start()
         routes = HttpRoutes(health=self._health, metrics=self.metrics.render)
         self._ws_server = await serve(
             self._handle,
@@ -118,6 +119,7 @@ class GameServer:
                 await asyncio.wait_for(self._ws_server.wait_closed(), 1.0)
             except (TimeoutError, asyncio.TimeoutError):
                 pass
+        await self.hub.bus.close()
         await asyncio.get_running_loop().run_in_executor(None, self.hub.close)
         log_event(log, "server_stopped")
 

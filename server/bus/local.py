@@ -1,0 +1,27 @@
+"""The in-process bus: one process, no broker."""
+
+from __future__ import annotations
+
+import asyncio
+
+from .base import Callback, Subscribers, Subscription
+
+__all__ = ["LocalBus"]
+
+
+class LocalBus:
+    def __init__(self) -> None:
+        self._subscribers = Subscribers()
+
+    async def start(self) -> None:
+        return None
+
+    async def close(self) -> None:
+        return None
+
+    async def publish(self, channel: str, payload: bytes) -> None:
+        # Delivered on a later loop iteration, as from a broker: a publisher never re-enters itself.
+        asyncio.get_running_loop().call_soon(self._subscribers.deliver, channel, bytes(payload))
+
+    def subscribe(self, channel: str, callback: Callback) -> Subscription:
+        return self._subscribers.add(channel, callback)
