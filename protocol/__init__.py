@@ -14,6 +14,10 @@ from .errors import (
 )
 from .messages import *  # noqa: F401,F403
 from .messages import __all__ as _messages_all
+from .chat import *  # noqa: F401,F403
+from .chat import __all__ as _chat_all
+from .booths import *  # noqa: F401,F403
+from .booths import __all__ as _booths_all
 
 __all__ = [
     "MAX_FRAME_BYTES",
@@ -29,4 +33,6 @@ __all__ = [
     "UnknownMessageType",
     "InvalidField",
     *_messages_all,
+    *_chat_all,
+    *_booths_all,
 ]

@@ -45,6 +45,19 @@ class ErrorCode(StrEnum):
     THROTTLED = "throttled"  # too many failed logins: wait and retry
     BANNED = "banned"
     TOKEN_EXPIRED = "token_expired"  # the session token is unknown, revoked or too old
+    # chat and moderation
+    SLOW_DOWN = "slow_down"  # too many chat lines, emotes or direct messages: wait a moment
+    MUTED = "muted"  # a moderator muted you; `text` says until when
+    BLOCKED = "blocked"  # the recipient does not accept direct messages from you
+    LOGIN_REQUIRED = "login_required"  # guests may not do this: log in or register
+    # booths, queues and service requests
+    NOT_AT_BOOTH = "not_at_booth"  # stand in the booth's interaction zone to take a number
+    NOT_AT_COUNTER = "not_at_counter"  # staff: stand behind your OPD's counter to man it
+    NOT_MANNING = "not_manning"  # staff: man your counter first
+    QUEUE_EMPTY = "queue_empty"  # nobody is waiting
+    TOO_MANY_TICKETS = "too_many_tickets"  # you already hold tickets at three OPDs
+    ILLEGAL_TRANSITION = "illegal_transition"  # the request's status machine does not allow that move
+    LIMIT_REACHED = "limit_reached"  # too many programs for one OPD
 
 
 class CloseCode(IntEnum):

@@ -73,6 +73,49 @@ class MessageType(IntEnum):
     LOGIN = 21
     AUTH_OK = 22
     LOGOUT = 23
+    # booths, ticket queues and service requests (protocol/booths.py)
+    BOOTH_INFO_GET = 40
+    BOOTH_INFO = 41
+    BOOTH_STATE = 42
+    TAKE_NUMBER = 43
+    LEAVE_QUEUE = 44
+    TICKET = 45
+    SUBMIT_REQUEST = 46
+    REQUEST_SUBMITTED = 47
+    REQUEST_INVALID = 48
+    MY_REQUESTS = 49
+    STAFF_REQUESTS = 50
+    REQUEST_LIST = 51
+    REQUEST_GET = 52
+    REQUEST_DETAIL = 53
+    REQUEST_STATUS_CHANGED = 54
+    COUNTER_MAN = 55
+    CALL_NEXT = 56
+    FINISH_TICKET = 57
+    STAFF_QUEUE = 58
+    COUNTER_SAY = 59
+    COUNTER_MESSAGE = 60
+    SET_REQUEST_STATUS = 61
+    EDIT_OPD = 62
+    EDIT_PROGRAM = 63
+    # chat, emotes and moderation (protocol/chat.py)
+    CHAT_SEND = 70
+    CHAT = 71
+    EMOTE = 72
+    EMOTED = 73
+    DIRECT_SEND = 74
+    DIRECT = 75
+    DIRECT_SENT = 76
+    MUTE = 77
+    BLOCK = 78
+    CHAT_LISTS = 79
+    REPORT = 80
+    REPORT_FILED = 81
+    MODERATE = 82
+    MODERATED = 83
+    MODERATE_DONE = 84
+    ANNOUNCE = 85
+    ANNOUNCEMENT = 86
 
 
 class Sender(Enum):

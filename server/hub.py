@@ -51,10 +51,18 @@ class Hub:
         self.accounts_by_id: dict[int, Any] = {}  # accounts with an avatar in the world
         # The tick never waits on the database: store calls run on these threads.
         self._db_pool = ThreadPoolExecutor(max_workers=4, thread_name_prefix="db")
+        # Password hashing is deliberately slow; a burst of logins gets its own threads so it
+        # never queues booth and chat commands behind it.
+        self._auth_pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="auth")
 
     async def db(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         loop = asyncio.get_running_loop()
         return await loop.run_in_executor(self._db_pool, partial(fn, *args, **kwargs))
+
+    async def auth(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+        """Like `db`, for calls that hash or check passwords."""
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._auth_pool, partial(fn, *args, **kwargs))
 
     def send_to_avatar(self, avatar_id: int, msg: Message) -> bool:
         session = self.sessions_by_avatar.get(avatar_id)
@@ -65,6 +73,7 @@ class Hub:
         return self.sessions_by_avatar.get(binding.avatar_id) if binding is not None else None
 
     def close(self) -> None:
+        self._auth_pool.shutdown(wait=True, cancel_futures=True)
         self._db_pool.shutdown(wait=True, cancel_futures=False)
         if self.store is not None:
             self.store.dispose()

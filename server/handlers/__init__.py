@@ -35,9 +35,9 @@ class Feature:
 
 
 def all_features() -> list[Feature]:
-    from . import accounts, session
+    from . import accounts, booths, chat, session
 
-    return [session.FEATURE, accounts.FEATURE]
+    return [session.FEATURE, accounts.FEATURE, chat.FEATURE, booths.FEATURE]
 
 
 def merged_handlers(features: list[Feature]) -> dict[MessageType, Handler]:

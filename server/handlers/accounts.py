@@ -48,7 +48,7 @@ async def on_register(hub, session, msg: Register) -> None:
         session.send(Error(code=ErrorCode.UNAVAILABLE.value, ref=msg.request_id))
         return
     try:
-        account, token = await hub.db(
+        account, token = await hub.auth(
             hub.accounts.register, msg.username, msg.password, display_name=msg.display_name or None, lang=msg.lang
         )
     except (AccountError, StoreError) as exc:
@@ -65,7 +65,7 @@ async def on_login(hub, session, msg: Login) -> None:
         session.send(Error(code=ErrorCode.UNAVAILABLE.value, ref=msg.request_id))
         return
     try:
-        account, token = await hub.db(hub.accounts.login, msg.username, msg.password, session.address)
+        account, token = await hub.auth(hub.accounts.login, msg.username, msg.password, session.address)
     except (AccountError, StoreError) as exc:
         if isinstance(exc, StoreError):
             log.exception("login_failed")

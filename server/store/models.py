@@ -238,3 +238,7 @@ class AuditRow(Base):
     target: Mapped[str] = mapped_column(String(128))
     detail: Mapped[dict[str, Any]] = mapped_column(JSON)
     at: Mapped[datetime]
+
+
+from . import models_booths  # noqa: E402,F401  (tickets and notifications: revision 0002)
+from . import models_chat  # noqa: E402,F401  (chat, reports and moderation: revision 0003)

@@ -1,0 +1,252 @@
+"""A Makaverse server in a subprocess, for benchmarks and smoke tests: start it on a free port,
+wait until it is healthy, read its metrics, watch its CPU and memory, stop it with SIGTERM."""
+
+from __future__ import annotations
+
+import json
+import re
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from urllib.parse import urlsplit
+from dataclasses import dataclass
+from pathlib import Path
+
+import psutil
+
+__all__ = ["ServerError", "LocalServer", "http_get", "parse_metrics", "Sample", "ServerWatch"]
+
+_LISTENING = re.compile(r"listening on (ws://\S+)")
+_METRIC_LINE = re.compile(r"^([a-zA-Z_:][a-zA-Z0-9_:]*)(\{[^}]*\})?\s+(\S+)")
+
+
+class ServerError(RuntimeError):
+    """The server did not start, did not become healthy, or did not stop."""
+
+
+def parse_metrics(text: str) -> dict[str, float]:
+    """Prometheus text to `{"name{labels}": value}` (labels exactly as written), comments skipped."""
+    out = {}
+    for line in text.splitlines():
+        if not line or line.startswith("#"):
+            continue
+        m = _METRIC_LINE.match(line)
+        if m:
+            try:
+                out[m.group(1) + (m.group(2) or "")] = float(m.group(3))
+            except ValueError:
+                continue
+    return out
+
+
+def http_get(url: str, *, timeout_s: float = 5.0) -> bytes:
+    """GET over a plain socket, reading the body to the end of the connection.
+
+    Deliberately not urllib: the server's /metrics answer has carried two Content-Length
+    headers (0, then the real length), and urllib believes the first.
+    """
+    parts = urlsplit(url)
+    host, port = parts.hostname or "127.0.0.1", parts.port or 80
+    with socket.create_connection((host, port), timeout=timeout_s) as sock:
+        request = f"GET {parts.path or '/'} HTTP/1.1\r\nHost: {host}:{port}\r\nConnection: close\r\n\r\n"
+        sock.sendall(request.encode("ascii"))
+        chunks = []
+        while True:
+            chunk = sock.recv(65536)
+            if not chunk:
+                break
+            chunks.append(chunk)
+    raw = b"".join(chunks)
+    head, sep, body = raw.partition(b"\r\n\r\n")
+    status = head.split(b"\r\n", 1)[0].split()
+    if not sep or len(status) < 2 or not status[1].isdigit():
+        raise ValueError(f"not an HTTP response from {url}")
+    if int(status[1]) != 200:
+        raise ValueError(f"HTTP {int(status[1])} from {url}")
+    return body
+
+
+class LocalServer:
+    """`python -m makaverse serve --port 0` with a throwaway SQLite file; a context manager."""
+
+    def __init__(
+        self,
+        *,
+        tick_hz: int | None = None,
+        snapshot_hz: int | None = None,
+        extra_args: tuple[str, ...] = (),
+        python: str = sys.executable,
+        start_timeout_s: float = 30.0,
+    ) -> None:
+        self.tick_hz = tick_hz
+        self.snapshot_hz = snapshot_hz
+        self.extra_args = extra_args
+        self.python = python
+        self.start_timeout_s = start_timeout_s
+        self.proc: subprocess.Popen | None = None
+        self.url = ""
+        self.http_url = ""
+        self._tmp: tempfile.TemporaryDirectory | None = None
+        self._stderr = None
+        self._listening = threading.Event()
+        self._stdout_lines: list[str] = []
+
+    @property
+    def pid(self) -> int:
+        assert self.proc is not None
+        return self.proc.pid
+
+    @property
+    def log_path(self) -> Path:
+        assert self._tmp is not None
+        return Path(self._tmp.name) / "server.log"
+
+    def command(self) -> list[str]:
+        assert self._tmp is not None
+        db = Path(self._tmp.name) / "bench.db"
+        cmd = [self.python, "-m", "makaverse", "serve", "--port", "0", "--db", f"sqlite:///{db}"]
+        if self.tick_hz is not None:
+            cmd += ["--tick-hz", str(self.tick_hz)]
+        if self.snapshot_hz is not None:
+            cmd += ["--snapshot-hz", str(self.snapshot_hz)]
+        return cmd + list(self.extra_args)
+
+    def start(self) -> None:
+        self._tmp = tempfile.TemporaryDirectory(prefix="makaverse-bench-")
+        # The server logs a line per connection: a file, never a pipe nobody drains.
+        self._stderr = open(self.log_path, "wb")
+        self.proc = subprocess.Popen(
+            self.command(), stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=self._stderr, text=True
+        )
+        threading.Thread(target=self._read_stdout, name="server-stdout", daemon=True).start()
+        # The address line is normally the first, but a fresh database may print other lines before it.
+        if not self._listening.wait(self.start_timeout_s) or not self.url:
+            self.stop()
+            raise ServerError(f"the server printed no address in {self.start_timeout_s:g} s:\n{self.log_tail()}")
+        self.http_url = "http://" + self.url.removeprefix("ws://")
+        self.wait_healthy()
+
+    def _read_stdout(self) -> None:
+        assert self.proc is not None and self.proc.stdout is not None
+        for line in self.proc.stdout:
+            line = line.rstrip("\n")
+            if not self.url:
+                m = _LISTENING.search(line)
+                if m:
+                    self.url = m.group(1).rstrip("/")
+                    self._listening.set()
+                    continue
+            # Other lines may hold secrets (a seeded admin password): counted, never printed.
+            self._stdout_lines.append(line)
+        self._listening.set()  # the server exited: stop waiting
+
+    def wait_healthy(self) -> dict:
+        deadline = time.monotonic() + self.start_timeout_s
+        while True:
+            try:
+                return self.health()
+            except (OSError, ValueError):
+                if time.monotonic() > deadline or (self.proc is not None and self.proc.poll() is not None):
+                    self.stop()
+                    raise ServerError(f"the server never became healthy:\n{self.log_tail()}") from None
+                time.sleep(0.1)
+
+    def _get(self, path: str, timeout_s: float = 5.0) -> bytes:
+        return http_get(self.http_url + path, timeout_s=timeout_s)
+
+    def health(self) -> dict:
+        return json.loads(self._get("/healthz"))
+
+    def metrics(self) -> dict[str, float]:
+        return parse_metrics(self._get("/metrics").decode("utf-8", "replace"))
+
+    def log_tail(self, lines: int = 20) -> str:
+        try:
+            return "\n".join(self.log_path.read_text("utf-8", "replace").splitlines()[-lines:])
+        except OSError:
+            return ""
+
+    def stop(self, timeout_s: float = 5.0) -> tuple[int | None, float | None]:
+        """SIGTERM, then wait; returns (exit code, seconds to exit), or (None, None) if it had to be killed."""
+        result: tuple[int | None, float | None] = (None, None)
+        if self.proc is not None:
+            if self.proc.poll() is not None:
+                result = (self.proc.returncode, 0.0)
+            else:
+                started = time.monotonic()
+                self.proc.send_signal(signal.SIGTERM)
+                try:
+                    code = self.proc.wait(timeout_s)
+                    result = (code, time.monotonic() - started)
+                except subprocess.TimeoutExpired:
+                    self.proc.kill()
+                    self.proc.wait()
+            if self.proc.stdout is not None:
+                self.proc.stdout.close()
+        if self._stderr is not None:
+            self._stderr.close()
+            self._stderr = None
+        return result
+
+    def cleanup(self) -> None:
+        if self._tmp is not None:
+            self._tmp.cleanup()
+            self._tmp = None
+
+    def __enter__(self) -> LocalServer:
+        self.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.stop()
+        self.cleanup()
+
+
+@dataclass(frozen=True, slots=True)
+class Sample:
+    t: float  # Unix time
+    cpu_s: float  # the server's user + system CPU seconds so far
+    rss: int
+    machine_cpu_percent: float  # all CPUs, since the previous sample
+    metrics: dict[str, float]
+
+
+class ServerWatch:
+    """Samples the server's CPU, memory and metrics about once a second, on a thread."""
+
+    def __init__(self, server: LocalServer, *, every_s: float = 1.0) -> None:
+        self.server = server
+        self.every_s = every_s
+        self.samples: list[Sample] = []
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="server-watch", daemon=True)
+        self._proc = psutil.Process(server.pid)
+
+    def start(self) -> None:
+        psutil.cpu_percent(None)  # prime the machine-wide counter
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join(timeout=5.0)
+
+    def sample(self) -> Sample | None:
+        try:
+            times = self._proc.cpu_times()
+            rss = self._proc.memory_info().rss
+            metrics = self.server.metrics()
+        except (psutil.Error, OSError, ValueError):
+            return None
+        s = Sample(time.time(), times.user + times.system, rss, psutil.cpu_percent(None), metrics)
+        self.samples.append(s)
+        return s
+
+    def _run(self) -> None:
+        while True:
+            self.sample()
+            if self._stop.wait(self.every_s):
+                return
