@@ -47,7 +47,7 @@ class ErrorCode(StrEnum):
     TOKEN_EXPIRED = "token_expired"  # the session token is unknown, revoked or too old
     # chat and moderation
     SLOW_DOWN = "slow_down"  # too many chat lines, emotes or direct messages: wait a moment
-    MUTED = "muted"  # a moderator muted you; `text` says until when
+    MUTED = "muted"  # a moderator muted you; `text` says for how many more minutes
     BLOCKED = "blocked"  # the recipient does not accept direct messages from you
     LOGIN_REQUIRED = "login_required"  # guests may not do this: log in or register
     # booths, queues and service requests
