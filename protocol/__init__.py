@@ -1,6 +1,6 @@
 """The wire contract between Makaverse clients and servers (see README.md beside this file)."""
 
-from .codec import MAX_FRAME_BYTES, decode, encode
+from .codec import MAX_FRAME_BYTES, decode, encode, encode_snapshot, pack_snapshot_body
 from .errors import (
     CloseCode,
     ErrorCode,
@@ -23,6 +23,8 @@ __all__ = [
     "MAX_FRAME_BYTES",
     "encode",
     "decode",
+    "encode_snapshot",
+    "pack_snapshot_body",
     "CloseCode",
     "ErrorCode",
     "ProtocolError",

@@ -12,9 +12,10 @@ from dataclasses import fields
 import msgpack
 
 from .errors import InvalidField, LocalProtocolError, MalformedMessage, MessageTooLarge, UnknownMessageType
-from .messages import MESSAGE_CLASSES, Message, MessageType
+from .messages import MESSAGE_CLASSES, MS_LIMIT, U32, Message, MessageType, Snapshot
+from .validate import check_int
 
-__all__ = ["MAX_FRAME_BYTES", "encode", "decode"]
+__all__ = ["MAX_FRAME_BYTES", "encode", "decode", "pack_snapshot_body", "encode_snapshot"]
 
 MAX_FRAME_BYTES = 64 * 1024
 _MAX_STR = 4096
@@ -43,6 +44,29 @@ def encode(msg: Message) -> bytes:
     if len(data) > MAX_FRAME_BYTES:
         raise LocalProtocolError(f"{type(msg).__name__} encodes to {len(data)} bytes")
     return data
+
+
+def pack_snapshot_body(ids: bytes, pos: bytes, yaw: bytes, anim: bytes) -> bytes:
+    """The four array fields of a snapshot, packed once and shared by every viewer who sees the same set."""
+    Snapshot(tick=0, ack_seq=0, server_time_ms=0, ids=ids, pos=pos, yaw=yaw, anim=anim)  # validates
+    pack = msgpack.packb
+    return b"".join(pack(k) + pack(v, use_bin_type=True) for k, v in (("ids", ids), ("pos", pos), ("yaw", yaw), ("anim", anim)))
+
+
+def encode_snapshot(tick: int, ack_seq: int, server_time_ms: int, body: bytes) -> bytes:
+    """Byte for byte `encode(Snapshot(...))`, with the arrays from `pack_snapshot_body`."""
+    check_int("tick", tick, 0, U32)
+    check_int("ack_seq", ack_seq, 0, U32)
+    check_int("server_time_ms", server_time_ms, 0, MS_LIMIT)
+    pack = msgpack.packb
+    head = (
+        b"\x88"  # a map of 8 entries: t, tick, ack_seq, server_time_ms and the four arrays
+        + pack("t") + pack(int(MessageType.SNAPSHOT))
+        + pack("tick") + pack(tick)
+        + pack("ack_seq") + pack(ack_seq)
+        + pack("server_time_ms") + pack(server_time_ms)
+    )
+    return head + body
 
 
 def decode(data: bytes) -> Message:

@@ -133,6 +133,7 @@ def message(mtype: MessageType, sender: Sender):
     def register(cls):
         cls = dataclass(frozen=True, slots=True)(cls)
         cls.TYPE = mtype
+        cls.FIELD_NAMES = tuple(f.name for f in fields(cls))  # encode runs per client per tick
         MESSAGE_CLASSES[mtype] = cls
         SENDERS[mtype] = sender
         return cls
@@ -146,10 +147,12 @@ class Message:
     __slots__ = ()
     TYPE: MessageType
 
+    FIELD_NAMES: tuple[str, ...] = ()
+
     def to_wire(self) -> dict:
         out = {"t": int(self.TYPE)}
-        for f in fields(self):
-            out[f.name] = getattr(self, f.name)
+        for name in self.FIELD_NAMES:
+            out[name] = getattr(self, name)
         return out
 
 

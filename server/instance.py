@@ -10,7 +10,7 @@ import logging
 from dataclasses import dataclass
 from typing import Protocol
 
-from makaverse.protocol import AvatarEnter, AvatarLeave, Input, Snapshot, ZoneChanged, encode
+from makaverse.protocol import AvatarEnter, AvatarLeave, Input, ZoneChanged, encode, encode_snapshot
 from makaverse.protocol.messages import Message
 from makaverse.world import World
 
@@ -138,15 +138,6 @@ class WorldInstance:
                         AvatarEnter(id=new, name=info.name, role=info.role, look=info.look, opd=info.opd)
                     )
                 outbox.send_bytes(frame)
-            body = update.body
             slot = sim.avatars.slot_of[update.viewer_id]
-            snapshot = Snapshot(
-                tick=sim.tick,
-                ack_seq=int(sim.avatars.ack_seq[slot]),
-                server_time_ms=now_ms,
-                ids=body.ids,
-                pos=body.pos,
-                yaw=body.yaw,
-                anim=body.anim,
-            )
-            outbox.send_bytes(encode(snapshot))
+            # Only the header is per viewer; the packed arrays are shared by everyone who sees the same set.
+            outbox.send_bytes(encode_snapshot(sim.tick, int(sim.avatars.ack_seq[slot]), now_ms, update.body.packed))

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from makaverse.protocol import quant
+from makaverse.protocol import pack_snapshot_body, quant
 from makaverse.world import InterestGrid
 
 from .avatars import AvatarTable
@@ -23,6 +23,11 @@ class SnapshotBody:
     pos: bytes
     yaw: bytes
     anim: bytes
+    packed: bytes = b""  # the four fields msgpack-packed once (protocol.pack_snapshot_body)
+
+
+def _body(ids: bytes, pos: bytes, yaw: bytes, anim: bytes) -> SnapshotBody:
+    return SnapshotBody(ids=ids, pos=pos, yaw=yaw, anim=anim, packed=pack_snapshot_body(ids, pos, yaw, anim))
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,13 +75,13 @@ class Visibility:
             key = np.sort(rows).tobytes()
             body = cache.get(key)
             if body is None:
-                body = cache[key] = SnapshotBody(
-                    ids=ids[rows].astype("<u4").tobytes(),
-                    pos=pos_cm[rows].astype("<i4").tobytes(),
-                    yaw=yaw_u16[rows].astype("<u2").tobytes(),
-                    anim=anim[rows].astype("u1").tobytes(),
+                body = cache[key] = _body(
+                    ids[rows].astype("<u4").tobytes(),
+                    pos_cm[rows].astype("<i4").tobytes(),
+                    yaw_u16[rows].astype("<u2").tobytes(),
+                    anim[rows].astype("u1").tobytes(),
                 )
-            visible = frozenset(int(i) for i in ids[rows])
+            visible = frozenset(ids[rows].tolist())
             known = self._known.get(viewer, frozenset())
             self._known[viewer] = visible
             updates.append(

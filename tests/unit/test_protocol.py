@@ -797,3 +797,13 @@ def test_every_message_has_one_sender():
     assert all(isinstance(SENDERS[t], Sender) for t in MessageType)
     assert SENDERS[MessageType.HELLO] is Sender.CLIENT and SENDERS[MessageType.INPUT] is Sender.CLIENT
     assert SENDERS[MessageType.SNAPSHOT] is Sender.SERVER and SENDERS[MessageType.ERROR] is Sender.SERVER
+
+
+def test_a_snapshot_packed_in_two_parts_is_the_same_bytes_as_one():
+    """A snapshot encoded from a shared pre-packed body equals, byte for byte, the encoded message."""
+    from makaverse.protocol import Snapshot, encode, encode_snapshot, pack_snapshot_body
+
+    snap = Snapshot.pack(123, 456, 1_795_000_000_000, [1, 70_000], [[-150, 2_000], [9_999, -1]], [0, 65_535], [0, 2])
+    body = pack_snapshot_body(snap.ids, snap.pos, snap.yaw, snap.anim)
+    assert encode_snapshot(123, 456, 1_795_000_000_000, body) == encode(snap)
+    assert decode(encode_snapshot(123, 456, 1_795_000_000_000, body)) == snap
