@@ -23,6 +23,7 @@ from .controls import KEY_FLAGS, Controls
 from .net.events import monotonic_ms
 from .screenshot import EXIT_OK, ScreenshotRun, ShotPlan
 from .session import ClientSession
+from .ui.focus import KeyboardFocus
 
 __all__ = ["run_client", "configure_panda", "ClientApp"]
 
@@ -38,11 +39,11 @@ def configure_panda(*, offscreen: bool, size: tuple[int, int] = (1280, 720), tit
     lines = [
         f"win-size {size[0]} {size[1]}",
         f"window-title {title}",
-        "audio-library-name null",  # the client makes no sound yet
         "sync-video true",
     ]
     if offscreen:
         lines += [
+            "audio-library-name null",  # nobody listens to an offscreen run (the chime stays silent)
             "window-type offscreen",
             "load-display p3tinydisplay",
             "notify-level-display error",
@@ -72,8 +73,9 @@ class ClientApp:
         walk = getattr(args, "walk", None)
         if walk:
             self.session.autopilot = Autopilot.from_spec(walk)
+        # Says nothing on connect until the login screen (ui/chat_layer.py) has chosen how to enter.
         self.net = NetClient(args.url, Hello(version=PROTOCOL_VERSION, name=args.name or "", kind="desktop",
-                                             lang=self.lang))
+                                             lang=self.lang), enter_on_connect=False)
         self.scene = WorldScene(base, self.world, lang=self.lang)
         self.avatars = AvatarLayer(base.render, self.world, lang=self.lang)
         view = preset_view(self.world, getattr(args, "camera", None) or "follow")
@@ -86,6 +88,7 @@ class ClientApp:
             self.base.camera.look_at(*overview.target)
         self.hud = Hud(base, lang=self.lang)
         self.controls = Controls()
+        self.focus = KeyboardFocus(self.controls)  # a text field holding the keys stops WASD walking
         self.shot: ScreenshotRun | None = None
         if args.screenshot or args.offscreen:
             plan = ShotPlan(args.screenshot, max(1, int(args.frames)))
@@ -96,6 +99,9 @@ class ClientApp:
         self.exit_code = EXIT_OK
         self._dragging = False
         self._last_mouse_x: float | None = None
+        from .ui.chat_layer import SocialLayer
+
+        self.social = SocialLayer(self, args, self.focus)  # login screen, chat box, bubbles, emotes
 
         base.disable_mouse()
         base.exitFunc = self._on_user_exit
@@ -117,6 +123,10 @@ class ClientApp:
             self.events.accept(button, self._drag, [True])
             self.events.accept(f"{button}-up", self._drag, [False])
         self.events.accept("window-event", self._on_window_event)
+        self.events.accept("escape", self.focus.escape)
+        from .ui.booth_ui import BoothUi
+
+        self.booths = BoothUi(self, args)  # booth panel, tickets, requests, staff console, counter lights
         base.add_task(self._net_task, "makaverse-net", sort=-10)
         base.add_task(self._input_task, "makaverse-input", sort=0)
         base.add_task(self._draw_task, "makaverse-draw", sort=10)
@@ -180,6 +190,7 @@ class ClientApp:
         eye = self.base.camera.get_pos(self.base.render)
         self.avatars.sync(poses, s.avatar_id, dt, (eye.x, eye.y, eye.z))
         self.hud.update(s, now)
+        self.social.update(now)
         if self.shot is not None and self.shot.step(dt):
             self.exit_code = self.shot.exit_code
             self._done = True
@@ -203,6 +214,8 @@ class ClientApp:
         self.net.stop()
         self.events.ignore_all()
         try:
+            self.social.destroy()
+            self.booths.destroy()
             self.hud.destroy()
             self.base.destroy()
         except Exception:  # noqa: BLE001 - tearing down; nothing useful to do with it

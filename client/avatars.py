@@ -40,10 +40,7 @@ def _figure(look: tuple[float, float, float], skin: tuple[float, float, float], 
     # Torso: a shirt in the avatar's colour, a little wider at the shoulders.
     b.prism(0.0, 0.0, 0.84, 1.42, 0.2, look, sides=8, top_radius=0.23, top=P.shade(look, 0.1))
     b.prism(0.0, 0.0, 1.42, 1.47, 0.23, P.shade(look, 0.1), sides=8, top_radius=0.12)
-    # Arms.
-    for side in (-1, 1):
-        b.prism(side * 0.28, 0.0, 0.9, 1.42, 0.065, look, sides=6, top_radius=0.07)
-        b.sphere(side * 0.28, 0.0, 0.88, 0.06, skin, rings=3, segments=6)
+    # The arms are separate nodes (`_arm`), so emotes can raise them.
     # Neck, head, hair; eyes on the front so you can tell where it looks.
     b.prism(0.0, 0.0, 1.45, 1.53, 0.06, skin, sides=6)
     b.sphere(0.0, 0.0, 1.64, 0.14, skin, rings=5, segments=10, squash=1.1)
@@ -55,6 +52,17 @@ def _figure(look: tuple[float, float, float], skin: tuple[float, float, float], 
         b.prism(0.0, 0.0, 1.74, 1.82, 0.15, staff_colour, sides=10, top=P.shade(staff_colour, 0.15))
         b.box(-0.1, 0.0, 1.74, 0.1, 0.24, 1.77, P.shade(staff_colour, 0.2))
         b.box(0.06, 0.2, 1.22, 0.16, 0.225, 1.34, staff_colour, faces="n")
+    return b.node()
+
+
+SHOULDER_X_M, SHOULDER_Z_M = 0.28, 1.42
+
+
+def _arm(look: tuple[float, float, float], skin: tuple[float, float, float]) -> NodePath:
+    """One arm hanging from its shoulder (the node's origin): rotate the node to lift it."""
+    b = MeshBuilder("arm")
+    b.prism(0.0, 0.0, -0.52, 0.0, 0.065, look, sides=6, top_radius=0.07)
+    b.sphere(0.0, 0.0, -0.54, 0.06, skin, rings=3, segments=6)
     return b.node()
 
 
@@ -75,6 +83,12 @@ class AvatarView:
         fig = _figure(look, skin, staff_colour)
         fig.reparent_to(self.body)
         fig.flatten_strong()
+        self.arms: list[NodePath] = []  # left, right: pivots at the shoulders (emotes turn them)
+        for side in (-1, 1):
+            pivot = self.body.attach_new_node("arm-left" if side < 0 else "arm-right")
+            pivot.set_pos(side * SHOULDER_X_M, 0.0, SHOULDER_Z_M)
+            _arm(look, skin).reparent_to(pivot)
+            self.arms.append(pivot)
         shadow = MeshBuilder("shadow", light=None)
         ring = 12
         for i in range(ring):

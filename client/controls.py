@@ -64,8 +64,13 @@ class Controls:
     def __init__(self) -> None:
         self.flags = dict.fromkeys(FLAGS, False)
         self._yaw_delta = 0.0
+        # A `ui.focus.KeyboardFocus` (it sets itself here): while a text field holds the keys,
+        # key-downs don't move the avatar.
+        self.gate = None
 
     def set(self, flag: str, down: bool) -> None:
+        if down and self.gate is not None and self.gate.active:
+            return
         if flag in self.flags:
             self.flags[flag] = down
 

@@ -12,6 +12,7 @@ from direct.showbase.ShowBase import ShowBase
 from panda3d.core import TextNode
 
 from . import i18n
+from .auth_state import role_label
 from .net.events import ConnState
 from .session import ClientSession
 
@@ -74,7 +75,12 @@ class Hud:
         self._set("ping", self.ping, session.ping_text())
         zone = session.zone_name()
         self._set("zone", self.zone, i18n.t("hud.zone", lang, name=zone) if zone else "")
-        self._set("name", self.name, i18n.t("hud.name", lang, name=session.name) if session.name else "")
+        welcome = session.mirror.welcome
+        if welcome is not None:
+            role = role_label(welcome.role, welcome.opd, lang)
+            self._set("name", self.name, i18n.t("hud.name_role", lang, name=welcome.name, role=role))
+        else:
+            self._set("name", self.name, "")
         notice = session.notice
         text = ""
         if notice is not None and now_ms - notice.at_ms < NOTICE_SECONDS * 1000:

@@ -13,6 +13,7 @@ import json
 import math
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from . import i18n
@@ -52,10 +53,21 @@ class ScreenshotRun:
         self._started = time.monotonic()
         self._frames = 0
         self._frame_times: list[float] = []
+        # Panels may take part: `ready_when` replaces waiting for the world (the login screen is
+        # a picture before entering); `also_wait_for` adds conditions (a chat line heard);
+        # `summary_parts` add keys to the JSON summary (where a panel is, in pixels).
+        self.ready_when: Callable[[], bool] | None = None
+        self.also_wait_for: list[Callable[[], bool]] = []
+        self.summary_parts: dict[str, Callable[[], object]] = {}
+        self._panel_ready = False
 
     def _ready(self) -> bool:
         s = self.session
-        return s.in_world and s.snapshots >= self.plan.min_snapshots and s.autopilot_done
+        if self.ready_when is not None:
+            self._panel_ready = self.ready_when()
+            return self._panel_ready
+        world = s.in_world and s.snapshots >= self.plan.min_snapshots and s.autopilot_done
+        return world and all(check() for check in self.also_wait_for)
 
     def step(self, dt: float) -> bool:
         """Called once per drawn frame; True when the run is over."""
@@ -87,7 +99,7 @@ class ScreenshotRun:
             self.base.graphics_engine.render_frame()
             self.base.win.save_screenshot(Filename.from_os_specific(self.plan.path))
         print(json.dumps(self.summary()), flush=True)
-        if not self.session.ever_welcomed:
+        if not self.session.ever_welcomed and not self._panel_ready:
             print(i18n.t("app.never_connected", self.lang, url=self.url), file=sys.stderr)
             self.exit_code = EXIT_NEVER_CONNECTED
 
@@ -124,6 +136,7 @@ class ScreenshotRun:
             "frame_ms_avg": round(1000 * sum(self._frame_times) / max(1, len(self._frame_times)), 2),
             "screenshot": self.plan.path,
             "avatars": avatars,
+            **{key: part() for key, part in self.summary_parts.items()},
         }
 
     def screen_point(self, x: float, y: float, z: float) -> list[int] | None:

@@ -5,6 +5,10 @@ and, once per frame, `poll()`: whatever arrived, in order (decoded server messag
 `StateChanged` events, and `RttSample`s in place of Pongs). The thread connects, says
 Hello (with the last Welcome's resume token, if any), pings every few seconds, and when
 the connection drops it reports DISCONNECTED and retries with capped, jittered backoff.
+
+With `enter_on_connect=False` (the login screen) the thread connects but says nothing until
+the main thread has logged in (`send(Login(...))`, then `enter(Hello(token=...))`) or chosen
+to enter as a guest (`enter(Hello(name=...))`); `forget()` (logout) goes back to that.
 """
 
 from __future__ import annotations
@@ -57,9 +61,13 @@ class NetClient:
         inbound_limit: int = 4096,
         outbound_limit: int = 256,
         seed: int | None = None,
+        enter_on_connect: bool = True,
     ) -> None:
         self.url = url
         self.hello = hello
+        # False until the player has chosen how to enter (login screen): connect, but say nothing.
+        self.enter_on_connect = enter_on_connect
+        self._said_hello = False  # on the current connection (read and written on the net thread)
         self.ping_interval_s = ping_interval_s
         self.stale_after_s = stale_after_s
         self.open_timeout_s = open_timeout_s
@@ -80,8 +88,10 @@ class NetClient:
 
     # ── main-thread API ──────────────────────────────────────────────────────
     def start(self) -> None:
-        if self._thread is not None:
+        """Start the thread; again after the server refused us for good (a kick: log in again)."""
+        if self._thread is not None and (self._thread.is_alive() or self._stopping):
             raise RuntimeError("already started")
+        self._loop = self._stop_event = self._wake = None
         self._thread = threading.Thread(target=self._thread_main, name="makaverse-net", daemon=True)
         self._thread.start()
 
@@ -124,6 +134,41 @@ class NetClient:
             except RuntimeError:
                 return False
         return True
+
+    def enter(self, hello: Hello) -> None:
+        """Enter the world with `hello` (a guest's name, or an `auth_ok` token): now if connected
+        and not yet in, else on the next connect; and again on every reconnect."""
+        self.hello = hello
+        self.enter_on_connect = True
+        self._on_loop(self._enter_now)
+
+    def forget(self) -> None:
+        """Drop the resume token and stop entering on connect (after a logout: the login screen)."""
+        self.enter_on_connect = False
+        self.hello = dataclasses.replace(self.hello, token="")
+        self._resume_token = ""
+
+    def _on_loop(self, fn) -> None:
+        loop = self._loop
+        if loop is not None:
+            try:
+                loop.call_soon_threadsafe(fn)
+            except RuntimeError:
+                pass  # the loop has finished: the next start connects afresh
+
+    def _enter_now(self) -> None:
+        # On the net thread, so it can't race the connect loop's own hello.
+        if self._open and not self._said_hello and self.enter_on_connect:
+            self._said_hello = True
+            self._queue(self.hello)
+
+    def _queue(self, msg: Message) -> None:
+        try:
+            self._outbound.put_nowait(msg)
+        except queue.Full:
+            return
+        if self._wake is not None:
+            self._wake.set()
 
     def poll(self, limit: int | None = None) -> list[Message | StateChanged | RttSample]:
         """Everything received since the last poll (up to `limit`), oldest first."""
@@ -206,8 +251,10 @@ class NetClient:
                     self._ws = ws
                     self._discard_outbound()  # inputs queued while offline mean nothing now
                     sent_token = self._resume_token
-                    hello = dataclasses.replace(self.hello, token=sent_token) if sent_token else self.hello
-                    await ws.send(encode(hello))
+                    self._said_hello = bool(sent_token) or self.enter_on_connect
+                    if self._said_hello:
+                        hello = dataclasses.replace(self.hello, token=sent_token) if sent_token else self.hello
+                        await ws.send(encode(hello))
                     self._open = True
                     self._publish(StateChanged(ConnState.OPEN, attempt=attempt))
                     welcomed = await self._session(ws, sent_token)
@@ -226,8 +273,8 @@ class NetClient:
                 self._resume_token = ""
             elif close_code in FINAL_CLOSE_CODES:
                 return close_code
-            if welcomed:
-                attempt = 0
+            if welcomed or (close_code == CloseCode.HANDSHAKE_TIMEOUT and not self._said_hello):
+                attempt = 0  # the server only tired of waiting for the login screen: not a failure
             delay = self.backoff.delay(attempt, self._rng)
             attempt += 1
             self._publish(
@@ -272,11 +319,17 @@ class NetClient:
                     self._resume_token = msg.token
                 elif (isinstance(msg, Error) and not state["welcomed"] and state["sent_token"]
                       and msg.code == ErrorCode.TOKEN_EXPIRED):
-                    # The server no longer knows our avatar (it restarted, or the grace ran out):
-                    # enter again as who we said we were, on this same connection.
                     self._resume_token = state["sent_token"] = ""
-                    await ws.send(encode(self.hello))
-                    continue
+                    if self.hello.token:
+                        # An account's token has ended: tell the main thread (log in again);
+                        # don't repeat the dead token on later reconnects.
+                        self.enter_on_connect = self._said_hello = False
+                        self.hello = dataclasses.replace(self.hello, token="")
+                    else:
+                        # The server no longer knows our guest avatar (it restarted, or the grace
+                        # ran out): enter again as who we said we were, on this same connection.
+                        await ws.send(encode(self.hello))
+                        continue
                 self._publish(msg)
                 if self._inbound.qsize() > self.inbound_limit:
                     # The main thread has stopped draining; start over rather than grow without bound.

@@ -1,0 +1,184 @@
+"""Scripted booth actions for screenshots, demos and tests (`--open-booth`, `--take-number`,
+`--request`, `--my-requests`, `--man-counter`, `--staff-console`, `--call-next`,
+`--counter-say`, `--wait-called`): ordinary commands through `BoothModel`, run one after another once your
+scripted walk has arrived, each waiting (bounded) for the server's answer.
+
+Panda-free. `BoothUi` calls `step(now_ms)` every frame; `done` tells the screenshot run it may
+take its picture; `report()` says what happened, for the JSON summary.
+"""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from ..booth_state import BoothModel
+
+__all__ = ["Step", "BoothScript", "script_from_args", "SCRIPT_FLAGS"]
+
+SCRIPT_FLAGS = ("open_booth", "take_number", "request", "my_requests", "man_counter", "staff_console", "call_next",
+                "counter_say", "wait_called")
+
+
+@dataclass
+class Step:
+    name: str
+    start: Callable[[], None]
+    done: Callable[[], bool]
+    failed: Callable[[], str] = lambda: ""
+    timeout_ms: float = 15000.0
+    retry_ms: float = 0.0  # start again this often until done (e.g. call next while nobody waits)
+    started_ms: float | None = None
+    last_try_ms: float = 0.0
+    outcome: str = ""
+
+
+@dataclass
+class BoothScript:
+    model: BoothModel
+    steps: list[Step] = field(default_factory=list)
+    index: int = 0
+    log: list[dict] = field(default_factory=list)
+
+    @property
+    def done(self) -> bool:
+        return self.index >= len(self.steps)
+
+    def step(self, now_ms: float) -> None:
+        while not self.done:
+            s = self.steps[self.index]
+            if s.started_ms is None:
+                s.started_ms = s.last_try_ms = now_ms
+                s.start()
+            problem = s.failed()
+            if s.done():
+                self._finish(s, "ok")
+                continue
+            if problem and not s.retry_ms:
+                self._finish(s, problem)
+                continue
+            if now_ms - s.started_ms > s.timeout_ms:
+                self._finish(s, problem or "timeout")
+                continue
+            if s.retry_ms and now_ms - s.last_try_ms >= s.retry_ms:
+                s.last_try_ms = now_ms
+                s.start()
+            return
+
+    def _finish(self, s: Step, outcome: str) -> None:
+        s.outcome = outcome
+        self.log.append({"step": s.name, "outcome": outcome})
+        self.index += 1
+
+    def report(self) -> list[dict]:
+        return list(self.log) + [{"step": s.name, "outcome": "pending"} for s in self.steps[self.index:]]
+
+
+def _last_error(model: BoothModel, since: int) -> Callable[[], str]:
+    """The newest error toast after `since` toasts were shown (a refused command)."""
+
+    def check() -> str:
+        toasts = list(model.toasts)[since:]
+        bad = [t.key for t in toasts if t.key.startswith("error.")]
+        return bad[-1].split(".", 1)[1] if bad else ""
+
+    return check
+
+
+def script_from_args(model: BoothModel, args: argparse.Namespace, *, open_tab: Callable[[str], None],
+                     console_tab: Callable[[str], None]) -> BoothScript | None:
+    """The steps the command-line flags ask for, in a fixed order; None when there are none."""
+    steps: list[Step] = []
+    opd = lambda: model.zone_opd or model.panel_opd  # noqa: E731 - where you stand, when the step runs
+    if getattr(args, "open_booth", None):
+        def open_booth() -> None:
+            if opd():
+                model.open_panel(opd())
+                open_tab(args.open_booth)
+
+        steps.append(Step("open_booth", open_booth, lambda: bool(opd()) and opd() in model.infos,
+                          lambda: "" if opd() else "not_in_a_booth_zone"))
+    if getattr(args, "take_number", False):
+        mark = {}
+
+        def take() -> None:
+            mark["toasts"] = len(model.toasts)
+            if opd():
+                model.take_number(opd())
+
+        steps.append(Step("take_number", take, lambda: bool(opd()) and opd() in model.tickets,
+                          lambda: _last_error(model, mark.get("toasts", 0))() or ("" if opd() else "not_at_booth")))
+    if getattr(args, "request", None):
+        service = args.request
+        values = dict(v.split("=", 1) for v in (getattr(args, "field", None) or []) if "=" in v)
+        note = getattr(args, "note", "") or ""
+
+        def submit() -> None:
+            if not opd():
+                return
+            form = model.start_request(opd(), service)
+            if form is None:
+                return
+            for name, value in values.items():
+                model.set_value(name, value)
+            model.set_value("_note", note)
+            model.submit_request()
+
+        def answered() -> bool:
+            f = model.form
+            return f is not None and not f.in_flight and (f.done or bool(f.problems) or bool(f.error))
+
+        steps.append(Step("request", submit, answered,
+                          lambda: "" if model.form is not None else "no_such_service", timeout_ms=20000.0))
+    if getattr(args, "my_requests", False):
+        def mine() -> None:
+            model.open_requests()
+
+        def shown() -> bool:
+            if not model.mine_loaded:
+                return False
+            if model.mine and not model.selected:
+                model.open_request(model.mine[0]["tracking"])
+            return not model.mine or model.mine[0]["tracking"] in model.details
+
+        steps.append(Step("my_requests", mine, shown, lambda: model.mine_error))
+    if getattr(args, "man_counter", False):
+        def man() -> None:
+            model.man_counter(True)
+            model.open_console()
+
+        steps.append(Step("man_counter", man,
+                          lambda: model.staff.console is not None and model.staff.console.manning,
+                          lambda: model.staff.counter_error))
+    if getattr(args, "staff_console", None):
+        tab = args.staff_console
+
+        def console() -> None:
+            model.open_console()
+            console_tab(tab)
+            if tab == "requests":
+                model.load_staff_requests()
+
+        def ready() -> bool:
+            if tab != "requests":
+                return True
+            desk = model.staff
+            if desk.loaded and desk.requests and desk.detail is None:
+                model.open_staff_request(desk.requests[0]["tracking"])
+                return False
+            return desk.loaded and (not desk.requests or desk.detail is not None)
+
+        steps.append(Step("staff_console", console, ready, lambda: "" if model.is_staff else "not_staff"))
+    if getattr(args, "call_next", False):
+        steps.append(Step("call_next", model.call_next,
+                          lambda: model.staff.console is not None and bool(model.staff.console.current),
+                          lambda: model.staff.counter_error, timeout_ms=60000.0, retry_ms=1000.0))
+    if getattr(args, "wait_called", False):
+        steps.append(Step("wait_called", lambda: None, lambda: model.called_ticket() is not None,
+                          timeout_ms=90000.0))
+    if getattr(args, "counter_say", None):
+        text = args.counter_say
+        steps.append(Step("counter_say", lambda: model.say(text), lambda: any(
+            line.text == " ".join(text.split()) for lines in model.lines.values() for line in lines)))
+    return BoothScript(model, steps) if steps else None
