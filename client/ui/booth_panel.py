@@ -226,7 +226,7 @@ class BoothPanel:
             summary = T.localized(item, "summary", lang)
             if summary and col.text(summary, scale=0.031, fg=MUTED, indent=0.03, gap=0.004) is None:
                 return False
-            if item.get("link") and col.text(item["link"], scale=0.029, fg=(0.6, 0.8, 1.0, 1), indent=0.03) is None:
+            if item.get("link") and col.text(item["link"], scale=0.03, fg=(0.6, 0.8, 1.0, 1), indent=0.03) is None:
                 return False
         else:
             name = T.service_name(item, lang)
@@ -319,7 +319,7 @@ class FormView:
             hint = T.field_hint(spec, lang)
             label(r, text, (PAD, y), scale=0.031, fg=INK, width=0.48)
             if hint:
-                label(r, hint, (PAD, y - 0.034), scale=0.028, fg=MUTED)
+                label(r, hint, (PAD, y - 0.034), scale=0.03, fg=MUTED)
             if spec["kind"] == "choice":
                 self.inputs[name] = Cycler(r, (x_in, y), spec["choices"], width=w_in, current=form.values.get(name, ""),
                                            blank=i18n.t("form.choose", lang),
@@ -328,12 +328,12 @@ class FormView:
                 self.inputs[name] = TextField(r, (x_in, y), width=w_in, initial=form.values.get(name, ""),
                                               focus=panel.focus, scale=0.033, max_chars=int(spec["max_len"]) + 8,
                                               lines=lines)
-            self.problems[name] = label(r, "", (x_in, y - 0.045 - 0.04 * (lines - 1)), scale=0.028, fg=BAD)
+            self.problems[name] = label(r, "", (x_in, y - 0.045 - 0.04 * (lines - 1)), scale=0.03, fg=BAD)
             y -= row_h + 0.04 * (lines - 1)
         label(r, f"{i18n.t('form.note', lang)} {i18n.t('form.optional', lang)}", (PAD, y), scale=0.031, fg=INK)
         self.inputs[NOTE_KEY] = TextField(r, (x_in, y), width=w_in, initial=form.note, focus=panel.focus, scale=0.033,
                                           lines=2, max_chars=1000)
-        self.problems[NOTE_KEY] = label(r, "", (x_in, y - 0.085), scale=0.028, fg=BAD)
+        self.problems[NOTE_KEY] = label(r, "", (x_in, y - 0.085), scale=0.03, fg=BAD)
         self.status = label(r, "", (PAD, FOOT_Y + 0.11), scale=0.034, fg=INK, width=WIDTH - 2 * PAD)
         self.buttons = None
         self._drawn: tuple | None = None

@@ -93,7 +93,7 @@ def main(argv: list[str] | None = None) -> int:
             code = _shot(url, lang, folder / "booth-panel.png", "--user", "andi", "--frames", "12", "--walk",
                          "0,-4;0,17;-17.2,16.9@80", "--open-booth", "programs", "--take-number")
             # Two more queue behind him.
-            for name, spot in (("Nurul", "-16.8,18.6@85"), ("Daeng", "-16.5,17.4@95")):
+            for name, spot in (("Nurul", "-16.8,18.6@85"), ("Daeng", "-16.9,17.6@95")):
                 crowd.append(_background(url, lang, "--name", name, "--walk", f"0,-4;0,17;{spot}", "--take-number"))
                 _ready(crowd[-1])
             # Andi comes back with a request, is called by a second clerk and answers.

@@ -94,11 +94,11 @@ class RequestsPanel:
         for row in rows[self.first:self.first + ROWS]:
             y -= 0.07
             chosen = row["tracking"] == m.selected
-            button(b, row["tracking"], (PAD, y), m.open_request, args=(row["tracking"],), scale=0.029,
+            button(b, row["tracking"], (PAD, y), m.open_request, args=(row["tracking"],), scale=0.03,
                    colour=BUTTON_ON if chosen else BUTTON, width=0.42)
-            label(b, T.status_label(row["status"], lang), (PAD + 0.45, y), scale=0.029,
+            label(b, T.status_label(row["status"], lang), (PAD + 0.45, y), scale=0.03,
                   fg=STATUS_COLOUR.get(row["status"], INK))
-            label(b, T.date_text(row["updated_ms"] or row["created_ms"])[:10], (LIST_W - 0.02, y), scale=0.028,
+            label(b, T.date_text(row["updated_ms"] or row["created_ms"])[:10], (LIST_W - 0.02, y), scale=0.03,
                   fg=MUTED, align=TextNode.A_right)
         y = BOTTOM + 0.05
         if self.first > 0:
@@ -124,9 +124,9 @@ class RequestsPanel:
                  scale=0.03, fg=STATUS_COLOUR.get(detail.status, INK))
         if detail.fields:
             for line in field_lines(m, detail, lang):
-                col.text(line, scale=0.028, fg=MUTED, indent=0.02, gap=0.003)
+                col.text(line, scale=0.03, fg=MUTED, indent=0.02, gap=0.003)
         if detail.note:
-            col.text(f"{i18n.t('form.note', lang)}: {detail.note}", scale=0.028, fg=MUTED)
+            col.text(f"{i18n.t('form.note', lang)}: {detail.note}", scale=0.03, fg=MUTED)
         col.text(i18n.t("requests.history", lang), scale=0.032, fg=GOLD, gap=0.004)
         for h in reversed(detail.history):
             who = f" ({i18n.t('requests.by_staff', lang)})" if h["by_staff"] else ""
@@ -136,7 +136,7 @@ class RequestsPanel:
             text = f"{T.date_text(h['at_ms'])}  {step}{who}"
             if h["note"]:
                 text += f": {h['note']}"
-            if col.text(text, scale=0.028, indent=0.02, gap=0.004) is None:
+            if col.text(text, scale=0.03, indent=0.02, gap=0.004) is None:
                 break
 
     def _scroll(self, d: int) -> None:

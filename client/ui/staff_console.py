@@ -166,7 +166,7 @@ class StaffConsole:
             button(h, i18n.t("staff.man", lang), (PAD, y), m.man_counter, args=(True,), scale=0.036,
                    colour=BUTTON_ON, enabled=at_post)
             if not at_post:
-                label(h, i18n.t("staff.go_to_post", lang), (PAD + 0.36, y), scale=0.029, fg=MUTED, width=0.7)
+                label(h, i18n.t("staff.go_to_post", lang), (PAD + 0.36, y), scale=0.03, fg=MUTED, width=0.7)
         y -= 0.1
         current = c.current if c is not None else ""
         if current:
@@ -210,7 +210,7 @@ class StaffConsole:
                 label(h, row["code"], (PAD, y), scale=0.033, fg=INK)
                 label(h, row["name"], (PAD + 0.22, y), scale=0.033, fg=INK)
                 label(h, i18n.t("staff.waited", lang, wait=T.wait_text(row["waited_s"], lang)), (SPLIT - 0.05, y),
-                      scale=0.029, fg=MUTED, align=TextNode.A_right)
+                      scale=0.03, fg=MUTED, align=TextNode.A_right)
                 y -= 0.052
         DirectFrame(parent=h, frameColor=(1, 1, 1, 0.15), frameSize=(SPLIT, SPLIT + 0.004, BOTTOM + 0.03,
                                                                       BODY_TOP - 0.02))
@@ -278,9 +278,9 @@ class StaffConsole:
             if y < BOTTOM + 0.12:
                 break
             button(h, f"{row['tracking']}  {service_title(m, row['opd'], row['service'], lang)}", (PAD, y),
-                   self._pick, args=(row["tracking"],), scale=0.029, width=SPLIT - PAD - 0.24,
+                   self._pick, args=(row["tracking"],), scale=0.03, width=SPLIT - PAD - 0.24,
                    colour=BUTTON_ON if row["tracking"] == chosen else BUTTON)
-            label(h, T.status_label(row["status"], lang), (SPLIT - 0.04, y), scale=0.029,
+            label(h, T.status_label(row["status"], lang), (SPLIT - 0.04, y), scale=0.03,
                   fg=STATUS_COLOUR.get(row["status"], INK), align=TextNode.A_right)
             y -= 0.062
         if desk.more:
@@ -314,9 +314,9 @@ class StaffConsole:
         if detail.fields:
             col.text(i18n.t("staff.fields", lang), scale=0.031, fg=GOLD, gap=0.004)
             for line in field_lines(m, detail, lang):
-                col.text(line, scale=0.028, indent=0.02, gap=0.003)
+                col.text(line, scale=0.03, indent=0.02, gap=0.003)
         if detail.note:
-            col.text(f"{i18n.t('form.note', lang)}: {detail.note}", scale=0.028, fg=MUTED)
+            col.text(f"{i18n.t('form.note', lang)}: {detail.note}", scale=0.03, fg=MUTED)
         col.text(i18n.t("requests.history", lang), scale=0.031, fg=GOLD, gap=0.004)
         for row in reversed(detail.history):
             step = T.status_label(row["to"], lang)
@@ -325,7 +325,7 @@ class StaffConsole:
             text = f"{T.date_text(row['at_ms'])}  {step}"
             if row["note"]:
                 text += f": {row['note']}"
-            if col.text(text, scale=0.028, indent=0.02, gap=0.003) is None:
+            if col.text(text, scale=0.03, indent=0.02, gap=0.003) is None:
                 break
         # Moving it on: only what the machine allows, with a note.
         y = BOTTOM + 0.29
@@ -343,7 +343,7 @@ class StaffConsole:
                 btn = button(h, T.status_label(status, lang), (x, y), self._choose, args=(status,), scale=0.031,
                              colour=BUTTON_ON if status == self.move_to else BUTTON)
                 x += btn.width_units + 0.012
-            label(h, i18n.t("staff.note", lang), (x0, y - 0.07), scale=0.029, fg=MUTED)
+            label(h, i18n.t("staff.note", lang), (x0, y - 0.07), scale=0.03, fg=MUTED)
             if note_field is None or getattr(note_field, "tracking", "") != detail.tracking:
                 if note_field is not None:
                     note_field.destroy()
@@ -377,8 +377,8 @@ class StaffConsole:
         saved = m.staff.saved
         if "desc_id" not in self.fields or saved == "description":
             self._desc_checked, self._desc_fits = False, True
-            self._field("desc_id", (PAD, y - 0.05), WIDTH - 2 * PAD, info.description_id, lines=4, scale=0.028)
-            self._field("desc_en", (PAD, y - 0.25), WIDTH - 2 * PAD, info.description_en, lines=3, scale=0.028)
+            self._field("desc_id", (PAD, y - 0.05), WIDTH - 2 * PAD, info.description_id, lines=4, scale=0.03)
+            self._field("desc_en", (PAD, y - 0.25), WIDTH - 2 * PAD, info.description_en, lines=3, scale=0.03)
         label(h, i18n.t("staff.description_id", lang), (PAD, y), scale=0.03, fg=GOLD)
         label(h, i18n.t("staff.description_en", lang), (PAD, y - 0.2), scale=0.03, fg=GOLD)
         # A field shows only what fits; saving a cut-off text would lose the rest.
@@ -390,23 +390,23 @@ class StaffConsole:
         button(h, i18n.t("staff.save", lang), (WIDTH - PAD, y), self._save_description, align="right", scale=0.03,
                colour=BUTTON_ON, enabled=self._desc_fits)
         if not self._desc_fits:
-            label(h, i18n.t("staff.too_long_here", lang), (WIDTH - PAD - 0.2, y), scale=0.028, fg=BAD,
+            label(h, i18n.t("staff.too_long_here", lang), (WIDTH - PAD - 0.2, y), scale=0.03, fg=BAD,
                   align=TextNode.A_right)
         y -= 0.42
         DirectFrame(parent=h, frameColor=(1, 1, 1, 0.15), frameSize=(PAD, WIDTH - PAD, y + 0.03, y + 0.033))
         label(h, i18n.t("staff.programs", lang, n=len(info.programs)), (PAD, y - 0.03), scale=0.034, fg=GOLD)
         button(h, i18n.t("staff.new_program", lang), (SPLIT - 0.04, y - 0.03), self._edit_program, args=(0,),
-               align="right", scale=0.029)
+               align="right", scale=0.03)
         ly = y - 0.1
         for p in info.programs:
             if ly < BOTTOM + 0.05:
                 break
-            text = label(h, T.program_line(p, lang), (PAD, ly), scale=0.028,
+            text = label(h, T.program_line(p, lang), (PAD, ly), scale=0.03,
                          fg=GOLD if p["id"] == self.program_id else INK, width=SPLIT - PAD - 0.34)
-            button(h, i18n.t("staff.edit", lang), (SPLIT - 0.2, ly), self._edit_program, args=(p["id"],), scale=0.028,
+            button(h, i18n.t("staff.edit", lang), (SPLIT - 0.2, ly), self._edit_program, args=(p["id"],), scale=0.03,
                    align="right")
             button(h, i18n.t("staff.delete", lang), (SPLIT - 0.04, ly), self._delete_program, args=(p["id"],),
-                   scale=0.028, align="right")
+                   scale=0.03, align="right")
             ly -= max(0.06, text_height(text, 0.028) + 0.025)
         # The program form, on the right.
         x0 = SPLIT + 0.04
@@ -417,14 +417,14 @@ class StaffConsole:
         for key, text in (("p_title", "staff.program_title"), ("p_status", "staff.program_status"),
                           ("p_start", "staff.start"), ("p_end", "staff.end"), ("p_link", "staff.link"),
                           ("p_sum_id", "staff.summary_id"), ("p_sum_en", "staff.summary_en")):
-            label(h, i18n.t(text, lang), (x0, fy), scale=0.028, fg=MUTED, width=0.36)
+            label(h, i18n.t(text, lang), (x0, fy), scale=0.03, fg=MUTED, width=0.36)
             fy -= 0.075 if not key.startswith("p_sum") else 0.105
         button(h, i18n.t("staff.save", lang), (x0, BOTTOM + 0.045), self._save_program, colour=BUTTON_ON, scale=0.032)
         if m.staff.edit_error:
-            label(h, T.error_text(m.staff.edit_error, lang), (x0 + 0.25, BOTTOM + 0.045), scale=0.029, fg=BAD,
+            label(h, T.error_text(m.staff.edit_error, lang), (x0 + 0.25, BOTTOM + 0.045), scale=0.03, fg=BAD,
                   width=w - 0.25)
         elif saved:
-            label(h, i18n.t("staff.saved", lang), (x0 + 0.25, BOTTOM + 0.045), scale=0.029, fg=GOOD)
+            label(h, i18n.t("staff.saved", lang), (x0 + 0.25, BOTTOM + 0.045), scale=0.03, fg=GOOD)
         m.staff.saved = ""
 
     def _field(self, key: str, pos, width: float, text: str, *, lines: int = 1, scale: float = 0.028) -> TextField:
@@ -449,12 +449,12 @@ class StaffConsole:
         if old is not None:
             old.destroy()
         self.fields["p_status"] = Cycler(self.root, (x0, y - 0.075), PROGRAM_STATUSES, width=w, current=p["status"],
-                                         show=lambda s: i18n.t(f"program.{s}", self.lang), scale=0.028)
+                                         show=lambda s: i18n.t(f"program.{s}", self.lang), scale=0.03)
         self._field("p_start", (x0, y - 0.15), w, p["start"])
         self._field("p_end", (x0, y - 0.225), w, p["end"])
         self._field("p_link", (x0, y - 0.3), w, p["link"])
-        self._field("p_sum_id", (x0, y - 0.375), w, p["summary_id"], lines=2, scale=0.028)
-        self._field("p_sum_en", (x0, y - 0.48), w, p["summary_en"], lines=2, scale=0.028)
+        self._field("p_sum_id", (x0, y - 0.375), w, p["summary_id"], lines=2, scale=0.03)
+        self._field("p_sum_en", (x0, y - 0.48), w, p["summary_en"], lines=2, scale=0.03)
 
     def _edit_program(self, program_id: int) -> None:
         self.program_id = program_id
