@@ -28,6 +28,7 @@ from . import migrate
 from .dto import ROLES, Audit
 from .engine import URL_ENV, url_from_env
 from .errors import StoreError
+from .reports_cli import add_report_commands
 from .seed import ADMIN_PASSWORD_ENV, seed, seed_admin
 from .store import Store
 
@@ -75,6 +76,7 @@ def add_commands(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--role", choices=ROLES, default=None)
     p.add_argument("--limit", type=int, default=200)
     p.set_defaults(func=_admin_list_users)
+    add_report_commands(admin_sub, common, _guarded)
 
 
 def _password_options(parser: argparse.ArgumentParser) -> None:
