@@ -46,7 +46,9 @@ def server_figures(samples: list[Sample], *, steady_from: float, end: float, tic
     first, last = window[0], window[-1]
     span = max(1e-6, last.t - first.t)
     pairs = list(zip(window, window[1:]))
-    recent = {q: last.metrics.get(f'makaverse_tick_recent_seconds{{quantile="{q}"}}') for q in ("0.5", "0.9", "0.99", "1.0")}
+    recent = {
+        q: last.metrics.get(f'makaverse_tick_recent_seconds{{quantile="{q}"}}') for q in ("0.5", "0.9", "0.99", "1.0")
+    }
     ticks = _delta(first, last, "makaverse_tick_duration_seconds_count") or 0.0
     tick_sum = _delta(first, last, "makaverse_tick_duration_seconds_sum") or 0.0
     # Ticks slower than the tick period, from the histogram's bucket at (or just under) the period.
@@ -169,7 +171,8 @@ def run_bench(args: argparse.Namespace, *, log=None) -> tuple[dict, int]:
     if "machine_cpu_percent" in figures:
         # Whatever else ran on the machine meanwhile (in % of one CPU): a busy machine skews every figure.
         ours = figures["cpu_percent"]["mean"] + sum(report["bot_procs"]["cpu_percent"])
-        figures["other_cpu_percent"] = round(max(0.0, figures["machine_cpu_percent"] * figures["machine_cpus"] - ours), 1)
+        machine = figures["machine_cpu_percent"] * figures["machine_cpus"]
+        figures["other_cpu_percent"] = round(max(0.0, machine - ours), 1)
     report["server"] = figures
     report["warnings"] += server_warnings(figures)
     report["ok"] = report["ok"] and figures["stopped_cleanly"]

@@ -145,7 +145,9 @@ async def run_bot(plan: BotPlan, world: World, stats: BotStats, positions: Posit
             await ws.close()
 
 
-async def _session(ws: ClientConnection, plan: BotPlan, world: World, stats: BotStats, positions: PositionCheck) -> None:
+async def _session(
+    ws: ClientConnection, plan: BotPlan, world: World, stats: BotStats, positions: PositionCheck
+) -> None:
     loop = asyncio.get_running_loop()
     token = ""
     authenticate = getattr(SCENARIOS.get(plan.scenario), "authenticate", None)
@@ -179,6 +181,9 @@ async def _session(ws: ClientConnection, plan: BotPlan, world: World, stats: Bot
         stats.connect_error = type(exc).__name__
         return
     stats.connected = True
+    if msg.world_id != world.id:
+        # Positions are checked against our world file: another world makes inside_solid meaningless.
+        stats.anomalies["world_id_differs"] += 1
     stats.avatar_id = msg.avatar_id
     stats.snapshot_hz = msg.snapshot_hz
     stats.welcome_at = loop.time()

@@ -6,13 +6,12 @@ from __future__ import annotations
 import json
 import re
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
 import threading
 import time
-from urllib.parse import urlsplit
+import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -44,30 +43,11 @@ def parse_metrics(text: str) -> dict[str, float]:
 
 
 def http_get(url: str, *, timeout_s: float = 5.0) -> bytes:
-    """GET over a plain socket, reading the body to the end of the connection.
-
-    Deliberately not urllib: the server's /metrics answer has carried two Content-Length
-    headers (0, then the real length), and urllib believes the first.
-    """
-    parts = urlsplit(url)
-    host, port = parts.hostname or "127.0.0.1", parts.port or 80
-    with socket.create_connection((host, port), timeout=timeout_s) as sock:
-        request = f"GET {parts.path or '/'} HTTP/1.1\r\nHost: {host}:{port}\r\nConnection: close\r\n\r\n"
-        sock.sendall(request.encode("ascii"))
-        chunks = []
-        while True:
-            chunk = sock.recv(65536)
-            if not chunk:
-                break
-            chunks.append(chunk)
-    raw = b"".join(chunks)
-    head, sep, body = raw.partition(b"\r\n\r\n")
-    status = head.split(b"\r\n", 1)[0].split()
-    if not sep or len(status) < 2 or not status[1].isdigit():
-        raise ValueError(f"not an HTTP response from {url}")
-    if int(status[1]) != 200:
-        raise ValueError(f"HTTP {int(status[1])} from {url}")
-    return body
+    """The body of a 200 answer (anything else raises OSError or ValueError)."""
+    with urllib.request.urlopen(url, timeout=timeout_s) as resp:
+        if resp.status != 200:
+            raise ValueError(f"HTTP {resp.status} from {url}")
+        return resp.read()
 
 
 class LocalServer:

@@ -12,7 +12,7 @@ def add_bots_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--duration", type=float, default=20.0, help="seconds with every bot in the world (default 20)")
     p.add_argument("--scenario", default="wander", help="what the bots do: wander (default) or idle")
     p.add_argument(
-        "--procs", type=int, default=None, help="processes to split the bots over (default: one per 100 bots, up to the CPUs)"
+        "--procs", type=int, default=None, help="processes for the bots (default: one per 100 bots, up to the CPUs)"
     )
     p.add_argument(
         "--ramp", type=float, default=None, help="seconds over which connects are spread (default count/100, 0.5 to 2)"

@@ -202,12 +202,16 @@ def _ticks_line(ticks: dict, window_s: float | None) -> str:
 def format_report(report: dict) -> str:
     """The report as `label  value` lines, most telling figures first."""
     r = report
+    failed = f"  failed: {_fmt(r['connect_errors'])}" if r["connect_failures"] else ""
+    errors = f"  ({_fmt({**r['error_codes'], **r['exceptions']})})" if r["errors"] else ""
+    closes = f"  (close codes: {_fmt(r['disconnect_codes'])})" if r["disconnects"] else ""
     rows = [
-        ("scenario", f"{r['scenario']}: {r['count']} bots for {_fmt(r['duration_s'])} s (connects spread over {_fmt(r['ramp_s'])} s)"),
+        ("scenario", f"{r['scenario']}: {r['count']} bots for {_fmt(r['duration_s'])} s "
+         f"(connects spread over {_fmt(r['ramp_s'])} s)"),
         ("server", r["url"]),
-        ("connected", f"{r['connected']}/{r['count']}" + (f"  failed: {_fmt(r['connect_errors'])}" if r["connect_failures"] else "")),
-        ("errors", f"{r['errors']}" + (f"  ({_fmt({**r['error_codes'], **r['exceptions']})})" if r["errors"] else "")),
-        ("disconnects", f"{r['disconnects']}" + (f"  (close codes: {_fmt(r['disconnect_codes'])})" if r["disconnects"] else "")),
+        ("connected", f"{r['connected']}/{r['count']}{failed}"),
+        ("errors", f"{r['errors']}{errors}"),
+        ("disconnects", f"{r['disconnects']}{closes}"),
         ("snapshots/s per bot", f"{_fmt(r['snapshots_per_s'])}  (server sends {_fmt(r['snapshot_hz'])} Hz)"),
         ("bytes down/s per bot", _fmt(r["down_bytes_per_s"])),
         ("bytes up/s per bot", _fmt(r["up_bytes_per_s"])),

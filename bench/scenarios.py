@@ -162,7 +162,8 @@ class Wander(Behaviour):
         if kind == "booth":
             (cx, cy), booth = rng.choice(plan.booth_spots)
             # Stand in the interaction zone, facing the clerk.
-            return kind, (cx + rng.uniform(-0.6, 0.6), cy + rng.uniform(-1.0, 1.0)), math.radians(booth.facing_deg + 180)
+            spot = (cx + rng.uniform(-0.6, 0.6), cy + rng.uniform(-1.0, 1.0))
+            return kind, spot, math.radians(booth.facing_deg + 180)
         if kind == "stage":
             return kind, plan.random_point(plan.stage_box, rng), math.radians(plan.world.stage.facing_deg)
         if kind == "seat" and len(plan.seats):

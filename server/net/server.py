@@ -209,8 +209,9 @@ class GameServer:
                     break
                 self.metrics.bytes_received.inc(len(data))
                 await self._receive(session, data, loop.time())
-                # Let the writer run between messages: a burst of replies must not fill the queue.
-                await asyncio.sleep(0)
+                if not conn.queue.empty():
+                    # Let the writer run between messages: a burst of replies must not fill the queue.
+                    await asyncio.sleep(0)
         except ConnectionClosed:
             pass
         finally:

@@ -5,8 +5,9 @@ Movement rules (why they stop speed hacks and teleports):
 - Each avatar earns movement time as the simulation's clock advances (capped at a small
   backlog); every applied input spends one period of it. However fast inputs arrive, an
   avatar cannot cover more than `speed x (elapsed + backlog)`.
-- Inputs queue per avatar; when more are waiting than `max_queued_inputs`, the oldest are
-  dropped (newest wins) so a client that stalled catches up instead of lagging forever.
+- Inputs queue per avatar; when more are waiting than `max_queued_inputs`, or more than
+  `max_waiting_after_tick` are left once a tick's movement time is spent, the oldest are
+  dropped (newest wins), so a client that stalled catches up instead of lagging forever.
   Dropped inputs are still acknowledged; the client's reconciliation absorbs the difference.
 """
 
@@ -49,6 +50,7 @@ class Simulation:
         input_hz: int = 20,
         max_queued_inputs: int = 4,
         max_backlog_inputs: int = 3,
+        max_waiting_after_tick: int = 1,
         seed: int | None = None,
     ) -> None:
         self.world = world
@@ -56,6 +58,7 @@ class Simulation:
         self.input_dt = 1.0 / input_hz
         self.max_queued_inputs = max_queued_inputs
         self.max_backlog_s = max_backlog_inputs * self.input_dt
+        self.max_waiting_after_tick = max_waiting_after_tick
         self.tick = 0
         self.time_s = 0.0
         self.avatars = AvatarTable()
@@ -171,6 +174,12 @@ class Simulation:
             before = t.pos[idx].copy()
             t.pos[idx] = self.world.resolve_moves(before, np.array(deltas))
             moved[idx] += np.hypot(*(t.pos[idx] - before).T)
+        # Inputs still waiting once this tick's time is spent would only ever be applied late:
+        # keep the newest, so a stall or a burst costs one input of lag at most, not a standing queue.
+        for slot in slots:
+            queue = t.inputs[slot]
+            while len(queue) > self.max_waiting_after_tick:
+                t.ack_seq[slot] = queue.popleft().seq
         walking = moved[slots] > 1e-3
         t.anim[slots] = np.where(walking, np.where(running[slots], ANIM_RUN, ANIM_WALK), ANIM_IDLE)
         zones = self.world.zone_index(t.pos[slots])

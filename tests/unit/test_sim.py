@@ -188,7 +188,7 @@ def test_zero_inputs_do_not_move_but_are_acked():
 
 def test_inputs_beyond_the_queue_cap_drop_the_oldest_and_ack_advances():
     """When more inputs wait than the cap, the oldest are dropped and acknowledged; the newest are applied."""
-    s = sim(max_queued_inputs=4)
+    s = sim(max_queued_inputs=4, max_waiting_after_tick=4)  # the cap alone, not the after-tick trim
     a = s.add_avatar(INFO, position=OPEN_FORECOURT)
     slot = s.avatars.slot_of[a]
     for i in range(1, 7):
@@ -302,3 +302,23 @@ def test_drain_swaps_the_buffer():
     a = s.add_avatar(INFO, position=OPEN_FORECOURT)
     assert s.drain_events() == [ZoneEntered(a, "forecourt")]
     assert s.drain_events() == []
+
+
+def test_a_burst_after_a_stall_leaves_at_most_one_input_waiting():
+    """After a stall, a burst of inputs is applied within the speed limit and at most one stays queued, so lag doesn't stand."""
+    from makaverse.protocol import Input as _Input
+    from makaverse.server.sim import AvatarInfo as _Info, Simulation as _Sim
+    from makaverse.world import load_default_world as _load
+
+    sim = _Sim(_load(), seed=3)
+    avatar = sim.add_avatar(_Info("Burst", "guest", 0))
+    for seq in range(1, 11):  # ten periods' worth arrive at once
+        sim.apply(avatar, _Input(seq=seq, move_x=0.0, move_y=1.0, yaw=0, run=False))
+    sim.step(0.05)
+    slot = sim.avatars.slot_of[avatar]
+    assert len(sim.avatars.inputs[slot]) <= 1
+    assert sim.avatars.ack_seq[slot] >= 9
+    for seq in range(11, 41):  # then one per tick, in step with the clock
+        sim.apply(avatar, _Input(seq=seq, move_x=0.0, move_y=1.0, yaw=0, run=False))
+        sim.step(0.05)
+        assert sim.avatars.ack_seq[slot] >= seq - 1
