@@ -13,21 +13,18 @@ the request being moved. `rev` counts changes per area ("state", "info", "panel"
 "form", "mine", "toast", "lines", "zone", "counter", "staff" for requests, "edit", "console",
 "requests") so a widget redraws only what changed.
 
-Two rules are mirrored from the server so the UI can refuse early and offer only what is
-legal: the field checks of a submission (`check_field`) and the request status machine
-(`REQUEST_TRANSITIONS`). The server decides; unit tests keep the mirrors equal to its rules.
+The UI refuses early and offers only what is legal by the server's own rules, which live in
+`protocol`: the field checks of a submission (`protocol.request_fields`) and the request status
+machine (`protocol.request_status`). The server still decides.
 """
 
 from __future__ import annotations
 
 import itertools
-import re
-import unicodedata
 import uuid
 from collections import Counter, deque
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import date
 
 from makaverse.protocol import (
     BoothInfo,
@@ -59,7 +56,17 @@ from makaverse.protocol import (
     Welcome,
     ZoneChanged,
 )
-from makaverse.world import Booth, Box, World
+from makaverse.protocol.request_fields import (
+    MAX_NOTE,
+    NOTE_KEY,
+    FieldRule,
+    field_problem,
+    normalise_phone,
+    submission_problems,
+    valid_date,
+)
+from makaverse.protocol.request_status import RequestStatus, next_statuses
+from makaverse.world import Booth, World
 
 __all__ = [
     "REQUEST_STATUSES",
@@ -71,7 +78,6 @@ __all__ = [
     "check_field",
     "check_form",
     "normalise_phone",
-    "staff_area",
     "TicketView",
     "Toast",
     "RequestForm",
@@ -79,125 +85,30 @@ __all__ = [
     "BoothModel",
 ]
 
-# ── the request status machine (mirrors server/services/request_status.py) ───
-REQUEST_STATUSES = ("submitted", "in_review", "in_progress", "completed", "rejected")
+# ── rules shared with the server (they live in `protocol`, so both sides use one copy) ──
+REQUEST_STATUSES: tuple[str, ...] = tuple(s.value for s in RequestStatus)
 REQUEST_TRANSITIONS: dict[str, tuple[str, ...]] = {
-    "submitted": ("in_review", "rejected"),
-    "in_review": ("in_progress", "rejected"),
-    "in_progress": ("completed", "rejected"),
-    "completed": (),
-    "rejected": (),
+    s.value: tuple(n.value for n in RequestStatus if n in next_statuses(s)) for s in RequestStatus
 }
 
 
 def legal_next(status: str, server_next: Iterable[str] | None = None) -> tuple[str, ...]:
     """The statuses a request in `status` may move to, in the machine's order.
 
-    A `request_detail`'s `next` is the server's word and wins; without one, the mirrored table."""
+    A `request_detail`'s `next` is the server's word and wins; without one, the shared table."""
     allowed = set(server_next) if server_next is not None else set(REQUEST_TRANSITIONS.get(status, ()))
     return tuple(s for s in REQUEST_STATUSES if s in allowed)
 
 
-# ── field checks (mirror server/services/requests.py) ────────────────────────
-NOTE_KEY = "_note"
-MAX_NOTE = 1000
-_NIK = re.compile(r"[0-9]{16}")
-_DATE = re.compile(r"([0-9]{4})-([0-9]{2})-([0-9]{2})")
-_PHONE_JUNK = re.compile(r"[\s\-().]")
-
-
-def _clean_text(value: str, *, multiline: bool = False) -> str | None:
-    for ch in value:
-        if unicodedata.category(ch) in ("Cc", "Cs", "Co", "Cn") and not (multiline and ch == "\n"):
-            return None
-    return value.strip()
-
-
-def normalise_phone(raw: str) -> str | None:
-    """An Indonesian phone number as +62…, or None (0811…, 62811…, +62 811-…, (0411) 123…)."""
-    digits = _PHONE_JUNK.sub("", raw)
-    for prefix in ("+62", "62", "0"):
-        if digits.startswith(prefix):
-            national = digits[len(prefix):]
-            break
-    else:
-        return None
-    if not national.isdigit() or not 8 <= len(national) <= 12 or national[0] == "0":
-        return None
-    return "+62" + national
-
-
-def _valid_date(value: str) -> bool:
-    m = _DATE.fullmatch(value)
-    if m is None:
-        return False
-    try:
-        day = date(int(m[1]), int(m[2]), int(m[3]))
-    except ValueError:
-        return False
-    return 1900 <= day.year <= 2100
-
-
 def check_field(spec: Mapping, raw: str) -> str | None:
-    """The problem code the server would give this value for this field spec (a `booth_info`
-    field map), or None when it is fine. Empty is `required` only for required fields."""
-    value = _clean_text(raw)
-    if value is None:
-        return "invalid_text"
-    if not value:
-        return "required" if spec.get("required", True) else None
-    kind, problem = spec.get("kind", "text"), None
-    if kind == "nik":
-        value = value.replace(" ", "")
-        if not (_NIK.fullmatch(value) and 11 <= int(value[:2]) <= 94):
-            problem = "invalid_nik"
-    elif kind == "phone":
-        phone = normalise_phone(value)
-        if phone is None:
-            problem = "invalid_phone"
-        else:
-            value = phone
-    elif kind == "date":
-        problem = None if _valid_date(value) else "invalid_date"
-    elif kind == "choice":
-        problem = None if value in spec.get("choices", ()) else "invalid_choice"
-    if problem is None and len(value) > int(spec.get("max_len", 120)):
-        problem = "too_long"
-    return problem
+    """The problem code the server would give this value for this field (a `booth_info` field
+    map), or None when it is fine. Empty is `required` only for required fields."""
+    return field_problem(FieldRule.from_mapping(spec), raw)
 
 
 def check_form(fields: Iterable[Mapping], values: Mapping[str, str], note: str = "") -> dict[str, str]:
     """Every problem of a submission, keyed by field name (`_note` for the note); empty when valid."""
-    problems: dict[str, str] = {}
-    for spec in fields:
-        problem = check_field(spec, values.get(spec["name"], ""))
-        if problem is not None:
-            problems[spec["name"]] = problem
-    clean_note = _clean_text(note, multiline=True)
-    if clean_note is None:
-        problems[NOTE_KEY] = "invalid_text"
-    elif len(clean_note) > MAX_NOTE:
-        problems[NOTE_KEY] = "too_long"
-    return problems
-
-
-# ── where clerks stand (mirrors server/services/counters.py staff_area) ──────
-def staff_area(booth: Booth) -> Box:
-    """The floor behind a booth's counter, between its side panels, where clerks man it."""
-    counter = booth.counter
-    a, b = booth.panels
-    outer = Box(min(a.xmin, b.xmin), min(a.ymin, b.ymin), max(a.xmax, b.xmax), max(a.ymax, b.ymax))
-    sx, sy = booth.staff_spot
-    px, py = booth.position
-    if abs(sx - px) > abs(sy - py):
-        lo, hi = min(a.ymax, b.ymax), max(a.ymin, b.ymin)
-        if sx < px:
-            return Box(outer.xmin, lo, counter.xmin, hi)
-        return Box(counter.xmax, lo, outer.xmax, hi)
-    lo, hi = min(a.xmax, b.xmax), max(a.xmin, b.xmin)
-    if sy < py:
-        return Box(lo, outer.ymin, hi, counter.ymin)
-    return Box(lo, counter.ymax, hi, outer.ymax)
+    return submission_problems([FieldRule.from_mapping(f) for f in fields], values, note)
 
 
 # ── what the model keeps ─────────────────────────────────────────────────────
@@ -350,7 +261,7 @@ class BoothModel:
     def at_post(self, x: float, y: float) -> bool:
         """True when a staff member at (x, y) stands where the server lets them man their counter."""
         b = self.world.booth(self.opd) if self.is_staff else None
-        return b is not None and staff_area(b).contains_point(x, y)
+        return b is not None and b.staff_area.contains_point(x, y)
 
     def conversation(self, opd: str, code: str) -> list[CounterMessage]:
         return self.lines.get((opd, code), [])
@@ -589,7 +500,7 @@ class BoothModel:
         problem = ""
         if not delete and not title:
             problem = "required"
-        elif any(d and not _valid_date(d) for d in (start, end)):
+        elif any(d and not valid_date(d) for d in (start, end)):
             problem = "invalid_date"
         elif start and end and end < start:
             problem = "invalid_date"

@@ -108,6 +108,25 @@ class Booth:
         return f"booth:{self.opd}"
 
     @property
+    def staff_area(self) -> Box:
+        """The floor behind the counter where clerks stand: between the side panels, from the
+        counter's back edge to the panels' far end (the wall)."""
+        counter = self.counter
+        a, b = self.panels
+        outer = Box(min(a.xmin, b.xmin), min(a.ymin, b.ymin), max(a.xmax, b.xmax), max(a.ymax, b.ymax))
+        sx, sy = self.staff_spot
+        px, py = self.position
+        if abs(sx - px) > abs(sy - py):  # the booth faces east or west: the panels bound y
+            lo, hi = min(a.ymax, b.ymax), max(a.ymin, b.ymin)
+            if sx < px:
+                return Box(outer.xmin, lo, counter.xmin, hi)
+            return Box(counter.xmax, lo, outer.xmax, hi)
+        lo, hi = min(a.xmax, b.xmax), max(a.xmin, b.xmin)
+        if sy < py:
+            return Box(lo, outer.ymin, hi, counter.ymin)
+        return Box(lo, counter.ymax, hi, outer.ymax)
+
+    @property
     def colour_rgb(self) -> tuple[float, float, float]:
         h = self.colour.lstrip("#")
         return tuple(int(h[i : i + 2], 16) / 255.0 for i in (0, 2, 4))

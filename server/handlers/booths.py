@@ -4,7 +4,7 @@ Every rule is checked here on the server: who may do what (a citizen can't call 
 staff touch only their own OPD's requests, nobody reads another's requests), where they must
 stand (a number is taken at the booth, a counter is manned from behind it), and the queue and
 request rules themselves live in `services/queues.py`, `services/counters.py`,
-`services/requests.py` and the request status machine. Replies to commands that change
+`protocol/request_fields.py` and the request status machine (`protocol/request_status.py`). Replies to commands that change
 durable state are sent only after the store committed. `booths_desk.py` holds the live state.
 """
 
@@ -43,9 +43,9 @@ from makaverse.protocol import (
 from makaverse.protocol.booths import MAX_HISTORY, MAX_PROGRAMS
 
 from ..log import log_event
-from ..services import request_status
+from makaverse.protocol import request_status
 from ..services.queues import QueueError, Ticket
-from ..services.requests import InvalidSubmission, check_submission
+from makaverse.protocol.request_fields import InvalidSubmission, check_submission
 from ..store import (
     Audit,
     Conflict,

@@ -26,7 +26,7 @@ from makaverse.protocol import (
 from makaverse.protocol.booths import MAX_PROGRAMS, MAX_SUMMARY, MAX_WAITING_SHOWN
 from makaverse.world import Box
 
-from ..services.counters import Counters, staff_area
+from ..services.counters import Counters
 from ..services.queues import CALLED, WAITING, Queues, Ticket, service_day
 from ..store import Opd, StoreError
 
@@ -117,7 +117,7 @@ class BoothDesk:
         self.hub = hub
         self.config = config
         self.booths = {b.opd: b for b in hub.world.booths}
-        self.staff_areas: dict[str, Box] = {code: staff_area(b) for code, b in self.booths.items()}
+        self.staff_areas: dict[str, Box] = {code: b.staff_area for code, b in self.booths.items()}
         self.opds: dict[str, Opd] = {}
         self.info_version: dict[str, int] = {}
         self.queues: Queues | None = None

@@ -3,35 +3,15 @@
 Pure; time is passed in. A counter is open while at least one clerk mans it. A clerk who
 steps out of the booth's staff area (or whose connection drops) keeps the counter open for
 `grace_s`; coming back within it changes nothing, staying away ends their shift there.
-`staff_area` is the geometry: the floor behind the counter, between the booth's side panels.
+Where clerks may stand is `world.Booth.staff_area`: the floor behind the counter, between the side panels.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from makaverse.world import Booth, Box
 
-__all__ = ["Clerk", "Counters", "staff_area"]
-
-
-def staff_area(booth: Booth) -> Box:
-    """The floor behind the counter where clerks stand: between the side panels, from the
-    counter's back edge to the panels' far end (the wall)."""
-    counter = booth.counter
-    a, b = booth.panels
-    outer = Box(min(a.xmin, b.xmin), min(a.ymin, b.ymin), max(a.xmax, b.xmax), max(a.ymax, b.ymax))
-    sx, sy = booth.staff_spot
-    px, py = booth.position
-    if abs(sx - px) > abs(sy - py):  # the booth faces east or west: panels bound y
-        lo, hi = min(a.ymax, b.ymax), max(a.ymin, b.ymin)
-        if sx < px:
-            return Box(outer.xmin, lo, counter.xmin, hi)
-        return Box(counter.xmax, lo, outer.xmax, hi)
-    lo, hi = min(a.xmax, b.xmax), max(a.xmin, b.xmin)
-    if sy < py:
-        return Box(lo, outer.ymin, hi, counter.ymin)
-    return Box(lo, counter.ymax, hi, outer.ymax)
+__all__ = ["Clerk", "Counters"]
 
 
 @dataclass(slots=True)

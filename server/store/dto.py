@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from makaverse.server.services.request_status import RequestStatus
+from makaverse.protocol.request_status import RequestStatus
 
 from .errors import InvalidValue
 

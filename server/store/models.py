@@ -25,7 +25,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
-from makaverse.server.services.request_status import RequestStatus
+from makaverse.protocol.request_status import RequestStatus
 
 from .dto import LANGS, PROGRAM_STATUSES, ROLES, SOCIAL_PLATFORMS
 from .types import UtcDateTime

@@ -17,8 +17,8 @@ from sqlalchemy import select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from makaverse.server.services import request_status as machine
-from makaverse.server.services.request_status import RequestStatus
+from makaverse.protocol import request_status as machine
+from makaverse.protocol.request_status import RequestStatus
 
 from .base import StoreBase
 from .dto import ServiceRequest, StatusChange

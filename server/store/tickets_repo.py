@@ -15,9 +15,9 @@ from typing import Any
 
 from sqlalchemy import func, select, tuple_, update
 
-from makaverse.server.services import request_status as machine
+from makaverse.protocol import request_status as machine
 from makaverse.server.services.queues import TicketRecord, can_move
-from makaverse.server.services.request_status import RequestStatus
+from makaverse.protocol.request_status import RequestStatus
 
 from .base import StoreBase
 from .dto import ServiceRequest

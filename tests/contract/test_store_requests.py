@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from makaverse.server.services.request_status import RequestStatus
+from makaverse.protocol.request_status import RequestStatus
 from makaverse.server.store import Conflict, IllegalTransition, InvalidValue, NotFound, StoreError
 
 THREADS = 8

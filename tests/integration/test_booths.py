@@ -57,7 +57,6 @@ from makaverse.server.handlers import all_features
 from makaverse.server.handlers.booths import BoothConfig, make_feature
 from makaverse.server.net.server import GameServer
 from makaverse.server.services.accounts import TEST_MODE_ENV, Accounts
-from makaverse.server.services.counters import staff_area
 from makaverse.server.settings import Settings
 from makaverse.server.store import Store
 from makaverse.server.store.seed import ADMIN_PASSWORD_ENV
@@ -667,4 +666,4 @@ async def test_every_booth_panel_fits_in_one_frame(start, people):
     for b in server.world.booths:
         info = await ask(guest, BoothInfoGet(request_id=next(rids), opd=b.opd))
         assert isinstance(info, BoothInfo) and info.services, b.opd
-    assert staff_area(booth(server, "DUKCAPIL")).contains_point(*booth(server, "DUKCAPIL").staff_spot)
+    assert booth(server, "DUKCAPIL").staff_area.contains_point(*booth(server, "DUKCAPIL").staff_spot)

@@ -14,7 +14,6 @@ from makaverse.client.booth_state import (
     check_form,
     legal_next,
     normalise_phone,
-    staff_area,
 )
 from makaverse.protocol import (
     BoothInfo,
@@ -41,9 +40,8 @@ from makaverse.protocol import (
     Welcome,
     ZoneChanged,
 )
-from makaverse.server.services import request_status
-from makaverse.server.services.counters import staff_area as server_staff_area
-from makaverse.server.services.requests import check_value, normalise_phone as server_phone
+from makaverse.protocol import request_status
+from makaverse.protocol.request_fields import check_value, normalise_phone as server_phone
 from makaverse.world import load_default_world
 
 NIK = {"name": "nik", "label_id": "NIK", "label_en": "NIK", "kind": "nik", "required": True, "max_len": 16,
@@ -407,14 +405,9 @@ def test_the_status_table_mirrors_the_server():
     assert legal_next("submitted", ("rejected",)) == ("rejected",)  # the server's `next` wins
 
 
-def test_staff_areas_match_the_server(world):
-    """The client knows the same floor behind each counter where the server lets clerks man it."""
-    for booth in world.booths:
-        assert staff_area(booth) == server_staff_area(booth), booth.opd
-        assert staff_area(booth).contains_point(*booth.staff_spot)
-
-
 class _Spec:
+    """A field spec with attributes, as the server's store hands them over."""
+
     def __init__(self, d):
         self.name, self.kind, self.required = d["name"], d["kind"], d["required"]
         self.max_len, self.choices = d["max_len"], tuple(d["choices"])

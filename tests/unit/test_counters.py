@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from makaverse.server.services.counters import Counters, staff_area
+from makaverse.server.services.counters import Counters
 from makaverse.world import load_default_world
 
 
@@ -68,7 +68,7 @@ def test_clerks_are_listed_per_opd():
 def test_staff_area_is_behind_the_counter_between_the_panels(world):
     """Every booth's staff area holds its staff spot, not its interaction zone nor its counter's front."""
     for booth in world.booths:
-        area = staff_area(booth)
+        area = booth.staff_area
         assert area.contains_point(*booth.staff_spot), booth.opd
         assert not area.contains_point(*booth.zone.centre), booth.opd
         for panel in booth.panels:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from makaverse.protocol.booths import FIELD_PROBLEMS
-from makaverse.server.services.requests import (
+from makaverse.protocol.request_fields import (
     MAX_NOTE,
     NOTE_KEY,
     PROBLEMS,

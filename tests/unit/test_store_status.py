@@ -6,7 +6,7 @@ import itertools
 
 import pytest
 
-from makaverse.server.services.request_status import (
+from makaverse.protocol.request_status import (
     FINAL,
     INITIAL,
     TRANSITIONS,

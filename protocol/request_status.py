@@ -1,8 +1,9 @@
 """The service-request status machine: everything that decides a legal transition lives here.
 
 A request is born `submitted`; staff move it along; `completed` and `rejected` are final.
-The table is data, read in one screen. This module is pure (stdlib only) so the store can
-enforce it inside the transaction that changes the row, and anyone can import it cheaply.
+The table is data, read in one screen. It lives in `protocol` (stdlib only) because both sides
+use it: the store enforces it inside the transaction that changes the row, and clients offer
+staff only the legal next statuses.
 """
 
 from __future__ import annotations

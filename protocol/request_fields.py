@@ -16,7 +16,8 @@ to a stable code the client translates:
 | `invalid_text` | contains control characters (a line break only in the note) |
 
 `specs` are anything with `name`, `kind`, `required`, `max_len` and `choices` (the store's
-`FieldSpec`).
+`FieldSpec`, or a `FieldRule` made from a `booth_info` field map). It lives in `protocol` so
+the client checks a form by the same rules before sending it.
 """
 
 from __future__ import annotations
@@ -24,11 +25,16 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from datetime import date
 from typing import Protocol
 
 __all__ = [
+    "FieldRule",
     "PROBLEMS",
+    "field_problem",
+    "submission_problems",
+    "valid_date",
     "MAX_NOTE",
     "NOTE_KEY",
     "InvalidSubmission",
@@ -65,6 +71,27 @@ class _Spec(Protocol):
     choices: tuple[str, ...]
 
 
+@dataclass(frozen=True, slots=True)
+class FieldRule:
+    """One field's rules as plain values, with the defaults a `booth_info` field map implies."""
+
+    name: str
+    kind: str = "text"
+    required: bool = True
+    max_len: int = 120
+    choices: tuple[str, ...] = ()
+
+    @classmethod
+    def from_mapping(cls, spec: Mapping) -> FieldRule:
+        return cls(
+            name=str(spec.get("name", "")),
+            kind=str(spec.get("kind", "text")),
+            required=bool(spec.get("required", True)),
+            max_len=int(spec.get("max_len", 120)),
+            choices=tuple(spec.get("choices", ())),
+        )
+
+
 class InvalidSubmission(ValueError):
     def __init__(self, problems: dict[str, str]) -> None:
         super().__init__(", ".join(f"{k}: {v}" for k, v in sorted(problems.items())))
@@ -99,7 +126,7 @@ def _valid_nik(value: str) -> bool:
     return bool(_NIK.fullmatch(value)) and 11 <= int(value[:2]) <= 94
 
 
-def _valid_date(value: str) -> bool:
+def valid_date(value: str) -> bool:
     m = _DATE.fullmatch(value)
     if m is None:
         return False
@@ -128,7 +155,7 @@ def check_value(spec: _Spec, raw: str) -> tuple[str, str | None]:
         phone = normalise_phone(value)
         value, problem = (phone, None) if phone is not None else (value, "invalid_phone")
     elif kind == "date":
-        problem = None if _valid_date(value) else "invalid_date"
+        problem = None if valid_date(value) else "invalid_date"
     elif kind == "choice":
         problem = None if value in spec.choices else "invalid_choice"
     if problem is None and len(value) > spec.max_len:
@@ -158,3 +185,20 @@ def check_submission(specs: Iterable[_Spec], values: Mapping[str, str], note: st
     if problems:
         raise InvalidSubmission(problems)
     return cleaned, clean_note or ""
+
+
+def field_problem(spec: _Spec, raw: str) -> str | None:
+    """The problem code for one value (`required` when a required field is blank), or None."""
+    value, problem = check_value(spec, raw)
+    if problem is None and not value and spec.required:
+        return "required"
+    return problem
+
+
+def submission_problems(specs: Iterable[_Spec], values: Mapping[str, str], note: str = "") -> dict[str, str]:
+    """Every problem of a submission keyed by field (`_note` for the note); empty when it would be accepted."""
+    try:
+        check_submission(specs, values, note)
+    except InvalidSubmission as exc:
+        return exc.problems
+    return {}
