@@ -77,6 +77,16 @@ def _refuse(session, code: ErrorCode | str, ref: int, text: str = "") -> None:
     session.send(Error(code=str(code), text=text[:200], ref=ref))
 
 
+async def _saved(desk, session, ticket, ref: int) -> bool:
+    """Commit a ticket's new state before anyone is told; on a store failure, refuse and say so."""
+    try:
+        await desk.writer.save([ticket])
+    except StoreError as exc:
+        _store_error(session, exc, ref)
+        return False
+    return True
+
+
 def _store_error(session, exc: StoreError, ref: int) -> None:
     if isinstance(exc, NotFound):
         _refuse(session, ErrorCode.NOT_FOUND, ref)
@@ -171,10 +181,7 @@ class Booths:
         if ticket is None:
             _refuse(session, ErrorCode.NOT_FOUND, msg.request_id)
             return
-        try:
-            await desk.writer.save([ticket])
-        except StoreError as exc:
-            _store_error(session, exc, msg.request_id)
+        if not await _saved(desk, session, ticket, msg.request_id):
             return
         desk.forget_session(ticket.holder, None)
         desk.conversations.pop((ticket.opd, ticket.code), None)
@@ -397,10 +404,7 @@ class Booths:
         if ticket is None:
             _refuse(session, ErrorCode.NOT_FOUND, msg.request_id)
             return
-        try:
-            await desk.writer.save([ticket])
-        except StoreError as exc:
-            _store_error(session, exc, msg.request_id)
+        if not await _saved(desk, session, ticket, msg.request_id):
             return
         session.send(desk.console_reply(opd, clerk_id, msg.request_id))
         desk.tell_holder(ticket)
