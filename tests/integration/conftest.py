@@ -11,7 +11,7 @@ from websockets.exceptions import ConnectionClosed
 
 from makaverse.protocol import PROTOCOL_VERSION, Hello, Snapshot, Welcome, decode, encode
 from makaverse.protocol.messages import Message
-from makaverse.server.net.server import GameServer
+from makaverse.server.wiring import GameServer
 from makaverse.server.settings import Settings
 from makaverse.world import World, load_default_world
 

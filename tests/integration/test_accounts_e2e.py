@@ -30,7 +30,7 @@ from makaverse.protocol import (
     Welcome,
 )
 from makaverse.server.app import open_store
-from makaverse.server.net.server import GameServer
+from makaverse.server.wiring import GameServer
 from makaverse.server.services.accounts import DEFAULT_SESSION_TTL_S, TEST_MODE_ENV, Accounts
 from makaverse.server.settings import Settings
 from makaverse.server.store import Audit, Store, make_engine, utc_now
@@ -235,7 +235,7 @@ async def test_after_the_grace_the_token_enters_with_a_new_avatar(start, peers):
     mark = observer.mark()
     andi.abort()
     await observer.expect(is_leave(aid), since=mark)
-    await until(lambda: aid not in server.instance.members and server.hub.presence.by_avatar(aid) is None)
+    await until(lambda: aid not in server.instance.members and server.presence.by_avatar(aid) is None)
 
     back = await peers.connect(server)
     welcome = await back.hello(token=andi.auth.token)
@@ -292,7 +292,7 @@ async def test_a_second_connection_takes_the_avatar_over(start, peers, how):
     assert len(server.instance.members) == 2
     assert not server.instance.is_parked(aid)
     await until(lambda: len(server.sessions) == 2)  # the observer and the new owner
-    assert server.hub.presence.by_avatar(aid).detached is False
+    assert server.presence.by_avatar(aid).detached is False
 
 
 # ── logout ───────────────────────────────────────────────────────────────────
@@ -310,7 +310,7 @@ async def test_logout_ends_the_token_and_the_avatar_leaves_at_once(start, peers)
     assert await cici.wait_closed() == CloseCode.NORMAL
     await observer.expect(is_leave(aid), since=mark)
     await until(lambda: aid not in server.instance.members)
-    assert server.hub.presence.by_avatar(aid) is None
+    assert server.presence.by_avatar(aid) is None
 
     again = await peers.connect(server)
     refused = await again.hello(token=cici.auth.token)
@@ -357,7 +357,7 @@ async def test_bad_registrations_are_refused_with_their_code(start, peers, usern
     reply = await client.request(msg)
     assert isinstance(reply, Error), reply
     assert (reply.code, reply.ref) == (code, 77)
-    assert server.hub.store.count_accounts(role="citizen") == 0
+    assert server.store.count_accounts(role="citizen") == 0
 
 
 async def test_a_username_is_taken_in_any_letter_case(start, peers):
@@ -369,7 +369,7 @@ async def test_a_username_is_taken_in_any_letter_case(start, peers):
     msg = Register(request_id=9, username="ANDI_m", password="lain-sandi-22")
     reply = await other.request(msg)
     assert isinstance(reply, Error) and (reply.code, reply.ref) == (ErrorCode.USERNAME_TAKEN, 9)
-    assert server.hub.store.count_accounts(role="citizen") == 1
+    assert server.store.count_accounts(role="citizen") == 1
 
 
 async def test_repeated_failures_throttle_the_account(start, peers):
@@ -394,7 +394,7 @@ async def test_a_banned_account_cannot_log_in(start, peers):
     client = await peers.connect(server)
     ok = await client.register("nakal", PASSWORD)
     assert isinstance(ok, AuthOk)
-    store = server.hub.store
+    store = server.store
     store.ban_account(store.get_account_by_username("nakal").id, reason="kata kasar", audit=Audit(actor_id=None))
     msg = Login(request_id=31, username="nakal", password=PASSWORD)
     reply = await client.request(msg)
@@ -410,7 +410,7 @@ async def test_hello_with_the_token_of_a_banned_account_is_refused_as_banned(sta
     server = await start()
     client = await peers.connect(server)
     ok = await client.register("nakal", PASSWORD)
-    store = server.hub.store
+    store = server.store
     store.ban_account(store.get_account_by_username("nakal").id, reason="kata kasar", audit=Audit(actor_id=None))
     other = await peers.connect(server)
     refused = await other.hello(token=ok.token)
@@ -447,12 +447,12 @@ async def test_a_ban_stops_a_parked_avatar_from_being_resumed(start, peers):
     aid = nakal.welcome.avatar_id
     nakal.abort()
     await until(lambda: server.instance.is_parked(aid))
-    store = server.hub.store
+    store = server.store
     store.ban_account(store.get_account_by_username("nakal").id, reason="kata kasar", audit=Audit(actor_id=None))
     back = await peers.connect(server)
     reply = await back.hello(token=nakal.auth.token)
     assert isinstance(reply, Error) and reply.code in (ErrorCode.BANNED, ErrorCode.TOKEN_EXPIRED), reply
-    assert server.hub.sessions_by_avatar.get(aid) is None
+    assert server.players.by_avatar.get(aid) is None
 
 
 async def test_an_expired_token_is_refused_and_the_connection_may_log_in_again(start, peers):
@@ -490,7 +490,7 @@ async def test_register_or_login_in_the_world_is_unexpected(start, peers):
     ):
         reply = await client.request(msg)
         assert isinstance(reply, Error) and (reply.code, reply.ref) == (ErrorCode.UNEXPECTED, msg.request_id)
-    assert server.hub.store.count_accounts(role="citizen") == 0
+    assert server.store.count_accounts(role="citizen") == 0
 
 
 # ── roles from the store ─────────────────────────────────────────────────────
@@ -535,14 +535,14 @@ async def test_a_slow_database_call_does_not_stop_the_tick(start, peers, monkeyp
     assert isinstance(await client.register("sabar", PASSWORD), AuthOk)
 
     threads: list[str] = []
-    real_login = server.hub.accounts.login
+    real_login = server.accounts.login
 
     def slow_login(*args, **kwargs):
         threads.append(threading.current_thread().name)
         time.sleep(1.0)
         return real_login(*args, **kwargs)
 
-    monkeypatch.setattr(server.hub.accounts, "login", slow_login)
+    monkeypatch.setattr(server.accounts, "login", slow_login)
     since = watcher.mark()
     reply = await client.login("sabar", PASSWORD)
     assert isinstance(reply, AuthOk)

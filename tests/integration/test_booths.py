@@ -53,9 +53,8 @@ from makaverse.protocol import (
     quant,
 )
 from makaverse.server.app import open_store
-from makaverse.server.handlers import all_features
-from makaverse.server.handlers.booths import BoothConfig, make_feature
-from makaverse.server.net.server import GameServer
+from makaverse.server.rooms.booths import BoothConfig
+from makaverse.server.wiring import GameServer
 from makaverse.server.services.accounts import TEST_MODE_ENV, Accounts
 from makaverse.server.settings import Settings
 from makaverse.server.store import Store
@@ -113,9 +112,10 @@ async def start(hall, db_file):
     async def start(**config) -> GameServer:
         url = f"sqlite:///{db_file}"
         store = Store(url)
-        features = [f for f in all_features() if f.name != "booths"] + [make_feature(BoothConfig(**config))]
         settings = Settings(**{**TEST_SETTINGS, "db_url": url})
-        server = GameServer(settings, hall, store=store, accounts=Accounts(store), features=features, seed=len(servers) + 1)
+        server = GameServer(
+            settings, hall, store=store, accounts=Accounts(store), booths=BoothConfig(**config), seed=len(servers) + 1
+        )
         await server.start()
         servers.append(server)
         return server
@@ -157,7 +157,7 @@ async def people():
         async def staff(self, server, username: str, opd: str):
             await asyncio.get_running_loop().run_in_executor(
                 None,
-                lambda: Accounts(server.hub.store).create_user(
+                lambda: Accounts(server.store).create_user(
                     username=username, password=PASSWORD, role="staff", opd_code=opd, display_name=username.title()
                 ),
             )

@@ -44,8 +44,7 @@ from makaverse.protocol import (
     Welcome,
 )
 from makaverse.server.app import open_store
-from makaverse.server.handlers import chat as chat_feature
-from makaverse.server.net.server import GameServer
+from makaverse.server.wiring import GameServer
 from makaverse.server.services.accounts import TEST_MODE_ENV, Accounts, make_hasher
 from makaverse.server.services.chat import ChatConfig
 from makaverse.server.settings import Settings
@@ -118,8 +117,14 @@ async def start(hall, db_url):
     async def start(chat: ChatConfig | None = None, *, prepare=None, **overrides) -> GameServer:
         store = Store(db_url)
         settings = Settings(**{**TEST_SETTINGS, "db_url": db_url, **overrides})
-        server = GameServer(settings, hall, store=store, accounts=Accounts(store), seed=len(servers) + 1)
-        chat_feature.configure(server.hub, chat or ChatConfig(flush_interval_s=0.05))
+        server = GameServer(
+            settings,
+            hall,
+            store=store,
+            accounts=Accounts(store),
+            seed=len(servers) + 1,
+            chat=chat or ChatConfig(flush_interval_s=0.05),
+        )
         if prepare is not None:
             prepare(server)
         await server.start()
@@ -457,7 +462,7 @@ async def test_a_report_is_stored_with_what_the_reporter_saw(start, peers):
     filed = await ani.expect(lambda m: isinstance(m, ReportFiled) and m.request_id == ref)
     assert filed.evidence == 2
 
-    report = (await asyncio.to_thread(server.hub.store.list_reports))[0]
+    report = (await asyncio.to_thread(server.store.list_reports))[0]
     assert report.id == filed.report_id and report.reason == "harassment" and report.note == "mengancam"
     assert report.reported_name == "Troll"
     assert [(e["kind"], e["text"]) for e in report.evidence] == [("chat", "kamu jelek"), ("direct", "awas kamu")]
@@ -476,7 +481,7 @@ async def test_public_lines_are_logged_for_moderation(start, peers):
     await guest.expect(is_chat("catat ini"))
     await admin.send(Announce(request_id=rid(), text="Rapat dimulai"))
     await guest.expect(lambda m: isinstance(m, Announcement))
-    store = server.hub.store
+    store = server.store
     loop = asyncio.get_running_loop()
     deadline = loop.time() + 5.0
     while len(lines := await asyncio.to_thread(store.chat_lines)) < 2:
@@ -501,7 +506,7 @@ async def test_chat_older_than_the_retention_is_purged_by_the_server(start, peer
     guest = await peers.guest(server)
     await guest.send(ChatSend(request_id=rid(), text="baru"))
     await guest.expect(is_chat("baru"))
-    store = server.hub.store
+    store = server.store
     loop = asyncio.get_running_loop()
     deadline = loop.time() + 5.0
     while [line.text for line in await asyncio.to_thread(store.chat_lines)] != ["baru"]:
@@ -536,7 +541,7 @@ async def test_a_kick_shows_the_reason_then_closes_4006(start, peers):
     assert await troll.wait_closed() == CloseCode.KICKED
     await watcher.expect(lambda m: isinstance(m, AvatarLeave) and m.id == troll.welcome.avatar_id)
     await admin.expect(lambda m: isinstance(m, ModerateDone) and m.action == "kick")
-    kicks = await asyncio.to_thread(server.hub.store.list_audit, action="chat.kick")
+    kicks = await asyncio.to_thread(server.store.list_audit, action="chat.kick")
     assert kicks and kicks[0].detail["reason"] == "mengganggu acara"
     back = await peers.member(server, "troll")  # a kick is not a ban
     assert isinstance(back.welcome, Welcome)
@@ -593,11 +598,11 @@ async def test_announcements_reach_every_server_process_on_the_bus(start, peers)
     prefix = f"test-{uuid.uuid4().hex[:8]}:"  # a namespace of our own: parallel runs never hear each other
 
     def namespaced(server: GameServer) -> None:
-        server.hub.bus._prefix = prefix
+        server.bus._prefix = prefix
 
     first = await start(redis_url=url, prepare=namespaced)
     second = await start(redis_url=url, prepare=namespaced)
-    await asyncio.gather(first.hub.bus.wait_subscribed(), second.hub.bus.wait_subscribed())
+    await asyncio.gather(first.bus.wait_subscribed(), second.bus.wait_subscribed())
     admin = await peers.member(first, "admin")
     here = await peers.guest(first, "Di Sini")
     there = await peers.guest(second, "Di Sana")
