@@ -6,7 +6,6 @@ Every failure goes through the runner's one error path, carrying the message's r
 from __future__ import annotations
 
 import logging
-import time
 from collections.abc import Callable, Mapping
 from typing import Any
 

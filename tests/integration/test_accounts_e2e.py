@@ -5,15 +5,15 @@ and a tick that never waits on the database."""
 from __future__ import annotations
 
 import asyncio
-import importlib.util
 import sys
 import threading
 import time
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
 from sqlalchemy import update
+
+from harness import People, seed_database, snapshot_positions, subprocess_env
 
 from makaverse.protocol import (
     AuthOk,
@@ -29,34 +29,16 @@ from makaverse.protocol import (
     Snapshot,
     Welcome,
 )
-from makaverse.server.app import open_store
-from makaverse.server.wiring import GameServer
-from makaverse.server.services.accounts import DEFAULT_SESSION_TTL_S, TEST_MODE_ENV, Accounts
-from makaverse.server.settings import Settings
-from makaverse.server.store import Audit, Store, make_engine, utc_now
+from makaverse.server.services.accounts import DEFAULT_SESSION_TTL_S
+from makaverse.server.store import Audit, make_engine, utc_now
 from makaverse.server.store.models import AccountRow
-from makaverse.server.store.seed import ADMIN_PASSWORD_ENV
-from makaverse.world import load_default_world
+from makaverse.server.wiring import GameServer
 
 
-def _load_helpers():
-    name = "makaverse_tests_accounts_helpers"
-    if name not in sys.modules:
-        spec = importlib.util.spec_from_file_location(name, Path(__file__).with_name("accounts_helpers.py"))
-        module = importlib.util.module_from_spec(spec)
-        sys.modules[name] = module
-        spec.loader.exec_module(module)
-    return sys.modules[name]
-
-
-h = _load_helpers()
-Client = h.Client
-positions = h.snapshot_positions
+positions = snapshot_positions
 
 PASSWORD = "pisang-epe-2024"
 ADMIN_PASSWORD = "balai-kota-admin-1"
-# Fast clocks keep the suite quick; everything else is the server's default.
-TEST_SETTINGS = dict(host="127.0.0.1", port=0, tick_hz=40, snapshot_hz=40, log_format="text")
 
 
 class ShiftedClock:
@@ -94,66 +76,28 @@ async def until(predicate, timeout_s: float = 5.0) -> None:
 # ── fixtures ─────────────────────────────────────────────────────────────────
 
 
-@pytest.fixture(scope="module")
-def hall():
-    return load_default_world()
-
-
 @pytest.fixture
 def db_url(tmp_path, monkeypatch) -> str:
     """A migrated, seeded SQLite file with its admin; cheap password hashing in this process."""
-    monkeypatch.setenv(TEST_MODE_ENV, "1")
-    monkeypatch.setenv(ADMIN_PASSWORD_ENV, ADMIN_PASSWORD)
-    url = f"sqlite:///{tmp_path / 'makaverse.db'}"
-    open_store(url).dispose()
-    return url
+    return seed_database(tmp_path / "makaverse.db", monkeypatch, admin_password=ADMIN_PASSWORD)
 
 
 @pytest.fixture
-async def start(hall, db_url):
+async def start(servers, db_url):
     """Start servers over the test's database (optionally with a store clock); all are stopped after the test."""
-    servers: list[GameServer] = []
 
     async def start(*, clock=None, **overrides) -> GameServer:
-        store = Store(db_url, clock=clock or utc_now)
-        settings = Settings(**{**TEST_SETTINGS, "db_url": db_url, **overrides})
-        server = GameServer(settings, hall, store=store, accounts=Accounts(store), seed=len(servers) + 1)
-        await server.start()
-        servers.append(server)
-        return server
+        return await servers.start(db_url, clock=clock, **overrides)
 
-    yield start
-    for server in servers:
-        await server.stop()
+    return start
 
 
 @pytest.fixture
 async def peers():
     """Clients closed after the test: `connect`, `guest` (in the world), `citizen` (registered, in the world)."""
-    made: list = []
-
-    class Peers:
-        async def connect(self, server: GameServer):
-            client = await Client.connect(server.port)
-            made.append(client)
-            return client
-
-        async def guest(self, server: GameServer, name: str = "Pengamat"):
-            client = await self.connect(server)
-            assert isinstance(await client.hello(name=name), Welcome)
-            return client
-
-        async def citizen(self, server: GameServer, username: str, display_name: str = ""):
-            client = await self.connect(server)
-            client.auth = await client.register(username, PASSWORD, display_name=display_name)
-            assert isinstance(client.auth, AuthOk), client.auth
-            welcome = await client.hello(token=client.auth.token)
-            assert isinstance(welcome, Welcome), welcome
-            return client
-
-    yield Peers()
-    for client in made:
-        await client.dispose()
+    made = People()
+    yield made
+    await made.dispose()
 
 
 async def walk(client, steps: int, move_x: float, move_y: float) -> tuple[int, int]:
@@ -504,7 +448,7 @@ async def test_staff_created_at_the_command_line_enters_as_staff_of_its_opd(star
         "--password", "loket-dukcapil-1", "--display-name", "Petugas Dukcapil",
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.PIPE,
-        env=h.subprocess_env(),
+        env=subprocess_env(),
         cwd=tmp_path,
     )
     out, err = await asyncio.wait_for(proc.communicate(), 60.0)
