@@ -50,7 +50,12 @@ class Component:
 
     def handle(self, cmd: Message, actor: Actor, now_ms: int) -> Effects:
         ctx = Ctx(actor, ref_of(cmd), now_ms)
-        return drive(getattr(self, self.handlers[cmd.TYPE])(ctx, cmd), ctx)
+        try:
+            run = getattr(self, self.handlers[cmd.TYPE])(ctx, cmd)
+        except Exception as exc:  # a plain handler refused (or failed): reported like a generator's
+            ctx.fx.failure = exc
+            return ctx.fx
+        return drive(run, ctx)
 
     def tick(self, now_ms: int) -> Effects:
         return Effects()
