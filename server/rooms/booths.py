@@ -159,14 +159,19 @@ class Booths(Component):
             board.tell_clerk(ctx, ticket.opd, clerk_id)
 
     # ── the counter ──────────────────────────────────────────────────────────
-    def counter_man(self, ctx: Ctx, msg: CounterMan) -> HandlerRun:
-        actor = ctx.actor
-        assert actor is not None
-        opd = actor.staff_opd
+    def _staff(self, ctx: Ctx) -> HandlerRun:
+        """The OPD of a logged-in staff member (with the desk loaded); refuses everyone else."""
+        assert ctx.actor is not None
+        opd = ctx.actor.staff_opd
         if not opd:
             raise Refused(ErrorCode.NOT_ALLOWED)
         yield from self._ready(ctx)
-        board = self.board
+        return opd
+
+    def counter_man(self, ctx: Ctx, msg: CounterMan) -> HandlerRun:
+        opd = yield from self._staff(ctx)
+        board, actor = self.board, ctx.actor
+        assert actor is not None
         assert board.queues is not None and actor.account_id is not None
         if opd not in board.booths or not board.queues.has(opd):
             raise Refused(ErrorCode.NOT_FOUND)
@@ -192,12 +197,9 @@ class Booths(Component):
 
     def _clerk(self, ctx: Ctx) -> HandlerRun:
         """The OPD of a clerk manning its counter; refuses everyone else."""
+        opd = yield from self._staff(ctx)
         actor = ctx.actor
         assert actor is not None
-        opd = actor.staff_opd
-        if not opd:
-            raise Refused(ErrorCode.NOT_ALLOWED)
-        yield from self._ready(ctx)
         clerk = self.board.counters.clerk(actor.account_id) if actor.account_id is not None else None
         if clerk is None or clerk.opd != opd:
             raise Refused(ErrorCode.NOT_MANNING)
@@ -273,12 +275,9 @@ class Booths(Component):
 
     # ── editing the booth ────────────────────────────────────────────────────
     def edit_opd(self, ctx: Ctx, msg: EditOpd) -> HandlerRun:
+        opd = yield from self._staff(ctx)
         actor = ctx.actor
         assert actor is not None
-        opd = actor.staff_opd
-        if not opd:
-            raise Refused(ErrorCode.NOT_ALLOWED)
-        yield from self._ready(ctx)
         updated = yield ctx.call(
             "update_opd_description",
             opd,
@@ -288,12 +287,9 @@ class Booths(Component):
         self._published(ctx, updated)
 
     def edit_program(self, ctx: Ctx, msg: EditProgram) -> HandlerRun:
+        opd = yield from self._staff(ctx)
         actor = ctx.actor
         assert actor is not None
-        opd = actor.staff_opd
-        if not opd:
-            raise Refused(ErrorCode.NOT_ALLOWED)
-        yield from self._ready(ctx)
         current = self.board.opds[opd]
         if msg.program_id and not any(p.id == msg.program_id for p in current.programs):
             raise Refused(ErrorCode.NOT_FOUND)
