@@ -17,7 +17,7 @@ from panda3d.core import TextNode
 from makaverse.world import World
 
 from .. import i18n
-from ..booth_state import NOTE_KEY, BoothModel, RequestForm
+from ..state.booth_state import NOTE_KEY, BoothModel, RequestForm
 from . import booth_text as T
 from .booth_widgets import (
     BAD,

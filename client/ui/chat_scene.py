@@ -18,8 +18,8 @@ from direct.gui.OnscreenText import OnscreenText
 from panda3d.core import NodePath, TextNode, TransparencyAttrib
 
 from .. import i18n
-from ..avatars import AvatarLayer, AvatarView
-from ..chat_state import Banner, Bubble, EmotePlay, ModerationNotice
+from ..scene.avatars import AvatarLayer, AvatarView
+from ..state.chat_state import Banner, Bubble, EmotePlay, ModerationNotice
 
 __all__ = ["BubbleLayer", "EmoteAnimator", "AnnouncementBanner", "ModerationDialog", "BUBBLE_COLOURS",
            "BUBBLE_LIFT_M", "emote_pose"]

@@ -11,7 +11,7 @@ from direct.gui.DirectGui import DirectFrame
 from panda3d.core import TextNode
 
 from .. import i18n
-from ..booth_state import BoothModel
+from ..state.booth_state import BoothModel
 from . import booth_text as T
 from .booth_widgets import BAD, BG, BUTTON, BUTTON_ON, GOLD, GOOD, INK, MUTED, Column, button, holder, label
 

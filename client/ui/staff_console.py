@@ -19,7 +19,7 @@ from direct.gui.DirectGui import DirectFrame
 from panda3d.core import TextNode
 
 from .. import i18n
-from ..booth_state import REQUEST_STATUSES, BoothModel, legal_next
+from ..state.booth_state import REQUEST_STATUSES, BoothModel, legal_next
 from . import booth_text as T
 from .booth_widgets import (
     BAD,

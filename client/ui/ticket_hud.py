@@ -16,8 +16,8 @@ from panda3d.core import NodePath, TextNode
 from makaverse.world import World
 
 from .. import i18n
-from ..booth_state import BoothModel
-from ..meshes import MeshBuilder
+from ..state.booth_state import BoothModel
+from ..scene.meshes import MeshBuilder
 from . import booth_text as T
 from .booth_panel import WIDTH as PANEL_W
 from .booth_widgets import BG, GOLD, GOOD, INK, MUTED, TextField, button, holder, label, text_height

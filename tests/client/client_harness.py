@@ -74,14 +74,16 @@ class ClientRun:
     stderr: str
 
 
-def client_args(url: str, *extra: str) -> list[str]:
-    return [sys.executable, "-m", "makaverse", "client", "--url", url, "--offscreen", *extra]
+def client_args(url: str, *extra: str, command: str = "shot") -> list[str]:
+    """The client offscreen: by default scripted (`makaverse shot`: walks, chat and booth actions,
+    a summary of where things are in the picture); `command="client"` is the shipped client."""
+    return [sys.executable, "-m", "makaverse", command, "--url", url, "--offscreen", *extra]
 
 
-def run_client(url: str, png: Path, *extra: str, timeout_s: float = 240.0) -> ClientRun:
+def run_client(url: str, png: Path, *extra: str, timeout_s: float = 240.0, command: str = "shot") -> ClientRun:
     """Run the client offscreen to a screenshot; returns its exit code and JSON summary."""
     proc = subprocess.run(
-        client_args(url, "--screenshot", str(png), *extra),
+        client_args(url, "--screenshot", str(png), *extra, command=command),
         capture_output=True, text=True, timeout=timeout_s, cwd=REPO,
     )
     summary = {}

@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from makaverse.client.booth_state import (
+from makaverse.client.state.booth_state import (
     REQUEST_TRANSITIONS,
     BoothModel,
     check_field,

@@ -14,11 +14,11 @@ from panda3d.core import NodePath, TransparencyAttrib
 from makaverse.protocol.messages import ANIM_IDLE, ANIM_RUN
 from makaverse.world import World
 
-from . import i18n
+from .. import i18n
 from . import palette as P
-from .interpolation import Pose
+from ..state.interpolation import Pose
 from .meshes import MeshBuilder
-from .mirror import AvatarFacts
+from ..state.mirror import AvatarFacts
 from .signs import make_label
 
 __all__ = ["AvatarView", "AvatarLayer", "TAG_HEIGHT_M"]

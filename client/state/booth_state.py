@@ -767,3 +767,6 @@ class BoothModel:
         StaffQueue: _on_console,
         CounterMessage: _on_line,
     }
+    # What the router (`router.py`) hands to `handle`.
+    OWNS: tuple[type, ...] = tuple(_handlers)
+    WATCHES: tuple[type, ...] = (Welcome, ZoneChanged, Error)

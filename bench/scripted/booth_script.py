@@ -3,8 +3,9 @@
 `--counter-say`, `--wait-called`): ordinary commands through `BoothModel`, run one after another once your
 scripted walk has arrived, each waiting (bounded) for the server's answer.
 
-Panda-free. `BoothUi` calls `step(now_ms)` every frame; `done` tells the screenshot run it may
-take its picture; `report()` says what happened, for the JSON summary.
+`BoothScript` is Panda-free: `step(now_ms)` every frame; `done` tells the screenshot run it may
+take its picture; `report()` says what happened, for the JSON summary. `BoothDriver` runs it
+in the client (`app.booths`) and reports what the booth panels show, and where.
 """
 
 from __future__ import annotations
@@ -13,9 +14,15 @@ import argparse
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from ..booth_state import BoothModel
+from typing import Any
 
-__all__ = ["Step", "BoothScript", "script_from_args", "SCRIPT_FLAGS"]
+from makaverse.client.net.events import monotonic_ms
+from makaverse.client.state.booth_state import BoothModel
+from makaverse.client.ui.booth_widgets import screen_rect
+
+from .screenshot import ScriptedShot
+
+__all__ = ["Step", "BoothScript", "BoothDriver", "script_from_args", "SCRIPT_FLAGS"]
 
 SCRIPT_FLAGS = ("open_booth", "take_number", "request", "my_requests", "man_counter", "staff_console", "call_next",
                 "counter_say", "wait_called")
@@ -182,3 +189,57 @@ def script_from_args(model: BoothModel, args: argparse.Namespace, *, open_tab: C
         steps.append(Step("counter_say", lambda: model.say(text), lambda: any(
             line.text == " ".join(text.split()) for lines in model.lines.values() for line in lines)))
     return BoothScript(model, steps) if steps else None
+
+
+class BoothDriver:
+    """Runs the booth script in the client once the scripted walk has arrived, and reports."""
+
+    def __init__(self, app: Any, args: argparse.Namespace) -> None:
+        self.app = app
+        self.booths = ui = app.booths
+        self.script = script_from_args(ui.model, args, open_tab=ui.panel.show_tab, console_tab=ui.console.show_tab)
+        self.shot = app.shot if isinstance(app.shot, ScriptedShot) else None
+        if self.shot is not None:
+            if self.script is not None:
+                script = self.script
+                self.shot.also_wait_for.append(lambda: script.done)
+            self.shot.summary_parts["booths"] = self.summary
+
+    def step(self) -> None:
+        session = self.app.session
+        if self.script is not None and session.in_world and session.autopilot_done:
+            self.script.step(monotonic_ms())
+
+    def summary(self) -> dict[str, object]:
+        ui, shot = self.booths, self.shot
+        m = ui.model
+        lights = {}
+        for opd, light in ui.lights.lights.items():
+            px = shot.screen_point(*light.centre) if shot is not None else None
+            lights[opd] = {"on": bool(light.state), "px": px}
+        console = m.staff.console
+        form = m.form
+        return {
+            "zone_opd": m.zone_opd,
+            "prompt": ui.hud.prompt_text,
+            "panel": {"opd": m.panel_opd, "tab": ui.panel.tab,
+                      "rect": screen_rect(ui.panel.root, ui.base) if ui.panel.visible else None},
+            "tickets": [{"opd": t.opd, "code": t.code, "status": t.status, "place": t.place,
+                         "est_wait_s": t.est_wait_s} for t in m.tickets.values()],
+            "called": (m.called_ticket().code if m.called_ticket() else ""),
+            "arrow": list(ui.hud.arrow_target) if ui.hud.arrow_target else None,
+            "chimes": ui.chime.played,
+            "form": None if form is None else {"service": form.service.get("code"), "tracking": form.tracking,
+                                               "problems": form.problems, "error": form.error},
+            "requests": {"open": m.requests_open, "rows": [r["tracking"] for r in m.mine],
+                         "rect": screen_rect(ui.requests.root, ui.base) if ui.requests.visible else None},
+            "console": None if not m.is_staff else {
+                "open": m.console_open, "tab": ui.console.tab,
+                "manning": bool(console and console.manning), "current": console.current if console else "",
+                "waiting": console.waiting_count if console else 0, "requests": len(m.staff.requests),
+                "rect": screen_rect(ui.console.root, ui.base) if ui.console.visible else None,
+            },
+            "lights": lights,
+            "toasts": [t.key for t in m.toasts],
+            "script": self.script.report() if self.script is not None else [],
+        }

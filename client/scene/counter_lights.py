@@ -12,7 +12,7 @@ from panda3d.core import NodePath
 
 from makaverse.world import Booth, World
 
-from . import i18n
+from .. import i18n
 from .booths import BoothFrame
 from .meshes import MeshBuilder
 from .signs import make_sign
