@@ -1,4 +1,4 @@
-"""The booths in the client, wired together: the model (`booth_state`), the booth panel, the
+"""The booths in the client, wired together: the models (`state/booths/`), the booth panel, the
 ticket HUD, "my requests", the staff console, the counter lights in the scene and the chime.
 
 `BoothUi(app, args)` is all the app needs: it listens to the session's messages, binds its
@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from direct.showbase.DirectObject import DirectObject
 
-from ..state.booth_state import BoothModel
+from ..state.booths import BoothModel
 from ..scene.counter_lights import CounterLights
 from ..net.events import monotonic_ms
 from .booth_panel import BoothPanel
@@ -60,7 +60,7 @@ class BoothUi:
 
     def _at_post(self) -> bool:
         own = self._own()
-        return own is not None and self.model.at_post(*own)
+        return own is not None and self.model.staff.at_post(*own)
 
     def key_e(self) -> None:
         if self.focus is not None and self.focus.active:
@@ -84,16 +84,16 @@ class BoothUi:
         self.model.close_all()
 
     def toggle_requests(self) -> None:
-        if self.model.requests_open:
-            self.model.close_requests()
+        if self.model.my_requests.shown:
+            self.model.my_requests.close()
         else:
-            self.model.open_requests()
+            self.model.my_requests.open()
 
     def toggle_console(self) -> None:
-        if self.model.console_open:
-            self.model.close_console()
+        if self.model.staff.shown:
+            self.model.staff.close()
         elif self.model.is_staff:
-            self.model.open_console()
+            self.model.staff.open()
 
     # ── per frame ────────────────────────────────────────────────────────────
     def _task(self, task):
@@ -105,8 +105,8 @@ class BoothUi:
             zone = self.world.zone_of(*own)
             if zone is not None and zone.id.startswith("booth:"):
                 m.zone_opd = zone.id.split(":", 1)[1]
-        at_post = own is not None and m.at_post(*own)
-        self.lights.sync(m.states, m.rev["state"])
+        at_post = own is not None and m.staff.at_post(*own)
+        self.lights.sync(m.panel.states, m.rev["state"])
         self.panel.sync(now)
         self.requests.sync(now)
         self.console.sync(now)

@@ -7,7 +7,7 @@ import argparse
 
 import pytest
 
-from makaverse.client.state.booth_state import BoothModel, Toast
+from makaverse.client.state.booths import BoothModel, Toast
 from makaverse.client.ui import booth_text as T
 from makaverse.bench.scripted.booth_script import script_from_args
 from makaverse.protocol import BoothInfo, BoothInfoGet, Error, TakeNumber, Ticket, Welcome, ZoneChanged
