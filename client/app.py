@@ -34,20 +34,36 @@ EXIT_INTERRUPTED = 130
 MOUSE_TURN_RAD_PER_SCREEN = 3.0
 
 
-def configure_panda(*, offscreen: bool, size: tuple[int, int] = (1280, 720), title: str = "Makaverse") -> None:
-    """Panda3D settings that must be in place before ShowBase opens its window."""
+RENDERERS = ("gl", "software")
+DISPLAY_MODULES = {"gl": "pandagl", "software": "p3tinydisplay"}
+
+
+def default_renderer(*, offscreen: bool) -> str:
+    """OpenGL in a window (what people run); the software renderer offscreen, which needs no display."""
+    return "software" if offscreen else "gl"
+
+
+def configure_panda(*, offscreen: bool, renderer: str | None = None, size: tuple[int, int] = (1280, 720),
+                    title: str = "Makaverse") -> None:
+    """Panda3D settings that must be in place before ShowBase opens its window.
+
+    `renderer` is "gl" (OpenGL: a real driver, or Mesa under Xvfb) or "software" (Panda's
+    tinydisplay); None picks `default_renderer`."""
     from panda3d.core import load_prc_file_data
 
+    renderer = renderer or default_renderer(offscreen=offscreen)
+    if renderer not in DISPLAY_MODULES:
+        raise ValueError(f"renderer must be one of {RENDERERS}, not {renderer!r}")
     lines = [
         f"win-size {size[0]} {size[1]}",
         f"window-title {title}",
         "sync-video true",
+        f"load-display {DISPLAY_MODULES[renderer]}",
     ]
     if offscreen:
         lines += [
             "audio-library-name null",  # nobody listens to an offscreen run (the chime stays silent)
             "window-type offscreen",
-            "load-display p3tinydisplay",
             "notify-level-display error",
             "notify-level-device fatal",
             # Nobody watches an offscreen buffer: don't spin the CPU faster than a screen would.
@@ -231,7 +247,7 @@ class ClientApp:
 def run_client(args: argparse.Namespace, *, build: Callable[[Any, argparse.Namespace], ClientApp] = ClientApp) -> int:
     """Open the window (or buffer), build the app with `build(base, args)` and run it to the end."""
     offscreen = bool(args.offscreen)
-    configure_panda(offscreen=offscreen, title=i18n.t("app.title", args.lang))
+    configure_panda(offscreen=offscreen, renderer=getattr(args, "renderer", None), title=i18n.t("app.title", args.lang))
     from direct.showbase.ShowBase import ShowBase
 
     try:

@@ -18,7 +18,9 @@ def add_client_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--url", default="ws://127.0.0.1:8765")
     p.add_argument("--name", default="")
     p.add_argument("--lang", choices=("id", "en"), default="id")
-    p.add_argument("--offscreen", action="store_true", help="render without a window (software renderer)")
+    p.add_argument("--offscreen", action="store_true", help="render without a window (software renderer by default)")
+    p.add_argument("--renderer", choices=("gl", "software"), default=None,
+                   help="gl (OpenGL; the default in a window) or software (Panda3D's tinydisplay; the default offscreen)")
     p.add_argument("--screenshot", default=None, help="write a PNG after --frames frames, then exit")
     p.add_argument("--frames", type=int, default=60)
     p.add_argument("--wait", type=float, default=None, metavar="SECONDS",

@@ -95,7 +95,9 @@ class ChatScript:
             if anchor is not None:
                 p = anchor.get_pos(self.app.base.render)
                 px = shot.screen_point(p.x, p.y, p.z)
-            bubbles.append({"avatar_id": avatar_id, "text": bubble.text, "channel": bubble.channel, "anchor_px": px})
+            card = social.bubbles.card(avatar_id)
+            bubbles.append({"avatar_id": avatar_id, "text": bubble.text, "channel": bubble.channel, "anchor_px": px,
+                            "card_px": shot.rect_px(card.card) if card is not None else None})
         return {
             "phase": flow.phase.value,
             "who": flow.who,

@@ -56,6 +56,8 @@ class ScriptedShot(ScreenshotRun):
                 "look": f"#{facts.look:06x}" if facts else None,
                 "position": [round(pos.x, 3), round(pos.y, 3)],
                 "torso_px": self.screen_point(pos.x, pos.y, pos.z + TORSO_HEIGHT_M),
+                "tag_shown": not view.tag.is_hidden(),
+                "tag_px": self.rect_px(view.tag_card.card) if not view.tag.is_hidden() else None,
             })
         return {
             **super().summary(),
@@ -67,6 +69,18 @@ class ScriptedShot(ScreenshotRun):
             "snapshots": s.snapshots,
             "avatars": avatars,
         }
+
+    def rect_px(self, node: Any) -> list[int] | None:
+        """The picture's rectangle [x0, y0, x1, y1] around a node's geometry (None: not all on screen)."""
+        bounds = node.get_tight_bounds(self.base.render)
+        if not bounds:
+            return None
+        lo, hi = bounds
+        corners = [self.screen_point(x, y, z) for x in (lo.x, hi.x) for y in (lo.y, hi.y) for z in (lo.z, hi.z)]
+        if any(c is None for c in corners):
+            return None
+        xs, ys = [c[0] for c in corners], [c[1] for c in corners]
+        return [min(xs), min(ys), max(xs), max(ys)]
 
     def screen_point(self, x: float, y: float, z: float) -> list[int] | None:
         """Where a world point appears in the picture, in pixels from the top left (None: off screen)."""

@@ -1,16 +1,25 @@
-"""Text in the world: flat signs (booth headers, banners) and name tags, as TextNodes on cards.
+"""Text in the world: flat signs (booth headers, banners), and cards that float over people
+(name tags, speech bubbles).
 
-The card is drawn as a decal under its own glyphs (`set_card_decal(True)`), otherwise the
-software renderer lets the card win the depth fight and the text disappears.
+A sign is opaque and part of the scene: its card is drawn as a decal under its own glyphs
+(`set_card_decal(True)`), otherwise the software renderer lets the card win the depth fight and
+the text disappears.
+
+A floating card (`TextCard`) is see-through and must read over whatever is behind it. A decal
+card with alpha glyphs in the `fixed` bin draws as an empty box under OpenGL, so there the card
+and the glyphs are two nodes drawn in a fixed order — card, then glyphs — neither writing
+depth: no renderer can hide the text behind its own card.
 """
 
 from __future__ import annotations
 
-from panda3d.core import NodePath, TextNode, TextProperties, TextPropertiesManager
+from panda3d.core import CardMaker, NodePath, TextNode, TextProperties, TextPropertiesManager, TransparencyAttrib
 
 from .meshes import Colour
 
-__all__ = ["make_sign", "make_label"]
+__all__ = ["make_sign", "TextCard", "FLOAT_BIN"]
+
+FLOAT_BIN = "fixed"  # drawn after the scene, in the order we give
 
 
 def _rgba(c: Colour, alpha: float = 1.0) -> tuple[float, float, float, float]:
@@ -72,23 +81,41 @@ def make_sign(
     return holder
 
 
-def make_label(
-    parent: NodePath,
-    text: str,
-    *,
-    fg: Colour = (1.0, 1.0, 1.0),
-    bg: Colour = (0.0, 0.0, 0.0, 0.55),
-    scale: float = 0.22,
-    name: str = "label",
-) -> NodePath:
-    """A tag that sizes its card to the text (name tags over heads); billboard it yourself."""
-    tn = TextNode(name)
-    tn.set_text(text)
-    tn.set_align(TextNode.A_center)
-    tn.set_text_color(*_rgba(fg))
-    tn.set_card_color(*_rgba(bg))
-    tn.set_card_as_margin(0.35, 0.35, 0.15, 0.12)
-    tn.set_card_decal(True)
-    np_ = parent.attach_new_node(tn)
-    np_.set_scale(scale)
-    return np_
+class TextCard:
+    """Centred text on a card sized to it, in the X-Z plane facing -Y (billboard its parent).
+
+    `margin` is (left, right, bottom, top) around the text, in text units; `set_order` decides
+    where it draws among other floating cards (higher draws later, on top)."""
+
+    def __init__(self, parent: NodePath, text: str, *, fg: Colour, bg: Colour, scale: float,
+                 margin: tuple[float, float, float, float] = (0.35, 0.35, 0.15, 0.12), depth_test: bool = True,
+                 order: int = 0, name: str = "card") -> None:
+        self.root = parent.attach_new_node(name)
+        self.root.set_scale(scale)
+        self.root.set_light_off(1)
+        self.node = tn = TextNode(f"{name}-text")
+        tn.set_text(text)
+        tn.set_align(TextNode.A_center)
+        tn.set_text_color(*_rgba(fg))
+        ml, mr, mb, mt = margin
+        self.frame = (tn.get_left() - ml, tn.get_right() + mr, tn.get_bottom() - mb, tn.get_top() + mt)
+        maker = CardMaker(f"{name}-card")
+        maker.set_frame(*self.frame)
+        maker.set_color(*_rgba(bg))
+        self.card = self.root.attach_new_node(maker.generate())
+        self.text = self.root.attach_new_node(tn)
+        for part in (self.card, self.text):
+            part.set_transparency(TransparencyAttrib.M_alpha)
+            part.set_depth_write(False)
+            part.set_depth_test(depth_test)
+            part.set_two_sided(True)
+        self.set_order(order)
+
+    def set_order(self, order: int) -> None:
+        self.card.set_bin(FLOAT_BIN, 2 * order)
+        self.text.set_bin(FLOAT_BIN, 2 * order + 1)
+
+    @property
+    def bottom(self) -> float:
+        """The card's lower edge below the text's origin, in scene units (scaled)."""
+        return self.frame[2] * self.root.get_sz()
