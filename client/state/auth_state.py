@@ -33,8 +33,8 @@ from makaverse.protocol import (
     Welcome,
 )
 
-from . import i18n
-from .net.events import ConnState, StateChanged
+from .. import i18n
+from ..net.events import ConnState, StateChanged
 
 __all__ = ["AuthPhase", "AuthFlow", "AuthError", "role_label", "error_text", "AUTH_ERROR_CODES"]
 
@@ -93,6 +93,10 @@ class AuthError:
 
 
 class AuthFlow:
+    # What the router (`router.py`) hands to `handle`.
+    OWNS: tuple[type, ...] = (AuthOk,)
+    WATCHES: tuple[type, ...] = (StateChanged, Welcome, Error)
+
     def __init__(self, net: _Net, *, lang: str = "id", kind: str = "desktop") -> None:
         self.net = net
         self.lang = lang

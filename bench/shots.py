@@ -1,9 +1,9 @@
 """Regenerate the README picture: a server, a few players walking into the service hall, and
 one more that takes the screenshot. Everything runs as real processes over real sockets.
 
-    python -m makaverse.client.shots docs/screenshot.png
+    python -m makaverse.bench.shots docs/screenshot.png
 
-Each player is `makaverse client --offscreen --walk ...`; the walkers say `ready` on stdout
+Each player is `makaverse shot --offscreen --walk ...`; the walkers say `ready` on stdout
 when they have arrived, then the photographer walks in and writes the PNG.
 """
 
@@ -69,14 +69,14 @@ def main(argv: list[str] | None = None) -> int:
         try:
             for name, route in CAST:
                 walkers.append(subprocess.Popen(
-                    [*_python(), "client", "--url", url, "--offscreen", "--name", name, "--lang", args.lang,
+                    [*_python(), "shot", "--url", url, "--offscreen", "--name", name, "--lang", args.lang,
                      "--frames", "1000000", "--walk", route],
                     stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True))
             for w in walkers:
                 json.loads(w.stdout.readline())  # {"event": "ready", ...} once arrived
             name, route = PHOTOGRAPHER[0], args.route
             shot = subprocess.run(
-                [*_python(), "client", "--url", url, "--offscreen", "--name", name, "--lang", args.lang,
+                [*_python(), "shot", "--url", url, "--offscreen", "--name", name, "--lang", args.lang,
                  "--frames", "20", "--walk", route, "--camera", args.camera, "--screenshot", str(out)],
                 capture_output=True, text=True, timeout=300)
             print(shot.stdout.strip().splitlines()[-1] if shot.stdout.strip() else shot.stderr[-2000:])

@@ -3,7 +3,7 @@ least one clerk mans the counter and TUTUP (dark) otherwise, plus a lamp at each
 counter.
 
 Everyone sees the same thing: it follows the server's `booth_state` for each OPD (through
-`BoothModel.states`), not anything local. Built from the world data like the booths are.
+`BoothModel.panel.states`), not anything local. Built from the world data like the booths are.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from panda3d.core import NodePath
 
 from makaverse.world import Booth, World
 
-from . import i18n
+from .. import i18n
 from .booths import BoothFrame
 from .meshes import MeshBuilder
 from .signs import make_sign
@@ -76,7 +76,7 @@ class CounterLights:
             light.set(on)
 
     def sync(self, states: dict, rev: int) -> None:
-        """Follow the booths' states (`BoothModel.states`); `rev` skips the work when nothing changed."""
+        """Follow the booths' states (`BoothModel.panel.states`); `rev` skips the work when nothing changed."""
         if rev == self._seen:
             return
         self._seen = rev

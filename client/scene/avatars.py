@@ -14,17 +14,29 @@ from panda3d.core import NodePath, TransparencyAttrib
 from makaverse.protocol.messages import ANIM_IDLE, ANIM_RUN
 from makaverse.world import World
 
-from . import i18n
+from .. import i18n
 from . import palette as P
-from .interpolation import Pose
+from ..state.interpolation import Pose
 from .meshes import MeshBuilder
-from .mirror import AvatarFacts
-from .signs import make_label
+from ..state.mirror import AvatarFacts
+from .signs import TextCard
 
-__all__ = ["AvatarView", "AvatarLayer", "TAG_HEIGHT_M"]
+__all__ = ["AvatarView", "AvatarLayer", "TAG_HEIGHT_M", "OWN_TAG_MIN_M", "TAG_MIN_M", "float_order"]
 
 TAG_HEIGHT_M = 2.15
 TAG_READABLE_M = 9.0  # beyond this distance name tags keep their size on screen
+# Your own tag is for others: with the camera close (at a wall, behind a counter) it would
+# cover what you look at, so it shows only from a third-person distance. Anyone's tag right in
+# front of the lens is hidden too.
+OWN_TAG_MIN_M = 4.0
+TAG_MIN_M = 1.2
+TAG_LAYER = 0  # name tags draw under speech bubbles (`ui/chat_scene.py`)
+BUBBLE_LAYER = 1
+
+
+def float_order(layer: int, distance_m: float) -> int:
+    """Draw order of a floating card: by layer, then the farther first (so nearer cards cover them)."""
+    return layer * 1_000_000 + max(0, 999_999 - int(distance_m * 1000))
 _DEFAULT_LOOK = 0x37474F
 
 
@@ -72,6 +84,8 @@ class AvatarView:
     def __init__(self, parent: NodePath, avatar_id: int, facts: AvatarFacts | None, *, lang: str, is_self: bool,
                  staff_colours: dict[str, tuple[float, float, float]]) -> None:
         self.avatar_id = avatar_id
+        self.is_self = is_self
+        self.eye_distance_m = 0.0
         self.root = parent.attach_new_node(f"avatar-{avatar_id}")
         self.body = self.root.attach_new_node("body")
         self._phase = 0.0
@@ -113,9 +127,8 @@ class AvatarView:
         holder = self.root.attach_new_node("tag")
         holder.set_z(TAG_HEIGHT_M + (0.12 if len(lines) > 1 else 0.0))
         holder.set_billboard_point_eye()
-        label = make_label(holder, "\n".join(lines), fg=fg, bg=bg, scale=0.2, name=f"tag-{self.avatar_id}")
-        label.set_transparency(TransparencyAttrib.M_alpha)
-        label.set_bin("fixed", 10)
+        self.tag_card = TextCard(holder, "\n".join(lines), fg=fg, bg=bg, scale=0.2, name=f"tag-{self.avatar_id}",
+                                 order=float_order(TAG_LAYER, 0.0))
         return holder
 
     def place(self, x: float, y: float, z: float, yaw: float, anim: int, dt: float,
@@ -124,7 +137,12 @@ class AvatarView:
         if eye is not None:
             # Far away, a tag grows with distance so a name stays readable across the hall.
             d = math.dist(eye, (x, y, z + TAG_HEIGHT_M))
+            self.eye_distance_m = d
             self.tag.set_scale(max(1.0, d / TAG_READABLE_M))
+            self.tag_card.set_order(float_order(TAG_LAYER, d))
+            hidden = d < (OWN_TAG_MIN_M if self.is_self else TAG_MIN_M)
+            if hidden != self.tag.is_hidden():
+                (self.tag.hide if hidden else self.tag.show)()
         self.body.set_h(math.degrees(yaw))
         if anim == ANIM_IDLE:
             self._phase = 0.0

@@ -1,7 +1,6 @@
-"""A scripted walk through waypoints, for demos and screenshots: it produces the same
-intents a player would (forward + a heading), so the server moves the avatar as usual.
-
-Spec text: `x,y;x,y;...` with an optional final heading in degrees, `...@90`.
+"""A walk through waypoints that steers your avatar for you (a route to a booth, a scripted
+walk in a demo): it produces the same intents a player would (forward + a heading), so the
+server moves the avatar as usual; any movement key takes control back (`ClientSession.frame`).
 """
 
 from __future__ import annotations
@@ -11,28 +10,12 @@ from dataclasses import dataclass
 
 from .controls import Intent
 
-__all__ = ["Autopilot", "parse_route", "heading_to"]
+__all__ = ["Autopilot", "heading_to"]
 
 
 def heading_to(dx: float, dy: float) -> float:
     """The heading (0 north, counter-clockwise) that looks along (dx, dy)."""
     return math.atan2(-dx, dy) % (2 * math.pi)
-
-
-def parse_route(spec: str) -> tuple[list[tuple[float, float]], float | None]:
-    """`"0,-2;0,20@90"` -> ([(0, -2), (0, 20)], radians(90)). Raises ValueError on nonsense."""
-    spec = spec.strip()
-    face = None
-    if "@" in spec:
-        spec, deg = spec.rsplit("@", 1)
-        face = math.radians(float(deg)) % (2 * math.pi)
-    points = []
-    for part in filter(None, (p.strip() for p in spec.split(";"))):
-        x, y = (float(v) for v in part.split(","))
-        points.append((x, y))
-    if not points and face is None:
-        raise ValueError("empty route")
-    return points, face
 
 
 @dataclass
@@ -46,11 +29,6 @@ class Autopilot:
     _stuck_s: float = 0.0
     _last: tuple[float, float] | None = None
     gave_up: bool = False
-
-    @classmethod
-    def from_spec(cls, spec: str) -> Autopilot:
-        points, face = parse_route(spec)
-        return cls(points, face)
 
     @property
     def done(self) -> bool:

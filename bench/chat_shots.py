@@ -1,7 +1,7 @@
 """Regenerate the README pictures of the login screen and of chat: a server with a few accounts,
 several players as real processes over real sockets, and one that takes the picture.
 
-    python -m makaverse.client.ui.chat_shots docs/
+    python -m makaverse.bench.chat_shots docs/
 
 writes `login.png` (the login screen over the forecourt) and `chat.png` (the service hall:
 speech bubbles over a guest, a clerk and yourself, an announcement banner, names coloured by
@@ -67,7 +67,7 @@ def _serve(db: str, env: dict) -> tuple[subprocess.Popen, str]:
 
 
 def _client(url: str, *args: str) -> list[str]:
-    return _makaverse("client", "--url", url, "--offscreen", *args)
+    return _makaverse("shot", "--url", url, "--offscreen", *args)
 
 
 def main(argv: list[str] | None = None) -> int:

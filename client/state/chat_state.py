@@ -51,7 +51,7 @@ from makaverse.protocol import (
 )
 from makaverse.protocol.chat import REPORT_REASONS
 
-from . import i18n
+from .. import i18n
 
 __all__ = [
     "ChatState",
@@ -235,6 +235,11 @@ def _fit(text: str, room: float, measure: Callable[[str], float]) -> int:
 
 
 class ChatState:
+    # What the router (`router.py`) hands to `handle`.
+    OWNS: tuple[type, ...] = (Chat, Direct, DirectSent, Emoted, Announcement, ChatLists, ReportFiled, ModerateDone,
+                              Moderated)
+    WATCHES: tuple[type, ...] = (Welcome, Error)
+
     def __init__(self, *, lang: str = "id", history: int = HISTORY_LINES,
                  request_ids: Callable[[], int] | None = None) -> None:
         self.lang = lang

@@ -16,7 +16,7 @@ from panda3d.core import CompassEffect, NodePath
 
 from makaverse.world import Box, World
 
-from . import i18n
+from .. import i18n
 from . import palette as P
 from .architecture import Architecture
 from .booths import build_booth

@@ -11,10 +11,10 @@ from direct.gui.OnscreenText import OnscreenText
 from direct.showbase.ShowBase import ShowBase
 from panda3d.core import TextNode
 
-from . import i18n
-from .auth_state import role_label
-from .net.events import ConnState
-from .session import ClientSession
+from .. import i18n
+from ..state.auth_state import role_label
+from ..net.events import ConnState
+from ..state.session import ClientSession
 
 __all__ = ["Hud", "NOTICE_SECONDS"]
 

@@ -10,20 +10,20 @@ reads `own_pose()` and `others()` to draw.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
 from dataclasses import dataclass
 
 from makaverse.protocol import Error, Input, Message, Snapshot, Welcome, quant
 from makaverse.world import World
 
-from . import i18n
+from .. import i18n
 from .autopilot import Autopilot
 from .clock import ServerClock
 from .controls import Intent, world_move
 from .interpolation import DEFAULT_DELAY_MS, Pose
 from .mirror import Mirror, MirroredAvatar
-from .net.events import ConnState, RttSample, StateChanged
+from ..net.events import ConnState, RttSample, StateChanged
 from .prediction import Prediction
+from .router import Router
 
 __all__ = ["ClientSession", "Notice", "TURN_RATE_RAD_S", "MAX_INPUTS_PER_FRAME"]
 
@@ -65,28 +65,17 @@ class ClientSession:
         self.seq = 0
         self._last_move_seq = 0  # the newest input that asked to move
         self._acc_s = 0.0
-        self._listeners: list[Callable[[Message | StateChanged | RttSample, float], bool | None]] = []
+        # The models of each job (login, chat, booths) get their messages through the router,
+        # after the session has taken them in. A model that returns True for an `Error` claims
+        # it: its panel shows it, so the HUD posts no notice.
+        self.router = Router()
         self._request_id = 0
-
-    def subscribe(self, listener: Callable[[Message | StateChanged | RttSample, float], bool | None]) -> None:
-        """Also give every event to `listener(event, now_ms)` (panels: login, chat, booths).
-
-        Listeners see an event after the session has taken it in. A listener that returns True
-        for an `Error` claims it: its panel shows it, so the HUD posts no notice.
-        """
-        self._listeners.append(listener)
 
     def next_request_id(self) -> int:
         """A fresh `request_id` for a command; one counter for every panel, so that a reply or an
         `error` (its `ref`) can only belong to the panel that sent the command."""
         self._request_id = self._request_id % 0xFFFF_FFFF + 1
         return self._request_id
-
-    def _offer(self, event: Message | StateChanged | RttSample, now_ms: float) -> bool:
-        claimed = False
-        for listener in self._listeners:
-            claimed = bool(listener(event, now_ms)) or claimed
-        return claimed
 
     # ── facts for the HUD ────────────────────────────────────────────────────
     @property
@@ -144,7 +133,7 @@ class ClientSession:
         """Take one event from the network thread; `now_ms` is `net.monotonic_ms()`."""
         if isinstance(event, StateChanged):
             self._on_state(event, now_ms)
-            self._offer(event, now_ms)
+            self.router.dispatch(event, now_ms)
             return
         if isinstance(event, RttSample):
             self._on_rtt(event)
@@ -152,7 +141,7 @@ class ClientSession:
         if isinstance(event, Welcome):
             self._on_welcome(event, now_ms)
         elif isinstance(event, Error):
-            if self._offer(event, now_ms):
+            if self.router.dispatch(event, now_ms):
                 return
             key = f"error.{event.code}"
             self.notice = (
@@ -162,8 +151,8 @@ class ClientSession:
         self.mirror.apply(event)
         if isinstance(event, Snapshot):
             self._on_snapshot(event, now_ms)
-        elif self._listeners:
-            self._offer(event, now_ms)
+        else:
+            self.router.dispatch(event, now_ms)
 
     def _on_state(self, event: StateChanged, now_ms: float) -> None:
         self.conn_state = event.state

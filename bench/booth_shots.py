@@ -2,10 +2,10 @@
 citizen; another opens the booth panel and takes a number (`booth-panel.png`); a second clerk
 calls them, and they answer across the counter, seen in the staff console (`staff-console.png`).
 
-    python -m makaverse.client.ui.booth_shots docs/
+    python -m makaverse.bench.booth_shots docs/
 
 Everything runs as real processes over real sockets against a fresh seeded database, with the
-scripted flags of `makaverse client` (`--man-counter`, `--take-number`, `--open-booth`, …).
+scripted flags of `makaverse shot` (`--man-counter`, `--take-number`, `--open-booth`, …).
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from ..shots import _python, _start_server
+from .shots import _python, _start_server
 
 __all__ = ["main"]
 
@@ -47,7 +47,7 @@ def _prepare(db: Path) -> None:
 
 
 def _client(url: str, lang: str, *args: str) -> list[str]:
-    return [*_python(), "client", "--url", url, "--offscreen", "--lang", lang, *args]
+    return [*_python(), "shot", "--url", url, "--offscreen", "--lang", lang, *args]
 
 
 def _background(url: str, lang: str, *args: str) -> subprocess.Popen:
