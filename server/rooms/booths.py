@@ -33,7 +33,6 @@ from makaverse.protocol.booths import MAX_PROGRAMS
 from makaverse.world import World
 
 from ..services.queues import Queues, Ticket, service_day
-from ..store.dto import Audit, Localized, ProgramDraft
 from ..sim import Simulation
 from .actor import Actor
 from .booth_board import TICKETS_LANE, BoothBoard, BoothConfig, ms
@@ -281,8 +280,8 @@ class Booths(Component):
         updated = yield ctx.call(
             "update_opd_description",
             opd,
-            Localized(id=msg.description_id.strip(), en=msg.description_en.strip()),
-            audit=Audit(actor_id=actor.account_id),
+            {"id": msg.description_id.strip(), "en": msg.description_en.strip()},
+            actor_id=actor.account_id,
         )
         self._published(ctx, updated)
 
@@ -295,25 +294,26 @@ class Booths(Component):
             raise Refused(ErrorCode.NOT_FOUND)
         if not msg.program_id and len(current.programs) >= MAX_PROGRAMS:
             raise Refused(ErrorCode.LIMIT_REACHED)
-        audit = Audit(actor_id=actor.account_id)
         if msg.delete:
-            yield ctx.call("delete_program", msg.program_id, audit=audit)
+            yield ctx.call("delete_program", msg.program_id, actor_id=actor.account_id)
         else:
             try:
                 start = date.fromisoformat(msg.start) if msg.start else None
                 end = date.fromisoformat(msg.end) if msg.end else None
             except ValueError:  # a date that looks right but isn't (2026-02-30)
                 raise Refused(ErrorCode.INVALID_FIELD) from None
-            draft = ProgramDraft(
-                title=" ".join(msg.title.split()),
-                summary=Localized(id=msg.summary_id.strip(), en=msg.summary_en.strip()),
-                status=msg.status,
-                start_date=start,
-                end_date=end,
-                link=msg.link.strip() or None,
-                is_sample=False,
+            draft = {
+                "title": " ".join(msg.title.split()),
+                "summary": {"id": msg.summary_id.strip(), "en": msg.summary_en.strip()},
+                "status": msg.status,
+                "start_date": start,
+                "end_date": end,
+                "link": msg.link.strip() or None,
+                "is_sample": False,
+            }
+            yield ctx.call(
+                "upsert_program", opd, draft, program_id=msg.program_id or None, actor_id=actor.account_id
             )
-            yield ctx.call("upsert_program", opd, draft, program_id=msg.program_id or None, audit=audit)
         updated = yield ctx.call("get_opd", opd)
         self._published(ctx, updated)
 
