@@ -92,7 +92,8 @@ class Booths(Component):
         for i in range(0, len(changed), 100):  # the store takes bounded batches
             self._save(ctx, changed[i : i + 100])
 
-    def _ready(self, ctx: Ctx) -> HandlerRun:
+    def loaded(self, ctx: Ctx) -> HandlerRun:
+        """Steps that load the desk first if it is not loaded yet (also used by the service requests)."""
         if not self.board.ready:
             yield from self._load(ctx)
 
@@ -107,14 +108,14 @@ class Booths(Component):
 
     # ── the panel ────────────────────────────────────────────────────────────
     def booth_info_get(self, ctx: Ctx, msg: BoothInfoGet) -> HandlerRun:
-        yield from self._ready(ctx)
+        yield from self.loaded(ctx)
         if msg.opd not in self.board.opds:
             raise Refused(ErrorCode.NOT_FOUND)
         ctx.reply(self.board.booth_info(msg.opd, msg.request_id))
 
     # ── tickets ──────────────────────────────────────────────────────────────
     def take_number(self, ctx: Ctx, msg: TakeNumber) -> HandlerRun:
-        yield from self._ready(ctx)
+        yield from self.loaded(ctx)
         board, actor = self.board, ctx.actor
         assert board.queues is not None and actor is not None
         if not board.queues.has(msg.opd):
@@ -140,7 +141,7 @@ class Booths(Component):
         ctx.reply(board.ticket_reply(ticket, msg.request_id))
 
     def leave_queue(self, ctx: Ctx, msg: LeaveQueue) -> HandlerRun:
-        yield from self._ready(ctx)
+        yield from self.loaded(ctx)
         board, actor = self.board, ctx.actor
         assert board.queues is not None and actor is not None
         if not board.queues.has(msg.opd):
@@ -164,7 +165,7 @@ class Booths(Component):
         opd = ctx.actor.staff_opd
         if not opd:
             raise Refused(ErrorCode.NOT_ALLOWED)
-        yield from self._ready(ctx)
+        yield from self.loaded(ctx)
         return opd
 
     def counter_man(self, ctx: Ctx, msg: CounterMan) -> HandlerRun:
@@ -245,7 +246,7 @@ class Booths(Component):
         board.tell_holder(ctx, ticket)
 
     def counter_say(self, ctx: Ctx, msg: CounterSay) -> HandlerRun:
-        yield from self._ready(ctx)
+        yield from self.loaded(ctx)
         board, actor = self.board, ctx.actor
         assert board.queues is not None and actor is not None
         clerk = board.clerk_of(actor)
