@@ -102,9 +102,9 @@ class Places:
         avatar_id = player.avatar_id
         if avatar_id is None:
             return
+        actor = player.actor()  # who it was: kept while parked, handed to the leave hooks
         player.avatar_id = None
         players = self.players
-        actor = player.actor_cache
         players.by_avatar.pop(avatar_id, None)
         if player.logged_out or players.presence.by_avatar(avatar_id) is None:
             binding = players.presence.unbind(avatar_id)
@@ -112,8 +112,7 @@ class Places:
         else:
             self.instances[players.instance_of[avatar_id]].detach(avatar_id)
             players.presence.detach(avatar_id, now_s)
-            if actor is not None:
-                players.parked[avatar_id] = actor
+            players.parked[avatar_id] = actor
 
     def expire(self, now_s: float) -> None:
         """Parked avatars whose reconnect grace ran out leave."""
