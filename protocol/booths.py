@@ -14,6 +14,7 @@ import re
 
 from .errors import InvalidField, MessageTooLarge
 from .messages import MAX_NAME, MS_LIMIT, U32, Message, MessageType, Sender, message
+from .tickets import TicketStatus
 from .validate import check_bool, check_choice, check_int, check_str
 
 __all__ = [
@@ -53,7 +54,7 @@ __all__ = [
     "EditProgram",
 ]
 
-TICKET_STATUSES = frozenset({"waiting", "called", "served", "no_show", "left"})
+TICKET_STATUSES = frozenset(s.value for s in TicketStatus)
 REQUEST_STATUSES = frozenset({"submitted", "in_review", "in_progress", "completed", "rejected"})
 PROGRAM_STATUSES = frozenset({"planned", "running", "finished"})
 FIELD_KINDS = frozenset({"text", "nik", "phone", "date", "choice"})

@@ -19,7 +19,7 @@ if TYPE_CHECKING:
 
     from .net.metrics import ServerMetrics
     from .net.session import Session
-    from .services.accounts import Accounts
+    from .accounts import Accounts
     from .store import Store
 
 __all__ = ["Hub"]

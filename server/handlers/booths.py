@@ -44,7 +44,7 @@ from makaverse.protocol.booths import MAX_HISTORY, MAX_PROGRAMS
 
 from ..log import log_event
 from makaverse.protocol import request_status
-from ..services.queues import QueueError, Ticket
+from ..services.queues import QueueError, Ticket, holder_key
 from makaverse.protocol.request_fields import InvalidSubmission, check_submission
 from ..store import (
     Audit,
@@ -568,7 +568,7 @@ class Booths:
         if desk is None or not desk.ready:
             return
         now = time.time()
-        holder = f"account:{account_id}" if account_id is not None else f"guest:{avatar_id}"
+        holder = holder_key(account_id=account_id, avatar_id=avatar_id)
         gone = desk.queues.leave_all(holder, now)
         clerk = desk.counters.leave(account_id) if account_id is not None else None
         if clerk is not None:

@@ -24,10 +24,11 @@ from makaverse.protocol import (
     encode,
 )
 from makaverse.protocol.booths import MAX_PROGRAMS, MAX_SUMMARY, MAX_WAITING_SHOWN
+from makaverse.protocol.tickets import parse_holder
 from makaverse.world import Box
 
 from ..services.counters import Counters
-from ..services.queues import CALLED, WAITING, Queues, Ticket, service_day
+from ..services.queues import CALLED, WAITING, Queues, Ticket, holder_key, service_day
 from ..store import Opd, StoreError
 
 __all__ = ["BoothConfig", "BoothDesk", "TicketWriter", "holder_of", "ms"]
@@ -54,9 +55,7 @@ def ms(t: float | None) -> int:
 
 def holder_of(session) -> str:
     """Tickets belong to the account, or for a guest to the avatar (which survives a reconnect)."""
-    if session.account is not None:
-        return f"account:{session.account.id}"
-    return f"guest:{session.avatar_id}"
+    return holder_key(account_id=None if session.account is None else session.account.id, avatar_id=session.avatar_id)
 
 
 def _round_est(seconds: float) -> int:
@@ -193,10 +192,10 @@ class BoothDesk:
         return pos is not None and area is not None and area.contains_point(*pos)
 
     def session_of_holder(self, holder: str):
-        kind, _, ident = holder.partition(":")
+        kind, ident = parse_holder(holder)
         if kind == "account":
-            return self.hub.session_of_account(int(ident))
-        return self.hub.sessions_by_avatar.get(int(ident))
+            return self.hub.session_of_account(ident)
+        return self.hub.sessions_by_avatar.get(ident)
 
     def clerk_of(self, session):
         """The clerk record of a session that mans a counter, else None."""

@@ -51,6 +51,7 @@ from makaverse.protocol import (
 
 from ..bus import BusError, Subscription
 from ..log import log_event
+from ..service_config import chat_config_from_env, load_wordfilter
 from ..services import moderation
 from ..services.chat import (
     ChatConfig,
@@ -61,7 +62,6 @@ from ..services.chat import (
     chat_zone,
     speaker_key,
 )
-from ..services.wordfilter import WordFilter
 from ..store import Audit, NotFound, StoreError
 from ..store.chat_repo import Blocked, ChatLine
 from . import Feature
@@ -92,7 +92,7 @@ class ChatRuntime:
     def __init__(self, hub: Hub, config: ChatConfig) -> None:
         self.config = config
         zone_ids = [z.id for z in hub.world.zones]
-        self.room = ChatRoom(config, zone_ids, wordfilter=_load_wordfilter(config.wordfilter_file))
+        self.room = ChatRoom(config, zone_ids, wordfilter=load_wordfilter(config.wordfilter_file))
         self.pending: list[ChatLine] = []
         self.tasks: set[asyncio.Task] = set()
         self.next_flush_s: float | None = None
@@ -117,15 +117,6 @@ class ChatRuntime:
         task.add_done_callback(self.tasks.discard)
 
 
-def _load_wordfilter(path: str) -> WordFilter:
-    try:
-        return WordFilter.from_env(path=path)
-    except (OSError, UnicodeDecodeError):
-        # Chat goes on unfiltered rather than not at all; the log says why.
-        log.exception("wordfilter_unreadable")
-        return WordFilter([])
-
-
 _RUNTIMES: WeakKeyDictionary[Hub, ChatRuntime] = WeakKeyDictionary()
 
 
@@ -134,7 +125,7 @@ def configure(hub: Hub, config: ChatConfig | None = None) -> ChatRuntime:
     previous = _RUNTIMES.get(hub)
     if previous is not None and previous.subscription is not None:
         previous.subscription.cancel()
-    rt = _RUNTIMES[hub] = ChatRuntime(hub, config or ChatConfig.from_env())
+    rt = _RUNTIMES[hub] = ChatRuntime(hub, config or chat_config_from_env())
     hub_ref = weakref.ref(hub)
 
     def arrived(payload: bytes) -> None:

@@ -6,8 +6,9 @@ clerks calling at once get two different tickets; every change also comes back a
 objects for the caller to persist, and the store refuses a move the table below forbids,
 which guards the database as well.
 
-A ticket is held by a *holder* key, `account:<id>` for a logged-in citizen or
-`guest:<avatar id>`, not by a connection, so it survives a reconnect. A new ticket is
+A ticket is held by a *holder* key (`protocol.tickets.holder_key`: the account, or a guest's
+avatar), not by a connection, so it survives a reconnect. The status table, the service day
+and the record the store keeps live in `protocol/tickets.py`, shared with the store. A new ticket is
 `pending` until the caller confirms it was stored; only confirmed tickets wait in line.
 Numbers restart every day (Makassar time) and read `DUK-014`.
 """
@@ -16,9 +17,21 @@ from __future__ import annotations
 
 import bisect
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta, timezone
-from enum import StrEnum
+from datetime import UTC, date, datetime
 
+from makaverse.protocol.tickets import (
+    FINAL_TICKET_STATUSES,
+    TICKET_TRANSITIONS,
+    WITA,
+    TicketRecord,
+    TicketStatus,
+    can_move,
+    holder_key,
+    service_day,
+    ticket_code,
+)
+
+# The ticket rules shared with the store are re-exported: the queues' callers read one module.
 __all__ = [
     "TicketStatus",
     "TICKET_TRANSITIONS",
@@ -35,70 +48,11 @@ __all__ = [
     "Queues",
 ]
 
-WITA = timezone(timedelta(hours=8), "WITA")  # Makassar; no daylight saving
-
-
-class TicketStatus(StrEnum):
-    WAITING = "waiting"
-    CALLED = "called"
-    SERVED = "served"
-    NO_SHOW = "no_show"
-    LEFT = "left"
-
-
 WAITING, CALLED, SERVED, NO_SHOW, LEFT = TicketStatus
-
-# from-status -> where a ticket may go. CALLED -> WAITING puts a ticket back at the head of
-# the line when its clerk stopped manning the counter before the citizen arrived.
-TICKET_TRANSITIONS: dict[TicketStatus, frozenset[TicketStatus]] = {
-    WAITING: frozenset({CALLED, LEFT, NO_SHOW}),
-    CALLED: frozenset({SERVED, NO_SHOW, LEFT, WAITING}),
-    SERVED: frozenset(),
-    NO_SHOW: frozenset(),
-    LEFT: frozenset(),
-}
-FINAL_TICKET_STATUSES = frozenset(s for s, exits in TICKET_TRANSITIONS.items() if not exits)
-
-
-def can_move(from_status: str, to_status: str) -> bool:
-    try:
-        return TicketStatus(to_status) in TICKET_TRANSITIONS[TicketStatus(from_status)]
-    except ValueError:
-        return False
-
-
-def service_day(now_s: float) -> date:
-    """The Makassar calendar day of a Unix time: the day a ticket number belongs to."""
-    return datetime.fromtimestamp(now_s, WITA).date()
-
-
-def ticket_code(prefix: str, number: int) -> str:
-    return f"{prefix}-{number:03d}"
-
-
-def holder_key(*, account_id: int | None, avatar_id: int) -> str:
-    return f"account:{account_id}" if account_id is not None else f"guest:{avatar_id}"
 
 
 def _utc(t: float | None) -> datetime | None:
     return None if t is None else datetime.fromtimestamp(t, UTC)
-
-
-@dataclass(frozen=True, slots=True)
-class TicketRecord:
-    """A ticket as the store keeps it (aware UTC datetimes)."""
-
-    opd: str
-    day: date
-    number: int
-    holder: str
-    account_id: int | None
-    status: str
-    taken_at: datetime
-    called_at: datetime | None = None
-    arrived_at: datetime | None = None
-    closed_at: datetime | None = None
-    called_by: int | None = None
 
 
 @dataclass(slots=True, eq=False)

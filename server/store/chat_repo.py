@@ -17,7 +17,7 @@ from typing import Any
 from sqlalchemy import and_, delete, func, insert, or_, select, update
 from sqlalchemy.orm import Session, aliased
 
-from makaverse.server.services.moderation import may_read_direct
+from makaverse.protocol.privacy import may_read_direct
 
 from .audit_repo import add_audit
 from .base import StoreBase

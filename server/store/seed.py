@@ -19,7 +19,7 @@ from typing import Any
 
 from argon2 import PasswordHasher
 
-from makaverse.server.services.accounts import Accounts
+from makaverse.server.accounts import Accounts
 
 from .dto import Audit, FieldSpec, Localized, OpdDraft, ProgramDraft, ServiceDraft, SocialAccount
 from .errors import InvalidValue

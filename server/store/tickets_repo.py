@@ -16,8 +16,8 @@ from typing import Any
 from sqlalchemy import func, select, tuple_, update
 
 from makaverse.protocol import request_status as machine
-from makaverse.server.services.queues import TicketRecord, can_move
 from makaverse.protocol.request_status import RequestStatus
+from makaverse.protocol.tickets import TicketRecord, can_move
 
 from .base import StoreBase
 from .dto import ServiceRequest

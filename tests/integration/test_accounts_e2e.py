@@ -31,7 +31,9 @@ from makaverse.protocol import (
 )
 from makaverse.server.app import open_store
 from makaverse.server.net.server import GameServer
-from makaverse.server.services.accounts import DEFAULT_SESSION_TTL_S, TEST_MODE_ENV, Accounts
+from makaverse.server.accounts import Accounts
+from makaverse.server.service_config import TEST_MODE_ENV
+from makaverse.server.services.accounts import DEFAULT_SESSION_TTL_S
 from makaverse.server.settings import Settings
 from makaverse.server.store import Audit, Store, make_engine, utc_now
 from makaverse.server.store.models import AccountRow

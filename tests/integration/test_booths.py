@@ -56,7 +56,8 @@ from makaverse.server.app import open_store
 from makaverse.server.handlers import all_features
 from makaverse.server.handlers.booths import BoothConfig, make_feature
 from makaverse.server.net.server import GameServer
-from makaverse.server.services.accounts import TEST_MODE_ENV, Accounts
+from makaverse.server.accounts import Accounts
+from makaverse.server.service_config import TEST_MODE_ENV
 from makaverse.server.settings import Settings
 from makaverse.server.store import Store
 from makaverse.server.store.seed import ADMIN_PASSWORD_ENV

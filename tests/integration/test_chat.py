@@ -46,7 +46,9 @@ from makaverse.protocol import (
 from makaverse.server.app import open_store
 from makaverse.server.handlers import chat as chat_feature
 from makaverse.server.net.server import GameServer
-from makaverse.server.services.accounts import TEST_MODE_ENV, Accounts, make_hasher
+from makaverse.server.accounts import Accounts
+from makaverse.server.service_config import TEST_MODE_ENV
+from makaverse.server.services.accounts import make_hasher
 from makaverse.server.services.chat import ChatConfig
 from makaverse.server.settings import Settings
 from makaverse.server.store import Store
