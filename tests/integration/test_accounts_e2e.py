@@ -37,7 +37,7 @@ from makaverse.server.services.accounts import DEFAULT_SESSION_TTL_S
 from makaverse.server.settings import Settings
 from makaverse.server.store import Audit, Store, make_engine, utc_now
 from makaverse.server.store.models import AccountRow
-from makaverse.server.store.seed import ADMIN_PASSWORD_ENV
+from makaverse.server.admin.seed import ADMIN_PASSWORD_ENV
 from makaverse.world import load_default_world
 
 

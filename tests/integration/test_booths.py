@@ -60,7 +60,7 @@ from makaverse.server.accounts import Accounts
 from makaverse.server.service_config import TEST_MODE_ENV
 from makaverse.server.settings import Settings
 from makaverse.server.store import Store
-from makaverse.server.store.seed import ADMIN_PASSWORD_ENV
+from makaverse.server.admin.seed import ADMIN_PASSWORD_ENV
 from makaverse.world import load_default_world
 
 

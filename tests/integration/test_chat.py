@@ -53,7 +53,7 @@ from makaverse.server.services.chat import ChatConfig
 from makaverse.server.settings import Settings
 from makaverse.server.store import Store
 from makaverse.server.store.chat_repo import ChatLine
-from makaverse.server.store.seed import ADMIN_PASSWORD_ENV
+from makaverse.server.admin.seed import ADMIN_PASSWORD_ENV
 from makaverse.world import load_default_world
 
 

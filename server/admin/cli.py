@@ -22,17 +22,17 @@ import sys
 from collections.abc import Callable
 from datetime import timedelta
 
-from makaverse.server.accounts import Accounts
-from makaverse.server.service_config import hasher_from_env
-from makaverse.server.services.accounts import AccountError
-
-from . import migrate
-from .dto import ROLES, Audit
-from .engine import URL_ENV, url_from_env
-from .errors import StoreError
-from .reports_cli import add_report_commands
-from .seed import ADMIN_PASSWORD_ENV, seed, seed_admin
-from .store import Store
+from ..accounts import Accounts
+from ..service_config import hasher_from_env
+from ..services.accounts import AccountError
+from ..store import migrate
+from ..store.dto import ROLES, Audit
+from ..store.engine import URL_ENV, url_from_env
+from ..store.errors import StoreError
+from ..store.seed import seed
+from ..store.store import Store
+from .reports import add_report_commands
+from .seed import ADMIN_PASSWORD_ENV, seed_admin
 
 __all__ = ["add_commands", "CLI_AUDIT"]
 

@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import argparse
 import json
-from typing import Callable
+from collections.abc import Callable
 
-from .engine import url_from_env
-from .store import Store
+from ..store.engine import url_from_env
+from ..store.store import Store
 
 __all__ = ["add_report_commands"]
 
