@@ -43,7 +43,9 @@ class TicketStatus(StrEnum):
 # the line when its clerk stopped manning the counter before the citizen arrived.
 TICKET_TRANSITIONS: dict[TicketStatus, frozenset[TicketStatus]] = {
     TicketStatus.WAITING: frozenset({TicketStatus.CALLED, TicketStatus.LEFT, TicketStatus.NO_SHOW}),
-    TicketStatus.CALLED: frozenset({TicketStatus.SERVED, TicketStatus.NO_SHOW, TicketStatus.LEFT, TicketStatus.WAITING}),
+    TicketStatus.CALLED: frozenset(
+        {TicketStatus.SERVED, TicketStatus.NO_SHOW, TicketStatus.LEFT, TicketStatus.WAITING}
+    ),
     TicketStatus.SERVED: frozenset(),
     TicketStatus.NO_SHOW: frozenset(),
     TicketStatus.LEFT: frozenset(),

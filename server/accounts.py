@@ -18,8 +18,8 @@ from .service_config import hasher_from_env
 from .services.accounts import (
     DEFAULT_SESSION_TTL_S,
     USERNAME_RE,
-    Banned,
     BadCredentials,
+    Banned,
     InvalidToken,
     LoginThrottle,
     Throttled,

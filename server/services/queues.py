@@ -89,7 +89,7 @@ class Ticket:
             holder=self.holder,
             account_id=self.account_id,
             status=self.status.value,
-            taken_at=_utc(self.taken_at),
+            taken_at=datetime.fromtimestamp(self.taken_at, UTC),
             called_at=_utc(self.called_at),
             arrived_at=_utc(self.arrived_at),
             closed_at=_utc(self.closed_at),
@@ -311,7 +311,7 @@ class Queues:
         if ticket.status is not CALLED:
             return
         line = self._line(ticket.opd)
-        if line.current.get(ticket.called_by) is ticket:
+        if ticket.called_by is not None and line.current.get(ticket.called_by) is ticket:
             del line.current[ticket.called_by]
         ticket.status = WAITING
         ticket.called_at = ticket.called_by = ticket.arrived_at = None
@@ -323,7 +323,7 @@ class Queues:
             t
             for line in self._lines.values()
             for t in line.current.values()
-            if t.arrived_at is None and now_s - t.called_at >= self.no_show_s
+            if t.arrived_at is None and t.called_at is not None and now_s - t.called_at >= self.no_show_s
         ]
         for ticket in late:
             self._close(ticket, NO_SHOW, now_s)
@@ -399,7 +399,7 @@ class Queues:
             i = bisect.bisect_left(line.waiting, ticket.order, key=lambda t: t.order)
             if i < len(line.waiting) and line.waiting[i] is ticket:
                 del line.waiting[i]
-        elif ticket.status is CALLED and line.current.get(ticket.called_by) is ticket:
+        elif ticket.status is CALLED and ticket.called_by is not None and line.current.get(ticket.called_by) is ticket:
             del line.current[ticket.called_by]
         if status is SERVED and ticket.called_at is not None:
             sample = min(3600.0, max(1.0, now_s - ticket.called_at))

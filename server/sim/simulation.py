@@ -108,7 +108,10 @@ class Simulation:
         return avatar_id in self.avatars.slot_of
 
     def info(self, avatar_id: int) -> AvatarInfo:
-        return self.avatars.info[self._slot(avatar_id)]
+        info = self.avatars.info[self._slot(avatar_id)]
+        if info is None:  # a live slot always has its info; a freed one is not in slot_of
+            raise UnknownAvatar(avatar_id)
+        return info
 
     def position(self, avatar_id: int) -> tuple[float, float]:
         x, y = self.avatars.pos[self._slot(avatar_id)]
@@ -181,7 +184,7 @@ class Simulation:
         t.anim[slots] = np.where(walking, np.where(running[slots], ANIM_RUN, ANIM_WALK), ANIM_IDLE)
         zones = self.world.zone_index(t.pos[slots])
         changed = zones != t.zone[slots]
-        for slot, z in zip(slots[changed], zones[changed]):
+        for slot, z in zip(slots[changed], zones[changed], strict=True):
             t.zone[slot] = z
             self._events.append(ZoneEntered(int(t.ids[slot]), self.world.zones[z].id if z >= 0 else ""))
 

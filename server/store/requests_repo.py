@@ -138,6 +138,8 @@ class RequestsRepo(StoreBase):
         if service is None:
             raise NotFound(f"service {opd_code}/{service_code}")
         prefix = session.scalar(select(OpdRow.ticket_prefix).where(OpdRow.code == opd_code))
+        if prefix is None:  # the service's foreign key makes this unreachable; say so rather than write "None-"
+            raise NotFound(f"OPD {opd_code}")
         now = self.now()
         year = now.astimezone(WITA).year
         row = ServiceRequestRow(
