@@ -28,10 +28,10 @@ test: $(STAMP)
 ## lint: ruff (lint and import order) and mypy over the packages that pass them
 # The rest of server/ joins LINT_PATHS once the rooms rewrite of handlers, hub and net lands.
 LINT_PATHS := protocol world server/sim server/services server/store server/bus server/admin \
-	server/accounts.py server/service_config.py
+	server/accounts.py server/service_config.py server/settings.py
 MYPY_TARGETS := -p makaverse.protocol -p makaverse.world -p makaverse.server.sim -p makaverse.server.services \
 	-p makaverse.server.store -p makaverse.server.bus -p makaverse.server.admin \
-	-m makaverse.server.accounts -m makaverse.server.service_config
+	-m makaverse.server.accounts -m makaverse.server.service_config -m makaverse.server.settings
 lint: $(STAMP)
 	$(BIN)/ruff check $(LINT_PATHS)
 	@# mypy cannot follow the editable install's import hook: it reads the package through a link.
