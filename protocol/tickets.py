@@ -24,6 +24,7 @@ __all__ = [
     "ticket_code",
     "HolderKind",
     "holder_key",
+    "account_holder",
     "parse_holder",
     "TicketRecord",
 ]
@@ -77,7 +78,12 @@ HolderKind = Literal["account", "guest"]
 def holder_key(*, account_id: int | None, avatar_id: int) -> str:
     """Who holds a ticket: the account when logged in, else the guest's avatar (which survives a
     reconnect, not a restart). The one spelling of the key, stored in the `tickets.holder` column."""
-    return f"account:{account_id}" if account_id is not None else f"guest:{avatar_id}"
+    return account_holder(account_id) if account_id is not None else f"guest:{avatar_id}"
+
+
+def account_holder(account_id: int) -> str:
+    """The holder key of a logged-in account (the store looks up names by it)."""
+    return f"account:{account_id}"
 
 
 def parse_holder(key: str) -> tuple[HolderKind, int]:

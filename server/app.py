@@ -14,14 +14,14 @@ import sys
 
 from makaverse.world import World, load_default_world, load_world
 
-from .log import configure_logging, log_event
-from .net.server import GameServer
 from .accounts import Accounts
 from .admin.seed import ADMIN_PASSWORD_ENV, seed_admin
+from .log import configure_logging, log_event
 from .service_config import hasher_from_env
 from .settings import Settings
 from .store import Store, migrate
 from .store.seed import seed
+from .wiring import GameServer
 
 __all__ = ["serve_forever", "load_configured_world", "open_store"]
 

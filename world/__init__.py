@@ -2,7 +2,7 @@
 
 from .interest import InterestGrid
 from .loader import DEFAULT_WORLD_FILE, WorldError, load_default_world, load_world, parse_world
-from .model import Booth, Box, Door, Floor, Solid, Stage, World, Zone
+from .model import INSTANCE_KINDS, Booth, Box, Door, Floor, InstanceSpec, Solid, Stage, World, Zone
 from .movement import move_step
 
 __all__ = [
@@ -10,6 +10,8 @@ __all__ = [
     "Box",
     "Door",
     "Floor",
+    "INSTANCE_KINDS",
+    "InstanceSpec",
     "InterestGrid",
     "Solid",
     "Stage",

@@ -17,7 +17,7 @@ from sqlalchemy import func, select, tuple_, update
 
 from makaverse.protocol import request_status as machine
 from makaverse.protocol.request_status import RequestStatus
-from makaverse.protocol.tickets import TicketRecord, can_move
+from makaverse.protocol.tickets import TicketRecord, account_holder, can_move
 
 from .base import StoreBase, affected_rows
 from .dto import ServiceRequest
@@ -163,7 +163,7 @@ class TicketsRepo(StoreBase):
                 for account_id, name in session.execute(
                     select(AccountRow.id, AccountRow.display_name).where(AccountRow.id.in_(ids))
                 ):
-                    names[f"account:{account_id}"] = name
+                    names[account_holder(account_id)] = name
             return QueueState(
                 open_tickets=tuple(_record(row) for row in rows),
                 last_numbers={opd: int(n) for opd, n in last},

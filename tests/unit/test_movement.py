@@ -8,7 +8,7 @@ import random
 import numpy as np
 import pytest
 
-from makaverse.client.prediction import Prediction
+from makaverse.client.state.prediction import Prediction
 from makaverse.protocol import Input
 from makaverse.server.sim import AvatarInfo, Simulation
 from makaverse.world import load_default_world, move_step
