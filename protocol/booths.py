@@ -15,6 +15,8 @@ from typing import Any
 
 from .errors import InvalidField, MessageTooLarge
 from .messages import MAX_NAME, MS_LIMIT, U32, Message, MessageType, Sender, message
+from .request_fields import PROBLEMS
+from .request_status import RequestStatus
 from .tickets import TicketStatus
 from .validate import check_bool, check_choice, check_int, check_str
 
@@ -56,21 +58,10 @@ __all__ = [
 ]
 
 TICKET_STATUSES = frozenset(s.value for s in TicketStatus)
-REQUEST_STATUSES = frozenset({"submitted", "in_review", "in_progress", "completed", "rejected"})
+REQUEST_STATUSES = frozenset(s.value for s in RequestStatus)
 PROGRAM_STATUSES = frozenset({"planned", "running", "finished"})
 FIELD_KINDS = frozenset({"text", "nik", "phone", "date", "choice"})
-FIELD_PROBLEMS = frozenset(
-    {
-        "required",
-        "too_long",
-        "unknown_field",
-        "invalid_nik",
-        "invalid_phone",
-        "invalid_date",
-        "invalid_choice",
-        "invalid_text",
-    }
-)
+FIELD_PROBLEMS = PROBLEMS  # one list: the field checks' own
 
 MAX_OPD = 16
 MAX_CODE = 32  # service codes, field names
