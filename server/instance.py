@@ -54,6 +54,8 @@ class WorldInstance:
         self.instance_id = instance_id
         self.tick_hz = tick_hz
         self.snapshot_every = max(1, tick_hz // snapshot_hz)
+        self.snapshot_hz = tick_hz // self.snapshot_every
+        self._snapshot_skip: dict[int, int] = {}  # avatar -> send every n-th snapshot (absent: every one)
         self.sim = Simulation(world, input_hz=input_hz, seed=seed)
         self.visibility = Visibility(radius_m=interest_radius_m, max_visible=interest_k)
         self.members: dict[int, Member] = {}
@@ -77,6 +79,7 @@ class WorldInstance:
     def leave(self, avatar_id: int) -> None:
         """The avatar disappears; everyone who saw it is told on the next snapshot tick."""
         self.members.pop(avatar_id, None)
+        self._snapshot_skip.pop(avatar_id, None)
         self.sim.remove_avatar(avatar_id)
         self.visibility.forget(avatar_id)
 
@@ -106,6 +109,18 @@ class WorldInstance:
         member = self.members.get(avatar_id)
         return member is not None and member.parked_at is not None
 
+    def set_snapshot_hz(self, avatar_id: int, wanted_hz: int) -> None:
+        """A member asked for at most `wanted_hz` snapshots a second (0: the instance's rate)."""
+        n = -(-self.snapshot_hz // wanted_hz) if wanted_hz > 0 else 1  # ceil: never more than asked
+        if n > 1:
+            self._snapshot_skip[avatar_id] = n
+        else:
+            self._snapshot_skip.pop(avatar_id, None)
+
+    def snapshot_hz_of(self, avatar_id: int) -> int:
+        """The snapshot rate this member gets (whole snapshots per second, at least 1)."""
+        return max(1, self.snapshot_hz // self._snapshot_skip.get(avatar_id, 1))
+
     def on_input(self, avatar_id: int, intent: Input) -> None:
         self.sim.apply(avatar_id, intent)
 
@@ -122,7 +137,10 @@ class WorldInstance:
 
     def _send_snapshots(self, now_ms: int) -> None:
         sim = self.sim
-        viewers = [m.avatar_id for m in self.members.values() if m.outbox is not None and m.parked_at is None]
+        n = self.sim.tick // self.snapshot_every
+        skip = self._snapshot_skip
+        viewers = [m.avatar_id for m in self.members.values() if m.outbox is not None and m.parked_at is None
+                   and n % skip.get(m.avatar_id, 1) == 0]
         if not viewers:
             return
         enter_frames: dict[int, bytes] = {}

@@ -54,6 +54,7 @@ async def on_hello(hub, session, msg: Hello) -> None:
         session.conn.drop(CloseCode.VERSION_MISMATCH, "protocol version mismatch")
         return
     session.lang = msg.lang
+    session.snapshot_hz = msg.snapshot_hz
     binding = hub.presence.by_token(msg.token)
     if binding is not None and binding.account_id is None:
         # A guest's token lives only in memory. An account's token always goes through the
@@ -138,6 +139,7 @@ def _bind_session(hub, session, avatar_id: int, token: str, info: AvatarInfo, ac
     if account is not None:
         hub.accounts_by_id[account.id] = account
     hub.sessions_by_avatar[avatar_id] = session
+    hub.instance.set_snapshot_hz(avatar_id, session.snapshot_hz)
     session.advance(SessionEvent.ENTERED)
 
 
@@ -152,7 +154,7 @@ def _welcome(hub, session, *, resumed: bool) -> None:
             role=session.role,
             world_id=hub.world.id,
             tick_hz=s.tick_hz,
-            snapshot_hz=s.snapshot_hz,
+            snapshot_hz=hub.instance.snapshot_hz_of(session.avatar_id),
             input_hz=s.input_hz,
             interest_radius_cm=quant.m_to_cm(s.interest_radius_m),
             server_time_ms=now_ms(),

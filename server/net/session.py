@@ -27,6 +27,7 @@ class Session:
         self.role = "guest"
         self.opd = ""
         self.lang = "id"
+        self.snapshot_hz = 0  # asked for in hello; 0: the server's rate
         self.bucket = bucket
         self.strikes = 0
         self.flooded = 0
