@@ -29,7 +29,7 @@ class Guide:
         self._finder = finder
         self.autopilot: Autopilot | None = None
         self.name = ""
-        self.status = "idle"  # idle | walking | arrived | stopped | no_path
+        self.status = "idle"  # idle | walking | arrived | stopped | no_path | not_in_world
         self.status_at_ms = 0.0
         self.path: list[tuple[float, float]] = []
 
@@ -75,7 +75,7 @@ class Guide:
     def line(self, lang: str, now_ms: float) -> str:
         if self.status == "walking":
             return i18n.t("guide.walking", lang, name=self.name)
-        if self.status in ("arrived", "stopped", "no_path") and now_ms - self.status_at_ms < LINE_MS:
+        if self.status in ("arrived", "stopped", "no_path", "not_in_world") and now_ms - self.status_at_ms < LINE_MS:
             return i18n.t(f"guide.{self.status}", lang, name=self.name)
         return ""
 

@@ -9,6 +9,7 @@ default, so a file written by another version never stops the client from starti
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
 from typing import Any
@@ -151,16 +152,20 @@ class PresetProfile:
 
     flatten_all: bool  # flatten signs and labels into the static scene too (fewest draw calls)
     avatar_detail_m: float  # beyond this distance an avatar is drawn as its simple stand-in
+    cheap_avatars: bool  # no soft shadows under avatars, opaque name tags
     snapshot_hz: int  # asked of the server in hello (0: the server's rate)
     multisample: bool  # smooth edges where the renderer can
 
 
 def preset_profile(preset: str) -> PresetProfile:
     if preset == "low":
-        return PresetProfile(flatten_all=True, avatar_detail_m=12.0, snapshot_hz=10, multisample=False)
+        return PresetProfile(flatten_all=True, avatar_detail_m=12.0, cheap_avatars=True, snapshot_hz=10,
+                             multisample=False)
     if preset == "high":
-        return PresetProfile(flatten_all=False, avatar_detail_m=1e9, snapshot_hz=0, multisample=True)
-    return PresetProfile(flatten_all=False, avatar_detail_m=30.0, snapshot_hz=0, multisample=False)
+        return PresetProfile(flatten_all=False, avatar_detail_m=math.inf, cheap_avatars=False, snapshot_hz=0,
+                             multisample=True)
+    return PresetProfile(flatten_all=False, avatar_detail_m=30.0, cheap_avatars=False, snapshot_hz=0,
+                         multisample=False)
 
 
 def key_flags(settings: Settings, defaults: Mapping[str, str]) -> dict[str, str]:
