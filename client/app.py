@@ -23,6 +23,8 @@ from .controls import KEY_FLAGS, Controls
 from .net.events import monotonic_ms
 from .screenshot import EXIT_OK, ScreenshotRun, ShotPlan
 from .session import ClientSession
+from .settings import Settings, key_flags, preset_profile
+from .settings_file import load_settings
 from .ui.focus import KeyboardFocus
 
 __all__ = ["run_client", "configure_panda", "ClientApp"]
@@ -32,7 +34,8 @@ EXIT_INTERRUPTED = 130
 MOUSE_TURN_RAD_PER_SCREEN = 3.0
 
 
-def configure_panda(*, offscreen: bool, size: tuple[int, int] = (1280, 720), title: str = "Makaverse") -> None:
+def configure_panda(*, offscreen: bool, size: tuple[int, int] = (1280, 720), title: str = "Makaverse",
+                    fullscreen: bool = False, multisample: bool = False) -> None:
     """Panda3D settings that must be in place before ShowBase opens its window."""
     from panda3d.core import load_prc_file_data
 
@@ -41,6 +44,10 @@ def configure_panda(*, offscreen: bool, size: tuple[int, int] = (1280, 720), tit
         f"window-title {title}",
         "sync-video true",
     ]
+    if fullscreen and not offscreen:
+        lines.append("fullscreen true")
+    if multisample:
+        lines += ["framebuffer-multisample true", "multisamples 4"]
     if offscreen:
         lines += [
             "audio-library-name null",  # nobody listens to an offscreen run (the chime stays silent)
@@ -56,7 +63,8 @@ def configure_panda(*, offscreen: bool, size: tuple[int, int] = (1280, 720), tit
 
 
 class ClientApp:
-    def __init__(self, base, args: argparse.Namespace, *, world: World | None = None) -> None:
+    def __init__(self, base, args: argparse.Namespace, *, world: World | None = None,
+                 settings: Settings | None = None) -> None:
         from direct.showbase.DirectObject import DirectObject
         from panda3d.core import GraphicsWindow, ModifierButtons, WindowProperties
 
@@ -67,7 +75,13 @@ class ClientApp:
         from .scene import WorldScene
 
         self.base = base
+        # The player's saved settings (run_client reads the file); without them, the defaults.
+        self.settings = settings or Settings()
+        self.settings_path = getattr(args, "settings_path", None)
+        if getattr(args, "lang", None) is None:
+            args.lang = self.settings.lang
         self.lang = args.lang
+        profile = preset_profile(getattr(args, "preset", None) or self.settings.preset)
         self.world = world or load_default_world()
         self.session = ClientSession(self.world, lang=self.lang)
         walk = getattr(args, "walk", None)
@@ -75,9 +89,15 @@ class ClientApp:
             self.session.autopilot = Autopilot.from_spec(walk)
         # Says nothing on connect until the login screen (ui/chat_layer.py) has chosen how to enter.
         self.net = NetClient(args.url, Hello(version=PROTOCOL_VERSION, name=args.name or "", kind="desktop",
-                                             lang=self.lang), enter_on_connect=False)
+                                             lang=self.lang, snapshot_hz=profile.snapshot_hz),
+                             enter_on_connect=False)
         self.scene = WorldScene(base, self.world, lang=self.lang)
         self.avatars = AvatarLayer(base.render, self.world, lang=self.lang)
+        if profile.flatten_all:
+            from .lod import flatten_static
+
+            flatten_static(self.scene.root)
+        self.avatars.set_detail_distance(profile.avatar_detail_m, cheap=profile.cheap_avatars)
         view = preset_view(self.world, getattr(args, "camera", None) or "follow")
         lintels = [(lt.box.as_tuple(), lt.z0, lt.z1) for lt in self.scene.lintels]
         self.camera = CameraRig(base, self.world, view=view, extra_obstacles=lintels)
@@ -116,9 +136,8 @@ class ClientApp:
                 thrower.node().set_modifier_buttons(ModifierButtons())
         # Our own listener, so ShowBase keeps its handlers (its window-event one resizes and closes).
         self.events = DirectObject()
-        for key, flag in KEY_FLAGS.items():
-            self.events.accept(key, self.controls.set, [flag, True])
-            self.events.accept(f"{key}-up", self.controls.set, [flag, False])
+        self._move_keys: list[str] = []
+        self.rebind_keys(self.settings)
         for button in ("mouse1", "mouse3"):
             self.events.accept(button, self._drag, [True])
             self.events.accept(f"{button}-up", self._drag, [False])
@@ -127,11 +146,29 @@ class ClientApp:
         from .ui.booth_ui import BoothUi
 
         self.booths = BoothUi(self, args)  # booth panel, tickets, requests, staff console, counter lights
+        from .ui.find_layer import FindLayer
+
+        self.find = FindLayer(self, args)  # directory, Take me there, minimap, settings panel, sounds
         base.add_task(self._net_task, "makaverse-net", sort=-10)
         base.add_task(self._input_task, "makaverse-input", sort=0)
         base.add_task(self._draw_task, "makaverse-draw", sort=10)
 
     # ── events ───────────────────────────────────────────────────────────────
+    def rebind_keys(self, settings: Settings) -> None:
+        """Movement keys from the player's bindings (the arrows always walk too)."""
+        for key in self._move_keys:
+            self.events.ignore(key)
+            self.events.ignore(f"{key}-up")
+        self.controls.release_all()
+        flags = key_flags(settings, KEY_FLAGS)
+        self._move_keys = list(flags)
+        for key, flag in flags.items():
+            self.events.accept(key, self.controls.set, [flag, True])
+            self.events.accept(f"{key}-up", self.controls.set, [flag, False])
+        find = getattr(self, "find", None)
+        if find is not None:
+            self.events.accept("e", find._key_e)  # E stays the booth and desk key, whatever turns right
+
     def _drag(self, down: bool) -> None:
         self._dragging = down
         self._last_mouse_x = None
@@ -214,6 +251,7 @@ class ClientApp:
         self.net.stop()
         self.events.ignore_all()
         try:
+            self.find.destroy()
             self.social.destroy()
             self.booths.destroy()
             self.hud.destroy()
@@ -224,7 +262,12 @@ class ClientApp:
 
 def run_client(args: argparse.Namespace) -> int:
     offscreen = bool(args.offscreen)
-    configure_panda(offscreen=offscreen, title=i18n.t("app.title", args.lang))
+    settings = load_settings(getattr(args, "settings_path", None))
+    if args.lang is None:
+        args.lang = settings.lang
+    profile = preset_profile(getattr(args, "preset", None) or settings.preset)
+    configure_panda(offscreen=offscreen, title=i18n.t("app.title", args.lang), fullscreen=settings.fullscreen,
+                    multisample=profile.multisample)
     from direct.showbase.ShowBase import ShowBase
 
     try:
@@ -233,7 +276,7 @@ def run_client(args: argparse.Namespace) -> int:
         print(i18n.t("app.no_window", args.lang), file=sys.stderr)
         return EXIT_NO_WINDOW
     try:
-        app = ClientApp(base, args)
+        app = ClientApp(base, args, settings=settings)
     except BaseException:
         base.destroy()
         raise

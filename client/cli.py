@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 
 __all__ = ["add_commands"]
 
@@ -11,7 +12,11 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("client", help="open the 3D client and connect to a server")
     p.add_argument("--url", default="ws://127.0.0.1:8765")
     p.add_argument("--name", default="")
-    p.add_argument("--lang", choices=("id", "en"), default="id")
+    p.add_argument("--lang", choices=("id", "en"), default=None, help="id or en (default: your settings, else id)")
+    p.add_argument("--preset", choices=("low", "medium", "high"), default=None,
+                   help="graphics preset for this run (default: your settings, else medium)")
+    p.add_argument("--settings-file", dest="settings_path", type=Path, default=None, metavar="PATH",
+                   help="settings file (default: $MAKAVERSE_SETTINGS, else ~/.config/makaverse/settings.json)")
     p.add_argument("--offscreen", action="store_true", help="render without a window (software renderer)")
     p.add_argument("--screenshot", default=None, help="write a PNG after --frames frames, then exit")
     p.add_argument("--frames", type=int, default=60)
@@ -54,6 +59,14 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--call-next", action="store_true", help="staff: call the next citizen (waits for one)")
     p.add_argument("--counter-say", default=None, metavar="TEXT", help="say TEXT across the counter")
     p.add_argument("--wait-called", action="store_true", help="wait until your number is called")
+    # Finding your way and settings, for screenshots and tests (ui/find_layer.py), after --walk.
+    p.add_argument("--directory", nargs="?", const="", default=None, metavar="QUERY",
+                   help="open the directory (F1), searching for QUERY")
+    p.add_argument("--take-me-there", action="store_true",
+                   help="with --directory: walk to the first result (waits until arrived)")
+    p.add_argument("--guide-seconds", type=float, default=None, metavar="S",
+                   help="with --take-me-there: take the picture S seconds into the walk, the directory open")
+    p.add_argument("--settings-panel", action="store_true", help="open the settings panel (F4)")
     p.set_defaults(func=_client)
 
 

@@ -296,7 +296,7 @@ class DirectoryModel:
             s = next(s for s in a.services if s.code == service)
             detail = s.name(lang)
         else:
-            detail = " · ".join(s.name(lang) for s in a.services)
+            detail = "; ".join(s.name(lang) for s in a.services)
         return Row("opd", f"{a.acronym} — {a.name(lang)}", detail, opd=a.code, service=service,
                    is_open=self.is_open_fn(a.code))
 
@@ -308,7 +308,7 @@ class DirectoryModel:
     def _event_row(self, event: Event, clock: Callable[[int], str]) -> Row:
         p = self.directory.place(event.place)
         where = p.name(self.lang) if p is not None else event.place
-        return Row("event", event.title(self.lang), f"{clock(event.starts_ms)}–{clock(event.ends_ms)} · {where}",
+        return Row("event", event.title(self.lang), f"{clock(event.starts_ms)}–{clock(event.ends_ms)}, {where}",
                    place=event.place)
 
     def rows(self, clock: Callable[[int], str] = lambda ms: f"{ms // 3_600_000 % 24:02d}:{ms // 60_000 % 60:02d}"

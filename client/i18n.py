@@ -45,8 +45,8 @@ STRINGS: dict[str, dict[str, str]] = {
         "en": "Type what you need, e.g. ID card, birth certificate, tax, rubbish",
     },
     "dir.keys": {
-        "id": "Atas/Bawah: pilih  ·  Enter: Antar saya ke sana  ·  Esc: tutup",
-        "en": "Up/Down: choose  ·  Enter: Take me there  ·  Esc: close",
+        "id": "Atas/Bawah: pilih  |  Enter: Antar saya ke sana  |  Esc: tutup",
+        "en": "Up/Down: choose  |  Enter: Take me there  |  Esc: close",
     },
     "dir.take_me": {"id": "Antar saya ke sana", "en": "Take me there"},
     "dir.counter_open": {"id": "Loket buka", "en": "Counter open"},
@@ -59,8 +59,8 @@ STRINGS: dict[str, dict[str, str]] = {
     "dir.more": {"id": "… dan {count} lagi", "en": "… and {count} more"},
     "dir.prompt": {"id": "Tekan E: buka Direktori", "en": "Press E: open the Directory"},
     "dir.hint": {
-        "id": "{dir}: Direktori  ·  {map}: Peta  ·  {settings}: Pengaturan",
-        "en": "{dir}: Directory  ·  {map}: Map  ·  {settings}: Settings",
+        "id": "{dir}: Direktori  |  {map}: Peta  |  {settings}: Pengaturan",
+        "en": "{dir}: Directory  |  {map}: Map  |  {settings}: Settings",
     },
     "guide.walking": {
         "id": "Menuju {name} — tekan tombol gerak untuk berhenti",
@@ -82,8 +82,8 @@ STRINGS: dict[str, dict[str, str]] = {
     # ── settings (ui/settings_panel.py) ─────────────────────────────────────
     "settings.title": {"id": "Pengaturan", "en": "Settings"},
     "settings.keys_help": {
-        "id": "Atas/Bawah: pilih  ·  Kiri/Kanan: ubah  ·  Enter: ganti tombol  ·  Esc: tutup",
-        "en": "Up/Down: choose  ·  Left/Right: change  ·  Enter: change key  ·  Esc: close",
+        "id": "Atas/Bawah: pilih  |  Kiri/Kanan: ubah  |  Enter: ganti tombol  |  Esc: tutup",
+        "en": "Up/Down: choose  |  Left/Right: change  |  Enter: change key  |  Esc: close",
     },
     "settings.saved": {"id": "Tersimpan: {path}", "en": "Saved: {path}"},
     "settings.save_failed": {"id": "Pengaturan tidak dapat disimpan", "en": "Settings could not be saved"},

@@ -19,10 +19,10 @@ from .booth_widgets import BG, GOLD, GOOD, INK, MUTED, TextField, button, holder
 
 __all__ = ["DirectoryPanel", "Palette", "palette_for"]
 
-WIDTH, TOP, BOTTOM = 1.5, 0.86, -0.78
+WIDTH, TOP, BOTTOM = 1.5, 0.72, -0.8  # under the guide / zone line at the top of the screen
 PAD = 0.05
 ROW_H = 0.128
-VISIBLE_ROWS = 9
+VISIBLE_ROWS = 8
 
 
 class Palette:

@@ -90,6 +90,10 @@ class FindLayer:
         if shot is not None:
             if self.script is not None and self.script.wanted:
                 shot.also_wait_for.append(lambda: self.script.done)
+                if self.script.guide_s is not None:
+                    # A picture of the walk under way: don't wait for the avatar to arrive.
+                    shot.ready_when = lambda: self.session.in_world and self.script.done and all(
+                        check() for check in shot.also_wait_for)
             shot.summary_parts["find"] = self.summary
         base.add_task(self._task, "makaverse-find", sort=6)
 
@@ -275,7 +279,7 @@ class FindLayer:
         except OSError:
             note = i18n.t("settings.save_failed", self.lang)
         if "lang" in changed or "preset" in changed or "text_scale" in changed:
-            note += "  ·  " + i18n.t("settings.applies_next_start", self.lang)
+            note += "  |  " + i18n.t("settings.applies_next_start", self.lang)
         self.settings_panel.note = note
 
     def _fullscreen(self, on: bool) -> None:

@@ -28,7 +28,7 @@ OPEN = (0.25, 0.85, 0.35, 1.0)
 CLOSED = (0.85, 0.25, 0.22, 1.0)
 UNKNOWN = (0.6, 0.6, 0.62, 1.0)
 EVENT = (1.0, 0.80, 0.15, 1.0)
-YOU = (1.0, 1.0, 1.0, 1.0)
+YOU = (1.0, 0.95, 0.2, 1.0)
 ROUTE = (1.0, 0.85, 0.2, 1.0)
 _COLOURS = {
     "grass": (0.30, 0.45, 0.27), "paving": (0.55, 0.53, 0.50), "marble": (0.86, 0.84, 0.80),
@@ -117,16 +117,17 @@ class Minimap:
         return (x - g.xmin) * self.scale, (y - g.ymin) * self.scale
 
     def _arrow(self) -> NodePath:
-        segs = LineSegs("you")
-        segs.set_thickness(2.0)
-        segs.set_color(*YOU)
-        pts = [(0.0, 0.028), (0.018, -0.018), (0.0, -0.008), (-0.018, -0.018), (0.0, 0.028)]
-        segs.move_to(pts[0][0], 0, pts[0][1])
-        for x, z in pts[1:]:
-            segs.draw_to(x, 0, z)
-        node = self.canvas.attach_new_node(segs.create())
-        dot = DirectFrame(parent=node, frameColor=YOU, frameSize=(-0.008, 0.008, -0.008, 0.008))
-        dot.set_bin("fixed", 1)
+        node = self.canvas.attach_new_node("you")
+        pts = [(0.0, 0.04), (0.026, -0.024), (0.0, -0.01), (-0.026, -0.024), (0.0, 0.04)]
+        for colour, thickness in (((0.0, 0.0, 0.0, 1.0), 5.0), (YOU, 2.5)):  # a dark rim, then the arrow
+            segs = LineSegs("you-outline")
+            segs.set_thickness(thickness)
+            segs.set_color(*colour)
+            segs.move_to(pts[0][0], 0, pts[0][1])
+            for x, z in pts[1:]:
+                segs.draw_to(x, 0, z)
+            node.attach_new_node(segs.create())
+        DirectFrame(parent=node, frameColor=YOU, frameSize=(-0.009, 0.009, -0.009, 0.009))
         return node
 
     # ── per frame ────────────────────────────────────────────────────────────
@@ -157,7 +158,7 @@ class Minimap:
                 self.route = None
             if len(key) >= 2:
                 segs = LineSegs("route")
-                segs.set_thickness(2.0)
+                segs.set_thickness(3.0)
                 segs.set_color(*ROUTE)
                 x, y = self._xy(*key[0])
                 segs.move_to(x, 0, y)

@@ -19,9 +19,9 @@ from .directory_panel import palette_for
 
 __all__ = ["SettingsPanel"]
 
-WIDTH, TOP = 1.3, 0.9
+WIDTH, TOP = 1.3, 0.74  # under the zone line at the top of the screen
 PAD = 0.05
-ROW_H = 0.07
+ROW_H = 0.066
 
 
 class SettingsPanel:
