@@ -360,6 +360,7 @@ class FindLayer:
             "zone": self.zones.zone_id,
             "line": self._last.get("line", ""),
             "sounds": dict(self.sounds.played),
+            "snapshot_hz": self.session.mirror.welcome.snapshot_hz if self.session.mirror.welcome else None,
         }
 
     def destroy(self) -> None:
