@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from panda3d.core import LODNode, NodePath, TextNode, TransparencyAttrib
 
-from . import palette as P
 from .meshes import MeshBuilder
 
 __all__ = ["flatten_static", "stand_in", "add_lod", "cheapen_avatar"]

@@ -62,7 +62,7 @@ def segments_clear(a: np.ndarray, b: np.ndarray, boxes: np.ndarray) -> np.ndarra
         t_in = np.maximum(t_in, near)
         t_out = np.minimum(t_out, far)
     hit = t_out - t_in > 1e-9
-    return ~hit.any(axis=1)
+    return np.logical_not(hit.any(axis=1))
 
 
 class Pathfinder:

@@ -25,20 +25,31 @@ ROW_H = 0.128
 VISIBLE_ROWS = 8
 
 
+RGBA = tuple[float, float, float, float]
+
+
 class Palette:
     """Colours for the panel; high contrast swaps to black, white and yellow with no translucency."""
+
+    bg: RGBA
+    ink: RGBA
+    muted: RGBA
+    accent: RGBA
+    selected: RGBA
+    good: RGBA
+    bad: RGBA
 
     def __init__(self, *, high_contrast: bool) -> None:
         if high_contrast:
             self.bg = (0.0, 0.0, 0.0, 1.0)
-            self.ink, self.muted, self.accent = (1, 1, 1, 1), (1.0, 1.0, 0.55, 1), (1.0, 0.92, 0.0, 1)
+            self.ink, self.muted, self.accent = (1.0, 1.0, 1.0, 1.0), (1.0, 1.0, 0.55, 1.0), (1.0, 0.92, 0.0, 1.0)
             self.selected = (0.15, 0.15, 0.55, 1.0)
-            self.good, self.bad = (0.4, 1.0, 0.4, 1), (1.0, 0.55, 0.45, 1)
+            self.good, self.bad = (0.4, 1.0, 0.4, 1.0), (1.0, 0.55, 0.45, 1.0)
         else:
             self.bg = BG
             self.ink, self.muted, self.accent = INK, MUTED, GOLD
             self.selected = (0.20, 0.30, 0.48, 0.95)
-            self.good, self.bad = GOOD, (1.0, 0.55, 0.5, 1)
+            self.good, self.bad = GOOD, (1.0, 0.55, 0.5, 1.0)
 
 
 def palette_for(high_contrast: bool) -> Palette:

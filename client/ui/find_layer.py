@@ -109,10 +109,10 @@ class FindLayer:
 
     # ── keys ─────────────────────────────────────────────────────────────────
     def _bind_keys(self) -> None:
-        for event in list(self._bound) if hasattr(self, "_bound") else ():
+        for event in getattr(self, "_bound", ()):
             self.events.ignore(event)
         keys = self.settings.keys
-        self._bound = [keys["directory"], keys["minimap"], keys["settings"],
+        self._bound: list[str] = [keys["directory"], keys["minimap"], keys["settings"],
                        "arrow_up", "arrow_down", "arrow_left", "arrow_right", "enter", "escape"]
         self.events.accept(keys["directory"], self._hotkey, [self.toggle_directory, keys["directory"]])
         self.events.accept(keys["minimap"], self._hotkey, [self.toggle_minimap, keys["minimap"]])
@@ -268,10 +268,13 @@ class FindLayer:
             self.panel.restyle(text_scale=new.text_scale, high_contrast=new.high_contrast)
         if "fullscreen" in changed:
             self._fullscreen(new.fullscreen)
-        if "preset" in changed and preset_profile(new.preset).avatar_detail_m != preset_profile(old.preset).avatar_detail_m:
-            setter = getattr(self.app.avatars, "set_detail_distance", None)
+        if "preset" in changed and preset_profile(new.preset) != preset_profile(old.preset):
+            # Avatars coming into view take the new preset at once; the scene and the snapshot rate
+            # follow at the next start.
+            profile = preset_profile(new.preset)
+            setter = getattr(getattr(self.app, "avatars", None), "set_detail_distance", None)
             if setter is not None:
-                setter(preset_profile(new.preset).avatar_detail_m)
+                setter(profile.avatar_detail_m, cheap=profile.cheap_avatars)
         note = ""
         try:
             path = save_settings(new, self.settings_path)
@@ -404,8 +407,9 @@ class _Script:
                 if layer.panel.field is not None:
                     layer.panel.field.set(self.query)
                 layer.model.set_query(self.query)
-                if self.take_me and layer.model.current() is not None:
-                    layer.take_me_there(layer.model.current())
+                row = layer.model.current()
+                if self.take_me and row is not None:
+                    layer.take_me_there(row)
                     self._walk_from = now_ms
                     self.phase = "walking"
                     return

@@ -13,9 +13,8 @@ from collections.abc import Iterable
 
 import numpy as np
 from direct.gui.DirectGui import DirectFrame, OnscreenImage
-from panda3d.core import LineSegs, NodePath, SamplerState, Texture, TextNode, TransparencyAttrib
-
 from makaverse.world import Box, World
+from panda3d.core import LineSegs, NodePath, SamplerState, TextNode, Texture, TransparencyAttrib
 
 from .. import i18n
 from .booth_widgets import label

@@ -8,7 +8,6 @@ import json
 from pathlib import Path
 
 import pytest
-
 from client_harness import colour_fraction, load_rgb, run_client
 
 pytest.importorskip("panda3d")

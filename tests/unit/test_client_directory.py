@@ -6,7 +6,6 @@ from __future__ import annotations
 import tomllib
 
 import pytest
-
 from makaverse.client.directory import (
     DirectoryModel,
     Event,

@@ -7,7 +7,6 @@ import json
 from pathlib import Path
 
 import pytest
-
 from makaverse.client.controls import KEY_FLAGS
 from makaverse.client.settings import (
     ACTIONS,

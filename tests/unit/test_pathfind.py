@@ -7,7 +7,6 @@ import math
 
 import numpy as np
 import pytest
-
 from makaverse.world import Box, load_default_world, parse_world
 from makaverse.world.pathfind import Pathfinder, segments_clear
 

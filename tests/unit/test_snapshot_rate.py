@@ -3,10 +3,8 @@ n-th snapshot and everyone else keeps the full rate."""
 
 from __future__ import annotations
 
-import pytest
-
 import msgpack
-
+import pytest
 from makaverse.protocol import Hello, Snapshot, decode, encode
 from makaverse.protocol.errors import ProtocolError
 from makaverse.server.instance import WorldInstance
