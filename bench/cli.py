@@ -1,4 +1,5 @@
-"""Bench subcommands: `bots` (against a running server) and `bench` (starts its own server)."""
+"""Bench subcommands: `bots` (against a running server), `bench` (starts its own server) and
+`shot` (the client driven by a script, for screenshots, demos and tests)."""
 
 from __future__ import annotations
 
@@ -32,6 +33,12 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--frames", type=int, default=300, help="client scenario: frames measured (default 300)")
     p.set_defaults(func=_bench)
 
+    from .scripted.run import add_shot_options
+
+    p = sub.add_parser("shot", help="the client driven by a script (walk, chat, booth actions), for screenshots")
+    add_shot_options(p)
+    p.set_defaults(func=_shot)
+
 
 def _bots(args: argparse.Namespace) -> int:
     from .bots import run_bots_cli
@@ -41,7 +48,7 @@ def _bots(args: argparse.Namespace) -> int:
 
 def _bench(args: argparse.Namespace) -> int:
     if args.scenario == "client":
-        from makaverse.client.bench_frames import run_client_bench_cli
+        from .client_frames import run_client_bench_cli
 
         return run_client_bench_cli(args)
     try:
@@ -52,3 +59,9 @@ def _bench(args: argparse.Namespace) -> int:
     from .bench import run_bench_cli
 
     return run_bench_cli(args)
+
+
+def _shot(args: argparse.Namespace) -> int:
+    from .scripted.run import run_scripted
+
+    return run_scripted(args)

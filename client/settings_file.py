@@ -14,7 +14,7 @@ import tempfile
 from collections.abc import Mapping
 from pathlib import Path
 
-from .settings import Settings
+from .state.settings import Settings
 
 __all__ = ["ENV_VAR", "settings_path", "load_settings", "save_settings"]
 

@@ -14,7 +14,7 @@ from direct.gui.DirectGui import DirectFrame
 from panda3d.core import TextNode
 
 from .. import i18n
-from ..directory import DirectoryModel, Row
+from ..state.directory import DirectoryModel, Row
 from .booth_widgets import BG, GOLD, GOOD, INK, MUTED, TextField, button, holder, label
 
 __all__ = ["DirectoryPanel", "Palette", "palette_for"]

@@ -2,14 +2,12 @@
 the Informasi desk), "Antar saya ke sana", the minimap (M), zone announcements, the settings
 panel (F4), the FPS readout and the sounds. Keys come from the player's settings.
 
-`FindLayer(app, args)` is all the app needs. It runs one task per frame and takes part in
-screenshot runs (`--directory QUERY`, `--take-me-there`, `--settings-panel`), reporting what it
-shows in the run's JSON summary.
+`FindLayer(app)` is all the app needs. It runs one task per frame and, in a screenshot run,
+reports what it shows in the JSON summary (scripted runs drive it from `bench/scripted/`).
 """
 
 from __future__ import annotations
 
-import argparse
 import time
 from dataclasses import replace
 from pathlib import Path
@@ -19,10 +17,10 @@ from direct.showbase.DirectObject import DirectObject
 from panda3d.core import TextNode
 
 from .. import i18n
-from ..directory import DirectoryModel, Row, load_directory, near_information_desk
-from ..guide import Guide, ZoneAnnouncer
+from ..state.directory import DirectoryModel, Row, load_directory, near_information_desk
+from ..state.guide import Guide, ZoneAnnouncer
 from ..net.events import monotonic_ms
-from ..settings import Settings, SettingsForm, preset_profile
+from ..state.settings import Settings, SettingsForm, preset_profile
 from ..settings_file import save_settings
 from .booth_widgets import label, screen_rect
 from .directory_panel import DirectoryPanel
@@ -40,7 +38,7 @@ def _local_clock(ms: int) -> str:
 
 
 class FindLayer:
-    def __init__(self, app, args: argparse.Namespace | None = None) -> None:
+    def __init__(self, app) -> None:
         self.app = app
         self.base = base = app.base
         self.session = app.session
@@ -81,19 +79,13 @@ class FindLayer:
         self._capture_frame = -1
         self.events = DirectObject()
         self._bind_keys()
-        app.events.accept("e", self._key_e)  # E at the Informasi desk opens the directory; elsewhere as before
+        app.events.accept("e", self.key_e)  # E at the Informasi desk opens the directory; elsewhere as before
         if base.buttonThrowers:
             base.buttonThrowers[0].node().set_button_down_event("makaverse-any-button")
         self.events.accept("makaverse-any-button", self._any_button)
-        self.script = _Script(args) if args is not None else None
+        self.keep_open = False  # keep the directory open while walking (pictures of the walk under way)
         shot = getattr(app, "shot", None)
         if shot is not None:
-            if self.script is not None and self.script.wanted:
-                shot.also_wait_for.append(lambda: self.script.done)
-                if self.script.guide_s is not None:
-                    # A picture of the walk under way: don't wait for the avatar to arrive.
-                    shot.ready_when = lambda: self.session.in_world and self.script.done and all(
-                        check() for check in shot.also_wait_for)
             shot.summary_parts["find"] = self.summary
         base.add_task(self._task, "makaverse-find", sort=6)
 
@@ -104,7 +96,7 @@ class FindLayer:
     def _is_open(self, opd: str) -> bool | None:
         if self.booths is None:
             return None
-        state = self.booths.model.states.get(opd)
+        state = self.booths.model.panel.states.get(opd)
         return None if state is None else bool(state.open)
 
     # ── keys ─────────────────────────────────────────────────────────────────
@@ -138,7 +130,7 @@ class FindLayer:
         pose = self.session.own_pose()
         return (pose.x, pose.y) if pose is not None else None
 
-    def _key_e(self) -> None:
+    def key_e(self) -> None:
         if self.focus is not None and self.focus.active:
             return
         own = self._own()
@@ -243,7 +235,7 @@ class FindLayer:
         autopilot = self.guide.start(own, spot, facing, name, now)
         if autopilot is not None:
             self.session.autopilot = autopilot
-        if self.script is None or not self.script.keep_open:
+        if not self.keep_open:
             self.model.hide()
 
     # ── settings ─────────────────────────────────────────────────────────────
@@ -281,9 +273,23 @@ class FindLayer:
             note = i18n.t("settings.saved", self.lang, path=str(path))
         except OSError:
             note = i18n.t("settings.save_failed", self.lang)
-        if "lang" in changed or "preset" in changed or "text_scale" in changed:
+        if "lang" in changed:
+            self.set_lang(new.lang)
+            social = getattr(self.app, "social", None)
+            if social is not None and hasattr(social, "set_lang"):
+                social.set_lang(new.lang)  # the login, chat and HUD switch too
+        if "preset" in changed or "text_scale" in changed:
             note += "  |  " + i18n.t("settings.applies_next_start", self.lang)
         self.settings_panel.note = note
+
+    def set_lang(self, lang: str) -> None:
+        """Switch the directory, map, lines and settings panel to `lang` (booth panels follow at the next start)."""
+        self.lang = self.model.lang = self.settings_panel.lang = lang
+        self.model.rev += 1
+        self.panel.restyle(text_scale=self.settings.text_scale, high_contrast=self.settings.high_contrast)
+        self.minimap.set_lang(lang)
+        for key in ("line", "prompt", "hint", "fps"):
+            self._last.pop(key, None)
 
     def _fullscreen(self, on: bool) -> None:
         from panda3d.core import GraphicsWindow, WindowProperties
@@ -303,8 +309,6 @@ class FindLayer:
     def _task(self, task):
         now = monotonic_ms()
         s = self.session
-        if self.script is not None and s.in_world:
-            self.script.step(self, now)
         self.guide.update(s.autopilot, s.autopilot_done, now)
         if self.guide.status == "arrived" and self._last.get("guide_status") != "arrived":
             self.sounds.play("notify")
@@ -376,47 +380,3 @@ class FindLayer:
                 pass
         for w in (self.line, self.prompt, self.hint, self.fps):
             w.destroy()
-
-
-class _Script:
-    """What a screenshot run asked for, done once the avatar is in the world (after any --walk)."""
-
-    def __init__(self, args: argparse.Namespace) -> None:
-        self.query = getattr(args, "directory", None)
-        self.take_me = bool(getattr(args, "take_me_there", False))
-        self.guide_s = getattr(args, "guide_seconds", None)
-        self.settings = bool(getattr(args, "settings_panel", False))
-        self.keep_open = self.query is not None and self.guide_s is not None
-        self.wanted = self.query is not None or self.settings
-        self.phase = "start"
-        self._walk_from = 0.0
-
-    @property
-    def done(self) -> bool:
-        return self.phase == "done"
-
-    def step(self, layer: FindLayer, now_ms: float) -> None:
-        if self.phase == "start":
-            if not layer.session.autopilot_done:
-                return  # a --walk is still under way
-            if self.settings:
-                layer.toggle_settings(True)
-            if self.query is not None:
-                layer.model.show()
-                layer.panel.sync()  # builds the search line
-                if layer.panel.field is not None:
-                    layer.panel.field.set(self.query)
-                layer.model.set_query(self.query)
-                row = layer.model.current()
-                if self.take_me and row is not None:
-                    layer.take_me_there(row)
-                    self._walk_from = now_ms
-                    self.phase = "walking"
-                    return
-            self.phase = "done"
-        elif self.phase == "walking":
-            g = layer.guide
-            if self.guide_s is not None and now_ms - self._walk_from >= self.guide_s * 1000:
-                self.phase = "done"  # a picture with the walk under way
-            elif g.status != "walking":
-                self.phase = "done"

@@ -91,8 +91,8 @@ class Minimap:
         tex = _texture(map_image(world, high_contrast=high_contrast))
         OnscreenImage(image=tex, parent=self.canvas, scale=(self.map_w / 2, 1, MAP_H / 2),
                       pos=(self.map_w / 2, 0, MAP_H / 2))
-        label(self.root, i18n.t("map.title", lang), (-self.map_w - MARGIN, MAP_H + 2 * MARGIN + 0.01),
-              scale=0.034 * text_scale, fg=(1, 1, 1, 1))
+        self.title = label(self.root, i18n.t("map.title", lang), (-self.map_w - MARGIN, MAP_H + 2 * MARGIN + 0.01),
+                           scale=0.034 * text_scale, fg=(1, 1, 1, 1))
         self.booths: dict[str, DirectFrame] = {}
         for b in world.booths:
             x, y = self._xy(*b.zone.centre)
@@ -110,6 +110,7 @@ class Minimap:
         self.route: NodePath | None = None
         self._route_key: tuple = ()
         self._states: dict[str, bool | None] = {}
+        self._event = ""
 
     def _xy(self, x: float, y: float) -> tuple[float, float]:
         g = self.world.grounds
@@ -147,7 +148,8 @@ class Minimap:
                 s = states.get(opd)
                 frame["frameColor"] = UNKNOWN if s is None else OPEN if s else CLOSED
         self.auditorium["frameColor"] = EVENT if event_title else (0.8, 0.8, 0.85, 1)
-        if self.event_text.getText() != event_title:
+        if self._event != event_title:
+            self._event = event_title
             self.event_text.setText(i18n.t("map.events", self.lang, title=event_title) if event_title else "")
         key = tuple(route)
         if key != self._route_key:
@@ -167,6 +169,12 @@ class Minimap:
                 self.route = self.canvas.attach_new_node(segs.create())
                 self.route.set_transparency(TransparencyAttrib.M_none)
                 self.you.reparent_to(self.canvas)  # keep the arrow drawn over the route
+
+    def set_lang(self, lang: str) -> None:
+        self.lang = lang
+        self.title.setText(i18n.t("map.title", lang))
+        self.event_text.setText("")
+        self._event = ""  # redrawn in the new language on the next sync
 
     def show(self, on: bool) -> None:
         self.root.show() if on else self.root.hide()

@@ -13,7 +13,7 @@ from direct.gui.DirectGui import DirectFrame
 from panda3d.core import TextNode
 
 from .. import i18n
-from ..settings import SettingsForm
+from ..state.settings import SettingsForm
 from .booth_widgets import button, holder, label
 from .directory_panel import palette_for
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import tomllib
 
 import pytest
-from makaverse.client.directory import (
+from makaverse.client.state.directory import (
     DirectoryModel,
     Event,
     load_directory,

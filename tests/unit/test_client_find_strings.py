@@ -9,10 +9,10 @@ from pathlib import Path
 import pytest
 
 from makaverse.client import i18n
-from makaverse.client.settings import PRESETS, Settings, SettingsForm
+from makaverse.client.state.settings import PRESETS, Settings, SettingsForm
 
 CLIENT = Path(__file__).resolve().parents[2] / "client"
-SOURCES = ["directory.py", "guide.py", "settings.py", "ui/find_layer.py", "ui/directory_panel.py",
+SOURCES = ["state/directory.py", "state/guide.py", "state/settings.py", "ui/find_layer.py", "ui/directory_panel.py",
            "ui/minimap.py", "ui/settings_panel.py"]
 
 

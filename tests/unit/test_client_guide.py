@@ -3,10 +3,10 @@ changes become one translated line naming a booth by its full agency name."""
 
 from __future__ import annotations
 
-from makaverse.client.controls import Intent
-from makaverse.client.directory import load_directory
-from makaverse.client.guide import LINE_MS, Guide, ZoneAnnouncer
-from makaverse.client.session import ClientSession
+from makaverse.client.state.controls import Intent
+from makaverse.client.state.directory import load_directory
+from makaverse.client.state.guide import LINE_MS, Guide, ZoneAnnouncer
+from makaverse.client.state.session import ClientSession
 from makaverse.protocol import Welcome, quant
 from makaverse.world import load_default_world
 

@@ -7,8 +7,8 @@ import json
 from pathlib import Path
 
 import pytest
-from makaverse.client.controls import KEY_FLAGS
-from makaverse.client.settings import (
+from makaverse.client.state.controls import KEY_FLAGS
+from makaverse.client.state.settings import (
     ACTIONS,
     DEFAULT_KEYS,
     Settings,

@@ -7,7 +7,7 @@ import msgpack
 import pytest
 from makaverse.protocol import Hello, Snapshot, decode, encode
 from makaverse.protocol.errors import ProtocolError
-from makaverse.server.instance import WorldInstance
+from makaverse.server.rooms.instance import WorldInstance
 from makaverse.server.sim import AvatarInfo
 from makaverse.world import load_default_world
 
