@@ -182,6 +182,10 @@ STRINGS: dict[str, dict[str, str]] = {
     "ticket.number": {"id": "Nomor antrean {code}", "en": "Queue number {code}"},
     "ticket.place": {"id": "{booth}: urutan ke-{place} • {wait}", "en": "{booth}: place {place} • {wait}"},
     "ticket.next": {"id": "{booth}: Anda berikutnya • {wait}", "en": "{booth}: you are next • {wait}"},
+    "ticket.when_open": {
+        "id": "{booth}: loket sedang tutup — nomor Anda (urutan ke-{place}) dipanggil saat loket buka",
+        "en": "{booth}: the counter is closed — your number (place {place}) will be called when it opens",
+    },
     "ticket.called": {
         "id": "Nomor {code} dipanggil ke loket {booth}",
         "en": "Number {code} is called to the {booth} counter",
