@@ -26,9 +26,9 @@ STRINGS: dict[str, dict[str, str]] = {
     },
     "app.help": {
         "id": "WASD/panah: jalan  |  Q/E: putar  |  Shift: lari  |  seret mouse: lihat sekeliling  |  "
-              "Enter: obrolan  |  1-4: gerakan",
+              "Enter: obrolan  |  F4: lipat obrolan  |  F9: English  |  1-4: gerakan",
         "en": "WASD/arrows: walk  |  Q/E: turn  |  Shift: run  |  drag mouse: look around  |  "
-              "Enter: chat  |  1-4: emotes",
+              "Enter: chat  |  F4: fold chat  |  F9: Bahasa Indonesia  |  1-4: emotes",
     },
     # ── signs in the world ──────────────────────────────────────────────────
     "sign.information": {"id": "Informasi", "en": "Information"},
@@ -345,6 +345,8 @@ STRINGS: dict[str, dict[str, str]] = {
     "hud.dm_unread": {"id": "Pesan baru: {n}", "en": "New messages: {n}"},
     # ── chat box (client/ui/chat.py) ────────────────────────────────────────
     "chat.tab.public": {"id": "Obrolan", "en": "Chat"},
+    "chat.folded_new": {"id": "({n} baru)", "en": "({n} new)"},
+    "chat.folded_hint": {"id": "{shortcut}: buka obrolan", "en": "{shortcut}: open chat"},
     "chat.tab.dm": {"id": "Pesan", "en": "Messages"},
     "chat.tab.dm_unread": {"id": "Pesan ({n})", "en": "Messages ({n})"},
     "chat.channel.nearby": {"id": "Sekitar", "en": "Nearby"},
