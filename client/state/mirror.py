@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from makaverse.protocol import AvatarEnter, AvatarLeave, Message, Snapshot, Welcome, ZoneChanged, quant
+from makaverse.protocol import AvatarEnter, AvatarLeave, InstanceChanged, Message, Snapshot, Welcome, ZoneChanged, quant
 
 from .interpolation import Pose, PoseBuffer
 
@@ -41,6 +41,7 @@ class Mirror:
         self.welcome: Welcome | None = None
         self.self_id: int | None = None
         self.zone_id: str | None = None  # None until the server has said
+        self.instance = ""  # the world instance you are in (welcome, then instance_changed)
         self.avatars: dict[int, MirroredAvatar] = {}
         self.ack_seq = 0
         self.last_tick = -1
@@ -52,6 +53,7 @@ class Mirror:
         self.welcome = None
         self.self_id = None
         self.zone_id = None
+        self.instance = ""
         self.avatars.clear()
         self.ack_seq = 0
         self.last_tick = -1
@@ -70,6 +72,7 @@ class Mirror:
     def _on_welcome(self, msg: Welcome) -> None:
         self.clear()
         self.welcome = msg
+        self.instance = msg.instance
         self.self_id = msg.avatar_id
         me = self._avatar(msg.avatar_id)
         me.history.push(
@@ -86,6 +89,14 @@ class Mirror:
     def _on_leave(self, msg: AvatarLeave) -> None:
         if msg.id != self.self_id:
             self.avatars.pop(msg.id, None)
+
+    def _on_instance(self, msg: InstanceChanged) -> None:
+        """You walked into another instance: the others you knew stay behind (no leave comes for
+        them), and its snapshots count ticks afresh. Your own avatar and its history carry on."""
+        self.instance = msg.instance
+        for avatar_id in [i for i in self.avatars if i != self.self_id]:
+            del self.avatars[avatar_id]
+        self.last_tick = -1
 
     def _on_zone(self, msg: ZoneChanged) -> None:
         self.zone_id = msg.zone_id
@@ -110,6 +121,7 @@ class Mirror:
         AvatarEnter: _on_enter,
         AvatarLeave: _on_leave,
         ZoneChanged: _on_zone,
+        InstanceChanged: _on_instance,
         Snapshot: _on_snapshot,
     }
 

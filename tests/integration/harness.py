@@ -1,7 +1,10 @@
-"""Helpers for the account tests: a recording WebSocket client and a server run as a real process.
+"""The one integration harness: a recording WebSocket client, game servers on port 0 over a
+seeded SQLite file (stopped after the test), people who register, log in or enter as guests, and
+a server run as a real process.
 
-Test modules load this file by path (`load_helpers`), since tests are imported with
-`--import-mode=importlib` and are not a package.
+Test modules import it as `harness` (pyproject puts `tests/integration` on the path; tests are
+imported with `--import-mode=importlib` and are not a package). `conftest.py` turns the pieces
+into fixtures.
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ import signal
 import sys
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed
@@ -34,13 +38,23 @@ from makaverse.protocol.messages import Message
 
 __all__ = [
     "TEST_MODE_ENV",
+    "TEST_SETTINGS",
+    "PASSWORD",
     "LISTENING",
     "Client",
+    "People",
     "ServerProcess",
+    "Servers",
+    "ask",
     "request_ids",
+    "seed_database",
     "snapshot_positions",
     "subprocess_env",
 ]
+
+# Fast clocks keep the suite quick; everything else is the server's default.
+TEST_SETTINGS = dict(host="127.0.0.1", port=0, tick_hz=40, snapshot_hz=40, log_format="text")
+PASSWORD = "pisang-epe-2024"
 
 TEST_MODE_ENV = "MAKAVERSE_TEST_MODE"
 LISTENING = re.compile(r"Makaverse server listening on ws://([^:\s]+):(\d+)")
@@ -56,15 +70,31 @@ class Client:
         self.ws = ws
         self.received: list[Message] = []
         self.welcome: Welcome | None = None
+        self.auth: AuthOk | Error | None = None
         self._new = asyncio.Event()
         self.closed = asyncio.Event()
         self._reader = asyncio.create_task(self._read())
 
     @classmethod
-    async def connect(cls, port: int, host: str = "127.0.0.1") -> Client:
+    async def connect(cls, target: Any, host: str = "127.0.0.1", **kw: Any) -> Client:
+        """Connect to a server (anything with a `port`) or a port number."""
+        port = target if isinstance(target, int) else target.port
         # max_queue=None: the reader drains everything, so a slow test never looks like a slow client.
-        ws = await connect(f"ws://{host}:{port}/", max_queue=None, open_timeout=10)
+        ws = await connect(f"ws://{host}:{port}/", max_queue=None, open_timeout=10, **kw)
         return cls(ws)
+
+    @classmethod
+    async def join(cls, server: Any, name: str = "Tester") -> Client:
+        """Connect and enter as a guest."""
+        client = await cls.connect(server)
+        welcome = await client.hello(name=name)
+        assert isinstance(welcome, Welcome), welcome
+        return client
+
+    @property
+    def avatar_id(self) -> int:
+        assert self.welcome is not None
+        return self.welcome.avatar_id
 
     @property
     def close_code(self) -> int | None:
@@ -83,6 +113,9 @@ class Client:
 
     async def send(self, msg: Message) -> None:
         await self.ws.send(encode(msg))
+
+    async def send_raw(self, data: bytes | str) -> None:
+        await self.ws.send(data)
 
     def mark(self) -> int:
         """A position in the record: `expect(..., since=mark)` looks only at later messages."""
@@ -145,6 +178,10 @@ class Client:
         await asyncio.wait_for(self.closed.wait(), timeout)
         return self.close_code
 
+    async def close(self) -> None:
+        await self.ws.close()
+        await self.wait_closed()
+
     def abort(self) -> None:
         """Drop the TCP connection without a closing handshake, as a lost network would."""
         self.ws.transport.abort()
@@ -156,6 +193,135 @@ class Client:
         except (TimeoutError, ConnectionClosed, OSError):
             self.ws.transport.abort()
         self._reader.cancel()
+
+
+async def ask(client: Client, msg: Message, *, timeout: float = 10.0) -> Message:
+    """Send a command and return its reply: the first message carrying its request id (or an error naming it)."""
+    since = client.mark()
+    await client.send(msg)
+    rid = msg.request_id  # type: ignore[attr-defined]
+    return await client.expect(
+        lambda m: getattr(m, "request_id", None) == rid or (isinstance(m, Error) and m.ref == rid),
+        since=since,
+        timeout=timeout,
+    )
+
+
+def seed_database(path: Path, monkeypatch: Any, *, admin_password: str = PASSWORD) -> str:
+    """A migrated, seeded SQLite file with its admin (cheap password hashing in this process); its URL."""
+    from makaverse.server.app import open_store
+    from makaverse.server.store.seed import ADMIN_PASSWORD_ENV
+
+    monkeypatch.setenv(TEST_MODE_ENV, "1")
+    monkeypatch.setenv(ADMIN_PASSWORD_ENV, admin_password)
+    url = f"sqlite:///{path}"
+    open_store(url).dispose()
+    return url
+
+
+class Servers:
+    """Game servers in the test's event loop on port 0; `stop_all` after the test."""
+
+    def __init__(self, world: Any) -> None:
+        self.world = world
+        self.running: list[Any] = []
+
+    async def start(
+        self, db_url: str | None = None, *, clock: Any = None, prepare: Any = None, **options: Any
+    ) -> Any:
+        """A server (with a store and accounts when `db_url` is given); `options` are settings
+        overrides, or `chat=`/`booths=` component configs."""
+        from makaverse.server.services.accounts import Accounts
+        from makaverse.server.settings import Settings
+        from makaverse.server.store import Store, utc_now
+        from makaverse.server.wiring import GameServer
+
+        components = {k: options.pop(k) for k in ("chat", "booths") if k in options}
+        store = Store(db_url, clock=clock or utc_now) if db_url else None
+        settings = Settings(**{**TEST_SETTINGS, **({"db_url": db_url} if db_url else {}), **options})
+        server = GameServer(
+            settings,
+            self.world,
+            store=store,
+            accounts=Accounts(store) if store is not None else None,
+            seed=len(self.running) + 1,
+            **components,
+        )
+        if prepare is not None:
+            prepare(server)
+        await server.start()
+        self.running.append(server)
+        return server
+
+    async def stop(self, server: Any) -> None:
+        self.running.remove(server)
+        await server.stop()
+
+    async def stop_all(self) -> None:
+        for server in self.running:
+            await server.stop()
+        self.running.clear()
+
+
+class People:
+    """Clients closed after the test: `connect`, `guest`, `citizen` (registers), `member` (logs
+    in), `staff` (created in the store, then logs in), all in the world unless told otherwise."""
+
+    def __init__(self, *, display_name: Callable[[str], str] = lambda username: "") -> None:
+        self.made: list[Client] = []
+        self.display_name = display_name
+
+    async def connect(self, server: Any, **kw: Any) -> Client:
+        client = await Client.connect(server, **kw)
+        self.made.append(client)
+        return client
+
+    async def join(self, server: Any, name: str = "Tester") -> Client:
+        client = await Client.join(server, name)
+        self.made.append(client)
+        return client
+
+    async def enter(self, client: Client, token: str = "", name: str = "") -> Client:
+        if not isinstance(client, Client):  # a server: connect first
+            client = await self.connect(client)
+        welcome = await client.hello(token=token, name=name)
+        assert isinstance(welcome, Welcome), welcome
+        return client
+
+    async def guest(self, server: Any, name: str = "Tamu") -> Client:
+        return await self.enter(await self.connect(server), name=name)
+
+    async def citizen(self, server: Any, username: str, display_name: str | None = None, *, enter: bool = True) -> Client:
+        client = await self.connect(server)
+        name = self.display_name(username) if display_name is None else display_name
+        client.auth = await client.register(username, PASSWORD, display_name=name)
+        assert isinstance(client.auth, AuthOk), client.auth
+        return await self.enter(client, client.auth.token) if enter else client
+
+    async def member(self, server: Any, username: str, password: str = PASSWORD) -> Client:
+        client = await self.connect(server)
+        client.auth = await client.login(username, password)
+        assert isinstance(client.auth, AuthOk), client.auth
+        return await self.enter(client, client.auth.token)
+
+    async def staff(self, server: Any, username: str, opd: str) -> Client:
+        from makaverse.server.services.accounts import Accounts
+
+        await asyncio.get_running_loop().run_in_executor(
+            None,
+            lambda: Accounts(server.store).create_user(
+                username=username, password=PASSWORD, role="staff", opd_code=opd, display_name=username.title()
+            ),
+        )
+        client = await self.member(server, username)
+        assert client.auth.role == "staff", client.auth
+        return client
+
+    async def dispose(self) -> None:
+        for client in self.made:
+            client.ws.transport.resume_reading()  # in case a test paused it
+            await client.dispose()
+        self.made.clear()
 
 
 def snapshot_positions(snapshot: Snapshot) -> dict[int, tuple[int, int]]:

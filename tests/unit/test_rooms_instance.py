@@ -6,7 +6,7 @@ import pytest
 
 from makaverse.protocol import AvatarEnter, AvatarLeave, Input, Snapshot, ZoneChanged, decode
 from makaverse.protocol.messages import Message
-from makaverse.server.instance import WorldInstance
+from makaverse.server.rooms.instance import WorldInstance
 from makaverse.server.sim import AvatarInfo
 from makaverse.world import load_default_world
 

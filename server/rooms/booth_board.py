@@ -1,18 +1,15 @@
-"""The booths' live state for one server (`BoothDesk`): the queues and counters (pure services),
-the OPDs' content as last read from the store, one ordered writer for tickets, and what each
-client was last sent, so the tick only pushes what changed. `booths.py` holds the handlers.
-
-Everything here runs on the event loop; store calls go through `hub.db` (worker threads).
+"""The booths' live state (`BoothBoard`): the queues and counters (pure services), the OPDs'
+content as last read from the store, where people stand (the instance's simulation), and what each
+client was last sent, so the tick only pushes what changed. Pure: pushes go into a handler's
+`Ctx`, time is passed in. `booths.py` holds the component that handles the commands.
 """
 
 from __future__ import annotations
 
-import asyncio
-import logging
 import math
-import time
 from collections import deque
 from dataclasses import dataclass
+from typing import Any
 
 from makaverse.protocol import (
     MAX_FRAME_BYTES,
@@ -24,18 +21,18 @@ from makaverse.protocol import (
     encode,
 )
 from makaverse.protocol.booths import MAX_PROGRAMS, MAX_SUMMARY, MAX_WAITING_SHOWN
-from makaverse.world import Box
+from makaverse.world import Box, World
 
 from ..services.counters import Counters
-from ..services.queues import CALLED, WAITING, Queues, Ticket, service_day
-from ..store import Opd, StoreError
+from ..services.queues import CALLED, WAITING, Queues, Ticket
+from ..sim import Simulation
+from .component import Roster
+from .effects import Ctx, ToAvatar, ToEveryone
 
-__all__ = ["BoothConfig", "BoothDesk", "TicketWriter", "holder_of", "ms"]
+__all__ = ["BoothConfig", "BoothBoard", "ms", "TICKETS_LANE"]
 
-log = logging.getLogger("makaverse.booths")
-
-_BATCH = 200
 _CONVERSATION_LINES = 20
+TICKETS_LANE = "tickets"  # ticket snapshots are saved in the order they were taken
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,13 +49,6 @@ def ms(t: float | None) -> int:
     return 0 if t is None else int(t * 1000)
 
 
-def holder_of(session) -> str:
-    """Tickets belong to the account, or for a guest to the avatar (which survives a reconnect)."""
-    if session.account is not None:
-        return f"account:{session.account.id}"
-    return f"guest:{session.avatar_id}"
-
-
 def _round_est(seconds: float) -> int:
     """Estimates move in half-minute steps, so a client is not told about every second."""
     return int(math.ceil(seconds / 30.0) * 30) if seconds > 0 else 0
@@ -68,63 +58,18 @@ def _line(text: str, limit: int) -> str:
     return " ".join(text.split())[:limit]
 
 
-class TicketWriter:
-    """Saves ticket snapshots in the order they were taken, batched, on one task: a later
-    snapshot of a ticket can never overtake an earlier one on the thread pool. The task runs
-    while there is something to save and ends when the queue is empty."""
-
-    def __init__(self, hub) -> None:
-        self.hub = hub
-        self._pending: deque[tuple[list, asyncio.Future]] = deque()
-        self._task: asyncio.Task | None = None
-
-    def save(self, tickets: list[Ticket]) -> asyncio.Future:
-        """Queue snapshots of `tickets` as they are now; the future gives the refused ones (or raises StoreError)."""
-        future = asyncio.get_running_loop().create_future()
-        future.add_done_callback(_log_failure)
-        self._pending.append(([t.record() for t in tickets], future))
-        if self._task is None or self._task.done():
-            self._task = asyncio.create_task(self._run(), name="ticket-writer")
-        return future
-
-    async def _run(self) -> None:
-        while self._pending:
-            batch, records = [], []
-            while self._pending and len(records) < _BATCH:
-                recs, future = self._pending.popleft()
-                batch.append((recs, future))
-                records.extend(recs)
-            try:
-                refused = await self.hub.db(self.hub.store.save_tickets, records)
-            except Exception as exc:  # StoreError, or the pool shut down with the server
-                for _, future in batch:
-                    if not future.done():
-                        future.set_exception(exc if isinstance(exc, StoreError) else StoreError(str(exc)))
-                continue
-            refused_set = set(map(id, refused))
-            for recs, future in batch:
-                if not future.done():
-                    future.set_result([r for r in recs if id(r) in refused_set])
-
-
-def _log_failure(future: asyncio.Future) -> None:
-    if not future.cancelled() and future.exception() is not None:
-        log.error("ticket_save_failed", extra={"fields": {"error": type(future.exception()).__name__}})
-
-
-class BoothDesk:
-    def __init__(self, hub, config: BoothConfig) -> None:
-        self.hub = hub
+class BoothBoard:
+    def __init__(self, world: World, sim: Simulation, roster: Roster, config: BoothConfig) -> None:
+        self.sim = sim
+        self.roster = roster
         self.config = config
-        self.booths = {b.opd: b for b in hub.world.booths}
+        self.booths = {b.opd: b for b in world.booths}
         self.staff_areas: dict[str, Box] = {code: b.staff_area for code, b in self.booths.items()}
-        self.opds: dict[str, Opd] = {}
+        self.opds: dict[str, Any] = {}  # code -> the store's Opd
         self.info_version: dict[str, int] = {}
         self.queues: Queues | None = None
         self.counters = Counters(grace_s=config.close_grace_s)
-        self.writer = TicketWriter(hub)
         self.conversations: dict[tuple[str, str], deque[CounterMessage]] = {}
-        self._ready: asyncio.Task | None = None
         self._last_check_s = 0.0
         self._last_push_s = 0.0
         self._pushed_tickets: dict[tuple[str, str], tuple] = {}
@@ -132,41 +77,12 @@ class BoothDesk:
         self._pushed_states: dict[str, tuple] = {}
         self._state_sent_s: dict[str, float] = {}
 
-    # ── loading ──────────────────────────────────────────────────────────────
     @property
     def ready(self) -> bool:
         return self.queues is not None
 
-    async def ensure_ready(self) -> bool:
-        """Load the OPDs and the open tickets once (the first caller starts it, others wait)."""
-        if self.queues is not None:
-            return True
-        if self.hub.store is None:
-            return False
-        if self._ready is None or (self._ready.done() and self._ready.exception() is not None):
-            self._ready = asyncio.create_task(self._load(), name="booths-load")
-        try:
-            await asyncio.shield(self._ready)
-        except StoreError:
-            log.exception("booths_load_failed")
-            return False
-        return True
-
-    async def _load(self) -> None:
-        store = self.hub.store
-        now = time.time()
-        opds = await self.hub.db(store.list_opds)
-        state = await self.hub.db(store.load_queue_state, service_day(now))
-        queues = Queues({o.code: o.ticket_prefix for o in opds}, now_s=now, no_show_s=self.config.no_show_s)
-        changed = queues.restore(list(state.open_tickets), state.last_numbers, names=state.names, now_s=now)
-        self.opds = {o.code: o for o in opds}
-        self.info_version = {o.code: 1 for o in opds}
-        self.queues = queues
-        for i in range(0, len(changed), 100):  # the store takes bounded batches
-            self.writer.save(changed[i : i + 100])
-
     def check_due(self, now_s: float) -> bool:
-        """True every `check_every_s` (monotonic seconds): time to look for arrivals, no-shows and absent clerks."""
+        """True every `check_every_s`: time to look for arrivals, no-shows and absent clerks."""
         if now_s - self._last_check_s < self.config.check_every_s:
             return False
         self._last_check_s = now_s
@@ -174,7 +90,7 @@ class BoothDesk:
 
     # ── where people stand ───────────────────────────────────────────────────
     def position(self, avatar_id: int | None) -> tuple[float, float] | None:
-        sim = self.hub.instance.sim
+        sim = self.sim
         if avatar_id is None or not sim.has(avatar_id):
             return None
         return sim.position(avatar_id)
@@ -192,17 +108,19 @@ class BoothDesk:
         area = self.staff_areas.get(opd)
         return pos is not None and area is not None and area.contains_point(*pos)
 
-    def session_of_holder(self, holder: str):
+    def holder_avatar(self, holder: str) -> int | None:
+        """The connected avatar holding tickets as `holder`, if any."""
         kind, _, ident = holder.partition(":")
         if kind == "account":
-            return self.hub.session_of_account(int(ident))
-        return self.hub.sessions_by_avatar.get(int(ident))
+            return self.roster.avatar_of_account(int(ident))
+        avatar_id = int(ident)
+        return avatar_id if self.roster.online(avatar_id) else None
 
-    def clerk_of(self, session):
-        """The clerk record of a session that mans a counter, else None."""
-        if session.account is None or session.role != "staff":
+    def clerk_of(self, actor):
+        """The clerk record of an actor who mans a counter, else None."""
+        if actor.account_id is None or actor.role != "staff":
             return None
-        return self.counters.clerk(session.account.id)
+        return self.counters.clerk(actor.account_id)
 
     # ── messages ─────────────────────────────────────────────────────────────
     def estimate(self, opd: str, place: int) -> int:
@@ -232,10 +150,10 @@ class BoothDesk:
         self._pushed_tickets[(ticket.holder, ticket.opd)] = (msg.status, msg.place, msg.est_wait_s, msg.clerk)
         return msg
 
-    def console_reply(self, opd: str, clerk_id: int, request_id: int) -> StaffQueue:
+    def console_reply(self, opd: str, clerk_id: int, now: float, request_id: int) -> StaffQueue:
         """A clerk's console as a reply; the tick won't push the same again."""
         self._pushed_consoles[clerk_id] = self._console_key(opd, clerk_id)
-        return self.staff_queue(opd, clerk_id, request_id)
+        return self.staff_queue(opd, clerk_id, now, request_id)
 
     def booth_state(self, opd: str) -> BoothState:
         waiting = self.queues.waiting_count(opd)
@@ -248,10 +166,9 @@ class BoothDesk:
             info_version=self.info_version.get(opd, 1),
         )
 
-    def staff_queue(self, opd: str, clerk_id: int, request_id: int = 0) -> StaffQueue:
+    def staff_queue(self, opd: str, clerk_id: int, now: float, request_id: int = 0) -> StaffQueue:
         queues = self.queues
         current = queues.current(opd, clerk_id)
-        now = time.time()
         waiting = queues.waiting(opd)
         served, no_shows = queues.totals(opd)
         status = ""
@@ -329,42 +246,41 @@ class BoothDesk:
                 return msg
             programs.pop()
 
-    def set_opd(self, opd: Opd, *, editor=None) -> None:
+    def set_opd(self, ctx: Ctx, opd: Any, *, editor: int) -> None:
         """New content for an OPD (staff edited it): everyone standing at its booth gets it now
-        (the editor gets it as the reply instead)."""
+        (the editor, an avatar id, gets it as the reply instead)."""
         self.opds[opd.code] = opd
         self.info_version[opd.code] = self.info_version.get(opd.code, 1) + 1
-        booth = self.booths.get(opd.code)
-        if booth is None:
+        if opd.code not in self.booths:
             return
         data = encode(self.booth_info(opd.code))
-        for session in list(self.hub.sessions_by_avatar.values()):
-            if session is not editor and self.near_booth(session.avatar_id, opd.code):
-                session.conn.send_bytes(data)
+        for avatar_id in list(self.sim.avatars.slot_of):
+            if avatar_id != editor and self.roster.online(avatar_id) and self.near_booth(avatar_id, opd.code):
+                ctx.push(ToAvatar(avatar_id), data)
 
     # ── pushing to holders and clerks ────────────────────────────────────────
-    def tell_holder(self, ticket: Ticket) -> None:
+    def tell_holder(self, ctx: Ctx, ticket: Ticket) -> None:
         """Send a ticket's holder its state now (a status change: called, served, no-show, left)."""
-        session = self.session_of_holder(ticket.holder)
+        avatar_id = self.holder_avatar(ticket.holder)
         msg = self.ticket_msg(ticket)
         self._pushed_tickets[(ticket.holder, ticket.opd)] = (msg.status, msg.place, msg.est_wait_s, msg.clerk)
         if not ticket.active:
             self._pushed_tickets.pop((ticket.holder, ticket.opd), None)
             self.conversations.pop((ticket.opd, ticket.code), None)
-        if session is not None:
-            session.send(msg)
+        if avatar_id is not None:
+            ctx.push(ToAvatar(avatar_id), msg)
 
-    def tell_clerk(self, opd: str, clerk_id: int) -> None:
-        session = self.hub.session_of_account(clerk_id)
-        if session is not None:
+    def tell_clerk(self, ctx: Ctx, opd: str, clerk_id: int) -> None:
+        avatar_id = self.roster.avatar_of_account(clerk_id)
+        if avatar_id is not None:
             self._pushed_consoles[clerk_id] = self._console_key(opd, clerk_id)
-            session.send(self.staff_queue(opd, clerk_id))
+            ctx.push(ToAvatar(avatar_id), self.staff_queue(opd, clerk_id, ctx.now_s))
 
     def _console_key(self, opd: str, clerk_id: int) -> tuple:
         """What a console shows, in brief: the line's version covers the line, calls and arrivals."""
         return (self.queues.version(opd), self.counters.staff_count(opd), self.counters.clerk(clerk_id) is not None)
 
-    def push_changes(self, now_s: float) -> None:
+    def push_changes(self, ctx: Ctx, now_s: float) -> None:
         """Places and estimates to waiting holders, lines to clerks' consoles, booth states to
         everyone: each only when it differs from what was last sent."""
         if now_s - self._last_push_s < self.config.push_every_s:
@@ -377,22 +293,22 @@ class BoothDesk:
                 key = (ticket.holder, opd)
                 sent = (WAITING.value, place, est, "")
                 if self._pushed_tickets.get(key) != sent:
-                    session = self.session_of_holder(ticket.holder)
-                    if session is not None:
+                    avatar_id = self.holder_avatar(ticket.holder)
+                    if avatar_id is not None:
                         self._pushed_tickets[key] = sent
-                        session.send(self.ticket_msg(ticket))
+                        ctx.push(ToAvatar(avatar_id), self.ticket_msg(ticket))
         for clerk in self.counters.clerks():
-            session = self.hub.session_of_account(clerk.account_id)
-            if session is None:
+            avatar_id = self.roster.avatar_of_account(clerk.account_id)
+            if avatar_id is None:
                 continue
             key = self._console_key(clerk.opd, clerk.account_id)
             if self._pushed_consoles.get(clerk.account_id) != key:
                 self._pushed_consoles[clerk.account_id] = key
-                session.send(self.staff_queue(clerk.opd, clerk.account_id))
+                ctx.push(ToAvatar(avatar_id), self.staff_queue(clerk.opd, clerk.account_id, now_s))
         for opd in queues.opds():
-            self.broadcast_state(opd, now_s)
+            self.broadcast_state(ctx, opd, now_s)
 
-    def broadcast_state(self, opd: str, now_s: float, *, force: bool = False) -> None:
+    def broadcast_state(self, ctx: Ctx, opd: str, now_s: float, *, force: bool = False) -> None:
         """Send a booth's state to everyone in the world when it changed; a change of the
         waiting count alone goes out at most every `state_every_s`."""
         state = self.booth_state(opd)
@@ -405,9 +321,7 @@ class BoothDesk:
             return
         self._pushed_states[opd] = key
         self._state_sent_s[opd] = now_s
-        data = encode(state)
-        for session in list(self.hub.sessions_by_avatar.values()):
-            session.conn.send_bytes(data)
+        ctx.push(ToEveryone(), encode(state))
 
     def forget_session(self, holder: str, clerk_id: int | None) -> None:
         """A client entered anew: what it was sent before no longer counts."""
