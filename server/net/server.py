@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import logging
+from collections.abc import Callable
 from typing import Protocol
 
 from websockets.asyncio.server import Server, ServerConnection, serve
@@ -20,21 +21,47 @@ from websockets.exceptions import ConnectionClosed
 from makaverse.protocol import CloseCode, Error, ErrorCode, RemoteProtocolError, decode
 from makaverse.protocol.messages import SENDERS, Message, Sender
 
-from ..log import log_event
-from ..services.ratelimit import TokenBucket
-from ..settings import Settings
 from .connection import Connection
 from .http import HttpRoutes
 from .metrics import ServerMetrics
 from .session import Session
 from .session_state import ALLOWED, SessionEvent, SessionState
 
-__all__ = ["Dispatcher", "NetServer"]
+__all__ = ["Dispatcher", "Limiter", "NetServer", "NetSettings"]
 
 log = logging.getLogger("makaverse.server")
 
 _MAX_STRIKES = 20  # refused messages before the connection is closed for policy
 _FLOOD_CLOSE_AFTER = 200  # messages over the rate limit before the connection is closed
+
+
+class NetSettings(Protocol):
+    """The transport's share of the settings (the wiring's settings object has them all)."""
+
+    @property
+    def host(self) -> str: ...
+    @property
+    def port(self) -> int: ...
+    @property
+    def max_clients(self) -> int: ...
+    @property
+    def max_frame_bytes(self) -> int: ...
+    @property
+    def send_queue_frames(self) -> int: ...
+    @property
+    def ping_interval_s(self) -> float: ...
+    @property
+    def ping_timeout_s(self) -> float: ...
+    @property
+    def close_timeout_s(self) -> float: ...
+    @property
+    def hello_timeout_s(self) -> float: ...
+
+
+class Limiter(Protocol):
+    """A connection's message rate limit: `take` is False when the message is over it."""
+
+    def take(self, now_s: float) -> bool: ...
 
 
 class Dispatcher(Protocol):
@@ -51,8 +78,16 @@ class Dispatcher(Protocol):
 
 
 class NetServer:
-    def __init__(self, settings: Settings, dispatcher: Dispatcher, metrics: ServerMetrics) -> None:
+    def __init__(
+        self,
+        settings: NetSettings,
+        dispatcher: Dispatcher,
+        metrics: ServerMetrics,
+        *,
+        limiter: Callable[[float], Limiter],
+    ) -> None:
         self.settings = settings
+        self.limiter = limiter  # a new connection's rate limit, given the loop's time
         self.dispatcher = dispatcher
         self.metrics = metrics
         self.sessions: dict[int, Session] = {}
@@ -117,12 +152,11 @@ class NetServer:
             await conn.close(*refusal)
             return
         loop = asyncio.get_running_loop()
-        bucket = TokenBucket(rate_per_s=s.msg_rate_per_s, burst=s.msg_burst, now_s=loop.time())
-        session = Session(conn, bucket, address=(ws.remote_address or ("?",))[0])
+        session = Session(conn, self.limiter(loop.time()), address=(ws.remote_address or ("?",))[0])
         self.sessions[conn.conn_id] = session
         self.dispatcher.connected(session)
         self.metrics.clients.inc()
-        log_event(log, "client_connected", conn=conn.conn_id, remote=conn.remote)
+        log.info("client_connected", extra={"fields": {"conn": conn.conn_id, "remote": conn.remote}})
         watchdog = loop.call_later(s.hello_timeout_s, self._hello_timeout, session)
         try:
             async for data in ws:
@@ -145,7 +179,9 @@ class NetServer:
             await conn.drop(CloseCode.NORMAL, "", flush=False)  # no-op when already closing
             code = conn.close_code or (ws.close_code if ws.close_code is not None else "lost")
             self.metrics.disconnects.labels(reason=str(code)).inc()
-            log_event(log, "client_disconnected", conn=conn.conn_id, code=code, reason=conn.close_reason)
+            log.info(
+                "client_disconnected", extra={"fields": {"conn": conn.conn_id, "code": code, "reason": conn.close_reason}}
+            )
 
     def _hello_timeout(self, session: Session) -> None:
         if session.state is SessionState.CONNECTING:

@@ -23,6 +23,7 @@ from ..rooms.layout import plan_instances
 from ..rooms.requests import Requests
 from ..service_config import chat_config_from_env, load_wordfilter
 from ..services.chat import ChatConfig, ChatRoom
+from ..services.ratelimit import TokenBucket
 from ..settings import Settings
 from .gate import Gate
 from .places import Places
@@ -92,7 +93,12 @@ class GameServer:
         self.router = Router(
             self.instances, self.players, self.places, self.gate, self.runner, health=self._health
         )
-        self.net = NetServer(s, self.router, self.metrics)
+        self.net = NetServer(
+            s,
+            self.router,
+            self.metrics,
+            limiter=lambda now_s: TokenBucket(rate_per_s=s.msg_rate_per_s, burst=s.msg_burst, now_s=now_s),
+        )
         self.scheduler = Scheduler(self.instances, self.places, self.runner, self.metrics, tick_hz=s.tick_hz)
         self._subscription: Any = None
         self._stopping = False

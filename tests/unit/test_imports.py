@@ -145,13 +145,7 @@ def own_sources(folder: str, root: Path = ROOT) -> list[Path]:
 
 # Imports that break a row today, each named exactly, so that nothing else can slip in beside them;
 # `test_pending_imports_are_still_there` fails once one goes, so the list only shrinks.
-PENDING: dict[str, tuple[str, ...]] = {
-    # Transport only, still: the structured-log helper, the settings object and the token bucket
-    # come from outside net; server/net -> server is also the one package cycle.
-    "server/net": ("makaverse.server.log", "makaverse.server.settings", "makaverse.server.services.ratelimit"),
-    # Components build the store's DTOs for their store-write effects instead of plain values.
-    "server/rooms": ("makaverse.server.store.dto", "makaverse.server.store.chat_repo"),
-}
+PENDING: dict[str, tuple[str, ...]] = {}  # none left: net takes its settings and rate limit through interfaces
 
 
 def _pending(folder: str, name: str) -> bool:
@@ -258,12 +252,6 @@ def test_pending_imports_are_still_there(folder, name):
     """Each pending exception is still imported somewhere; once it is gone it must leave the list."""
     found = {n for path in own_sources(folder) for n in imported_modules(path)}
     assert any(n == name or n.startswith(name + ".") for n in found), f"{folder} no longer imports {name}"
-
-
-@pytest.mark.xfail(strict=True, reason="server/net still imports server.log and server.settings (see PENDING)")
-def test_no_package_cycles_counting_the_pending_imports():
-    """With the pending imports counted, server/net and the wiring import each other (strict: fix, then drop this)."""
-    assert find_cycles(package_graph(with_pending=True)) == []
 
 
 def test_protocol_and_world_do_no_io():
