@@ -170,6 +170,8 @@ class EffectRunner:
                 if player is not None:
                     player.send(effect.msg)
             elif isinstance(effect, Write):
+                if self.store is None:
+                    continue  # a server without a store keeps nothing (tests, benches)
                 future = self._submit(effect.call)
                 future.add_done_callback(_log_write_failure)
             elif isinstance(effect, Publish):
