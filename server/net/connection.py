@@ -98,7 +98,7 @@ class Connection:
         remaining = max(0.05, deadline - loop.time())
         try:
             await asyncio.wait_for(self.ws.close(code, reason), remaining)
-        except (TimeoutError, asyncio.TimeoutError):
+        except TimeoutError:
             # The peer isn't reading: close() would wait in drain() forever.
             log.warning("close_timeout", extra={"fields": {"conn": self.conn_id, "code": code}})
             self.ws.transport.abort()

@@ -126,7 +126,7 @@ class NetServer:
         if self._ws_server is not None:
             try:
                 await asyncio.wait_for(self._ws_server.wait_closed(), 1.0)
-            except (TimeoutError, asyncio.TimeoutError):
+            except TimeoutError:
                 pass
 
     # ── connections ──────────────────────────────────────────────────────────
@@ -179,9 +179,8 @@ class NetServer:
             await conn.drop(CloseCode.NORMAL, "", flush=False)  # no-op when already closing
             code = conn.close_code or (ws.close_code if ws.close_code is not None else "lost")
             self.metrics.disconnects.labels(reason=str(code)).inc()
-            log.info(
-                "client_disconnected", extra={"fields": {"conn": conn.conn_id, "code": code, "reason": conn.close_reason}}
-            )
+            fields = {"conn": conn.conn_id, "code": code, "reason": conn.close_reason}
+            log.info("client_disconnected", extra={"fields": fields})
 
     def _hello_timeout(self, session: Session) -> None:
         if session.state is SessionState.CONNECTING:
@@ -207,6 +206,9 @@ class NetServer:
         # Accepted messages pay the flood count down slowly, so a steady flood far over the
         # limit still adds up to a close while an occasional burst never does.
         session.flooded = max(0, session.flooded - 1)
+        if isinstance(data, str):
+            self._refuse(session, ErrorCode.MALFORMED)  # frames are binary msgpack
+            return
         try:
             msg = decode(data)
         except RemoteProtocolError as exc:

@@ -57,7 +57,8 @@ class GameServer:
         self.bus = make_bus(settings.redis_url)
         s = settings
         self.instances: dict[str, WorldInstance] = {}
-        for n, plan in enumerate(plan_instances(world, s.instance_ids)):
+        plans = plan_instances(world, s.instance_ids)
+        for n, plan in enumerate(plans):
             self.instances[plan.id] = WorldInstance(
                 world,
                 instance_id=plan.id,
@@ -83,11 +84,11 @@ class GameServer:
         shared = ChatShared(
             chat_config, ChatRoom(chat_config, zone_ids, wordfilter=load_wordfilter(chat_config.wordfilter_file))
         )
-        for plan in plan_instances(world, s.instance_ids):
+        for plan in plans:
             instance = self.instances[plan.id]
             if plan.owns_booth(world):
                 desk = instance.add(Booths(world, instance.sim, self.players, booths))
-                instance.add(Requests(desk))  # type: ignore[arg-type]
+                instance.add(Requests(desk))
             instance.add(Chat(plan.id, instance.sim, self.players, shared))
         self.gate = Gate(s, self.players, self.places, self.runner, accounts=accounts, world_id=world.id)
         self.router = Router(

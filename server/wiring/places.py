@@ -11,6 +11,7 @@ from __future__ import annotations
 import itertools
 import logging
 from collections.abc import Mapping
+from typing import Any
 
 from makaverse.protocol import CloseCode, Error, ErrorCode, InstanceChanged
 
@@ -46,7 +47,7 @@ class Places:
         self._ids = itertools.count(1)
 
     # ── in ───────────────────────────────────────────────────────────────────
-    def join(self, player: Player, info: AvatarInfo, *, token: str, account: object | None) -> int:
+    def join(self, player: Player, info: AvatarInfo, *, token: str, account: Any) -> int:
         instance = self.instances[self.home]
         avatar_id = instance.join(info, player.session.conn, avatar_id=next(self._ids))
         self.players.instance_of[avatar_id] = instance.instance_id
@@ -54,7 +55,7 @@ class Places:
         self.bind(player, avatar_id, token, info, account)
         return avatar_id
 
-    def take_over(self, player: Player, avatar_id: int, token: str, *, account: object | None = None) -> None:
+    def take_over(self, player: Player, avatar_id: int, token: str, *, account: Any = None) -> None:
         """Give an existing avatar to this connection; a connection still holding it is replaced."""
         players = self.players
         instance = self.instances[players.instance_of[avatar_id]]
@@ -74,14 +75,14 @@ class Places:
             account = players.accounts_by_id.get(binding.account_id) if binding and binding.account_id else None
         self.bind(player, avatar_id, token, info, account)
 
-    def bind(self, player: Player, avatar_id: int, token: str, info: AvatarInfo, account: object | None) -> None:
+    def bind(self, player: Player, avatar_id: int, token: str, info: AvatarInfo, account: Any) -> None:
         player.avatar_id = avatar_id
         player.instance = self.players.instance_of[avatar_id]
         player.token = token
         player.account = account
         player.name, player.role, player.opd = info.name, info.role, info.opd
         if account is not None:
-            self.players.accounts_by_id[account.id] = account  # type: ignore[attr-defined]
+            self.players.accounts_by_id[account.id] = account
         self.players.by_avatar[avatar_id] = player
         self.players.parked.pop(avatar_id, None)
         self.instances[player.instance].set_snapshot_hz(avatar_id, player.snapshot_hz)

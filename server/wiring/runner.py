@@ -166,9 +166,9 @@ class EffectRunner:
                     for player in players.resolve(effect.target):
                         player.send(msg)
             elif isinstance(effect, Reply):
-                player = players.by_conn.get(effect.conn_id)
-                if player is not None:
-                    player.send(effect.msg)
+                sender = players.by_conn.get(effect.conn_id)
+                if sender is not None:
+                    sender.send(effect.msg)
             elif isinstance(effect, Write):
                 if self.store is None:
                     continue  # a server without a store keeps nothing (tests, benches)
