@@ -1,15 +1,17 @@
 """The wire contract between Makaverse clients and servers (see README.md beside this file)."""
 
-from .codec import MAX_FRAME_BYTES, decode, encode, encode_snapshot, pack_snapshot_body
+from .codec import MAX_FRAME_BYTES, decode, encode, encode_snapshot, pack_snapshot_body, refusal
 from .errors import (
     CloseCode,
     ErrorCode,
     InvalidField,
+    InvalidRequestFields,
     LocalProtocolError,
     MalformedMessage,
     MessageTooLarge,
     ProtocolError,
     RemoteProtocolError,
+    ReservedName,
     UnknownMessageType,
 )
 from .messages import *  # noqa: F401,F403
@@ -23,6 +25,7 @@ __all__ = [
     "MAX_FRAME_BYTES",
     "encode",
     "decode",
+    "refusal",
     "encode_snapshot",
     "pack_snapshot_body",
     "CloseCode",
@@ -34,6 +37,8 @@ __all__ = [
     "MalformedMessage",
     "UnknownMessageType",
     "InvalidField",
+    "InvalidRequestFields",
+    "ReservedName",
     *_messages_all,
     *_chat_all,
     *_booths_all,

@@ -19,6 +19,8 @@ __all__ = [
     "MalformedMessage",
     "UnknownMessageType",
     "InvalidField",
+    "ReservedName",
+    "InvalidRequestFields",
 ]
 
 
@@ -58,6 +60,8 @@ class ErrorCode(StrEnum):
     TOO_MANY_TICKETS = "too_many_tickets"  # you already hold tickets at three OPDs
     ILLEGAL_TRANSITION = "illegal_transition"  # the request's status machine does not allow that move
     LIMIT_REACHED = "limit_reached"  # too many programs for one OPD
+    # names
+    NAME_RESERVED = "name_reserved"  # the name could pass for a role or the system (admin, staff, Tamu-…)
 
 
 class CloseCode(IntEnum):
@@ -80,9 +84,14 @@ class CloseCode(IntEnum):
 
 
 class ProtocolError(Exception):
-    """Root of every protocol error."""
+    """Root of every protocol error.
+
+    `ref` is the request id (`request_id`, or an input's `seq`) of the message that caused it,
+    read from the frame before any field was checked, so the `error` reply can name it; 0 when
+    the frame had none (or was not even a map)."""
 
     code: ErrorCode = ErrorCode.INTERNAL
+    ref: int = 0
 
 
 class RemoteProtocolError(ProtocolError):
@@ -111,3 +120,18 @@ class UnknownMessageType(RemoteProtocolError):
 
 class InvalidField(RemoteProtocolError):
     code = ErrorCode.INVALID_FIELD
+
+
+class ReservedName(InvalidField):
+    """A guest name, display name or username that could pass for a role or the system."""
+
+    code = ErrorCode.NAME_RESERVED
+
+
+class InvalidRequestFields(InvalidField):
+    """A service request whose fields (or note) break the text rules: answered by
+    `request_invalid` with `problems` (field name, `_note` for the note, to a problem code)."""
+
+    def __init__(self, problems: dict[str, str]) -> None:
+        super().__init__(", ".join(f"{k}: {v}" for k, v in sorted(problems.items())))
+        self.problems = problems

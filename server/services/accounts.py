@@ -15,7 +15,6 @@ import re
 import secrets
 import threading
 import time
-import unicodedata
 from collections import deque
 from collections.abc import Callable
 from datetime import datetime
@@ -25,6 +24,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
 from makaverse.protocol.errors import ErrorCode
+from makaverse.protocol.text import reserved_name, text_problem
 from makaverse.server.store.dto import Account, Audit
 from makaverse.server.store.errors import Conflict
 from makaverse.server.store.store import Store
@@ -35,6 +35,7 @@ __all__ = [
     "UsernameTaken",
     "WeakPassword",
     "InvalidDisplayName",
+    "ReservedName",
     "BadCredentials",
     "Throttled",
     "Banned",
@@ -45,6 +46,7 @@ __all__ = [
     "normalize_username",
     "check_password",
     "normalize_display_name",
+    "check_not_reserved",
     "make_hasher",
     "LoginThrottle",
     "Accounts",
@@ -56,13 +58,6 @@ MAX_PASSWORD = 128  # argon2 takes any length; a bound keeps one request's work 
 MAX_DISPLAY_NAME = 32  # protocol MAX_NAME
 TEST_MODE_ENV = "MAKAVERSE_TEST_MODE"
 DEFAULT_SESSION_TTL_S = 30 * 24 * 3600
-# As the protocol's strings (control, surrogate, private, unassigned), plus invisible and
-# direction-changing characters that let one name pass for another. Joiners stay: emoji need them.
-_BAD_CATEGORIES = frozenset({"Cc", "Cs", "Co", "Cn"})
-_SPOOFING = frozenset(
-    "\u200b\u2060\ufeff\u061c\u200e\u200f"  # zero-width space, word joiner, BOM, direction marks
-    "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"  # bidi embeddings, overrides, isolates
-)
 
 
 class AccountError(Exception):
@@ -95,6 +90,12 @@ class InvalidDisplayName(AccountError):
     """Too long, or with control or invisible characters; on the wire a bad field."""
 
     code = ErrorCode.INVALID_FIELD
+
+
+class ReservedName(AccountError):
+    """A username or display name that could pass for a role or the system (protocol/text.py)."""
+
+    code = ErrorCode.NAME_RESERVED
 
 
 class BadCredentials(AccountError):
@@ -156,13 +157,18 @@ def check_password(password: str, *, username: str) -> None:
 
 
 def normalize_display_name(raw: str | None, *, fallback: str) -> str:
-    """Trimmed, inner whitespace collapsed, 1..32 printable characters; `fallback` when empty."""
-    name = " ".join((raw or "").split()) or fallback
-    if len(name) > MAX_DISPLAY_NAME:
-        raise InvalidDisplayName("too_long")
-    if any(unicodedata.category(ch) in _BAD_CATEGORIES or ch in _SPOOFING for ch in name):
-        raise InvalidDisplayName("control_character")
-    return name
+    """The text policy's form (NFC, trimmed, inner whitespace collapsed), 1..32 characters with no
+    control or invisible ones (protocol/text.py); `fallback` when empty."""
+    name, problem = text_problem(raw or "", max_len=MAX_DISPLAY_NAME, required=False)
+    if problem is not None:
+        raise InvalidDisplayName(problem)
+    return name or fallback
+
+
+def check_not_reserved(*names: str) -> None:
+    """`ReservedName` when any name could pass for a role or the system."""
+    if any(reserved_name(name) for name in names):
+        raise ReservedName("reserved")
 
 
 def make_hasher(*, fast: bool | None = None) -> PasswordHasher:
@@ -287,6 +293,9 @@ class Accounts:
         username = normalize_username(username)
         check_password(password, username=username)
         name = normalize_display_name(display_name, fallback=username)
+        if role in ("citizen", "guest"):
+            # Only accounts an operator gives a role may carry a name that says so.
+            check_not_reserved(username, name)
         try:
             return self._store.create_account(
                 username=username,

@@ -11,8 +11,6 @@ from __future__ import annotations
 
 import math
 import os
-import re
-import unicodedata
 from collections import deque
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, fields
@@ -21,6 +19,7 @@ import numpy as np
 
 from makaverse.protocol import CHANNEL_RANGE_M, MAX_CHAT_CHARS, ErrorCode
 from makaverse.protocol.messages import U32
+from makaverse.protocol.text import clean_line
 
 from .ratelimit import TokenBucket
 from .wordfilter import WORDFILTER_ENV, WordFilter
@@ -107,16 +106,10 @@ class ChatRefusal(Exception):
 
 # ── text ─────────────────────────────────────────────────────────────────────
 
-# Control, format (zero-width, direction overrides), surrogate, private-use and unassigned.
-_DROP = frozenset({"Cc", "Cf", "Cs", "Co", "Cn"})
-_SPACES = re.compile(r"\s+")
-
-
 def clean_text(raw: str) -> str:
-    """Strip control and invisible characters, turn any run of whitespace into one space, trim."""
-    text = unicodedata.normalize("NFC", raw)
-    kept = "".join(" " if ch.isspace() else ch for ch in text if ch.isspace() or unicodedata.category(ch) not in _DROP)
-    return _SPACES.sub(" ", kept).strip()
+    """The text policy for conversation (protocol/text.py): control and invisible characters are
+    removed rather than refused, any run of whitespace becomes one space, the ends are trimmed."""
+    return clean_line(raw)
 
 
 def prepare_text(raw: str, *, max_chars: int, wordfilter: WordFilter | None = None) -> str:
