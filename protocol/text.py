@@ -36,6 +36,7 @@ __all__ = [
     "TEXT_PROBLEMS",
     "GUEST_PREFIX",
     "RESERVED_NAMES",
+    "GUEST_NAMES",
     "NAME_MAX",
     "normalise",
     "forbidden_char",
@@ -163,7 +164,7 @@ def check_name(name: str, value: object, *, allow_empty: bool = False) -> str:
 
 # ── names that could pass for a role or the system ───────────────────────────
 
-# Each reserved word, and each word of a name, is compared by its skeleton.
+# A name is reserved when any word of it, or all its words read as one, is one of these (by skeleton).
 RESERVED_NAMES = frozenset(
     {
         "admin",
@@ -173,14 +174,15 @@ RESERVED_NAMES = frozenset(
         "staff",
         "host",
         "system",
+        "sistem",
         "server",
         "makaverse",
         "petugas",  # Indonesian: staff, officer
-        "guest",
-        GUEST_PREFIX.lower(),
     }
 )
-
+# The guest prefix: reserved as a whole name ("Tamu-4821", "tamu", "GUEST 7"), so no one passes for
+# a server-named guest; "Tamu Sopan" (a polite guest) is an ordinary name.
+GUEST_NAMES = frozenset({GUEST_PREFIX.lower(), "guest"})
 # Look-alikes folded to one letter: digits, symbols, Cyrillic and Greek homoglyphs.
 _CONFUSABLE = str.maketrans(
     {
@@ -209,21 +211,23 @@ def name_skeleton(text: str) -> str:
     return folded.replace("rn", "m").replace("vv", "w")
 
 
-_RESERVED_SKELETONS = frozenset(name_skeleton(word) for word in RESERVED_NAMES)
+_ROLE_SKELETONS = frozenset(name_skeleton(word) for word in RESERVED_NAMES)
+_GUEST_SKELETONS = frozenset(name_skeleton(word) for word in GUEST_NAMES)
 
 
-def _word_reserved(word: str) -> bool:
+def _word_in(word: str, skeletons: frozenset[str]) -> bool:
     # "Admin123", "007admin": digits around a reserved word do not make it another word;
     # digits inside it ("adm1n") are look-alikes and fold with it.
     for candidate in (word, word.strip(_DIGITS)):
-        if candidate and name_skeleton(candidate) in _RESERVED_SKELETONS:
+        if candidate and name_skeleton(candidate) in skeletons:
             return True
     return False
 
 
 def reserved_name(name: str) -> bool:
-    """True when `name`, or any word of it, could pass for a role or the system."""
+    """True when `name` could pass for a role, the system or a server-named guest."""
     text = unicodedata.normalize("NFKC", name).translate(_SYMBOL_LETTERS)
     words = [w for w in _SEPARATOR.split(text) if w]
     # Letters split by separators ("a.d.m.i.n", "A D M I N") read as one word too.
-    return any(_word_reserved(w) for w in words) or _word_reserved("".join(words))
+    joined = "".join(words)
+    return any(_word_in(w, _ROLE_SKELETONS) for w in words) or _word_in(joined, _ROLE_SKELETONS | _GUEST_SKELETONS)

@@ -237,8 +237,10 @@ class GameServer:
         finally:
             watchdog.cancel()
             self._disconnect(session, loop.time())
+            # Read before our own drop below, which would record 1000 over a keepalive failure.
+            known = _close_code(conn, ws)
             await conn.drop(CloseCode.NORMAL, "", flush=False)  # no-op when already closing
-            code = _close_code(conn, ws)
+            code = known if known != "lost" else _close_code(conn, ws)
             self.metrics.disconnects.labels(reason=str(code)).inc()
             log_event(log, "client_disconnected", conn=conn.conn_id, code=code, reason=conn.close_reason)
 

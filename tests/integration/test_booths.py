@@ -167,7 +167,7 @@ async def people():
             assert isinstance(await client.hello(token=client.auth.token), Welcome)
             return client
 
-        async def guest(self, server, name: str = "Tamu"):
+        async def guest(self, server, name: str = "Pengunjung"):
             client = await self.connect(server)
             assert isinstance(await client.hello(name=name), Welcome)
             return client

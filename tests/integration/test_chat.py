@@ -147,7 +147,7 @@ async def peers():
             assert isinstance(welcome, Welcome), welcome
             return client
 
-        async def guest(self, server: GameServer, name: str = "Tamu"):
+        async def guest(self, server: GameServer, name: str = "Pengunjung"):
             return await self.enter(await self.connect(server), name=name)
 
         async def citizen(self, server: GameServer, username: str, *, enter: bool = True):
