@@ -15,8 +15,10 @@ import multiprocessing as mp
 import os
 import queue as queue_mod
 import signal
+import socket
 import sys
 import time
+import urllib.parse
 from dataclasses import dataclass
 from typing import Callable
 
@@ -334,11 +336,24 @@ def print_report(report: dict, as_json: bool) -> None:
         print(format_report(report), flush=True)
 
 
+def check_server_answers(url: str, *, timeout_s: float = 5.0) -> None:
+    """Refuse to start when nothing listens at `url` (a start-up error, not a report of failures)."""
+    from makaverse.cli_errors import StartupError
+
+    parts = urllib.parse.urlsplit(url)
+    port = parts.port or (443 if parts.scheme == "wss" else 80)
+    try:
+        socket.create_connection((parts.hostname or "127.0.0.1", port), timeout=timeout_s).close()
+    except OSError as exc:
+        raise StartupError(f"the server at {url} does not answer: {exc.strerror or exc}") from None
+
+
 def run_bots_cli(args: argparse.Namespace) -> int:
     problem = check_args(args)
     if problem:
         print(f"makaverse bots: {problem}", file=sys.stderr)
         return 2
+    check_server_answers(args.url)
     report = run_bots(config_from_args(args, args.url))
     print_report(report, args.json)
     return 0 if report["connect_failures"] == 0 else 1

@@ -17,6 +17,8 @@ from makaverse.world import World, load_default_world, load_world
 from .log import configure_logging, log_event
 from .net.server import GameServer
 from .services.accounts import Accounts, make_hasher
+from .services.chat import ChatConfig
+from .services.wordfilter import WordFilter
 from .settings import Settings
 from .store import Store, migrate
 from .store.seed import ADMIN_PASSWORD_ENV, seed, seed_admin
@@ -59,8 +61,8 @@ def _redact(url: str) -> str:
     return url
 
 
-async def _main(settings: Settings, store: Store) -> None:
-    server = GameServer(settings, load_configured_world(settings), store=store, accounts=Accounts(store))
+async def _main(settings: Settings, world: World, store: Store) -> None:
+    server = GameServer(settings, world, store=store, accounts=Accounts(store))
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
@@ -76,8 +78,18 @@ async def _main(settings: Settings, store: Store) -> None:
     await server.stop()
 
 
+def _check_word_list() -> None:
+    """A configured word list that can't be read stops the start (at run time chat would go on unfiltered)."""
+    path = ChatConfig.from_env().wordfilter_file
+    if path:
+        WordFilter.from_env(path=path)
+
+
 def serve_forever(settings: Settings) -> int:
     configure_logging(settings.log_format, settings.log_level)
+    # Files first: a wrong path fails in a moment, before the database is touched.
+    world = load_configured_world(settings)
+    _check_word_list()
     store = open_store(settings.db_url)
-    asyncio.run(_main(settings, store))
+    asyncio.run(_main(settings, world, store))
     return 0

@@ -22,6 +22,7 @@ import sys
 from collections.abc import Callable
 from datetime import timedelta
 
+from makaverse.cli_errors import describe
 from makaverse.server.services.accounts import AccountError, Accounts, make_hasher
 
 from . import migrate
@@ -238,7 +239,9 @@ def _guarded(run: Callable[[], int]) -> int:
     except AccountError as exc:
         print(f"error: {exc.code}: {exc}", file=sys.stderr)
     except StoreError as exc:
-        print(f"error: {type(exc).__name__}: {exc}", file=sys.stderr)
+        # One line: the database's own message can run over several.
+        line = describe(exc) or " ".join(f"{type(exc).__name__}: {exc}".split())
+        print(f"error: {line}", file=sys.stderr)
     except _Refused as exc:
         print(f"error: {exc}", file=sys.stderr)
     return 1
