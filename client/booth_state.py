@@ -47,6 +47,7 @@ from makaverse.protocol import (
     RequestList,
     RequestStatusChanged,
     RequestSubmitted,
+    RemoteProtocolError,
     SetRequestStatus,
     StaffQueue,
     StaffRequests,
@@ -275,7 +276,13 @@ class BoothModel:
         self._pending[rid] = (kind, context)
         while len(self._pending) > MAX_PENDING:  # lines said across the counter get no reply
             del self._pending[next(iter(self._pending))]
-        self.outbox.append(build(rid))
+        try:
+            msg = build(rid)
+        except RemoteProtocolError as exc:
+            # Text the server would refuse (protocol/text.py): shown exactly as its refusal would be.
+            self._on_error(Error(code=exc.code.value, ref=rid), 0.0)
+            return rid
+        self.outbox.append(msg)
         return rid
 
     def drain(self) -> list[Message]:
