@@ -1,4 +1,5 @@
-"""Bench subcommands: `bots` (against a running server) and `bench` (starts its own server)."""
+"""Bench subcommands: `bots` (against a running server), `bench` (starts its own server) and
+`shot` (the client driven by a script, for screenshots, demos and tests)."""
 
 from __future__ import annotations
 
@@ -25,6 +26,12 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     )
     p.set_defaults(func=_bench)
 
+    from .scripted.run import add_shot_options
+
+    p = sub.add_parser("shot", help="the client driven by a script (walk, chat, booth actions), for screenshots")
+    add_shot_options(p)
+    p.set_defaults(func=_shot)
+
 
 def _bots(args: argparse.Namespace) -> int:
     from .bots import run_bots_cli
@@ -41,3 +48,9 @@ def _bench(args: argparse.Namespace) -> int:
     from .bench import run_bench_cli
 
     return run_bench_cli(args)
+
+
+def _shot(args: argparse.Namespace) -> int:
+    from .scripted.run import run_scripted
+
+    return run_scripted(args)

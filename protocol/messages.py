@@ -33,6 +33,7 @@ __all__ = [
     "AvatarEnter",
     "AvatarLeave",
     "ZoneChanged",
+    "InstanceChanged",
     "Error",
     "Ping",
     "Pong",
@@ -69,6 +70,7 @@ class MessageType(IntEnum):
     ERROR = 8
     PING = 9
     PONG = 10
+    INSTANCE_CHANGED = 11
     # accounts
     REGISTER = 20
     LOGIN = 21
@@ -208,8 +210,10 @@ class Welcome(Message):
     token: str = ""  # send it in `hello` to get this avatar back after a dropped connection
     opd: str = ""  # your agency, if you are staff
     resumed: bool = False  # True when you got an existing avatar back
+    instance: str = ""  # the world instance your avatar is in (building, auditorium, ...)
 
     def __post_init__(self) -> None:
+        check_str("instance", self.instance, 0, 32)
         check_str("token", self.token, 0, 128)
         check_str("opd", self.opd, 0, 16)
         check_bool("resumed", self.resumed)
@@ -326,6 +330,20 @@ class ZoneChanged(Message):
 
     def __post_init__(self) -> None:
         check_str("zone_id", self.zone_id, 0, 64)
+
+
+@message(MessageType.INSTANCE_CHANGED, Sender.SERVER)
+class InstanceChanged(Message):
+    """Your avatar walked into another world instance (through the auditorium doors): same world
+    data, same session; forget the avatars you saw, they are in the instance you left. Snapshot
+    ticks start a new count."""
+
+    instance: str
+    kind: str
+
+    def __post_init__(self) -> None:
+        check_str("instance", self.instance, 1, 32)
+        check_str("kind", self.kind, 1, 32)
 
 
 @message(MessageType.ERROR, Sender.SERVER)

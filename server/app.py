@@ -15,7 +15,7 @@ import sys
 from makaverse.world import World, load_default_world, load_world
 
 from .log import configure_logging, log_event
-from .net.server import GameServer
+from .wiring import GameServer
 from .services.accounts import Accounts, make_hasher
 from .services.chat import ChatConfig
 from .services.wordfilter import WordFilter

@@ -18,6 +18,7 @@ class Settings:
     db_url: str = DEFAULT_DB_URL
     redis_url: str = ""
     world_file: str = ""  # empty: the packaged Balai Kota
+    instances: str = "building,auditorium"  # the world instances this process hosts, comma-separated
     tick_hz: int = 20
     snapshot_hz: int = 20
     input_hz: int = 20
@@ -58,6 +59,12 @@ class Settings:
             raise ValueError("log_format must be json or text")
         if self.reconnect_grace_s < 0:
             raise ValueError("reconnect_grace_s must be >= 0")
+        if not self.instance_ids:
+            raise ValueError("instances must name at least one instance (building, auditorium)")
+
+    @property
+    def instance_ids(self) -> list[str]:
+        return [i.strip() for i in self.instances.split(",") if i.strip()]
 
     @classmethod
     def from_env(cls, args: argparse.Namespace | None = None, env: dict | None = None) -> Settings:

@@ -2,13 +2,15 @@
 
 from .interest import InterestGrid
 from .loader import DEFAULT_WORLD_FILE, WorldError, load_default_world, load_world, parse_world
-from .model import Booth, Box, Door, Floor, Solid, Stage, World, Zone
+from .model import INSTANCE_KINDS, Booth, Box, Door, Floor, InstanceSpec, Solid, Stage, World, Zone
 
 __all__ = [
     "Booth",
     "Box",
     "Door",
     "Floor",
+    "INSTANCE_KINDS",
+    "InstanceSpec",
     "InterestGrid",
     "Solid",
     "Stage",

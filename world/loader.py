@@ -13,7 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .model import Booth, Box, Door, Floor, Solid, Stage, World, Zone
+from .model import INSTANCE_KINDS, InstanceSpec, Booth, Box, Door, Floor, Solid, Stage, World, Zone
 
 __all__ = ["WorldError", "load_world", "load_default_world", "parse_world", "DEFAULT_WORLD_FILE"]
 
@@ -200,6 +200,16 @@ def _build(data: dict) -> World:
         zones=tuple(zones),
         spawns=np.array([_point(p, "spawn") for p in spawn["points"]], dtype=np.float64).reshape(-1, 2),
         spawn_facing_deg=float(spawn.get("facing", 0)),
+        instances=tuple(
+            InstanceSpec(
+                id=i["id"],
+                kind=i.get("kind", i["id"]),
+                zones=tuple(i.get("zones", ())),
+                door=i.get("door", ""),
+                spawn=_point(i["spawn"], f"instance {i['id']} spawn") if "spawn" in i else None,
+            )
+            for i in data.get("instances", [])
+        ),
     )
 
 
@@ -268,3 +278,39 @@ def _validate(w: World) -> None:
         for s in solids:
             if s.box.overlaps(d.box):
                 raise WorldError(f"door {d.id!r} is blocked by {s.id!r}")
+    _validate_instances(w)
+
+
+def _validate_instances(w: World) -> None:
+    """Each zone belongs to at most one instance, exactly one instance takes the rest, and an
+    instance's door and spawn lie on its region's edge and inside it."""
+    if not w.instances:
+        return
+    dup = _duplicates([i.id for i in w.instances])
+    if dup:
+        raise WorldError(f"duplicate instance id {dup[0]!r}")
+    zone_ids = {z.id for z in w.zones}
+    door_ids = {d.id for d in w.doors}
+    claimed: dict[str, str] = {}
+    defaults = [i.id for i in w.instances if not i.zones]
+    if len(defaults) != 1:
+        raise WorldError("exactly one instance must have no zones (it takes every unclaimed zone)")
+    for spec in w.instances:
+        if spec.kind not in INSTANCE_KINDS:
+            raise WorldError(f"instance {spec.id!r}: kind {spec.kind!r} is not one of {sorted(INSTANCE_KINDS)}")
+        for zone in spec.zones:
+            if zone not in zone_ids:
+                raise WorldError(f"instance {spec.id!r}: no zone {zone!r}")
+            if zone in claimed:
+                raise WorldError(f"zone {zone!r} is claimed by {claimed[zone]!r} and {spec.id!r}")
+            claimed[zone] = spec.id
+        if spec.zones and spec.door not in door_ids:
+            raise WorldError(f"instance {spec.id!r}: no door {spec.door!r}")
+    for spec in w.instances:
+        if spec.spawn is not None:
+            if not w.placement_ok(np.array([spec.spawn]))[0]:
+                raise WorldError(f"instance {spec.id!r}: spawn {spec.spawn} is inside a solid")
+            zone = w.zone_of(*spec.spawn)
+            owner = claimed.get(zone.id, defaults[0]) if zone is not None else defaults[0]
+            if owner != spec.id:
+                raise WorldError(f"instance {spec.id!r}: spawn {spec.spawn} lies in {owner!r}")

@@ -9,7 +9,7 @@ import time
 from collections.abc import Mapping
 
 from .. import i18n
-from ..booth_state import Toast
+from ..state.booths import Toast
 
 __all__ = [
     "wait_text",

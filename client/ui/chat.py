@@ -28,7 +28,7 @@ from panda3d.core import (
 )
 
 from .. import i18n
-from ..chat_state import EMOTE_KEYS, MAX_INPUT_CHARS, ChatState
+from ..state.chat_state import EMOTE_KEYS, MAX_INPUT_CHARS, ChatState
 from .focus import KeyboardFocus
 from .login import aspect_box_px
 

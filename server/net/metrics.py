@@ -54,6 +54,24 @@ class ServerMetrics:
         self.snapshot_bodies = Gauge(
             "makaverse_snapshot_bodies", "Distinct snapshot bodies packed on the last snapshot tick", registry=r
         )
+        # One scheduler runs every instance's tick; each has its own figures.
+        self.instance_tick = Histogram(
+            "makaverse_instance_tick_duration_seconds",
+            "Time to run one instance's tick",
+            ["instance"],
+            buckets=_TICK_BUCKETS,
+            registry=r,
+        )
+        self.instance_over_budget = Counter(
+            "makaverse_instance_tick_over_budget",
+            "Instance ticks that took longer than their share of the tick period",
+            ["instance"],
+            registry=r,
+        )
+        self.instance_avatars = Gauge("makaverse_instance_avatars", "Avatars in each instance", ["instance"], registry=r)
+        self.instance_moves = Counter(
+            "makaverse_instance_moves", "Avatars that walked into another instance, by destination", ["instance"], registry=r
+        )
         self.recent_ticks = _RecentTicks()
         r.register(self.recent_ticks)
 

@@ -52,8 +52,11 @@ class Simulation:
         max_backlog_inputs: int = 3,
         max_waiting_after_tick: int = 1,
         seed: int | None = None,
+        issue_ids: bool = True,
     ) -> None:
         self.world = world
+        # False when avatar ids come from outside (one numbering across a process's instances)
+        self.issue_ids = issue_ids
         self.input_hz = input_hz
         self.input_dt = 1.0 / input_hz
         self.max_queued_inputs = max_queued_inputs
@@ -91,9 +94,11 @@ class Simulation:
             position = self.spawn_point()
         x, y = self.world.settle(np.array([position]))[0]
         if avatar_id is None:
+            if not self.issue_ids:
+                raise SimError("this simulation takes avatar ids from outside")
             avatar_id = self._next_id
             self._next_id += 1
-        elif avatar_id in self.avatars.slot_of or not 0 < avatar_id < self._next_id:
+        elif avatar_id in self.avatars.slot_of or avatar_id <= 0 or (self.issue_ids and avatar_id >= self._next_id):
             raise SimError(f"avatar id {avatar_id} is in use or was never issued")
         slot = self.avatars.add(avatar_id, info, float(x), float(y), self.world.spawn_yaw if yaw is None else yaw)
         zone = int(self.world.zone_index(self.avatars.pos[slot : slot + 1])[0])

@@ -10,7 +10,6 @@ older than package-lock.json.
 from __future__ import annotations
 
 import asyncio
-import importlib.util
 import os
 import shutil
 import subprocess
@@ -19,22 +18,11 @@ from pathlib import Path
 
 import pytest
 
+import harness as h
+
 JS_DIR = Path(__file__).resolve().parents[2] / "bench" / "js"
 STEPS = ["register", "login", "walk", "take_number", "submit_request", "status_change", "logout"]
 STAFF_PASSWORD = "loket-dukcapil-1"
-
-
-def _helpers():
-    name = "makaverse_tests_accounts_helpers"
-    if name not in sys.modules:
-        spec = importlib.util.spec_from_file_location(name, Path(__file__).with_name("accounts_helpers.py"))
-        module = importlib.util.module_from_spec(spec)
-        sys.modules[name] = module
-        spec.loader.exec_module(module)
-    return sys.modules[name]
-
-
-h = _helpers()
 
 
 def _node_or_skip() -> tuple[str, str]:

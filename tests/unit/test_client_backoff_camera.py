@@ -7,7 +7,7 @@ import random
 
 import pytest
 
-from makaverse.client.camera_math import Boom, Obstacles, boom_length, preset_view
+from makaverse.client.scene.camera_math import Boom, Obstacles, boom_length, preset_view
 from makaverse.client.net.backoff import Backoff
 from makaverse.world import load_default_world
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from makaverse.client import i18n
-from makaverse.client.chat_state import (
+from makaverse.client.state.chat_state import (
     BUBBLE_MAX_S,
     EMOTE_S,
     ChatState,

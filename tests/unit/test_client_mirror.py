@@ -6,7 +6,7 @@ import math
 
 import pytest
 
-from makaverse.client.mirror import Mirror
+from makaverse.client.state.mirror import Mirror
 from makaverse.protocol import AvatarEnter, AvatarLeave, Snapshot, Welcome, ZoneChanged, quant
 
 

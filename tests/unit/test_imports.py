@@ -128,3 +128,22 @@ def test_the_checker_catches_violations(tmp_path, source, rel, bad):
     path.write_text(source, encoding="utf-8")
     names = imported_modules(path, root=tmp_path)
     assert any(n == bad or n.startswith(bad + ".") for n in names), names
+
+
+# ── the client's packages by job ─────────────────────────────────────────────
+def test_client_state_is_panda_free():
+    """client/state (the models) imports no Panda3D and no sockets, nor the scene or the panels."""
+    files = sources("client/state")
+    assert files
+    assert violations(files, top_level={"panda3d", "direct", "websockets", "asyncio", "socket"}) == []
+    assert violations(files, packages=("makaverse.client.scene", "makaverse.client.ui", "makaverse.client.app")) == []
+
+
+def test_client_scene_draws_no_panels():
+    """client/scene (the 3D world) imports none of the DirectGUI panels."""
+    assert violations(sources("client/scene"), packages=("makaverse.client.ui", "makaverse.client.app")) == []
+
+
+def test_shipped_client_carries_no_screenshot_tooling():
+    """client/ never imports bench/ (scripted runs and README screenshot tools live there)."""
+    assert violations(sources("client"), packages=("makaverse.bench",)) == []
