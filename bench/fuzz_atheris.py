@@ -2,7 +2,7 @@
 
 atheris is optional (not a dependency of makaverse). Install it into the same environment:
 
-    .venv/bin/pip install atheris          # wheels for Linux x86-64, CPython 3.8-3.11+
+    .venv/bin/pip install atheris    # or: pip install -e ".[fuzz]"; wheels for Linux x86-64
 
 then run, for as long as you like (Ctrl-C stops; a crash writes the input to crash-<hash>):
 
@@ -76,6 +76,8 @@ def main(argv: list[str] | None = None) -> int:
     except ImportError:
         print("bench/fuzz_atheris.py needs atheris: .venv/bin/pip install atheris", file=sys.stderr)
         return 2
+
+    import numpy  # noqa: F401  (imported first, so only our own code is instrumented)
 
     with atheris.instrument_imports():
         import makaverse.protocol  # noqa: F401  (instrumented for coverage guidance)
