@@ -9,6 +9,7 @@ import asyncio
 import logging
 
 import msgpack
+from harness import seed_database
 
 from makaverse.protocol import (
     PROTOCOL_VERSION,
@@ -17,6 +18,8 @@ from makaverse.protocol import (
     Hello,
     Logout,
     MessageType,
+    Ping,
+    Pong,
     RequestInvalid,
     Welcome,
 )
@@ -101,3 +104,29 @@ async def test_logout_closes_with_1000(server, clients):
     a = await clients.join(server, "Andi")
     await a.send(Logout(request_id=0))
     assert await a.wait_closed() == 1000
+
+
+async def test_a_new_login_within_the_grace_resumes_the_avatar(servers, clients, tmp_path, monkeypatch):
+    """After a dropped connection, logging in again (a new token) within the grace gets the same avatar back."""
+    server = await servers.start(seed_database(tmp_path / "m.db", monkeypatch))
+    first = await clients.citizen(server, "daeng_baso", "Daeng Baso")
+    aid = first.welcome.avatar_id
+    await first.close()
+    again = await clients.member(server, "daeng_baso")
+    assert again.auth.token != first.auth.token
+    assert (again.welcome.avatar_id, again.welcome.resumed) == (aid, True)
+
+
+async def test_the_21st_strike_closes_1008_and_field_answers_are_not_strikes(server, clients):
+    """Twenty refused frames leave the connection open, request_invalid answers don't count, the 21st closes with 1008."""
+    a = await clients.join(server, "Andi")
+    bad_submit = _frame(MessageType.SUBMIT_REQUEST, request_id=9, client_request_id="c", opd="DUKCAPIL",
+                        service="KTP_EL", fields={"nama": "a\tb"}, note="")
+    for i in range(20):
+        await a.send_raw(b"\xc1")
+        await a.send_raw(bad_submit)
+    await a.send(Ping(client_time_ms=1))
+    await a.expect(lambda m: isinstance(m, Pong))
+    assert sum(isinstance(m, RequestInvalid) for m in a.received) == 20
+    await a.send_raw(b"\xc1")
+    assert await a.wait_closed() == 1008
