@@ -59,10 +59,12 @@ MAX_LIST = 200  # entries in one mute or block list
 
 
 def _check_raw_text(name: str, value: object) -> None:
-    """Raw user text: bounded, any characters but surrogates (the server cleans the rest)."""
+    """Raw user text: bounded, any characters but surrogates (the server cleans the rest).
+
+    Counted in code points after NFC, like every text (protocol/text.py)."""
     if type(value) is not str:
         raise InvalidField(f"{name}: expected str")
-    if len(value) > MAX_CHAT_INPUT:
+    if len(value) > MAX_CHAT_INPUT and len(unicodedata.normalize("NFC", value)) > MAX_CHAT_INPUT:
         raise MessageTooLarge(f"{name}: longer than {MAX_CHAT_INPUT}")
     if not value:
         raise InvalidField(f"{name}: empty")
