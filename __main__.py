@@ -48,7 +48,7 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         return 130
     except Exception as exc:
-        from makaverse.cli_errors import describe
+        from makaverse.server.startup_errors import describe
 
         line = describe(exc)
         if line is None:

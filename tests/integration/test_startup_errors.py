@@ -123,7 +123,7 @@ def test_the_client_without_panda3d_says_which_extra():
 
 def test_a_bug_still_has_its_traceback():
     """Only known start-up problems are shortened: the mapping answers None for anything else."""
-    from makaverse.cli_errors import describe
+    from makaverse.server.startup_errors import describe
 
     assert describe(RuntimeError("boom")) is None
     assert describe(KeyError("x")) is None
