@@ -19,9 +19,9 @@ from websockets.exceptions import ConnectionClosed
 
 from makaverse.protocol import CloseCode, Error, ErrorCode, RemoteProtocolError, decode
 from makaverse.protocol.messages import SENDERS, Message, Sender
+from makaverse.protocol.ratelimit import TokenBucket
 
 from ..log import log_event
-from ..services.ratelimit import TokenBucket
 from ..settings import Settings
 from .connection import Connection
 from .http import HttpRoutes
