@@ -174,9 +174,12 @@ class Hello(Message):
     kind: str = "desktop"
     lang: str = "id"
     token: str = ""
+    # Snapshots per second this client wants at most (a slow PC's low preset); 0: the server's rate.
+    snapshot_hz: int = 0
 
     def __post_init__(self) -> None:
         check_int("version", self.version, 0, U16)
+        check_int("snapshot_hz", self.snapshot_hz, 0, 120)
         check_str("name", self.name, 0, MAX_NAME)
         check_choice("kind", self.kind, CLIENT_KINDS)
         check_choice("lang", self.lang, LANGS)
