@@ -26,9 +26,9 @@ STRINGS: dict[str, dict[str, str]] = {
     },
     "app.help": {
         "id": "WASD/panah: jalan  |  Q/E: putar  |  Shift: lari  |  seret mouse: lihat sekeliling  |  "
-              "Enter: obrolan  |  1-4: gerakan",
+              "Enter: obrolan  |  F4: lipat obrolan  |  F9: English  |  1-4: gerakan",
         "en": "WASD/arrows: walk  |  Q/E: turn  |  Shift: run  |  drag mouse: look around  |  "
-              "Enter: chat  |  1-4: emotes",
+              "Enter: chat  |  F4: fold chat  |  F9: Bahasa Indonesia  |  1-4: emotes",
     },
     # ── signs in the world ──────────────────────────────────────────────────
     "sign.information": {"id": "Informasi", "en": "Information"},
@@ -264,6 +264,10 @@ STRINGS: dict[str, dict[str, str]] = {
     "ticket.number": {"id": "Nomor antrean {code}", "en": "Queue number {code}"},
     "ticket.place": {"id": "{booth}: urutan ke-{place} • {wait}", "en": "{booth}: place {place} • {wait}"},
     "ticket.next": {"id": "{booth}: Anda berikutnya • {wait}", "en": "{booth}: you are next • {wait}"},
+    "ticket.when_open": {
+        "id": "{booth}: loket sedang tutup — nomor Anda (urutan ke-{place}) dipanggil saat loket buka",
+        "en": "{booth}: the counter is closed — your number (place {place}) will be called when it opens",
+    },
     "ticket.called": {
         "id": "Nomor {code} dipanggil ke loket {booth}",
         "en": "Number {code} is called to the {booth} counter",
@@ -423,6 +427,8 @@ STRINGS: dict[str, dict[str, str]] = {
     "hud.dm_unread": {"id": "Pesan baru: {n}", "en": "New messages: {n}"},
     # ── chat box (client/ui/chat.py) ────────────────────────────────────────
     "chat.tab.public": {"id": "Obrolan", "en": "Chat"},
+    "chat.folded_new": {"id": "({n} baru)", "en": "({n} new)"},
+    "chat.folded_hint": {"id": "{shortcut}: buka obrolan", "en": "{shortcut}: open chat"},
     "chat.tab.dm": {"id": "Pesan", "en": "Messages"},
     "chat.tab.dm_unread": {"id": "Pesan ({n})", "en": "Messages ({n})"},
     "chat.channel.nearby": {"id": "Sekitar", "en": "Nearby"},

@@ -31,6 +31,8 @@ TAG_READABLE_M = 9.0  # beyond this distance name tags keep their size on screen
 # front of the lens is hidden too.
 OWN_TAG_MIN_M = 4.0
 TAG_MIN_M = 1.2
+OWN_BODY_MIN_M = 1.0  # with the camera at your eyes your own head would fill the picture
+HEAD_HEIGHT_M = 1.6
 TAG_LAYER = 0  # name tags draw under speech bubbles (`ui/chat_scene.py`)
 BUBBLE_LAYER = 1
 
@@ -156,6 +158,10 @@ class AvatarView:
             hidden = d < (OWN_TAG_MIN_M if self.is_self else TAG_MIN_M)
             if hidden != self.tag.is_hidden():
                 (self.tag.hide if hidden else self.tag.show)()
+            if self.is_self:
+                inside = math.dist(eye, (x, y, z + HEAD_HEIGHT_M)) < OWN_BODY_MIN_M
+                if inside != self.body.is_hidden():
+                    (self.body.hide if inside else self.body.show)()
         self.body.set_h(math.degrees(yaw))
         if anim == ANIM_IDLE:
             self._phase = 0.0

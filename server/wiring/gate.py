@@ -27,10 +27,11 @@ from makaverse.protocol import (
     quant,
 )
 
+from ..accounts import Accounts
 from ..log import log_event
 from ..net.session_state import SessionEvent
 from ..rooms.effects import Refused
-from ..services.accounts import Accounts, Banned
+from ..services.accounts import Banned
 from ..settings import Settings
 from ..sim import AvatarInfo
 from ..store import StoreError, Unavailable
