@@ -77,6 +77,7 @@ class FindLayer:
         self._last: dict[str, str] = {}
         self._toasts_seen = 0
         self._capture_frame = -1
+        self._cancel_frame = -1  # the frame an Esc cancelled a key capture (that Esc must not close the panel)
         self.events = DirectObject()
         self._bind_keys()
         app.events.accept("e", self.key_e)  # E at the Informasi desk opens the directory; elsewhere as before
@@ -172,6 +173,8 @@ class FindLayer:
             if name not in ("lshift", "rshift"):
                 return
             name = "shift"
+        if name == "escape":
+            self._cancel_frame = self.base.clock.get_frame_count()
         self.form.press(name)
         self._apply_changes()
 
@@ -211,7 +214,8 @@ class FindLayer:
                 self.focus.release(self.settings_panel)
 
     def _settings_released(self) -> None:
-        if self.form.capturing:  # Esc while waiting for a key cancels the capture, not the panel
+        cancelled_now = self._cancel_frame == self.base.clock.get_frame_count()
+        if self.form.capturing or cancelled_now:  # Esc while waiting for a key cancels the capture, not the panel
             self.form.press("escape")
             self.base.task_mgr.do_method_later(0, lambda task: self._retake(), "makaverse-settings-retake")
             return
