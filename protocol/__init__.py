@@ -18,6 +18,8 @@ from .chat import *  # noqa: F401,F403
 from .chat import __all__ as _chat_all
 from .booths import *  # noqa: F401,F403
 from .booths import __all__ as _booths_all
+from .events import *  # noqa: F401,F403
+from .events import __all__ as _events_all
 
 __all__ = [
     "MAX_FRAME_BYTES",
@@ -37,4 +39,5 @@ __all__ = [
     *_messages_all,
     *_chat_all,
     *_booths_all,
+    *_events_all,
 ]
