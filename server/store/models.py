@@ -242,3 +242,4 @@ class AuditRow(Base):
 
 from . import models_booths  # noqa: E402,F401  (tickets and notifications: revision 0002)
 from . import models_chat  # noqa: E402,F401  (chat, reports and moderation: revision 0003)
+from . import models_events  # noqa: E402,F401  (town-hall events: revision 0004)
