@@ -170,6 +170,19 @@ class WorldInstance:
         member.outbox = outbox
         self.visibility.forget(avatar_id)
 
+    def seat_or_spawn(self, avatar_id: int) -> int:
+        """Sit an arriving avatar on the free seat nearest the stage; with none free, stand it at
+        the instance's spawn (it may have come from anywhere). The seat, or -1."""
+        seat = self.sim.free_seat()
+        if seat is not None:
+            self.sim.sit(avatar_id, seat)
+            return seat
+        member = self.members[avatar_id]
+        self.sim.remove_avatar(avatar_id)
+        self.sim.add_avatar(member.info, position=self.spawn_point(), avatar_id=avatar_id)
+        self.visibility.forget(avatar_id)
+        return -1
+
     def is_parked(self, avatar_id: int) -> bool:
         member = self.members.get(avatar_id)
         return member is not None and member.parked_at is not None

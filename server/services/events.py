@@ -224,6 +224,8 @@ class Hall:
             raise EventRefusal(ErrorCode.NOT_ALLOWED, "the host removed you from this event")
         if self.is_host(account_id, role) or account_id in self.speakers or account_id in self.attendees:
             return
+        if len(self.attendees) >= self.facts.capacity:
+            raise EventRefusal(ErrorCode.LIMIT_REACHED, "the event is full")
         doors = self.facts.doors
         if not self.live or doors == "locked" or doors == "closed" and account_id not in self.registered:
             raise EventRefusal(ErrorCode.DOORS_CLOSED)

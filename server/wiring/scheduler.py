@@ -82,7 +82,7 @@ class Scheduler:
         m = self.metrics
         avatars = 0
         bodies = 0
-        for instance in self.instances.values():
+        for instance in list(self.instances.values()):
             started = time.perf_counter()
             try:
                 fx = instance.tick(self.dt, now)
@@ -100,6 +100,7 @@ class Scheduler:
             avatars += len(instance.sim.avatars)
             bodies += instance.visibility.bodies_built
         self.runner.apply(moves)
+        self.places.reap()
         m.avatars.set(avatars)
         m.snapshot_bodies.set(bodies)
 
