@@ -14,7 +14,8 @@ from typing import Any
 
 from makaverse.client.net.events import monotonic_ms
 from makaverse.client.state.auth_state import role_label
-from makaverse.client.state.chat_state import ChatState
+from makaverse.client.state.chat_state import HEARD_KINDS, ChatState
+from makaverse.client.state.keymap import key_of
 from makaverse.protocol import Emote
 
 from .screenshot import ScriptedShot
@@ -33,12 +34,16 @@ class ChatScript:
         self.near_name: str | None = getattr(args, "near_name", None)
         self.emote: str | None = getattr(args, "emote", None)
         self.wait_chat = int(getattr(args, "wait_chat", 0) or 0)
+        self.fold = bool(getattr(args, "fold_chat", False))
         self.said = False
         shot = app.shot
         if isinstance(shot, ScriptedShot):
             self._hook(shot, show_login=bool(getattr(args, "show_login", False)))
 
     def step(self) -> None:
+        if self.fold and self.social.in_world and self.social.chat_box.shown:
+            self.fold = False
+            self.app.base.messenger.send(key_of("chat_fold"))  # as the key would
         if not self.social.in_world or self.said or not (self.say or self.emote):
             return
         if not self.app.session.autopilot_done:
@@ -82,7 +87,7 @@ class ChatScript:
         shot.summary_parts["social"] = lambda: self.summary(shot)
 
     def heard(self) -> int:
-        return sum(1 for line in self.social.chat.lines if line.kind in ("chat", "announce", "dm_in"))
+        return sum(1 for line in self.social.chat.lines if line.kind in HEARD_KINDS)
 
     def summary(self, shot: ScriptedShot) -> dict[str, object]:
         social = self.social
@@ -108,6 +113,7 @@ class ChatScript:
             "login_shown": social.login.shown,
             "login_px": social.login.box_px(),
             "chat_shown": social.chat_box.shown,
+            "chat_folded": chat.collapsed,
             "chat_px": social.chat_box.box_px(),
             "chat_log_px": social.chat_box.log_box_px(),
             "chat_lines": [_plain(chat, line, lang) for line in chat.lines],

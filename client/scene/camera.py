@@ -1,4 +1,5 @@
-"""The camera: third-person behind your avatar (the boom shortens at walls), or a fixed view.
+"""The camera: third-person behind your avatar (the boom shortens at walls, and when squeezed
+short — behind a counter — moves to your eyes), or a fixed view.
 
 The boom length comes from `camera_math.boom_length`; it shrinks at once (never show the
 inside of a wall) and grows back smoothly (no popping when you step away from a wall).
@@ -12,7 +13,7 @@ from direct.showbase.ShowBase import ShowBase
 
 from makaverse.world import World
 
-from .camera_math import Boom, Obstacles, View, boom_length
+from .camera_math import Boom, Obstacles, View, boom_length, follow_view
 
 __all__ = ["CameraRig"]
 
@@ -26,6 +27,7 @@ class CameraRig:
         self.view = view
         self.obstacles = Obstacles.from_world(world, extra_obstacles)
         self.length_m = boom.length_m
+        self.first_person = 0.0  # 1 when squeezed to your eyes (your own figure is hidden then)
         lens = base.camLens
         lens.set_fov(80.0)  # horizontal; the vertical follows the window's aspect
         lens.set_near_far(0.3, 900.0)
@@ -48,8 +50,5 @@ class CameraRig:
         else:
             k = 1.0 - math.exp(-dt * 3.0)
             self.length_m += (wanted - self.length_m) * k
-        ox, oy, oz = self.boom.offset(yaw, self.length_m)
-        eye = (target[0] + ox, target[1] + oy, target[2] + oz)
-        # Look a little above the head so your avatar sits in the lower half of the picture.
-        fx, fy = -math.sin(yaw), math.cos(yaw)
-        self._look(eye, (target[0] + fx * 1.5, target[1] + fy * 1.5, target[2] + 0.3))
+        view, self.first_person = follow_view(x, y, floor_z, yaw, self.length_m, self.boom)
+        self._look(view.eye, view.target)

@@ -16,7 +16,7 @@ import numpy as np
 
 from makaverse.world import World
 
-__all__ = ["Boom", "Obstacles", "View", "boom_length", "preset_view", "PRESETS"]
+__all__ = ["Boom", "Obstacles", "View", "boom_length", "follow_view", "preset_view", "PRESETS"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,6 +27,11 @@ class Boom:
     clearance_m: float = 0.3  # distance kept from a wall's face
     min_length_m: float = 0.6
     sample_m: float = 0.2
+    # Squeezed closer than this (a clerk between counter and back wall), the camera moves to your
+    # eyes rather than hang behind your head: fully first-person at `first_person_m`.
+    over_shoulder_m: float = 2.6
+    first_person_m: float = 1.3
+    eye_height_m: float = 1.62  # above the floor
 
     def offset(self, yaw: float, length_m: float) -> tuple[float, float, float]:
         """Camera position relative to the target, `length_m` behind and above heading `yaw`."""
@@ -88,6 +93,29 @@ def boom_length(obstacles: Obstacles, target: tuple[float, float, float], yaw: f
 class View:
     eye: tuple[float, float, float]
     target: tuple[float, float, float]
+
+
+def follow_view(x: float, y: float, floor_z: float, yaw: float, length_m: float, boom: Boom = Boom()) -> tuple[View, float]:
+    """Where the follow camera stands and looks for a boom of `length_m`, and how first-person it
+    is (0: behind and above you; 1: at your eyes, looking ahead and a little down)."""
+    fx, fy = -math.sin(yaw), math.cos(yaw)
+    head = (x, y, floor_z + boom.target_height_m)
+    ox, oy, oz = boom.offset(yaw, length_m)
+    behind = View(eye=(head[0] + ox, head[1] + oy, head[2] + oz),
+                  # A little above the head, so your avatar sits in the lower half of the picture.
+                  target=(head[0] + fx * 1.5, head[1] + fy * 1.5, head[2] + 0.3))
+    span = boom.over_shoulder_m - boom.first_person_m
+    t = min(1.0, max(0.0, (boom.over_shoulder_m - length_m) / span)) if span > 0 else float(length_m <= boom.first_person_m)
+    t = t * t * (3.0 - 2.0 * t)  # eases in and out, so walking away from a wall doesn't jolt
+    if t <= 0.0:
+        return behind, 0.0
+    eye_z = floor_z + boom.eye_height_m
+    ahead = View(eye=(x + fx * 0.15, y + fy * 0.15, eye_z), target=(x + fx * 6.0, y + fy * 6.0, eye_z - 0.7))
+
+    def mix(a: tuple[float, float, float], b: tuple[float, float, float]) -> tuple[float, float, float]:
+        return (a[0] + (b[0] - a[0]) * t, a[1] + (b[1] - a[1]) * t, a[2] + (b[2] - a[2]) * t)
+
+    return View(eye=mix(behind.eye, ahead.eye), target=mix(behind.target, ahead.target)), t
 
 
 PRESETS = ("follow", "hall", "forecourt", "auditorium", "booth:<OPD>")

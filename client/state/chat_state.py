@@ -74,6 +74,7 @@ CHANNEL_ORDER = ("nearby", "whisper", "shout", "zone")
 EMOTE_KEYS = {"1": "wave", "2": "nod", "3": "applaud", "4": "raise_hand"}
 MAX_INPUT_CHARS = 200  # the server's default limit: stop typing there instead of being refused
 HISTORY_LINES = 300
+HEARD_KINDS = ("chat", "announce", "dm_in")  # lines someone else sent you (counted while the box is folded)
 BUBBLE_MIN_S, BUBBLE_MAX_S = 5.0, 10.0
 EMOTE_S = 2.4
 BANNER_S = 12.0
@@ -248,6 +249,8 @@ class ChatState:
         self.channel = "nearby"
         self.scroll = 0  # rows scrolled up from the newest
         self.unread_dm = 0
+        self.collapsed = False  # the box folded to one line, to leave the world in view
+        self.unseen = 0  # lines heard while folded
         self.lists = _Lists()
         self.bubbles: dict[int, Bubble] = {}
         self.emotes: dict[int, EmotePlay] = {}
@@ -288,6 +291,18 @@ class ChatState:
         if tab == "dm" and self.unread_dm:
             self.unread_dm = 0
             self._changed()
+
+    def set_collapsed(self, collapsed: bool) -> None:
+        """Fold the box to its newest line (and a count of lines heard since), or unfold it."""
+        if collapsed != self.collapsed:
+            self.collapsed = collapsed
+            self.scroll = 0
+            self.unseen = 0
+            self._changed()
+
+    def toggle_collapsed(self) -> bool:
+        self.set_collapsed(not self.collapsed)
+        return self.collapsed
 
     def cycle_channel(self, step: int = 1) -> str:
         i = CHANNEL_ORDER.index(self.channel)
@@ -573,6 +588,8 @@ class ChatState:
     # ── plumbing ─────────────────────────────────────────────────────────────
     def _add(self, line: ChatLine) -> None:
         self.lines.append(line)
+        if self.collapsed and line.kind in HEARD_KINDS:
+            self.unseen += 1
         if self.scroll and line.tab == self.tab:
             self.scroll += 1  # someone reading history keeps their place
         self._changed()

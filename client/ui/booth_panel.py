@@ -128,7 +128,8 @@ class BoothPanel:
             dot = GOOD if state.open else (0.55, 0.56, 0.58, 1.0)
             DirectFrame(parent=h, frameColor=dot, frameSize=(PAD, PAD + 0.03, TOP - HEAD_H + 0.035,
                                                              TOP - HEAD_H + 0.065))
-            label(h, T.state_line(state.open, state.staff, state.waiting, state.est_wait_s, lang),
+            mine = opd in m.ticket.tickets
+            label(h, T.state_line(state.open, state.staff, state.waiting, state.est_wait_s, lang, estimate=not mine),
                   (PAD + 0.05, TOP - HEAD_H + 0.038), scale=0.034, fg=GOOD if state.open else INK)
         else:
             label(h, i18n.t("booth.loading", lang), (PAD, TOP - HEAD_H + 0.038), scale=0.034, fg=MUTED)
@@ -138,7 +139,8 @@ class BoothPanel:
             if ticket.called:
                 text += " — " + i18n.t("ticket.called", lang, code=ticket.code, booth=title)
             else:
-                text += " — " + T.ticket_line(title, ticket.place, ticket.est_wait_s, lang)
+                text += " — " + T.ticket_line(title, ticket.place, ticket.est_wait_s, lang,
+                                              counter_open=m.panel.is_open(opd))
             label(h, text, (PAD, TOP - HEAD_H - 0.03), scale=0.034, fg=GOLD, width=WIDTH - 2 * PAD)
 
     def _draw_body(self, opd: str) -> None:

@@ -25,6 +25,7 @@ from makaverse.protocol import Emote
 from ..state.auth_state import AuthFlow, AuthPhase
 from ..state.chat_state import EMOTE_KEYS, ChatState, Target
 from ..net.events import ConnState, StateChanged, monotonic_ms
+from ..state.keymap import key_of
 from .chat import ChatBox
 from .chat_scene import AnnouncementBanner, BubbleLayer, EmoteAnimator, ModerationDialog
 from .focus import KeyboardFocus
@@ -59,6 +60,7 @@ class SocialLayer:
         self.events = DirectObject()
         self.events.accept("enter", self._on_enter_key)
         self.events.accept("tab", self._on_tab_key)
+        self.events.accept(key_of("chat_fold"), self.chat_box.toggle_fold)
         self.events.accept("page_up", self.chat_box.scroll, [6])
         self.events.accept("page_down", self.chat_box.scroll, [-6])
         for key, emote in EMOTE_KEYS.items():

@@ -1,7 +1,9 @@
 """The heads-up display: connection state, ping, where you are, who you are, and notices.
 
 It only draws what the session already knows; every string comes from `i18n`.
-Texts are redrawn only when they change (cheap on the software renderer).
+Texts are redrawn only when they change (cheap on the software renderer). It is a slim strip
+in the top-left corner — three short lines — so that the booth headers and signs above the hall
+stay in view (the window's title already names the place).
 """
 
 from __future__ import annotations
@@ -33,17 +35,16 @@ class Hud:
         corner = base.a2dTopLeft
         self.panel = DirectFrame(
             parent=corner,
-            frameColor=(0.04, 0.05, 0.08, 0.6),
-            frameSize=(0.0, 0.82, -0.335, 0.0),
-            pos=(0.025, 0, -0.025),
+            frameColor=(0.04, 0.05, 0.08, 0.45),
+            frameSize=(0.0, 0.78, -0.165, 0.0),
+            pos=(0.02, 0, -0.02),
         )
-        self.title = self._text(self.panel, i18n.t("app.title", lang), (0.03, -0.06), 0.042, (1.0, 0.86, 0.45, 1))
         self.dot = DirectFrame(parent=self.panel, frameColor=_STATE_COLOURS[ConnState.CONNECTING],
-                               frameSize=(0.0, 0.026, 0.0, 0.026), pos=(0.03, 0, -0.123))
-        self.status = self._text(self.panel, "", (0.075, -0.12), 0.038, _STATE_COLOURS[ConnState.CONNECTING])
-        self.zone = self._text(self.panel, "", (0.03, -0.18), 0.038, (1, 1, 1, 1))
-        self.name = self._text(self.panel, "", (0.03, -0.24), 0.036, (0.9, 0.9, 0.9, 1))
-        self.ping = self._text(self.panel, "", (0.03, -0.30), 0.034, (0.85, 0.85, 0.85, 1))
+                               frameSize=(0.0, 0.02, 0.0, 0.02), pos=(0.02, 0, -0.047))
+        self.status = self._text(self.panel, "", (0.055, -0.045), 0.03, _STATE_COLOURS[ConnState.CONNECTING])
+        self.ping = self._text(self.panel, "", (0.5, -0.045), 0.028, (0.85, 0.85, 0.85, 1))
+        self.zone = self._text(self.panel, "", (0.02, -0.095), 0.03, (1, 1, 1, 1))
+        self.name = self._text(self.panel, "", (0.02, -0.14), 0.028, (0.9, 0.9, 0.9, 1))
         self.notice = OnscreenText(
             text="", parent=base.a2dTopCenter, pos=(0, -0.1), scale=0.05, fg=(1, 1, 1, 1),
             bg=(0.55, 0.08, 0.10, 0.85), align=TextNode.A_center, mayChange=True,
@@ -92,7 +93,7 @@ class Hud:
             self.notice.hide()
 
     def destroy(self) -> None:
-        for w in (self.title, self.status, self.ping, self.zone, self.name, self.notice, self.help):
+        for w in (self.status, self.ping, self.zone, self.name, self.notice, self.help):
             w.destroy()
         self.dot.destroy()
         self.panel.destroy()

@@ -89,7 +89,9 @@ class TicketHud:
         self._prompt(zone_opd, at_post)
         if self._changed("buttons", (m.role, m.is_staff)):
             self._draw_buttons()
-        if self._changed("cards", (m.rev["ticket"], bool(m.panel.opd))):
+        # A card says "called when the counter opens" until it opens: its counter's state counts too.
+        counters = tuple(m.panel.is_open(t.opd) for t in m.ticket.active_tickets())
+        if self._changed("cards", (m.rev["ticket"], bool(m.panel.opd), counters)):
             self._draw_cards()
         visible = tuple(id(t) for t in m.recent_toasts(now_ms))
         if self._changed("toasts", (visible, m.rev["ticket"], bool(m.panel.opd))):
@@ -149,7 +151,7 @@ class TicketHud:
             label(c, i18n.t("ticket.number", lang, code=t.code), (-CARD_W, y - 0.06), scale=0.05,
                   fg=(1, 1, 1, 1) if t.called else GOLD)
             line = (i18n.t("ticket.called", lang, code=t.code, booth=name) if t.called
-                    else T.ticket_line(name, t.place, t.est_wait_s, lang))
+                    else T.ticket_line(name, t.place, t.est_wait_s, lang, counter_open=m.panel.is_open(t.opd)))
             label(c, line, (-CARD_W, y - 0.11), scale=0.031, fg=INK, width=CARD_W - 0.04)
             button(c, i18n.t("booth.leave_queue", lang), (-0.05, y - 0.167), m.ticket.leave_queue, args=(t.opd,),
                    align="right", scale=0.031)

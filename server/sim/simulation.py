@@ -13,7 +13,6 @@ Movement rules (why they stop speed hacks and teleports):
 
 from __future__ import annotations
 
-import math
 import random
 from dataclasses import dataclass
 
@@ -21,7 +20,7 @@ import numpy as np
 
 from makaverse.protocol import quant
 from makaverse.protocol.messages import ANIM_IDLE, ANIM_RUN, ANIM_SIT, ANIM_WALK, Input
-from makaverse.world import World
+from makaverse.world import World, move_step
 
 from .avatars import AvatarInfo, AvatarTable
 
@@ -118,7 +117,10 @@ class Simulation:
         return avatar_id in self.avatars.slot_of
 
     def info(self, avatar_id: int) -> AvatarInfo:
-        return self.avatars.info[self._slot(avatar_id)]
+        info = self.avatars.info[self._slot(avatar_id)]
+        if info is None:  # a live slot always has its info; a freed one is not in slot_of
+            raise UnknownAvatar(avatar_id)
+        return info
 
     def position(self, avatar_id: int) -> tuple[float, float]:
         x, y = self.avatars.pos[self._slot(avatar_id)]
@@ -203,7 +205,9 @@ class Simulation:
         running = np.zeros(len(t.ids), dtype=bool)
         # Round r applies the r-th waiting input of every avatar that can afford it.
         while True:
-            batch, deltas = [], []
+            batch: list[int] = []
+            moves: list[tuple[float, float]] = []
+            runs: list[bool] = []
             for slot in slots:
                 queue = t.inputs[slot]
                 if queue and t.budget_s[slot] >= self.input_dt - 1e-9:
@@ -211,25 +215,17 @@ class Simulation:
                     t.budget_s[slot] -= self.input_dt
                     t.ack_seq[slot] = intent.seq
                     t.yaw[slot] = quant.u16_to_yaw(intent.yaw)
-                    mx, my = intent.move_x, intent.move_y
-                    norm = math.hypot(mx, my)
-                    if norm > 1.0:
-                        mx, my = mx / norm, my / norm
-                    speed = self.world.run_speed_mps if intent.run else self.world.walk_speed_mps
                     batch.append(slot)
-                    deltas.append((mx * speed * self.input_dt, my * speed * self.input_dt))
+                    moves.append((intent.move_x, intent.move_y))
+                    runs.append(intent.run)
                     running[slot] |= intent.run
             if not batch:
                 break
             idx = np.array(batch)
             before = t.pos[idx].copy()
-            step = np.array(deltas)
-            ok = t.stage_ok[idx]
-            after = before.copy()
-            if ok.any():
-                after[ok] = self.world.resolve_moves(before[ok], step[ok])
-            if not ok.all():
-                after[~ok] = self.world.resolve_moves(before[~ok], step[~ok], stage_solid=True)
+            after = move_step(
+                self.world, before, np.array(moves), np.array(runs), dt_s=self.input_dt, stage_solid=~t.stage_ok[idx]
+            )
             t.pos[idx] = after
             gone = np.hypot(*(after - before).T)
             moved[idx] += gone
@@ -246,7 +242,7 @@ class Simulation:
         t.anim[slots] = np.where(walking, np.where(running[slots], ANIM_RUN, ANIM_WALK), idle)
         zones = self.world.zone_index(t.pos[slots])
         changed = zones != t.zone[slots]
-        for slot, z in zip(slots[changed], zones[changed]):
+        for slot, z in zip(slots[changed], zones[changed], strict=True):
             t.zone[slot] = z
             self._events.append(ZoneEntered(int(t.ids[slot]), self.world.zones[z].id if z >= 0 else ""))
 

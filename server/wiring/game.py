@@ -23,8 +23,8 @@ from ..rooms.instance import WorldInstance
 from ..rooms.layout import InstancePlan, plan_instances
 from ..rooms.requests import Requests
 from ..rooms.seats import Seats
+from ..service_config import chat_config_from_env, load_wordfilter
 from ..services.chat import ChatConfig, ChatRoom
-from ..services.wordfilter import WordFilter
 from ..settings import Settings
 from .gate import Gate
 from .places import Places
@@ -36,15 +36,6 @@ from .scheduler import Scheduler
 __all__ = ["GameServer"]
 
 log = logging.getLogger("makaverse.server")
-
-
-def _load_wordfilter(path: str) -> WordFilter:
-    try:
-        return WordFilter.from_env(path=path)
-    except (OSError, UnicodeDecodeError):
-        # Chat goes on unfiltered rather than not at all; the log says why.
-        log.exception("wordfilter_unreadable")
-        return WordFilter([])
 
 
 class GameServer:
@@ -100,10 +91,10 @@ class GameServer:
             hall_capacity=s.auditorium_capacity,
             make_copy=self._make_copy,
         )
-        chat_config = chat or ChatConfig.from_env()
+        chat_config = chat or chat_config_from_env()
         zone_ids = [z.id for z in world.zones]
         self._chat_shared = shared = ChatShared(
-            chat_config, ChatRoom(chat_config, zone_ids, wordfilter=_load_wordfilter(chat_config.wordfilter_file))
+            chat_config, ChatRoom(chat_config, zone_ids, wordfilter=load_wordfilter(chat_config.wordfilter_file))
         )
         self.events: Events | None = None
         for plan in plans:

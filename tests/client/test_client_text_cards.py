@@ -96,3 +96,17 @@ def test_your_own_tag_shows_only_from_a_distance(server, shots):
     rgb = load_rgb(png)
     assert (_inside(rgb, me["tag_px"]).min(axis=1) > 140).mean() > 0.03  # golden letters
     assert np.asarray(rgb).shape[:2] == (720, 1280)
+
+
+def test_the_chat_box_folds_to_one_line(server, shots):
+    """F4 folds the chat box to a one-line strip at the bottom left, leaving the world in view."""
+    png = shots / "chat-folded.png"
+    run = run_client(server.url, png, "--name", "Daeng", "--frames", "4", "--walk", "0,-4;-1,24@10", "--fold-chat")
+    social = run.summary["social"]
+    assert social["chat_shown"] and social["chat_folded"]
+    x0, y0, x1, y1 = social["chat_px"]
+    assert y1 - y0 < 50 and y1 > 600  # one line, at the bottom (unfolded it is ~190 px tall)
+    rgb = load_rgb(png)
+    assert (_inside(rgb, [x0, y0, x1, y1]).min(axis=1) > 150).mean() > 0.01  # its words (the key that unfolds it)
+    above = rgb[y0 - 150:y0 - 10, x0 + 20:x1 - 20].reshape(-1, 3).astype(int)
+    assert (above.max(axis=1) > 150).mean() > 0.8  # the bright floor shows where the log was
