@@ -13,6 +13,7 @@ Movement rules (why they stop speed hacks and teleports):
 
 from __future__ import annotations
 
+import math
 import random
 from dataclasses import dataclass
 
