@@ -238,7 +238,10 @@ class WorldInstance:
         fx = Effects()
         sim = self.sim
         sim.step(dt)
-        for event in sim.drain_events():
+        # Only where each avatar ended up counts: one placed on a seat after arriving elsewhere
+        # (go to event) must not be sent back by the zone it passed through.
+        last = {event.avatar_id: event for event in sim.drain_events()}
+        for event in last.values():
             member = self.members.get(event.avatar_id)
             if member is not None and member.outbox is not None:
                 member.outbox.send(ZoneChanged(zone_id=event.zone_id))

@@ -157,6 +157,10 @@ class Simulation:
         t.yaw[slot] = yaw
         t.seat[slot] = seat
         t.anim[slot] = ANIM_SIT
+        zone = int(self.world.zone_index(t.pos[slot : slot + 1])[0])
+        if zone != t.zone[slot]:
+            t.zone[slot] = zone
+            self._events.append(ZoneEntered(avatar_id, self.world.zones[zone].id if zone >= 0 else ""))
         while t.inputs[slot]:
             t.ack_seq[slot] = t.inputs[slot].popleft().seq
         return float(x), float(y), yaw
