@@ -52,7 +52,7 @@ def add_shot_options(p: argparse.ArgumentParser) -> None:
                    help="with --directory: walk to the first result (waits until arrived)")
     p.add_argument("--guide-seconds", type=float, default=None, metavar="S",
                    help="with --take-me-there: take the picture S seconds into the walk, the directory open")
-    p.add_argument("--settings-panel", action="store_true", help="open the settings panel (F4)")
+    p.add_argument("--settings-panel", action="store_true", help="open the settings panel (F10)")
 
 
 def build_scripted(base: Any, args: argparse.Namespace) -> Any:

@@ -18,9 +18,9 @@ import numpy as np
 
 from makaverse.protocol import CHANNEL_RANGE_M, MAX_CHAT_CHARS, ErrorCode
 from makaverse.protocol.messages import U32
+from makaverse.protocol.ratelimit import TokenBucket
 from makaverse.protocol.text import clean_line
 
-from .ratelimit import TokenBucket
 from .wordfilter import WordFilter
 
 __all__ = [

@@ -35,8 +35,8 @@ def test_the_optional_keys_table_is_the_dataclass_defaults():
     for line in _section("## Optional keys and defaults").splitlines():
         m = re.match(r"\| (\d+) \| `(\w+)` \| (\S+) \| (.*) \|$", line)
         if m:
-            keys = dict(re.findall(r"`(\w+)` (\S+?)(?:;|$)", m.group(4)))
-            rows[MessageType(int(m.group(1)))] = {k: json.loads(v) for k, v in keys.items()}
+            keys = dict(re.findall(r"`(\w+)` (\S+?)(?: \(an empty bin\))?(?:;|$)", m.group(4)))
+            rows[MessageType(int(m.group(1)))] = {k: b"" if v == 'b""' else json.loads(v) for k, v in keys.items()}
     expected = {}
     for mtype, cls in MESSAGE_CLASSES.items():
         opt = {}

@@ -251,3 +251,22 @@ def test_request_field_problems_become_request_invalid():
     exc = refused(data)
     assert refusal(exc) == RequestInvalid(request_id=12, problems={"nama": "invalid_text"})
     assert decode(encode(refusal(exc))) == refusal(exc)
+
+
+def test_event_texts_follow_the_policy():
+    """Event titles, descriptions, poll questions and options, slide cards and event moderation
+    reasons are cleaned or refused; stage lines and questions are conversation, cleaned by the server."""
+    from makaverse.protocol import EventSchedule, PollOpen, StageSay
+
+    event = EventSchedule(request_id=1, title="  Rapat   Warga ", start_ms=1, end_ms=2, description=" a \r\n b ")
+    assert (event.title, event.description) == ("Rapat Warga", "a\nb")
+    poll = PollOpen(request_id=1, event_id=1, question=" Setuju? ", options=(" Ya ", "Tidak"))
+    assert (poll.question, poll.options) == ("Setuju?", ("Ya", "Tidak"))
+    for build in (
+        lambda: EventSchedule(request_id=1, title="Rapat\u202eWarga", start_ms=1, end_ms=2),
+        lambda: PollOpen(request_id=1, event_id=1, question="ok", options=("Ya\u200b", "Tidak")),
+        lambda: StageSay(request_id=1, event_id=1, text=" \u200b "),
+    ):
+        with pytest.raises(InvalidField):
+            build()
+    assert StageSay(request_id=1, event_id=1, text="halo\u200b semua").text == "halo\u200b semua"
