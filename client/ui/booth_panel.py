@@ -104,6 +104,12 @@ class BoothPanel:
             self._key = key
             self._draw_body(opd)
 
+    def set_lang(self, lang: str) -> None:
+        """Redraw in `lang` (a form being filled in keeps its values: they live in the model)."""
+        self.lang = lang
+        self._close_form()
+        self._key = self._head_key = None
+
     def _close_form(self) -> None:
         if self.form_view is not None:
             self.form_view.destroy()

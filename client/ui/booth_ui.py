@@ -53,6 +53,12 @@ class BoothUi:
         self.events.accept("escape", self._escape)
         base.add_task(self._task, "makaverse-booths", sort=5)
 
+    def set_lang(self, lang: str) -> None:
+        """Every booth panel, the ticket HUD, the staff console and the counter lights in `lang`."""
+        self.lang = self.model.link.lang = lang
+        for part in (self.panel, self.requests, self.console, self.hud, self.lights):
+            part.set_lang(lang)
+
     # ── keys ─────────────────────────────────────────────────────────────────
     def _own(self) -> tuple[float, float] | None:
         pose = self.session.own_pose()

@@ -48,7 +48,7 @@ class SocialLayer:
         router.add(self.flow.handle, owns=AuthFlow.OWNS, watches=AuthFlow.WATCHES)
         router.add(self.chat.handle, owns=ChatState.OWNS, watches=ChatState.WATCHES)
         router.add(self._on_state, watches=(StateChanged,))
-        self.login = LoginPanel(self.base, self.flow, focus, lang=self.lang, on_language=self.set_lang,
+        self.login = LoginPanel(self.base, self.flow, focus, lang=self.lang, on_language=app.set_lang,
                                 username=getattr(args, "user", None) or "")
         self.account_bar = AccountBar(self.base, lang=self.lang, on_logout=self.logout)
         self.chat_box = ChatBox(self.base, self.chat, focus, lang=self.lang, on_submit=self.submit,
@@ -134,13 +134,11 @@ class SocialLayer:
         return None
 
     def set_lang(self, lang: str) -> None:
-        """Switch every panel (and the HUD) to `lang`; the next hello asks the server for it too."""
-        self.lang = self.app.lang = self.session.lang = self.flow.lang = self.chat.lang = lang
+        """Switch the login screen, the chat and what it shows to `lang` (`ClientApp.set_lang` does
+        the rest); the next hello asks the server for it too."""
+        self.lang = self.session.lang = self.flow.lang = self.chat.lang = lang
         for panel in (self.login, self.account_bar, self.chat_box, self.banner, self.dialog):
             panel.set_lang(lang)
-        hud = self.app.hud
-        hud.lang = lang
-        hud._last.clear()
 
     # ── per frame ────────────────────────────────────────────────────────────
     def update(self, now_ms: float) -> None:

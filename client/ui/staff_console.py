@@ -76,6 +76,11 @@ class StaffConsole:
     def visible(self) -> bool:
         return not self.root.is_hidden()
 
+    def set_lang(self, lang: str) -> None:
+        """Redraw every part in `lang`."""
+        self.lang = lang
+        self.keys.clear()
+
     # ── drawing ──────────────────────────────────────────────────────────────
     def sync(self, now_ms: float) -> None:
         m = self.model
