@@ -25,7 +25,9 @@ from .state.controls import KEY_FLAGS, Controls
 from .state.keymap import key_of
 from .net.events import monotonic_ms
 from .screenshot import EXIT_OK, ScreenshotRun, ShotPlan
+from .settings_file import load_settings
 from .state.session import ClientSession
+from .state.settings import Settings, key_flags, preset_profile
 from .ui.focus import KeyboardFocus
 
 __all__ = ["run_client", "configure_panda", "ClientApp"]
@@ -45,7 +47,7 @@ def default_renderer(*, offscreen: bool) -> str:
 
 
 def configure_panda(*, offscreen: bool, renderer: str | None = None, size: tuple[int, int] = (1280, 720),
-                    title: str = "Makaverse") -> None:
+                    title: str = "Makaverse", fullscreen: bool = False, multisample: bool = False) -> None:
     """Panda3D settings that must be in place before ShowBase opens its window.
 
     `renderer` is "gl" (OpenGL: a real driver, or Mesa under Xvfb) or "software" (Panda's
@@ -61,6 +63,10 @@ def configure_panda(*, offscreen: bool, renderer: str | None = None, size: tuple
         "sync-video true",
         f"load-display {DISPLAY_MODULES[renderer]}",
     ]
+    if fullscreen and not offscreen:
+        lines.append("fullscreen true")
+    if multisample and renderer == "gl":
+        lines += ["framebuffer-multisample true", "multisamples 4"]
     if offscreen:
         lines += [
             "audio-library-name null",  # nobody listens to an offscreen run (the chime stays silent)
@@ -79,7 +85,7 @@ ShotFactory = Callable[["ClientApp", ShotPlan], ScreenshotRun]
 
 class ClientApp:
     def __init__(self, base: Any, args: argparse.Namespace, *, world: World | None = None, view: str = "follow",
-                 make_shot: ShotFactory | None = None) -> None:
+                 make_shot: ShotFactory | None = None, settings: Settings | None = None) -> None:
         from direct.showbase.DirectObject import DirectObject
         from panda3d.core import GraphicsWindow, ModifierButtons, WindowProperties
 
@@ -90,14 +96,26 @@ class ClientApp:
         from .scene.scene import WorldScene
 
         self.base = base
+        # The player's saved settings (run_client reads the file into args.settings); else the defaults.
+        self.settings = settings or getattr(args, "settings", None) or Settings()
+        self.settings_path = getattr(args, "settings_path", None)
+        if getattr(args, "lang", None) is None:
+            args.lang = self.settings.lang
         self.lang = args.lang
+        profile = preset_profile(getattr(args, "preset", None) or self.settings.preset)
         self.world = world or load_default_world()
         self.session = ClientSession(self.world, lang=self.lang)
         # Says nothing on connect until the login screen (ui/chat_layer.py) has chosen how to enter.
         self.net = NetClient(args.url, Hello(version=PROTOCOL_VERSION, name=args.name or "", kind="desktop",
-                                             lang=self.lang), enter_on_connect=False)
+                                             lang=self.lang, snapshot_hz=profile.snapshot_hz),
+                             enter_on_connect=False)
         self.scene = WorldScene(base, self.world, lang=self.lang)
         self.avatars = AvatarLayer(base.render, self.world, lang=self.lang)
+        if profile.flatten_all:
+            from .scene.lod import flatten_static
+
+            flatten_static(self.scene.root)
+        self.avatars.set_detail_distance(profile.avatar_detail_m, cheap=profile.cheap_avatars)
         fixed = preset_view(self.world, view)
         lintels = [(lt.box.as_tuple(), lt.z0, lt.z1) for lt in self.scene.lintels]
         self.camera = CameraRig(base, self.world, view=fixed, extra_obstacles=lintels)
@@ -139,9 +157,8 @@ class ClientApp:
                 thrower.node().set_modifier_buttons(ModifierButtons())
         # Our own listener, so ShowBase keeps its handlers (its window-event one resizes and closes).
         self.events = DirectObject()
-        for key, flag in KEY_FLAGS.items():
-            self.events.accept(key, self.controls.set, [flag, True])
-            self.events.accept(f"{key}-up", self.controls.set, [flag, False])
+        self._move_keys: list[str] = []
+        self.rebind_keys(self.settings)
         for button in ("mouse1", "mouse3"):
             self.events.accept(button, self._drag, [True])
             self.events.accept(f"{button}-up", self._drag, [False])
@@ -151,6 +168,9 @@ class ClientApp:
         from .ui.booth_ui import BoothUi
 
         self.booths = BoothUi(self)  # booth panel, tickets, requests, staff console, counter lights
+        from .ui.find_layer import FindLayer
+
+        self.find = FindLayer(self)  # directory, Take me there, minimap, settings panel, sounds
         base.add_task(self._net_task, "makaverse-net", sort=-10)
         base.add_task(self._input_task, "makaverse-input", sort=0)
         base.add_task(self._draw_task, "makaverse-draw", sort=10)
@@ -170,6 +190,9 @@ class ClientApp:
         self.booths.set_lang(lang)
         self.hud.set_lang(lang)
         self.avatars.set_lang(lang)
+        find = getattr(self, "find", None)
+        if find is not None and find.lang != lang:
+            find.set_lang(lang)
         if self.scene.lang != lang:
             self.scene.destroy()
             self.scene = WorldScene(self.base, self.world, lang=lang)
@@ -184,6 +207,21 @@ class ClientApp:
         self.set_lang(langs[(langs.index(self.lang) + 1) % len(langs)] if self.lang in langs else langs[0])
 
     # ── events ───────────────────────────────────────────────────────────────
+    def rebind_keys(self, settings: Settings) -> None:
+        """Movement keys from the player's bindings (the arrows always walk too)."""
+        for key in self._move_keys:
+            self.events.ignore(key)
+            self.events.ignore(f"{key}-up")
+        self.controls.release_all()
+        flags = key_flags(settings, KEY_FLAGS)
+        self._move_keys = list(flags)
+        for key, flag in flags.items():
+            self.events.accept(key, self.controls.set, [flag, True])
+            self.events.accept(f"{key}-up", self.controls.set, [flag, False])
+        find = getattr(self, "find", None)
+        if find is not None:
+            self.events.accept("e", find.key_e)  # E stays the booth and desk key, whatever turns right
+
     def _drag(self, down: bool) -> None:
         self._dragging = down
         self._last_mouse_x = None
@@ -266,6 +304,7 @@ class ClientApp:
         self.net.stop()
         self.events.ignore_all()
         try:
+            self.find.destroy()
             self.social.destroy()
             self.booths.destroy()
             self.hud.destroy()
@@ -277,7 +316,12 @@ class ClientApp:
 def run_client(args: argparse.Namespace, *, build: Callable[[Any, argparse.Namespace], ClientApp] = ClientApp) -> int:
     """Open the window (or buffer), build the app with `build(base, args)` and run it to the end."""
     offscreen = bool(args.offscreen)
-    configure_panda(offscreen=offscreen, renderer=getattr(args, "renderer", None), title=i18n.t("app.title", args.lang))
+    args.settings = settings = load_settings(getattr(args, "settings_path", None))
+    if getattr(args, "lang", None) is None:
+        args.lang = settings.lang
+    profile = preset_profile(getattr(args, "preset", None) or settings.preset)
+    configure_panda(offscreen=offscreen, renderer=getattr(args, "renderer", None), title=i18n.t("app.title", args.lang),
+                    fullscreen=settings.fullscreen, multisample=profile.multisample)
     from direct.showbase.ShowBase import ShowBase
 
     try:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 
 __all__ = ["add_commands", "add_client_options"]
 
@@ -17,7 +18,11 @@ def add_client_options(p: argparse.ArgumentParser) -> None:
     """The options of `makaverse client` (scripted runs in `bench/scripted/` add their own)."""
     p.add_argument("--url", default="ws://127.0.0.1:8765")
     p.add_argument("--name", default="")
-    p.add_argument("--lang", choices=("id", "en"), default="id")
+    p.add_argument("--lang", choices=("id", "en"), default=None, help="id or en (default: your settings, else id)")
+    p.add_argument("--preset", choices=("low", "medium", "high"), default=None,
+                   help="graphics preset for this run (default: your settings, else medium)")
+    p.add_argument("--settings-file", dest="settings_path", type=Path, default=None, metavar="PATH",
+                   help="settings file (default: $MAKAVERSE_SETTINGS, else ~/.config/makaverse/settings.json)")
     p.add_argument("--offscreen", action="store_true", help="render without a window (software renderer by default)")
     p.add_argument("--renderer", choices=("gl", "software"), default=None,
                    help="gl (OpenGL; the default in a window) or software (Panda3D's tinydisplay; the default offscreen)")

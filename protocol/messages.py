@@ -7,8 +7,10 @@ invalid message can't exist on either side.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, fields
 from enum import Enum, IntEnum
+from typing import Any, TypeVar, dataclass_transform
 
 import numpy as np
 
@@ -129,16 +131,21 @@ MESSAGE_CLASSES: dict[MessageType, type] = {}
 SENDERS: dict[MessageType, Sender] = {}
 
 
-def message(mtype: MessageType, sender: Sender):
+_M = TypeVar("_M")
+
+
+# `dataclass_transform` tells type checkers that a registered class is a frozen dataclass.
+@dataclass_transform(frozen_default=True)
+def message(mtype: MessageType, sender: Sender) -> Callable[[type[_M]], type[_M]]:
     """Register a dataclass as the one shape of `mtype`."""
 
-    def register(cls):
-        cls = dataclass(frozen=True, slots=True)(cls)
-        cls.TYPE = mtype
-        cls.FIELD_NAMES = tuple(f.name for f in fields(cls))  # encode runs per client per tick
-        MESSAGE_CLASSES[mtype] = cls
+    def register(cls: type[_M]) -> type[_M]:
+        made: Any = dataclass(frozen=True, slots=True)(cls)
+        made.TYPE = mtype
+        made.FIELD_NAMES = tuple(f.name for f in fields(made))  # encode runs per client per tick
+        MESSAGE_CLASSES[mtype] = made
         SENDERS[mtype] = sender
-        return cls
+        return made
 
     return register
 
@@ -167,9 +174,12 @@ class Hello(Message):
     kind: str = "desktop"
     lang: str = "id"
     token: str = ""
+    # Snapshots per second this client wants at most (a slow PC's low preset); 0: the server's rate.
+    snapshot_hz: int = 0
 
     def __post_init__(self) -> None:
         check_int("version", self.version, 0, U16)
+        check_int("snapshot_hz", self.snapshot_hz, 0, 120)
         check_str("name", self.name, 0, MAX_NAME)
         check_choice("kind", self.kind, CLIENT_KINDS)
         check_choice("lang", self.lang, LANGS)

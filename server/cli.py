@@ -1,4 +1,4 @@
-"""Server subcommands: `serve` (and the store's `db` and `admin`)."""
+"""Server subcommands: `serve` (and the operator's `db` and `admin`)."""
 
 from __future__ import annotations
 
@@ -29,10 +29,10 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     add_server_options(p)
     p.set_defaults(func=_serve)
     try:
-        from makaverse.server.store import cli as store_cli
+        from makaverse.server.admin import cli as admin_cli
     except ImportError:
         return
-    store_cli.add_commands(sub)
+    admin_cli.add_commands(sub)
 
 
 def _serve(args: argparse.Namespace) -> int:

@@ -3,6 +3,7 @@
 from .interest import InterestGrid
 from .loader import DEFAULT_WORLD_FILE, WorldError, load_default_world, load_world, parse_world
 from .model import INSTANCE_KINDS, Booth, Box, Door, Floor, InstanceSpec, Solid, Stage, World, Zone
+from .movement import move_step
 
 __all__ = [
     "Booth",
@@ -20,5 +21,6 @@ __all__ = [
     "DEFAULT_WORLD_FILE",
     "load_default_world",
     "load_world",
+    "move_step",
     "parse_world",
 ]

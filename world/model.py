@@ -131,7 +131,8 @@ class Booth:
     @property
     def colour_rgb(self) -> tuple[float, float, float]:
         h = self.colour.lstrip("#")
-        return tuple(int(h[i : i + 2], 16) / 255.0 for i in (0, 2, 4))
+        r, g, b = (int(h[i : i + 2], 16) / 255.0 for i in (0, 2, 4))
+        return (r, g, b)
 
 
 @dataclass(frozen=True, slots=True)

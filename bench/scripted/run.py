@@ -35,7 +35,7 @@ def add_shot_options(p: argparse.ArgumentParser) -> None:
                    help="with --say-near: only the avatar with this display name counts")
     p.add_argument("--emote", default=None, choices=("wave", "nod", "applaud", "raise_hand"),
                    help="play this emote once in the world (with --say's timing)")
-    p.add_argument("--fold-chat", action="store_true", help="fold the chat box to one line once in the world (F4)")
+    p.add_argument("--fold-chat", action="store_true", help="fold the chat box to one line once in the world (C)")
     p.add_argument("--wait-chat", type=int, default=0, metavar="N",
                    help="with --screenshot: wait until N lines (chat, announcements, direct messages) arrived")
     # Booths (booth_script.py): run once the --walk has arrived.
@@ -52,6 +52,14 @@ def add_shot_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--call-next", action="store_true", help="staff: call the next citizen (waits for one)")
     p.add_argument("--counter-say", default=None, metavar="TEXT", help="say TEXT across the counter")
     p.add_argument("--wait-called", action="store_true", help="wait until your number is called")
+    # Finding your way and settings (find_script.py), after --walk.
+    p.add_argument("--directory", nargs="?", const="", default=None, metavar="QUERY",
+                   help="open the directory (F1), searching for QUERY")
+    p.add_argument("--take-me-there", action="store_true",
+                   help="with --directory: walk to the first result (waits until arrived)")
+    p.add_argument("--guide-seconds", type=float, default=None, metavar="S",
+                   help="with --take-me-there: take the picture S seconds into the walk, the directory open")
+    p.add_argument("--settings-panel", action="store_true", help="open the settings panel (F4)")
 
 
 def build_scripted(base: Any, args: argparse.Namespace) -> Any:
@@ -60,6 +68,7 @@ def build_scripted(base: Any, args: argparse.Namespace) -> Any:
 
     from .booth_script import BoothDriver
     from .chat_script import ChatScript
+    from .find_script import FindDriver
     from .keys import KeyScript, client_summary
     from .route import autopilot_from_spec
     from .screenshot import ScriptedShot
@@ -72,6 +81,7 @@ def build_scripted(base: Any, args: argparse.Namespace) -> Any:
         app.session.autopilot = autopilot_from_spec(args.walk)
     chat = ChatScript(app, args)
     booths = BoothDriver(app, args)
+    find = FindDriver(app, args)
     keys = KeyScript(app, list(args.press or ()), args.type_text)
     shot = app.shot
     if isinstance(shot, ScriptedShot):
@@ -83,6 +93,7 @@ def build_scripted(base: Any, args: argparse.Namespace) -> Any:
         chat.step()
         if keys.done:
             booths.step()
+            find.step()
         return task.cont
 
     # After the session took in the network and before the booths' task sends their commands.

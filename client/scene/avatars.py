@@ -17,6 +17,7 @@ from makaverse.world import World
 from .. import i18n
 from . import palette as P
 from ..state.interpolation import Pose
+from .lod import add_lod, cheapen_avatar, stand_in
 from .meshes import MeshBuilder
 from ..state.mirror import AvatarFacts
 from .signs import TextCard
@@ -40,6 +41,7 @@ def float_order(layer: int, distance_m: float) -> int:
     """Draw order of a floating card: by layer, then the farther first (so nearer cards cover them)."""
     return layer * 1_000_000 + max(0, 999_999 - int(distance_m * 1000))
 _DEFAULT_LOOK = 0x37474F
+CHEAP_TAG_MAX_SCALE = 1.6
 
 
 def _figure(look: tuple[float, float, float], skin: tuple[float, float, float], staff_colour=None) -> NodePath:
@@ -84,7 +86,8 @@ class AvatarView:
     """One avatar's nodes: the figure (bobbing when it walks) and its name tag."""
 
     def __init__(self, parent: NodePath, avatar_id: int, facts: AvatarFacts | None, *, lang: str, is_self: bool,
-                 staff_colours: dict[str, tuple[float, float, float]]) -> None:
+                 staff_colours: dict[str, tuple[float, float, float]], detail_m: float = math.inf,
+                 cheap: bool = False) -> None:
         self.avatar_id = avatar_id
         self.is_self = is_self
         self.eye_distance_m = 0.0
@@ -97,11 +100,17 @@ class AvatarView:
         if facts is not None and facts.is_staff:
             staff_colour = staff_colours.get(facts.opd, P.EJA)
         fig = _figure(look, skin, staff_colour)
-        fig.reparent_to(self.body)
+        # Beyond `detail_m` (the low preset) a stand-in of a few triangles replaces figure and arms.
+        detail = NodePath("detail")
+        if math.isfinite(detail_m) and not is_self:
+            add_lod(self.body, detail, stand_in(look, skin), detail_m=detail_m)
+        else:
+            detail.reparent_to(self.body)
+        fig.reparent_to(detail)
         fig.flatten_strong()
         self.arms: list[NodePath] = []  # left, right: pivots at the shoulders (emotes turn them)
         for side in (-1, 1):
-            pivot = self.body.attach_new_node("arm-left" if side < 0 else "arm-right")
+            pivot = detail.attach_new_node("arm-left" if side < 0 else "arm-right")
             pivot.set_pos(side * SHOULDER_X_M, 0.0, SHOULDER_Z_M)
             _arm(look, skin).reparent_to(pivot)
             self.arms.append(pivot)
@@ -117,6 +126,10 @@ class AvatarView:
         sh.set_depth_write(False)
         sh.set_bin("transparent", 0)
         self.tag = self._make_tag(facts, lang, is_self, staff_colour)
+        # Far tags grow to stay readable; the low preset caps that (big far cards cost fill).
+        self.tag_max_scale = CHEAP_TAG_MAX_SCALE if cheap else math.inf
+        if cheap:
+            cheapen_avatar(self.root)
 
     def _make_tag(self, facts: AvatarFacts | None, lang: str, is_self: bool, staff_colour) -> NodePath:
         name = facts.name if facts else f"#{self.avatar_id}"
@@ -140,7 +153,7 @@ class AvatarView:
             # Far away, a tag grows with distance so a name stays readable across the hall.
             d = math.dist(eye, (x, y, z + TAG_HEIGHT_M))
             self.eye_distance_m = d
-            self.tag.set_scale(max(1.0, d / TAG_READABLE_M))
+            self.tag.set_scale(min(self.tag_max_scale, max(1.0, d / TAG_READABLE_M)))
             self.tag_card.set_order(float_order(TAG_LAYER, d))
             hidden = d < (OWN_TAG_MIN_M if self.is_self else TAG_MIN_M)
             if hidden != self.tag.is_hidden():
@@ -170,6 +183,12 @@ class AvatarLayer:
         self.lang = lang
         self.views: dict[int, tuple[AvatarView, int]] = {}
         self.staff_colours = {b.opd: b.colour_rgb for b in world.booths}
+        self.detail_m = math.inf  # the graphics preset's distance for simple stand-ins
+        self.cheap = False  # the low preset: no soft shadows, opaque name tags
+
+    def set_detail_distance(self, detail_m: float, *, cheap: bool = False) -> None:
+        """Avatars drawn from now on switch to a stand-in beyond `detail_m` (inf: never)."""
+        self.detail_m, self.cheap = detail_m, cheap
 
     def sync(self, poses: list[tuple[int, AvatarFacts | None, int, Pose]], self_id: int | None, dt: float,
              eye: tuple[float, float, float] | None = None) -> None:
@@ -184,7 +203,7 @@ class AvatarLayer:
                 if entry is not None:
                     entry[0].destroy()
                 view = AvatarView(self.root, avatar_id, facts, lang=self.lang, is_self=avatar_id == self_id,
-                                  staff_colours=self.staff_colours)
+                                  staff_colours=self.staff_colours, detail_m=self.detail_m, cheap=self.cheap)
                 self.views[avatar_id] = entry = (view, version)
             entry[0].place(pose.x, pose.y, float(heights[i]), pose.yaw, pose.anim, dt, eye)
         for gone in [i for i in self.views if i not in seen]:

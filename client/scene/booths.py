@@ -6,12 +6,14 @@ the staff and a mat marking where citizens stand to be served.
 from __future__ import annotations
 
 import math
+from functools import lru_cache
 
 from panda3d.core import NodePath
 
 from makaverse.world import Booth, Box
 
 from . import palette as P
+from ..state.directory import Directory, load_directory
 from .meshes import rect_minus
 from .props import Kit, build_chair
 from .signs import make_sign
@@ -58,7 +60,7 @@ def build_booth(kit: Kit, signs: NodePath, booth: Booth) -> None:
     for rect in rect_minus(outer, [inner]):
         b.block(rect, 0.0, 0.04, P.tint(col, 0.1), faces="t")
     b.block(inner, 0.0, 0.04, P.tint(col, 0.5), faces="t")
-    subtitle = booth.name if booth.name.upper() != booth.opd.upper() else None
+    subtitle = _full_name(booth)
     width = side_s[1] - side_s[0]
     # Every booth's code is the same size, with or without a second line.
     sign = make_sign(signs, booth.opd, subtitle=subtitle, width_m=width - 0.3, height_m=0.9,
@@ -66,6 +68,25 @@ def build_booth(kit: Kit, signs: NodePath, booth: Booth) -> None:
     # A sign faces -Y in its own frame: turn it to look where the clerk looks.
     sign.set_h(booth.facing_deg + 180.0)
     sign.set_pos(*frame.point(cf1 + 0.02, 0.0), 2.91)
+
+
+@lru_cache(maxsize=1)
+def _directory() -> Directory:
+    return load_directory()
+
+
+def _full_name(booth: Booth) -> str | None:
+    """The agency's full name for the header's second line (the directory's, in Indonesian like all
+    the signage), split over two lines when long; the world file's short name if it isn't listed."""
+    agency = _directory().agency(booth.opd)
+    name = agency.name_id if agency is not None else booth.name
+    if name.upper() == booth.opd.upper():
+        return None
+    if len(name) > 32:
+        words = name.split()
+        cut = min(range(1, len(words)), key=lambda i: abs(len(" ".join(words[:i])) - len(name) / 2))
+        name = " ".join(words[:cut]) + "\n" + " ".join(words[cut:])
+    return name
 
 
 class BoothFrame:

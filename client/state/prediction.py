@@ -1,8 +1,8 @@
 """Your own avatar, predicted: inputs move it at once, and each snapshot corrects it.
 
-The step is the server's (server/sim/simulation.py): one input is worth one input period,
-its direction is clamped to length 1, the speed is walk or run, and the move goes through
-`World.resolve_moves`. On a snapshot we start again from the server's position, forget the
+The step is the server's own function, `world.move_step`: one input is worth one input
+period, its direction is clamped to length 1, the speed is walk or run, and the move slides
+along solids. On a snapshot we start again from the server's position, forget the
 inputs it has applied (seq <= ack_seq) and replay the rest. A small difference between what
 was drawn and the replayed result is eased out over a few frames; a large one snaps.
 """
@@ -15,19 +15,15 @@ from collections import deque
 import numpy as np
 
 from makaverse.protocol import Input
-from makaverse.world import World
+from makaverse.world import World, move_step
 
 __all__ = ["Prediction", "step"]
 
 
 def step(world: World, x: float, y: float, intent: Input, input_dt: float) -> tuple[float, float]:
     """Where one input takes an avatar standing at (x, y), exactly as the server moves it."""
-    mx, my = intent.move_x, intent.move_y
-    norm = math.hypot(mx, my)
-    if norm > 1.0:
-        mx, my = mx / norm, my / norm
-    speed = world.run_speed_mps if intent.run else world.walk_speed_mps
-    out = world.resolve_moves(np.array([[x, y]]), np.array([[mx * speed * input_dt, my * speed * input_dt]]))
+    move = np.array([[intent.move_x, intent.move_y]])
+    out = move_step(world, np.array([[x, y]]), move, np.array([intent.run]), dt_s=input_dt)
     return float(out[0, 0]), float(out[0, 1])
 
 

@@ -60,7 +60,7 @@ class SocialLayer:
         self.events = DirectObject()
         self.events.accept("enter", self._on_enter_key)
         self.events.accept("tab", self._on_tab_key)
-        self.events.accept(key_of("chat_fold"), self.chat_box.toggle_fold)
+        self.events.accept(key_of("chat_fold"), self._on_fold_key)
         self.events.accept("page_up", self.chat_box.scroll, [6])
         self.events.accept("page_down", self.chat_box.scroll, [-6])
         for key, emote in EMOTE_KEYS.items():
@@ -107,6 +107,10 @@ class SocialLayer:
     def _on_enter_key(self) -> None:
         if self.chat_box.shown and not self.focus.active:
             self.chat_box.open()
+
+    def _on_fold_key(self) -> None:
+        if self.chat_box.shown and not self.focus.active:
+            self.chat_box.toggle_fold()
 
     def _on_tab_key(self) -> None:
         if self.chat_box.typing:

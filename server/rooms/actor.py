@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from makaverse.protocol.tickets import holder_key
+
 from ..services.chat import SpeakerKey, speaker_key
 
 __all__ = ["Actor"]
@@ -24,7 +26,7 @@ class Actor:
     @property
     def holder(self) -> str:
         """Tickets belong to the account, or for a guest to the avatar (which survives a reconnect)."""
-        return f"account:{self.account_id}" if self.account_id is not None else f"guest:{self.avatar_id}"
+        return holder_key(account_id=self.account_id, avatar_id=self.avatar_id)
 
     @property
     def staff_opd(self) -> str:

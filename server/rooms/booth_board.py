@@ -21,6 +21,7 @@ from makaverse.protocol import (
     encode,
 )
 from makaverse.protocol.booths import MAX_PROGRAMS, MAX_SUMMARY, MAX_WAITING_SHOWN
+from makaverse.protocol.tickets import parse_holder
 from makaverse.world import Box, World
 
 from ..services.counters import Counters
@@ -110,11 +111,10 @@ class BoothBoard:
 
     def holder_avatar(self, holder: str) -> int | None:
         """The connected avatar holding tickets as `holder`, if any."""
-        kind, _, ident = holder.partition(":")
+        kind, ident = parse_holder(holder)
         if kind == "account":
-            return self.roster.avatar_of_account(int(ident))
-        avatar_id = int(ident)
-        return avatar_id if self.roster.online(avatar_id) else None
+            return self.roster.avatar_of_account(ident)
+        return ident if self.roster.online(ident) else None
 
     def clerk_of(self, actor):
         """The clerk record of an actor who mans a counter, else None."""

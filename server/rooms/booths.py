@@ -33,7 +33,6 @@ from makaverse.protocol.booths import MAX_PROGRAMS
 from makaverse.world import World
 
 from ..services.queues import Queues, Ticket, service_day
-from ..store.dto import Audit, Localized, ProgramDraft
 from ..sim import Simulation
 from .actor import Actor
 from .booth_board import TICKETS_LANE, BoothBoard, BoothConfig, ms
@@ -93,7 +92,8 @@ class Booths(Component):
         for i in range(0, len(changed), 100):  # the store takes bounded batches
             self._save(ctx, changed[i : i + 100])
 
-    def _ready(self, ctx: Ctx) -> HandlerRun:
+    def loaded(self, ctx: Ctx) -> HandlerRun:
+        """Steps that load the desk first if it is not loaded yet (also used by the service requests)."""
         if not self.board.ready:
             yield from self._load(ctx)
 
@@ -108,14 +108,14 @@ class Booths(Component):
 
     # ── the panel ────────────────────────────────────────────────────────────
     def booth_info_get(self, ctx: Ctx, msg: BoothInfoGet) -> HandlerRun:
-        yield from self._ready(ctx)
+        yield from self.loaded(ctx)
         if msg.opd not in self.board.opds:
             raise Refused(ErrorCode.NOT_FOUND)
         ctx.reply(self.board.booth_info(msg.opd, msg.request_id))
 
     # ── tickets ──────────────────────────────────────────────────────────────
     def take_number(self, ctx: Ctx, msg: TakeNumber) -> HandlerRun:
-        yield from self._ready(ctx)
+        yield from self.loaded(ctx)
         board, actor = self.board, ctx.actor
         assert board.queues is not None and actor is not None
         if not board.queues.has(msg.opd):
@@ -141,7 +141,7 @@ class Booths(Component):
         ctx.reply(board.ticket_reply(ticket, msg.request_id))
 
     def leave_queue(self, ctx: Ctx, msg: LeaveQueue) -> HandlerRun:
-        yield from self._ready(ctx)
+        yield from self.loaded(ctx)
         board, actor = self.board, ctx.actor
         assert board.queues is not None and actor is not None
         if not board.queues.has(msg.opd):
@@ -159,14 +159,19 @@ class Booths(Component):
             board.tell_clerk(ctx, ticket.opd, clerk_id)
 
     # ── the counter ──────────────────────────────────────────────────────────
-    def counter_man(self, ctx: Ctx, msg: CounterMan) -> HandlerRun:
-        actor = ctx.actor
-        assert actor is not None
-        opd = actor.staff_opd
+    def _staff(self, ctx: Ctx) -> HandlerRun:
+        """The OPD of a logged-in staff member (with the desk loaded); refuses everyone else."""
+        assert ctx.actor is not None
+        opd = ctx.actor.staff_opd
         if not opd:
             raise Refused(ErrorCode.NOT_ALLOWED)
-        yield from self._ready(ctx)
-        board = self.board
+        yield from self.loaded(ctx)
+        return opd
+
+    def counter_man(self, ctx: Ctx, msg: CounterMan) -> HandlerRun:
+        opd = yield from self._staff(ctx)
+        board, actor = self.board, ctx.actor
+        assert actor is not None
         assert board.queues is not None and actor.account_id is not None
         if opd not in board.booths or not board.queues.has(opd):
             raise Refused(ErrorCode.NOT_FOUND)
@@ -192,12 +197,9 @@ class Booths(Component):
 
     def _clerk(self, ctx: Ctx) -> HandlerRun:
         """The OPD of a clerk manning its counter; refuses everyone else."""
+        opd = yield from self._staff(ctx)
         actor = ctx.actor
         assert actor is not None
-        opd = actor.staff_opd
-        if not opd:
-            raise Refused(ErrorCode.NOT_ALLOWED)
-        yield from self._ready(ctx)
         clerk = self.board.counters.clerk(actor.account_id) if actor.account_id is not None else None
         if clerk is None or clerk.opd != opd:
             raise Refused(ErrorCode.NOT_MANNING)
@@ -244,7 +246,7 @@ class Booths(Component):
         board.tell_holder(ctx, ticket)
 
     def counter_say(self, ctx: Ctx, msg: CounterSay) -> HandlerRun:
-        yield from self._ready(ctx)
+        yield from self.loaded(ctx)
         board, actor = self.board, ctx.actor
         assert board.queues is not None and actor is not None
         clerk = board.clerk_of(actor)
@@ -273,51 +275,46 @@ class Booths(Component):
 
     # ── editing the booth ────────────────────────────────────────────────────
     def edit_opd(self, ctx: Ctx, msg: EditOpd) -> HandlerRun:
+        opd = yield from self._staff(ctx)
         actor = ctx.actor
         assert actor is not None
-        opd = actor.staff_opd
-        if not opd:
-            raise Refused(ErrorCode.NOT_ALLOWED)
-        yield from self._ready(ctx)
         updated = yield ctx.call(
             "update_opd_description",
             opd,
-            Localized(id=msg.description_id.strip(), en=msg.description_en.strip()),
-            audit=Audit(actor_id=actor.account_id),
+            {"id": msg.description_id.strip(), "en": msg.description_en.strip()},
+            actor_id=actor.account_id,
         )
         self._published(ctx, updated)
 
     def edit_program(self, ctx: Ctx, msg: EditProgram) -> HandlerRun:
+        opd = yield from self._staff(ctx)
         actor = ctx.actor
         assert actor is not None
-        opd = actor.staff_opd
-        if not opd:
-            raise Refused(ErrorCode.NOT_ALLOWED)
-        yield from self._ready(ctx)
         current = self.board.opds[opd]
         if msg.program_id and not any(p.id == msg.program_id for p in current.programs):
             raise Refused(ErrorCode.NOT_FOUND)
         if not msg.program_id and len(current.programs) >= MAX_PROGRAMS:
             raise Refused(ErrorCode.LIMIT_REACHED)
-        audit = Audit(actor_id=actor.account_id)
         if msg.delete:
-            yield ctx.call("delete_program", msg.program_id, audit=audit)
+            yield ctx.call("delete_program", msg.program_id, actor_id=actor.account_id)
         else:
             try:
                 start = date.fromisoformat(msg.start) if msg.start else None
                 end = date.fromisoformat(msg.end) if msg.end else None
             except ValueError:  # a date that looks right but isn't (2026-02-30)
                 raise Refused(ErrorCode.INVALID_FIELD) from None
-            draft = ProgramDraft(
-                title=" ".join(msg.title.split()),
-                summary=Localized(id=msg.summary_id.strip(), en=msg.summary_en.strip()),
-                status=msg.status,
-                start_date=start,
-                end_date=end,
-                link=msg.link.strip() or None,
-                is_sample=False,
+            draft = {
+                "title": " ".join(msg.title.split()),
+                "summary": {"id": msg.summary_id.strip(), "en": msg.summary_en.strip()},
+                "status": msg.status,
+                "start_date": start,
+                "end_date": end,
+                "link": msg.link.strip() or None,
+                "is_sample": False,
+            }
+            yield ctx.call(
+                "upsert_program", opd, draft, program_id=msg.program_id or None, actor_id=actor.account_id
             )
-            yield ctx.call("upsert_program", opd, draft, program_id=msg.program_id or None, audit=audit)
         updated = yield ctx.call("get_opd", opd)
         self._published(ctx, updated)
 

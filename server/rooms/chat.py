@@ -43,8 +43,6 @@ from makaverse.protocol import (
 from ..services import moderation
 from ..services.chat import ChatConfig, ChatRefusal, ChatRoom, HeardLine, SpeakerKey, chat_zone, speaker_key
 from ..sim import Simulation
-from ..store.dto import Audit
-from ..store.chat_repo import ChatLine
 from .actor import Actor
 from .component import Component, Roster
 from .effects import Announce as AnnounceReq
@@ -66,7 +64,7 @@ class ChatShared:
     room: ChatRoom
     next_purge_s: float | None = None
     next_prune_s: float = 0.0
-    pending: list[ChatLine] = field(default_factory=list)  # public lines waiting to be logged
+    pending: list[dict] = field(default_factory=list)  # public lines waiting to be logged (store ChatLine fields)
     next_flush_s: float | None = None
 
 
@@ -158,17 +156,18 @@ class Chat(Component):
         if self.sim.has(actor.avatar_id):
             x, y = self.sim.position(actor.avatar_id)
         self.shared.pending.append(
-            ChatLine(
-                at=datetime.fromtimestamp(now_s, UTC),
-                channel=channel,
-                zone_id=zone_id,
-                speaker_id=actor.account_id,
-                speaker_avatar=actor.avatar_id,
-                speaker_name=actor.name,
-                speaker_role=actor.role,
-                **({"x_m": round(x, 2), "y_m": round(y, 2)} if x is not None else {}),
-                text=text,
-            )
+            {
+                "at": datetime.fromtimestamp(now_s, UTC),
+                "channel": channel,
+                "zone_id": zone_id,
+                "speaker_id": actor.account_id,
+                "speaker_avatar": actor.avatar_id,
+                "speaker_name": actor.name,
+                "speaker_role": actor.role,
+                "x_m": round(x, 2) if x is not None else None,
+                "y_m": round(y, 2) if y is not None else None,
+                "text": text,
+            }
         )
 
     # ── public chat and emotes ───────────────────────────────────────────────
@@ -320,8 +319,7 @@ class Chat(Component):
         until_s = moderation.ends_at(msg.action, ctx.now_s, msg.minutes)
         until = datetime.fromtimestamp(until_s, UTC) if until_s is not None else None
         if msg.action == "ban":
-            audit = Audit(actor_id=actor.account_id)
-            yield ctx.call("ban_account", target.account_id, reason=reason, until=until, audit=audit)
+            yield ctx.call("ban_account", target.account_id, reason=reason, until=until, actor_id=actor.account_id)
         yield ctx.call(
             "record_moderation",
             msg.action,

@@ -44,6 +44,7 @@ class Member:
     info: AvatarInfo
     outbox: Outbox | None  # None while parked (disconnected, within the reconnect grace)
     parked_at: tuple[float, float, float] | None = None  # x, y, yaw while parked
+    snapshot_hz: int = 0  # the most snapshots a second its client asked for (0: the instance's rate)
 
 
 @dataclass(slots=True)
@@ -174,6 +175,23 @@ class WorldInstance:
         member = self.members.get(avatar_id)
         return member is not None and member.parked_at is not None
 
+    def set_snapshot_hz(self, avatar_id: int, wanted_hz: int) -> None:
+        """A member's client asked for at most `wanted_hz` snapshots a second (0: the instance's rate)."""
+        member = self.members.get(avatar_id)
+        if member is not None:
+            member.snapshot_hz = wanted_hz
+
+    def _snapshot_skip(self, member: Member) -> int:
+        """Send this member every n-th snapshot: the smallest n that keeps it at or under its asked rate."""
+        rate = self.tick_hz // self.snapshot_every
+        return -(-rate // member.snapshot_hz) if 0 < member.snapshot_hz < rate else 1
+
+    def snapshot_hz_of(self, avatar_id: int) -> int:
+        """The snapshot rate this member gets (whole snapshots a second)."""
+        rate = self.tick_hz // self.snapshot_every
+        member = self.members.get(avatar_id)
+        return max(1, rate // self._snapshot_skip(member)) if member is not None else rate
+
     def on_input(self, avatar_id: int, intent: Input) -> None:
         self.sim.apply(avatar_id, intent)
 
@@ -222,7 +240,9 @@ class WorldInstance:
 
     def _send_snapshots(self, now_ms: int) -> None:
         sim = self.sim
-        viewers = [m.avatar_id for m in self.members.values() if m.outbox is not None and m.parked_at is None]
+        n = sim.tick // self.snapshot_every
+        viewers = [m.avatar_id for m in self.members.values() if m.outbox is not None and m.parked_at is None
+                   and n % self._snapshot_skip(m) == 0]
         if not viewers:
             return
         enter_frames: dict[int, bytes] = {}

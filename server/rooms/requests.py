@@ -54,7 +54,7 @@ class Requests(Component):
         assert actor is not None
         if actor.account_id is None:
             raise Refused(ErrorCode.LOGIN_REQUIRED)
-        yield from self.booths._ready(ctx)
+        yield from self.booths.loaded(ctx)
         opd = self.booths.board.opds.get(msg.opd)
         service = opd.service(msg.service) if opd is not None else None
         if service is None:

@@ -13,7 +13,6 @@ Movement rules (why they stop speed hacks and teleports):
 
 from __future__ import annotations
 
-import math
 import random
 from dataclasses import dataclass
 
@@ -21,7 +20,7 @@ import numpy as np
 
 from makaverse.protocol import quant
 from makaverse.protocol.messages import ANIM_IDLE, ANIM_RUN, ANIM_WALK, Input
-from makaverse.world import World
+from makaverse.world import World, move_step
 
 from .avatars import AvatarInfo, AvatarTable
 
@@ -114,7 +113,10 @@ class Simulation:
         return avatar_id in self.avatars.slot_of
 
     def info(self, avatar_id: int) -> AvatarInfo:
-        return self.avatars.info[self._slot(avatar_id)]
+        info = self.avatars.info[self._slot(avatar_id)]
+        if info is None:  # a live slot always has its info; a freed one is not in slot_of
+            raise UnknownAvatar(avatar_id)
+        return info
 
     def position(self, avatar_id: int) -> tuple[float, float]:
         x, y = self.avatars.pos[self._slot(avatar_id)]
@@ -157,7 +159,9 @@ class Simulation:
         running = np.zeros(len(t.ids), dtype=bool)
         # Round r applies the r-th waiting input of every avatar that can afford it.
         while True:
-            batch, deltas = [], []
+            batch: list[int] = []
+            moves: list[tuple[float, float]] = []
+            runs: list[bool] = []
             for slot in slots:
                 queue = t.inputs[slot]
                 if queue and t.budget_s[slot] >= self.input_dt - 1e-9:
@@ -165,19 +169,15 @@ class Simulation:
                     t.budget_s[slot] -= self.input_dt
                     t.ack_seq[slot] = intent.seq
                     t.yaw[slot] = quant.u16_to_yaw(intent.yaw)
-                    mx, my = intent.move_x, intent.move_y
-                    norm = math.hypot(mx, my)
-                    if norm > 1.0:
-                        mx, my = mx / norm, my / norm
-                    speed = self.world.run_speed_mps if intent.run else self.world.walk_speed_mps
                     batch.append(slot)
-                    deltas.append((mx * speed * self.input_dt, my * speed * self.input_dt))
+                    moves.append((intent.move_x, intent.move_y))
+                    runs.append(intent.run)
                     running[slot] |= intent.run
             if not batch:
                 break
             idx = np.array(batch)
             before = t.pos[idx].copy()
-            t.pos[idx] = self.world.resolve_moves(before, np.array(deltas))
+            t.pos[idx] = move_step(self.world, before, np.array(moves), np.array(runs), dt_s=self.input_dt)
             moved[idx] += np.hypot(*(t.pos[idx] - before).T)
         # Inputs still waiting once this tick's time is spent would only ever be applied late:
         # keep the newest, so a stall or a burst costs one input of lag at most, not a standing queue.
@@ -189,7 +189,7 @@ class Simulation:
         t.anim[slots] = np.where(walking, np.where(running[slots], ANIM_RUN, ANIM_WALK), ANIM_IDLE)
         zones = self.world.zone_index(t.pos[slots])
         changed = zones != t.zone[slots]
-        for slot, z in zip(slots[changed], zones[changed]):
+        for slot, z in zip(slots[changed], zones[changed], strict=True):
             t.zone[slot] = z
             self._events.append(ZoneEntered(int(t.ids[slot]), self.world.zones[z].id if z >= 0 else ""))
 

@@ -21,8 +21,8 @@ from ..rooms.effects import ToEveryone
 from ..rooms.instance import WorldInstance
 from ..rooms.layout import plan_instances
 from ..rooms.requests import Requests
+from ..service_config import chat_config_from_env, load_wordfilter
 from ..services.chat import ChatConfig, ChatRoom
-from ..services.wordfilter import WordFilter
 from ..settings import Settings
 from .gate import Gate
 from .places import Places
@@ -34,15 +34,6 @@ from .scheduler import Scheduler
 __all__ = ["GameServer"]
 
 log = logging.getLogger("makaverse.server")
-
-
-def _load_wordfilter(path: str) -> WordFilter:
-    try:
-        return WordFilter.from_env(path=path)
-    except (OSError, UnicodeDecodeError):
-        # Chat goes on unfiltered rather than not at all; the log says why.
-        log.exception("wordfilter_unreadable")
-        return WordFilter([])
 
 
 class GameServer:
@@ -86,10 +77,10 @@ class GameServer:
         self.places: Places
         self.runner = EffectRunner(self.players, store=store, bus=self.bus, move=lambda m: self.places.move(m))
         self.places = Places(self.instances, self.players, self.runner, self.metrics, home=self.instance.instance_id)
-        chat_config = chat or ChatConfig.from_env()
+        chat_config = chat or chat_config_from_env()
         zone_ids = [z.id for z in world.zones]
         shared = ChatShared(
-            chat_config, ChatRoom(chat_config, zone_ids, wordfilter=_load_wordfilter(chat_config.wordfilter_file))
+            chat_config, ChatRoom(chat_config, zone_ids, wordfilter=load_wordfilter(chat_config.wordfilter_file))
         )
         for plan in plan_instances(world, s.instance_ids):
             instance = self.instances[plan.id]

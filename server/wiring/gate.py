@@ -27,10 +27,11 @@ from makaverse.protocol import (
     quant,
 )
 
+from ..accounts import Accounts
 from ..log import log_event
 from ..net.session_state import SessionEvent
 from ..rooms.effects import Refused
-from ..services.accounts import Accounts, Banned
+from ..services.accounts import Banned
 from ..settings import Settings
 from ..sim import AvatarInfo
 from ..store import StoreError, Unavailable
@@ -112,6 +113,7 @@ class Gate:
         if msg.version != PROTOCOL_VERSION:
             raise Refused(ErrorCode.VERSION, f"server speaks {PROTOCOL_VERSION}", close=CloseCode.VERSION_MISMATCH)
         player.lang = msg.lang
+        player.snapshot_hz = msg.snapshot_hz
         players = self.players
         binding = players.presence.by_token(msg.token)
         if binding is not None and binding.account_id is None:
@@ -173,7 +175,7 @@ class Gate:
                 role=player.role,
                 world_id=self.world_id,
                 tick_hz=s.tick_hz,
-                snapshot_hz=s.snapshot_hz,
+                snapshot_hz=instance.snapshot_hz_of(player.avatar_id),
                 input_hz=s.input_hz,
                 interest_radius_cm=quant.m_to_cm(s.interest_radius_m),
                 server_time_ms=now_ms(),

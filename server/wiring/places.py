@@ -84,6 +84,7 @@ class Places:
             self.players.accounts_by_id[account.id] = account  # type: ignore[attr-defined]
         self.players.by_avatar[avatar_id] = player
         self.players.parked.pop(avatar_id, None)
+        self.instances[player.instance].set_snapshot_hz(avatar_id, player.snapshot_hz)
 
     def entered(self, player: Player) -> None:
         """The avatar just entered the world (joined or resumed): each component's `enter` hook."""

@@ -32,6 +32,7 @@ class Player:
     role: str = "guest"
     opd: str = ""
     lang: str = "id"
+    snapshot_hz: int = 0  # asked for in hello (0: the server's rate)
     logged_out: bool = False  # leave at once on disconnect: no reconnect grace
     actor_cache: Actor | None = field(default=None, repr=False)
 

@@ -36,6 +36,7 @@ from ..rooms.effects import (
 from ..store import StoreError, Unavailable
 from .errors import outcome_of
 from .players import Players
+from .store_ops import OPS
 
 __all__ = ["EffectRunner", "now_ms"]
 
@@ -206,6 +207,9 @@ class EffectRunner:
     async def store_call(self, call: Call) -> Any:
         if self.store is None:
             raise Unavailable("no store")
+        op = OPS.get(call.method)
+        if op is not None:
+            return await self.db(op, self.store, *call.args, **call.kwargs)
         return await self.db(getattr(self.store, call.method), *call.args, **call.kwargs)
 
     async def db(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:

@@ -210,7 +210,7 @@ async def ask(client: Client, msg: Message, *, timeout: float = 10.0) -> Message
 def seed_database(path: Path, monkeypatch: Any, *, admin_password: str = PASSWORD) -> str:
     """A migrated, seeded SQLite file with its admin (cheap password hashing in this process); its URL."""
     from makaverse.server.app import open_store
-    from makaverse.server.store.seed import ADMIN_PASSWORD_ENV
+    from makaverse.server.admin.seed import ADMIN_PASSWORD_ENV
 
     monkeypatch.setenv(TEST_MODE_ENV, "1")
     monkeypatch.setenv(ADMIN_PASSWORD_ENV, admin_password)
@@ -231,7 +231,7 @@ class Servers:
     ) -> Any:
         """A server (with a store and accounts when `db_url` is given); `options` are settings
         overrides, or `chat=`/`booths=` component configs."""
-        from makaverse.server.services.accounts import Accounts
+        from makaverse.server.accounts import Accounts
         from makaverse.server.settings import Settings
         from makaverse.server.store import Store, utc_now
         from makaverse.server.wiring import GameServer
@@ -305,7 +305,7 @@ class People:
         return await self.enter(client, client.auth.token)
 
     async def staff(self, server: Any, username: str, opd: str) -> Client:
-        from makaverse.server.services.accounts import Accounts
+        from makaverse.server.accounts import Accounts
 
         await asyncio.get_running_loop().run_in_executor(
             None,

@@ -40,11 +40,12 @@ from makaverse.protocol import (
     Snapshot,
     Welcome,
 )
-from makaverse.server.wiring import GameServer
-from makaverse.server.services.accounts import Accounts, make_hasher
+from makaverse.server.accounts import Accounts
+from makaverse.server.services.accounts import make_hasher
 from makaverse.server.services.chat import ChatConfig
 from makaverse.server.store import Store
 from makaverse.server.store.chat_repo import ChatLine
+from makaverse.server.wiring import GameServer
 
 
 positions = snapshot_positions

@@ -13,7 +13,8 @@ import pytest
 from harness import Client, ServerProcess, subprocess_env
 from makaverse.protocol import AuthOk, Error, Welcome
 from makaverse.server.store import NotFound, Store
-from makaverse.server.store.seed import ADMIN_PASSWORD_ENV, load_seed_content
+from makaverse.server.admin.seed import ADMIN_PASSWORD_ENV
+from makaverse.server.store.seed import load_seed_content
 
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="SIGTERM and SIGKILL are POSIX signals")
 

@@ -263,4 +263,4 @@ def test_chat_lines_are_logged_in_batches_by_the_tick(chat):
     component.handle(ChatSend(request_id=2, text="dua", channel="nearby"), a, T0_MS + 10)
     assert component.tick(T0_MS + 500).writes == []
     (write,) = component.tick(T0_MS + 1_000).writes
-    assert write.call.method == "add_chat_lines" and [line.text for line in write.call.args[0]] == ["satu", "dua"]
+    assert write.call.method == "add_chat_lines" and [line["text"] for line in write.call.args[0]] == ["satu", "dua"]

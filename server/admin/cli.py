@@ -22,15 +22,17 @@ import sys
 from collections.abc import Callable
 from datetime import timedelta
 
-from makaverse.server.services.accounts import AccountError, Accounts, make_hasher
-
-from . import migrate
-from .dto import ROLES, Audit
-from .engine import URL_ENV, url_from_env
-from .errors import StoreError
-from .reports_cli import add_report_commands
-from .seed import ADMIN_PASSWORD_ENV, seed, seed_admin
-from .store import Store
+from ..accounts import Accounts
+from ..service_config import hasher_from_env
+from ..services.accounts import AccountError
+from ..store import migrate
+from ..store.dto import ROLES, Audit
+from ..store.engine import URL_ENV, url_from_env
+from ..store.errors import StoreError
+from ..store.seed import seed
+from ..store.store import Store
+from .reports import add_report_commands
+from .seed import ADMIN_PASSWORD_ENV, seed_admin
 
 __all__ = ["add_commands", "CLI_AUDIT"]
 
@@ -113,7 +115,7 @@ def _db_seed(args: argparse.Namespace) -> int:
         _upgrade(url)
         with Store(url) as store:
             report = seed(store)
-            password = seed_admin(store, hasher=make_hasher())
+            password = seed_admin(store, hasher=hasher_from_env())
         if report.changed:
             opds, services = ", ".join(report.opds_added) or "-", ", ".join(report.services_added) or "-"
             print(f"added OPDs: {opds}; services: {services}")
@@ -138,7 +140,7 @@ def _admin_create_user(args: argparse.Namespace) -> int:
     def run() -> int:
         password, generated = _read_password(args)
         with Store(url_from_env(args.db)) as store:
-            account = Accounts(store, hasher=make_hasher()).create_user(
+            account = Accounts(store, hasher=hasher_from_env()).create_user(
                 username=args.username,
                 password=password,
                 role=args.role,
@@ -157,7 +159,7 @@ def _admin_reset_password(args: argparse.Namespace) -> int:
     def run() -> int:
         password, generated = _read_password(args)
         with Store(url_from_env(args.db)) as store:
-            account = Accounts(store, hasher=make_hasher()).reset_password(args.username, password, audit=CLI_AUDIT)
+            account = Accounts(store, hasher=hasher_from_env()).reset_password(args.username, password, audit=CLI_AUDIT)
         print(f"password of {account.username!r} reset; its sessions have ended")
         _show_generated(password, generated)
         return 0

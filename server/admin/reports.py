@@ -8,15 +8,19 @@ from __future__ import annotations
 
 import argparse
 import json
-from typing import Callable
+from collections.abc import Callable
 
-from .engine import url_from_env
-from .store import Store
+from ..store.engine import url_from_env
+from ..store.store import Store
 
 __all__ = ["add_report_commands"]
 
 
-def add_report_commands(admin_sub, common: argparse.ArgumentParser, guarded: Callable[[Callable[[], int]], int]) -> None:
+def add_report_commands(
+    admin_sub: argparse._SubParsersAction,
+    common: argparse.ArgumentParser,
+    guarded: Callable[[Callable[[], int]], int],
+) -> None:
     p = admin_sub.add_parser("reports", parents=[common], help="list chat reports (open ones by default)")
     p.add_argument("--all", action="store_true", help="closed reports too")
     p.add_argument("--limit", type=int, default=100)
@@ -37,7 +41,10 @@ def _list(args: argparse.Namespace) -> int:
         reports = store.list_reports(status=None if args.all else "open", limit=args.limit)
     print(f"{'id':>5}  {'status':<7} {'reason':<11} {'reported':<24} {'created':<16} note")
     for r in reports:
-        print(f"{r.id:>5}  {r.status:<7} {r.reason:<11} {r.reported_name[:24]:<24} {r.created_at:%Y-%m-%d %H:%M} {r.note[:40]}")
+        print(
+            f"{r.id:>5}  {r.status:<7} {r.reason:<11} {r.reported_name[:24]:<24} "
+            f"{r.created_at:%Y-%m-%d %H:%M} {r.note[:40]}"
+        )
     print(f"{len(reports)} report(s)")
     return 0
 
