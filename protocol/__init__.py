@@ -4,6 +4,8 @@ from .booths import *  # noqa: F401,F403
 from .booths import __all__ as _booths_all
 from .chat import *  # noqa: F401,F403
 from .chat import __all__ as _chat_all
+from .events import *  # noqa: F401,F403
+from .events import __all__ as _events_all
 from .codec import MAX_FRAME_BYTES, decode, encode, encode_snapshot, pack_snapshot_body
 from .errors import (
     CloseCode,
@@ -37,4 +39,5 @@ __all__ = [
     *_messages_all,
     *_chat_all,
     *_booths_all,
+    *_events_all,
 ]

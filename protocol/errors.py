@@ -58,6 +58,18 @@ class ErrorCode(StrEnum):
     TOO_MANY_TICKETS = "too_many_tickets"  # you already hold tickets at three OPDs
     ILLEGAL_TRANSITION = "illegal_transition"  # the request's status machine does not allow that move
     LIMIT_REACHED = "limit_reached"  # too many programs for one OPD
+    # town-hall events
+    EVENT_ENDED = "event_ended"  # the event is over: nothing in it changes any more
+    NOT_IN_EVENT = "not_in_event"  # join the event first (or you were removed from it)
+    NOT_SPEAKER = "not_speaker"  # only the host, invited speakers and whoever has the floor speak on stage
+    NOT_HOST = "not_host"  # only the event's host (or an admin) may do this
+    ALREADY_VOTED = "already_voted"  # one vote per attendee, per poll or question
+    POLL_CLOSED = "poll_closed"  # the poll is closed, or there is none with that id
+    DOORS_CLOSED = "doors_closed"  # the doors are closed to you (not open yet, closed or locked)
+    SEAT_TAKEN = "seat_taken"  # someone sits there already
+    TOO_FAR = "too_far"  # stand next to the seat to sit on it
+    SLIDE_TOO_LARGE = "slide_too_large"  # a slide's file or picture is over the limit
+    NOT_AN_IMAGE = "not_an_image"  # a slide file is not a PNG or JPEG we can read
 
 
 class CloseCode(IntEnum):

@@ -56,7 +56,7 @@ MS_LIMIT = 2**53  # milliseconds since the epoch fit a double exactly
 CLIENT_KINDS = frozenset({"desktop", "bot"})
 ROLES = frozenset({"guest", "citizen", "staff", "host", "admin"})
 LANGS = frozenset({"id", "en"})
-ANIM_IDLE, ANIM_WALK, ANIM_RUN = 0, 1, 2
+ANIM_IDLE, ANIM_WALK, ANIM_RUN, ANIM_SIT = 0, 1, 2, 3
 
 
 class MessageType(IntEnum):
@@ -120,6 +120,38 @@ class MessageType(IntEnum):
     MODERATE_DONE = 84
     ANNOUNCE = 85
     ANNOUNCEMENT = 86
+    # town-hall events: board, seats, stage, hands, Q&A, polls, slides (protocol/events.py)
+    EVENT_SCHEDULE = 100
+    EVENT_LIST = 101
+    EVENT_REGISTER = 102
+    EVENT_CONTROL = 103
+    EVENT_JOIN = 104
+    EVENT_LEAVE = 105
+    SIT = 106
+    STAGE_SAY = 107
+    SPEAKER_SET = 108
+    HAND_RAISE = 109
+    FLOOR_GIVE = 110
+    QUESTION_ASK = 111
+    QUESTION_VOTE = 112
+    QUESTION_MARK = 113
+    POLL_OPEN = 114
+    POLL_VOTE = 115
+    POLL_CLOSE = 116
+    EVENT_MODERATE = 117
+    SLIDE_ADD = 118
+    SLIDE_SHOW = 119
+    EVENT_INFO = 130
+    EVENT_BOARD = 131
+    EVENT_JOINED = 132
+    EVENT_NOTICE = 133
+    STAGE_LINE = 134
+    SEATED = 135
+    EVENT_HALL = 136
+    QUESTIONS = 137
+    POLL = 138
+    SLIDE = 139
+    EVENT_DONE = 140
 
 
 class Sender(Enum):

@@ -35,7 +35,7 @@ def add_shot_options(p: argparse.ArgumentParser) -> None:
                    help="with --say-near: only the avatar with this display name counts")
     p.add_argument("--emote", default=None, choices=("wave", "nod", "applaud", "raise_hand"),
                    help="play this emote once in the world (with --say's timing)")
-    p.add_argument("--fold-chat", action="store_true", help="fold the chat box to one line once in the world (C)")
+    p.add_argument("--fold-chat", action="store_true", help="fold the chat box to one line once in the world (F4)")
     p.add_argument("--wait-chat", type=int, default=0, metavar="N",
                    help="with --screenshot: wait until N lines (chat, announcements, direct messages) arrived")
     # Booths (booth_script.py): run once the --walk has arrived.
@@ -59,7 +59,7 @@ def add_shot_options(p: argparse.ArgumentParser) -> None:
                    help="with --directory: walk to the first result (waits until arrived)")
     p.add_argument("--guide-seconds", type=float, default=None, metavar="S",
                    help="with --take-me-there: take the picture S seconds into the walk, the directory open")
-    p.add_argument("--settings-panel", action="store_true", help="open the settings panel (F4)")
+    p.add_argument("--settings-panel", action="store_true", help="open the settings panel (F10)")
 
 
 def build_scripted(base: Any, args: argparse.Namespace) -> Any:

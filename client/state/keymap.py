@@ -1,10 +1,9 @@
 """The keys of the client's actions, in one table: the panels bind them from here and show them
 on their buttons ("Ambil nomor (F5)"), so what a button says is what the key does.
 
-Mostly function keys, because they do the same whether or not a text field holds the keyboard,
-and collide with neither walking (WASD, arrows, Q/E) nor typing. Movement keys, the directory,
-the map and the settings panel are the player's to rebind (`settings.py`), and can't be bound
-onto these.
+Function keys, because they do the same whether or not a text field holds the keyboard, and
+collide with neither walking (WASD, arrows, Q/E) nor typing. Movement keys, the directory, the
+map and the settings panel are the player's to rebind (`settings.py`), never onto these.
 """
 
 from __future__ import annotations
@@ -14,7 +13,7 @@ __all__ = ["ACTION_KEYS", "key_of", "key_label"]
 ACTION_KEYS: dict[str, str] = {
     "my_requests": "f2",
     "staff_console": "f3",
-    "chat_fold": "c",  # fold the chat box (not while typing: then "c" is a letter)
+    "chat_fold": "f4",
     "take_number": "f5",  # at a booth: take a number (or leave the queue)
     "submit": "f6",  # the request form: send it
     "call_next": "f7",  # staff at the counter: call the next number

@@ -5,8 +5,8 @@ Enter opens the line (the text field takes the keyboard, so WASD types instead o
 Enter again sends it, Esc leaves it. Tab (while typing) or the channel button cycles the
 channel: nearby, whisper, shout, zone. Page Up / Page Down and the arrow buttons scroll the
 log. Names are coloured by role, and staff, hosts and admins carry their role after the name.
-C folds the box to one line (the newest, and how many arrived since) to leave the world in
-view; C or Enter unfolds it.
+F4 folds the box to one line (the newest, and how many arrived since) to leave the world in
+view; F4 or Enter unfolds it.
 All the logic is in `chat_state.ChatState`; this draws it.
 """
 

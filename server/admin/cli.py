@@ -6,6 +6,7 @@
     makaverse admin ban --username U --reason R [--minutes N]
     makaverse admin unban --username U
     makaverse admin list-users [--role R]
+    makaverse admin load-slides|export-event|event-summary ...   (town halls: admin/events.py)
 
 The database is `--db`, else `MAKAVERSE_DB_URL`, else the embedded SQLite file. Every
 change made here is written to the audit log with no actor account (the operator at the
@@ -31,6 +32,7 @@ from ..store.engine import URL_ENV, url_from_env
 from ..store.errors import StoreError
 from ..store.seed import seed
 from ..store.store import Store
+from .events import add_event_commands
 from .reports import add_report_commands
 from .seed import ADMIN_PASSWORD_ENV, seed_admin
 
@@ -79,6 +81,7 @@ def add_commands(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--limit", type=int, default=200)
     p.set_defaults(func=_admin_list_users)
     add_report_commands(admin_sub, common, _guarded)
+    add_event_commands(admin_sub, common, _guarded)
 
 
 def _password_options(parser: argparse.ArgumentParser) -> None:

@@ -19,22 +19,48 @@ from websockets.exceptions import ConnectionClosed
 
 from makaverse.protocol import CloseCode, Error, ErrorCode, RemoteProtocolError, decode
 from makaverse.protocol.messages import SENDERS, Message, Sender
+from makaverse.protocol.ratelimit import TokenBucket
 
 from ..log import log_event
-from ..services.ratelimit import TokenBucket
-from ..settings import Settings
 from .connection import Connection
 from .http import HttpRoutes
 from .metrics import ServerMetrics
 from .session import Session
 from .session_state import ALLOWED, SessionEvent, SessionState
 
-__all__ = ["Dispatcher", "NetServer"]
+__all__ = ["Dispatcher", "NetServer", "NetSettings"]
 
 log = logging.getLogger("makaverse.server")
 
 _MAX_STRIKES = 20  # refused messages before the connection is closed for policy
 _FLOOD_CLOSE_AFTER = 200  # messages over the rate limit before the connection is closed
+
+
+class NetSettings(Protocol):
+    """The settings the transport reads (the wiring's `Settings` has them); read-only."""
+
+    @property
+    def host(self) -> str: ...
+    @property
+    def port(self) -> int: ...
+    @property
+    def max_clients(self) -> int: ...
+    @property
+    def max_frame_bytes(self) -> int: ...
+    @property
+    def send_queue_frames(self) -> int: ...
+    @property
+    def ping_interval_s(self) -> float: ...
+    @property
+    def ping_timeout_s(self) -> float: ...
+    @property
+    def close_timeout_s(self) -> float: ...
+    @property
+    def hello_timeout_s(self) -> float: ...
+    @property
+    def msg_rate_per_s(self) -> float: ...
+    @property
+    def msg_burst(self) -> int: ...
 
 
 class Dispatcher(Protocol):
@@ -51,7 +77,7 @@ class Dispatcher(Protocol):
 
 
 class NetServer:
-    def __init__(self, settings: Settings, dispatcher: Dispatcher, metrics: ServerMetrics) -> None:
+    def __init__(self, settings: NetSettings, dispatcher: Dispatcher, metrics: ServerMetrics) -> None:
         self.settings = settings
         self.dispatcher = dispatcher
         self.metrics = metrics

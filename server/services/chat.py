@@ -20,8 +20,8 @@ import numpy as np
 
 from makaverse.protocol import CHANNEL_RANGE_M, MAX_CHAT_CHARS, ErrorCode
 from makaverse.protocol.messages import U32
+from makaverse.protocol.ratelimit import TokenBucket
 
-from .ratelimit import TokenBucket
 from .wordfilter import WordFilter
 
 __all__ = [

@@ -99,7 +99,7 @@ def test_your_own_tag_shows_only_from_a_distance(server, shots):
 
 
 def test_the_chat_box_folds_to_one_line(server, shots):
-    """C folds the chat box to a one-line strip at the bottom left, leaving the world in view."""
+    """F4 folds the chat box to a one-line strip at the bottom left, leaving the world in view."""
     png = shots / "chat-folded.png"
     run = run_client(server.url, png, "--name", "Daeng", "--frames", "4", "--walk", "0,-4;-1,24@10", "--fold-chat")
     social = run.summary["social"]
