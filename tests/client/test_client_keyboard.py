@@ -110,3 +110,12 @@ def test_f9_switches_everything_to_english_in_the_world(accounts, shots):
     assert client["lang"] == client["scene_lang"] == client["avatar_lang"] == "en"
     assert client["help"].startswith("WASD/arrows")
     assert run.summary["booths"]["prompt"].startswith("Press E to talk to")
+
+
+def test_f5_takes_a_number_at_the_booth_you_stand_at(accounts, shots):
+    """At the DUKCAPIL booth F5 takes a number, as the panel's "Ambil nomor (F5)" button would."""
+    png = shots / "f5-number.png"
+    run = run_client(accounts.url, png, "--name", "Nurul", "--frames", "20", "--walk", "0,-4;0,17;-17.5,18@90",
+                     "--press", "f5")
+    tickets = run.summary["booths"]["tickets"]
+    assert [t["opd"] for t in tickets] == ["DUKCAPIL"], run.stderr[-2000:]
