@@ -62,11 +62,21 @@ class KeyScript:
 def client_summary(app: Any) -> dict[str, object]:
     """The language of what a player reads, and where the keyboard is."""
     owner = app.focus.owner
+    keys = getattr(app.booths, "keys", None)
+    nav = keys.nav if keys is not None else None
+    panel_controls = []
+    if nav is not None:
+        for name, widget in nav.controls.items():
+            try:
+                text = widget["text"]
+            except (KeyError, AttributeError):  # gone with a redraw
+                continue
+            panel_controls.append({"text": text if isinstance(text, str) else "", "focused": name == nav.current})
     return {
         "lang": app.lang,
         "scene_lang": app.scene.lang,
         "avatar_lang": app.avatars.lang,
         "help": app.hud.help.getText(),
         "focus": getattr(owner, "focus_name", None) or (type(owner).__name__ if owner is not None else None),
-        "keys": [],
+        "panel_controls": panel_controls,  # what Tab walks in the open panel, in order
     }

@@ -16,6 +16,7 @@ from ..scene.counter_lights import CounterLights
 from ..net.events import monotonic_ms
 from ..state.keymap import key_of
 from .booth_panel import BoothPanel
+from .panel_keys import PanelKeys
 from .booth_sound import Chime
 from .requests_panel import RequestsPanel
 from .staff_console import StaffConsole
@@ -57,6 +58,7 @@ class BoothUi:
         self.events.accept(key_of("call_next"), self.key_call_next)
         self.events.accept(key_of("finish"), self.key_finish)
         self.events.accept("escape", self._escape)
+        self.keys = PanelKeys(base, self.focus, self._top_panel) if self.focus is not None else None
         base.add_task(self._task, "makaverse-booths", sort=5)
 
     def set_lang(self, lang: str) -> None:
@@ -81,6 +83,16 @@ class BoothUi:
         done = self.model.interact(*own) if own is not None else self.model.interact()
         if not done:
             self.app.controls.set("turn_right", True)
+
+    def _top_panel(self):
+        """The open panel Tab walks through: the booth panel (and its form), the console, my requests."""
+        social = getattr(self.app, "social", None)
+        if social is not None and social.login.shown:
+            return None
+        for part in (self.panel, self.console, self.requests):
+            if part.visible:
+                return part.root
+        return None
 
     def key_take_number(self) -> None:
         """F5: a number at the booth whose panel is open, or where you stand."""
@@ -156,6 +168,8 @@ class BoothUi:
 
     def destroy(self) -> None:
         self.base.task_mgr.remove("makaverse-booths")
+        if self.keys is not None:
+            self.keys.destroy()
         self.events.ignore_all()
         for part in (self.panel, self.requests, self.console, self.hud, self.lights):
             try:

@@ -105,6 +105,9 @@ class SocialLayer:
         return self.flow.phase is AuthPhase.IN_WORLD and self.session.in_world
 
     def _on_enter_key(self) -> None:
+        keys = getattr(getattr(self.app, "booths", None), "keys", None)
+        if keys is not None and keys.holding:
+            return  # Enter presses the panel's focused button
         if self.chat_box.shown and not self.focus.active:
             self.chat_box.open()
 

@@ -119,3 +119,18 @@ def test_f5_takes_a_number_at_the_booth_you_stand_at(accounts, shots):
                      "--press", "f5")
     tickets = run.summary["booths"]["tickets"]
     assert [t["opd"] for t in tickets] == ["DUKCAPIL"], run.stderr[-2000:]
+
+
+def test_tab_and_enter_open_the_services_tab_of_a_booth_panel(accounts, shots):
+    """With the booth panel open (E), Tab walks its buttons in reading order and Enter presses the
+    one in focus: the fourth Tab reaches the "services" tab (after Close, About, Programs), and
+    Enter opens it without opening the chat line."""
+    png = shots / "tab-services.png"
+    run = run_client(accounts.url, png, "--name", "Nurul", "--frames", "20", "--walk", "0,-4;0,17;-17.5,18@90",
+                     "--press", "e", "--press", "tab", "--press", "tab", "--press", "tab", "--press", "tab",
+                     "--press", "enter")
+    assert run.returncode == 0, run.stderr[-2000:]
+    panel = run.summary["booths"]["panel"]
+    assert panel["opd"] == "DUKCAPIL"
+    assert panel["tab"] == "services", panel
+    assert run.summary["client"]["focus"] is None  # the chat line did not take the Enter
