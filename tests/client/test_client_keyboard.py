@@ -8,12 +8,10 @@ import json
 import os
 import shutil
 import subprocess
-import sys
 import time
-from unittest import mock
 
 import pytest
-from client_harness import REPO, client_args, run_client, start_server
+from client_harness import REPO, client_args, run_client, start_seeded_server
 
 PASSWORD = "loket-rahasia-1"
 
@@ -21,16 +19,7 @@ PASSWORD = "loket-rahasia-1"
 @pytest.fixture(scope="module")
 def accounts(tmp_path_factory):
     """A server on a seeded database with one citizen account (cheap password hashing)."""
-    folder = tmp_path_factory.mktemp("keyboard")
-    url = f"sqlite:///{folder}/t.db"
-    env = {**os.environ, "MAKAVERSE_TEST_MODE": "1"}
-    for args in (("db", "seed", "--db", url),
-                 ("admin", "create-user", "--db", url, "--username", "andi", "--role", "citizen",
-                  "--password", PASSWORD)):
-        subprocess.run([sys.executable, "-m", "makaverse", *args], check=True, capture_output=True, env=env,
-                       cwd=REPO, timeout=120)
-    with mock.patch.dict(os.environ, {"MAKAVERSE_TEST_MODE": "1"}):
-        srv = start_server(folder)
+    srv = start_seeded_server(tmp_path_factory.mktemp("keyboard"), [("andi", "citizen", "")], PASSWORD)
     yield srv
     srv.stop()
 
