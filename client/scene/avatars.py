@@ -211,6 +211,11 @@ class AvatarLayer:
         for gone in [i for i in self.views if i not in seen]:
             self.views.pop(gone)[0].destroy()
 
+    def set_lang(self, lang: str) -> None:
+        """Tags say "Petugas"/"Staff" in `lang`: everyone is drawn again on the next frame."""
+        self.lang = lang
+        self.clear()
+
     def clear(self) -> None:
         for view, _ in self.views.values():
             view.destroy()

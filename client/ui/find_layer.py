@@ -272,10 +272,11 @@ class FindLayer:
             if setter is not None:
                 setter(profile.avatar_detail_m, cheap=profile.cheap_avatars)
         if "lang" in changed and new.lang != self.lang:
-            self.set_lang(new.lang)
-            social = getattr(self.app, "social", None)
-            if social is not None and hasattr(social, "set_lang"):
-                social.set_lang(new.lang)  # the login, chat and HUD switch too
+            switch = getattr(self.app, "set_lang", None)
+            if switch is not None:
+                switch(new.lang)  # everything a player reads, this layer and the world's signs included
+            else:
+                self.set_lang(new.lang)
         note = ""
         try:
             path = save_settings(new, self.settings_path)
