@@ -12,22 +12,31 @@ from __future__ import annotations
 import asyncio
 import itertools
 import logging
-from collections.abc import Callable
 from typing import Protocol
 
 from websockets.asyncio.server import Server, ServerConnection, serve
 from websockets.exceptions import ConnectionClosed
 
-from makaverse.protocol import CloseCode, Error, ErrorCode, RemoteProtocolError, decode
+from makaverse.protocol import (
+    CloseCode,
+    Error,
+    ErrorCode,
+    InvalidRequestFields,
+    RemoteProtocolError,
+    decode,
+    refusal,
+)
 from makaverse.protocol.messages import SENDERS, Message, Sender
+from makaverse.protocol.ratelimit import TokenBucket
 
+from ..log import log_event
 from .connection import Connection
 from .http import HttpRoutes
 from .metrics import ServerMetrics
 from .session import Session
 from .session_state import ALLOWED, SessionEvent, SessionState
 
-__all__ = ["Dispatcher", "Limiter", "NetServer", "NetSettings"]
+__all__ = ["Dispatcher", "NetServer", "NetSettings"]
 
 log = logging.getLogger("makaverse.server")
 
@@ -35,8 +44,19 @@ _MAX_STRIKES = 20  # refused messages before the connection is closed for policy
 _FLOOD_CLOSE_AFTER = 200  # messages over the rate limit before the connection is closed
 
 
+def _close_code(conn: Connection, ws: ServerConnection) -> int | str:
+    """The close code the peer was sent (ours, or the echo of theirs): a silent peer that missed
+    the keepalive gets 1011, which is what we log, not the 1006 `ws.close_code` reports."""
+    if conn.close_code:
+        return conn.close_code
+    sent = ws.protocol.close_sent
+    if sent is not None:
+        return int(sent.code)
+    return ws.close_code if ws.close_code is not None else "lost"
+
+
 class NetSettings(Protocol):
-    """The transport's share of the settings (the wiring's settings object has them all)."""
+    """The settings the transport reads (the wiring's `Settings` has them); read-only."""
 
     @property
     def host(self) -> str: ...
@@ -56,12 +76,10 @@ class NetSettings(Protocol):
     def close_timeout_s(self) -> float: ...
     @property
     def hello_timeout_s(self) -> float: ...
-
-
-class Limiter(Protocol):
-    """A connection's message rate limit: `take` is False when the message is over it."""
-
-    def take(self, now_s: float) -> bool: ...
+    @property
+    def msg_rate_per_s(self) -> float: ...
+    @property
+    def msg_burst(self) -> int: ...
 
 
 class Dispatcher(Protocol):
@@ -78,16 +96,8 @@ class Dispatcher(Protocol):
 
 
 class NetServer:
-    def __init__(
-        self,
-        settings: NetSettings,
-        dispatcher: Dispatcher,
-        metrics: ServerMetrics,
-        *,
-        limiter: Callable[[float], Limiter],
-    ) -> None:
+    def __init__(self, settings: NetSettings, dispatcher: Dispatcher, metrics: ServerMetrics) -> None:
         self.settings = settings
-        self.limiter = limiter  # a new connection's rate limit, given the loop's time
         self.dispatcher = dispatcher
         self.metrics = metrics
         self.sessions: dict[int, Session] = {}
@@ -126,7 +136,7 @@ class NetServer:
         if self._ws_server is not None:
             try:
                 await asyncio.wait_for(self._ws_server.wait_closed(), 1.0)
-            except TimeoutError:
+            except (TimeoutError, asyncio.TimeoutError):
                 pass
 
     # ── connections ──────────────────────────────────────────────────────────
@@ -152,11 +162,12 @@ class NetServer:
             await conn.close(*refusal)
             return
         loop = asyncio.get_running_loop()
-        session = Session(conn, self.limiter(loop.time()), address=(ws.remote_address or ("?",))[0])
+        bucket = TokenBucket(rate_per_s=s.msg_rate_per_s, burst=s.msg_burst, now_s=loop.time())
+        session = Session(conn, bucket, address=(ws.remote_address or ("?",))[0])
         self.sessions[conn.conn_id] = session
         self.dispatcher.connected(session)
         self.metrics.clients.inc()
-        log.info("client_connected", extra={"fields": {"conn": conn.conn_id, "remote": conn.remote}})
+        log_event(log, "client_connected", conn=conn.conn_id, remote=conn.remote)
         watchdog = loop.call_later(s.hello_timeout_s, self._hello_timeout, session)
         try:
             async for data in ws:
@@ -176,11 +187,12 @@ class NetServer:
             self.dispatcher.disconnected(session, loop.time())
             if session.state is not SessionState.CLOSING:
                 session.advance(SessionEvent.CLOSE)
+            # Read before our own drop below, which would record 1000 over a keepalive failure.
+            known = _close_code(conn, ws)
             await conn.drop(CloseCode.NORMAL, "", flush=False)  # no-op when already closing
-            code = conn.close_code or (ws.close_code if ws.close_code is not None else "lost")
+            code = known if known != "lost" else _close_code(conn, ws)
             self.metrics.disconnects.labels(reason=str(code)).inc()
-            fields = {"conn": conn.conn_id, "code": code, "reason": conn.close_reason}
-            log.info("client_disconnected", extra={"fields": fields})
+            log_event(log, "client_disconnected", conn=conn.conn_id, code=code, reason=conn.close_reason)
 
     def _hello_timeout(self, session: Session) -> None:
         if session.state is SessionState.CONNECTING:
@@ -206,13 +218,14 @@ class NetServer:
         # Accepted messages pay the flood count down slowly, so a steady flood far over the
         # limit still adds up to a close while an occasional burst never does.
         session.flooded = max(0, session.flooded - 1)
-        if isinstance(data, str):
-            self._refuse(session, ErrorCode.MALFORMED)  # frames are binary msgpack
-            return
         try:
             msg = decode(data)
+        except InvalidRequestFields as exc:
+            # What a person typed, answered field by field: not a strike against the connection.
+            session.conn.send(refusal(exc))
+            return
         except RemoteProtocolError as exc:
-            self._refuse(session, exc.code)
+            self._refuse(session, exc.code, exc.ref)
             return
         self.metrics.messages_received.labels(type=msg.TYPE.name.lower()).inc()
         if SENDERS[msg.TYPE] is not Sender.CLIENT or msg.TYPE not in ALLOWED[session.state]:

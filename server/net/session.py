@@ -5,17 +5,18 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from makaverse.protocol.ratelimit import TokenBucket
+
 from .session_state import SessionEvent, SessionState, next_state
 
 if TYPE_CHECKING:
     from .connection import Connection
-    from .server import Limiter
 
 __all__ = ["Session"]
 
 
 class Session:
-    def __init__(self, conn: Connection, bucket: Limiter, *, address: str) -> None:
+    def __init__(self, conn: Connection, bucket: TokenBucket, *, address: str) -> None:
         self.conn = conn
         self.address = address
         self.state = SessionState.CONNECTING
