@@ -131,9 +131,10 @@ class EffectRunner:
                 if relay is None:
                     self.fail(fx.failure, ref=fx.ref, conn_id=conn_id, what=what)
                 else:
-                    error = Effects(fx.ref)
-                    error.out.append(Reply(conn_id, outcome_of(fx.failure, ref=fx.ref, conn_id=conn_id, what=what).error))
-                    self.apply(relay(error))
+                    refusal = Effects(fx.ref)
+                    outcome = outcome_of(fx.failure, ref=fx.ref, conn_id=conn_id, what=what)
+                    refusal.out.append(Reply(conn_id, outcome.error))
+                    self.apply(relay(refusal))
                 return
             pending = fx.pending
             if pending is None:
