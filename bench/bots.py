@@ -335,6 +335,10 @@ def print_report(report: dict, as_json: bool) -> None:
 
 
 def run_bots_cli(args: argparse.Namespace) -> int:
+    if args.scenario == "townhall":  # a coordinated event (host and attendees), not independent bots
+        from .townhall import run_townhall_cli
+
+        return run_townhall_cli(args)
     problem = check_args(args)
     if problem:
         print(f"makaverse bots: {problem}", file=sys.stderr)
