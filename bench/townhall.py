@@ -157,7 +157,7 @@ async def _attendee(config: TownhallConfig, run: str, i: int, delay_s: float, ev
     event_id = await event
     try:
         joined = await person.ask(EventJoin(request_id=person.rid() + 100, event_id=event_id))
-    except asyncio.TimeoutError:
+    except TimeoutError:
         out["join_timeouts"] += 1
         return person
     if isinstance(joined, EventJoined):

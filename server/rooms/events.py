@@ -54,7 +54,7 @@ from makaverse.protocol import (
 )
 from makaverse.protocol.messages import Message
 
-from ..services.events import HOST_ROLES, EventFacts, EventRefusal, Hall, PollState
+from ..services.events import HOST_ROLES, EventFacts, Hall, PollState
 from ..services.slides import MAX_DECK, check_slide
 from ..sim import Simulation
 from .actor import Actor
@@ -426,7 +426,8 @@ class Events(Component):
         except Exception:
             hall.facts.status, hall.facts.doors = before
             raise
-        log.info("event_state", extra={"fields": {"event": hall.id, "status": hall.facts.status, "doors": hall.facts.doors}})
+        state = {"event": hall.id, "status": hall.facts.status, "doors": hall.facts.doors}
+        log.info("event_state", extra={"fields": state})
         ctx.reply(self._info(hall, msg.request_id))
         self._broadcast(ctx, self._hall_msg(hall))
         if hall.facts.status == "ended":

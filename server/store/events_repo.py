@@ -8,7 +8,7 @@ Times are the store's clock. Questions and polls are addressed by their number i
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import func, select, update
@@ -47,7 +47,7 @@ def ms_of(at: datetime) -> int:
 
 
 def _at_ms(value: int) -> datetime:
-    return datetime.fromtimestamp(value / 1000, tz=timezone.utc)
+    return datetime.fromtimestamp(value / 1000, tz=UTC)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -133,7 +133,8 @@ class EventsRepo(StoreBase):
             )
             session.add(row)
             session.flush()
-            add_audit(session, Audit(actor_id=host_id, via="server"), "event_schedule", f"event:{row.id}", at=self.now())
+            audit = Audit(actor_id=host_id, via="server")
+            add_audit(session, audit, "event_schedule", f"event:{row.id}", at=self.now())
             return _record(session, row)
 
     def get_event(self, event_id: int) -> EventRecord:
@@ -304,7 +305,9 @@ class EventsRepo(StoreBase):
             )
 
     def _poll(self, session: Session, event_id: int, number: int) -> EventPollRow:
-        row = session.scalar(select(EventPollRow).where(EventPollRow.event_id == event_id, EventPollRow.number == number))
+        row = session.scalar(
+            select(EventPollRow).where(EventPollRow.event_id == event_id, EventPollRow.number == number)
+        )
         if row is None:
             raise NotFound(f"poll {event_id}/{number}")
         return row

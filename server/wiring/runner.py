@@ -132,7 +132,8 @@ class EffectRunner:
                     self.fail(fx.failure, ref=fx.ref, conn_id=conn_id, what=what)
                 else:
                     error = Effects(fx.ref)
-                    error.out.append(Reply(conn_id, outcome_of(fx.failure, ref=fx.ref, conn_id=conn_id, what=what).error))
+                    outcome = outcome_of(fx.failure, ref=fx.ref, conn_id=conn_id, what=what)
+                    error.out.append(Reply(conn_id, outcome.error))
                     self.apply(relay(error))
                 return
             pending = fx.pending
