@@ -43,7 +43,7 @@ __all__ = ["EffectRunner", "now_ms"]
 T = TypeVar("T")
 log = logging.getLogger("makaverse.effects")
 
-_BATCHED = frozenset({"save_tickets"})  # store methods taking one list, returning the refused items
+_BATCHED = frozenset({"save_tickets", "save_event_records"})  # store methods taking one list, returning the refused items
 _BATCH = 200
 
 

@@ -11,6 +11,12 @@ import pytest
 
 from makaverse.__main__ import main
 from makaverse.server.store import Conflict, NotFound, Store
+from makaverse.server.store.events_repo import (
+    AttendanceRecord,
+    PollVoteRecord,
+    QuestionVoteRecord,
+    StageLineRecord,
+)
 from makaverse.server.store.migrate import upgrade
 
 T0_MS = 1_767_225_600_000
@@ -64,6 +70,34 @@ def test_an_event_keeps_what_happened(store, clock):
     assert {"event_schedule", "event_state", "event_hide_question", "event_remove"} <= actions
     with pytest.raises(NotFound):
         store.export_event(event_id + 100)
+
+
+def test_records_in_one_batch_refuse_only_the_second_vote(store):
+    """A batch of attendance, lines and votes lands in one go; a repeated vote is handed back, not stored."""
+    event_id, (host, a, b, c) = _event(store)
+    store.set_event_state(event_id, "live", "open", actor_id=host)
+    store.open_poll(event_id, 1, "Q?", ["x", "y"], True)
+    store.add_question(event_id, 1, a, "W0", "Banjir?")
+    first = PollVoteRecord(event_id=event_id, number=1, account_id=a, option=1)
+    again = PollVoteRecord(event_id=event_id, number=1, account_id=a, option=0)
+    batch = [
+        AttendanceRecord(event_id=event_id, account_id=a, instance="auditorium"),
+        AttendanceRecord(event_id=event_id, account_id=b, instance="auditorium-2"),
+        StageLineRecord(event_id=event_id, number=1, account_id=host, name="Walikota", text="Halo"),
+        first,
+        PollVoteRecord(event_id=event_id, number=1, account_id=b, option=1),
+        again,
+        QuestionVoteRecord(event_id=event_id, number=1, account_id=b),
+        QuestionVoteRecord(event_id=event_id, number=2, account_id=b),
+        AttendanceRecord(event_id=event_id, account_id=a),
+    ]
+    refused = store.save_event_records(batch)
+    assert refused == [again, batch[7]]
+    export = store.export_event(event_id)
+    assert export["polls"][0]["counts"] == [0, 2]
+    assert export["questions"][0]["votes"] == 1
+    assert [(x["account_id"], bool(x["left_at"])) for x in export["attendance"]] == [(a, True), (b, False)]
+    assert [ln["text"] for ln in export["transcript"]] == ["Halo"]
 
 
 def _png(width: int, height: int) -> bytes:
