@@ -114,7 +114,8 @@ def test_admin_loads_a_deck_and_exports_the_event(tmp_path, capsys):
     (tmp_path / "1.png").write_bytes(_png(1280, 720))
     (tmp_path / "2.md").write_text("# Agenda\n- Pembukaan\n", encoding="utf-8")
     (tmp_path / "bad.png").write_bytes(b"GIF89a" + b"\x00" * 20)
-    assert main(["admin", "load-slides", str(event_id), str(tmp_path / "1.png"), str(tmp_path / "2.md"), "--db", url]) == 0
+    deck = [str(tmp_path / "1.png"), str(tmp_path / "2.md")]
+    assert main(["admin", "load-slides", str(event_id), *deck, "--db", url]) == 0
     assert "slide 1: 2.md (markdown" in capsys.readouterr().out
     assert main(["admin", "load-slides", str(event_id), str(tmp_path / "bad.png"), "--db", url]) == 1
     assert "not_an_image" in capsys.readouterr().err

@@ -31,7 +31,15 @@ from makaverse.protocol import (
 )
 from makaverse.protocol.messages import ANIM_IDLE, ANIM_SIT
 from makaverse.server.rooms.actor import Actor
-from makaverse.server.rooms.effects import Call, Deliver, Effects, Move, Publish, Push, Refused, Reply, ToConn, ToInstance
+from makaverse.server.rooms.effects import (
+    Call,
+    Deliver,
+    Effects,
+    Move,
+    Refused,
+    ToConn,
+    ToInstance,
+)
 from makaverse.server.rooms.events import DOWN, UP, EventCopy, Events, is_copy_of, unpack
 from makaverse.server.rooms.seats import Seats
 from makaverse.server.services.events import EventRefusal
