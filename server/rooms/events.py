@@ -156,8 +156,10 @@ class Events(Component):
     process_wide = True  # notifications at login and leaving the world concern every instance
     handlers = EVENT_TYPES
 
-    def __init__(self, hall: str, sim: Simulation, roster: Roster, *, outside: str) -> None:
+    def __init__(self, hall: str, sim: Simulation, roster: Roster, *, outside: str, origin: str = "") -> None:
         self.hall = hall  # the auditorium instance this authority serves directly
+        # Names this authority on the bus: with Redis, other processes' halls share the channels.
+        self.origin = origin
         self.sim = sim
         self.roster = roster
         self.outside = outside  # where someone removed from an event is sent
@@ -269,10 +271,12 @@ class Events(Component):
         return ctx.fx
 
     # ── copies, through the bus ──────────────────────────────────────────────
-    @staticmethod
-    def from_copy(payload: bytes) -> tuple[Actor, Message]:
-        """A copy's forwarded command: who sent it and what (raises on a malformed envelope)."""
+    def from_copy(self, payload: bytes) -> tuple[Actor, Message] | None:
+        """A copy's forwarded command: who sent it and what; None when it is for another process's
+        authority (raises on a malformed envelope)."""
         body = unpack(payload)
+        if body.get("origin", "") != self.origin:
+            return None
         return Actor(**body["actor"]), decode(body["msg"])
 
     def relay(self, fx: Effects, actor: Actor) -> Effects:
@@ -282,7 +286,10 @@ class Events(Component):
         out: list[Any] = []
         for effect in fx.out:
             if isinstance(effect, Reply) and effect.conn_id == actor.conn_id:
-                envelope = {"to": "conn", "copy": actor.instance, "conn": actor.conn_id, "msg": encode(effect.msg)}
+                envelope = {
+                    "to": "conn", "copy": actor.instance, "conn": actor.conn_id, "msg": encode(effect.msg),
+                    "origin": self.origin,
+                }
                 out.append(Publish(DOWN, pack(envelope)))
             else:
                 out.append(effect)
@@ -293,7 +300,7 @@ class Events(Component):
         """To everyone in the hall and, through the bus, in every copy of it."""
         data = encode(msg)
         ctx.push(ToInstance(self.hall), data)
-        ctx.publish(DOWN, pack({"to": "all", "msg": data}))
+        ctx.publish(DOWN, pack({"to": "all", "msg": data, "origin": self.origin}))
 
     # ── who may stand on the stage ───────────────────────────────────────────
     def _stage_accounts(self) -> set[int]:
@@ -315,7 +322,7 @@ class Events(Component):
             actor = self.roster.actor(avatar_id)
             if actor is not None:
                 self.sim.allow_stage(avatar_id, actor.role in HOST_ROLES or actor.account_id in accounts)
-        ctx.publish(DOWN, pack({"to": "stage", "accounts": sorted(accounts)}))
+        ctx.publish(DOWN, pack({"to": "stage", "accounts": sorted(accounts), "origin": self.origin}))
 
     # ── messages ─────────────────────────────────────────────────────────────
     def _hall_msg(self, hall: Hall) -> EventHall:
@@ -664,20 +671,23 @@ class EventCopy(Component):
     handlers = EVENT_TYPES
     channels = (DOWN,)
 
-    def __init__(self, instance_id: str, sim: Simulation, roster: Roster) -> None:
+    def __init__(self, instance_id: str, sim: Simulation, roster: Roster, *, origin: str = "") -> None:
         self.instance_id = instance_id
+        self.origin = origin  # the authority this copy belongs to (see `Events.origin`)
         self.sim = sim
         self.roster = roster
         self.stage_accounts: set[int] = set()
 
     def handle(self, cmd: Message, actor: Actor, now_ms: int) -> Effects:
         fx = Effects()
-        fx.out.append(Publish(UP, pack({"actor": asdict(actor), "msg": encode(cmd)})))
+        fx.out.append(Publish(UP, pack({"actor": asdict(actor), "msg": encode(cmd), "origin": self.origin})))
         return fx
 
     def receive(self, channel: str, payload: bytes, now_ms: int) -> Effects:
         fx = Effects()
         body = unpack(payload)
+        if body.get("origin", "") != self.origin:
+            return fx
         to = body.get("to")
         if to == "all":
             fx.out.append(Push(ToInstance(self.instance_id), body["msg"]))

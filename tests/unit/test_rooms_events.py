@@ -189,7 +189,9 @@ def test_a_copy_forwards_up_and_hands_replies_down():
     attend(events, far)
     up = copy.handle(QuestionAsk(request_id=11, event_id=1, text="Kapan banjir diatasi?"), far, T0)
     assert [p.channel for p in up.bus] == [UP]
-    actor, cmd = Events.from_copy(up.bus[0].payload)
+    forwarded = events.from_copy(up.bus[0].payload)
+    assert forwarded is not None
+    actor, cmd = forwarded
     assert actor == far and isinstance(cmd, QuestionAsk)
     fx = settle(events.handle(cmd, actor, T0))
     fx = events.relay(fx, actor)
@@ -199,6 +201,10 @@ def test_a_copy_forwards_up_and_hands_replies_down():
     assert [(p.target, decode(p.msg)) for p in out.pushes] == [(ToConn(8), EventDone(request_id=11, event_id=1, id=1))]
     other = EventCopy("auditorium-3", Simulation(WORLD, issue_ids=False), roster)
     assert not other.receive(DOWN, down[0].payload, T0).pushes  # meant for auditorium-2 only
+    foreign = EventCopy("auditorium-2", Simulation(WORLD, issue_ids=False), roster, origin="another-process")
+    assert not foreign.receive(DOWN, down[0].payload, T0).pushes  # another authority's copy
+    stranger = Events("auditorium", sim, roster, outside="building", origin="another-process")
+    assert stranger.from_copy(up.bus[0].payload) is None
 
 
 def test_poll_totals_from_hall_and_copy_are_exact_and_pushed_at_most_four_times_a_second():
