@@ -167,6 +167,10 @@ STRINGS: dict[str, dict[str, str]] = {
         "id": "Nama pengguna atau kata sandi salah.",
         "en": "Wrong username or password.",
     },
+    "error.name_reserved": {
+        "id": "Nama itu dicadangkan (admin, staf, tamu, …). Pilih nama lain.",
+        "en": "That name is reserved (admin, staff, guest, …). Choose another.",
+    },
     "error.username_taken": {"id": "Nama pengguna sudah dipakai.", "en": "That username is taken."},
     "error.invalid_username": {
         "id": "Nama pengguna tidak valid.",

@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from makaverse.protocol import ErrorCode
+from makaverse.protocol.text import clean_line
 from makaverse.protocol.events import (
     MAX_LINE,
     MAX_POLL_OPTIONS,
@@ -52,9 +53,9 @@ class EventRefusal(Exception):
 
 
 def clean_text(text: str, limit: int) -> str:
-    """One line: control characters dropped, whitespace collapsed, cut at `limit`."""
-    kept = "".join(ch if ch.isprintable() else " " for ch in text)
-    return " ".join(kept.split())[:limit]
+    """One line by the text policy for conversation (protocol/text.py): control and invisible
+    characters removed, whitespace collapsed, NFC; cut at `limit` characters."""
+    return clean_line(text)[:limit]
 
 
 @dataclass(slots=True)
