@@ -43,7 +43,7 @@ __all__ = ["EffectRunner", "now_ms"]
 T = TypeVar("T")
 log = logging.getLogger("makaverse.effects")
 
-_BATCHED = frozenset({"save_tickets"})  # store methods taking one list, returning the refused items
+_BATCHED = frozenset({"save_tickets", "save_event_records"})  # store methods taking one list, returning the refused items
 _BATCH = 200
 
 
@@ -132,7 +132,8 @@ class EffectRunner:
                     self.fail(fx.failure, ref=fx.ref, conn_id=conn_id, what=what)
                 else:
                     error = Effects(fx.ref)
-                    error.out.append(Reply(conn_id, outcome_of(fx.failure, ref=fx.ref, conn_id=conn_id, what=what).error))
+                    outcome = outcome_of(fx.failure, ref=fx.ref, conn_id=conn_id, what=what)
+                    error.out.append(Reply(conn_id, outcome.error))
                     self.apply(relay(error))
                 return
             pending = fx.pending

@@ -10,11 +10,12 @@ import asyncio
 from collections import Counter
 
 import pytest
-
 from harness import PASSWORD, ask, request_ids, seed_database
+
 from makaverse.protocol import (
-    ErrorCode,
     Error,
+    ErrorCode,
+    EventBoard,
     EventControl,
     EventDone,
     EventHall,
@@ -22,7 +23,6 @@ from makaverse.protocol import (
     EventJoin,
     EventJoined,
     EventList,
-    EventBoard,
     EventNotice,
     EventRegister,
     EventSchedule,

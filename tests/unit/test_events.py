@@ -178,7 +178,7 @@ def test_ended_event_changes_nothing():
 
 
 def test_moderation_mute_and_remove():
-    """A muted attendee cannot raise a hand or ask; a removed one leaves and cannot come back; the host is untouchable."""
+    """A muted attendee may not raise a hand or ask; a removed one leaves for good; the host is untouchable."""
     hall = live_hall()
     hall.raise_hand(10, True)
     hall.moderate(10, "mute")
