@@ -108,7 +108,9 @@ RULES = (
     Rule(
         "bench",
         ("protocol", "world", "client", "client/net"),
-        frozenset({"websockets", "numpy", "psutil", "panda3d", "direct"}),
+        # msgpack: the fuzzer (bench/fuzz_atheris.py) builds raw frames the codec would never make.
+        # atheris: optional, for long fuzzing runs only.
+        frozenset({"websockets", "numpy", "psutil", "panda3d", "direct", "msgpack", "atheris"}),
     ),
     Rule("assets", (), frozenset({"numpy"})),
 )
