@@ -348,6 +348,10 @@ def server_problem(url: str, *, timeout_s: float = 5.0) -> str:
 
 
 def run_bots_cli(args: argparse.Namespace) -> int:
+    if args.scenario == "townhall":  # a coordinated event (host and attendees), not independent bots
+        from .townhall import run_townhall_cli
+
+        return run_townhall_cli(args)
     problem = check_args(args)
     if problem:
         print(f"makaverse bots: {problem}", file=sys.stderr)

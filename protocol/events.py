@@ -11,7 +11,7 @@ description names (often `event_done`), a refusal by an `error` whose `ref` is t
 from __future__ import annotations
 
 from .errors import InvalidField, MessageTooLarge
-from .messages import MAX_NAME, MS_LIMIT, U32, LANGS, Message, MessageType, Sender, message
+from .messages import LANGS, MAX_NAME, MS_LIMIT, U32, Message, MessageType, Sender, message
 from .text import check_text, clean_line, normalise
 from .validate import check_bool, check_bytes, check_choice, check_int, check_str
 
@@ -109,7 +109,7 @@ def _check_map(name: str, item: object, schema: dict[str, type]) -> None:
         v = item[key]
         if type(v) is not kind:
             raise InvalidField(f"{name}.{key}: expected {kind.__name__}")
-        if kind is str and len(v) > MAX_EVENT_DESCRIPTION:
+        if isinstance(v, str) and len(v) > MAX_EVENT_DESCRIPTION:
             raise MessageTooLarge(f"{name}.{key}: too long")
 
 
