@@ -582,6 +582,20 @@ async def test_a_retried_submission_gives_the_same_tracking_number(start, people
     assert db_rows(db_file, "SELECT count(*) FROM service_requests") == [(1,)]
 
 
+async def test_a_reused_submission_id_with_other_content_is_a_conflict(start, people, db_file):
+    """The same client_request_id with changed fields is refused with `conflict` (carrying its ref), and nothing new is stored."""
+    server = await start()
+    citizen = await people.citizen(server, "ganti_isi")
+    first = await submit(citizen, "satu-id")
+    assert isinstance(first, RequestSubmitted) and not first.duplicate
+    changed = await submit(citizen, "satu-id", {**KTP, "nama_lengkap": "Orang Lain"})
+    assert refused("conflict")(changed)
+    assert changed.ref != 0
+    same = await submit(citizen, "satu-id")
+    assert isinstance(same, RequestSubmitted) and same.duplicate and same.tracking == first.tracking
+    assert db_rows(db_file, "SELECT count(*) FROM service_requests") == [(1,)]
+
+
 async def test_invalid_fields_are_refused_field_by_field(start, people, db_file):
     """A submission with a bad NIK, a missing field and an unknown service field is refused with each problem, and nothing is stored."""
     server = await start()
