@@ -50,6 +50,9 @@ class ServerMetrics:
         self.protocol_errors = Counter(
             "makaverse_protocol_errors", "Messages refused, by error code", ["code"], registry=r
         )
+        self.handshakes_refused = Counter(
+            "makaverse_handshakes_refused", "WebSocket upgrades refused at the handshake, by reason", ["reason"], registry=r
+        )
         self.disconnects = Counter("makaverse_disconnects", "Connections closed, by reason", ["reason"], registry=r)
         self.snapshot_bodies = Gauge(
             "makaverse_snapshot_bodies", "Distinct snapshot bodies packed on the last snapshot tick", registry=r

@@ -25,6 +25,7 @@ from ..instance import WorldInstance
 from ..log import log_event
 from ..services.ratelimit import TokenBucket
 from ..settings import Settings
+from .admission import gate_for
 from .connection import Connection
 from .http import HttpRoutes
 from .metrics import ServerMetrics
@@ -81,7 +82,7 @@ class GameServer:
     async def start(self) -> None:
         s = self.settings
         await self.hub.bus.start()
-        routes = HttpRoutes(health=self._health, metrics=self.metrics.render)
+        routes = HttpRoutes(health=self._health, metrics=self.metrics.render, admit=gate_for(s, self.metrics))
         self._ws_server = await serve(
             self._handle,
             s.host,
