@@ -23,6 +23,11 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     p.add_argument(
         "--snapshot-hz", dest="snapshot_hz", type=int, default=None, help="server snapshots per second (default 20)"
     )
+    p.add_argument("--minutes", type=float, default=10.0, help="soak scenario: minutes to run (default 10)")
+    p.add_argument(
+        "--report-every", dest="report_every", type=float, default=60.0,
+        help="soak scenario: seconds between lines of server figures (default 60)",
+    )
     p.set_defaults(func=_bench)
 
 

@@ -61,12 +61,14 @@ class LocalServer:
         tick_hz: int | None = None,
         snapshot_hz: int | None = None,
         extra_args: tuple[str, ...] = (),
+        extra_env: dict[str, str] | None = None,
         python: str = sys.executable,
         start_timeout_s: float = 30.0,
     ) -> None:
         self.tick_hz = tick_hz
         self.snapshot_hz = snapshot_hz
         self.extra_args = extra_args
+        self.extra_env = dict(extra_env or {})
         self.python = python
         self.start_timeout_s = start_timeout_s
         self.proc: subprocess.Popen | None = None
@@ -102,7 +104,7 @@ class LocalServer:
         # The server logs a line per connection: a file, never a pipe nobody drains.
         self._stderr = open(self.log_path, "wb")
         # Every bot connects from this machine's one address: lift the per-address cap for them.
-        env = {**os.environ, "MAKAVERSE_MAX_CLIENTS_PER_ADDRESS": str(BENCH_MAX_CLIENTS_PER_ADDRESS)}
+        env = {**os.environ, "MAKAVERSE_MAX_CLIENTS_PER_ADDRESS": str(BENCH_MAX_CLIENTS_PER_ADDRESS), **self.extra_env}
         self.proc = subprocess.Popen(
             self.command(), stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=self._stderr, text=True, env=env
         )

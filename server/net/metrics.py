@@ -2,29 +2,30 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections import deque
 
 import numpy as np
-from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, ProcessCollector, generate_latest
 from prometheus_client.core import GaugeMetricFamily
 
-__all__ = ["ServerMetrics"]
+__all__ = ["ServerMetrics", "watch_loop_lag"]
+
+LOOP_LAG_PROBE_S = 0.1  # how often the loop's own lateness is sampled
 
 _TICK_BUCKETS = (0.0005, 0.001, 0.002, 0.003, 0.005, 0.0075, 0.01, 0.015, 0.02, 0.03, 0.05, 0.1, 0.25)
 
 
-class _RecentTicks:
-    """Exact tick-time quantiles over the last few thousand ticks, computed when scraped."""
+class _RecentQuantiles:
+    """Exact quantiles over the last few thousand samples, computed when scraped."""
 
-    def __init__(self, window: int = 2400) -> None:
+    def __init__(self, name: str, documentation: str, *, window: int = 2400) -> None:
+        self.name = name
+        self.documentation = documentation
         self.samples: deque[float] = deque(maxlen=window)
 
     def collect(self):
-        g = GaugeMetricFamily(
-            "makaverse_tick_recent_seconds",
-            "Tick duration quantiles over the most recent ticks (about two minutes at 20 Hz)",
-            labels=["quantile"],
-        )
+        g = GaugeMetricFamily(self.name, self.documentation, labels=["quantile"])
         if self.samples:
             arr = np.fromiter(self.samples, dtype=np.float64)
             for q in (0.5, 0.9, 0.99, 1.0):
@@ -57,8 +58,19 @@ class ServerMetrics:
         self.snapshot_bodies = Gauge(
             "makaverse_snapshot_bodies", "Distinct snapshot bodies packed on the last snapshot tick", registry=r
         )
-        self.recent_ticks = _RecentTicks()
+        self.recent_ticks = _RecentQuantiles(
+            "makaverse_tick_recent_seconds",
+            "Tick duration quantiles over the most recent ticks (about two minutes at 20 Hz)",
+        )
         r.register(self.recent_ticks)
+        self.recent_loop_lag = _RecentQuantiles(
+            "makaverse_loop_lag_recent_seconds",
+            "How late the event loop woke from a short sleep, quantiles over about the last minute",
+            window=600,
+        )
+        r.register(self.recent_loop_lag)
+        # Resident memory, open descriptors and CPU of this process (process_*), for soak runs.
+        ProcessCollector(registry=r)
 
     def observe_tick(self, seconds: float) -> None:
         self.tick.observe(seconds)
@@ -66,3 +78,12 @@ class ServerMetrics:
 
     def render(self) -> bytes:
         return generate_latest(self.registry)
+
+
+async def watch_loop_lag(metrics: ServerMetrics, *, probe_s: float = LOOP_LAG_PROBE_S) -> None:
+    """Sample how late the running loop wakes from a sleep of `probe_s`, until cancelled."""
+    loop = asyncio.get_running_loop()
+    while True:
+        due = loop.time() + probe_s
+        await asyncio.sleep(probe_s)
+        metrics.recent_loop_lag.samples.append(max(0.0, loop.time() - due))

@@ -28,7 +28,7 @@ from ..settings import Settings
 from .admission import gate_for
 from .connection import Connection
 from .http import HttpRoutes
-from .metrics import ServerMetrics
+from .metrics import ServerMetrics, watch_loop_lag
 from .session import Session
 from .session_state import ALLOWED, SessionEvent, SessionState
 
@@ -74,6 +74,7 @@ class GameServer:
         self._conn_ids = itertools.count(1)
         self._ws_server: Server | None = None
         self._tick_task: asyncio.Task | None = None
+        self._lag_task: asyncio.Task | None = None
         self._stopping = False
         self._started_s = time.monotonic()
         self.port: int | None = None
@@ -97,6 +98,7 @@ class GameServer:
         )
         self.port = self._ws_server.sockets[0].getsockname()[1]
         self._tick_task = asyncio.create_task(self._tick_loop(), name="tick")
+        self._lag_task = asyncio.create_task(watch_loop_lag(self.metrics), name="loop-lag")
         log_event(log, "server_started", host=s.host, port=self.port, world=self.world.id, tick_hz=s.tick_hz)
 
     async def stop(self) -> None:
@@ -109,6 +111,8 @@ class GameServer:
         closes = [s.conn.drop(CloseCode.GOING_AWAY, "server shutting down") for s in list(self.sessions.values())]
         if closes:
             await asyncio.wait(closes, timeout=self.settings.close_timeout_s + 0.5)
+        if self._lag_task is not None:
+            self._lag_task.cancel()
         if self._tick_task is not None:
             self._tick_task.cancel()
             try:
