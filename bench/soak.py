@@ -192,9 +192,9 @@ def format_sample(s: SoakSample) -> str:
 @dataclass(frozen=True, slots=True)
 class SoakVerdict:
     samples: int  # after the warm-up
-    rss_growth_mb: float  # fitted over the samples after the warm-up
+    rss_growth_mb: float  # the least-squares trend over the samples after the warm-up
     rss_limit_mb: float
-    other_fds_range: int  # spread of descriptors that are not client sockets
+    fds_growth: float  # the same for descriptors that are not client sockets
     fd_limit: int
     memory_flat: bool
     fds_flat: bool
@@ -209,37 +209,42 @@ class SoakVerdict:
         mem = "flat" if self.memory_flat else "GROWING"
         fds = "flat" if self.fds_flat else "GROWING"
         return (
-            f"[soak] verdict: memory {mem} ({self.rss_growth_mb:+.1f} MB over the run after warm-up, "
-            f"limit {self.rss_limit_mb:.1f}); descriptors {fds} (non-client descriptors vary by "
-            f"{self.other_fds_range}, limit {self.fd_limit})"
+            f"[soak] verdict: memory {mem} ({self.rss_growth_mb:+.1f} MB after the warm-up, limit "
+            f"{self.rss_limit_mb:.1f}); descriptors {fds} ({self.fds_growth:+.1f} beyond client sockets, "
+            f"limit {self.fd_limit})"
         )
+
+
+def _trend(t: np.ndarray, values: np.ndarray) -> float:
+    """How much a least-squares line through the values rises over the span of `t`."""
+    span = float(np.ptp(t))
+    return float(np.polyfit(t - t[0], values, 1)[0]) * span if span > 0 else 0.0
 
 
 def soak_verdict(
     samples: list[SoakSample], *, warmup_s: float, rss_slack_mb: float = 8.0, rss_slack_share: float = 0.05,
     fd_slack: int = 8,
 ) -> SoakVerdict:
-    """Flat after warm-up: the least-squares RSS trend over the rest of the run grows by no more than
-    `max(rss_slack_mb, rss_slack_share * RSS)`, and descriptors beyond the client sockets stay within
-    `fd_slack` of each other (client sockets come and go with reconnecting bots)."""
+    """Flat after warm-up: the trend of RSS over the rest of the run rises by no more than
+    `max(rss_slack_mb, rss_slack_share * RSS)`, and the trend of descriptors beyond the client sockets
+    by no more than `fd_slack`. A trend, not first against last: with bots reconnecting, any one
+    sample may catch sockets mid-handshake or mid-close."""
     after = [s for s in samples if s.t_s >= warmup_s]
     if len(after) < 3:
-        return SoakVerdict(len(after), 0.0, rss_slack_mb, 0, fd_slack, False, False)
-    t = np.array([s.t_s for s in after])
-    rss = np.array([s.rss_mb for s in after])
-    slope_mb_per_s = float(np.polyfit(t - t[0], rss, 1)[0]) if np.ptp(t) > 0 else 0.0
-    growth = slope_mb_per_s * float(np.ptp(t))
+        return SoakVerdict(len(after), 0.0, rss_slack_mb, 0.0, fd_slack, False, False)
+    t = np.array([s.t_s for s in after], dtype=np.float64)
+    rss = np.array([s.rss_mb for s in after], dtype=np.float64)
+    other_fds = np.array([s.fds - s.clients for s in after], dtype=np.float64)
+    rss_growth, fds_growth = _trend(t, rss), _trend(t, other_fds)
     limit = max(rss_slack_mb, rss_slack_share * float(rss[0]))
-    other = [s.fds - s.clients for s in after]
-    spread = max(other) - min(other)
     return SoakVerdict(
         samples=len(after),
-        rss_growth_mb=round(growth, 2),
+        rss_growth_mb=round(rss_growth, 2),
         rss_limit_mb=round(limit, 1),
-        other_fds_range=spread,
+        fds_growth=round(fds_growth, 1),
         fd_limit=fd_slack,
-        memory_flat=growth <= limit,
-        fds_flat=spread <= fd_slack,
+        memory_flat=rss_growth <= limit,
+        fds_flat=fds_growth <= fd_slack,
     )
 
 
