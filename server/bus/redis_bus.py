@@ -13,10 +13,12 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from typing import Any
+from typing import TYPE_CHECKING
 
-from ..log import log_event
 from .base import BusError, Callback, Subscribers, Subscription
+
+if TYPE_CHECKING:
+    from redis.asyncio.client import PubSub
 
 __all__ = ["RedisBus"]
 
@@ -43,8 +45,8 @@ class RedisBus:
         self._retry_first_s = retry_first_s
         self._retry_max_s = retry_max_s
         self._subscribers = Subscribers()
-        self._pubsub: Any = None
-        self._reader: asyncio.Task | None = None
+        self._pubsub: PubSub | None = None
+        self._reader: asyncio.Task[None] | None = None
         self._subscribed: set[str] = set()
         self.connected = False  # the reader holds a live subscription
         self.reconnects = 0  # times the connection was lost and made again
@@ -124,7 +126,7 @@ class RedisBus:
             except asyncio.CancelledError:
                 raise
             except Exception as exc:
-                log_event(log, "bus_lost", level=logging.WARNING, error=type(exc).__name__)
+                log.warning("bus_lost", extra={"fields": {"error": type(exc).__name__}})
             await self._drop_pubsub()
             await self._reconnect()
 
@@ -141,12 +143,15 @@ class RedisBus:
                 delay_s = min(delay_s * 2, self._retry_max_s)
                 continue
             self.reconnects += 1
-            log_event(log, "bus_restored", attempts=attempts)
+            log.info("bus_restored", extra={"fields": {"attempts": attempts}})
             return
 
     async def _read(self) -> None:
+        pubsub = self._pubsub
+        if pubsub is None:
+            raise BusError("the bus is not started")
         while True:
-            message = await self._pubsub.get_message(timeout=1.0)
+            message = await pubsub.get_message(timeout=1.0)
             if message is None or message.get("type") != "message":
                 continue
             channel = message["channel"].decode() if isinstance(message["channel"], bytes) else message["channel"]

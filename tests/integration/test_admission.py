@@ -9,7 +9,7 @@ from websockets.asyncio.client import connect
 from websockets.exceptions import InvalidStatus
 
 from makaverse.protocol import Ping, Snapshot, Welcome
-from makaverse.server.net.server import GameServer
+from makaverse.server.wiring import GameServer
 
 
 async def handshake_status(server: GameServer, **kw) -> int:

@@ -10,7 +10,6 @@ history (with every acknowledged move in it), nothing is stored that nobody sent
 from __future__ import annotations
 
 import asyncio
-import importlib.util
 import itertools
 import os
 import random
@@ -20,30 +19,19 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
+from harness import Client, ServerProcess
 from websockets.exceptions import ConnectionClosed
 
 from makaverse.protocol import AuthOk, RequestDetail, RequestSubmitted, SetRequestStatus, SubmitRequest, Welcome
 from makaverse.protocol.request_status import RequestStatus
+from makaverse.server.accounts import Accounts
+from makaverse.server.admin.seed import ADMIN_PASSWORD_ENV
 from makaverse.server.app import open_store
-from makaverse.server.services.accounts import Accounts, make_hasher
+from makaverse.server.services.accounts import make_hasher
 from makaverse.server.store import NotFound, Store
-from makaverse.server.store.seed import ADMIN_PASSWORD_ENV
 
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="SIGKILL is a POSIX signal")
 
-
-def _load_helpers():
-    name = "makaverse_tests_accounts_helpers"
-    if name not in sys.modules:
-        spec = importlib.util.spec_from_file_location(name, Path(__file__).with_name("accounts_helpers.py"))
-        module = importlib.util.module_from_spec(spec)
-        sys.modules[name] = module
-        spec.loader.exec_module(module)
-    return sys.modules[name]
-
-
-h = _load_helpers()
-Client, ServerProcess = h.Client, h.ServerProcess
 
 PASSWORD = "sop-saudara-77"
 CLERK = "petugas_dukcapil"

@@ -9,17 +9,16 @@ Runs its own `redis-server` on a free port (killed and restarted by the test); s
 from __future__ import annotations
 
 import asyncio
-import importlib.util
 import math
 import os
 import shutil
 import socket
 import sqlite3
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+from harness import PASSWORD, Client, seed_database, snapshot_positions
 
 from makaverse.protocol import (
     Announce,
@@ -32,31 +31,10 @@ from makaverse.protocol import (
     Snapshot,
     SubmitRequest,
 )
-from makaverse.server.app import open_store
-from makaverse.server.handlers import chat as chat_feature
-from makaverse.server.handlers.chat import ChatConfig
-from makaverse.server.net.server import GameServer
-from makaverse.server.services.accounts import TEST_MODE_ENV, Accounts
-from makaverse.server.settings import Settings
-from makaverse.server.store import Store
-from makaverse.server.store.seed import ADMIN_PASSWORD_ENV
-from makaverse.world import load_default_world
+from makaverse.server.services.chat import ChatConfig
+from makaverse.server.wiring import GameServer
 
-
-def _load_helpers():
-    name = "makaverse_tests_accounts_helpers"
-    if name not in sys.modules:
-        spec = importlib.util.spec_from_file_location(name, Path(__file__).with_name("accounts_helpers.py"))
-        module = importlib.util.module_from_spec(spec)
-        sys.modules[name] = module
-        spec.loader.exec_module(module)
-    return sys.modules[name]
-
-
-h = _load_helpers()
-Client, positions = h.Client, h.snapshot_positions
-
-PASSWORD = "pisang-epe-2024"
+positions = snapshot_positions
 OUTAGE_S = float(os.environ.get("MAKAVERSE_TEST_REDIS_OUTAGE_S", "10"))
 TEST_SETTINGS = dict(host="127.0.0.1", port=0, tick_hz=40, snapshot_hz=40, log_format="text")
 KTP = {
@@ -135,36 +113,22 @@ async def redis_server(tmp_path):
 
 @pytest.fixture
 def db_url(tmp_path, monkeypatch) -> str:
-    monkeypatch.setenv(TEST_MODE_ENV, "1")
-    monkeypatch.setenv(ADMIN_PASSWORD_ENV, PASSWORD)
-    url = f"sqlite:///{tmp_path / 'makaverse.db'}"
-    open_store(url).dispose()  # migrated, seeded, with "admin"
-    return url
+    return seed_database(tmp_path / "makaverse.db", monkeypatch)  # migrated, seeded, with "admin"
 
 
 @pytest.fixture
-async def servers(db_url, redis_server):
+async def two_servers(servers, db_url, redis_server):
     """Two servers (as two processes would be) on one database and one Redis."""
-    made: list[GameServer] = []
-    world = load_default_world()
-    for i in range(2):
-        store = Store(db_url)
-        settings = Settings(**{**TEST_SETTINGS, "db_url": db_url, "redis_url": redis_server.url})
-        server = GameServer(settings, world, store=store, accounts=Accounts(store), seed=i + 1)
-        chat_feature.configure(server.hub, ChatConfig(flush_interval_s=0.05))
-        await server.start()
-        made.append(server)
-    yield made
-    for server in made:
-        await server.stop()
+    chat = ChatConfig(flush_interval_s=0.05)
+    return [await servers.start(db_url, redis_url=redis_server.url, chat=chat) for _ in range(2)]
 
 
 @pytest.fixture
 async def peers():
-    made: list = []
+    made: list[Client] = []
 
-    async def enter(server: GameServer, username: str = "", *, register: bool = True):
-        client = await Client.connect(server.port)
+    async def enter(server: GameServer, username: str = "", *, register: bool = True) -> Client:
+        client = await Client.connect(server)
         made.append(client)
         token = ""
         if username:
@@ -219,9 +183,9 @@ async def walk(client) -> float:
     return 0.0
 
 
-async def test_redis_outage_keeps_local_service_and_the_bus_comes_back(servers, redis_server, peers, db_url):
+async def test_redis_outage_keeps_local_service_and_the_bus_comes_back(two_servers, redis_server, peers, db_url):
     """With Redis killed for the outage, each server keeps serving its own people and commits; after Redis returns, announcements cross servers again."""
-    first, second = servers
+    first, second = two_servers
     admin = await peers(first, "admin", register=False)
     andi = await peers(first, "andi_baso")
     besse = await peers(first, "besse")
@@ -250,15 +214,15 @@ async def test_redis_outage_keeps_local_service_and_the_bus_comes_back(servers, 
     local = await andi.expect(lambda m: isinstance(m, Announcement), since=since)
     assert local.text == "Pengumuman lokal"
     await there.next_snapshot()  # the other server ticks on too
-    assert first.hub.bus.connected is False
+    assert first.bus.connected is False
 
     await asyncio.sleep(max(0.0, back_at - loop.time()))
     redis_server.start()
     await redis_server.wait_ready()
     # Nobody restarts anything: each bus reconnects and resubscribes on its own.
     assert await announce_reaches(admin, there, "Sesudah", timeout_s=15)
-    assert first.hub.bus.reconnects >= 1 and second.hub.bus.reconnects >= 1
-    assert first.hub.bus.connected and second.hub.bus.connected
+    assert first.bus.reconnects >= 1 and second.bus.reconnects >= 1
+    assert first.bus.connected and second.bus.connected
     await andi.next_snapshot()
 
     await asyncio.sleep(0.2)  # the chat log is flushed every 0.05 s
