@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from harness import PASSWORD, TEST_SETTINGS, People, ask, seed_database
+from harness import KTP, PASSWORD, TEST_SETTINGS, People, ask, seed_database
 from makaverse.protocol import (
     BoothInfo,
     BoothInfoGet,
@@ -55,13 +55,6 @@ from makaverse.server.wiring import GameServer
 
 
 
-KTP = {
-    "nik": "7371012345678901",
-    "nama_lengkap": "Andi Baso",
-    "jenis_permohonan": "Hilang",
-    "kecamatan": "Tamalate",
-    "no_hp": "0812 3456 7890",
-}
 rids = itertools.count(1000)
 
 

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
-from harness import Client, ServerProcess
+from harness import KTP, Client, ServerProcess
 from websockets.exceptions import ConnectionClosed
 
 from makaverse.protocol import AuthOk, RequestDetail, RequestSubmitted, SetRequestStatus, SubmitRequest, Welcome
@@ -44,13 +44,7 @@ rids = itertools.count(1)
 
 def ktp(crid: str) -> dict[str, str]:
     """The content a client request id stands for: the same every time it is sent."""
-    return {
-        "nik": "7371012345678901",
-        "nama_lengkap": f"Warga {crid}",
-        "jenis_permohonan": "Hilang",
-        "kecamatan": "Tamalate",
-        "no_hp": "0812 3456 7890",
-    }
+    return {**KTP, "nama_lengkap": f"Warga {crid}"}
 
 
 @dataclass

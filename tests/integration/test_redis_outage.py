@@ -18,7 +18,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from harness import PASSWORD, Client, seed_database, snapshot_positions
+from harness import KTP, PASSWORD, Client, seed_database, snapshot_positions
 
 from makaverse.protocol import (
     Announce,
@@ -36,14 +36,6 @@ from makaverse.server.wiring import GameServer
 
 positions = snapshot_positions
 OUTAGE_S = float(os.environ.get("MAKAVERSE_TEST_REDIS_OUTAGE_S", "10"))
-TEST_SETTINGS = dict(host="127.0.0.1", port=0, tick_hz=40, snapshot_hz=40, log_format="text")
-KTP = {
-    "nik": "7371012345678901",
-    "nama_lengkap": "Andi Baso",
-    "jenis_permohonan": "Hilang",
-    "kecamatan": "Tamalate",
-    "no_hp": "0812 3456 7890",
-}
 rids = iter(range(1, 1_000_000))
 
 
