@@ -16,16 +16,26 @@ import http
 from collections import Counter
 from dataclasses import dataclass
 from enum import Enum
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:
     from websockets.asyncio.server import ServerConnection
     from websockets.http11 import Request, Response
 
-    from ..settings import Settings
     from .metrics import ServerMetrics
 
-__all__ = ["Verdict", "AdmissionPolicy", "Gate", "gate_for", "parse_origins", "normalise_origin"]
+__all__ = ["Verdict", "AdmissionPolicy", "AdmissionSettings", "Gate", "gate_for", "parse_origins", "normalise_origin"]
+
+
+class AdmissionSettings(Protocol):
+    """The settings admission reads (the server's `Settings` has them)."""
+
+    @property
+    def allowed_origins(self) -> str: ...
+    @property
+    def max_clients(self) -> int: ...
+    @property
+    def max_clients_per_address(self) -> int: ...
 
 
 class Verdict(Enum):
@@ -121,7 +131,7 @@ class Gate:
             del self.by_address[address]  # the map holds only addresses with open connections
 
 
-def gate_for(settings: Settings, metrics: ServerMetrics | None = None) -> Gate:
+def gate_for(settings: AdmissionSettings, metrics: ServerMetrics | None = None) -> Gate:
     """The gate the settings describe (`allowed_origins`, `max_clients`, `max_clients_per_address`)."""
     policy = AdmissionPolicy(
         allowed_origins=parse_origins(settings.allowed_origins),
