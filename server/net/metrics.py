@@ -81,9 +81,14 @@ class ServerMetrics:
             ["instance"],
             registry=r,
         )
-        self.instance_avatars = Gauge("makaverse_instance_avatars", "Avatars in each instance", ["instance"], registry=r)
+        self.instance_avatars = Gauge(
+            "makaverse_instance_avatars", "Avatars in each instance", ["instance"], registry=r
+        )
         self.instance_moves = Counter(
-            "makaverse_instance_moves", "Avatars that walked into another instance, by destination", ["instance"], registry=r
+            "makaverse_instance_moves",
+            "Avatars that walked into another instance, by destination",
+            ["instance"],
+            registry=r,
         )
         self.recent_ticks = _RecentQuantiles(
             "makaverse_tick_recent_seconds",

@@ -145,7 +145,7 @@ class NetServer:
         if self._ws_server is not None:
             try:
                 await asyncio.wait_for(self._ws_server.wait_closed(), 1.0)
-            except (TimeoutError, asyncio.TimeoutError):
+            except TimeoutError:
                 pass
 
     # ── connections ──────────────────────────────────────────────────────────
@@ -227,6 +227,9 @@ class NetServer:
         # Accepted messages pay the flood count down slowly, so a steady flood far over the
         # limit still adds up to a close while an occasional burst never does.
         session.flooded = max(0, session.flooded - 1)
+        if isinstance(data, str):
+            self._refuse(session, ErrorCode.MALFORMED)  # frames are binary msgpack
+            return
         try:
             msg = decode(data)
         except InvalidRequestFields as exc:

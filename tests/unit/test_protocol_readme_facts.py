@@ -94,7 +94,7 @@ def test_limits_and_timings_in_the_readme_are_the_defaults():
     assert s.max_frame_bytes == 65_536 and "**65,536 bytes**" in transport
     session = _section("## A session")
     assert s.reconnect_grace_s == 60.0 and "60 s by default" in session
-    assert s.hello_timeout_s == 30.0 and "within 30 seconds" in session
+    assert s.hello_timeout_s == 5.0 and "within 5 seconds of connecting" in session
 
 
 def test_the_reserved_names_are_listed():
