@@ -14,7 +14,7 @@ venv: $(STAMP)
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[client,postgres,redis,dev]'
+	$(BIN)/python -m pip install --quiet -e '.[server,client,postgres,redis,dev]'
 	touch $(STAMP)
 
 ## run: server on the embedded SQLite default, plus a client window when a display exists
