@@ -75,7 +75,8 @@ class ClientApp:
             self.session.autopilot = Autopilot.from_spec(walk)
         # Says nothing on connect until the login screen (ui/chat_layer.py) has chosen how to enter.
         self.net = NetClient(args.url, Hello(version=PROTOCOL_VERSION, name=args.name or "", kind="desktop",
-                                             lang=self.lang), enter_on_connect=False)
+                                             lang=self.lang, style=getattr(args, "style", b"")),
+                             enter_on_connect=False)
         self.scene = WorldScene(base, self.world, lang=self.lang)
         self.avatars = AvatarLayer(base.render, self.world, lang=self.lang)
         view = preset_view(self.world, getattr(args, "camera", None) or "follow")
@@ -223,6 +224,13 @@ class ClientApp:
 
 
 def run_client(args: argparse.Namespace) -> int:
+    from .look_choice import LookSpecError, parse_look
+
+    try:
+        args.style = parse_look(args.look).pack() if getattr(args, "look", "") else b""
+    except LookSpecError as exc:
+        print(f"--look: {exc}", file=sys.stderr)
+        return 2
     offscreen = bool(args.offscreen)
     configure_panda(offscreen=offscreen, title=i18n.t("app.title", args.lang))
     from direct.showbase.ShowBase import ShowBase

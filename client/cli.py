@@ -12,6 +12,10 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--url", default="ws://127.0.0.1:8765")
     p.add_argument("--name", default="")
     p.add_argument("--lang", choices=("id", "en"), default="id")
+    p.add_argument("--look", default="", metavar="PART=VALUE,...",
+                   help="your avatar's look, e.g. skin=3,headwear=hijab,pattern=batik,top=#1e5aa8 "
+                        "(skin 0-5; headwear none/hijab/peci/songkok/passapu; pattern plain/batik/"
+                        "balo_renni/balo_lobang; colours top/accent/bottom/head)")
     p.add_argument("--offscreen", action="store_true", help="render without a window (software renderer)")
     p.add_argument("--screenshot", default=None, help="write a PNG after --frames frames, then exit")
     p.add_argument("--frames", type=int, default=60)

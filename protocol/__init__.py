@@ -18,6 +18,7 @@ from .chat import *  # noqa: F401,F403
 from .chat import __all__ as _chat_all
 from .booths import *  # noqa: F401,F403
 from .booths import __all__ as _booths_all
+from .look import Look, look_from_style
 
 __all__ = [
     "MAX_FRAME_BYTES",
@@ -34,6 +35,8 @@ __all__ = [
     "MalformedMessage",
     "UnknownMessageType",
     "InvalidField",
+    "Look",
+    "look_from_style",
     *_messages_all,
     *_chat_all,
     *_booths_all,

@@ -13,6 +13,7 @@ from enum import Enum, IntEnum
 import numpy as np
 
 from .errors import InvalidField
+from .look import check_style
 from .validate import check_bool, check_bytes, check_choice, check_float, check_int, check_str
 
 __all__ = [
@@ -165,6 +166,7 @@ class Hello(Message):
     kind: str = "desktop"
     lang: str = "id"
     token: str = ""
+    style: bytes = b""  # the citizen's chosen look (protocol/look.py); empty: the server's default
 
     def __post_init__(self) -> None:
         check_int("version", self.version, 0, U16)
@@ -172,6 +174,7 @@ class Hello(Message):
         check_choice("kind", self.kind, CLIENT_KINDS)
         check_choice("lang", self.lang, LANGS)
         check_str("token", self.token, 0, 128)
+        check_style(self.style)
 
 
 @message(MessageType.WELCOME, Sender.SERVER)
@@ -284,6 +287,7 @@ class AvatarEnter(Message):
     role: str
     look: int  # 0xRRGGBB of the avatar's clothing
     opd: str = ""  # staff's agency code, else empty
+    style: bytes = b""  # the full look (protocol/look.py); empty: draw defaults in the `look` colour
 
     def __post_init__(self) -> None:
         check_int("id", self.id, 1, U32)
@@ -291,6 +295,7 @@ class AvatarEnter(Message):
         check_choice("role", self.role, ROLES)
         check_int("look", self.look, 0, 0xFFFFFF)
         check_str("opd", self.opd, 0, 16)
+        check_style(self.style)
 
 
 @message(MessageType.AVATAR_LEAVE, Sender.SERVER)

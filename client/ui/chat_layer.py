@@ -45,7 +45,7 @@ class SocialLayer:
         self.net = app.net
         self.focus = focus
         self.lang = app.lang
-        self.flow = AuthFlow(self.net, lang=self.lang)
+        self.flow = AuthFlow(self.net, lang=self.lang, style=getattr(args, "style", b""))
         self.chat = ChatState(lang=self.lang, request_ids=self.session.next_request_id)
         self.session.subscribe(self._on_event)
         self.login = LoginPanel(self.base, self.flow, focus, lang=self.lang, on_language=self.set_lang,

@@ -22,6 +22,7 @@ from makaverse.protocol import (
     Welcome,
     quant,
 )
+from makaverse.protocol.look import Look, default_look
 
 from ..log import log_event
 from ..net.session_state import SessionEvent
@@ -35,17 +36,11 @@ __all__ = ["FEATURE", "now_ms"]
 
 log = logging.getLogger("makaverse.session")
 
-_LOOKS = (0xB22222, 0x1E5AA8, 0x2E8B57, 0xC8961E, 0x6A3D9A, 0xD2691E, 0x0F7C8C, 0xC2185B, 0x558B2F, 0x37474F)
 _rng = random.Random()
 
 
 def now_ms() -> int:
     return int(time.time() * 1000)
-
-
-def _look_for(key: str) -> int:
-    """A stable clothing colour per account (or guest name), so friends recognise each other."""
-    return _LOOKS[sum(key.encode()) % len(_LOOKS)]
 
 
 async def on_hello(hub, session, msg: Hello) -> None:
@@ -97,7 +92,9 @@ def _enter_new(hub, session, msg: Hello, account) -> None:
         name = " ".join(msg.name.split()) or f"Tamu-{_rng.randrange(1000, 10000)}"
         role, opd, key = "guest", "", name
         token = secrets.token_urlsafe(24)
-    info = AvatarInfo(name=name, role=role, look=_look_for(key), opd=opd)
+    # The citizen's own look (validated when the Hello was decoded), else a stable default for the key.
+    look = Look.unpack(msg.style) if msg.style else default_look(key)
+    info = AvatarInfo(name=name, role=role, look=look.top, opd=opd, style=look.pack())
     avatar_id = hub.instance.join(info, session.conn)
     hub.presence.bind(avatar_id, token, account.id if account is not None else None)
     _bind_session(hub, session, avatar_id, token, info, account)
