@@ -37,8 +37,12 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--look", action="append", default=None, help="a look (repeatable); default: a varied lineup")
     p.add_argument("--size", default="1280x720")
     p.add_argument("--at", default="0,20", help="where the row stands (x,y metres)")
+    p.add_argument("--camera", default=None, metavar="VIEW",
+                   help="a preset view instead of facing the row: forecourt, hall, auditorium, booth:<OPD>, "
+                        "or X,Y,Z>X,Y,Z (eye>target)")
+    p.add_argument("--none", action="store_true", help="no avatars: just the building")
     args = p.parse_args(argv)
-    looks = [parse_look(spec) for spec in (args.look or LINEUP)]
+    looks = [] if args.none else [parse_look(spec) for spec in (args.look or LINEUP)]
     w, h = (int(v) for v in args.size.split("x"))
     from panda3d.core import Filename, load_prc_file_data
 
@@ -72,9 +76,21 @@ def main(argv: list[str] | None = None) -> int:
             view.place(x, ay - 0.1 * (steps - 1 - k), 0.0, 3.14159, 0, 1 / 30)
         views.append((view, look, x))
     base.disable_mouse()
-    base.camera.set_pos(ax, ay - 5.6, 1.7)
-    base.camera.look_at(ax, ay, 1.05)
     base.cam.node().get_lens().set_fov(55)
+    if args.camera and ">" in args.camera:
+        eye, target = ([float(v) for v in part.split(",")] for part in args.camera.split(">"))
+        base.camera.set_pos(*eye)
+        base.camera.look_at(*target)
+    elif args.camera:
+        from .camera_math import preset_view
+
+        view = preset_view(world, args.camera)
+        base.camera.set_pos(*view.eye)
+        base.camera.look_at(*view.target)
+        base.cam.node().get_lens().set_fov(70)
+    else:
+        base.camera.set_pos(ax, ay - 5.6, 1.7)
+        base.camera.look_at(ax, ay, 1.05)
     for _ in range(3):
         base.graphics_engine.render_frame()
     base.win.save_screenshot(Filename.from_os_specific(args.out))
