@@ -52,7 +52,7 @@ class WorldScene:
                 build_solid(kit, s, self._floor_z(s.box))
         self._reception_sign(kit)
         for booth in world.booths:
-            build_booth(kit, self.signs, booth)
+            build_booth(kit, self.signs, booth, lang=lang)
         self._stage(kit)
         self._seats(kit)
         for i, (x, y) in enumerate(PALMS):
