@@ -51,6 +51,7 @@ class WorldScene:
             if s.kind == "furniture":
                 build_solid(kit, s, self._floor_z(s.box))
         self._reception_sign(kit)
+        self._plaza(kit)
         for booth in world.booths:
             build_booth(kit, self.signs, booth, lang=lang)
         self._stage(kit)
@@ -154,6 +155,41 @@ class WorldScene:
         sign = make_sign(self.signs, i18n.t("sign.information", self.lang), width_m=2.6, height_m=0.6,
                          fg=(1.0, 0.97, 0.88), bg=P.EJA, name="reception-sign")
         sign.set_pos(cx, y - 0.09, 2.575)
+
+    def _plaza(self, kit: Kit) -> None:
+        """The forecourt: lamps along the walk to the door, a welcome board and the city's name
+        in big red letters (as on Pantai Losari) on the planters' street faces."""
+        b = kit.flat
+        entrance = min(self.world.doors, key=lambda d: d.box.centre[1], default=None)
+        g = self.world.grounds
+        cx = entrance.box.centre[0] if entrance is not None else 0.0
+        iron = (0.16, 0.18, 0.2)
+        for side in (-1, 1):
+            for y in range(int(g.ymin) + 5, int(self.world.building.ymin) - 3, 8):
+                x = cx + side * 5.0
+                if self.world.inside_solid([[x, float(y)]], 0.6)[0]:
+                    continue
+                b.prism(x, y, 0.0, 0.35, 0.16, P.STONE, sides=8)
+                b.prism(x, y, 0.35, 3.6, 0.06, iron, sides=6, top_radius=0.045)
+                b.box(x - 0.16, y - 0.16, 3.6, x + 0.16, y + 0.16, 3.64, iron)
+                b.prism(x, y, 3.64, 4.0, 0.14, (1.0, 0.96, 0.82), sides=6, top_radius=0.18, top=iron)
+        for s in self.world.solids:
+            if not s.id.startswith("planter"):
+                continue
+            x0, y0, x1, y1 = s.box.as_tuple()
+            mid = (x0 + x1) / 2
+            if mid < cx:
+                board = make_sign(self.signs, i18n.t("sign.welcome", self.lang), width_m=x1 - x0 - 1.0, height_m=0.7,
+                                  fg=(1.0, 0.97, 0.88), bg=P.EJA, name="plaza-welcome")
+                board.set_pos(mid, y0 - 0.15, 1.45)
+                b.box(x0 + 0.4, y0 - 0.12, 0.9, x1 - 0.4, y0 - 0.08, 2.0, P.GOLD)
+                for px in (x0 + 0.7, x1 - 0.7):
+                    b.box(px - 0.06, y0 - 0.1, 0.0, px + 0.06, y0 + 0.02, 1.9, iron)
+            else:
+                letters = make_sign(self.signs, "MAKASSAR", width_m=x1 - x0 - 0.6, height_m=1.2,
+                                    fg=(0.86, 0.1, 0.12), bg=(0.98, 0.97, 0.94), name="plaza-letters")
+                letters.set_pos(mid, y0 - 0.15, 1.55)
+                b.box(x0 + 0.2, y0 - 0.12, 0.9, x1 - 0.2, y0 - 0.08, 2.2, P.EJA)
 
     # ── booths ───────────────────────────────────────────────────────────────
     # ── auditorium ───────────────────────────────────────────────────────────
