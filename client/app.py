@@ -77,7 +77,11 @@ class ClientApp:
         self.net = NetClient(args.url, Hello(version=PROTOCOL_VERSION, name=args.name or "", kind="desktop",
                                              lang=self.lang, style=getattr(args, "style", b"")),
                              enter_on_connect=False)
-        self.scene = WorldScene(base, self.world, lang=self.lang)
+        from .daylight import supports_shadows
+
+        # The high preset lights the scene with a shadow-casting sun where shaders exist (OpenGL).
+        shadows = getattr(args, "graphics", "medium") == "high" and supports_shadows(base)
+        self.scene = WorldScene(base, self.world, lang=self.lang, shadows=shadows)
         self.avatars = AvatarLayer(base.render, self.world, lang=self.lang)
         view = preset_view(self.world, getattr(args, "camera", None) or "follow")
         lintels = [(lt.box.as_tuple(), lt.z0, lt.z1) for lt in self.scene.lintels]

@@ -16,6 +16,8 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
                    help="your avatar's look, e.g. skin=3,headwear=hijab,pattern=batik,top=#1e5aa8 "
                         "(skin 0-5; headwear none/hijab/peci/songkok/passapu; pattern plain/batik/"
                         "balo_renni/balo_lobang; colours top/accent/bottom/head)")
+    p.add_argument("--graphics", choices=("low", "medium", "high"), default="medium",
+                   help="graphics preset; high adds sun shadows on OpenGL (the software renderer stays medium)")
     p.add_argument("--offscreen", action="store_true", help="render without a window (software renderer)")
     p.add_argument("--screenshot", default=None, help="write a PNG after --frames frames, then exit")
     p.add_argument("--frames", type=int, default=60)

@@ -33,6 +33,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("out")
     p.add_argument("--gl", action="store_true", help="render with OpenGL (needs a display, e.g. Xvfb) instead of "
                                                      "the software renderer")
+    p.add_argument("--shadows", action="store_true", help="the high preset: real lights and sun shadows (GL only)")
     p.add_argument("--walk", action="store_true", help="mid-stride instead of standing")
     p.add_argument("--look", action="append", default=None, help="a look (repeatable); default: a varied lineup")
     p.add_argument("--size", default="1280x720")
@@ -62,7 +63,9 @@ def main(argv: list[str] | None = None) -> int:
 
     base = ShowBase()
     world = load_default_world()
-    WorldScene(base, world)
+    from .daylight import supports_shadows
+
+    WorldScene(base, world, shadows=args.shadows and supports_shadows(base))
     ax, ay = (float(v) for v in args.at.split(","))
     spacing = 0.85
     views = []

@@ -20,7 +20,9 @@ from . import i18n
 from . import palette as P
 from .architecture import Architecture
 from .booths import build_booth
+from .daylight import SunLight
 from .meshes import MeshBuilder, rect_minus
+from .shading import DAYLIGHT
 from .props import Kit, build_chair, build_city, build_palm, build_solid
 from .signs import make_sign
 from .textures import texture
@@ -35,15 +37,19 @@ PALMS = ((-30.0, -24.0), (30.0, -24.0), (-30.0, -12.0), (30.0, -12.0), (-31.0, 6
 class WorldScene:
     """Builds once; `root` holds everything static, `sky` follows the camera."""
 
-    def __init__(self, base: ShowBase, world: World, *, lang: str = "id") -> None:
+    def __init__(self, base: ShowBase, world: World, *, lang: str = "id", shadows: bool = False) -> None:
+        """`shadows`: light the scene with real lights and a sun that casts shadows (needs shaders:
+        see `daylight.supports_shadows`); otherwise daylight is baked into vertex colours."""
         self.base = base
         self.world = world
         self.lang = lang
+        self.shadows = shadows
+        self.sun: SunLight | None = None
         self.root = base.render.attach_new_node("balai-kota")
         self.signs = self.root.attach_new_node("signs")
         architecture = Architecture(world, self.signs, lang=lang)
         self.lintels = architecture.lintels
-        kit = Kit()
+        kit = Kit(light=None if shadows else DAYLIGHT)
         self._ground(kit)
         self._floors(kit)
         architecture.build(kit)
@@ -257,6 +263,10 @@ class WorldScene:
         return sky
 
     def _daylight(self) -> None:
-        """Daylight is baked into the vertex colours (see `shading`): no Panda3D lights at all."""
-        self.base.render.set_light_off()
-        self.base.render.set_shader_off()
+        """Daylight is baked into the vertex colours (see `shading`): no Panda3D lights at all;
+        with `shadows`, real lights and a shadow-casting sun light the static scene instead."""
+        if not self.shadows:
+            self.base.render.set_light_off()
+            self.base.render.set_shader_off()
+            return
+        self.sun = SunLight(self.base, self.world, self.root.find("static"), unlit=(self.signs, self.sky))
