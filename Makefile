@@ -7,7 +7,7 @@ HOST   ?= 127.0.0.1
 PORT   ?= 8765
 URL    ?= ws://$(HOST):$(PORT)
 
-.PHONY: run test serve client bench bots clean venv
+.PHONY: run test serve client bench bots clean venv dist dist-check
 
 venv: $(STAMP)
 
@@ -38,5 +38,15 @@ bench: $(STAMP)
 bots: $(STAMP)
 	$(BIN)/makaverse bots --url $(URL) --count 50 --duration 20
 
+## dist: the desktop client for Linux and Windows (Panda3D build_apps) in dist/desktop/<platform>/
+##       the server it connects to by default: DIST_URL (also --url or MAKAVERSE_URL when run)
+DIST_URL ?= ws://127.0.0.1:8765
+dist: $(STAMP)
+	$(BIN)/python client/dist/build.py --url $(DIST_URL)
+
+## dist-check: build the Linux app only and start it headless against a server for a few frames
+dist-check: $(STAMP)
+	$(BIN)/python client/dist/build.py --check
+
 clean:
-	rm -rf $(VENV) var *.egg-info
+	rm -rf $(VENV) var *.egg-info build dist

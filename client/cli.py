@@ -4,12 +4,20 @@ from __future__ import annotations
 
 import argparse
 
-__all__ = ["add_commands"]
+__all__ = ["add_commands", "add_client_arguments", "DEFAULT_URL"]
+
+DEFAULT_URL = "ws://127.0.0.1:8765"
 
 
 def add_commands(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("client", help="open the 3D client and connect to a server")
-    p.add_argument("--url", default="ws://127.0.0.1:8765")
+    add_client_arguments(p)
+    p.set_defaults(func=_client)
+
+
+def add_client_arguments(p: argparse.ArgumentParser, *, default_url: str = DEFAULT_URL) -> None:
+    """The client's options (shared by `makaverse client` and the desktop app)."""
+    p.add_argument("--url", default=default_url, help=f"the server (default {default_url})")
     p.add_argument("--name", default="")
     p.add_argument("--lang", choices=("id", "en"), default="id")
     p.add_argument("--look", default="", metavar="PART=VALUE,...",
@@ -60,7 +68,6 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--call-next", action="store_true", help="staff: call the next citizen (waits for one)")
     p.add_argument("--counter-say", default=None, metavar="TEXT", help="say TEXT across the counter")
     p.add_argument("--wait-called", action="store_true", help="wait until your number is called")
-    p.set_defaults(func=_client)
 
 
 def _client(args: argparse.Namespace) -> int:

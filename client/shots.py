@@ -18,7 +18,7 @@ import tempfile
 import threading
 from pathlib import Path
 
-__all__ = ["main", "CAST", "PHOTOGRAPHER"]
+__all__ = ["main", "start_server", "CAST", "PHOTOGRAPHER"]
 
 # (name, route): the walkers stand at booths and in the hall; routes are `--walk` specs.
 CAST = (
@@ -34,7 +34,7 @@ def _python() -> list[str]:
     return [sys.executable, "-m", "makaverse"]
 
 
-def _start_server(db: Path) -> tuple[subprocess.Popen, str]:
+def start_server(db: Path) -> tuple[subprocess.Popen, str]:
     proc = subprocess.Popen([*_python(), "serve", "--port", "0", "--db", f"sqlite:///{db}", "--log-format", "text"],
                             stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
     url: list[str] = []
@@ -64,7 +64,7 @@ def main(argv: list[str] | None = None) -> int:
     out = Path(args.out).resolve()
     out.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory() as tmp:
-        server, url = _start_server(Path(tmp) / "shots.db")
+        server, url = start_server(Path(tmp) / "shots.db")
         walkers: list[subprocess.Popen] = []
         try:
             for name, route in CAST:

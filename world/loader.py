@@ -7,6 +7,7 @@ spawns or staff spots inside solids, doors blocked, duplicate ids.
 from __future__ import annotations
 
 import math
+import sys
 import tomllib
 from importlib import resources
 from pathlib import Path
@@ -25,7 +26,12 @@ class WorldError(ValueError):
 
 
 def load_default_world() -> World:
-    text = resources.files("makaverse.world").joinpath(DEFAULT_WORLD_FILE).read_text(encoding="utf-8")
+    try:
+        text = resources.files("makaverse.world").joinpath(DEFAULT_WORLD_FILE).read_text(encoding="utf-8")
+    except (FileNotFoundError, OSError):
+        # The frozen desktop app (client/dist) keeps data files beside the program, at their package paths.
+        path = Path(sys.executable).resolve().parent / "makaverse" / "world" / DEFAULT_WORLD_FILE
+        text = path.read_text(encoding="utf-8")
     return parse_world(tomllib.loads(text), source=DEFAULT_WORLD_FILE)
 
 
