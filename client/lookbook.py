@@ -100,7 +100,7 @@ def main(argv: list[str] | None = None) -> int:
     out = []
     for view, look, x in views:
         out.append({"look": format_look(look), "head_px": _screen(base, x, ay, 1.66),
-                    "hat_px": _screen(base, x, ay, 1.80), "torso_px": _screen(base, x, ay, 1.15)})
+                    "hat_px": _screen(base, x, ay, 1.75), "torso_px": _screen(base, x, ay, 1.15)})
     print(json.dumps({"screenshot": args.out, "renderer": "gl" if args.gl else "software", "avatars": out}))
     base.destroy()
     return 0
