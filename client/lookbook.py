@@ -42,6 +42,7 @@ def main(argv: list[str] | None = None) -> int:
                    help="a preset view instead of facing the row: forecourt, hall, auditorium, booth:<OPD>, "
                         "or X,Y,Z>X,Y,Z (eye>target)")
     p.add_argument("--none", action="store_true", help="no avatars: just the building")
+    p.add_argument("--no-tags", action="store_true", help="hide the name tags")
     args = p.parse_args(argv)
     looks = [] if args.none else [parse_look(spec) for spec in (args.look or LINEUP)]
     w, h = (int(v) for v in args.size.split("x"))
@@ -77,6 +78,8 @@ def main(argv: list[str] | None = None) -> int:
         steps = 7 if args.walk else 1
         for k in range(steps):
             view.place(x, ay - 0.1 * (steps - 1 - k), 0.0, 3.14159, 0, 1 / 30)
+        if args.no_tags:
+            view.tag.hide()
         views.append((view, look, x))
     base.disable_mouse()
     base.cam.node().get_lens().set_fov(55)
