@@ -19,6 +19,7 @@ from makaverse.protocol import (
     PROTOCOL_VERSION,
     AvatarEnter,
     AvatarLeave,
+    InstanceChanged,
     Error,
     Hello,
     Input,
@@ -283,6 +284,10 @@ async def _receive(
             known.add(msg.id)
         elif isinstance(msg, AvatarLeave):
             known.discard(msg.id)
+        elif isinstance(msg, InstanceChanged):
+            # Walked into another instance: the avatars known here stayed behind; ticks count afresh.
+            known.clear()
+            last_tick = -1
         elif isinstance(msg, ZoneChanged):
             view.zone_id = msg.zone_id
             stats.zones.add(msg.zone_id)

@@ -1,4 +1,5 @@
-"""Bench subcommands: `bots` (against a running server) and `bench` (starts its own server)."""
+"""Bench subcommands: `bots` (against a running server), `bench` (starts its own server) and
+`shot` (the client driven by a script, for screenshots, demos and tests)."""
 
 from __future__ import annotations
 
@@ -23,7 +24,20 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     p.add_argument(
         "--snapshot-hz", dest="snapshot_hz", type=int, default=None, help="server snapshots per second (default 20)"
     )
+    # --scenario client: how fast the 3D client draws a crowd (no server; see client/bench_frames.py).
+    p.add_argument("--avatars", type=int, default=100, help="client scenario: avatars in view (default 100)")
+    p.add_argument("--preset", choices=("low", "medium", "high"), default="low",
+                   help="client scenario: graphics preset (default low)")
+    p.add_argument("--renderer", choices=("software", "gl"), default="software",
+                   help="client scenario: software (tinydisplay, default) or gl (needs a display, e.g. xvfb-run)")
+    p.add_argument("--frames", type=int, default=300, help="client scenario: frames measured (default 300)")
     p.set_defaults(func=_bench)
+
+    from .scripted.run import add_shot_options
+
+    p = sub.add_parser("shot", help="the client driven by a script (walk, chat, booth actions), for screenshots")
+    add_shot_options(p)
+    p.set_defaults(func=_shot)
 
 
 def _bots(args: argparse.Namespace) -> int:
@@ -33,6 +47,10 @@ def _bots(args: argparse.Namespace) -> int:
 
 
 def _bench(args: argparse.Namespace) -> int:
+    if args.scenario == "client":
+        from .client_frames import run_client_bench_cli
+
+        return run_client_bench_cli(args)
     try:
         import psutil  # noqa: F401  (the server's CPU and memory are read with it)
     except ImportError:
@@ -41,3 +59,9 @@ def _bench(args: argparse.Namespace) -> int:
     from .bench import run_bench_cli
 
     return run_bench_cli(args)
+
+
+def _shot(args: argparse.Namespace) -> int:
+    from .scripted.run import run_scripted
+
+    return run_scripted(args)

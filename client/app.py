@@ -5,24 +5,28 @@ the session; `input` reads the key flags and sends one Input per input period; `
 places avatars, the camera and the HUD. Key events only set flags.
 
 With `--screenshot PATH` (or `--offscreen`) a `ScreenshotRun` decides when to stop: see
-`screenshot.py`.
+`screenshot.py`. Scripted runs (walks, chat, booth actions) build the same `ClientApp` with
+their own screenshot run and drivers: `bench/scripted/`.
 """
 
 from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Callable
+from typing import Any
 
 from makaverse.protocol import PROTOCOL_VERSION, Hello
 from makaverse.world import World, load_default_world
 
 from . import i18n
-from .autopilot import Autopilot
-from .camera_math import preset_view
-from .controls import KEY_FLAGS, Controls
+from .scene.camera_math import preset_view
+from .state.controls import KEY_FLAGS, Controls
 from .net.events import monotonic_ms
 from .screenshot import EXIT_OK, ScreenshotRun, ShotPlan
-from .session import ClientSession
+from .settings_file import load_settings
+from .state.session import ClientSession
+from .state.settings import Settings, key_flags, preset_profile
 from .ui.focus import KeyboardFocus
 
 __all__ = ["run_client", "configure_panda", "ClientApp"]
@@ -32,20 +36,40 @@ EXIT_INTERRUPTED = 130
 MOUSE_TURN_RAD_PER_SCREEN = 3.0
 
 
-def configure_panda(*, offscreen: bool, size: tuple[int, int] = (1280, 720), title: str = "Makaverse") -> None:
-    """Panda3D settings that must be in place before ShowBase opens its window."""
+RENDERERS = ("gl", "software")
+DISPLAY_MODULES = {"gl": "pandagl", "software": "p3tinydisplay"}
+
+
+def default_renderer(*, offscreen: bool) -> str:
+    """OpenGL in a window (what people run); the software renderer offscreen, which needs no display."""
+    return "software" if offscreen else "gl"
+
+
+def configure_panda(*, offscreen: bool, renderer: str | None = None, size: tuple[int, int] = (1280, 720),
+                    title: str = "Makaverse", fullscreen: bool = False, multisample: bool = False) -> None:
+    """Panda3D settings that must be in place before ShowBase opens its window.
+
+    `renderer` is "gl" (OpenGL: a real driver, or Mesa under Xvfb) or "software" (Panda's
+    tinydisplay); None picks `default_renderer`."""
     from panda3d.core import load_prc_file_data
 
+    renderer = renderer or default_renderer(offscreen=offscreen)
+    if renderer not in DISPLAY_MODULES:
+        raise ValueError(f"renderer must be one of {RENDERERS}, not {renderer!r}")
     lines = [
         f"win-size {size[0]} {size[1]}",
         f"window-title {title}",
         "sync-video true",
+        f"load-display {DISPLAY_MODULES[renderer]}",
     ]
+    if fullscreen and not offscreen:
+        lines.append("fullscreen true")
+    if multisample and renderer == "gl":
+        lines += ["framebuffer-multisample true", "multisamples 4"]
     if offscreen:
         lines += [
             "audio-library-name null",  # nobody listens to an offscreen run (the chime stays silent)
             "window-type offscreen",
-            "load-display p3tinydisplay",
             "notify-level-display error",
             "notify-level-device fatal",
             # Nobody watches an offscreen buffer: don't spin the CPU faster than a screen would.
@@ -55,38 +79,52 @@ def configure_panda(*, offscreen: bool, size: tuple[int, int] = (1280, 720), tit
     load_prc_file_data("makaverse-client", "\n".join(lines))
 
 
+ShotFactory = Callable[["ClientApp", ShotPlan], ScreenshotRun]
+
+
 class ClientApp:
-    def __init__(self, base, args: argparse.Namespace, *, world: World | None = None) -> None:
+    def __init__(self, base: Any, args: argparse.Namespace, *, world: World | None = None, view: str = "follow",
+                 make_shot: ShotFactory | None = None, settings: Settings | None = None) -> None:
         from direct.showbase.DirectObject import DirectObject
         from panda3d.core import GraphicsWindow, ModifierButtons, WindowProperties
 
-        from .avatars import AvatarLayer
-        from .camera import CameraRig
-        from .hud import Hud
+        from .scene.avatars import AvatarLayer
+        from .scene.camera import CameraRig
+        from .ui.hud import Hud
         from .net.client import NetClient
-        from .scene import WorldScene
+        from .scene.scene import WorldScene
 
         self.base = base
+        # The player's saved settings (run_client reads the file into args.settings); else the defaults.
+        self.settings = settings or getattr(args, "settings", None) or Settings()
+        self.settings_path = getattr(args, "settings_path", None)
+        if getattr(args, "lang", None) is None:
+            args.lang = self.settings.lang
         self.lang = args.lang
+        profile = preset_profile(getattr(args, "preset", None) or self.settings.preset)
         self.world = world or load_default_world()
         self.session = ClientSession(self.world, lang=self.lang)
-        walk = getattr(args, "walk", None)
-        if walk:
-            self.session.autopilot = Autopilot.from_spec(walk)
         # Says nothing on connect until the login screen (ui/chat_layer.py) has chosen how to enter.
         self.net = NetClient(args.url, Hello(version=PROTOCOL_VERSION, name=args.name or "", kind="desktop",
-                                             lang=self.lang, style=getattr(args, "style", b"")),
+                                             lang=self.lang, snapshot_hz=profile.snapshot_hz,
+                                             style=getattr(args, "style", b"")),
                              enter_on_connect=False)
-        from .daylight import supports_shadows
+        from .scene.daylight import supports_shadows
 
-        # The high preset lights the scene with a shadow-casting sun where shaders exist (OpenGL).
-        shadows = getattr(args, "graphics", "medium") == "high" and supports_shadows(base)
+        # The high preset lights the scene with a shadow-casting sun where shaders exist (OpenGL);
+        # the software renderer keeps the baked daylight.
+        shadows = profile.sun_shadows and supports_shadows(base)
         self.scene = WorldScene(base, self.world, lang=self.lang, shadows=shadows)
         self.avatars = AvatarLayer(base.render, self.world, lang=self.lang)
-        view = preset_view(self.world, getattr(args, "camera", None) or "follow")
+        if profile.flatten_all:
+            from .scene.lod import flatten_static
+
+            flatten_static(self.scene.root)
+        self.avatars.set_detail_distance(profile.avatar_detail_m, cheap=profile.cheap_avatars)
+        fixed = preset_view(self.world, view)
         lintels = [(lt.box.as_tuple(), lt.z0, lt.z1) for lt in self.scene.lintels]
-        self.camera = CameraRig(base, self.world, view=view, extra_obstacles=lintels)
-        if view is None:
+        self.camera = CameraRig(base, self.world, view=fixed, extra_obstacles=lintels)
+        if fixed is None:
             # Until the welcome places your avatar, show the Balai Kota from its forecourt.
             overview = preset_view(self.world, "forecourt")
             self.base.camera.set_pos(*overview.eye)
@@ -99,7 +137,10 @@ class ClientApp:
             plan = ShotPlan(args.screenshot, max(1, int(args.frames)))
             if getattr(args, "wait", None) is not None:
                 plan.connect_timeout_s = max(0.0, float(args.wait))
-            self.shot = ScreenshotRun(plan, base, self.session, self.avatars, url=args.url, lang=self.lang)
+            if make_shot is not None:
+                self.shot = make_shot(self, plan)
+            else:
+                self.shot = ScreenshotRun(plan, base, self.session, url=args.url, lang=self.lang)
         self._done = False
         self.exit_code = EXIT_OK
         self._dragging = False
@@ -121,9 +162,8 @@ class ClientApp:
                 thrower.node().set_modifier_buttons(ModifierButtons())
         # Our own listener, so ShowBase keeps its handlers (its window-event one resizes and closes).
         self.events = DirectObject()
-        for key, flag in KEY_FLAGS.items():
-            self.events.accept(key, self.controls.set, [flag, True])
-            self.events.accept(f"{key}-up", self.controls.set, [flag, False])
+        self._move_keys: list[str] = []
+        self.rebind_keys(self.settings)
         for button in ("mouse1", "mouse3"):
             self.events.accept(button, self._drag, [True])
             self.events.accept(f"{button}-up", self._drag, [False])
@@ -131,12 +171,30 @@ class ClientApp:
         self.events.accept("escape", self.focus.escape)
         from .ui.booth_ui import BoothUi
 
-        self.booths = BoothUi(self, args)  # booth panel, tickets, requests, staff console, counter lights
+        self.booths = BoothUi(self)  # booth panel, tickets, requests, staff console, counter lights
+        from .ui.find_layer import FindLayer
+
+        self.find = FindLayer(self)  # directory, Take me there, minimap, settings panel, sounds
         base.add_task(self._net_task, "makaverse-net", sort=-10)
         base.add_task(self._input_task, "makaverse-input", sort=0)
         base.add_task(self._draw_task, "makaverse-draw", sort=10)
 
     # ── events ───────────────────────────────────────────────────────────────
+    def rebind_keys(self, settings: Settings) -> None:
+        """Movement keys from the player's bindings (the arrows always walk too)."""
+        for key in self._move_keys:
+            self.events.ignore(key)
+            self.events.ignore(f"{key}-up")
+        self.controls.release_all()
+        flags = key_flags(settings, KEY_FLAGS)
+        self._move_keys = list(flags)
+        for key, flag in flags.items():
+            self.events.accept(key, self.controls.set, [flag, True])
+            self.events.accept(f"{key}-up", self.controls.set, [flag, False])
+        find = getattr(self, "find", None)
+        if find is not None:
+            self.events.accept("e", find.key_e)  # E stays the booth and desk key, whatever turns right
+
     def _drag(self, down: bool) -> None:
         self._dragging = down
         self._last_mouse_x = None
@@ -219,6 +277,7 @@ class ClientApp:
         self.net.stop()
         self.events.ignore_all()
         try:
+            self.find.destroy()
             self.social.destroy()
             self.booths.destroy()
             self.hud.destroy()
@@ -227,8 +286,9 @@ class ClientApp:
             pass
 
 
-def run_client(args: argparse.Namespace) -> int:
-    from .look_choice import LookSpecError, parse_look
+def run_client(args: argparse.Namespace, *, build: Callable[[Any, argparse.Namespace], ClientApp] = ClientApp) -> int:
+    """Open the window (or buffer), build the app with `build(base, args)` and run it to the end."""
+    from .state.look_choice import LookSpecError, parse_look
 
     try:
         args.style = parse_look(args.look).pack() if getattr(args, "look", "") else b""
@@ -236,7 +296,12 @@ def run_client(args: argparse.Namespace) -> int:
         print(f"--look: {exc}", file=sys.stderr)
         return 2
     offscreen = bool(args.offscreen)
-    configure_panda(offscreen=offscreen, title=i18n.t("app.title", args.lang))
+    args.settings = settings = load_settings(getattr(args, "settings_path", None))
+    if getattr(args, "lang", None) is None:
+        args.lang = settings.lang
+    profile = preset_profile(getattr(args, "preset", None) or settings.preset)
+    configure_panda(offscreen=offscreen, renderer=getattr(args, "renderer", None), title=i18n.t("app.title", args.lang),
+                    fullscreen=settings.fullscreen, multisample=profile.multisample)
     from direct.showbase.ShowBase import ShowBase
 
     try:
@@ -245,7 +310,7 @@ def run_client(args: argparse.Namespace) -> int:
         print(i18n.t("app.no_window", args.lang), file=sys.stderr)
         return EXIT_NO_WINDOW
     try:
-        app = ClientApp(base, args)
+        app = build(base, args)
     except BaseException:
         base.destroy()
         raise

@@ -21,11 +21,11 @@ URL_ENV = "MAKAVERSE_URL"
 
 
 def parse_args(argv: list[str], *, built_url: str, environ: dict[str, str] | None = None) -> argparse.Namespace:
-    from .cli import add_client_arguments
+    from .cli import add_client_options
 
     env = os.environ if environ is None else environ
     parser = argparse.ArgumentParser(prog="makaverse-client", description="Makaverse: Balai Kota Makassar in 3D")
-    add_client_arguments(parser, default_url=env.get(URL_ENV) or built_url)
+    add_client_options(parser, default_url=env.get(URL_ENV) or built_url)
     return parser.parse_args(argv)
 
 

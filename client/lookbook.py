@@ -14,7 +14,7 @@ import json
 import sys
 
 
-from .look_choice import format_look, parse_look
+from .state.look_choice import format_look, parse_look
 
 __all__ = ["main", "LINEUP"]
 
@@ -58,13 +58,13 @@ def main(argv: list[str] | None = None) -> int:
 
     from makaverse.world import load_default_world
 
-    from .avatars import AvatarView
-    from .mirror import AvatarFacts
-    from .scene import WorldScene
+    from .scene.avatars import AvatarView
+    from .scene.scene import WorldScene
+    from .state.mirror import AvatarFacts
 
     base = ShowBase()
     world = load_default_world()
-    from .daylight import supports_shadows
+    from .scene.daylight import supports_shadows
 
     WorldScene(base, world, shadows=args.shadows and supports_shadows(base))
     ax, ay = (float(v) for v in args.at.split(","))
@@ -88,7 +88,7 @@ def main(argv: list[str] | None = None) -> int:
         base.camera.set_pos(*eye)
         base.camera.look_at(*target)
     elif args.camera:
-        from .camera_math import preset_view
+        from .scene.camera_math import preset_view
 
         view = preset_view(world, args.camera)
         base.camera.set_pos(*view.eye)

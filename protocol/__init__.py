@@ -1,5 +1,9 @@
 """The wire contract between Makaverse clients and servers (see README.md beside this file)."""
 
+from .booths import *  # noqa: F401,F403
+from .booths import __all__ as _booths_all
+from .chat import *  # noqa: F401,F403
+from .chat import __all__ as _chat_all
 from .codec import MAX_FRAME_BYTES, decode, encode, encode_snapshot, pack_snapshot_body
 from .errors import (
     CloseCode,
@@ -14,10 +18,6 @@ from .errors import (
 )
 from .messages import *  # noqa: F401,F403
 from .messages import __all__ as _messages_all
-from .chat import *  # noqa: F401,F403
-from .chat import __all__ as _chat_all
-from .booths import *  # noqa: F401,F403
-from .booths import __all__ as _booths_all
 from .look import Look, look_from_style
 
 __all__ = [

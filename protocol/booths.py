@@ -11,9 +11,13 @@ as tuples, so messages compare equal however they were built.
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from .errors import InvalidField, MessageTooLarge
 from .messages import MAX_NAME, MS_LIMIT, U32, Message, MessageType, Sender, message
+from .request_fields import PROBLEMS
+from .request_status import RequestStatus
+from .tickets import TicketStatus
 from .validate import check_bool, check_choice, check_int, check_str
 
 __all__ = [
@@ -53,13 +57,11 @@ __all__ = [
     "EditProgram",
 ]
 
-TICKET_STATUSES = frozenset({"waiting", "called", "served", "no_show", "left"})
-REQUEST_STATUSES = frozenset({"submitted", "in_review", "in_progress", "completed", "rejected"})
+TICKET_STATUSES = frozenset(s.value for s in TicketStatus)
+REQUEST_STATUSES = frozenset(s.value for s in RequestStatus)
 PROGRAM_STATUSES = frozenset({"planned", "running", "finished"})
 FIELD_KINDS = frozenset({"text", "nik", "phone", "date", "choice"})
-FIELD_PROBLEMS = frozenset(
-    {"required", "too_long", "unknown_field", "invalid_nik", "invalid_phone", "invalid_date", "invalid_choice", "invalid_text"}
-)
+FIELD_PROBLEMS = PROBLEMS  # one list: the field checks' own
 
 MAX_OPD = 16
 MAX_CODE = 32  # service codes, field names
@@ -89,14 +91,14 @@ _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 # ── small checks ─────────────────────────────────────────────────────────────
 
 
-def _text(name: str, value: object, lo: int, hi: int, *, single_line: bool = True) -> None:
+def _text(name: str, value: Any, lo: int, hi: int, *, single_line: bool = True) -> None:
     """Like `check_str`, and within the codec's byte limit for strings."""
     check_str(name, value, lo, hi, single_line=single_line)
     if len(value) * 4 > MAX_STR_BYTES and len(value.encode()) > MAX_STR_BYTES:
         raise MessageTooLarge(f"{name}: more than {MAX_STR_BYTES} bytes")
 
 
-def _date(name: str, value: object) -> None:
+def _date(name: str, value: Any) -> None:
     """An ISO date `YYYY-MM-DD`, or empty for none."""
     check_str(name, value, 0, 10)
     if value and not _DATE.fullmatch(value):
@@ -150,7 +152,7 @@ def _record(schema: dict):
 
 
 def _strings(max_items: int, hi: int):
-    def check(name: str, value: object) -> None:
+    def check(name: str, value: Any) -> None:
         if type(value) not in (list, tuple):
             raise InvalidField(f"{name}: expected array")
         if len(value) > max_items:
@@ -199,7 +201,7 @@ FIELD = _record(
 )
 
 
-def _fields(name: str, value: object) -> None:
+def _fields(name: str, value: Any) -> None:
     if type(value) not in (list, tuple):
         raise InvalidField(f"{name}: expected array")
     if len(value) > MAX_FIELDS:
@@ -231,7 +233,7 @@ REQUEST_SUMMARY = _record(
 )
 HISTORY_ROW = _record(
     {
-        "from": lambda name, value: value == "" or check_choice(name, value, REQUEST_STATUSES),
+        "from": lambda name, value: None if value == "" else check_choice(name, value, REQUEST_STATUSES),
         "to": _status(REQUEST_STATUSES),
         "note": _str(0, MAX_STATUS_NOTE),
         "at_ms": _int(0, MS_LIMIT),
@@ -296,7 +298,8 @@ class BoothInfo(Message):
 
 @message(MessageType.BOOTH_STATE, Sender.SERVER)
 class BoothState(Message):
-    """A booth's live state, for everyone in the world: sent for every booth when you enter, then whenever it changes."""
+    """A booth's live state, for everyone in the world: sent for every booth when you enter, then
+    whenever it changes."""
 
     opd: str
     open: bool
@@ -373,7 +376,8 @@ class Ticket(Message):
 
 @message(MessageType.SUBMIT_REQUEST, Sender.CLIENT)
 class SubmitRequest(Message):
-    """Submit a service request (logged in only). Retrying with the same `client_request_id` never makes a second one."""
+    """Submit a service request (logged in only). Retrying with the same `client_request_id` never
+    makes a second one."""
 
     request_id: int
     client_request_id: str
@@ -678,7 +682,8 @@ class EditOpd(Message):
 
 @message(MessageType.EDIT_PROGRAM, Sender.CLIENT)
 class EditProgram(Message):
-    """Staff: add (`program_id` 0), replace or (`delete`) remove one of your OPD's programs; answered by `booth_info`."""
+    """Staff: add (`program_id` 0), replace or (`delete`) remove one of your OPD's programs; answered
+    by `booth_info`."""
 
     request_id: int
     program_id: int = 0

@@ -50,7 +50,8 @@ def pack_snapshot_body(ids: bytes, pos: bytes, yaw: bytes, anim: bytes) -> bytes
     """The four array fields of a snapshot, packed once and shared by every viewer who sees the same set."""
     Snapshot(tick=0, ack_seq=0, server_time_ms=0, ids=ids, pos=pos, yaw=yaw, anim=anim)  # validates
     pack = msgpack.packb
-    return b"".join(pack(k) + pack(v, use_bin_type=True) for k, v in (("ids", ids), ("pos", pos), ("yaw", yaw), ("anim", anim)))
+    fields = (("ids", ids), ("pos", pos), ("yaw", yaw), ("anim", anim))
+    return b"".join(pack(k) + pack(v, use_bin_type=True) for k, v in fields)
 
 
 def encode_snapshot(tick: int, ack_seq: int, server_time_ms: int, body: bytes) -> bytes:

@@ -7,8 +7,10 @@ invalid message can't exist on either side.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, fields
 from enum import Enum, IntEnum
+from typing import Any, TypeVar, dataclass_transform
 
 import numpy as np
 
@@ -33,6 +35,7 @@ __all__ = [
     "AvatarEnter",
     "AvatarLeave",
     "ZoneChanged",
+    "InstanceChanged",
     "Error",
     "Ping",
     "Pong",
@@ -69,6 +72,7 @@ class MessageType(IntEnum):
     ERROR = 8
     PING = 9
     PONG = 10
+    INSTANCE_CHANGED = 11
     # accounts
     REGISTER = 20
     LOGIN = 21
@@ -128,16 +132,21 @@ MESSAGE_CLASSES: dict[MessageType, type] = {}
 SENDERS: dict[MessageType, Sender] = {}
 
 
-def message(mtype: MessageType, sender: Sender):
+_M = TypeVar("_M")
+
+
+# `dataclass_transform` tells type checkers that a registered class is a frozen dataclass.
+@dataclass_transform(frozen_default=True)
+def message(mtype: MessageType, sender: Sender) -> Callable[[type[_M]], type[_M]]:
     """Register a dataclass as the one shape of `mtype`."""
 
-    def register(cls):
-        cls = dataclass(frozen=True, slots=True)(cls)
-        cls.TYPE = mtype
-        cls.FIELD_NAMES = tuple(f.name for f in fields(cls))  # encode runs per client per tick
-        MESSAGE_CLASSES[mtype] = cls
+    def register(cls: type[_M]) -> type[_M]:
+        made: Any = dataclass(frozen=True, slots=True)(cls)
+        made.TYPE = mtype
+        made.FIELD_NAMES = tuple(f.name for f in fields(made))  # encode runs per client per tick
+        MESSAGE_CLASSES[mtype] = made
         SENDERS[mtype] = sender
-        return cls
+        return made
 
     return register
 
@@ -166,10 +175,13 @@ class Hello(Message):
     kind: str = "desktop"
     lang: str = "id"
     token: str = ""
+    # Snapshots per second this client wants at most (a slow PC's low preset); 0: the server's rate.
+    snapshot_hz: int = 0
     style: bytes = b""  # the citizen's chosen look (protocol/look.py); empty: the server's default
 
     def __post_init__(self) -> None:
         check_int("version", self.version, 0, U16)
+        check_int("snapshot_hz", self.snapshot_hz, 0, 120)
         check_str("name", self.name, 0, MAX_NAME)
         check_choice("kind", self.kind, CLIENT_KINDS)
         check_choice("lang", self.lang, LANGS)
@@ -196,8 +208,10 @@ class Welcome(Message):
     token: str = ""  # send it in `hello` to get this avatar back after a dropped connection
     opd: str = ""  # your agency, if you are staff
     resumed: bool = False  # True when you got an existing avatar back
+    instance: str = ""  # the world instance your avatar is in (building, auditorium, ...)
 
     def __post_init__(self) -> None:
+        check_str("instance", self.instance, 0, 32)
         check_str("token", self.token, 0, 128)
         check_str("opd", self.opd, 0, 16)
         check_bool("resumed", self.resumed)
@@ -316,6 +330,20 @@ class ZoneChanged(Message):
 
     def __post_init__(self) -> None:
         check_str("zone_id", self.zone_id, 0, 64)
+
+
+@message(MessageType.INSTANCE_CHANGED, Sender.SERVER)
+class InstanceChanged(Message):
+    """Your avatar walked into another world instance (through the auditorium doors): same world
+    data, same session; forget the avatars you saw, they are in the instance you left. Snapshot
+    ticks start a new count."""
+
+    instance: str
+    kind: str
+
+    def __post_init__(self) -> None:
+        check_str("instance", self.instance, 1, 32)
+        check_str("kind", self.kind, 1, 32)
 
 
 @message(MessageType.ERROR, Sender.SERVER)

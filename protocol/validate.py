@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import unicodedata
+from typing import Any
 
 from .errors import InvalidField, MessageTooLarge
 
@@ -18,7 +19,7 @@ def check_int(name: str, value: object, lo: int, hi: int) -> None:
         raise InvalidField(f"{name}: {value} outside [{lo}, {hi}]")
 
 
-def check_float(name: str, value: object, lo: float, hi: float) -> None:
+def check_float(name: str, value: Any, lo: float, hi: float) -> None:
     if type(value) not in (float, int):
         raise InvalidField(f"{name}: expected number")
     if not math.isfinite(value) or not lo <= value <= hi:

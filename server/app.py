@@ -14,12 +14,14 @@ import sys
 
 from makaverse.world import World, load_default_world, load_world
 
+from .accounts import Accounts
+from .admin.seed import ADMIN_PASSWORD_ENV, seed_admin
 from .log import configure_logging, log_event
-from .net.server import GameServer
-from .services.accounts import Accounts, make_hasher
+from .service_config import hasher_from_env
 from .settings import Settings
 from .store import Store, migrate
-from .store.seed import ADMIN_PASSWORD_ENV, seed, seed_admin
+from .store.seed import seed
+from .wiring import GameServer
 
 __all__ = ["serve_forever", "load_configured_world", "open_store"]
 
@@ -41,7 +43,7 @@ def open_store(url: str) -> Store:
     if not store.list_opds():
         report = seed(store)
         log_event(log, "database_seeded", opds=len(report.opds_added), services=len(report.services_added))
-    password = seed_admin(store, hasher=make_hasher())
+    password = seed_admin(store, hasher=hasher_from_env())
     if password is not None:
         # stderr, so the first stdout line stays the "listening" line that scripts read.
         if os.environ.get(ADMIN_PASSWORD_ENV):

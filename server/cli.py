@@ -1,4 +1,4 @@
-"""Server subcommands: `serve` (and the store's `db` and `admin`)."""
+"""Server subcommands: `serve` (and the operator's `db` and `admin`)."""
 
 from __future__ import annotations
 
@@ -21,6 +21,11 @@ def add_server_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--db", dest="db_url", default=None, help="database URL (default sqlite:///var/makaverse.db)")
     p.add_argument("--redis", dest="redis_url", default=None, help="Redis URL for the bus (default: in-process)")
     p.add_argument("--world", dest="world_file", default=None, help="world file (default: the Balai Kota)")
+    p.add_argument(
+        "--instances",
+        default=None,
+        help="world instances to host, comma-separated (default building,auditorium)",
+    )
     p.add_argument("--tick-hz", dest="tick_hz", type=int, default=None, help="simulation ticks per second (20)")
     p.add_argument("--snapshot-hz", dest="snapshot_hz", type=int, default=None, help="snapshots per second (20)")
     p.add_argument("--log-format", dest="log_format", choices=("json", "text"), default=None)
@@ -34,9 +39,9 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
         for name, text in (("db", "database commands"), ("admin", "administration commands")):
             sub.add_parser(name, help=f"{text} (needs the server extra)").set_defaults(func=_needs_server)
         return
-    from makaverse.server.store import cli as store_cli
+    from makaverse.server.admin import cli as admin_cli
 
-    store_cli.add_commands(sub)
+    admin_cli.add_commands(sub)
 
 
 def missing_server_modules() -> list[str]:

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import argparse
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass, fields
+from typing import Any
 
 __all__ = ["Settings", "DEFAULT_DB_URL"]
 
@@ -18,6 +20,7 @@ class Settings:
     db_url: str = DEFAULT_DB_URL
     redis_url: str = ""
     world_file: str = ""  # empty: the packaged Balai Kota
+    instances: str = "building,auditorium"  # the world instances this process hosts, comma-separated
     tick_hz: int = 20
     snapshot_hz: int = 20
     input_hz: int = 20
@@ -58,14 +61,20 @@ class Settings:
             raise ValueError("log_format must be json or text")
         if self.reconnect_grace_s < 0:
             raise ValueError("reconnect_grace_s must be >= 0")
+        if not self.instance_ids:
+            raise ValueError("instances must name at least one instance (building, auditorium)")
+
+    @property
+    def instance_ids(self) -> list[str]:
+        return [i.strip() for i in self.instances.split(",") if i.strip()]
 
     @classmethod
-    def from_env(cls, args: argparse.Namespace | None = None, env: dict | None = None) -> Settings:
+    def from_env(cls, args: argparse.Namespace | None = None, env: Mapping[str, str] | None = None) -> Settings:
         """Defaults, overridden by MAKAVERSE_<FIELD> variables, overridden by flags given on the command line."""
-        env = os.environ if env is None else env
-        values = {}
+        source = os.environ if env is None else env
+        values: dict[str, Any] = {}
         for f in fields(cls):
-            raw = env.get(f"MAKAVERSE_{f.name.upper()}")
+            raw = source.get(f"MAKAVERSE_{f.name.upper()}")
             if raw is not None and raw != "":
                 values[f.name] = _coerce(f.type, raw)
             flag = getattr(args, f.name, None) if args is not None else None
@@ -74,7 +83,7 @@ class Settings:
         return cls(**values)
 
 
-def _coerce(type_name, raw: str):
+def _coerce(type_name: Any, raw: str) -> Any:
     t = type_name if isinstance(type_name, str) else type_name.__name__
     if t == "int":
         return int(raw)

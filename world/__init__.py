@@ -2,13 +2,16 @@
 
 from .interest import InterestGrid
 from .loader import DEFAULT_WORLD_FILE, WorldError, load_default_world, load_world, parse_world
-from .model import Booth, Box, Door, Floor, Solid, Stage, World, Zone
+from .model import INSTANCE_KINDS, Booth, Box, Door, Floor, InstanceSpec, Solid, Stage, World, Zone
+from .movement import move_step
 
 __all__ = [
     "Booth",
     "Box",
     "Door",
     "Floor",
+    "INSTANCE_KINDS",
+    "InstanceSpec",
     "InterestGrid",
     "Solid",
     "Stage",
@@ -18,5 +21,6 @@ __all__ = [
     "DEFAULT_WORLD_FILE",
     "load_default_world",
     "load_world",
+    "move_step",
     "parse_world",
 ]

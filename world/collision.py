@@ -31,7 +31,7 @@ def inside_any(points: np.ndarray, boxes: np.ndarray) -> np.ndarray:
     x = points[:, 0:1]
     y = points[:, 1:2]
     hit = (x > boxes[:, 0]) & (x < boxes[:, 2]) & (y > boxes[:, 1]) & (y < boxes[:, 3])
-    return hit.any(axis=1)
+    return np.asarray(hit.any(axis=1))
 
 
 def _containing(points: np.ndarray, boxes: np.ndarray) -> np.ndarray:
@@ -92,7 +92,7 @@ def push_out(points: np.ndarray, boxes: np.ndarray) -> np.ndarray:
         rows, cols = np.nonzero(inside)
         if len(rows) == 0:
             break
-        for i, j in zip(rows, cols):
+        for i, j in zip(rows, cols, strict=True):
             x, y = pts[i]
             b = boxes[j]
             if not (b[0] < x < b[2] and b[1] < y < b[3]):

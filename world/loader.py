@@ -7,14 +7,13 @@ spawns or staff spots inside solids, doors blocked, duplicate ids.
 from __future__ import annotations
 
 import math
-import sys
 import tomllib
 from importlib import resources
 from pathlib import Path
 
 import numpy as np
 
-from .model import Booth, Box, Door, Floor, Solid, Stage, World, Zone
+from .model import INSTANCE_KINDS, Booth, Box, Door, Floor, InstanceSpec, Solid, Stage, World, Zone
 
 __all__ = ["WorldError", "load_world", "load_default_world", "parse_world", "DEFAULT_WORLD_FILE"]
 
@@ -28,10 +27,10 @@ class WorldError(ValueError):
 def load_default_world() -> World:
     try:
         text = resources.files("makaverse.world").joinpath(DEFAULT_WORLD_FILE).read_text(encoding="utf-8")
-    except (FileNotFoundError, OSError):
-        # The frozen desktop app (client/dist) keeps data files beside the program, at their package paths.
-        path = Path(sys.executable).resolve().parent / "makaverse" / "world" / DEFAULT_WORLD_FILE
-        text = path.read_text(encoding="utf-8")
+    except OSError:
+        # In the frozen desktop app (bench/desktop.py) a module's __file__ is the program itself,
+        # and the data files lie beside it.
+        text = Path(__file__).with_name(DEFAULT_WORLD_FILE).read_text(encoding="utf-8")
     return parse_world(tomllib.loads(text), source=DEFAULT_WORLD_FILE)
 
 
@@ -129,7 +128,7 @@ def _booth(raw: dict, d: dict) -> Booth:
 
 def _seats(raw: dict) -> np.ndarray:
     spacing = float(raw.get("spacing_m", 1.0))
-    seats = []
+    seats: list[tuple[float, float]] = []
     for y in raw.get("rows_y", []):
         for x0, x1 in raw.get("blocks_x", []):
             n = int(math.floor((x1 - x0) / spacing + 1e-9)) + 1
@@ -174,7 +173,12 @@ def _build(data: dict) -> World:
     )
     zones = [Zone(id=b.zone_id, name_id=b.name, name_en=b.name, box=b.zone) for b in booths]
     zones += [
-        Zone(id=z["id"], name_id=z["name_id"], name_en=z.get("name_en", z["name_id"]), box=_box(z["box"], f"zone {z['id']}"))
+        Zone(
+            id=z["id"],
+            name_id=z["name_id"],
+            name_en=z.get("name_en", z["name_id"]),
+            box=_box(z["box"], f"zone {z['id']}"),
+        )
         for z in data.get("zones", [])
     ]
     avatar = data.get("avatar", {})
@@ -206,6 +210,16 @@ def _build(data: dict) -> World:
         zones=tuple(zones),
         spawns=np.array([_point(p, "spawn") for p in spawn["points"]], dtype=np.float64).reshape(-1, 2),
         spawn_facing_deg=float(spawn.get("facing", 0)),
+        instances=tuple(
+            InstanceSpec(
+                id=i["id"],
+                kind=i.get("kind", i["id"]),
+                zones=tuple(i.get("zones", ())),
+                door=i.get("door", ""),
+                spawn=_point(i["spawn"], f"instance {i['id']} spawn") if "spawn" in i else None,
+            )
+            for i in data.get("instances", [])
+        ),
     )
 
 
@@ -250,12 +264,12 @@ def _validate(w: World) -> None:
                 continue
             if a.box.overlaps(b.box):
                 raise WorldError(f"solids {a.id!r} and {b.id!r} overlap")
-    for b in w.booths:
-        for part, box in (("counter", b.counter), ("interaction zone", b.zone)):
+    for booth in w.booths:
+        for part, box in (("counter", booth.counter), ("interaction zone", booth.zone)):
             if not w.building.contains_box(box):
-                raise WorldError(f"booth {b.opd}: {part} lies outside the building")
-        if not w.placement_ok(np.array([b.staff_spot]))[0]:
-            raise WorldError(f"booth {b.opd}: staff spot {b.staff_spot} is inside a solid")
+                raise WorldError(f"booth {booth.opd}: {part} lies outside the building")
+        if not w.placement_ok(np.array([booth.staff_spot]))[0]:
+            raise WorldError(f"booth {booth.opd}: staff spot {booth.staff_spot} is inside a solid")
     if not w.building.contains_box(w.stage.box):
         raise WorldError("stage lies outside the building")
     if not w.placement_ok(np.array([w.stage.speaker_spot]))[0]:
@@ -274,3 +288,39 @@ def _validate(w: World) -> None:
         for s in solids:
             if s.box.overlaps(d.box):
                 raise WorldError(f"door {d.id!r} is blocked by {s.id!r}")
+    _validate_instances(w)
+
+
+def _validate_instances(w: World) -> None:
+    """Each zone belongs to at most one instance, exactly one instance takes the rest, and an
+    instance's door and spawn lie on its region's edge and inside it."""
+    if not w.instances:
+        return
+    dup = _duplicates([i.id for i in w.instances])
+    if dup:
+        raise WorldError(f"duplicate instance id {dup[0]!r}")
+    zone_ids = {z.id for z in w.zones}
+    door_ids = {d.id for d in w.doors}
+    claimed: dict[str, str] = {}
+    defaults = [i.id for i in w.instances if not i.zones]
+    if len(defaults) != 1:
+        raise WorldError("exactly one instance must have no zones (it takes every unclaimed zone)")
+    for spec in w.instances:
+        if spec.kind not in INSTANCE_KINDS:
+            raise WorldError(f"instance {spec.id!r}: kind {spec.kind!r} is not one of {sorted(INSTANCE_KINDS)}")
+        for zone in spec.zones:
+            if zone not in zone_ids:
+                raise WorldError(f"instance {spec.id!r}: no zone {zone!r}")
+            if zone in claimed:
+                raise WorldError(f"zone {zone!r} is claimed by {claimed[zone]!r} and {spec.id!r}")
+            claimed[zone] = spec.id
+        if spec.zones and spec.door not in door_ids:
+            raise WorldError(f"instance {spec.id!r}: no door {spec.door!r}")
+    for spec in w.instances:
+        if spec.spawn is not None:
+            if not w.placement_ok(np.array([spec.spawn]))[0]:
+                raise WorldError(f"instance {spec.id!r}: spawn {spec.spawn} is inside a solid")
+            spawn_zone = w.zone_of(*spec.spawn)
+            owner = claimed.get(spawn_zone.id, defaults[0]) if spawn_zone is not None else defaults[0]
+            if owner != spec.id:
+                raise WorldError(f"instance {spec.id!r}: spawn {spec.spawn} lies in {owner!r}")

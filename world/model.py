@@ -12,7 +12,9 @@ import numpy as np
 
 from . import collision
 
-__all__ = ["Box", "Solid", "Floor", "Zone", "Door", "Booth", "Stage", "World"]
+__all__ = ["Box", "Solid", "Floor", "Zone", "Door", "Booth", "Stage", "InstanceSpec", "World"]
+
+INSTANCE_KINDS = frozenset({"building", "auditorium", "overflow"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -129,7 +131,8 @@ class Booth:
     @property
     def colour_rgb(self) -> tuple[float, float, float]:
         h = self.colour.lstrip("#")
-        return tuple(int(h[i : i + 2], 16) / 255.0 for i in (0, 2, 4))
+        r, g, b = (int(h[i : i + 2], 16) / 255.0 for i in (0, 2, 4))
+        return (r, g, b)
 
 
 @dataclass(frozen=True, slots=True)
@@ -138,6 +141,21 @@ class Stage:
     height_m: float
     speaker_spot: tuple[float, float]
     facing_deg: float
+
+
+@dataclass(frozen=True, slots=True)
+class InstanceSpec:
+    """One world instance a server may host: the zones it owns and where a newcomer appears.
+
+    The instance with no zones owns every zone no other instance claims. Walking into a zone
+    owned by another hosted instance (through `door`) moves you to that instance.
+    """
+
+    id: str
+    kind: str  # building | auditorium | overflow
+    zones: tuple[str, ...] = ()
+    door: str = ""
+    spawn: tuple[float, float] | None = None  # None: the world's spawn points
 
 
 @dataclass(frozen=True)
@@ -160,6 +178,7 @@ class World:
     zones: tuple[Zone, ...]  # in priority order: first containing zone wins
     spawns: np.ndarray  # (P, 2)
     spawn_facing_deg: float
+    instances: tuple[InstanceSpec, ...] = ()
     solid_boxes: np.ndarray = field(init=False, repr=False)
     _expanded: np.ndarray = field(init=False, repr=False)
     _zone_boxes: np.ndarray = field(init=False, repr=False)
@@ -187,6 +206,9 @@ class World:
 
     def booth(self, opd: str) -> Booth | None:
         return next((b for b in self.booths if b.opd == opd), None)
+
+    def instance_spec(self, instance_id: str) -> InstanceSpec | None:
+        return next((i for i in self.instances if i.id == instance_id), None)
 
     @property
     def spawn_yaw(self) -> float:

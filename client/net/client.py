@@ -138,6 +138,9 @@ class NetClient:
     def enter(self, hello: Hello) -> None:
         """Enter the world with `hello` (a guest's name, or an `auth_ok` token): now if connected
         and not yet in, else on the next connect; and again on every reconnect."""
+        if not hello.snapshot_hz and self.hello.snapshot_hz:
+            # The graphics preset's snapshot rate was set when the client started; keep asking it.
+            hello = dataclasses.replace(hello, snapshot_hz=self.hello.snapshot_hz)
         self.hello = hello
         self.enter_on_connect = True
         self._on_loop(self._enter_now)

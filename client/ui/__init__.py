@@ -1,1 +1,1 @@
-"""DirectGUI panels of the client (login, chat, booths, staff desk) and the keyboard focus they share."""
+"""DirectGUI panels of the client (login, chat, booths, staff desk), the HUD, and the keyboard focus they share."""

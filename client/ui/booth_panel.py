@@ -17,7 +17,7 @@ from panda3d.core import TextNode
 from makaverse.world import World
 
 from .. import i18n
-from ..booth_state import NOTE_KEY, BoothModel, RequestForm
+from ..state.booths import NOTE_KEY, BoothModel, RequestForm
 from . import booth_text as T
 from .booth_widgets import (
     BAD,
@@ -55,7 +55,7 @@ class BoothPanel:
         self.world = world
         self.lang = lang
         self.focus = focus
-        self.on_my_requests = on_my_requests or model.open_requests
+        self.on_my_requests = on_my_requests or model.my_requests.open
         self.root = DirectFrame(parent=base.a2dRightCenter, frameColor=BG, frameSize=(0, WIDTH, BOTTOM, TOP),
                                 pos=(-WIDTH - 0.04, 0, 0), sortOrder=10)
         self.root.hide()
@@ -74,7 +74,7 @@ class BoothPanel:
 
     def sync(self, now_ms: float) -> None:
         m = self.model
-        opd = m.panel_opd
+        opd = m.panel.opd
         if not opd:
             if self.visible:
                 self.root.hide()
@@ -87,7 +87,7 @@ class BoothPanel:
         if head_key != self._head_key:
             self._head_key = head_key
             self._draw_head(opd)
-        form = m.form if m.form is not None and m.form.opd == opd else None
+        form = m.request.form if m.request.form is not None and m.request.form.opd == opd else None
         if form is not None:
             if self.body is not None:
                 self.body.destroy()
@@ -117,28 +117,30 @@ class BoothPanel:
         booth = self.world.booth(opd)
         colour = (*booth.colour_rgb, 1.0) if booth is not None else (0.3, 0.3, 0.3, 1.0)
         DirectFrame(parent=h, frameColor=colour, frameSize=(0, WIDTH, TOP - HEAD_H + 0.1, TOP))
-        info = m.infos.get(opd)
-        title = info.short_name if info is not None else m.booth_name(opd)
+        info = m.panel.infos.get(opd)
+        title = info.short_name if info is not None else m.panel.booth_name(opd)
         label(h, title, (PAD, TOP - 0.085), scale=0.062, fg=(1, 1, 1, 1))
         if info is not None and info.name != title:
             label(h, info.name, (PAD, TOP - 0.155), scale=0.032, fg=(1, 1, 1, 0.92), width=WIDTH - 0.4)
         button(h, i18n.t("booth.close", lang), (WIDTH - PAD, TOP - 0.08), m.close_panel, align="right")
-        state = m.states.get(opd)
+        state = m.panel.states.get(opd)
         if state is not None:
             dot = GOOD if state.open else (0.55, 0.56, 0.58, 1.0)
             DirectFrame(parent=h, frameColor=dot, frameSize=(PAD, PAD + 0.03, TOP - HEAD_H + 0.035,
                                                              TOP - HEAD_H + 0.065))
-            label(h, T.state_line(state.open, state.staff, state.waiting, state.est_wait_s, lang),
+            mine = opd in m.ticket.tickets
+            label(h, T.state_line(state.open, state.staff, state.waiting, state.est_wait_s, lang, estimate=not mine),
                   (PAD + 0.05, TOP - HEAD_H + 0.038), scale=0.034, fg=GOOD if state.open else INK)
         else:
             label(h, i18n.t("booth.loading", lang), (PAD, TOP - HEAD_H + 0.038), scale=0.034, fg=MUTED)
-        ticket = m.tickets.get(opd)
+        ticket = m.ticket.tickets.get(opd)
         if ticket is not None:
             text = i18n.t("booth.your_ticket", lang, code=ticket.code)
             if ticket.called:
                 text += " — " + i18n.t("ticket.called", lang, code=ticket.code, booth=title)
             else:
-                text += " — " + T.ticket_line(title, ticket.place, ticket.est_wait_s, lang)
+                text += " — " + T.ticket_line(title, ticket.place, ticket.est_wait_s, lang,
+                                              counter_open=m.panel.is_open(opd))
             label(h, text, (PAD, TOP - HEAD_H - 0.03), scale=0.034, fg=GOLD, width=WIDTH - 2 * PAD)
 
     def _draw_body(self, opd: str) -> None:
@@ -146,7 +148,7 @@ class BoothPanel:
         if self.body is not None:
             self.body.destroy()
         self.body = b = holder(self.root)
-        info = m.infos.get(opd)
+        info = m.panel.infos.get(opd)
         # Tabs.
         x = PAD
         for tab in TABS:
@@ -164,7 +166,7 @@ class BoothPanel:
         else:
             items = info.programs if self.tab == "programs" else info.services
             self._paged(b, col, items)
-        error = m.panel_error
+        error = m.panel.error
         if error:
             label(b, T.error_text(error, lang), (PAD, FOOT_Y + 0.095), scale=0.033, fg=BAD, width=WIDTH - 2 * PAD)
         self._footer(b, opd)
@@ -249,12 +251,12 @@ class BoothPanel:
     def _footer(self, parent, opd: str) -> None:
         m, lang = self.model, self.lang
         x = PAD
-        ticket = m.tickets.get(opd)
+        ticket = m.ticket.tickets.get(opd)
         if ticket is None:
-            btn = button(parent, i18n.t("booth.take_number", lang), (x, FOOT_Y), m.take_number, args=(opd,),
+            btn = button(parent, i18n.t("booth.take_number", lang), (x, FOOT_Y), m.ticket.take_number, args=(opd,),
                          colour=BUTTON_ON, scale=0.038)
         else:
-            btn = button(parent, i18n.t("booth.leave_queue", lang), (x, FOOT_Y), m.leave_queue, args=(opd,),
+            btn = button(parent, i18n.t("booth.leave_queue", lang), (x, FOOT_Y), m.ticket.leave_queue, args=(opd,),
                          scale=0.038)
         x += btn.width_units + 0.02
         if m.logged_in:
@@ -280,7 +282,7 @@ class BoothPanel:
             self.starts.append(to)
 
     def _start(self, service_code: str) -> None:
-        self.model.start_request(self.model.panel_opd, service_code)
+        self.model.request.start(self.model.panel.opd, service_code)
 
     def destroy(self) -> None:
         self._close_form()
@@ -323,7 +325,7 @@ class FormView:
             if spec["kind"] == "choice":
                 self.inputs[name] = Cycler(r, (x_in, y), spec["choices"], width=w_in, current=form.values.get(name, ""),
                                            blank=i18n.t("form.choose", lang),
-                                           on_change=lambda v, n=name: self.model.set_value(n, v), scale=0.031)
+                                           on_change=lambda v, n=name: self.model.request.set_value(n, v), scale=0.031)
             else:
                 self.inputs[name] = TextField(r, (x_in, y), width=w_in, initial=form.values.get(name, ""),
                                               focus=panel.focus, scale=0.033, max_chars=int(spec["max_len"]) + 8,
@@ -378,17 +380,17 @@ class FormView:
             btn = button(b, i18n.t(key, lang), (x, FOOT_Y), self.send, colour=BUTTON_ON, scale=0.038,
                          enabled=not form.in_flight)
         x += btn.width_units + 0.02
-        button(b, i18n.t("form.back", lang), (x, FOOT_Y), self.model.cancel_request, scale=0.038)
+        button(b, i18n.t("form.back", lang), (x, FOOT_Y), self.model.request.cancel, scale=0.038)
 
     def read(self) -> None:
         """Copy what is typed into the model (choices are copied as they change)."""
         for name, widget in self.inputs.items():
             if isinstance(widget, TextField):
-                self.model.set_value(name, widget.get())
+                self.model.request.set_value(name, widget.get())
 
     def send(self) -> None:
         self.read()
-        self.model.submit_request()
+        self.model.request.submit()
 
     def destroy(self) -> None:
         for widget in self.inputs.values():

@@ -9,7 +9,7 @@ import time
 from collections.abc import Mapping
 
 from .. import i18n
-from ..booth_state import Toast
+from ..state.booths import Toast
 
 __all__ = [
     "wait_text",
@@ -109,18 +109,25 @@ def social_line(social: Mapping, lang: str) -> str:
     return text
 
 
-def state_line(open_: bool, staff: int, waiting: int, est_wait_s: int, lang: str) -> str:
-    """ "Counter OPEN • 1 clerk(s) • 3 waiting • estimated wait about 4 min"."""
+def state_line(open_: bool, staff: int, waiting: int, est_wait_s: int, lang: str, *, estimate: bool = True) -> str:
+    """ "Counter OPEN • 1 clerk(s) • 3 waiting • estimated wait about 4 min".
+
+    The estimate is for a number taken now, at an open counter; `estimate=False` leaves it out
+    (you hold a number here: your ticket's own estimate is the one that counts)."""
     parts = [i18n.t("booth.open" if open_ else "booth.closed", lang)]
     if open_:
         parts.append(i18n.t("booth.staff_count", lang, n=staff))
     parts.append(i18n.t("booth.waiting", lang, n=waiting))
-    if open_ or waiting:
+    if open_ and estimate:
         parts.append(i18n.t("booth.est", lang, wait=wait_text(est_wait_s, lang)))
     return " • ".join(parts)
 
 
-def ticket_line(booth: str, place: int, est_wait_s: int, lang: str) -> str:
+def ticket_line(booth: str, place: int, est_wait_s: int, lang: str, *, counter_open: bool = True) -> str:
+    """Where your number stands: its place and one estimate; at a closed counter no minutes (nobody
+    serves until it opens), only that it will be called then."""
+    if not counter_open:
+        return i18n.t("ticket.when_open", lang, booth=booth, place=place)
     key = "ticket.next" if place == 1 else "ticket.place"
     return i18n.t(key, lang, booth=booth, place=place, wait=wait_text(est_wait_s, lang))
 

@@ -1,25 +1,21 @@
-"""The booths in the client, wired together: the model (`booth_state`), the booth panel, the
+"""The booths in the client, wired together: the models (`state/booths/`), the booth panel, the
 ticket HUD, "my requests", the staff console, the counter lights in the scene and the chime.
 
 `BoothUi(app, args)` is all the app needs: it listens to the session's messages, binds its
 keys (E at a booth or behind your counter, F2 my requests, F3 staff console, Esc closes),
-runs one task per frame (script step, redraws, sends the model's commands) and takes part in
-screenshot runs (waits for `--open-booth`, `--take-number`… and reports what it shows).
+runs one task per frame (redraws, sends the model's commands). Scripted booth actions for
+tests and screenshots (`--open-booth`, `--take-number`, …) are `bench/scripted/booth_script.py`.
 """
 
 from __future__ import annotations
 
-import argparse
-
 from direct.showbase.DirectObject import DirectObject
 
-from ..booth_state import BoothModel
-from ..counter_lights import CounterLights
+from ..state.booths import BoothModel
+from ..scene.counter_lights import CounterLights
 from ..net.events import monotonic_ms
 from .booth_panel import BoothPanel
-from .booth_script import script_from_args
 from .booth_sound import Chime
-from .booth_widgets import screen_rect
 from .requests_panel import RequestsPanel
 from .staff_console import StaffConsole
 from .ticket_hud import TicketHud
@@ -28,7 +24,7 @@ __all__ = ["BoothUi"]
 
 
 class BoothUi:
-    def __init__(self, app, args: argparse.Namespace | None = None) -> None:
+    def __init__(self, app) -> None:
         self.app = app
         base = self.base = app.base
         self.session = app.session
@@ -37,7 +33,7 @@ class BoothUi:
         self.focus = getattr(app, "focus", None)
         ids = getattr(self.session, "next_request_id", None)
         self.model = m = BoothModel(self.world, lang=lang, ids=ids)
-        self.session.subscribe(m.handle)
+        self.session.router.add(m.handle, owns=m.OWNS, watches=m.WATCHES)
         self.lights = CounterLights(base.render, self.world, lang=lang)
         self.panel = BoothPanel(base, m, self.world, lang=lang, focus=self.focus, on_my_requests=self.toggle_requests)
         self.requests = RequestsPanel(base, m, lang=lang)
@@ -55,13 +51,6 @@ class BoothUi:
         self.events.accept("f2", self._hotkey, [self.toggle_requests])
         self.events.accept("f3", self._hotkey, [self.toggle_console])
         self.events.accept("escape", self._escape)
-        self.script = script_from_args(m, args, open_tab=self.panel.show_tab, console_tab=self.console.show_tab) \
-            if args is not None else None
-        shot = getattr(app, "shot", None)
-        if shot is not None:
-            if self.script is not None:
-                shot.also_wait_for.append(lambda: self.script.done)
-            shot.summary_parts["booths"] = self.summary
         base.add_task(self._task, "makaverse-booths", sort=5)
 
     # ── keys ─────────────────────────────────────────────────────────────────
@@ -71,7 +60,7 @@ class BoothUi:
 
     def _at_post(self) -> bool:
         own = self._own()
-        return own is not None and self.model.at_post(*own)
+        return own is not None and self.model.staff.at_post(*own)
 
     def key_e(self) -> None:
         if self.focus is not None and self.focus.active:
@@ -95,31 +84,29 @@ class BoothUi:
         self.model.close_all()
 
     def toggle_requests(self) -> None:
-        if self.model.requests_open:
-            self.model.close_requests()
+        if self.model.my_requests.shown:
+            self.model.my_requests.close()
         else:
-            self.model.open_requests()
+            self.model.my_requests.open()
 
     def toggle_console(self) -> None:
-        if self.model.console_open:
-            self.model.close_console()
+        if self.model.staff.shown:
+            self.model.staff.close()
         elif self.model.is_staff:
-            self.model.open_console()
+            self.model.staff.open()
 
     # ── per frame ────────────────────────────────────────────────────────────
     def _task(self, task):
         now = monotonic_ms()
         m = self.model
-        if self.script is not None and self.session.in_world and self.session.autopilot_done:
-            self.script.step(now)
         own = self._own()
         if not m.zone_opd and self.session.mirror.zone_id is None and own is not None:
             # A resumed session may get no zone_changed: the shared world data says where we stand.
             zone = self.world.zone_of(*own)
             if zone is not None and zone.id.startswith("booth:"):
                 m.zone_opd = zone.id.split(":", 1)[1]
-        at_post = own is not None and m.at_post(*own)
-        self.lights.sync(m.states, m.rev["state"])
+        at_post = own is not None and m.staff.at_post(*own)
+        self.lights.sync(m.panel.states, m.rev["state"])
         self.panel.sync(now)
         self.requests.sync(now)
         self.console.sync(now)
@@ -131,40 +118,6 @@ class BoothUi:
         for msg in m.drain():
             self.app.net.send(msg)
         return task.cont
-
-    # ── screenshots ──────────────────────────────────────────────────────────
-    def summary(self) -> dict:
-        m, shot = self.model, getattr(self.app, "shot", None)
-        lights = {}
-        for opd, light in self.lights.lights.items():
-            px = shot.screen_point(*light.centre) if shot is not None else None
-            lights[opd] = {"on": bool(light.state), "px": px}
-        console = m.staff.console
-        form = m.form
-        return {
-            "zone_opd": m.zone_opd,
-            "prompt": self.hud.prompt_text,
-            "panel": {"opd": m.panel_opd, "tab": self.panel.tab,
-                      "rect": screen_rect(self.panel.root, self.base) if self.panel.visible else None},
-            "tickets": [{"opd": t.opd, "code": t.code, "status": t.status, "place": t.place,
-                         "est_wait_s": t.est_wait_s} for t in m.tickets.values()],
-            "called": (m.called_ticket().code if m.called_ticket() else ""),
-            "arrow": list(self.hud.arrow_target) if self.hud.arrow_target else None,
-            "chimes": self.chime.played,
-            "form": None if form is None else {"service": form.service.get("code"), "tracking": form.tracking,
-                                               "problems": form.problems, "error": form.error},
-            "requests": {"open": m.requests_open, "rows": [r["tracking"] for r in m.mine],
-                         "rect": screen_rect(self.requests.root, self.base) if self.requests.visible else None},
-            "console": None if not m.is_staff else {
-                "open": m.console_open, "tab": self.console.tab,
-                "manning": bool(console and console.manning), "current": console.current if console else "",
-                "waiting": console.waiting_count if console else 0, "requests": len(m.staff.requests),
-                "rect": screen_rect(self.console.root, self.base) if self.console.visible else None,
-            },
-            "lights": lights,
-            "toasts": [t.key for t in m.toasts],
-            "script": self.script.report() if self.script is not None else [],
-        }
 
     def destroy(self) -> None:
         self.base.task_mgr.remove("makaverse-booths")

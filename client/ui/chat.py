@@ -5,6 +5,8 @@ Enter opens the line (the text field takes the keyboard, so WASD types instead o
 Enter again sends it, Esc leaves it. Tab (while typing) or the channel button cycles the
 channel: nearby, whisper, shout, zone. Page Up / Page Down and the arrow buttons scroll the
 log. Names are coloured by role, and staff, hosts and admins carry their role after the name.
+F4 folds the box to one line (the newest, and how many arrived since) to leave the world in
+view; F4 or Enter unfolds it.
 All the logic is in `chat_state.ChatState`; this draws it.
 """
 
@@ -28,7 +30,8 @@ from panda3d.core import (
 )
 
 from .. import i18n
-from ..chat_state import EMOTE_KEYS, MAX_INPUT_CHARS, ChatState
+from ..state.chat_state import EMOTE_KEYS, MAX_INPUT_CHARS, ChatState
+from ..state.keymap import key_label
 from .focus import KeyboardFocus
 from .login import aspect_box_px
 
@@ -51,6 +54,7 @@ STYLE_COLOURS = {
 }
 CHAT_POS = (0.025, 0.105)  # from the bottom-left corner, aspect2d units
 CHAT_FRAME = (0.0, 1.5, 0.0, 0.52)  # left, right, bottom, top
+FOLDED_FRAME = (0.0, 1.5, 0.0, 0.075)
 LOG_ROWS = 10
 LOG_SCALE = 0.032
 LOG_WIDTH = (CHAT_FRAME[1] - 0.05) / LOG_SCALE  # a row's width in text units (the font measures)
@@ -150,6 +154,17 @@ class ChatBox:
         self.entry.guiItem.set_max_chars(MAX_INPUT_CHARS)
         self.placeholder = OnscreenText(parent=self.frame, text="", pos=(0.255, 0.04), scale=0.03,
                                         fg=(0.35, 0.38, 0.45, 1), align=TextNode.A_left, mayChange=True)
+        # Folded: one line, the newest, with how many arrived since and the key that unfolds it.
+        self.peek_node = TextNode("chat-peek")
+        self.peek_node.set_align(TextNode.A_left)
+        self.peek_node.set_text_color(1, 1, 1, 1)
+        self.peek = self.frame.attach_new_node(self.peek_node)
+        self.peek.set_scale(LOG_SCALE)
+        self.peek.set_pos(0.02, 0, 0.027)
+        self.peek.hide()
+        self._unfolded = [*self.tab_buttons.values(), *self.emote_buttons.values(), self.scroll_up,
+                          self.scroll_down, self.log, self.channel_btn, self.entry, self.placeholder]
+        self._folded: bool | None = None
         self.submitted_frame = -1  # the frame a line was sent (so that Enter doesn't reopen the box at once)
         self._drawn: tuple = ()
         self._labels: tuple = ()
@@ -161,10 +176,30 @@ class ChatBox:
         return self.focus.holds(self.entry)
 
     def open(self) -> None:
-        """Enter: give the line the keyboard."""
+        """Enter: give the line the keyboard (unfolding the box first)."""
         if self.base.clock.get_frame_count() == self.submitted_frame:
             return
+        if self.chat.collapsed:
+            self.chat.set_collapsed(False)
+            self._fold(False)
         self.entry["focus"] = 1
+
+    def toggle_fold(self) -> None:
+        if self.typing:
+            self.focus.release(self.entry)
+        self._fold(self.chat.toggle_collapsed())
+
+    def _fold(self, folded: bool) -> None:
+        if folded == self._folded:
+            return
+        self._folded = folded
+        self.frame["frameSize"] = FOLDED_FRAME if folded else CHAT_FRAME
+        for part in self._unfolded:
+            (part.hide if folded else part.show)()
+        (self.peek.show if folded else self.peek.hide)()
+        if not folded and self.entry.get():
+            self.placeholder.hide()
+        self._drawn = ()
 
     def _focus_in(self) -> None:
         self.focus.take(self.entry, on_release=lambda: self.entry.__setitem__("focus", 0))
@@ -221,8 +256,17 @@ class ChatBox:
                                      (0.28, 0.31, 0.40, 1), (0.36, 0.40, 0.50, 1), (0.2, 0.2, 0.2, 0.6))
             self.tab_buttons["dm"]["text_fg"] = (1.0, 0.85, 0.3, 1) if unread else (1, 1, 1, 1)
             self.channel_btn["text"] = i18n.t(f"chat.channel.{chat.channel}", lang)
+        self._fold(chat.collapsed)
         state = (chat.revision, lang)
-        if state != self._drawn:
+        if state != self._drawn and chat.collapsed:
+            self._drawn = state
+            badge = i18n.t("chat.folded_new", lang, n=chat.unseen) if chat.unseen else ""
+            hint = i18n.t("chat.folded_hint", lang, shortcut=key_label("chat_fold"))
+            tail = f"   {badge}  {hint}" if badge else f"   {hint}"
+            room = LOG_WIDTH - self.peek_node.calc_width(tail)
+            rows = chat.visible_rows(lang, room, 1, measure=self.peek_node.calc_width)
+            self.peek_node.set_text(_markup(rows[-1:]) + f"\1{_PROP}channel\1{tail}\2")
+        elif state != self._drawn:
             self._drawn = state
             rows = chat.visible_rows(lang, LOG_WIDTH, LOG_ROWS, measure=self.log_node.calc_width)
             # The newest line sits just above the text field, as in every chat.
@@ -243,7 +287,8 @@ class ChatBox:
         """The panel in window pixels (x0, y0, x1, y1), for tests."""
         w, h = self.base.win.get_x_size(), self.base.win.get_y_size()
         a = w / h
-        return aspect_box_px(CHAT_FRAME, w, h, origin=(-a + CHAT_POS[0], -1 + CHAT_POS[1]))
+        frame = FOLDED_FRAME if self.chat.collapsed else CHAT_FRAME
+        return aspect_box_px(frame, w, h, origin=(-a + CHAT_POS[0], -1 + CHAT_POS[1]))
 
     def log_box_px(self) -> list[int]:
         """The log's rows in window pixels (x0, y0, x1, y1), for tests."""

@@ -11,24 +11,21 @@ log, 1-4 play emotes. How the client enters the world follows the command line:
                            the environment variable VAR, never from a flag
     (neither, windowed)    the login screen; --show-login forces it offscreen too
 
-For tests and screenshots: `--say TEXT` types a line (or a /command) once in the world,
-after a `--walk`, and with `--say-near M` once someone (`--near-name NAME`: that person) is
-within M metres; `--emote NAME` plays one emote then; `--wait-chat N` makes a screenshot
-wait until N lines (chat, announcements, direct messages) have arrived.
+Scripted chat for tests and screenshots (`--say`, `--emote`, …) is `bench/scripted/chat_script.py`.
 """
 
 from __future__ import annotations
 
-import math
 import os
 
 from direct.showbase.DirectObject import DirectObject
 
-from makaverse.protocol import Emote, Error, Message
+from makaverse.protocol import Emote
 
-from ..auth_state import AuthFlow, AuthPhase, role_label
-from ..chat_state import EMOTE_KEYS, ChatState, Target
+from ..state.auth_state import AuthFlow, AuthPhase
+from ..state.chat_state import EMOTE_KEYS, ChatState, Target
 from ..net.events import ConnState, StateChanged, monotonic_ms
+from ..state.keymap import key_of
 from .chat import ChatBox
 from .chat_scene import AnnouncementBanner, BubbleLayer, EmoteAnimator, ModerationDialog
 from .focus import KeyboardFocus
@@ -47,7 +44,10 @@ class SocialLayer:
         self.lang = app.lang
         self.flow = AuthFlow(self.net, lang=self.lang, style=getattr(args, "style", b""))
         self.chat = ChatState(lang=self.lang, request_ids=self.session.next_request_id)
-        self.session.subscribe(self._on_event)
+        router = self.session.router
+        router.add(self.flow.handle, owns=AuthFlow.OWNS, watches=AuthFlow.WATCHES)
+        router.add(self.chat.handle, owns=ChatState.OWNS, watches=ChatState.WATCHES)
+        router.add(self._on_state, watches=(StateChanged,))
         self.login = LoginPanel(self.base, self.flow, focus, lang=self.lang, on_language=self.set_lang,
                                 username=getattr(args, "user", None) or "")
         self.account_bar = AccountBar(self.base, lang=self.lang, on_logout=self.logout)
@@ -60,20 +60,13 @@ class SocialLayer:
         self.events = DirectObject()
         self.events.accept("enter", self._on_enter_key)
         self.events.accept("tab", self._on_tab_key)
+        self.events.accept(key_of("chat_fold"), self.chat_box.toggle_fold)
         self.events.accept("page_up", self.chat_box.scroll, [6])
         self.events.accept("page_down", self.chat_box.scroll, [-6])
         for key, emote in EMOTE_KEYS.items():
             self.events.accept(key, self.emote, [emote])
-        self._say = getattr(args, "say", None)
-        self._say_near_m = getattr(args, "say_near", None)
-        self._near_name = getattr(args, "near_name", None)
-        self._emote = getattr(args, "emote", None)
-        self._said = False
         self._hud_hidden = False
-        self._wait_chat = int(getattr(args, "wait_chat", 0) or 0)
         self._start(args)
-        if app.shot is not None:
-            self._hook_screenshot(app.shot, show_login=bool(getattr(args, "show_login", False)))
 
     # ── how to enter ─────────────────────────────────────────────────────────
     def _start(self, args) -> None:
@@ -101,15 +94,10 @@ class SocialLayer:
         self.chat.unread_dm = 0
 
     # ── events ───────────────────────────────────────────────────────────────
-    def _on_event(self, event, now_ms: float) -> bool:
-        claimed = self.flow.handle(event, now_ms)
-        if isinstance(event, StateChanged):
-            if self.flow.phase is not AuthPhase.IN_WORLD and event.close_code == 4003:
-                self.session.notice = None  # the server tired of waiting at the login screen: not news
-            return False
-        if isinstance(event, Message) and not claimed:
-            claimed = self.chat.handle(event, now_ms)
-        return claimed and isinstance(event, Error)
+    def _on_state(self, event: StateChanged, now_ms: float) -> bool:
+        if self.flow.phase is not AuthPhase.IN_WORLD and event.close_code == 4003:
+            self.session.notice = None  # the server tired of waiting at the login screen: not news
+        return False
 
     # ── keys and commands ────────────────────────────────────────────────────
     @property
@@ -162,7 +150,6 @@ class SocialLayer:
             self._hud_hidden = self.login.shown
             for widget in (self.app.hud.panel, self.app.hud.help):
                 (widget.hide if self._hud_hidden else widget.show)()
-        in_world = self.in_world
         # The chat box stays through a dropped connection (its log too); a line sent meanwhile says
         # it was not sent. It goes with the world: logged out, or the session has ended.
         visiting = self.flow.visiting
@@ -177,89 +164,9 @@ class SocialLayer:
         self.emotes.update(self.chat.live_emotes(now_ms), now_ms)
         self.banner.update(self.chat.live_banner(now_ms))
         self.dialog.update(self.chat.live_moderated(now_ms))
-        if in_world:
-            self._scripted()
-
-    def _scripted(self) -> None:
-        if self._said or not (self._say or self._emote) or not self.session.autopilot_done:
-            return
-        if self._say_near_m is not None and not self._someone_within(float(self._say_near_m), self._near_name):
-            return
-        self._said = True
-        for line in self._say or ():
-            self.submit(line)
-        if self._emote:
-            self.net.send(Emote(emote=self._emote))
-
-    def _someone_within(self, radius_m: float, name: str | None = None) -> bool:
-        own = self.session.own_pose()
-        if own is None:
-            return False
-        for avatar, pose in self.session.others(monotonic_ms()):
-            if name and (avatar.facts is None or avatar.facts.name != name):
-                continue
-            if math.hypot(pose.x - own.x, pose.y - own.y) <= radius_m:
-                return True
-        return False
-
-    # ── screenshots ──────────────────────────────────────────────────────────
-    def _hook_screenshot(self, shot, *, show_login: bool) -> None:
-        if show_login:
-            frames = {"n": 0}
-
-            def login_ready() -> bool:
-                frames["n"] += 1  # a few frames after connecting, so the status line says so
-                return self.flow.connected and self.login.shown and frames["n"] > 5
-
-            shot.ready_when = login_ready
-        if self._wait_chat:
-            shot.also_wait_for.append(lambda: self.heard() >= self._wait_chat)
-        if (self._say or self._emote) and shot.plan.path:
-            # Picture after saying, and after every command was answered (a direct message stored, …).
-            # Without a picture (a speaker in a test) "ready" means arrived: it may wait for listeners.
-            shot.also_wait_for.append(lambda: self._said and not self.chat.awaiting_replies())
-        shot.summary_parts["social"] = lambda: self.summary(shot)
-
-    def heard(self) -> int:
-        return sum(1 for line in self.chat.lines if line.kind in ("chat", "announce", "dm_in"))
-
-    def summary(self, shot) -> dict:
-        welcome = self.session.mirror.welcome
-        bubbles = []
-        for avatar_id, bubble in sorted(self.chat.bubbles.items()):
-            anchor = self.bubbles.anchor(avatar_id)
-            px = None
-            if anchor is not None:
-                p = anchor.get_pos(self.base.render)
-                px = shot.screen_point(p.x, p.y, p.z)
-            bubbles.append({"avatar_id": avatar_id, "text": bubble.text, "channel": bubble.channel, "anchor_px": px})
-        return {
-            "phase": self.flow.phase.value,
-            "who": self.flow.who,
-            "role": welcome.role if welcome else None,
-            "role_label": role_label(welcome.role, welcome.opd, self.lang) if welcome else None,
-            "error": self.flow.error.code if self.flow.error else None,
-            "error_text": self.flow.error.text(self.lang) if self.flow.error else None,
-            "login_shown": self.login.shown,
-            "login_px": self.login.box_px(),
-            "chat_shown": self.chat_box.shown,
-            "chat_px": self.chat_box.box_px(),
-            "chat_log_px": self.chat_box.log_box_px(),
-            "chat_lines": [_plain(self.chat, line, self.lang) for line in self.chat.lines],
-            "unread_dm": self.chat.unread_dm,
-            "bubbles": bubbles,
-            "banner": self.chat.banner.text if self.chat.banner else None,
-            "muted": sorted(self.chat.lists.muted),
-            "said": self._said,
-        }
-
     def destroy(self) -> None:
         self.events.ignore_all()
         for panel in (self.login, self.account_bar, self.chat_box, self.banner, self.dialog):
             panel.destroy()
         self.bubbles.clear()
-
-
-def _plain(chat: ChatState, line, lang: str) -> str:
-    return "".join(text for text, _ in chat.segments(line, lang))
 

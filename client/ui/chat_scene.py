@@ -15,11 +15,12 @@ from collections.abc import Callable
 from direct.gui import DirectGuiGlobals as DGG
 from direct.gui.DirectGui import DirectButton, DirectFrame
 from direct.gui.OnscreenText import OnscreenText
-from panda3d.core import NodePath, TextNode, TransparencyAttrib
+from panda3d.core import NodePath, TextNode
 
 from .. import i18n
-from ..avatars import AvatarLayer, AvatarView
-from ..chat_state import Banner, Bubble, EmotePlay, ModerationNotice
+from ..scene.avatars import BUBBLE_LAYER, AvatarLayer, AvatarView, float_order
+from ..scene.signs import TextCard
+from ..state.chat_state import Banner, Bubble, EmotePlay, ModerationNotice
 
 __all__ = ["BubbleLayer", "EmoteAnimator", "AnnouncementBanner", "ModerationDialog", "BUBBLE_COLOURS",
            "BUBBLE_LIFT_M", "emote_pose"]
@@ -50,22 +51,13 @@ class _BubbleView:
         self.view = view
         self.holder = view.root.attach_new_node(f"bubble-{bubble.avatar_id}")
         self.holder.set_billboard_point_eye()
-        tn = TextNode(f"bubble-text-{bubble.avatar_id}")
-        tn.set_text(_bubble_text(bubble.text))
-        tn.set_align(TextNode.A_center)
-        tn.set_text_color(*BUBBLE_TEXT)
-        tn.set_card_color(*BUBBLE_COLOURS.get(bubble.channel, BUBBLE_COLOURS["nearby"]))
-        tn.set_card_as_margin(0.5, 0.5, 0.3, 0.25)
-        tn.set_card_decal(True)
-        self.text = self.holder.attach_new_node(tn)
-        self.text.set_scale(BUBBLE_SCALE)
+        # Over walls and tags alike: a bubble is read, not placed in the room.
+        self.card = TextCard(self.holder, _bubble_text(bubble.text), fg=BUBBLE_TEXT,
+                             bg=BUBBLE_COLOURS.get(bubble.channel, BUBBLE_COLOURS["nearby"]), scale=BUBBLE_SCALE,
+                             margin=(0.5, 0.5, 0.3, 0.25), depth_test=False, name=f"bubble-{bubble.avatar_id}",
+                             order=float_order(BUBBLE_LAYER, 0.0))
         # Stand the card's bottom edge on the holder's origin, whatever the number of rows.
-        bottom = tn.get_card_actual()[2]
-        self.text.set_z(-bottom * BUBBLE_SCALE)
-        self.text.set_transparency(TransparencyAttrib.M_alpha)
-        self.text.set_bin("fixed", 20)
-        self.text.set_depth_test(False)
-        self.text.set_depth_write(False)
+        self.card.root.set_z(-self.card.bottom)
 
     def place(self) -> None:
         tag = self.view.tag
@@ -73,6 +65,10 @@ class _BubbleView:
         s = tag.get_sx()
         self.holder.set_z(tag.get_z() + BUBBLE_LIFT_M * s)
         self.holder.set_scale(s)
+        self.card.set_order(float_order(BUBBLE_LAYER, self.view.eye_distance_m))
+        # Where a tag is hidden (yours with the camera close) its bubble would cover the view too.
+        if tag.is_hidden() != self.holder.is_hidden():
+            (self.holder.hide if tag.is_hidden() else self.holder.show)()
 
     def alive(self) -> bool:
         return not self.holder.is_empty() and not self.view.root.is_empty()
@@ -111,6 +107,11 @@ class BubbleLayer:
         """The node at the bottom centre of an avatar's bubble (tests project it to pixels)."""
         bv = self.views.get(avatar_id)
         return bv.holder if bv is not None and bv.alive() else None
+
+    def card(self, avatar_id: int) -> TextCard | None:
+        """An avatar's bubble card, while it shows (tests find its pixels)."""
+        bv = self.views.get(avatar_id)
+        return bv.card if bv is not None and bv.alive() and not bv.holder.is_hidden() else None
 
     def clear(self) -> None:
         for bv in self.views.values():

@@ -18,7 +18,7 @@ from direct.showbase.DirectObject import DirectObject
 from panda3d.core import TextNode
 
 from .. import i18n
-from ..auth_state import AuthFlow, AuthPhase, role_label
+from ..state.auth_state import AuthFlow, AuthPhase, role_label
 from .focus import KeyboardFocus
 
 __all__ = ["LoginPanel", "AccountBar", "PANEL_FRAME", "PANEL_COLOUR", "aspect_box_px"]

@@ -7,7 +7,7 @@
   moving it on with a note (only the statuses the machine allows are offered).
 - Info OPD: edit the description (both languages) and the programs.
 
-It draws `BoothModel.staff` and calls the model's staff commands. Text fields survive redraws:
+It draws `BoothModel.staff` (`state/booths/staff.py`) and calls its commands. Text fields survive redraws:
 each part is rebuilt only when what it shows changed.
 """
 
@@ -19,7 +19,7 @@ from direct.gui.DirectGui import DirectFrame
 from panda3d.core import TextNode
 
 from .. import i18n
-from ..booth_state import REQUEST_STATUSES, BoothModel, legal_next
+from ..state.booths import REQUEST_STATUSES, BoothModel, legal_next
 from . import booth_text as T
 from .booth_widgets import (
     BAD,
@@ -79,7 +79,7 @@ class StaffConsole:
     # ── drawing ──────────────────────────────────────────────────────────────
     def sync(self, now_ms: float) -> None:
         m = self.model
-        if not (m.console_open and m.is_staff):
+        if not (m.staff.shown and m.is_staff):
             if self.visible:
                 self.root.hide()
                 self._clear()
@@ -130,7 +130,7 @@ class StaffConsole:
             self._clear()
             self.tab = tab
             if tab == "requests" and not self.model.staff.loaded:
-                self.model.load_staff_requests()
+                self.model.staff.load_requests()
 
     def _draw_head(self) -> None:
         m, lang = self.model, self.lang
@@ -138,9 +138,9 @@ class StaffConsole:
         booth = m.world.booth(m.opd)
         colour = (*booth.colour_rgb, 1.0) if booth is not None else (0.3, 0.3, 0.3, 1.0)
         DirectFrame(parent=h, frameColor=colour, frameSize=(0, WIDTH, TOP - 0.09, TOP))
-        label(h, i18n.t("staff.title", lang, booth=m.booth_name(m.opd)), (PAD, TOP - 0.065), scale=0.045,
+        label(h, i18n.t("staff.title", lang, booth=m.panel.booth_name(m.opd)), (PAD, TOP - 0.065), scale=0.045,
               fg=(1, 1, 1, 1))
-        button(h, i18n.t("booth.close", lang), (WIDTH - PAD, TOP - 0.062), m.close_console, align="right", scale=0.034)
+        button(h, i18n.t("booth.close", lang), (WIDTH - PAD, TOP - 0.062), m.staff.close, align="right", scale=0.034)
         x = PAD
         for tab in TABS:
             btn = button(h, i18n.t(f"staff.tab_{tab}", lang), (x, TOP - 0.14), self.show_tab, args=(tab,),
@@ -160,10 +160,10 @@ class StaffConsole:
             label(h, i18n.t("staff.not_manning", lang), (PAD, y), scale=0.036, fg=MUTED)
         y -= 0.075
         if manning:
-            button(h, i18n.t("staff.unman", lang), (PAD, y), m.man_counter, args=(False,), scale=0.034)
+            button(h, i18n.t("staff.unman", lang), (PAD, y), m.staff.man_counter, args=(False,), scale=0.034)
         else:
             at_post = self.at_post()
-            button(h, i18n.t("staff.man", lang), (PAD, y), m.man_counter, args=(True,), scale=0.036,
+            button(h, i18n.t("staff.man", lang), (PAD, y), m.staff.man_counter, args=(True,), scale=0.036,
                    colour=BUTTON_ON, enabled=at_post)
             if not at_post:
                 label(h, i18n.t("staff.go_to_post", lang), (PAD + 0.36, y), scale=0.03, fg=MUTED, width=0.7)
@@ -183,13 +183,13 @@ class StaffConsole:
             y -= 0.055
         y -= 0.085
         x = PAD
-        btn = button(h, i18n.t("staff.call_next", lang), (x, y), m.call_next, colour=BUTTON_ON, scale=0.038,
+        btn = button(h, i18n.t("staff.call_next", lang), (x, y), m.staff.call_next, colour=BUTTON_ON, scale=0.038,
                      enabled=manning)
         x += btn.width_units + 0.02
-        btn = button(h, i18n.t("staff.done", lang), (x, y), m.finish_ticket, args=(True,), scale=0.038,
+        btn = button(h, i18n.t("staff.done", lang), (x, y), m.staff.finish_ticket, args=(True,), scale=0.038,
                      enabled=manning and bool(current))
         x += btn.width_units + 0.02
-        button(h, i18n.t("staff.no_show", lang), (x, y), m.finish_ticket, args=(False,), scale=0.038,
+        button(h, i18n.t("staff.no_show", lang), (x, y), m.staff.finish_ticket, args=(False,), scale=0.038,
                enabled=manning and bool(current))
         y -= 0.07
         if m.staff.counter_error:
@@ -223,7 +223,7 @@ class StaffConsole:
         label(h, i18n.t("counter.title", lang), (x0, BODY_TOP - 0.06), scale=0.038, fg=GOLD)
         c = m.staff.console
         current = c.current if c is not None else ""
-        lines = m.conversation(m.opd, current) if current else []
+        lines = m.ticket.conversation(m.opd, current) if current else []
         field_y = BOTTOM + 0.07
         if current and "talk" not in self.fields:
             self.fields["talk"] = TextField(self.root, (x0, field_y), width=width - 0.25, focus=self.focus,
@@ -249,7 +249,7 @@ class StaffConsole:
             bottom = top + 0.012
 
     def _say(self, text: str) -> None:
-        if self.model.say(text) and "talk" in self.fields:
+        if self.model.ticket.say(text) and "talk" in self.fields:
             self.fields["talk"].set("")
 
     def _say_button(self) -> None:
@@ -265,10 +265,10 @@ class StaffConsole:
         x = PAD
         y = BODY_TOP - 0.06
         for status in ("", *REQUEST_STATUSES):
-            btn = button(h, T.status_label(status, lang), (x, y), m.load_staff_requests, args=(status,),
+            btn = button(h, T.status_label(status, lang), (x, y), m.staff.load_requests, args=(status,),
                          colour=BUTTON_ON if status == desk.filter else BUTTON, scale=0.03)
             x += btn.width_units + 0.012
-        button(h, i18n.t("staff.refresh", lang), (WIDTH - PAD, y), m.load_staff_requests, align="right", scale=0.03)
+        button(h, i18n.t("staff.refresh", lang), (WIDTH - PAD, y), m.staff.load_requests, align="right", scale=0.03)
         y -= 0.085
         if not desk.requests:
             label(h, i18n.t("staff.no_requests" if desk.loaded else "booth.loading", lang), (PAD, y), scale=0.032,
@@ -288,11 +288,11 @@ class StaffConsole:
         DirectFrame(parent=h, frameColor=(1, 1, 1, 0.15), frameSize=(SPLIT, SPLIT + 0.004, BOTTOM + 0.03, y + 0.05))
 
     def _more(self) -> None:
-        self.model.load_staff_requests(more=True)
+        self.model.staff.load_requests(more=True)
 
     def _pick(self, tracking: str) -> None:
         self.move_to = ""
-        self.model.open_staff_request(tracking)
+        self.model.staff.open_request(tracking)
 
     def _draw_detail(self, detail) -> None:
         m, lang = self.model, self.lang
@@ -362,14 +362,14 @@ class StaffConsole:
     def _move(self) -> None:
         field = self.fields.get("note")
         note = field.get() if field is not None else ""
-        if self.model.move_request(self.move_to, note) and field is not None:
+        if self.model.staff.move_request(self.move_to, note) and field is not None:
             field.set("")
 
     # ── editing the booth ────────────────────────────────────────────────────
     def _draw_edit(self) -> None:
         m, lang = self.model, self.lang
         h = self._holder("edit")
-        info = m.infos.get(m.opd)
+        info = m.panel.infos.get(m.opd)
         if info is None:
             label(h, i18n.t("booth.loading", lang), (PAD, BODY_TOP - 0.06), scale=0.034, fg=MUTED)
             return
@@ -458,23 +458,23 @@ class StaffConsole:
 
     def _edit_program(self, program_id: int) -> None:
         self.program_id = program_id
-        info = self.model.infos.get(self.model.opd)
+        info = self.model.panel.infos.get(self.model.opd)
         if info is not None:
             self._fill_program(info)
         self.keys.pop("edit", None)
 
     def _delete_program(self, program_id: int) -> None:
-        self.model.edit_program(program_id=program_id, delete=True)
+        self.model.staff.edit_program(program_id=program_id, delete=True)
         if program_id == self.program_id:
             self.program_id = 0
             self.model.staff.saved = "program"
 
     def _save_description(self) -> None:
-        self.model.edit_description(self.fields["desc_id"].get(), self.fields["desc_en"].get())
+        self.model.staff.edit_description(self.fields["desc_id"].get(), self.fields["desc_en"].get())
 
     def _save_program(self) -> None:
         f = self.fields
-        self.model.edit_program(
+        self.model.staff.edit_program(
             program_id=self.program_id, title=f["p_title"].get(), status=f["p_status"].value or "running",
             start=f["p_start"].get().strip(), end=f["p_end"].get().strip(), link=f["p_link"].get().strip(),
             summary_id=f["p_sum_id"].get(), summary_en=f["p_sum_en"].get(),

@@ -16,8 +16,8 @@ from panda3d.core import NodePath, TextNode
 from makaverse.world import World
 
 from .. import i18n
-from ..booth_state import BoothModel
-from ..meshes import MeshBuilder
+from ..state.booths import BoothModel
+from ..scene.meshes import MeshBuilder
 from . import booth_text as T
 from .booth_panel import WIDTH as PANEL_W
 from .booth_widgets import BG, GOLD, GOOD, INK, MUTED, TextField, button, holder, label, text_height
@@ -61,8 +61,8 @@ class TicketHud:
         self.world = world
         self.lang = lang
         self.focus = focus
-        self.on_my_requests = on_my_requests or model.open_requests
-        self.on_console = on_console or model.open_console
+        self.on_my_requests = on_my_requests or model.my_requests.open
+        self.on_console = on_console or model.staff.open
         # Low in the middle, right of the chat box (which ends 0.25 left of the centre: ui/chat.py).
         self.prompt = label(base.a2dBottomCenter, "", (PROMPT_X, 0.2), scale=0.046, fg=(1, 1, 1, 1),
                             align=TextNode.A_center, bg=(0.05, 0.06, 0.10, 0.85), width=PROMPT_W)
@@ -89,10 +89,12 @@ class TicketHud:
         self._prompt(zone_opd, at_post)
         if self._changed("buttons", (m.role, m.is_staff)):
             self._draw_buttons()
-        if self._changed("cards", (m.rev["ticket"], bool(m.panel_opd))):
+        # A card says "called when the counter opens" until it opens: its counter's state counts too.
+        counters = tuple(m.panel.is_open(t.opd) for t in m.ticket.active_tickets())
+        if self._changed("cards", (m.rev["ticket"], bool(m.panel.opd), counters)):
             self._draw_cards()
         visible = tuple(id(t) for t in m.recent_toasts(now_ms))
-        if self._changed("toasts", (visible, m.rev["ticket"], bool(m.panel_opd))):
+        if self._changed("toasts", (visible, m.rev["ticket"], bool(m.panel.opd))):
             self._draw_toasts(now_ms)
         self._called(own, zone_opd)
         self._talk()
@@ -105,10 +107,10 @@ class TicketHud:
             console = m.staff.console
             manning = console is not None and console.manning
             key = "booth.prompt_console" if manning else "booth.prompt_counter"
-            if not (manning and m.console_open):
-                text = i18n.t(key, lang, booth=m.booth_name(m.opd))
-        elif zone_opd and m.panel_opd != zone_opd:
-            text = i18n.t("booth.prompt", lang, booth=m.booth_name(zone_opd))
+            if not (manning and m.staff.shown):
+                text = i18n.t(key, lang, booth=m.panel.booth_name(m.opd))
+        elif zone_opd and m.panel.opd != zone_opd:
+            text = i18n.t("booth.prompt", lang, booth=m.panel.booth_name(zone_opd))
         if self._changed("prompt", text):
             self.prompt.setText(text)
             if text:
@@ -141,17 +143,17 @@ class TicketHud:
         self.cards = c = holder(self.base.a2dTopRight)
         y = CARDS_TOP
         # An open booth panel shows your ticket in its header (and would cover the card).
-        for t in m.active_tickets() if not m.panel_opd else ():
-            name = m.booth_name(t.opd)
+        for t in m.ticket.active_tickets() if not m.panel.opd else ():
+            name = m.panel.booth_name(t.opd)
             h = 0.2
             DirectFrame(parent=c, frameColor=(0.62, 0.44, 0.04, 0.95) if t.called else BG,
                         frameSize=(-CARD_W - 0.03, -0.03, y - h, y))
             label(c, i18n.t("ticket.number", lang, code=t.code), (-CARD_W, y - 0.06), scale=0.05,
                   fg=(1, 1, 1, 1) if t.called else GOLD)
             line = (i18n.t("ticket.called", lang, code=t.code, booth=name) if t.called
-                    else T.ticket_line(name, t.place, t.est_wait_s, lang))
+                    else T.ticket_line(name, t.place, t.est_wait_s, lang, counter_open=m.panel.is_open(t.opd)))
             label(c, line, (-CARD_W, y - 0.11), scale=0.031, fg=INK, width=CARD_W - 0.04)
-            button(c, i18n.t("booth.leave_queue", lang), (-0.05, y - 0.167), m.leave_queue, args=(t.opd,),
+            button(c, i18n.t("booth.leave_queue", lang), (-0.05, y - 0.167), m.ticket.leave_queue, args=(t.opd,),
                    align="right", scale=0.031)
             y -= h + 0.02
         self._cards_bottom = y
@@ -162,8 +164,8 @@ class TicketHud:
             self.toasts.destroy()
         self.toasts = t = holder(self.base.a2dTopRight)
         # Beside an open booth panel rather than under it.
-        right = -0.03 - (PANEL_W + 0.05 if m.panel_opd else 0.0)
-        y = (CARDS_TOP if m.panel_opd else getattr(self, "_cards_bottom", CARDS_TOP)) - 0.01
+        right = -0.03 - (PANEL_W + 0.05 if m.panel.opd else 0.0)
+        y = (CARDS_TOP if m.panel.opd else getattr(self, "_cards_bottom", CARDS_TOP)) - 0.01
         for toast in reversed(m.recent_toasts(now_ms)):
             text = T.toast_text(toast, lang)
             w = label(t, text, (right - 0.02, y - 0.05), scale=0.033, fg=(1, 1, 1, 1), align=TextNode.A_right,
@@ -178,7 +180,7 @@ class TicketHud:
     # ── being called ─────────────────────────────────────────────────────────
     def _called(self, own: tuple[float, float] | None, zone_opd: str) -> None:
         m, lang = self.model, self.lang
-        ticket = m.called_ticket()
+        ticket = m.ticket.called_ticket()
         if ticket is None:
             if self.banner is not None:
                 self.banner.destroy()
@@ -187,7 +189,7 @@ class TicketHud:
             self.arrow.hide()
             self.arrow_target = None
             return
-        name = m.booth_name(ticket.opd)
+        name = m.panel.booth_name(ticket.opd)
         if self._changed("banner", (ticket.code, ticket.opd, ticket.clerk)):
             if self.banner is not None:
                 self.banner.destroy()
@@ -223,14 +225,14 @@ class TicketHud:
     # ── talking across the counter ───────────────────────────────────────────
     def _talk(self) -> None:
         m, lang = self.model, self.lang
-        ticket = m.called_ticket()
-        key = None if ticket is None or m.panel_opd else (ticket.opd, ticket.code, m.rev["lines"])
+        ticket = m.ticket.called_ticket()
+        key = None if ticket is None or m.panel.opd else (ticket.opd, ticket.code, m.rev["lines"])
         if not self._changed("talk", key):
             return
         if key is None:
             self._close_talk()
             return
-        lines = m.conversation(ticket.opd, ticket.code)
+        lines = m.ticket.conversation(ticket.opd, ticket.code)
         if self.talk is None:
             # Right, under the toasts (the booth panel is closed while it shows; chat is bottom left).
             self.talk = DirectFrame(parent=self.base.a2dRightCenter, frameColor=BG, frameSize=(0, 0.9, -0.38, 0.14),
@@ -258,7 +260,7 @@ class TicketHud:
             bottom = top + 0.012
 
     def _say(self, text: str) -> None:
-        if self.model.say(text) and self.talk_field is not None:
+        if self.model.ticket.say(text) and self.talk_field is not None:
             self.talk_field.set("")
 
     def _close_talk(self) -> None:

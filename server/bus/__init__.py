@@ -6,7 +6,7 @@ order published. Callbacks run on the event loop and must not block.
 """
 
 from .base import Bus, BusError, Subscription
-from .local import LocalBus
 from .factory import make_bus
+from .local import LocalBus
 
 __all__ = ["Bus", "BusError", "LocalBus", "Subscription", "make_bus"]

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable, Protocol
+from typing import Protocol
 
 __all__ = ["Bus", "BusError", "Subscription", "Subscribers"]
 
@@ -21,7 +22,7 @@ class BusError(Exception):
 class Subscription:
     channel: str
     callback: Callback
-    _owner: "Subscribers" = field(repr=False, default=None)
+    _owner: Subscribers | None = field(repr=False, default=None)
 
     def cancel(self) -> None:
         if self._owner is not None:

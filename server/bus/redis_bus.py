@@ -5,8 +5,12 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from typing import TYPE_CHECKING
 
 from .base import BusError, Callback, Subscribers, Subscription
+
+if TYPE_CHECKING:
+    from redis.asyncio.client import PubSub
 
 __all__ = ["RedisBus"]
 
@@ -22,8 +26,8 @@ class RedisBus:
         self._redis = redis_asyncio.from_url(url)
         self._prefix = prefix
         self._subscribers = Subscribers()
-        self._pubsub = None
-        self._reader: asyncio.Task | None = None
+        self._pubsub: PubSub | None = None
+        self._reader: asyncio.Task[None] | None = None
         self._subscribed: set[str] = set()
 
     async def start(self) -> None:
@@ -31,8 +35,8 @@ class RedisBus:
             await self._redis.ping()
         except Exception as exc:
             raise BusError("redis unreachable") from exc
-        self._pubsub = self._redis.pubsub(ignore_subscribe_messages=True)
-        await self._pubsub.subscribe(f"{self._prefix}__control")  # a pubsub must listen to something
+        self._pubsub = pubsub = self._redis.pubsub(ignore_subscribe_messages=True)
+        await pubsub.subscribe(f"{self._prefix}__control")  # a pubsub must listen to something
         for channel in self._subscribers.channels():
             await self._listen(channel)
         self._reader = asyncio.create_task(self._read(), name="redis-bus")
@@ -63,17 +67,22 @@ class RedisBus:
     async def _listen(self, channel: str) -> None:
         if channel not in self._subscribed:
             self._subscribed.add(channel)
-            await self._pubsub.subscribe(self._prefix + channel)
+            await self._started().subscribe(self._prefix + channel)
 
     async def wait_subscribed(self) -> None:
         """Until Redis confirms every subscription (tests publish right after subscribing)."""
-        while len(self._pubsub.channels) < len(self._subscribed) + 1:
+        while len(self._started().channels) < len(self._subscribed) + 1:
             await asyncio.sleep(0.01)
+
+    def _started(self) -> PubSub:
+        if self._pubsub is None:
+            raise BusError("the bus is not started")
+        return self._pubsub
 
     async def _read(self) -> None:
         while True:
             try:
-                message = await self._pubsub.get_message(timeout=1.0)
+                message = await self._started().get_message(timeout=1.0)
             except asyncio.CancelledError:
                 raise
             except Exception:

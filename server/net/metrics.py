@@ -2,15 +2,24 @@
 
 from __future__ import annotations
 
+import math
 from collections import deque
+from collections.abc import Iterator, Sequence
 
-import numpy as np
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 from prometheus_client.core import GaugeMetricFamily
 
-__all__ = ["ServerMetrics"]
+__all__ = ["ServerMetrics", "quantile"]
 
 _TICK_BUCKETS = (0.0005, 0.001, 0.002, 0.003, 0.005, 0.0075, 0.01, 0.015, 0.02, 0.03, 0.05, 0.1, 0.25)
+
+
+def quantile(ordered: Sequence[float], q: float) -> float:
+    """The q-quantile of sorted samples, interpolated linearly between neighbours (numpy's default)."""
+    pos = q * (len(ordered) - 1)
+    lo = math.floor(pos)
+    hi = min(lo + 1, len(ordered) - 1)
+    return ordered[lo] + (ordered[hi] - ordered[lo]) * (pos - lo)
 
 
 class _RecentTicks:
@@ -19,16 +28,16 @@ class _RecentTicks:
     def __init__(self, window: int = 2400) -> None:
         self.samples: deque[float] = deque(maxlen=window)
 
-    def collect(self):
+    def collect(self) -> Iterator[GaugeMetricFamily]:
         g = GaugeMetricFamily(
             "makaverse_tick_recent_seconds",
             "Tick duration quantiles over the most recent ticks (about two minutes at 20 Hz)",
             labels=["quantile"],
         )
         if self.samples:
-            arr = np.fromiter(self.samples, dtype=np.float64)
+            ordered = sorted(self.samples)
             for q in (0.5, 0.9, 0.99, 1.0):
-                g.add_metric([str(q)], float(np.quantile(arr, q)))
+                g.add_metric([str(q)], quantile(ordered, q))
         yield g
 
 
@@ -53,6 +62,24 @@ class ServerMetrics:
         self.disconnects = Counter("makaverse_disconnects", "Connections closed, by reason", ["reason"], registry=r)
         self.snapshot_bodies = Gauge(
             "makaverse_snapshot_bodies", "Distinct snapshot bodies packed on the last snapshot tick", registry=r
+        )
+        # One scheduler runs every instance's tick; each has its own figures.
+        self.instance_tick = Histogram(
+            "makaverse_instance_tick_duration_seconds",
+            "Time to run one instance's tick",
+            ["instance"],
+            buckets=_TICK_BUCKETS,
+            registry=r,
+        )
+        self.instance_over_budget = Counter(
+            "makaverse_instance_tick_over_budget",
+            "Instance ticks that took longer than their share of the tick period",
+            ["instance"],
+            registry=r,
+        )
+        self.instance_avatars = Gauge("makaverse_instance_avatars", "Avatars in each instance", ["instance"], registry=r)
+        self.instance_moves = Counter(
+            "makaverse_instance_moves", "Avatars that walked into another instance, by destination", ["instance"], registry=r
         )
         self.recent_ticks = _RecentTicks()
         r.register(self.recent_ticks)

@@ -10,12 +10,11 @@ work and O(hearers) Python work, however many people chat at once.
 from __future__ import annotations
 
 import math
-import os
 import re
 import unicodedata
 from collections import deque
-from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, fields
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -23,7 +22,7 @@ from makaverse.protocol import CHANNEL_RANGE_M, MAX_CHAT_CHARS, ErrorCode
 from makaverse.protocol.messages import U32
 
 from .ratelimit import TokenBucket
-from .wordfilter import WORDFILTER_ENV, WordFilter
+from .wordfilter import WordFilter
 
 __all__ = [
     "SpeakerKey",
@@ -52,15 +51,6 @@ def speaker_key(account_id: int | None, avatar_id: int) -> SpeakerKey:
     return ("account", account_id) if account_id is not None else ("guest", avatar_id)
 
 
-_ENV = {
-    "max_chars": "MAKAVERSE_CHAT_MAX_CHARS",
-    "rate_per_s": "MAKAVERSE_CHAT_RATE_PER_S",
-    "burst": "MAKAVERSE_CHAT_BURST",
-    "retention_days": "MAKAVERSE_CHAT_RETENTION_DAYS",
-    "wordfilter_file": WORDFILTER_ENV,
-}
-
-
 @dataclass(frozen=True, slots=True)
 class ChatConfig:
     max_chars: int = 200  # per line, after cleaning (at most protocol MAX_CHAT_CHARS)
@@ -81,19 +71,6 @@ class ChatConfig:
             raise ValueError("rate_per_s must be > 0 and burst >= 1")
         if self.retention_days <= 0:
             raise ValueError("retention_days must be > 0")
-
-    @classmethod
-    def from_env(cls, env: Mapping[str, str] | None = None, **overrides) -> ChatConfig:
-        """Defaults, overridden by `MAKAVERSE_CHAT_*` (and `MAKAVERSE_WORDFILTER_FILE`), then by `overrides`."""
-        env = os.environ if env is None else env
-        types = {f.name: f.type for f in fields(cls)}
-        values = {}
-        for name, var in _ENV.items():
-            raw = env.get(var)
-            if raw:
-                kind = types[name] if isinstance(types[name], str) else types[name].__name__
-                values[name] = int(raw) if kind == "int" else float(raw) if kind == "float" else raw
-        return cls(**{**values, **overrides})
 
 
 class ChatRefusal(Exception):

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-
 __all__ = ["Clerk", "Counters"]
 
 
@@ -65,7 +64,9 @@ class Counters:
 
     def expire(self, now_s: float) -> list[Clerk]:
         """Clerks away for longer than the grace stop manning; returned so their tickets can be handed back."""
-        gone = [c for c in self._clerks.values() if c.away_since_s is not None and now_s - c.away_since_s >= self.grace_s]
+        gone = [
+            c for c in self._clerks.values() if c.away_since_s is not None and now_s - c.away_since_s >= self.grace_s
+        ]
         for clerk in gone:
             self.leave(clerk.account_id)
         return gone

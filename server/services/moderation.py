@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from makaverse.protocol import ErrorCode
+from makaverse.protocol.privacy import may_read_direct  # re-exported: one rule, shared with the store
 
 from .chat import ChatRefusal
 
@@ -76,17 +77,3 @@ def ends_at(action: str, now_s: float, minutes: int) -> float | None:
 
 def may_announce(role: str) -> bool:
     return role in ANNOUNCER_ROLES
-
-
-def may_read_direct(
-    viewer_id: int,
-    viewer_role: str,
-    *,
-    sender_id: int,
-    recipient_id: int,
-    report_parties: frozenset[int] | None = None,
-) -> bool:
-    """Its two parties may read a direct message; so may an admin handling a report between them."""
-    if viewer_id in (sender_id, recipient_id):
-        return True
-    return viewer_role == "admin" and report_parties is not None and {sender_id, recipient_id} == set(report_parties)

@@ -79,7 +79,9 @@ class Presence:
 
     def expired(self, now_s: float) -> list[Binding]:
         """Detached bindings whose grace has run out, removed from presence."""
-        gone = [b for b in self._by_avatar.values() if b.detached and b.grace_deadline_s <= now_s]
+        gone = [
+            b for b in self._by_avatar.values() if b.grace_deadline_s is not None and b.grace_deadline_s <= now_s
+        ]
         for b in gone:
             self.unbind(b.avatar_id)
         return gone

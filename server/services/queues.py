@@ -6,8 +6,9 @@ clerks calling at once get two different tickets; every change also comes back a
 objects for the caller to persist, and the store refuses a move the table below forbids,
 which guards the database as well.
 
-A ticket is held by a *holder* key, `account:<id>` for a logged-in citizen or
-`guest:<avatar id>`, not by a connection, so it survives a reconnect. A new ticket is
+A ticket is held by a *holder* key (`protocol.tickets.holder_key`: the account, or a guest's
+avatar), not by a connection, so it survives a reconnect. The status table, the service day
+and the record the store keeps live in `protocol/tickets.py`, shared with the store. A new ticket is
 `pending` until the caller confirms it was stored; only confirmed tickets wait in line.
 Numbers restart every day (Makassar time) and read `DUK-014`.
 """
@@ -16,9 +17,21 @@ from __future__ import annotations
 
 import bisect
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta, timezone
-from enum import StrEnum
+from datetime import UTC, date, datetime
 
+from makaverse.protocol.tickets import (
+    FINAL_TICKET_STATUSES,
+    TICKET_TRANSITIONS,
+    WITA,
+    TicketRecord,
+    TicketStatus,
+    can_move,
+    holder_key,
+    service_day,
+    ticket_code,
+)
+
+# The ticket rules shared with the store are re-exported: the queues' callers read one module.
 __all__ = [
     "TicketStatus",
     "TICKET_TRANSITIONS",
@@ -35,70 +48,11 @@ __all__ = [
     "Queues",
 ]
 
-WITA = timezone(timedelta(hours=8), "WITA")  # Makassar; no daylight saving
-
-
-class TicketStatus(StrEnum):
-    WAITING = "waiting"
-    CALLED = "called"
-    SERVED = "served"
-    NO_SHOW = "no_show"
-    LEFT = "left"
-
-
 WAITING, CALLED, SERVED, NO_SHOW, LEFT = TicketStatus
-
-# from-status -> where a ticket may go. CALLED -> WAITING puts a ticket back at the head of
-# the line when its clerk stopped manning the counter before the citizen arrived.
-TICKET_TRANSITIONS: dict[TicketStatus, frozenset[TicketStatus]] = {
-    WAITING: frozenset({CALLED, LEFT, NO_SHOW}),
-    CALLED: frozenset({SERVED, NO_SHOW, LEFT, WAITING}),
-    SERVED: frozenset(),
-    NO_SHOW: frozenset(),
-    LEFT: frozenset(),
-}
-FINAL_TICKET_STATUSES = frozenset(s for s, exits in TICKET_TRANSITIONS.items() if not exits)
-
-
-def can_move(from_status: str, to_status: str) -> bool:
-    try:
-        return TicketStatus(to_status) in TICKET_TRANSITIONS[TicketStatus(from_status)]
-    except ValueError:
-        return False
-
-
-def service_day(now_s: float) -> date:
-    """The Makassar calendar day of a Unix time: the day a ticket number belongs to."""
-    return datetime.fromtimestamp(now_s, WITA).date()
-
-
-def ticket_code(prefix: str, number: int) -> str:
-    return f"{prefix}-{number:03d}"
-
-
-def holder_key(*, account_id: int | None, avatar_id: int) -> str:
-    return f"account:{account_id}" if account_id is not None else f"guest:{avatar_id}"
 
 
 def _utc(t: float | None) -> datetime | None:
     return None if t is None else datetime.fromtimestamp(t, UTC)
-
-
-@dataclass(frozen=True, slots=True)
-class TicketRecord:
-    """A ticket as the store keeps it (aware UTC datetimes)."""
-
-    opd: str
-    day: date
-    number: int
-    holder: str
-    account_id: int | None
-    status: str
-    taken_at: datetime
-    called_at: datetime | None = None
-    arrived_at: datetime | None = None
-    closed_at: datetime | None = None
-    called_by: int | None = None
 
 
 @dataclass(slots=True, eq=False)
@@ -135,7 +89,7 @@ class Ticket:
             holder=self.holder,
             account_id=self.account_id,
             status=self.status.value,
-            taken_at=_utc(self.taken_at),
+            taken_at=datetime.fromtimestamp(self.taken_at, UTC),
             called_at=_utc(self.called_at),
             arrived_at=_utc(self.arrived_at),
             closed_at=_utc(self.closed_at),
@@ -357,7 +311,7 @@ class Queues:
         if ticket.status is not CALLED:
             return
         line = self._line(ticket.opd)
-        if line.current.get(ticket.called_by) is ticket:
+        if ticket.called_by is not None and line.current.get(ticket.called_by) is ticket:
             del line.current[ticket.called_by]
         ticket.status = WAITING
         ticket.called_at = ticket.called_by = ticket.arrived_at = None
@@ -369,7 +323,7 @@ class Queues:
             t
             for line in self._lines.values()
             for t in line.current.values()
-            if t.arrived_at is None and now_s - t.called_at >= self.no_show_s
+            if t.arrived_at is None and t.called_at is not None and now_s - t.called_at >= self.no_show_s
         ]
         for ticket in late:
             self._close(ticket, NO_SHOW, now_s)
@@ -445,7 +399,7 @@ class Queues:
             i = bisect.bisect_left(line.waiting, ticket.order, key=lambda t: t.order)
             if i < len(line.waiting) and line.waiting[i] is ticket:
                 del line.waiting[i]
-        elif ticket.status is CALLED and line.current.get(ticket.called_by) is ticket:
+        elif ticket.status is CALLED and ticket.called_by is not None and line.current.get(ticket.called_by) is ticket:
             del line.current[ticket.called_by]
         if status is SERVED and ticket.called_at is not None:
             sample = min(3600.0, max(1.0, now_s - ticket.called_at))

@@ -1,6 +1,6 @@
 """The chat word filter: a configurable list of Indonesian and English words masked with
-asterisks. Pure; the list is a text file (`wordfilter_words.txt` beside this module, or the
-file named by `MAKAVERSE_WORDFILTER_FILE`).
+asterisks. Pure: the words are passed in (the wiring reads them from `wordfilter_words.txt`
+beside this module, or the file named by `MAKAVERSE_WORDFILTER_FILE`).
 
 Matching is whole-word and case-insensitive. Before comparing, a word is folded: lower case,
 accents dropped, look-alike digits and symbols read as letters (`0`→o, `4`/`@`→a, `$`→s ...),
@@ -12,16 +12,11 @@ word that starts with it (Indonesian adds suffixes: `bangsatnya`).
 
 from __future__ import annotations
 
-import os
 import re
 import unicodedata
-from collections.abc import Iterable, Mapping
-from pathlib import Path
+from collections.abc import Iterable
 
-__all__ = ["WordFilter", "WORDFILTER_ENV", "DEFAULT_WORDS_FILE", "fold_word"]
-
-WORDFILTER_ENV = "MAKAVERSE_WORDFILTER_FILE"
-DEFAULT_WORDS_FILE = Path(__file__).resolve().with_name("wordfilter_words.txt")
+__all__ = ["WordFilter", "fold_word"]
 
 _LOOKALIKE = str.maketrans({"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t", "@": "a", "$": "s", "!": "i"})
 # A word: letters and digits, with look-alike symbols allowed inside (`sh!t`, `b@ngsat`, `$hit`).
@@ -58,16 +53,6 @@ class WordFilter:
 
     def __len__(self) -> int:
         return len(self._exact) + len(self._prefixes)
-
-    @classmethod
-    def from_file(cls, path: str | Path) -> WordFilter:
-        return cls(Path(path).read_text(encoding="utf-8").splitlines())
-
-    @classmethod
-    def from_env(cls, env: Mapping[str, str] | None = None, *, path: str = "") -> WordFilter:
-        """`path` if given, else `MAKAVERSE_WORDFILTER_FILE`, else the packaged list."""
-        env = os.environ if env is None else env
-        return cls.from_file(path or env.get(WORDFILTER_ENV) or DEFAULT_WORDS_FILE)
 
     def is_bad(self, word: str) -> bool:
         folded = fold_word(word)

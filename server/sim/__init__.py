@@ -2,7 +2,7 @@
 
 from .avatars import AvatarInfo, AvatarTable
 from .interest import SnapshotBody, ViewUpdate, Visibility
-from .simulation import Simulation, SimError, UnknownAvatar, ZoneEntered
+from .simulation import SimError, Simulation, UnknownAvatar, ZoneEntered
 
 __all__ = [
     "AvatarInfo",

@@ -15,7 +15,6 @@ Movement rules (why they stop speed hacks and teleports):
 
 from __future__ import annotations
 
-import math
 import random
 from dataclasses import dataclass
 
@@ -23,7 +22,7 @@ import numpy as np
 
 from makaverse.protocol import quant
 from makaverse.protocol.messages import ANIM_IDLE, ANIM_RUN, ANIM_WALK, Input
-from makaverse.world import World
+from makaverse.world import World, move_step
 
 from .avatars import AvatarInfo, AvatarTable
 from .separation import separation_deltas
@@ -56,8 +55,11 @@ class Simulation:
         max_waiting_after_tick: int = 1,
         push_mps: float = 1.0,
         seed: int | None = None,
+        issue_ids: bool = True,
     ) -> None:
         self.world = world
+        # False when avatar ids come from outside (one numbering across a process's instances)
+        self.issue_ids = issue_ids
         self.input_hz = input_hz
         self.input_dt = 1.0 / input_hz
         self.max_queued_inputs = max_queued_inputs
@@ -103,9 +105,11 @@ class Simulation:
             position = self.spawn_point()
         x, y = self.world.settle(np.array([position]))[0]
         if avatar_id is None:
+            if not self.issue_ids:
+                raise SimError("this simulation takes avatar ids from outside")
             avatar_id = self._next_id
             self._next_id += 1
-        elif avatar_id in self.avatars.slot_of or not 0 < avatar_id < self._next_id:
+        elif avatar_id in self.avatars.slot_of or avatar_id <= 0 or (self.issue_ids and avatar_id >= self._next_id):
             raise SimError(f"avatar id {avatar_id} is in use or was never issued")
         slot = self.avatars.add(avatar_id, info, float(x), float(y), self.world.spawn_yaw if yaw is None else yaw)
         zone = int(self.world.zone_index(self.avatars.pos[slot : slot + 1])[0])
@@ -121,7 +125,10 @@ class Simulation:
         return avatar_id in self.avatars.slot_of
 
     def info(self, avatar_id: int) -> AvatarInfo:
-        return self.avatars.info[self._slot(avatar_id)]
+        info = self.avatars.info[self._slot(avatar_id)]
+        if info is None:  # a live slot always has its info; a freed one is not in slot_of
+            raise UnknownAvatar(avatar_id)
+        return info
 
     def position(self, avatar_id: int) -> tuple[float, float]:
         x, y = self.avatars.pos[self._slot(avatar_id)]
@@ -164,7 +171,9 @@ class Simulation:
         running = np.zeros(len(t.ids), dtype=bool)
         # Round r applies the r-th waiting input of every avatar that can afford it.
         while True:
-            batch, deltas = [], []
+            batch: list[int] = []
+            moves: list[tuple[float, float]] = []
+            runs: list[bool] = []
             for slot in slots:
                 queue = t.inputs[slot]
                 if queue and t.budget_s[slot] >= self.input_dt - 1e-9:
@@ -172,19 +181,15 @@ class Simulation:
                     t.budget_s[slot] -= self.input_dt
                     t.ack_seq[slot] = intent.seq
                     t.yaw[slot] = quant.u16_to_yaw(intent.yaw)
-                    mx, my = intent.move_x, intent.move_y
-                    norm = math.hypot(mx, my)
-                    if norm > 1.0:
-                        mx, my = mx / norm, my / norm
-                    speed = self.world.run_speed_mps if intent.run else self.world.walk_speed_mps
                     batch.append(slot)
-                    deltas.append((mx * speed * self.input_dt, my * speed * self.input_dt))
+                    moves.append((intent.move_x, intent.move_y))
+                    runs.append(intent.run)
                     running[slot] |= intent.run
             if not batch:
                 break
             idx = np.array(batch)
             before = t.pos[idx].copy()
-            t.pos[idx] = self.world.resolve_moves(before, np.array(deltas))
+            t.pos[idx] = move_step(self.world, before, np.array(moves), np.array(runs), dt_s=self.input_dt)
             moved[idx] += np.hypot(*(t.pos[idx] - before).T)
         # Inputs still waiting once this tick's time is spent would only ever be applied late:
         # keep the newest, so a stall or a burst costs one input of lag at most, not a standing queue.
@@ -197,7 +202,7 @@ class Simulation:
         self._separate(slots, dt)
         zones = self.world.zone_index(t.pos[slots])
         changed = zones != t.zone[slots]
-        for slot, z in zip(slots[changed], zones[changed]):
+        for slot, z in zip(slots[changed], zones[changed], strict=True):
             t.zone[slot] = z
             self._events.append(ZoneEntered(int(t.ids[slot]), self.world.zones[z].id if z >= 0 else ""))
 

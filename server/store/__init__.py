@@ -1,8 +1,8 @@
 """server/store: durable state in SQLAlchemy 2 (SQLite file by default, PostgreSQL by URL).
 
 `Store` is the entry point; it hands out frozen DTOs (`dto`) and raises `StoreError`s
-(`errors`). Schema changes are Alembic migrations (`migrate.upgrade`); sample content and the
-first admin come from `seed`; `cli` adds the `db` and `admin` commands.
+(`errors`). Schema changes are Alembic migrations (`migrate.upgrade`); sample content comes
+from `seed`. The `db` and `admin` commands and the first admin live in `server/admin/`.
 """
 
 from .dto import *  # noqa: F401,F403

@@ -15,7 +15,7 @@ from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from .audit_repo import add_audit
-from .base import StoreBase
+from .base import StoreBase, affected_rows
 from .dto import LANGS, ROLES, Account, Audit, Credentials, SessionInfo
 from .errors import Conflict, InvalidValue, NotFound
 from .models import AccountRow, OpdRow, SessionRow
@@ -142,7 +142,7 @@ class AccountsRepo(StoreBase):
             result = session.execute(
                 update(AccountRow).where(AccountRow.id == account_id).values(last_seen_at=at or self.now())
             )
-            if result.rowcount == 0:
+            if affected_rows(result) == 0:
                 raise NotFound(f"account {account_id}")
 
     def set_password(
@@ -234,7 +234,7 @@ class AccountsRepo(StoreBase):
                 .where(SessionRow.token_sha256 == token_digest(token), SessionRow.revoked.is_(False))
                 .values(revoked=True)
             )
-            return result.rowcount > 0
+            return affected_rows(result) > 0
 
     def revoke_sessions(self, account_id: int) -> int:
         """End every session of an account; returns how many were live."""
@@ -247,7 +247,7 @@ class AccountsRepo(StoreBase):
             result = session.execute(
                 delete(SessionRow).where(or_(SessionRow.revoked.is_(True), SessionRow.expires_at <= self.now()))
             )
-            return result.rowcount
+            return affected_rows(result)
 
 
 def _revoke_all(session: Session, account_id: int) -> int:
@@ -256,4 +256,4 @@ def _revoke_all(session: Session, account_id: int) -> int:
         .where(SessionRow.account_id == account_id, SessionRow.revoked.is_(False))
         .values(revoked=True)
     )
-    return result.rowcount
+    return affected_rows(result)

@@ -10,9 +10,9 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime
-from typing import Self
+from typing import Any, Self, cast
 
-from sqlalchemy import text
+from sqlalchemy import CursorResult, Result, text
 from sqlalchemy.exc import IntegrityError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.orm import Session, sessionmaker
@@ -21,7 +21,12 @@ from .engine import DEFAULT_URL, WRITE_OPTIONS, make_engine
 from .errors import Conflict, StoreError, Unavailable
 from .types import utc_now
 
-__all__ = ["StoreBase", "translated_errors"]
+__all__ = ["StoreBase", "translated_errors", "affected_rows"]
+
+
+def affected_rows(result: Result[Any]) -> int:
+    """Rows an UPDATE or DELETE touched (`execute` is typed as returning any `Result`)."""
+    return cast("CursorResult[Any]", result).rowcount or 0
 
 
 class StoreBase:

@@ -17,10 +17,10 @@ from typing import Any
 from sqlalchemy import and_, delete, func, insert, or_, select, update
 from sqlalchemy.orm import Session, aliased
 
-from makaverse.server.services.moderation import may_read_direct
+from makaverse.protocol.privacy import may_read_direct
 
 from .audit_repo import add_audit
-from .base import StoreBase
+from .base import StoreBase, affected_rows
 from .dto import Audit
 from .errors import Conflict, InvalidValue, NotFound
 from .models import AccountRow
@@ -55,14 +55,11 @@ MAX_LIST_ENTRIES = 200  # mutes, and blocks, per account
 MAX_TEXT = 2000
 MAX_LIST = 1000
 
-DTO = dataclass(frozen=True, slots=True, kw_only=True)
-
-
 class Blocked(Conflict):
     """The recipient blocked the sender: no direct message."""
 
 
-@DTO
+@dataclass(frozen=True, slots=True, kw_only=True)
 class ChatLine:
     """A public line to keep for moderation (what the server hands `add_chat_lines`)."""
 
@@ -78,19 +75,19 @@ class ChatLine:
     y_m: float | None = None
 
 
-@DTO
+@dataclass(frozen=True, slots=True, kw_only=True)
 class StoredLine(ChatLine):
     id: int
 
 
-@DTO
+@dataclass(frozen=True, slots=True, kw_only=True)
 class AccountRef:
     id: int
     username: str
     display_name: str
 
 
-@DTO
+@dataclass(frozen=True, slots=True, kw_only=True)
 class DirectMessage:
     id: int
     sender: AccountRef
@@ -115,13 +112,13 @@ class DirectMessage:
         }
 
 
-@DTO
+@dataclass(frozen=True, slots=True, kw_only=True)
 class ChatLists:
     muted: tuple[AccountRef, ...] = ()
     blocked: tuple[AccountRef, ...] = ()
 
 
-@DTO
+@dataclass(frozen=True, slots=True, kw_only=True)
 class ChatReport:
     id: int
     reporter_id: int
@@ -136,7 +133,7 @@ class ChatReport:
     handled_at: datetime | None = None
 
 
-@DTO
+@dataclass(frozen=True, slots=True, kw_only=True)
 class ModerationAction:
     id: int
     action: str
@@ -153,7 +150,7 @@ class ModerationAction:
         return self.lifted_at is None and (self.until is None or self.until > at)
 
 
-@DTO
+@dataclass(frozen=True, slots=True, kw_only=True)
 class ChatArrival:
     """What an account needs on entering the world: its lists, a mute in force, waiting messages."""
 
@@ -162,7 +159,7 @@ class ChatArrival:
     directs: tuple[DirectMessage, ...] = field(default=())
 
 
-@DTO
+@dataclass(frozen=True, slots=True, kw_only=True)
 class PurgeReport:
     lines: int = 0
     directs: int = 0
@@ -375,7 +372,7 @@ class ChatRepo(StoreBase):
                 )
                 .values(delivered_at=self.now())
             )
-            return result.rowcount
+            return affected_rows(result)
 
     def undelivered_directs(self, recipient_id: int, *, limit: int = 100) -> tuple[DirectMessage, ...]:
         """Messages waiting for `recipient_id`, oldest first."""
@@ -410,7 +407,7 @@ class ChatRepo(StoreBase):
             existing = session.get(model, (account_id, other_id))
             if on and existing is None:
                 count = session.scalar(select(func.count()).select_from(model).where(model.account_id == account_id))
-                if count >= MAX_LIST_ENTRIES:
+                if (count or 0) >= MAX_LIST_ENTRIES:
                     raise InvalidValue(f"at most {MAX_LIST_ENTRIES} entries")
                 session.add(model(account_id=account_id, **{column: other_id}, created_at=self.now()))
             elif not on and existing is not None:
@@ -620,11 +617,15 @@ class ChatRepo(StoreBase):
         """Delete public lines and direct messages from before `older_than`, and closed reports
         filed before it. Open reports keep their evidence until a moderator closes them."""
         with self._write() as session:
-            lines = session.execute(delete(ChatLineRow).where(ChatLineRow.at < older_than)).rowcount
-            directs = session.execute(delete(DirectMessageRow).where(DirectMessageRow.sent_at < older_than)).rowcount
-            reports = session.execute(
-                delete(ChatReportRow).where(ChatReportRow.status == "closed", ChatReportRow.created_at < older_than)
-            ).rowcount
+            lines = affected_rows(session.execute(delete(ChatLineRow).where(ChatLineRow.at < older_than)))
+            directs = affected_rows(
+                session.execute(delete(DirectMessageRow).where(DirectMessageRow.sent_at < older_than))
+            )
+            reports = affected_rows(
+                session.execute(
+                    delete(ChatReportRow).where(ChatReportRow.status == "closed", ChatReportRow.created_at < older_than)
+                )
+            )
             report = PurgeReport(lines=lines, directs=directs, reports=reports)
             if report.total:
                 detail = {"lines": lines, "directs": directs, "reports": reports, "older_than": older_than.isoformat()}

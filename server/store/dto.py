@@ -62,10 +62,7 @@ def _check_choice(name: str, value: str, choices: tuple[str, ...]) -> None:
     _require(value in choices, f"{name}: {value!r} is not one of {choices}")
 
 
-DTO = dataclass(frozen=True, slots=True, kw_only=True)
-
-
-@DTO
+@dataclass(frozen=True, slots=True, kw_only=True)
 class Localized:
     """One text in Indonesian (always present) and English (may be empty)."""
 
@@ -76,7 +73,7 @@ class Localized:
         return self.en if lang == "en" and self.en else self.id
 
 
-@DTO
+@dataclass(frozen=True, slots=True, kw_only=True)
 class Audit:
     """Asks a store method to write its audit row in the same transaction as the change.
 
@@ -87,7 +84,7 @@ class Audit:
     via: str = "server"
 
 
-@DTO
+@dataclass(frozen=True, slots=True, kw_only=True)
 class Account:
     id: int
     username: str
@@ -106,7 +103,7 @@ class Account:
         return self.banned and (self.banned_until is None or self.banned_until > at)
 
 
-@DTO
+@dataclass(frozen=True, slots=True, kw_only=True)
 class Credentials:
     """An account and its password hash: only for checking a login."""
 
@@ -114,7 +111,7 @@ class Credentials:
     password_hash: str = field(repr=False)
 
 
-@DTO
+@dataclass(frozen=True, slots=True, kw_only=True)
 class SessionInfo:
     account: Account
     created_at: datetime
@@ -125,7 +122,7 @@ class SessionInfo:
         return self.expires_at <= at
 
 
-@DTO
+@dataclass(frozen=True, slots=True, kw_only=True)
 class SocialAccount:
     """A social-media account of an OPD; `is_sample` marks a handle nobody confirmed."""
 
@@ -138,7 +135,7 @@ class SocialAccount:
         _require(0 < len(self.handle) <= 100, "handle: 1..100 characters")
 
 
-@DTO
+@dataclass(frozen=True, slots=True, kw_only=True)
 class FieldSpec:
     """One field a citizen fills in when requesting a service.
 
@@ -189,7 +186,7 @@ class FieldSpec:
         )
 
 
-@DTO
+@dataclass(frozen=True, slots=True, kw_only=True)
 class ProgramDraft:
     title: str
     summary: Localized
@@ -206,13 +203,13 @@ class ProgramDraft:
             _require(self.start_date <= self.end_date, f"program {self.title}: ends before it starts")
 
 
-@DTO
+@dataclass(frozen=True, slots=True, kw_only=True)
 class Program(ProgramDraft):
     id: int
     opd_code: str
 
 
-@DTO
+@dataclass(frozen=True, slots=True, kw_only=True)
 class ServiceDraft:
     code: str
     name: Localized
@@ -226,13 +223,13 @@ class ServiceDraft:
         _require(len(set(names)) == len(names), f"service {self.code}: repeated field name")
 
 
-@DTO
+@dataclass(frozen=True, slots=True, kw_only=True)
 class Service(ServiceDraft):
     id: int
     opd_code: str
 
 
-@DTO
+@dataclass(frozen=True, slots=True, kw_only=True)
 class OpdDraft:
     code: str
     name: str
@@ -250,7 +247,7 @@ class OpdDraft:
         _require(0 < len(self.name) <= 120 and 0 < len(self.short_name) <= 40, f"{self.code}: name lengths")
 
 
-@DTO
+@dataclass(frozen=True, slots=True, kw_only=True)
 class Opd:
     """An OPD (city agency) with everything its booth shows."""
 
@@ -268,7 +265,7 @@ class Opd:
         return next((s for s in self.services if s.code == code), None)
 
 
-@DTO
+@dataclass(frozen=True, slots=True, kw_only=True)
 class ServiceRequest:
     id: int
     tracking_number: str
@@ -283,7 +280,7 @@ class ServiceRequest:
     updated_at: datetime
 
 
-@DTO
+@dataclass(frozen=True, slots=True, kw_only=True)
 class StatusChange:
     """One row of a request's history; the first has `from_status` None."""
 
@@ -295,7 +292,7 @@ class StatusChange:
     at: datetime
 
 
-@DTO
+@dataclass(frozen=True, slots=True, kw_only=True)
 class AuditEntry:
     id: int
     actor_id: int | None

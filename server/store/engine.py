@@ -47,9 +47,10 @@ def make_engine(url: str | URL = DEFAULT_URL, *, echo: bool = False) -> Engine:
 
 
 def _sqlite_engine(url: URL, *, echo: bool) -> Engine:
-    in_memory = url.database in (None, "", ":memory:")
+    database = url.database or ""
+    in_memory = database in ("", ":memory:")
     if not in_memory:
-        Path(url.database).parent.mkdir(parents=True, exist_ok=True)
+        Path(database).parent.mkdir(parents=True, exist_ok=True)
     engine = create_engine(url, echo=echo)
 
     @event.listens_for(engine, "connect")

@@ -19,6 +19,7 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
+from sqlalchemy import Connection
 
 from .base import translated_errors
 from .engine import DEFAULT_URL, WRITE_OPTIONS, make_engine
@@ -63,6 +64,18 @@ def head_revision() -> str:
     return head
 
 
+def _sqlite_pragma(connection: Connection, sql: str) -> None:
+    """Run a pragma on the driver's connection, outside SQLAlchemy's transaction (where it would be ignored)."""
+    dbapi = connection.connection.dbapi_connection
+    if dbapi is None:
+        raise StoreError("the database connection is closed")
+    cursor = dbapi.cursor()
+    try:
+        cursor.execute(sql)
+    finally:
+        cursor.close()
+
+
 def _run(url: str, step: Callable[[Config, str], None], revision: str) -> None:
     engine = make_engine(url)
     try:
@@ -71,7 +84,7 @@ def _run(url: str, step: Callable[[Config, str], None], revision: str) -> None:
             if sqlite:
                 # Batch migrations copy a table and drop the old one; with foreign keys enforced, dropping a
                 # parent would cascade into its children. The pragma only works outside a transaction.
-                connection.connection.dbapi_connection.execute("PRAGMA foreign_keys=OFF")
+                _sqlite_pragma(connection, "PRAGMA foreign_keys=OFF")
             try:
                 with connection.begin():
                     config = alembic_config(url)
@@ -81,6 +94,6 @@ def _run(url: str, step: Callable[[Config, str], None], revision: str) -> None:
                         raise StoreError(f"migration to {revision} leaves broken references: {broken[:5]}")
             finally:
                 if sqlite:
-                    connection.connection.dbapi_connection.execute("PRAGMA foreign_keys=ON")
+                    _sqlite_pragma(connection, "PRAGMA foreign_keys=ON")
     finally:
         engine.dispose()

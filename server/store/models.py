@@ -240,5 +240,6 @@ class AuditRow(Base):
     at: Mapped[datetime]
 
 
-from . import models_booths  # noqa: E402,F401  (tickets and notifications: revision 0002)
-from . import models_chat  # noqa: E402,F401  (chat, reports and moderation: revision 0003)
+# The tables of tickets and notifications (revision 0002) and of chat, reports and moderation
+# (revision 0003) register on `Base` here, once it exists.
+from . import models_booths, models_chat  # noqa: E402,F401

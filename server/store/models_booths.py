@@ -12,7 +12,7 @@ from typing import Any
 from sqlalchemy import JSON, CheckConstraint, Date, ForeignKey, Index, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from makaverse.server.services.queues import TicketStatus
+from makaverse.protocol.tickets import TicketStatus
 
 from .models import Base, _one_of
 

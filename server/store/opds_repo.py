@@ -177,9 +177,10 @@ class OpdsRepo(StoreBase):
                 row = ProgramRow(opd_code=opd_code, **_program_columns(draft))
                 session.add(row)
             else:
-                row = session.get(ProgramRow, program_id)
-                if row is None or row.opd_code != opd_code:
+                found = session.get(ProgramRow, program_id)
+                if found is None or found.opd_code != opd_code:
                     raise NotFound(f"program {program_id} of {opd_code}")
+                row = found
                 for name, value in _program_columns(draft).items():
                     setattr(row, name, value)
             session.flush()

@@ -10,7 +10,6 @@ in the same transaction, so of two concurrent changes only one can win.
 
 from __future__ import annotations
 
-from datetime import timedelta, timezone
 from typing import Any
 
 from sqlalchemy import select
@@ -19,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from makaverse.protocol import request_status as machine
 from makaverse.protocol.request_status import RequestStatus
+from makaverse.protocol.tickets import WITA
 
 from .base import StoreBase
 from .dto import ServiceRequest, StatusChange
@@ -27,7 +27,6 @@ from .models import AccountRow, OpdRow, RequestCounterRow, ServiceRequestRow, Se
 
 __all__ = ["RequestsRepo", "WITA", "tracking_number"]
 
-WITA = timezone(timedelta(hours=8), "WITA")  # Makassar time; Indonesia keeps no daylight saving
 MAX_LIST = 1000
 MAX_CLIENT_REQUEST_ID = 64
 _STATUSES = frozenset(s.value for s in RequestStatus)
@@ -139,6 +138,8 @@ class RequestsRepo(StoreBase):
         if service is None:
             raise NotFound(f"service {opd_code}/{service_code}")
         prefix = session.scalar(select(OpdRow.ticket_prefix).where(OpdRow.code == opd_code))
+        if prefix is None:  # the service's foreign key makes this unreachable; say so rather than write "None-"
+            raise NotFound(f"OPD {opd_code}")
         now = self.now()
         year = now.astimezone(WITA).year
         row = ServiceRequestRow(

@@ -1,4 +1,5 @@
-"""Sample content for a fresh database, and its first admin account. Both are idempotent.
+"""Sample content for a fresh database; idempotent. (The first admin account is made by
+`server/admin/seed.py`, which needs the account rules.)
 
 `seed(store)` adds what is missing by natural key: an OPD by its code (with its programs,
 services and social accounts, in one transaction), and a service by (OPD, code) for OPDs
@@ -8,8 +9,6 @@ staff, and a second run changes nothing. The content is `seed_content.toml`, mar
 
 from __future__ import annotations
 
-import os
-import secrets
 import tomllib
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -17,20 +16,14 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from argon2 import PasswordHasher
-
-from makaverse.server.services.accounts import Accounts
-
 from .dto import Audit, FieldSpec, Localized, OpdDraft, ProgramDraft, ServiceDraft, SocialAccount
 from .errors import InvalidValue
 from .store import Store
 
-__all__ = ["SEED_AUDIT", "ADMIN_PASSWORD_ENV", "SeedReport", "load_seed_content", "seed", "seed_admin"]
+__all__ = ["SEED_AUDIT", "SeedReport", "load_seed_content", "seed"]
 
 SEED_FILE = "seed_content.toml"
 SEED_AUDIT = Audit(actor_id=None, via="seed")
-ADMIN_PASSWORD_ENV = "MAKAVERSE_ADMIN_PASSWORD"
-ADMIN_USERNAME = "admin"
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -71,21 +64,6 @@ def seed(store: Store, content: Sequence[OpdDraft] | None = None) -> SeedReport:
         detail = {"opds": list(report.opds_added), "services": list(report.services_added)}
         store.record_audit("db.seed", target="opds", detail=detail, via=SEED_AUDIT.via)
     return report
-
-
-def seed_admin(store: Store, password: str | None = None, *, hasher: PasswordHasher | None = None) -> str | None:
-    """Create the `admin` account unless an admin exists; return its password, or None if none was made.
-
-    The password is `password`, else `MAKAVERSE_ADMIN_PASSWORD`, else generated; the caller
-    shows a generated one once, since only its hash is kept.
-    """
-    if store.count_accounts(role="admin") > 0:
-        return None
-    password = password or os.environ.get(ADMIN_PASSWORD_ENV) or secrets.token_urlsafe(12)
-    Accounts(store, hasher=hasher).create_user(
-        username=ADMIN_USERNAME, password=password, role="admin", display_name="Admin", audit=SEED_AUDIT
-    )
-    return password
 
 
 def _opd(entry: dict[str, Any], lists: dict[str, list[str]]) -> OpdDraft:

@@ -16,10 +16,10 @@ from typing import Any
 from sqlalchemy import func, select, tuple_, update
 
 from makaverse.protocol import request_status as machine
-from makaverse.server.services.queues import TicketRecord, can_move
 from makaverse.protocol.request_status import RequestStatus
+from makaverse.protocol.tickets import TicketRecord, account_holder, can_move
 
-from .base import StoreBase
+from .base import StoreBase, affected_rows
 from .dto import ServiceRequest
 from .errors import Conflict, IllegalTransition, InvalidValue, NotFound
 from .models import AccountRow, ServiceRequestRow, StatusHistoryRow
@@ -163,7 +163,7 @@ class TicketsRepo(StoreBase):
                 for account_id, name in session.execute(
                     select(AccountRow.id, AccountRow.display_name).where(AccountRow.id.in_(ids))
                 ):
-                    names[f"account:{account_id}"] = name
+                    names[account_holder(account_id)] = name
             return QueueState(
                 open_tickets=tuple(_record(row) for row in rows),
                 last_numbers={opd: int(n) for opd, n in last},
@@ -189,7 +189,9 @@ class TicketsRepo(StoreBase):
         """
         with self._write() as session:
             row = session.scalar(
-                select(ServiceRequestRow).where(ServiceRequestRow.id == request_id).with_for_update(of=ServiceRequestRow)
+                select(ServiceRequestRow)
+                .where(ServiceRequestRow.id == request_id)
+                .with_for_update(of=ServiceRequestRow)
             )
             if row is None or row.opd_code != opd_code:
                 raise NotFound(f"request {request_id} of {opd_code}")
@@ -265,4 +267,4 @@ class TicketsRepo(StoreBase):
                 .where(NotificationRow.id.in_(list(notification_ids)), NotificationRow.delivered_at.is_(None))
                 .values(delivered_at=self.now())
             )
-            return result.rowcount or 0
+            return affected_rows(result)

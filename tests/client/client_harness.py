@@ -4,11 +4,14 @@ in its own process (Panda3D's ShowBase is process-global), and pixel checks on w
 from __future__ import annotations
 
 import json
+import os
 import re
+import select
 import socket
 import subprocess
 import sys
 import threading
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -74,15 +77,19 @@ class ClientRun:
     stderr: str
 
 
-def client_args(url: str, *extra: str) -> list[str]:
-    return [sys.executable, "-m", "makaverse", "client", "--url", url, "--offscreen", *extra]
+def client_args(url: str, *extra: str, command: str = "shot", offscreen: bool = True) -> list[str]:
+    """The client offscreen: by default scripted (`makaverse shot`: walks, chat and booth actions,
+    a summary of where things are in the picture); `command="client"` is the shipped client.
+    `offscreen=False` opens a real window (give it a display: `X11Display.env`)."""
+    return [sys.executable, "-m", "makaverse", command, "--url", url, *(["--offscreen"] if offscreen else []), *extra]
 
 
-def run_client(url: str, png: Path, *extra: str, timeout_s: float = 240.0) -> ClientRun:
-    """Run the client offscreen to a screenshot; returns its exit code and JSON summary."""
+def run_client(url: str, png: Path, *extra: str, timeout_s: float = 240.0, command: str = "shot",
+               offscreen: bool = True, env: dict[str, str] | None = None) -> ClientRun:
+    """Run the client to a screenshot (offscreen by default); returns its exit code and JSON summary."""
     proc = subprocess.run(
-        client_args(url, "--screenshot", str(png), *extra),
-        capture_output=True, text=True, timeout=timeout_s, cwd=REPO,
+        client_args(url, "--screenshot", str(png), *extra, command=command, offscreen=offscreen),
+        capture_output=True, text=True, timeout=timeout_s, cwd=REPO, env=env,
     )
     summary = {}
     for line in reversed(proc.stdout.splitlines()):
@@ -90,6 +97,51 @@ def run_client(url: str, png: Path, *extra: str, timeout_s: float = 240.0) -> Cl
             summary = json.loads(line)
             break
     return ClientRun(proc.returncode, summary, proc.stderr)
+
+
+# ── a display for OpenGL ─────────────────────────────────────────────────────
+@dataclass
+class X11Display:
+    """An Xvfb server: OpenGL windows on Mesa (llvmpipe), as on a desktop without a GPU."""
+
+    proc: subprocess.Popen
+    name: str
+
+    def env(self) -> dict[str, str]:
+        return {**os.environ, "DISPLAY": self.name}
+
+    def stop(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait(5)
+
+
+def start_xvfb(size: tuple[int, int] = (1280, 720), timeout_s: float = 20.0) -> X11Display:
+    """Xvfb on the first free display number (`-displayfd` says which it took)."""
+    read_fd, write_fd = os.pipe()
+    proc = subprocess.Popen(
+        ["Xvfb", "-displayfd", str(write_fd), "-screen", "0", f"{size[0]}x{size[1]}x24", "-nolisten", "tcp"],
+        pass_fds=(write_fd,), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )
+    os.close(write_fd)
+    # Xvfb writes the number, then a newline, once it listens; it dies if the pipe closes between.
+    got, deadline = b"", time.monotonic() + timeout_s
+    while not got.endswith(b"\n") and time.monotonic() < deadline:
+        ready, _, _ = select.select([read_fd], [], [], max(0.0, deadline - time.monotonic()))
+        chunk = os.read(read_fd, 16) if ready else b""
+        if not chunk:
+            break
+        got += chunk
+    os.close(read_fd)
+    number = got.decode().strip() if got.endswith(b"\n") else ""
+    if not number:
+        proc.kill()
+        raise RuntimeError("Xvfb did not start")
+    return X11Display(proc, f":{number}")
 
 
 # ── pixels ───────────────────────────────────────────────────────────────────

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import sys
 from pathlib import Path
 
@@ -10,7 +11,22 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from client_harness import SHOTS_ENV, start_server  # noqa: E402
+from client_harness import SHOTS_ENV, start_server, start_xvfb  # noqa: E402
+
+REQUIRE_SERVICES_ENV = "MAKAVERSE_REQUIRE_SERVICES"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _own_settings_file(tmp_path_factory):
+    """Client runs read and write a settings file of their own, never the user's."""
+    path = tmp_path_factory.mktemp("settings") / "settings.json"
+    old = os.environ.get("MAKAVERSE_SETTINGS")
+    os.environ["MAKAVERSE_SETTINGS"] = str(path)
+    yield path
+    if old is None:
+        os.environ.pop("MAKAVERSE_SETTINGS", None)
+    else:
+        os.environ["MAKAVERSE_SETTINGS"] = old
 
 
 @pytest.fixture(scope="module")
@@ -36,3 +52,17 @@ def world():
     from makaverse.world import load_default_world
 
     return load_default_world()
+
+
+@pytest.fixture(scope="session")
+def x11():
+    """A virtual X display for OpenGL renders (Xvfb + Mesa). Without Xvfb the test is skipped
+    with the reason, except where services are required (CI), where that is a failure."""
+    if shutil.which("Xvfb") is None:
+        reason = "Xvfb is not installed (apt-get install xvfb libgl1-mesa-dri): OpenGL renders not checked"
+        if os.environ.get(REQUIRE_SERVICES_ENV) == "1":
+            pytest.fail(reason)
+        pytest.skip(reason)
+    display = start_xvfb()
+    yield display
+    display.stop()

@@ -95,9 +95,9 @@ def test_two_clients_see_each_other(server, shots):
 
 
 def test_no_server_still_renders_and_fails(shots):
-    """Nobody listening: after the wait the client still writes a picture of the Balai Kota, then exits 2."""
+    """Nobody listening: after the wait the shipped client still writes a picture of the Balai Kota, then exits 2."""
     png = shots / "no-server.png"
-    run = run_client(f"ws://127.0.0.1:{free_port()}", png, "--frames", "3", "--wait", "1.5")
+    run = run_client(f"ws://127.0.0.1:{free_port()}", png, "--frames", "3", "--wait", "1.5", command="client")
     assert run.returncode == 2
     assert run.summary["connected"] is False
     assert "Tidak dapat terhubung" in run.stderr

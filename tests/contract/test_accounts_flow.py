@@ -6,8 +6,8 @@ from datetime import timedelta
 
 import pytest
 
+from makaverse.server.accounts import Accounts
 from makaverse.server.services.accounts import (
-    Accounts,
     BadCredentials,
     Banned,
     InvalidToken,

@@ -5,15 +5,15 @@ and a tick that never waits on the database."""
 from __future__ import annotations
 
 import asyncio
-import importlib.util
 import sys
 import threading
 import time
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
 from sqlalchemy import update
+
+from harness import People, seed_database, snapshot_positions, subprocess_env
 
 from makaverse.protocol import (
     AuthOk,
@@ -29,34 +29,16 @@ from makaverse.protocol import (
     Snapshot,
     Welcome,
 )
-from makaverse.server.app import open_store
-from makaverse.server.net.server import GameServer
-from makaverse.server.services.accounts import DEFAULT_SESSION_TTL_S, TEST_MODE_ENV, Accounts
-from makaverse.server.settings import Settings
-from makaverse.server.store import Audit, Store, make_engine, utc_now
+from makaverse.server.services.accounts import DEFAULT_SESSION_TTL_S
+from makaverse.server.store import Audit, make_engine, utc_now
 from makaverse.server.store.models import AccountRow
-from makaverse.server.store.seed import ADMIN_PASSWORD_ENV
-from makaverse.world import load_default_world
+from makaverse.server.wiring import GameServer
 
 
-def _load_helpers():
-    name = "makaverse_tests_accounts_helpers"
-    if name not in sys.modules:
-        spec = importlib.util.spec_from_file_location(name, Path(__file__).with_name("accounts_helpers.py"))
-        module = importlib.util.module_from_spec(spec)
-        sys.modules[name] = module
-        spec.loader.exec_module(module)
-    return sys.modules[name]
-
-
-h = _load_helpers()
-Client = h.Client
-positions = h.snapshot_positions
+positions = snapshot_positions
 
 PASSWORD = "pisang-epe-2024"
 ADMIN_PASSWORD = "balai-kota-admin-1"
-# Fast clocks keep the suite quick; everything else is the server's default.
-TEST_SETTINGS = dict(host="127.0.0.1", port=0, tick_hz=40, snapshot_hz=40, log_format="text")
 
 
 class ShiftedClock:
@@ -94,66 +76,28 @@ async def until(predicate, timeout_s: float = 5.0) -> None:
 # ── fixtures ─────────────────────────────────────────────────────────────────
 
 
-@pytest.fixture(scope="module")
-def hall():
-    return load_default_world()
-
-
 @pytest.fixture
 def db_url(tmp_path, monkeypatch) -> str:
     """A migrated, seeded SQLite file with its admin; cheap password hashing in this process."""
-    monkeypatch.setenv(TEST_MODE_ENV, "1")
-    monkeypatch.setenv(ADMIN_PASSWORD_ENV, ADMIN_PASSWORD)
-    url = f"sqlite:///{tmp_path / 'makaverse.db'}"
-    open_store(url).dispose()
-    return url
+    return seed_database(tmp_path / "makaverse.db", monkeypatch, admin_password=ADMIN_PASSWORD)
 
 
 @pytest.fixture
-async def start(hall, db_url):
+async def start(servers, db_url):
     """Start servers over the test's database (optionally with a store clock); all are stopped after the test."""
-    servers: list[GameServer] = []
 
     async def start(*, clock=None, **overrides) -> GameServer:
-        store = Store(db_url, clock=clock or utc_now)
-        settings = Settings(**{**TEST_SETTINGS, "db_url": db_url, **overrides})
-        server = GameServer(settings, hall, store=store, accounts=Accounts(store), seed=len(servers) + 1)
-        await server.start()
-        servers.append(server)
-        return server
+        return await servers.start(db_url, clock=clock, **overrides)
 
-    yield start
-    for server in servers:
-        await server.stop()
+    return start
 
 
 @pytest.fixture
 async def peers():
     """Clients closed after the test: `connect`, `guest` (in the world), `citizen` (registered, in the world)."""
-    made: list = []
-
-    class Peers:
-        async def connect(self, server: GameServer):
-            client = await Client.connect(server.port)
-            made.append(client)
-            return client
-
-        async def guest(self, server: GameServer, name: str = "Pengamat"):
-            client = await self.connect(server)
-            assert isinstance(await client.hello(name=name), Welcome)
-            return client
-
-        async def citizen(self, server: GameServer, username: str, display_name: str = ""):
-            client = await self.connect(server)
-            client.auth = await client.register(username, PASSWORD, display_name=display_name)
-            assert isinstance(client.auth, AuthOk), client.auth
-            welcome = await client.hello(token=client.auth.token)
-            assert isinstance(welcome, Welcome), welcome
-            return client
-
-    yield Peers()
-    for client in made:
-        await client.dispose()
+    made = People()
+    yield made
+    await made.dispose()
 
 
 async def walk(client, steps: int, move_x: float, move_y: float) -> tuple[int, int]:
@@ -235,7 +179,7 @@ async def test_after_the_grace_the_token_enters_with_a_new_avatar(start, peers):
     mark = observer.mark()
     andi.abort()
     await observer.expect(is_leave(aid), since=mark)
-    await until(lambda: aid not in server.instance.members and server.hub.presence.by_avatar(aid) is None)
+    await until(lambda: aid not in server.instance.members and server.presence.by_avatar(aid) is None)
 
     back = await peers.connect(server)
     welcome = await back.hello(token=andi.auth.token)
@@ -292,7 +236,7 @@ async def test_a_second_connection_takes_the_avatar_over(start, peers, how):
     assert len(server.instance.members) == 2
     assert not server.instance.is_parked(aid)
     await until(lambda: len(server.sessions) == 2)  # the observer and the new owner
-    assert server.hub.presence.by_avatar(aid).detached is False
+    assert server.presence.by_avatar(aid).detached is False
 
 
 # ── logout ───────────────────────────────────────────────────────────────────
@@ -310,7 +254,7 @@ async def test_logout_ends_the_token_and_the_avatar_leaves_at_once(start, peers)
     assert await cici.wait_closed() == CloseCode.NORMAL
     await observer.expect(is_leave(aid), since=mark)
     await until(lambda: aid not in server.instance.members)
-    assert server.hub.presence.by_avatar(aid) is None
+    assert server.presence.by_avatar(aid) is None
 
     again = await peers.connect(server)
     refused = await again.hello(token=cici.auth.token)
@@ -357,7 +301,7 @@ async def test_bad_registrations_are_refused_with_their_code(start, peers, usern
     reply = await client.request(msg)
     assert isinstance(reply, Error), reply
     assert (reply.code, reply.ref) == (code, 77)
-    assert server.hub.store.count_accounts(role="citizen") == 0
+    assert server.store.count_accounts(role="citizen") == 0
 
 
 async def test_a_username_is_taken_in_any_letter_case(start, peers):
@@ -369,7 +313,7 @@ async def test_a_username_is_taken_in_any_letter_case(start, peers):
     msg = Register(request_id=9, username="ANDI_m", password="lain-sandi-22")
     reply = await other.request(msg)
     assert isinstance(reply, Error) and (reply.code, reply.ref) == (ErrorCode.USERNAME_TAKEN, 9)
-    assert server.hub.store.count_accounts(role="citizen") == 1
+    assert server.store.count_accounts(role="citizen") == 1
 
 
 async def test_repeated_failures_throttle_the_account(start, peers):
@@ -394,7 +338,7 @@ async def test_a_banned_account_cannot_log_in(start, peers):
     client = await peers.connect(server)
     ok = await client.register("nakal", PASSWORD)
     assert isinstance(ok, AuthOk)
-    store = server.hub.store
+    store = server.store
     store.ban_account(store.get_account_by_username("nakal").id, reason="kata kasar", audit=Audit(actor_id=None))
     msg = Login(request_id=31, username="nakal", password=PASSWORD)
     reply = await client.request(msg)
@@ -410,7 +354,7 @@ async def test_hello_with_the_token_of_a_banned_account_is_refused_as_banned(sta
     server = await start()
     client = await peers.connect(server)
     ok = await client.register("nakal", PASSWORD)
-    store = server.hub.store
+    store = server.store
     store.ban_account(store.get_account_by_username("nakal").id, reason="kata kasar", audit=Audit(actor_id=None))
     other = await peers.connect(server)
     refused = await other.hello(token=ok.token)
@@ -447,12 +391,12 @@ async def test_a_ban_stops_a_parked_avatar_from_being_resumed(start, peers):
     aid = nakal.welcome.avatar_id
     nakal.abort()
     await until(lambda: server.instance.is_parked(aid))
-    store = server.hub.store
+    store = server.store
     store.ban_account(store.get_account_by_username("nakal").id, reason="kata kasar", audit=Audit(actor_id=None))
     back = await peers.connect(server)
     reply = await back.hello(token=nakal.auth.token)
     assert isinstance(reply, Error) and reply.code in (ErrorCode.BANNED, ErrorCode.TOKEN_EXPIRED), reply
-    assert server.hub.sessions_by_avatar.get(aid) is None
+    assert server.players.by_avatar.get(aid) is None
 
 
 async def test_an_expired_token_is_refused_and_the_connection_may_log_in_again(start, peers):
@@ -490,7 +434,7 @@ async def test_register_or_login_in_the_world_is_unexpected(start, peers):
     ):
         reply = await client.request(msg)
         assert isinstance(reply, Error) and (reply.code, reply.ref) == (ErrorCode.UNEXPECTED, msg.request_id)
-    assert server.hub.store.count_accounts(role="citizen") == 0
+    assert server.store.count_accounts(role="citizen") == 0
 
 
 # ── roles from the store ─────────────────────────────────────────────────────
@@ -504,7 +448,7 @@ async def test_staff_created_at_the_command_line_enters_as_staff_of_its_opd(star
         "--password", "loket-dukcapil-1", "--display-name", "Petugas Dukcapil",
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.PIPE,
-        env=h.subprocess_env(),
+        env=subprocess_env(),
         cwd=tmp_path,
     )
     out, err = await asyncio.wait_for(proc.communicate(), 60.0)
@@ -535,14 +479,14 @@ async def test_a_slow_database_call_does_not_stop_the_tick(start, peers, monkeyp
     assert isinstance(await client.register("sabar", PASSWORD), AuthOk)
 
     threads: list[str] = []
-    real_login = server.hub.accounts.login
+    real_login = server.accounts.login
 
     def slow_login(*args, **kwargs):
         threads.append(threading.current_thread().name)
         time.sleep(1.0)
         return real_login(*args, **kwargs)
 
-    monkeypatch.setattr(server.hub.accounts, "login", slow_login)
+    monkeypatch.setattr(server.accounts, "login", slow_login)
     since = watcher.mark()
     reply = await client.login("sabar", PASSWORD)
     assert isinstance(reply, AuthOk)

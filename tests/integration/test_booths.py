@@ -10,17 +10,15 @@ harness shortcut, so each test doesn't spend its time walking.
 from __future__ import annotations
 
 import asyncio
-import importlib.util
 import itertools
 import math
 import sqlite3
-import sys
 from pathlib import Path
 
 import pytest
 
+from harness import PASSWORD, TEST_SETTINGS, People, ask, seed_database
 from makaverse.protocol import (
-    AuthOk,
     BoothInfo,
     BoothInfoGet,
     BoothState,
@@ -52,32 +50,11 @@ from makaverse.protocol import (
     Welcome,
     quant,
 )
-from makaverse.server.app import open_store
-from makaverse.server.handlers import all_features
-from makaverse.server.handlers.booths import BoothConfig, make_feature
-from makaverse.server.net.server import GameServer
-from makaverse.server.services.accounts import TEST_MODE_ENV, Accounts
-from makaverse.server.settings import Settings
-from makaverse.server.store import Store
-from makaverse.server.store.seed import ADMIN_PASSWORD_ENV
-from makaverse.world import load_default_world
+from makaverse.server.rooms.booths import BoothConfig
+from makaverse.server.wiring import GameServer
 
 
-def _load_helpers():
-    name = "makaverse_tests_accounts_helpers"
-    if name not in sys.modules:
-        spec = importlib.util.spec_from_file_location(name, Path(__file__).with_name("accounts_helpers.py"))
-        module = importlib.util.module_from_spec(spec)
-        sys.modules[name] = module
-        spec.loader.exec_module(module)
-    return sys.modules[name]
 
-
-h = _load_helpers()
-Client = h.Client
-
-PASSWORD = "pisang-epe-2024"
-TEST_SETTINGS = dict(host="127.0.0.1", port=0, tick_hz=40, snapshot_hz=40, log_format="text")
 KTP = {
     "nik": "7371012345678901",
     "nama_lengkap": "Andi Baso",
@@ -91,105 +68,33 @@ rids = itertools.count(1000)
 # ── fixtures ─────────────────────────────────────────────────────────────────
 
 
-@pytest.fixture(scope="module")
-def hall():
-    return load_default_world()
-
-
 @pytest.fixture
 def db_file(tmp_path, monkeypatch) -> Path:
-    monkeypatch.setenv(TEST_MODE_ENV, "1")
-    monkeypatch.setenv(ADMIN_PASSWORD_ENV, "balai-kota-admin-1")
     path = tmp_path / "makaverse.db"
-    open_store(f"sqlite:///{path}").dispose()
+    seed_database(path, monkeypatch, admin_password="balai-kota-admin-1")
     return path
 
 
 @pytest.fixture
-async def start(hall, db_file):
+async def start(servers, db_file):
     """Start servers over the test's database with booth timings for the test; all are stopped after it."""
-    servers: list[GameServer] = []
 
     async def start(**config) -> GameServer:
-        url = f"sqlite:///{db_file}"
-        store = Store(url)
-        features = [f for f in all_features() if f.name != "booths"] + [make_feature(BoothConfig(**config))]
-        settings = Settings(**{**TEST_SETTINGS, "db_url": url})
-        server = GameServer(settings, hall, store=store, accounts=Accounts(store), features=features, seed=len(servers) + 1)
-        await server.start()
-        servers.append(server)
-        return server
+        return await servers.start(f"sqlite:///{db_file}", booths=BoothConfig(**config))
 
-    async def stop(server: GameServer) -> None:
-        servers.remove(server)
-        await server.stop()
-
-    start.stop = stop
-    yield start
-    for server in servers:
-        await server.stop()
+    start.stop = servers.stop
+    return start
 
 
 @pytest.fixture
 async def people():
     """Clients closed after the test: `citizen` (registered), `staff` (created in the store), `guest`."""
-    made: list = []
-
-    class People:
-        async def connect(self, server):
-            client = await Client.connect(server.port)
-            made.append(client)
-            return client
-
-        async def enter(self, server, token: str):
-            client = await self.connect(server)
-            welcome = await client.hello(token=token)
-            assert isinstance(welcome, Welcome), welcome
-            return client
-
-        async def citizen(self, server, username: str):
-            client = await self.connect(server)
-            client.auth = await client.register(username, PASSWORD, display_name=username.title())
-            assert isinstance(client.auth, AuthOk), client.auth
-            assert isinstance(await client.hello(token=client.auth.token), Welcome)
-            return client
-
-        async def staff(self, server, username: str, opd: str):
-            await asyncio.get_running_loop().run_in_executor(
-                None,
-                lambda: Accounts(server.hub.store).create_user(
-                    username=username, password=PASSWORD, role="staff", opd_code=opd, display_name=username.title()
-                ),
-            )
-            client = await self.connect(server)
-            client.auth = await client.login(username, PASSWORD)
-            assert isinstance(client.auth, AuthOk) and client.auth.role == "staff", client.auth
-            assert isinstance(await client.hello(token=client.auth.token), Welcome)
-            return client
-
-        async def guest(self, server, name: str = "Tamu"):
-            client = await self.connect(server)
-            assert isinstance(await client.hello(name=name), Welcome)
-            return client
-
-    yield People()
-    for client in made:
-        await client.dispose()
+    made = People(display_name=str.title)
+    yield made
+    await made.dispose()
 
 
 # ── helpers ──────────────────────────────────────────────────────────────────
-
-
-async def ask(client, msg, *, timeout: float = 10.0):
-    """Send a command and return its reply: the first message carrying its request id (or an error naming it)."""
-    since = client.mark()
-    await client.send(msg)
-    rid = msg.request_id
-    return await client.expect(
-        lambda m: getattr(m, "request_id", None) == rid or (isinstance(m, Error) and m.ref == rid),
-        since=since,
-        timeout=timeout,
-    )
 
 
 def refused(code: str):

@@ -5,20 +5,17 @@ kicks, bans and announcements."""
 from __future__ import annotations
 
 import asyncio
-import importlib.util
 import math
 import os
-import sys
 import uuid
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
 
+from harness import PASSWORD, People, seed_database, snapshot_positions
 from makaverse.protocol import (
     Announce,
     Announcement,
-    AuthOk,
     AvatarEnter,
     AvatarLeave,
     Block,
@@ -43,33 +40,16 @@ from makaverse.protocol import (
     Snapshot,
     Welcome,
 )
-from makaverse.server.app import open_store
-from makaverse.server.handlers import chat as chat_feature
-from makaverse.server.net.server import GameServer
-from makaverse.server.services.accounts import TEST_MODE_ENV, Accounts, make_hasher
+from makaverse.server.accounts import Accounts
+from makaverse.server.services.accounts import make_hasher
 from makaverse.server.services.chat import ChatConfig
-from makaverse.server.settings import Settings
 from makaverse.server.store import Store
 from makaverse.server.store.chat_repo import ChatLine
-from makaverse.server.store.seed import ADMIN_PASSWORD_ENV
-from makaverse.world import load_default_world
+from makaverse.server.wiring import GameServer
 
 
-def _load_helpers():
-    name = "makaverse_tests_accounts_helpers"
-    if name not in sys.modules:
-        spec = importlib.util.spec_from_file_location(name, Path(__file__).with_name("accounts_helpers.py"))
-        module = importlib.util.module_from_spec(spec)
-        sys.modules[name] = module
-        spec.loader.exec_module(module)
-    return sys.modules[name]
+positions = snapshot_positions
 
-
-h = _load_helpers()
-Client, positions = h.Client, h.snapshot_positions
-
-PASSWORD = "pisang-epe-2024"
-TEST_SETTINGS = dict(host="127.0.0.1", port=0, tick_hz=40, snapshot_hz=40, log_format="text")
 INPUT_PERIOD_S = 1 / 20
 rids = iter(range(1, 1_000_000))
 
@@ -93,78 +73,32 @@ def chats(client, since: int = 0) -> list[Chat]:
 # ── fixtures ─────────────────────────────────────────────────────────────────
 
 
-@pytest.fixture(scope="module")
-def hall():
-    return load_default_world()
-
-
 @pytest.fixture
 def db_url(tmp_path, monkeypatch) -> str:
     """A migrated, seeded SQLite file with an admin and a host; cheap password hashing here."""
-    monkeypatch.setenv(TEST_MODE_ENV, "1")
-    monkeypatch.setenv(ADMIN_PASSWORD_ENV, PASSWORD)
-    url = f"sqlite:///{tmp_path / 'makaverse.db'}"
-    store = open_store(url)  # creates "admin"
+    url = seed_database(tmp_path / "makaverse.db", monkeypatch)  # creates "admin"
+    store = Store(url)
     Accounts(store, hasher=make_hasher(fast=True)).create_user(username="pak_host", password=PASSWORD, role="host")
     store.dispose()
     return url
 
 
 @pytest.fixture
-async def start(hall, db_url):
+async def start(servers, db_url):
     """Start a server on the test's database with chat settings; stopped after the test."""
-    servers: list[GameServer] = []
 
     async def start(chat: ChatConfig | None = None, *, prepare=None, **overrides) -> GameServer:
-        store = Store(db_url)
-        settings = Settings(**{**TEST_SETTINGS, "db_url": db_url, **overrides})
-        server = GameServer(settings, hall, store=store, accounts=Accounts(store), seed=len(servers) + 1)
-        chat_feature.configure(server.hub, chat or ChatConfig(flush_interval_s=0.05))
-        if prepare is not None:
-            prepare(server)
-        await server.start()
-        servers.append(server)
-        return server
+        return await servers.start(db_url, prepare=prepare, chat=chat or ChatConfig(flush_interval_s=0.05), **overrides)
 
-    yield start
-    for server in servers:
-        await server.stop()
+    return start
 
 
 @pytest.fixture
 async def peers():
     """Clients closed after the test: `guest`, `citizen` (registers), `member` (logs in), all in the world."""
-    made: list = []
-
-    class Peers:
-        async def connect(self, server: GameServer):
-            client = await Client.connect(server.port)
-            made.append(client)
-            return client
-
-        async def enter(self, client, token: str = "", name: str = ""):
-            welcome = await client.hello(token=token, name=name)
-            assert isinstance(welcome, Welcome), welcome
-            return client
-
-        async def guest(self, server: GameServer, name: str = "Tamu"):
-            return await self.enter(await self.connect(server), name=name)
-
-        async def citizen(self, server: GameServer, username: str, *, enter: bool = True):
-            client = await self.connect(server)
-            client.auth = await client.register(username, PASSWORD, display_name=username.replace("_", " ").title())
-            assert isinstance(client.auth, AuthOk), client.auth
-            return await self.enter(client, client.auth.token) if enter else client
-
-        async def member(self, server: GameServer, username: str):
-            client = await self.connect(server)
-            client.auth = await client.login(username, PASSWORD)
-            assert isinstance(client.auth, AuthOk), client.auth
-            return await self.enter(client, client.auth.token)
-
-    yield Peers()
-    for client in made:
-        await client.dispose()
+    made = People(display_name=lambda username: username.replace("_", " ").title())
+    yield made
+    await made.dispose()
 
 
 # ── walking (avatars only move by inputs) ────────────────────────────────────
@@ -457,7 +391,7 @@ async def test_a_report_is_stored_with_what_the_reporter_saw(start, peers):
     filed = await ani.expect(lambda m: isinstance(m, ReportFiled) and m.request_id == ref)
     assert filed.evidence == 2
 
-    report = (await asyncio.to_thread(server.hub.store.list_reports))[0]
+    report = (await asyncio.to_thread(server.store.list_reports))[0]
     assert report.id == filed.report_id and report.reason == "harassment" and report.note == "mengancam"
     assert report.reported_name == "Troll"
     assert [(e["kind"], e["text"]) for e in report.evidence] == [("chat", "kamu jelek"), ("direct", "awas kamu")]
@@ -476,7 +410,7 @@ async def test_public_lines_are_logged_for_moderation(start, peers):
     await guest.expect(is_chat("catat ini"))
     await admin.send(Announce(request_id=rid(), text="Rapat dimulai"))
     await guest.expect(lambda m: isinstance(m, Announcement))
-    store = server.hub.store
+    store = server.store
     loop = asyncio.get_running_loop()
     deadline = loop.time() + 5.0
     while len(lines := await asyncio.to_thread(store.chat_lines)) < 2:
@@ -501,7 +435,7 @@ async def test_chat_older_than_the_retention_is_purged_by_the_server(start, peer
     guest = await peers.guest(server)
     await guest.send(ChatSend(request_id=rid(), text="baru"))
     await guest.expect(is_chat("baru"))
-    store = server.hub.store
+    store = server.store
     loop = asyncio.get_running_loop()
     deadline = loop.time() + 5.0
     while [line.text for line in await asyncio.to_thread(store.chat_lines)] != ["baru"]:
@@ -536,7 +470,7 @@ async def test_a_kick_shows_the_reason_then_closes_4006(start, peers):
     assert await troll.wait_closed() == CloseCode.KICKED
     await watcher.expect(lambda m: isinstance(m, AvatarLeave) and m.id == troll.welcome.avatar_id)
     await admin.expect(lambda m: isinstance(m, ModerateDone) and m.action == "kick")
-    kicks = await asyncio.to_thread(server.hub.store.list_audit, action="chat.kick")
+    kicks = await asyncio.to_thread(server.store.list_audit, action="chat.kick")
     assert kicks and kicks[0].detail["reason"] == "mengganggu acara"
     back = await peers.member(server, "troll")  # a kick is not a ban
     assert isinstance(back.welcome, Welcome)
@@ -593,11 +527,11 @@ async def test_announcements_reach_every_server_process_on_the_bus(start, peers)
     prefix = f"test-{uuid.uuid4().hex[:8]}:"  # a namespace of our own: parallel runs never hear each other
 
     def namespaced(server: GameServer) -> None:
-        server.hub.bus._prefix = prefix
+        server.bus._prefix = prefix
 
     first = await start(redis_url=url, prepare=namespaced)
     second = await start(redis_url=url, prepare=namespaced)
-    await asyncio.gather(first.hub.bus.wait_subscribed(), second.hub.bus.wait_subscribed())
+    await asyncio.gather(first.bus.wait_subscribed(), second.bus.wait_subscribed())
     admin = await peers.member(first, "admin")
     here = await peers.guest(first, "Di Sini")
     there = await peers.guest(second, "Di Sana")

@@ -4,32 +4,21 @@ kill -9 in the middle of registrations loses no acknowledged account and leaves 
 from __future__ import annotations
 
 import asyncio
-import importlib.util
 import sqlite3
 import sys
 from pathlib import Path
 
 import pytest
 
+from harness import Client, ServerProcess, subprocess_env
 from makaverse.protocol import AuthOk, Error, Welcome
 from makaverse.server.store import NotFound, Store
-from makaverse.server.store.seed import ADMIN_PASSWORD_ENV, load_seed_content
+from makaverse.server.admin.seed import ADMIN_PASSWORD_ENV
+from makaverse.server.store.seed import load_seed_content
 
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="SIGTERM and SIGKILL are POSIX signals")
 
 
-def _load_helpers():
-    name = "makaverse_tests_accounts_helpers"
-    if name not in sys.modules:
-        spec = importlib.util.spec_from_file_location(name, Path(__file__).with_name("accounts_helpers.py"))
-        module = importlib.util.module_from_spec(spec)
-        sys.modules[name] = module
-        spec.loader.exec_module(module)
-    return sys.modules[name]
-
-
-h = _load_helpers()
-Client, ServerProcess = h.Client, h.ServerProcess
 
 PASSWORD = "coto-makassar-99"
 ADMIN_PASSWORD = "balai-kota-admin-1"
@@ -48,7 +37,7 @@ def integrity_ok(db_file: Path) -> bool:
 async def test_a_restart_keeps_accounts_sessions_and_content(tmp_path):
     """After SIGTERM and a restart, accounts log in, old tokens work, the content is intact, the admin was made once."""
     url = sqlite_url(tmp_path, "a.db")
-    env = h.subprocess_env(**{ADMIN_PASSWORD_ENV: ADMIN_PASSWORD})
+    env = subprocess_env(**{ADMIN_PASSWORD_ENV: ADMIN_PASSWORD})
 
     first = await ServerProcess.start(url, tmp_path, env=env)
     try:

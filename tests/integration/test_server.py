@@ -16,6 +16,7 @@ from makaverse.protocol import (
     PROTOCOL_VERSION,
     AvatarEnter,
     AvatarLeave,
+    ChatSend,
     Error,
     Hello,
     Input,
@@ -409,3 +410,25 @@ async def test_other_paths_are_not_found(server):
     """Plain HTTP to any other path is a 404 pointing at the WebSocket."""
     status, _, body = await asyncio.to_thread(urllib_get, server.port, "/index.html")
     assert status == 404 and b"WebSocket" in body
+
+
+async def test_a_failing_handler_affects_only_its_client(start_server, clients, caplog):
+    """A bug in a component gives that client `internal` naming its message, with no exception text; it logs the connection, and everyone carries on."""
+    server = await start_server()
+    a = await clients.join(server, "Andi")
+    b = await clients.join(server, "Budi")
+    chat = next(c for c in server.instance.components if c.name == "chat")
+
+    def broken(ctx, msg):
+        raise RuntimeError("rahasia di dalam server")
+
+    chat.chat_send = broken  # the instance attribute wins over the method for this server only
+    with caplog.at_level("ERROR", logger="makaverse.errors"):
+        await a.send(ChatSend(request_id=77, text="halo"))
+        reply = await a.expect(lambda m: isinstance(m, Error) and m.ref == 77)
+    assert (reply.code, reply.text) == ("internal", "")
+    failed = [r for r in caplog.records if r.getMessage() == "handler_failed"]
+    assert failed and failed[0].fields["conn"] == next(iter(server.sessions))
+    await a.send(Ping(client_time_ms=5))
+    await a.expect(lambda m: isinstance(m, Pong) and m.client_time_ms == 5)
+    await keeps_receiving_snapshots(b)

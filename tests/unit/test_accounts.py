@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 
 from makaverse.protocol.errors import ErrorCode
+from makaverse.server.service_config import TEST_MODE_ENV, hasher_from_env
 from makaverse.server.services import accounts
 from makaverse.server.services.accounts import (
-    TEST_MODE_ENV,
     AccountError,
     InvalidDisplayName,
     InvalidUsername,
@@ -116,13 +116,12 @@ def test_every_error_carries_a_protocol_code():
 # -- hashing ----------------------------------------------------------------------------------
 
 
-def test_hasher_is_strong_unless_test_mode_is_asked_for(monkeypatch):
-    """Hashing uses argon2's default cost; cheap parameters only with MAKAVERSE_TEST_MODE=1 or fast=True."""
-    monkeypatch.delenv(TEST_MODE_ENV, raising=False)
+def test_hasher_is_strong_unless_test_mode_is_asked_for():
+    """Hashing uses argon2's default cost; cheap parameters only with fast=True, which the wiring sets from MAKAVERSE_TEST_MODE=1."""
     strong = make_hasher()
     assert strong.memory_cost >= 65536 and strong.time_cost >= 2
-    monkeypatch.setenv(TEST_MODE_ENV, "1")
-    assert make_hasher().memory_cost < strong.memory_cost
+    assert hasher_from_env({TEST_MODE_ENV: "1"}).memory_cost < strong.memory_cost
+    assert hasher_from_env({}).memory_cost == strong.memory_cost
     assert make_hasher(fast=False).memory_cost == strong.memory_cost
     fast = make_hasher(fast=True)
     assert fast.verify(fast.hash("pisang-epe"), "pisang-epe")

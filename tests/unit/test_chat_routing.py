@@ -24,6 +24,7 @@ from makaverse.server.services.chat import (
     speaker_key,
     zone_groups,
 )
+from makaverse.server.service_config import chat_config_from_env
 from makaverse.server.services.wordfilter import WordFilter
 from makaverse.world import load_default_world
 
@@ -255,8 +256,8 @@ def test_evidence_is_what_the_listener_heard_from_that_speaker():
 
 def test_config_from_the_environment():
     """MAKAVERSE_CHAT_* variables and MAKAVERSE_WORDFILTER_FILE override the defaults; bad values are refused."""
-    assert ChatConfig.from_env({}).retention_days == 30.0
-    cfg = ChatConfig.from_env(
+    assert chat_config_from_env({}).retention_days == 30.0
+    cfg = chat_config_from_env(
         {
             "MAKAVERSE_CHAT_RETENTION_DAYS": "7",
             "MAKAVERSE_CHAT_MAX_CHARS": "120",

@@ -7,7 +7,7 @@ import random
 
 import pytest
 
-from makaverse.client.camera_math import Boom, Obstacles, boom_length, preset_view
+from makaverse.client.scene.camera_math import Boom, Obstacles, boom_length, follow_view, preset_view
 from makaverse.client.net.backoff import Backoff
 from makaverse.world import load_default_world
 
@@ -86,3 +86,17 @@ def test_presets(world):
         preset_view(world, "booth:NOPE")
     with pytest.raises(KeyError):
         preset_view(world, "ceiling")
+
+
+def test_a_squeezed_boom_moves_the_camera_to_your_eyes():
+    """With room the camera hangs behind and above you; squeezed short (a clerk between counter and
+    back wall) it is at your eyes looking ahead over the counter, and in between it blends."""
+    boom = Boom()
+    far, t_far = follow_view(0.0, 0.0, 0.0, 0.0, boom.length_m, boom)
+    assert t_far == 0.0 and far.eye[1] < -5.0 and far.eye[2] > 3.0  # behind (south) and above
+    near, t_near = follow_view(0.0, 0.0, 0.0, 0.0, boom.min_length_m, boom)
+    assert t_near == 1.0
+    assert abs(near.eye[2] - boom.eye_height_m) < 1e-9 and near.eye[1] > 0.0  # at eye height, not behind
+    assert near.target[1] > near.eye[1] + 3.0 and near.target[2] < near.eye[2]  # ahead, a little down
+    mid, t_mid = follow_view(0.0, 0.0, 0.0, 0.0, (boom.first_person_m + boom.over_shoulder_m) / 2, boom)
+    assert 0.0 < t_mid < 1.0 and near.eye[1] > mid.eye[1]

@@ -7,9 +7,9 @@ import argparse
 
 import pytest
 
-from makaverse.client.booth_state import BoothModel, Toast
+from makaverse.client.state.booths import BoothModel, Toast
 from makaverse.client.ui import booth_text as T
-from makaverse.client.ui.booth_script import script_from_args
+from makaverse.bench.scripted.booth_script import script_from_args
 from makaverse.protocol import BoothInfo, BoothInfoGet, Error, TakeNumber, Ticket, Welcome, ZoneChanged
 from makaverse.world import load_default_world
 
@@ -145,3 +145,20 @@ def test_call_next_keeps_trying_until_someone_waits(world):
     assert m.drain() == [] and not script.done
     script.step(1100)
     assert len(m.drain()) == 1 and not script.done
+
+
+def test_a_number_at_a_closed_counter_says_it_is_called_when_the_counter_opens():
+    """A ticket at a TUTUP counter names no minutes: it says plainly the number is called when the
+    counter opens; at an open counter it gives its one estimate."""
+    closed = T.ticket_line("Disdukcapil", 1, 180, "id", counter_open=False)
+    assert "dipanggil saat loket buka" in closed and "menit" not in closed
+    assert "called when it opens" in T.ticket_line("Disdukcapil", 2, 360, "en", counter_open=False)
+    assert T.ticket_line("Disdukcapil", 1, 180, "id") == "Disdukcapil: Anda berikutnya • ± 3 menit"
+
+
+def test_the_booth_header_shows_one_estimate():
+    """A closed counter's state line has no estimate, and neither has an open one's while you hold a
+    number there (your ticket's estimate is the one shown)."""
+    assert "perkiraan" not in T.state_line(False, 0, 3, 360, "id")
+    assert "estimated" not in T.state_line(True, 1, 3, 360, "en", estimate=False)
+    assert "estimated wait about 6 min" in T.state_line(True, 1, 3, 360, "en")

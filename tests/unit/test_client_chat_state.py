@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from makaverse.client import i18n
-from makaverse.client.chat_state import (
+from makaverse.client.state.chat_state import (
     BUBBLE_MAX_S,
     EMOTE_S,
     ChatState,
@@ -369,3 +369,16 @@ def test_the_dm_tab_answers_the_last_correspondent():
                         sent_ms=1, online=True), 0)
     (reply,) = s.submit("jam berapa loket tutup?", 0)
     assert isinstance(reply, DirectSend) and reply.to_username == "sari"
+
+
+def test_a_folded_chat_box_counts_what_arrives_until_unfolded():
+    """Folded, the box counts lines others send (not your own notes) and unfolding clears the count."""
+    chat = ChatState(lang="id")
+    assert chat.toggle_collapsed() is True
+    chat.handle(Chat(id=1, avatar_id=3, name="Sari", role="citizen", channel="nearby", text="halo",
+                     server_time_ms=1), 0.0)
+    chat.note("chat.offline", 1.0)
+    assert chat.unseen == 1
+    rev = chat.revision
+    chat.set_collapsed(False)
+    assert chat.unseen == 0 and not chat.collapsed and chat.revision > rev

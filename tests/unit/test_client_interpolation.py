@@ -6,8 +6,8 @@ import math
 
 import pytest
 
-from makaverse.client.clock import ServerClock
-from makaverse.client.interpolation import Pose, PoseBuffer, angle_diff, lerp_yaw
+from makaverse.client.state.clock import ServerClock
+from makaverse.client.state.interpolation import Pose, PoseBuffer, angle_diff, lerp_yaw
 
 
 def deg(d: float) -> float:

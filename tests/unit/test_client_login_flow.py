@@ -5,11 +5,11 @@ from __future__ import annotations
 import pytest
 
 from makaverse.client import i18n
-from makaverse.client.auth_state import AuthFlow, AuthPhase, error_text, role_label
+from makaverse.client.state.auth_state import AuthFlow, AuthPhase, error_text, role_label
 from makaverse.client.net.events import ConnState, StateChanged
-from makaverse.client.session import ClientSession
+from makaverse.client.state.session import ClientSession
 from makaverse.client.ui.focus import KeyboardFocus
-from makaverse.client.controls import Controls
+from makaverse.client.state.controls import Controls
 from makaverse.protocol import AuthOk, Error, Hello, Login, Logout, Register, Welcome
 from makaverse.world import load_default_world
 
@@ -212,7 +212,7 @@ def test_the_session_hands_claimed_errors_to_the_panel_not_the_hud():
     world = load_default_world()
     session = ClientSession(world)
     flow, net = _connected()
-    session.subscribe(lambda event, now: flow.handle(event, now))
+    session.router.add(flow.handle, owns=flow.OWNS, watches=flow.WATCHES)
     flow.login("andi", "x-password")
     session.handle(Error(code="bad_credentials", ref=net.sent[-1].request_id), 0)
     assert session.notice is None and flow.error.code == "bad_credentials"

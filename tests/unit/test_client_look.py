@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from makaverse.client.look_choice import LookSpecError, format_look, parse_look
-from makaverse.client.mirror import Mirror
+from makaverse.client.state.look_choice import LookSpecError, format_look, parse_look
+from makaverse.client.state.mirror import Mirror
 from makaverse.protocol import AvatarEnter, Look
 
 

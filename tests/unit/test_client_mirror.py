@@ -6,8 +6,8 @@ import math
 
 import pytest
 
-from makaverse.client.mirror import Mirror
-from makaverse.protocol import AvatarEnter, AvatarLeave, Snapshot, Welcome, ZoneChanged, quant
+from makaverse.client.state.mirror import Mirror
+from makaverse.protocol import AvatarEnter, AvatarLeave, InstanceChanged, Snapshot, Welcome, ZoneChanged, quant
 
 
 def welcome(avatar_id=7, x_cm=-300, y_cm=-600) -> Welcome:
@@ -98,3 +98,15 @@ def test_other_messages_are_not_the_mirrors_business():
     from makaverse.protocol import Pong
 
     assert Mirror().apply(Pong(client_time_ms=1, server_time_ms=2)) is False
+
+
+def test_walking_into_another_instance_forgets_the_others_and_takes_its_ticks():
+    """On instance_changed the others stay behind, your own avatar keeps its history, and the new instance's snapshots count even with lower ticks."""
+    m = Mirror()
+    m.apply(welcome())
+    m.apply(AvatarEnter(id=8, name="Andi", role="guest", look=0x336699))
+    m.apply(snapshot(100, [(7, 0.0, 43.5, 0, 1), (8, 2.0, 42.0, 0, 0)]))
+    m.apply(InstanceChanged(instance="auditorium", kind="auditorium"))
+    assert m.instance == "auditorium" and set(m.avatars) == {7} and m.me.history.newest is not None
+    m.apply(snapshot(40, [(7, 0.0, 44.2, 0, 1)], t_ms=6_100))  # server time runs on across instances
+    assert m.last_tick == 40 and m.self_server_pose().y == pytest.approx(44.2)

@@ -7,7 +7,7 @@ import math
 import numpy as np
 import pytest
 
-from makaverse.client.prediction import Prediction, step
+from makaverse.client.state.prediction import Prediction, step
 from makaverse.protocol import Input, quant
 from makaverse.server.sim import AvatarInfo, Simulation
 from makaverse.world import load_default_world

@@ -6,10 +6,11 @@ import math
 
 import pytest
 
-from makaverse.client.autopilot import Autopilot, heading_to, parse_route
-from makaverse.client.controls import Controls, Intent, world_move
+from makaverse.bench.scripted.route import autopilot_from_spec, parse_route
+from makaverse.client.state.autopilot import heading_to
+from makaverse.client.state.controls import Controls, Intent, world_move
 from makaverse.client.net.events import ConnState, RttSample, StateChanged
-from makaverse.client.session import MAX_INPUTS_PER_FRAME, ClientSession
+from makaverse.client.state.session import MAX_INPUTS_PER_FRAME, ClientSession
 from makaverse.protocol import Error, Snapshot, Welcome, ZoneChanged, quant
 from makaverse.world import load_default_world
 
@@ -121,7 +122,7 @@ def test_autopilot_walks_the_route_with_ordinary_inputs(world):
     """A scripted walk reaches its waypoints by prediction, faces the requested way, and counts as
     done once the server has applied every step."""
     s = welcomed(world)
-    s.autopilot = Autopilot.from_spec("0,-4;2,-4@90")
+    s.autopilot = autopilot_from_spec("0,-4;2,-4@90")
     for _ in range(200):
         s.frame(1 / 20, Intent())
         if s.autopilot.done:
@@ -137,7 +138,7 @@ def test_autopilot_walks_the_route_with_ordinary_inputs(world):
 def test_autopilot_walks_again_when_the_server_disagrees(world):
     """The server dropped some steps and acknowledges us short of the goal: the walk resumes."""
     s = welcomed(world)
-    s.autopilot = Autopilot.from_spec("0,-4")
+    s.autopilot = autopilot_from_spec("0,-4")
     for _ in range(100):
         s.frame(1 / 20, Intent())
     assert s.autopilot.done
@@ -152,7 +153,7 @@ def test_autopilot_walks_again_when_the_server_disagrees(world):
 
 def test_a_key_press_takes_over_from_the_autopilot(world):
     s = welcomed(world)
-    s.autopilot = Autopilot.from_spec("0,20")
+    s.autopilot = autopilot_from_spec("0,20")
     s.frame(1 / 20, Intent(right=1.0))
     assert s.autopilot is None
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from makaverse.client.figure import WalkCycle
+from makaverse.client.scene.figure import WalkCycle
 
 
 def _walk(speed_mps: float, frames: int = 60, dt: float = 1 / 30) -> WalkCycle:

@@ -70,6 +70,7 @@ _SAMPLE_FIELDS = {
     "AVATAR_ENTER": dict(id=8, name="Bu Ani", role="staff", look=0xB22222, opd="DUKCAPIL"),
     "AVATAR_LEAVE": dict(id=8),
     "ZONE_CHANGED": dict(zone_id="booth:DUKCAPIL"),
+    "INSTANCE_CHANGED": dict(instance="auditorium", kind="auditorium"),
     "ERROR": dict(code="rate_limited", text="pelan-pelan", ref=3),
     "PING": dict(client_time_ms=1_700_000_000_000),
     "PONG": dict(client_time_ms=1_700_000_000_000, server_time_ms=1_700_000_000_007),
@@ -515,7 +516,7 @@ def test_oversize_frame_is_too_large():
     assert_refused(b"\xc1" * MAX_FRAME_BYTES, ErrorCode.MALFORMED, MalformedMessage)
 
 
-@pytest.mark.parametrize("t", [0, 11, 99, 255, 2**32, 2**64 - 1, -1, -(2**63)])
+@pytest.mark.parametrize("t", [0, 12, 99, 255, 2**32, 2**64 - 1, -1, -(2**63)])
 def test_unknown_type_is_unknown_type(t):
     """A `t` that names no message type is refused as unknown_type."""
     assert_refused(pack({"t": t}), ErrorCode.UNKNOWN_TYPE, UnknownMessageType)

@@ -135,3 +135,12 @@ def test_values_that_would_break_the_server_later_are_refused(kw):
     """Values the server cannot run with (an unbounded send queue, no message budget, zero radius or rate) are refused up front."""
     with pytest.raises(ValueError):
         Settings(**kw)
+
+
+def test_instances_come_from_the_environment_and_must_name_one():
+    """`MAKAVERSE_INSTANCES` picks the hosted instances (both by default); an empty list is refused."""
+
+    assert Settings().instance_ids == ["building", "auditorium"]
+    assert Settings.from_env(env={"MAKAVERSE_INSTANCES": " building "}).instance_ids == ["building"]
+    with pytest.raises(ValueError):
+        Settings(instances=" , ")

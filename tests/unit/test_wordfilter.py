@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import pytest
 
-from makaverse.server.services.wordfilter import DEFAULT_WORDS_FILE, WORDFILTER_ENV, WordFilter, fold_word
+from makaverse.server.service_config import DEFAULT_WORDS_FILE, WORDFILTER_ENV, load_wordfilter, wordfilter_from_file
+from makaverse.server.services.wordfilter import WordFilter, fold_word
 
 
 @pytest.fixture(scope="module")
 def packaged() -> WordFilter:
-    return WordFilter.from_env({})
+    return wordfilter_from_file(env={})
 
 
 @pytest.mark.parametrize(
@@ -76,10 +77,16 @@ def test_a_custom_list_from_a_file_via_the_environment(tmp_path):
     """MAKAVERSE_WORDFILTER_FILE replaces the packaged list; comments and blank lines are ignored."""
     words = tmp_path / "words.txt"
     words.write_text("# mine\n\nkopi\nteh*\n", encoding="utf-8")
-    f = WordFilter.from_env({WORDFILTER_ENV: str(words)})
+    f = wordfilter_from_file(env={WORDFILTER_ENV: str(words)})
     assert len(f) == 2
     assert f.mask("kopi teh tehnya goblok") == "**** *** ****** goblok"
-    assert WordFilter.from_env({}, path=str(words)).mask("KOPI") == "****"
+    assert wordfilter_from_file(str(words), env={}).mask("KOPI") == "****"
+
+
+def test_an_unreadable_list_means_no_filter_rather_than_no_chat(tmp_path):
+    """A missing word list loads as an empty filter (and is logged) so chat still works."""
+    f = load_wordfilter(str(tmp_path / "missing.txt"), env={})
+    assert len(f) == 0 and f.mask("goblok") == "goblok"
 
 
 def test_an_empty_list_changes_nothing():

@@ -1,0 +1,148 @@
+"""Where the camera goes, without Panda3D: the third-person boom that shortens instead of
+passing through walls, and fixed views for screenshots.
+
+The boom runs from a point at the avatar's head backwards and up. We sample points along it
+and stop before the first one inside an obstacle at that height, so a low bench doesn't pull
+the camera in but a wall does (the world's solids, plus the wall above each doorway).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+import numpy as np
+
+from makaverse.world import World
+
+__all__ = ["Boom", "Obstacles", "View", "boom_length", "follow_view", "preset_view", "PRESETS"]
+
+
+@dataclass(frozen=True, slots=True)
+class Boom:
+    length_m: float = 7.5
+    pitch_deg: float = 26.0  # how far the boom rises above the horizontal
+    target_height_m: float = 1.6  # the point on the avatar the camera looks at
+    clearance_m: float = 0.3  # distance kept from a wall's face
+    min_length_m: float = 0.6
+    sample_m: float = 0.2
+    # Squeezed closer than this (a clerk between counter and back wall), the camera moves to your
+    # eyes rather than hang behind your head: fully first-person at `first_person_m`.
+    over_shoulder_m: float = 2.6
+    first_person_m: float = 1.3
+    eye_height_m: float = 1.62  # above the floor
+
+    def offset(self, yaw: float, length_m: float) -> tuple[float, float, float]:
+        """Camera position relative to the target, `length_m` behind and above heading `yaw`."""
+        p = math.radians(self.pitch_deg)
+        back = length_m * math.cos(p)
+        # Behind is minus forward; forward is (-sin yaw, cos yaw).
+        return (math.sin(yaw) * back, -math.cos(yaw) * back, length_m * math.sin(p))
+
+
+@dataclass(frozen=True)
+class Obstacles:
+    """What the camera must not enter: boxes with a height range (solids stand on the ground;
+    the wall above a doorway floats over it)."""
+
+    boxes: np.ndarray  # (N, 4) xmin, ymin, xmax, ymax
+    z0: np.ndarray  # (N,)
+    z1: np.ndarray  # (N,)
+
+    @classmethod
+    def from_world(cls, world: World, extra: Iterable[tuple[tuple[float, float, float, float], float, float]] = ()):
+        rows = [(s.box.as_tuple(), 0.0, s.height_m) for s in world.solids] + list(extra)
+        if not rows:
+            return cls(np.zeros((0, 4)), np.zeros(0), np.zeros(0))
+        return cls(
+            np.array([r[0] for r in rows], dtype=np.float64),
+            np.array([r[1] for r in rows], dtype=np.float64),
+            np.array([r[2] for r in rows], dtype=np.float64),
+        )
+
+
+def boom_length(obstacles: Obstacles, target: tuple[float, float, float], yaw: float, boom: Boom = Boom()) -> float:
+    """The longest boom (up to `boom.length_m`) whose samples all stay clear of the obstacles."""
+    n = max(2, int(math.ceil(boom.length_m / boom.sample_m)) + 1)
+    lengths = np.linspace(0.0, boom.length_m, n)
+    ox, oy, oz = boom.offset(yaw, 1.0)
+    xs = (target[0] + ox * lengths)[:, None]
+    ys = (target[1] + oy * lengths)[:, None]
+    zs = (target[2] + oz * lengths)[:, None]
+    boxes = obstacles.boxes
+    if len(boxes) == 0:
+        return boom.length_m
+    c = boom.clearance_m
+    inside = (
+        (xs > boxes[:, 0] - c)
+        & (xs < boxes[:, 2] + c)
+        & (ys > boxes[:, 1] - c)
+        & (ys < boxes[:, 3] + c)
+        & (zs > obstacles.z0 - c)
+        & (zs < obstacles.z1 + c)
+    ).any(axis=1)
+    blocked = np.flatnonzero(inside[1:])  # the target itself never blocks
+    if len(blocked) == 0:
+        return boom.length_m
+    first = lengths[blocked[0] + 1]
+    return max(boom.min_length_m, float(first - boom.sample_m))
+
+
+@dataclass(frozen=True, slots=True)
+class View:
+    eye: tuple[float, float, float]
+    target: tuple[float, float, float]
+
+
+def follow_view(x: float, y: float, floor_z: float, yaw: float, length_m: float, boom: Boom = Boom()) -> tuple[View, float]:
+    """Where the follow camera stands and looks for a boom of `length_m`, and how first-person it
+    is (0: behind and above you; 1: at your eyes, looking ahead and a little down)."""
+    fx, fy = -math.sin(yaw), math.cos(yaw)
+    head = (x, y, floor_z + boom.target_height_m)
+    ox, oy, oz = boom.offset(yaw, length_m)
+    behind = View(eye=(head[0] + ox, head[1] + oy, head[2] + oz),
+                  # A little above the head, so your avatar sits in the lower half of the picture.
+                  target=(head[0] + fx * 1.5, head[1] + fy * 1.5, head[2] + 0.3))
+    span = boom.over_shoulder_m - boom.first_person_m
+    t = min(1.0, max(0.0, (boom.over_shoulder_m - length_m) / span)) if span > 0 else float(length_m <= boom.first_person_m)
+    t = t * t * (3.0 - 2.0 * t)  # eases in and out, so walking away from a wall doesn't jolt
+    if t <= 0.0:
+        return behind, 0.0
+    eye_z = floor_z + boom.eye_height_m
+    ahead = View(eye=(x + fx * 0.15, y + fy * 0.15, eye_z), target=(x + fx * 6.0, y + fy * 6.0, eye_z - 0.7))
+
+    def mix(a: tuple[float, float, float], b: tuple[float, float, float]) -> tuple[float, float, float]:
+        return (a[0] + (b[0] - a[0]) * t, a[1] + (b[1] - a[1]) * t, a[2] + (b[2] - a[2]) * t)
+
+    return View(eye=mix(behind.eye, ahead.eye), target=mix(behind.target, ahead.target)), t
+
+
+PRESETS = ("follow", "hall", "forecourt", "auditorium", "booth:<OPD>")
+
+
+def preset_view(world: World, name: str) -> View | None:
+    """A fixed camera for a named place; None for `follow` (behind your avatar). Raises KeyError."""
+    if name in ("", "follow"):
+        return None
+    if name.startswith("booth:"):
+        booth = world.booth(name.split(":", 1)[1])
+        if booth is None:
+            raise KeyError(name)
+        bx, by = booth.position
+        rad = math.radians(booth.facing_deg)
+        fx, fy = -math.sin(rad), math.cos(rad)
+        return View(eye=(bx + fx * 8.0, by + fy * 8.0, 2.4), target=(bx, by, 1.7))
+    hall = world.zone("service-hall")
+    if name == "hall" and hall is not None:
+        # From above the south-east corner, across the hall to the booths along the west wall.
+        b = hall.box
+        return View(eye=(b.xmax - 6.0, b.ymin + 4.0, 8.0), target=(b.xmin + 14.0, b.ymin + 17.0, 0.0))
+    if name == "forecourt":
+        return View(eye=(14.0, -26.0, 9.0), target=(0.0, 4.0, 3.0))
+    auditorium = world.zone("auditorium")
+    if name == "auditorium" and auditorium is not None:
+        b = auditorium.box
+        cx = (b.xmin + b.xmax) / 2
+        return View(eye=(cx, b.ymin + 1.0, 4.5), target=(cx, b.ymax - 4.0, 1.5))
+    raise KeyError(name)

@@ -1,0 +1,31 @@
+"""The keys of the client's actions, in one table: the panels bind them from here and show them
+on their buttons ("Ambil nomor (F5)"), so what a button says is what the key does.
+
+Function keys, because they do the same whether or not a text field holds the keyboard, and
+collide with neither walking (WASD, arrows, Q/E) nor typing. Movement keys are in `controls.py`.
+"""
+
+from __future__ import annotations
+
+__all__ = ["ACTION_KEYS", "key_of", "key_label"]
+
+ACTION_KEYS: dict[str, str] = {
+    "my_requests": "f2",
+    "staff_console": "f3",
+    "chat_fold": "f4",
+    "take_number": "f5",  # at a booth: take a number (or leave the queue)
+    "submit": "f6",  # the request form: send it
+    "call_next": "f7",  # staff at the counter: call the next number
+    "finish": "f8",  # staff at the counter: the current citizen was served
+    "language": "f9",
+}
+
+
+def key_of(action: str) -> str:
+    """Panda3D's name of the key for `action` ("f5")."""
+    return ACTION_KEYS[action]
+
+
+def key_label(action: str) -> str:
+    """How the key is written on a button ("F5")."""
+    return ACTION_KEYS[action].upper()

@@ -1,0 +1,266 @@
+"""Room components without sockets, a store or a clock: commands and numbers for "now" go in,
+effects come out, and the store's answers are fed back by hand."""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+import pytest
+
+from makaverse.protocol import (
+    Announce,
+    Announcement,
+    CallNext,
+    Chat,
+    ChatSend,
+    CounterMan,
+    Emote,
+    ErrorCode,
+    StaffQueue,
+    TakeNumber,
+    Ticket,
+    decode,
+)
+from makaverse.server.rooms.actor import Actor
+from makaverse.server.rooms.booths import BoothConfig, Booths
+from makaverse.server.rooms.chat import ANNOUNCEMENTS_CHANNEL, Chat as ChatComponent, ChatShared
+from makaverse.server.rooms.effects import (
+    Announce as AnnounceRequest,
+    Call,
+    Ctx,
+    Effects,
+    Push,
+    Refused,
+    Reply,
+    ToAvatar,
+    ToEveryone,
+    Write,
+    drive,
+)
+from makaverse.server.services.chat import ChatConfig, ChatRoom
+from makaverse.server.sim import AvatarInfo, Simulation
+from makaverse.world import load_default_world
+
+WORLD = load_default_world()
+T0_MS = 1_767_225_600_000  # 2026-01-01 00:00 UTC: a fixed "now"; time moves by adding to it
+
+
+class FakeRoster:
+    """Everyone is online, in one simulation; accounts map to avatars."""
+
+    def __init__(self, sim: Simulation) -> None:
+        self.sim = sim
+        self.actors: dict[int, Actor] = {}
+        self.offline: set[int] = set()
+
+    def add(self, actor: Actor, x: float, y: float) -> Actor:
+        self.sim.add_avatar(AvatarInfo(actor.name, actor.role, 0x336699, actor.opd), position=(x, y), avatar_id=actor.avatar_id)
+        self.actors[actor.avatar_id] = actor
+        return actor
+
+    def actor(self, avatar_id: int) -> Actor | None:
+        return self.actors.get(avatar_id)
+
+    def online(self, avatar_id: int) -> bool:
+        return avatar_id in self.actors and avatar_id not in self.offline
+
+    def avatar_of_account(self, account_id: int) -> int | None:
+        return next((a.avatar_id for a in self.actors.values() if a.account_id == account_id and self.online(a.avatar_id)), None)
+
+    def zone_of(self, avatar_id: int) -> str:
+        return self.sim.zone_id(avatar_id) if self.sim.has(avatar_id) else ""
+
+
+def settle(fx: Effects, answer) -> list[Effects]:
+    """Run a handler to its end, answering each request with `answer(request)`; every step's effects."""
+    steps = [fx]
+    while fx.pending is not None:
+        fx = fx.pending.resume(answer(fx.pending.request), None, T0_MS)
+        steps.append(fx)
+    return steps
+
+
+def out(steps: list[Effects]) -> list:
+    return [e for fx in steps for e in fx.out]
+
+
+def failure(steps: list[Effects]) -> BaseException | None:
+    return steps[-1].failure
+
+
+# ── the effects driver ───────────────────────────────────────────────────────
+
+
+def test_a_handler_waits_at_each_request_and_resumes_with_the_answer():
+    """A generator handler stops at its store call and goes on with the answer the runner feeds it."""
+
+    def handler(ctx: Ctx):
+        rows = yield ctx.call("list_requests", limit=3)
+        ctx.push(ToEveryone(), f"{len(rows)}".encode())
+
+    ctx = Ctx(None, 7, T0_MS)
+    fx = drive(handler(ctx), ctx)
+    assert fx.out == [] and fx.pending.request == Call("list_requests", (), {"limit": 3})
+    done = fx.pending.resume([1, 2], None, T0_MS + 5)
+    assert done.out == [Push(ToEveryone(), b"2")] and done.pending is None and ctx.now_ms == T0_MS + 5
+
+
+def test_a_store_error_thrown_in_and_not_caught_becomes_the_failure():
+    """An exception the runner throws in at a yield ends the handler as its `failure`, with the effects made so far kept."""
+
+    def handler(ctx: Ctx):
+        ctx.push(ToEveryone(), b"before")
+        yield ctx.call("get_opd", "X")
+
+    ctx = Ctx(None, 1, T0_MS)
+    fx = drive(handler(ctx), ctx)
+    boom = LookupError("gone")
+    after = fx.pending.resume(None, boom, T0_MS)
+    assert fx.out == [Push(ToEveryone(), b"before")] and after.failure is boom and after.ref == 1
+
+
+# ── booths ───────────────────────────────────────────────────────────────────
+
+OPD = "DUKCAPIL"
+
+
+def _store_answers(request):
+    if request.method == "list_opds":
+        return [SimpleNamespace(code=b.opd, ticket_prefix=b.opd[0], programs=(), services=()) for b in WORLD.booths]
+    if request.method == "load_queue_state":
+        return SimpleNamespace(open_tickets=(), last_numbers={}, names={})
+    if request.method == "save_tickets":
+        return []  # nothing refused
+    raise AssertionError(f"unexpected store call {request}")
+
+
+@pytest.fixture
+def desk():
+    sim = Simulation(WORLD, issue_ids=False)
+    roster = FakeRoster(sim)
+    booths = Booths(WORLD, sim, roster, BoothConfig(no_show_s=60.0, check_every_s=0.0, push_every_s=0.0))
+    settle(booths.start(T0_MS), _store_answers)
+    assert booths.board.ready
+    return SimpleNamespace(booths=booths, sim=sim, roster=roster, booth=WORLD.booth(OPD))
+
+
+def citizen(desk, avatar_id: int, *, at_booth: bool) -> Actor:
+    actor = Actor(conn_id=avatar_id, avatar_id=avatar_id, instance="building", name=f"W{avatar_id}", role="citizen", account_id=100 + avatar_id)
+    x, y = desk.booth.zone.centre if at_booth else (0.0, 30.0)
+    return desk.roster.add(actor, x, y)
+
+
+def test_a_number_is_taken_at_the_booth_and_committed_before_the_reply(desk):
+    """Taking a number asks the store to save the ticket first; the reply comes only after that answer."""
+    me = citizen(desk, 1, at_booth=True)
+    fx = desk.booths.handle(TakeNumber(request_id=9, opd=OPD), me, T0_MS)
+    assert fx.replies == [] and fx.pending.request.method == "save_tickets" and fx.pending.request.lane == "tickets"
+    steps = settle(fx, _store_answers)
+    (reply,) = [e for e in out(steps) if isinstance(e, Reply)]
+    assert isinstance(reply.msg, Ticket) and reply.msg.request_id == 9 and reply.msg.place == 1
+    assert reply.conn_id == me.conn_id
+
+
+def test_away_from_the_booth_no_number_is_taken(desk):
+    """Standing elsewhere, the command is refused with not_at_booth and nothing is saved."""
+    me = citizen(desk, 2, at_booth=False)
+    fx = desk.booths.handle(TakeNumber(request_id=3, opd=OPD), me, T0_MS)
+    assert isinstance(fx.failure, Refused) and fx.failure.code == ErrorCode.NOT_AT_BOOTH and fx.out == []
+
+
+def test_a_called_citizen_who_never_comes_is_a_no_show_after_the_timeout(desk):
+    """With a number for now: at 59 s the ticket is still called; at 61 s the tick makes it a no-show and says so."""
+    me = citizen(desk, 3, at_booth=True)
+    settle(desk.booths.handle(TakeNumber(request_id=1, opd=OPD), me, T0_MS), _store_answers)
+    desk.sim.avatars.pos[desk.sim.avatars.slot_of[me.avatar_id]] = (0.0, 30.0)  # walks away
+    clerk = desk.roster.add(
+        Actor(conn_id=50, avatar_id=50, instance="building", name="Loket", role="staff", account_id=7, opd=OPD),
+        *desk.booth.staff_spot,
+    )
+    settle(desk.booths.handle(CounterMan(request_id=2, on=True), clerk, T0_MS), _store_answers)
+    steps = settle(desk.booths.handle(CallNext(request_id=3), clerk, T0_MS), _store_answers)
+    assert any(isinstance(e, Reply) and isinstance(e.msg, StaffQueue) for e in out(steps))
+
+    def ticket_pushes(fx: Effects) -> list[str]:
+        return [
+            (e.msg.status if isinstance(e.msg, Ticket) else decode(e.msg).status)
+            for e in fx.pushes
+            if e.target == ToAvatar(me.avatar_id) and (isinstance(e.msg, Ticket) or isinstance(decode(e.msg), Ticket))
+        ]
+
+    assert "no_show" not in ticket_pushes(desk.booths.tick(T0_MS + 59_000))
+    late = desk.booths.tick(T0_MS + 61_000)
+    assert "no_show" in ticket_pushes(late)
+    assert any(isinstance(e, Write) and e.call.method == "save_tickets" for e in late.out)
+
+
+# ── chat ─────────────────────────────────────────────────────────────────────
+
+
+@pytest.fixture
+def chat():
+    config = ChatConfig(rate_per_s=1.0, burst=2)
+    shared = ChatShared(config, ChatRoom(config, [z.id for z in WORLD.zones]))
+    halls = {}
+    for name in ("building", "auditorium"):
+        sim = Simulation(WORLD, issue_ids=False)
+        roster = FakeRoster(sim)
+        halls[name] = SimpleNamespace(sim=sim, roster=roster, chat=ChatComponent(name, sim, roster, shared))
+    return halls
+
+
+def guest(hall, avatar_id: int, x: float, y: float, instance: str) -> Actor:
+    return hall.roster.add(Actor(conn_id=avatar_id, avatar_id=avatar_id, instance=instance, name=f"G{avatar_id}"), x, y)
+
+
+def test_nearby_chat_reaches_listeners_of_the_same_instance_only(chat):
+    """Two avatars 3 m apart in different instances: a line in one reaches only that instance's avatars."""
+    a = guest(chat["building"], 1, 0.0, 41.0, "building")
+    b = guest(chat["building"], 2, 2.0, 41.0, "building")
+    guest(chat["auditorium"], 3, 0.0, 46.0, "auditorium")
+    fx = chat["building"].chat.handle(ChatSend(request_id=5, text="halo", channel="nearby"), a, T0_MS)
+    targets = {e.target for e in fx.pushes}
+    assert targets == {ToAvatar(a.avatar_id), ToAvatar(b.avatar_id)}
+    assert decode(fx.pushes[0].msg) == Chat(
+        id=1, channel="nearby", avatar_id=1, name="G1", role="guest", text="halo", server_time_ms=T0_MS, zone_id=""
+    )
+
+
+def test_rate_limit_is_shared_across_instances_and_refills_with_time(chat):
+    """The speaker's limit follows them into another instance; a second later there is room again."""
+    a = guest(chat["building"], 1, 0.0, 41.0, "building")
+    for t in (0, 1):
+        assert chat["building"].chat.handle(Emote(emote="wave"), a, T0_MS + t).failure is None
+    moved = guest(chat["auditorium"], 1, 0.0, 46.0, "auditorium")
+    refused = chat["auditorium"].chat.handle(Emote(emote="wave"), moved, T0_MS + 2)
+    assert refused.failure is not None and refused.failure.code == ErrorCode.SLOW_DOWN
+    assert chat["auditorium"].chat.handle(Emote(emote="wave"), moved, T0_MS + 1_100).failure is None
+
+
+def test_an_announcement_goes_on_the_bus_and_here_only_when_the_bus_fails(chat):
+    """An admin's announcement is published; if the bus refuses, it is pushed to everyone in this process instead."""
+    admin = chat["building"].roster.add(
+        Actor(conn_id=9, avatar_id=9, instance="building", name="Admin", role="admin", account_id=1), 0.0, -5.0
+    )
+    fx = chat["building"].chat.handle(Announce(request_id=4, text="Rapat dimulai"), admin, T0_MS)
+    request = fx.pending.request
+    assert isinstance(request, AnnounceRequest) and request.channel == ANNOUNCEMENTS_CHANNEL
+    assert isinstance(decode(request.payload), Announcement)
+    ok = fx.pending.resume(True, None, T0_MS)
+    assert not any(isinstance(e, Push) for e in ok.out)
+    fx = chat["building"].chat.handle(Announce(request_id=5, text="Lagi"), admin, T0_MS + 5_000)
+    failed = fx.pending.resume(False, None, T0_MS + 5_000)
+    assert [e.target for e in failed.pushes] == [ToEveryone()]
+    assert [w.call.method for w in failed.writes] == ["record_audit"]
+
+
+def test_chat_lines_are_logged_in_batches_by_the_tick(chat):
+    """Public lines wait in memory and the first tick after the flush interval writes them in one call."""
+    a = guest(chat["building"], 1, 0.0, 41.0, "building")
+    component = chat["building"].chat
+    component.tick(T0_MS)  # starts the schedule
+    component.handle(ChatSend(request_id=1, text="satu", channel="nearby"), a, T0_MS)
+    component.handle(ChatSend(request_id=2, text="dua", channel="nearby"), a, T0_MS + 10)
+    assert component.tick(T0_MS + 500).writes == []
+    (write,) = component.tick(T0_MS + 1_000).writes
+    assert write.call.method == "add_chat_lines" and [line["text"] for line in write.call.args[0]] == ["satu", "dua"]

@@ -1,0 +1,255 @@
+"""A world instance without sockets: members get enter/leave, zone and snapshot messages in their outboxes."""
+
+from __future__ import annotations
+
+import pytest
+
+from makaverse.protocol import AvatarEnter, AvatarLeave, Input, Snapshot, ZoneChanged, decode
+from makaverse.protocol.messages import Message
+from makaverse.server.rooms.instance import WorldInstance
+from makaverse.server.sim import AvatarInfo
+from makaverse.world import load_default_world
+
+WORLD = load_default_world()
+
+
+class ListOutbox:
+    """The instance's Outbox as a plain list of decoded messages."""
+
+    def __init__(self) -> None:
+        self.messages: list[Message] = []
+
+    def send(self, msg: Message) -> bool:
+        self.messages.append(msg)
+        return True
+
+    def send_bytes(self, data: bytes) -> bool:
+        self.messages.append(decode(data))
+        return True
+
+    def take(self, cls=None) -> list[Message]:
+        out, self.messages = self.messages, []
+        return [m for m in out if cls is None or isinstance(m, cls)]
+
+
+def info(name: str, **kw) -> AvatarInfo:
+    return AvatarInfo(name=name, role=kw.pop("role", "guest"), look=kw.pop("look", 0x336699), **kw)
+
+
+@pytest.fixture
+def inst() -> WorldInstance:
+    return WorldInstance(WORLD, tick_hz=20, snapshot_hz=20, input_hz=20, seed=3)
+
+
+def tick(inst: WorldInstance, n: int = 1) -> None:
+    for _ in range(n):
+        inst.tick(1.0 / inst.tick_hz, 1_700_000_000_000)
+
+
+def test_join_is_announced_to_other_members(inst):
+    """When someone joins, the members around them get an AvatarEnter with its static facts."""
+    alice_box, bob_box = ListOutbox(), ListOutbox()
+    alice = inst.join(info("Alice"), alice_box, position=(0.0, -5.0))
+    tick(inst)
+    alice_box.take()
+    bob = inst.join(info("Bob", role="staff", opd="DUKCAPIL", look=0xB22222), bob_box, position=(2.0, -5.0))
+    tick(inst)
+    enters = alice_box.take(AvatarEnter)
+    assert enters == [AvatarEnter(id=bob, name="Bob", role="staff", look=0xB22222, opd="DUKCAPIL")]
+    # The newcomer is told about everyone already there (and itself).
+    assert {m.id for m in bob_box.take(AvatarEnter)} == {alice, bob}
+
+
+def test_enter_is_sent_once_then_snapshots_only(inst):
+    """Static facts are sent once; later ticks carry only snapshots."""
+    box = ListOutbox()
+    inst.join(info("Alice"), box, position=(0.0, -5.0))
+    inst.join(info("Bob"), ListOutbox(), position=(1.0, -5.0))
+    tick(inst)
+    assert len(box.take(AvatarEnter)) == 2
+    tick(inst, 5)
+    later = box.take()
+    assert later and all(isinstance(m, Snapshot) for m in later)
+
+
+def test_enter_arrives_before_the_first_snapshot_that_shows_the_avatar(inst):
+    """An avatar's AvatarEnter reaches a member before any snapshot containing it."""
+    box = ListOutbox()
+    inst.join(info("Alice"), box, position=(0.0, -5.0))
+    tick(inst)
+    bob = inst.join(info("Bob"), ListOutbox(), position=(1.0, -5.0))
+    tick(inst)
+    msgs = box.take()
+    first_snap = next(i for i, m in enumerate(msgs) if isinstance(m, Snapshot) and bob in m.arrays()[0].tolist())
+    enter = next(i for i, m in enumerate(msgs) if isinstance(m, AvatarEnter) and m.id == bob)
+    assert enter < first_snap
+
+
+def test_leave_is_announced_to_other_members(inst):
+    """When someone leaves, the members who saw them get an AvatarLeave on the next snapshot."""
+    alice_box = ListOutbox()
+    inst.join(info("Alice"), alice_box, position=(0.0, -5.0))
+    bob = inst.join(info("Bob"), ListOutbox(), position=(2.0, -5.0))
+    tick(inst)
+    alice_box.take()
+    inst.leave(bob)
+    tick(inst)
+    msgs = alice_box.take()
+    assert AvatarLeave(id=bob) in msgs
+    snap = [m for m in msgs if isinstance(m, Snapshot)][-1]
+    assert bob not in snap.arrays()[0].tolist()
+    assert len(inst) == 1
+    inst.leave(bob)  # leaving twice is harmless
+
+
+def test_far_away_members_are_not_announced():
+    """Members beyond the interest radius are neither entered nor in snapshots."""
+    inst = WorldInstance(WORLD, interest_radius_m=10.0, seed=3)
+    box = ListOutbox()
+    inst.join(info("Alice"), box, position=(0.0, -25.0))
+    far = inst.join(info("Bob"), ListOutbox(), position=(0.0, 60.0))
+    tick(inst)
+    msgs = box.take()
+    assert far not in {m.id for m in msgs if isinstance(m, AvatarEnter)}
+    assert all(far not in m.arrays()[0].tolist() for m in msgs if isinstance(m, Snapshot))
+
+
+def test_snapshots_carry_ack_seq(inst):
+    """Each member's snapshot acknowledges the last input the server applied for it."""
+    a_box, b_box = ListOutbox(), ListOutbox()
+    a = inst.join(info("Alice"), a_box, position=(0.0, -5.0))
+    inst.join(info("Bob"), b_box, position=(2.0, -5.0))
+    for seq in (1, 2, 3):
+        inst.on_input(a, Input(seq=seq, move_x=1.0, move_y=0.0, yaw=0))
+        tick(inst)
+    a_snaps = a_box.take(Snapshot)
+    assert [s.ack_seq for s in a_snaps] == [1, 2, 3]
+    assert [s.ack_seq for s in b_box.take(Snapshot)] == [0, 0, 0]
+    ticks = [s.tick for s in a_snaps]
+    assert ticks == sorted(ticks) and len(set(ticks)) == 3
+
+
+def test_snapshot_shows_movement(inst):
+    """Inputs from one member move its avatar in another member's snapshots."""
+    a_box, b_box = ListOutbox(), ListOutbox()
+    a = inst.join(info("Alice"), a_box, position=(0.0, -5.0))
+    inst.join(info("Bob"), b_box, position=(2.0, -5.0))
+    tick(inst)
+
+    def alice_x() -> int:
+        snap = b_box.take(Snapshot)[-1]
+        ids, pos, _, _ = snap.arrays()
+        return int(pos[ids.tolist().index(a)][0])
+
+    x0 = alice_x()
+    for seq in range(1, 6):
+        inst.on_input(a, Input(seq=seq, move_x=-1.0, move_y=0.0, yaw=0))
+        tick(inst)
+    assert x0 - alice_x() == pytest.approx(5 * WORLD.walk_speed_mps * 0.05 * 100, abs=1)
+
+
+def test_zone_changes_reach_only_the_mover(inst):
+    """A member walking into the lobby is told ZoneChanged; others are not."""
+    a_box, b_box = ListOutbox(), ListOutbox()
+    a = inst.join(info("Alice"), a_box, position=(0.0, -1.0))
+    inst.join(info("Bob"), b_box, position=(2.0, -5.0))
+    tick(inst)
+    assert ZoneChanged(zone_id="forecourt") in a_box.take()
+    b_box.take()
+    for seq in range(1, 30):
+        inst.on_input(a, Input(seq=seq, move_x=0.0, move_y=1.0, yaw=0))
+        tick(inst)
+    assert a_box.take(ZoneChanged) == [ZoneChanged(zone_id="lobby")]
+    assert b_box.take(ZoneChanged) == []
+
+
+def test_detached_member_receives_nothing(inst):
+    """A member whose connection is gone (detached) is sent nothing, and its parked avatar leaves the others' view."""
+    a_box, b_box = ListOutbox(), ListOutbox()
+    a = inst.join(info("Alice"), a_box, position=(0.0, -1.0))
+    inst.join(info("Bob"), b_box, position=(2.0, -5.0))
+    tick(inst)
+    inst.on_input(a, Input(seq=1, move_x=0.0, move_y=1.0, yaw=0))
+    inst.detach(a)
+    a_box.take()
+    b_box.take()
+    tick(inst, 10)
+    assert a_box.take() == []
+    msgs = b_box.take()
+    assert msgs.count(AvatarLeave(id=a)) == 1
+    assert all(a not in m.arrays()[0].tolist() for m in msgs if isinstance(m, Snapshot))
+    assert inst.is_parked(a) and len(inst) == 2
+
+
+def test_reattached_avatar_is_back_where_it_was_and_inputs_did_not_count(inst):
+    """Attaching within the grace puts the avatar back where it was parked; inputs queued before the drop are gone."""
+    a_box = ListOutbox()
+    a = inst.join(info("Alice"), a_box, position=(0.0, -5.0))
+    tick(inst)
+    before = inst.sim.position(a)
+    for seq in range(1, 4):
+        inst.on_input(a, Input(seq=seq, move_x=1.0, move_y=0.0, yaw=0))
+    inst.detach(a)
+    tick(inst, 5)
+    inst.attach(a, ListOutbox())
+    tick(inst, 5)
+    assert inst.sim.position(a) == pytest.approx(before)
+    assert not inst.is_parked(a)
+
+
+def test_reattached_member_is_told_everything_again(inst):
+    """After attach (a reconnect), the member gets AvatarEnter for everyone in range again, and the old outbox nothing."""
+    a_box = ListOutbox()
+    a = inst.join(info("Alice"), a_box, position=(0.0, -5.0))
+    b = inst.join(info("Bob"), ListOutbox(), position=(2.0, -5.0))
+    tick(inst)
+    inst.detach(a)
+    tick(inst)
+    a_box.take()
+    fresh = ListOutbox()
+    inst.attach(a, fresh)
+    tick(inst)
+    assert {m.id for m in fresh.take(AvatarEnter)} == {a, b}
+    tick(inst, 3)
+    assert a_box.take() == []
+    assert len(fresh.take(Snapshot)) == 3
+
+
+def test_others_see_a_reattached_avatar_enter_again(inst):
+    """When a parked avatar comes back, the members around it get AvatarEnter for it again."""
+    b_box = ListOutbox()
+    a = inst.join(info("Alice"), ListOutbox(), position=(0.0, -5.0))
+    inst.join(info("Bob"), b_box, position=(2.0, -5.0))
+    tick(inst)
+    inst.detach(a)
+    tick(inst)
+    b_box.take()
+    inst.attach(a, ListOutbox())
+    tick(inst)
+    assert [m.id for m in b_box.take(AvatarEnter)] == [a]
+
+
+def test_snapshot_rate_divides_the_tick_rate():
+    """With snapshots at a quarter of the tick rate, a member gets one snapshot every four ticks."""
+    inst = WorldInstance(WORLD, tick_hz=20, snapshot_hz=5, seed=3)
+    box = ListOutbox()
+    inst.join(info("Alice"), box, position=(0.0, -5.0))
+    tick(inst, 12)
+    assert [s.tick for s in box.take(Snapshot)] == [4, 8, 12]
+
+
+def test_a_failing_outbox_does_not_stop_the_others(inst):
+    """A member whose outbox refuses (being dropped) does not keep others from their snapshots."""
+
+    class Refusing(ListOutbox):
+        def send(self, msg):
+            return False
+
+        def send_bytes(self, data):
+            return False
+
+    ok = ListOutbox()
+    inst.join(info("Slow"), Refusing(), position=(0.0, -5.0))
+    inst.join(info("Fine"), ok, position=(1.0, -5.0))
+    tick(inst, 3)
+    assert len(ok.take(Snapshot)) == 3

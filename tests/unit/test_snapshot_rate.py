@@ -1,0 +1,55 @@
+"""A client may ask for fewer snapshots (the low graphics preset): the instance sends it every
+n-th snapshot and everyone else keeps the full rate."""
+
+from __future__ import annotations
+
+import msgpack
+import pytest
+from makaverse.protocol import Hello, Snapshot, decode, encode
+from makaverse.protocol.errors import ProtocolError
+from makaverse.server.rooms.instance import WorldInstance
+from makaverse.server.sim import AvatarInfo
+from makaverse.world import load_default_world
+
+WORLD = load_default_world()
+
+
+class Box:
+    def __init__(self) -> None:
+        self.messages: list = []
+
+    def send(self, msg) -> bool:
+        self.messages.append(msg)
+        return True
+
+    def send_bytes(self, data: bytes) -> bool:
+        self.messages.append(decode(data))
+        return True
+
+
+def test_a_member_who_asks_for_fewer_snapshots_gets_fewer() -> None:
+    """At 20 Hz, asking for 10 halves your snapshots; asking for 7 gives every third (never more than asked)."""
+    inst = WorldInstance(WORLD, tick_hz=20, snapshot_hz=20, input_hz=20, seed=1)
+    boxes = [Box(), Box(), Box()]
+    ids = [inst.join(AvatarInfo(name=f"A{i}", role="guest", look=0), b, position=(float(i), -5.0))
+           for i, b in enumerate(boxes)]
+    inst.set_snapshot_hz(ids[1], 10)
+    inst.set_snapshot_hz(ids[2], 7)
+    assert [inst.snapshot_hz_of(i) for i in ids] == [20, 10, 6]
+    for _ in range(60):
+        inst.tick(0.05, 1_700_000_000_000)
+    counts = [sum(isinstance(m, Snapshot) for m in b.messages) for b in boxes]
+    assert counts == [60, 30, 20]
+    inst.set_snapshot_hz(ids[1], 0)
+    assert inst.snapshot_hz_of(ids[1]) == 20
+
+
+def test_hello_snapshot_hz_is_optional_and_bounded() -> None:
+    """Old clients omit the field (it defaults to 0); a value over 120 is refused."""
+    assert Hello(version=1, name="x").snapshot_hz == 0
+    wire = Hello(version=1, name="x").to_wire()
+    del wire["snapshot_hz"]
+    assert decode(msgpack.packb(wire)).snapshot_hz == 0
+    assert decode(encode(Hello(version=1, name="x", snapshot_hz=10))).snapshot_hz == 10
+    with pytest.raises(ProtocolError):
+        Hello(version=1, name="x", snapshot_hz=500)
