@@ -121,7 +121,9 @@ def _headwear(b: MeshBuilder, kind: str, colour: P.RGB, skin: P.RGB) -> None:
         # A scarf framing the face: a shell round the head (set back so the face shows) and a
         # drape over the neck and shoulders.
         b.sphere(0.0, -0.035, z + 0.01, _HEAD_R + 0.03, colour, rings=6, segments=12, squash=1.12)
-        b.prism(0.0, -0.01, 1.34, 1.56, 0.235, colour, sides=12, top_radius=0.12)
+        # The drape stays outside the shirt's shoulders all the way up, then closes round the neck.
+        b.prism(0.0, -0.01, 1.28, 1.47, 0.262, colour, sides=16, top_radius=0.245, cap=False)
+        b.prism(0.0, -0.01, 1.47, 1.57, 0.245, colour, sides=16, top_radius=0.11)
         b.prism(0.0, 0.06, 1.48, 1.56, 0.1, P.shade(colour, 0.05), sides=8, top_radius=0.09)
     elif kind == "peci":
         # The black peci: a flat-topped oval cap, straight sides.
