@@ -22,7 +22,7 @@ RENDERERS = ["software", pytest.param("gl", marks=pytest.mark.skipif(shutil.whic
 
 
 def lookbook(png, renderer: str, *args: str) -> dict:
-    cmd = [sys.executable, "-m", "makaverse.client.lookbook", str(png), *args]
+    cmd = [sys.executable, "-m", "makaverse.bench.lookbook", str(png), *args]
     if renderer == "gl":
         cmd = ["xvfb-run", "-a", "-s", "-screen 0 1280x720x24", *cmd, "--gl"]
     run = subprocess.run(cmd, capture_output=True, text=True, timeout=180, cwd=REPO)

@@ -2,7 +2,7 @@
 rendered offscreen to a PNG without a server. For looking at the figures while working on
 them, for the docs, and for tests that check the looks on the pixels.
 
-    python -m makaverse.client.lookbook out.png [--gl] [--walk] [--look SPEC ...]
+    python -m makaverse.bench.lookbook out.png [--gl] [--walk] [--look SPEC ...]
 
 Prints one JSON line: each avatar's look and where its head and torso appear in the picture.
 """
@@ -14,7 +14,7 @@ import json
 import sys
 
 
-from .state.look_choice import format_look, parse_look
+from makaverse.client.state.look_choice import format_look, parse_look
 
 __all__ = ["main", "LINEUP"]
 
@@ -58,13 +58,13 @@ def main(argv: list[str] | None = None) -> int:
 
     from makaverse.world import load_default_world
 
-    from .scene.avatars import AvatarView
-    from .scene.scene import WorldScene
-    from .state.mirror import AvatarFacts
+    from makaverse.client.scene.avatars import AvatarView
+    from makaverse.client.scene.scene import WorldScene
+    from makaverse.client.state.mirror import AvatarFacts
 
     base = ShowBase()
     world = load_default_world()
-    from .scene.daylight import supports_shadows
+    from makaverse.client.scene.daylight import supports_shadows
 
     WorldScene(base, world, shadows=args.shadows and supports_shadows(base))
     ax, ay = (float(v) for v in args.at.split(","))
@@ -88,7 +88,7 @@ def main(argv: list[str] | None = None) -> int:
         base.camera.set_pos(*eye)
         base.camera.look_at(*target)
     elif args.camera:
-        from .scene.camera_math import preset_view
+        from makaverse.client.scene.camera_math import preset_view
 
         view = preset_view(world, args.camera)
         base.camera.set_pos(*view.eye)
