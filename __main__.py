@@ -52,7 +52,18 @@ def server_cli_require(command: str) -> bool:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    return int(args.func(args) or 0)
+    try:
+        return int(args.func(args) or 0)
+    except KeyboardInterrupt:
+        return 130
+    except Exception as exc:
+        from makaverse.server.startup_errors import describe
+
+        line = describe(exc)
+        if line is None:
+            raise  # not a start-up problem a person can fix: a bug, with its traceback
+        print(f"makaverse {args.command}: error: {line}", file=sys.stderr)
+        return 1
 
 
 if __name__ == "__main__":

@@ -15,8 +15,10 @@ import multiprocessing as mp
 import os
 import queue as queue_mod
 import signal
+import socket
 import sys
 import time
+import urllib.parse
 from dataclasses import dataclass
 from typing import Callable
 
@@ -334,11 +336,31 @@ def print_report(report: dict, as_json: bool) -> None:
         print(format_report(report), flush=True)
 
 
+def server_problem(url: str, *, timeout_s: float = 5.0) -> str:
+    """Why nothing can be run against `url` (nothing listens there), or '' when something answers."""
+    parts = urllib.parse.urlsplit(url)
+    port = parts.port or (443 if parts.scheme == "wss" else 80)
+    try:
+        socket.create_connection((parts.hostname or "127.0.0.1", port), timeout=timeout_s).close()
+    except OSError as exc:
+        return f"the server at {url} does not answer: {exc.strerror or exc}"
+    return ""
+
+
 def run_bots_cli(args: argparse.Namespace) -> int:
+    if args.scenario == "townhall":  # a coordinated event (host and attendees), not independent bots
+        from .townhall import run_townhall_cli
+
+        return run_townhall_cli(args)
     problem = check_args(args)
     if problem:
         print(f"makaverse bots: {problem}", file=sys.stderr)
         return 2
+    unreachable = server_problem(args.url)
+    if unreachable:
+        # A start-up error in one line, not a report of a thousand failed connects.
+        print(f"makaverse bots: error: {unreachable}", file=sys.stderr)
+        return 1
     report = run_bots(config_from_args(args, args.url))
     print_report(report, args.json)
     return 0 if report["connect_failures"] == 0 else 1

@@ -55,8 +55,8 @@ def _crowd(n: int, t: float) -> list[tuple[float, float, float]]:
     cols = max(1, int(math.ceil(math.sqrt(n * 1.6))))
     out = []
     for i in range(n):
-        cx = -12.0 + 24.0 * ((i % cols) + 0.5) / cols
-        cy = 20.0 + 20.0 * ((i // cols) + 0.5) / math.ceil(n / cols)
+        cx = -10.0 + 20.0 * ((i % cols) + 0.5) / cols
+        cy = 24.0 + 17.0 * ((i // cols) + 0.5) / math.ceil(n / cols)
         a = t * 0.8 + i
         out.append((cx + 0.6 * math.cos(a), cy + 0.6 * math.sin(a), (a + math.pi) % (2 * math.pi)))
     return out

@@ -22,6 +22,7 @@ from makaverse.world import World, load_default_world
 from . import i18n
 from .scene.camera_math import preset_view
 from .state.controls import KEY_FLAGS, Controls
+from .state.keymap import key_of
 from .net.events import monotonic_ms
 from .screenshot import EXIT_OK, ScreenshotRun, ShotPlan
 from .settings_file import load_settings
@@ -169,6 +170,7 @@ class ClientApp:
             self.events.accept(f"{button}-up", self._drag, [False])
         self.events.accept("window-event", self._on_window_event)
         self.events.accept("escape", self.focus.escape)
+        self.events.accept(key_of("language"), self.next_lang)
         from .ui.booth_ui import BoothUi
 
         self.booths = BoothUi(self)  # booth panel, tickets, requests, staff console, counter lights
@@ -178,6 +180,37 @@ class ClientApp:
         base.add_task(self._net_task, "makaverse-net", sort=-10)
         base.add_task(self._input_task, "makaverse-input", sort=0)
         base.add_task(self._draw_task, "makaverse-draw", sort=10)
+
+    # ── language ─────────────────────────────────────────────────────────────
+    def set_lang(self, lang: str) -> None:
+        """Everything a player reads in `lang`: panels, HUD, help line, name tags and the signs in
+        the world (the scene is built again: a moment's pause, once)."""
+        from panda3d.core import GraphicsWindow, WindowProperties
+
+        from .scene.scene import WorldScene
+
+        if lang not in i18n.LANGS:
+            raise ValueError(lang)
+        self.lang = lang
+        self.social.set_lang(lang)
+        self.booths.set_lang(lang)
+        self.hud.set_lang(lang)
+        self.avatars.set_lang(lang)
+        find = getattr(self, "find", None)
+        if find is not None and find.lang != lang:
+            find.set_lang(lang)
+        if self.scene.lang != lang:
+            self.scene.destroy()
+            self.scene = WorldScene(self.base, self.world, lang=lang)
+        if isinstance(self.base.win, GraphicsWindow):
+            props = WindowProperties()
+            props.set_title(i18n.t("app.title", lang))
+            self.base.win.request_properties(props)
+
+    def next_lang(self) -> None:
+        """F9: the other language."""
+        langs = i18n.LANGS
+        self.set_lang(langs[(langs.index(self.lang) + 1) % len(langs)] if self.lang in langs else langs[0])
 
     # ── events ───────────────────────────────────────────────────────────────
     def rebind_keys(self, settings: Settings) -> None:

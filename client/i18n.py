@@ -193,6 +193,10 @@ STRINGS: dict[str, dict[str, str]] = {
         "id": "Nama pengguna atau kata sandi salah.",
         "en": "Wrong username or password.",
     },
+    "error.name_reserved": {
+        "id": "Nama itu dicadangkan (admin, staf, tamu, …). Pilih nama lain.",
+        "en": "That name is reserved (admin, staff, guest, …). Choose another.",
+    },
     "error.username_taken": {"id": "Nama pengguna sudah dipakai.", "en": "That username is taken."},
     "error.invalid_username": {
         "id": "Nama pengguna tidak valid.",
@@ -237,6 +241,24 @@ STRINGS: dict[str, dict[str, str]] = {
         "en": "The request's status cannot change that way.",
     },
     "error.limit_reached": {"id": "Batas jumlah sudah tercapai.", "en": "The limit has been reached."},
+    # town-hall events
+    "error.event_ended": {"id": "Acara sudah selesai.", "en": "The event has ended."},
+    "error.not_in_event": {"id": "Ikuti acaranya dulu.", "en": "Join the event first."},
+    "error.not_speaker": {
+        "id": "Hanya pembawa acara dan pembicara yang dapat berbicara di panggung.",
+        "en": "Only the host and speakers may speak on stage.",
+    },
+    "error.not_host": {"id": "Hanya pembawa acara yang dapat melakukannya.", "en": "Only the host may do that."},
+    "error.already_voted": {"id": "Anda sudah memberi suara.", "en": "You have already voted."},
+    "error.poll_closed": {"id": "Jajak pendapat sudah ditutup.", "en": "The poll is closed."},
+    "error.doors_closed": {"id": "Pintu acara sedang tertutup.", "en": "The event's doors are closed."},
+    "error.seat_taken": {"id": "Kursi itu sudah terisi.", "en": "That seat is taken."},
+    "error.too_far": {"id": "Mendekatlah ke kursi itu.", "en": "Move closer to the seat."},
+    "error.slide_too_large": {
+        "id": "Slide terlalu besar (maks. 48 KiB, 1920×1080).",
+        "en": "The slide is too large (max 48 KiB, 1920×1080).",
+    },
+    "error.not_an_image": {"id": "Slide harus berupa PNG atau JPEG.", "en": "A slide must be a PNG or JPEG."},
     "error.unknown": {"id": "Terjadi kesalahan ({code}).", "en": "An error occurred ({code})."},
     # ── booths: prompt, panel, tickets, requests, staff console ─────────────
     "booth.prompt": {"id": "Tekan E untuk berbicara dengan {booth}", "en": "Press E to talk to {booth}"},

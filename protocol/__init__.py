@@ -4,16 +4,20 @@ from .booths import *  # noqa: F401,F403
 from .booths import __all__ as _booths_all
 from .chat import *  # noqa: F401,F403
 from .chat import __all__ as _chat_all
-from .codec import MAX_FRAME_BYTES, decode, encode, encode_snapshot, pack_snapshot_body
+from .events import *  # noqa: F401,F403
+from .events import __all__ as _events_all
+from .codec import MAX_FRAME_BYTES, decode, encode, encode_snapshot, pack_snapshot_body, refusal
 from .errors import (
     CloseCode,
     ErrorCode,
     InvalidField,
+    InvalidRequestFields,
     LocalProtocolError,
     MalformedMessage,
     MessageTooLarge,
     ProtocolError,
     RemoteProtocolError,
+    ReservedName,
     UnknownMessageType,
 )
 from .messages import *  # noqa: F401,F403
@@ -24,6 +28,7 @@ __all__ = [
     "MAX_FRAME_BYTES",
     "encode",
     "decode",
+    "refusal",
     "encode_snapshot",
     "pack_snapshot_body",
     "CloseCode",
@@ -37,7 +42,10 @@ __all__ = [
     "InvalidField",
     "Look",
     "look_from_style",
+    "InvalidRequestFields",
+    "ReservedName",
     *_messages_all,
     *_chat_all,
     *_booths_all,
+    *_events_all,
 ]

@@ -14,7 +14,8 @@ from typing import Any, TypeVar, dataclass_transform
 
 import numpy as np
 
-from .errors import InvalidField
+from .errors import InvalidField, ReservedName
+from .text import check_name, reserved_name
 from .look import check_style
 from .validate import check_bool, check_bytes, check_choice, check_float, check_int, check_str
 
@@ -57,7 +58,7 @@ MS_LIMIT = 2**53  # milliseconds since the epoch fit a double exactly
 CLIENT_KINDS = frozenset({"desktop", "bot"})
 ROLES = frozenset({"guest", "citizen", "staff", "host", "admin"})
 LANGS = frozenset({"id", "en"})
-ANIM_IDLE, ANIM_WALK, ANIM_RUN = 0, 1, 2
+ANIM_IDLE, ANIM_WALK, ANIM_RUN, ANIM_SIT = 0, 1, 2, 3
 
 
 class MessageType(IntEnum):
@@ -121,6 +122,38 @@ class MessageType(IntEnum):
     MODERATE_DONE = 84
     ANNOUNCE = 85
     ANNOUNCEMENT = 86
+    # town-hall events: board, seats, stage, hands, Q&A, polls, slides (protocol/events.py)
+    EVENT_SCHEDULE = 100
+    EVENT_LIST = 101
+    EVENT_REGISTER = 102
+    EVENT_CONTROL = 103
+    EVENT_JOIN = 104
+    EVENT_LEAVE = 105
+    SIT = 106
+    STAGE_SAY = 107
+    SPEAKER_SET = 108
+    HAND_RAISE = 109
+    FLOOR_GIVE = 110
+    QUESTION_ASK = 111
+    QUESTION_VOTE = 112
+    QUESTION_MARK = 113
+    POLL_OPEN = 114
+    POLL_VOTE = 115
+    POLL_CLOSE = 116
+    EVENT_MODERATE = 117
+    SLIDE_ADD = 118
+    SLIDE_SHOW = 119
+    EVENT_INFO = 130
+    EVENT_BOARD = 131
+    EVENT_JOINED = 132
+    EVENT_NOTICE = 133
+    STAGE_LINE = 134
+    SEATED = 135
+    EVENT_HALL = 136
+    QUESTIONS = 137
+    POLL = 138
+    SLIDE = 139
+    EVENT_DONE = 140
 
 
 class Sender(Enum):
@@ -149,6 +182,19 @@ def message(mtype: MessageType, sender: Sender) -> Callable[[type[_M]], type[_M]
         return made
 
     return register
+
+
+def _set(obj: object, name: str, value: object) -> None:
+    """Store a field's cleaned form on a frozen message (validation normalises, e.g. NFC)."""
+    object.__setattr__(obj, name, value)
+
+
+def _chosen_name(field: str, value: object) -> str:
+    """A name someone picked for themself: the text policy, and not one that passes for a role."""
+    name = check_name(field, value, allow_empty=True)
+    if name and reserved_name(name):
+        raise ReservedName(f"{field}: reserved")
+    return name
 
 
 class Message:
@@ -182,7 +228,8 @@ class Hello(Message):
     def __post_init__(self) -> None:
         check_int("version", self.version, 0, U16)
         check_int("snapshot_hz", self.snapshot_hz, 0, 120)
-        check_str("name", self.name, 0, MAX_NAME)
+        # A guest name follows the rules of a registered display name (protocol/text.py).
+        _set(self, "name", _chosen_name("name", self.name))
         check_choice("kind", self.kind, CLIENT_KINDS)
         check_choice("lang", self.lang, LANGS)
         check_str("token", self.token, 0, 128)
@@ -392,7 +439,9 @@ class Register(Message):
         check_int("request_id", self.request_id, 1, U32)
         check_str("username", self.username, 1, 64)
         check_str("password", self.password, 1, 128)
-        check_str("display_name", self.display_name, 0, MAX_NAME)
+        _set(self, "display_name", _chosen_name("display_name", self.display_name))
+        if reserved_name(self.username):
+            raise ReservedName("username: reserved")
         check_choice("lang", self.lang, LANGS)
 
 

@@ -26,6 +26,13 @@ def add_server_options(p: argparse.ArgumentParser) -> None:
         default=None,
         help="world instances to host, comma-separated (default building,auditorium)",
     )
+    p.add_argument(
+        "--auditorium-capacity",
+        dest="auditorium_capacity",
+        type=int,
+        default=None,
+        help="people per copy of the auditorium; when full, an overflow copy opens (200)",
+    )
     p.add_argument("--tick-hz", dest="tick_hz", type=int, default=None, help="simulation ticks per second (20)")
     p.add_argument("--snapshot-hz", dest="snapshot_hz", type=int, default=None, help="snapshots per second (20)")
     p.add_argument("--log-format", dest="log_format", choices=("json", "text"), default=None)

@@ -36,6 +36,7 @@ class Settings:
     msg_rate_per_s: float = 60.0
     msg_burst: int = 120
     reconnect_grace_s: float = 60.0
+    auditorium_capacity: int = 200  # people per copy of the auditorium; more open an overflow copy
     log_format: str = "json"  # json | text
     log_level: str = "INFO"
 
@@ -61,6 +62,8 @@ class Settings:
             raise ValueError("log_format must be json or text")
         if self.reconnect_grace_s < 0:
             raise ValueError("reconnect_grace_s must be >= 0")
+        if self.auditorium_capacity < 1:
+            raise ValueError("auditorium_capacity must be >= 1")
         if not self.instance_ids:
             raise ValueError("instances must name at least one instance (building, auditorium)")
 

@@ -181,6 +181,7 @@ class World:
     instances: tuple[InstanceSpec, ...] = ()
     solid_boxes: np.ndarray = field(init=False, repr=False)
     _expanded: np.ndarray = field(init=False, repr=False)
+    _expanded_stage: np.ndarray = field(init=False, repr=False)
     _zone_boxes: np.ndarray = field(init=False, repr=False)
     _floor_boxes: np.ndarray = field(init=False, repr=False)
 
@@ -190,6 +191,9 @@ class World:
         # The grounds' edge is four solids outside it, so one sweep handles walls and bounds alike.
         blocking = np.vstack([boxes, collision.frame(self.grounds.as_tuple())])
         object.__setattr__(self, "_expanded", collision.expand(blocking, self.avatar_radius_m))
+        # The same, with the stage as one more solid: for avatars not allowed on it.
+        stage = collision.expand(np.array([self.stage.box.as_tuple()], dtype=np.float64), self.avatar_radius_m)
+        object.__setattr__(self, "_expanded_stage", np.vstack([self._expanded, stage]))
         object.__setattr__(
             self, "_zone_boxes", np.array([z.box.as_tuple() for z in self.zones], dtype=np.float64).reshape(-1, 4)
         )
@@ -215,9 +219,10 @@ class World:
         return math.radians(self.spawn_facing_deg)
 
     # ── pure numpy queries ───────────────────────────────────────────────────
-    def resolve_moves(self, pos: np.ndarray, delta: np.ndarray) -> np.ndarray:
-        """New positions for many avatars moving by `delta`, sliding along solids, kept on the grounds."""
-        return collision.resolve_moves(pos, delta, self._expanded)
+    def resolve_moves(self, pos: np.ndarray, delta: np.ndarray, *, stage_solid: bool = False) -> np.ndarray:
+        """New positions for many avatars moving by `delta`, sliding along solids, kept on the
+        grounds; with `stage_solid` the stage is one more solid (for those not allowed on it)."""
+        return collision.resolve_moves(pos, delta, self._expanded_stage if stage_solid else self._expanded)
 
     def inside_solid(self, points: np.ndarray, margin_m: float = 0.0) -> np.ndarray:
         """Which points lie strictly inside a solid grown by `margin_m` (bool per point)."""

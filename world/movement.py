@@ -19,8 +19,17 @@ if TYPE_CHECKING:
 __all__ = ["move_step"]
 
 
-def move_step(world: World, pos: np.ndarray, move: np.ndarray, run: np.ndarray, *, dt_s: float) -> np.ndarray:
-    """Where one input period takes each avatar: `pos` and `move` are (N, 2), `run` is (N,) bool.
+def move_step(
+    world: World,
+    pos: np.ndarray,
+    move: np.ndarray,
+    run: np.ndarray,
+    *,
+    dt_s: float,
+    stage_solid: np.ndarray | None = None,
+) -> np.ndarray:
+    """Where one input period takes each avatar: `pos` and `move` are (N, 2), `run` is (N,) bool;
+    `stage_solid` (N,) bool marks avatars for whom the stage is a solid (not allowed on it).
 
     Rows are independent: moving avatars together or one by one gives the same positions.
     """
@@ -31,4 +40,11 @@ def move_step(world: World, pos: np.ndarray, move: np.ndarray, run: np.ndarray, 
     norm = np.hypot(move[:, 0], move[:, 1])
     unit = move / np.maximum(norm, 1.0)[:, None]
     speed = np.where(run, world.run_speed_mps, world.walk_speed_mps)
-    return world.resolve_moves(pos, unit * speed[:, None] * dt_s)
+    delta = unit * speed[:, None] * dt_s
+    if stage_solid is None:
+        return world.resolve_moves(pos, delta)
+    blocked = np.asarray(stage_solid, dtype=bool).reshape(-1)
+    out = np.empty_like(pos)
+    out[~blocked] = world.resolve_moves(pos[~blocked], delta[~blocked])
+    out[blocked] = world.resolve_moves(pos[blocked], delta[blocked], stage_solid=True)
+    return out

@@ -83,7 +83,7 @@ class Pathfinder:
         ok = segments_clear(self.nodes[ii], self.nodes[jj], self.boxes)
         dist = np.hypot(*(self.nodes[ii] - self.nodes[jj]).T)
         self._adj: list[list[tuple[int, float]]] = [[] for _ in range(n)]
-        for i, j, d in zip(ii[ok].tolist(), jj[ok].tolist(), dist[ok].tolist()):
+        for i, j, d in zip(ii[ok].tolist(), jj[ok].tolist(), dist[ok].tolist(), strict=True):
             self._adj[i].append((j, d))
             self._adj[j].append((i, d))
 
@@ -120,7 +120,7 @@ class Pathfinder:
         start_i, goal_i = n, n + 1
         ends = np.array([[sx, sy], [gx, gy]])
         seen = [self._visible(ends[0]), self._visible(ends[1])]
-        to_goal = dict(zip(*seen[1]))
+        to_goal = dict(zip(*seen[1], strict=True))
         # A* over the corners; the straight-line distance to the goal never overestimates.
         g_cost = {start_i: 0.0}
         came: dict[int, int] = {}
@@ -134,7 +134,7 @@ class Pathfinder:
                 return self._unwind(came, goal_i, ends)
             done.add(i)
             if i == start_i:
-                out = list(zip(*seen[0]))
+                out = list(zip(*seen[0], strict=True))
             else:
                 out = list(self._adj[i])
                 if i in to_goal:
@@ -171,4 +171,4 @@ class Pathfinder:
 
     @staticmethod
     def length_m(path: list[tuple[float, float]]) -> float:
-        return sum(math.hypot(b[0] - a[0], b[1] - a[1]) for a, b in zip(path, path[1:]))
+        return sum(math.hypot(b[0] - a[0], b[1] - a[1]) for a, b in zip(path, path[1:], strict=False))

@@ -35,6 +35,7 @@ class ChatScript:
         self.emote: str | None = getattr(args, "emote", None)
         self.wait_chat = int(getattr(args, "wait_chat", 0) or 0)
         self.fold = bool(getattr(args, "fold_chat", False))
+        self.until_in_world = bool(getattr(args, "until_in_world", False))
         self.said = False
         shot = app.shot
         if isinstance(shot, ScriptedShot):
@@ -70,7 +71,7 @@ class ChatScript:
 
     def _hook(self, shot: ScriptedShot, *, show_login: bool) -> None:
         social = self.social
-        if show_login:
+        if show_login and not self.until_in_world:
             frames = {"n": 0}
 
             def login_ready() -> bool:

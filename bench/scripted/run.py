@@ -19,6 +19,13 @@ def add_shot_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--camera", default="follow", metavar="VIEW",
                    help="follow (default), hall, forecourt, auditorium or booth:<OPD>")
     p.add_argument("--show-login", action="store_true", help="show the login screen even offscreen")
+    p.add_argument("--until-in-world", action="store_true",
+                   help="with --show-login: take the picture once someone has logged in there, not of the screen")
+    p.add_argument("--press", action="append", default=[], metavar="KEY",
+                   help="press KEY (Panda3D's name: f9, tab, enter, a letter) once in the world, after --walk and "
+                        "before the booth actions, one key a frame (repeatable)")
+    p.add_argument("--type", dest="type_text", default=None, metavar="TEXT",
+                   help="with --press: type TEXT into whatever holds the keyboard, after the presses")
     # Chat (chat_script.py).
     p.add_argument("--say", action="append", default=None, metavar="TEXT",
                    help="type TEXT in the chat box once in the world, after --walk (repeatable; /commands work)")
@@ -52,7 +59,7 @@ def add_shot_options(p: argparse.ArgumentParser) -> None:
                    help="with --directory: walk to the first result (waits until arrived)")
     p.add_argument("--guide-seconds", type=float, default=None, metavar="S",
                    help="with --take-me-there: take the picture S seconds into the walk, the directory open")
-    p.add_argument("--settings-panel", action="store_true", help="open the settings panel (F4)")
+    p.add_argument("--settings-panel", action="store_true", help="open the settings panel (F10)")
 
 
 def build_scripted(base: Any, args: argparse.Namespace) -> Any:
@@ -62,6 +69,7 @@ def build_scripted(base: Any, args: argparse.Namespace) -> Any:
     from .booth_script import BoothDriver
     from .chat_script import ChatScript
     from .find_script import FindDriver
+    from .keys import KeyScript, client_summary
     from .route import autopilot_from_spec
     from .screenshot import ScriptedShot
 
@@ -74,11 +82,18 @@ def build_scripted(base: Any, args: argparse.Namespace) -> Any:
     chat = ChatScript(app, args)
     booths = BoothDriver(app, args)
     find = FindDriver(app, args)
+    keys = KeyScript(app, list(args.press or ()), args.type_text)
+    shot = app.shot
+    if isinstance(shot, ScriptedShot):
+        shot.also_wait_for.append(lambda: keys.done)
+        shot.summary_parts["client"] = lambda: client_summary(app)
 
     def step(task: Any) -> Any:
+        keys.step()
         chat.step()
-        booths.step()
-        find.step()
+        if keys.done:
+            booths.step()
+            find.step()
         return task.cont
 
     # After the session took in the network and before the booths' task sends their commands.

@@ -44,6 +44,7 @@ def float_order(layer: int, distance_m: float) -> int:
     return layer * 1_000_000 + max(0, 999_999 - int(distance_m * 1000))
 _DEFAULT_LOOK = 0x37474F
 CHEAP_TAG_MAX_SCALE = 1.6
+CHEAP_TAG_MAX_M = 20.0  # the low preset shows names within this distance only (far text is costly)
 
 
 class AvatarView:
@@ -91,6 +92,7 @@ class AvatarView:
         self.tag = self._make_tag(facts, lang, is_self, staff_colour)
         # Far tags grow to stay readable; the low preset caps that (big far cards cost fill).
         self.tag_max_scale = CHEAP_TAG_MAX_SCALE if cheap else math.inf
+        self.tag_max_m = CHEAP_TAG_MAX_M if cheap else math.inf
         if cheap:
             cheapen_avatar(self.root)
 
@@ -118,7 +120,7 @@ class AvatarView:
             self.eye_distance_m = d
             self.tag.set_scale(min(self.tag_max_scale, max(1.0, d / TAG_READABLE_M)))
             self.tag_card.set_order(float_order(TAG_LAYER, d))
-            hidden = d < (OWN_TAG_MIN_M if self.is_self else TAG_MIN_M)
+            hidden = d < (OWN_TAG_MIN_M if self.is_self else TAG_MIN_M) or d > self.tag_max_m
             if hidden != self.tag.is_hidden():
                 (self.tag.hide if hidden else self.tag.show)()
             if self.is_self:
@@ -174,6 +176,11 @@ class AvatarLayer:
             entry[0].place(pose.x, pose.y, float(heights[i]), pose.yaw, pose.anim, dt, eye)
         for gone in [i for i in self.views if i not in seen]:
             self.views.pop(gone)[0].destroy()
+
+    def set_lang(self, lang: str) -> None:
+        """Tags say "Petugas"/"Staff" in `lang`: everyone is drawn again on the next frame."""
+        self.lang = lang
+        self.clear()
 
     def clear(self) -> None:
         for view, _ in self.views.values():

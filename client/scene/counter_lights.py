@@ -67,8 +67,18 @@ class _Light:
 class CounterLights:
     def __init__(self, parent: NodePath, world: World, *, lang: str = "id") -> None:
         self.root = parent.attach_new_node("counter-lights")
+        self.world = world
         self.lights = {b.opd: _Light(self.root, b, lang) for b in world.booths}
         self._seen = -1
+
+    def set_lang(self, lang: str) -> None:
+        """BUKA/TUTUP in `lang`: the signs are made again, lit as they were."""
+        on = {opd: light.state for opd, light in self.lights.items()}
+        for child in self.root.get_children():
+            child.remove_node()
+        self.lights = {b.opd: _Light(self.root, b, lang) for b in self.world.booths}
+        for opd, state in on.items():
+            self.lights[opd].set(bool(state))
 
     def set_open(self, opd: str, on: bool) -> None:
         light = self.lights.get(opd)

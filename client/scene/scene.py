@@ -70,6 +70,11 @@ class WorldScene:
         self.sky = self._sky()
         self._daylight()
 
+    def destroy(self) -> None:
+        """Take the whole scene out (a language switch builds it again, signs and all)."""
+        self.root.remove_node()
+        self.sky.remove_node()
+
     # ── helpers ──────────────────────────────────────────────────────────────
     def _floor_z(self, box: Box) -> float:
         cx, cy = box.centre

@@ -2,12 +2,13 @@
 on their buttons ("Ambil nomor (F5)"), so what a button says is what the key does.
 
 Function keys, because they do the same whether or not a text field holds the keyboard, and
-collide with neither walking (WASD, arrows, Q/E) nor typing. Movement keys are in `controls.py`.
+collide with neither walking (WASD, arrows, Q/E) nor typing. Movement keys, the directory, the
+map and the settings panel are the player's to rebind (`settings.py`), never onto these.
 """
 
 from __future__ import annotations
 
-__all__ = ["ACTION_KEYS", "key_of", "key_label"]
+__all__ = ["ACTION_KEYS", "key_of", "key_label", "with_key"]
 
 ACTION_KEYS: dict[str, str] = {
     "my_requests": "f2",
@@ -29,3 +30,8 @@ def key_of(action: str) -> str:
 def key_label(action: str) -> str:
     """How the key is written on a button ("F5")."""
     return ACTION_KEYS[action].upper()
+
+
+def with_key(text: str, action: str) -> str:
+    """A button's words with its key after them: "Ambil nomor (F5)"."""
+    return f"{text} ({key_label(action)})"

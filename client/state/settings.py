@@ -14,6 +14,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
 from typing import Any
 
+from .keymap import ACTION_KEYS
+
 __all__ = [
     "PRESETS",
     "TEXT_SCALES",
@@ -45,12 +47,13 @@ DEFAULT_KEYS: dict[str, str] = {
     "run": "shift",
     "directory": "f1",
     "minimap": "m",
-    "settings": "f4",
+    "settings": "f10",
 }
-# Keys other parts of the client own (chat, emotes, panels, closing); nobody may rebind onto them.
-RESERVED_KEYS = frozenset({"escape", "enter", "tab", "backspace", "space", "1", "2", "3", "4", "f2", "f3",
-                           "arrow_up", "arrow_down", "arrow_left", "arrow_right", "mouse1", "mouse2", "mouse3",
-                           "wheel_up", "wheel_down"})
+# Keys other parts of the client own (chat, emotes, the panels' function keys in `keymap`, closing);
+# nobody may rebind onto them.
+RESERVED_KEYS = frozenset({"escape", "enter", "tab", "backspace", "space", "1", "2", "3", "4", "page_up",
+                           "page_down", "arrow_up", "arrow_down", "arrow_left", "arrow_right", "mouse1", "mouse2",
+                           "mouse3", "wheel_up", "wheel_down", *ACTION_KEYS.values()})
 _SHIFTS = ("lshift", "rshift")
 
 

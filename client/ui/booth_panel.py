@@ -18,6 +18,7 @@ from makaverse.world import World
 
 from .. import i18n
 from ..state.booths import NOTE_KEY, BoothModel, RequestForm
+from ..state.keymap import with_key
 from . import booth_text as T
 from .booth_widgets import (
     BAD,
@@ -103,6 +104,12 @@ class BoothPanel:
         if key != self._key:
             self._key = key
             self._draw_body(opd)
+
+    def set_lang(self, lang: str) -> None:
+        """Redraw in `lang` (a form being filled in keeps its values: they live in the model)."""
+        self.lang = lang
+        self._close_form()
+        self._key = self._head_key = None
 
     def _close_form(self) -> None:
         if self.form_view is not None:
@@ -253,7 +260,8 @@ class BoothPanel:
         x = PAD
         ticket = m.ticket.tickets.get(opd)
         if ticket is None:
-            btn = button(parent, i18n.t("booth.take_number", lang), (x, FOOT_Y), m.ticket.take_number, args=(opd,),
+            btn = button(parent, with_key(i18n.t("booth.take_number", lang), "take_number"), (x, FOOT_Y),
+                         m.ticket.take_number, args=(opd,),
                          colour=BUTTON_ON, scale=0.038)
         else:
             btn = button(parent, i18n.t("booth.leave_queue", lang), (x, FOOT_Y), m.ticket.leave_queue, args=(opd,),
@@ -377,7 +385,7 @@ class FormView:
                          colour=BUTTON_ON, scale=0.038)
         else:
             key = "form.retry" if form.tries and not form.in_flight and form.error else "form.send"
-            btn = button(b, i18n.t(key, lang), (x, FOOT_Y), self.send, colour=BUTTON_ON, scale=0.038,
+            btn = button(b, with_key(i18n.t(key, lang), "submit"), (x, FOOT_Y), self.send, colour=BUTTON_ON, scale=0.038,
                          enabled=not form.in_flight)
         x += btn.width_units + 0.02
         button(b, i18n.t("form.back", lang), (x, FOOT_Y), self.model.request.cancel, scale=0.038)

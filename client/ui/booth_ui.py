@@ -14,7 +14,9 @@ from direct.showbase.DirectObject import DirectObject
 from ..state.booths import BoothModel
 from ..scene.counter_lights import CounterLights
 from ..net.events import monotonic_ms
+from ..state.keymap import key_of
 from .booth_panel import BoothPanel
+from .panel_keys import PanelKeys
 from .booth_sound import Chime
 from .requests_panel import RequestsPanel
 from .staff_console import StaffConsole
@@ -48,10 +50,22 @@ class BoothUi:
         # rebinding it on the app's listener replaces its turn binding (the key-up still ends a turn).
         app.events.accept("e", self.key_e)
         self.events = DirectObject()
-        self.events.accept("f2", self._hotkey, [self.toggle_requests])
-        self.events.accept("f3", self._hotkey, [self.toggle_console])
+        self.events.accept(key_of("my_requests"), self._hotkey, [self.toggle_requests])
+        self.events.accept(key_of("staff_console"), self._hotkey, [self.toggle_console])
+        # The frequent actions, shown on their buttons; function keys work while a field is typed in.
+        self.events.accept(key_of("take_number"), self.key_take_number)
+        self.events.accept(key_of("submit"), self.key_submit)
+        self.events.accept(key_of("call_next"), self.key_call_next)
+        self.events.accept(key_of("finish"), self.key_finish)
         self.events.accept("escape", self._escape)
+        self.keys = PanelKeys(base, self.focus, self._top_panel) if self.focus is not None else None
         base.add_task(self._task, "makaverse-booths", sort=5)
+
+    def set_lang(self, lang: str) -> None:
+        """Every booth panel, the ticket HUD, the staff console and the counter lights in `lang`."""
+        self.lang = self.model.link.lang = lang
+        for part in (self.panel, self.requests, self.console, self.hud, self.lights):
+            part.set_lang(lang)
 
     # ── keys ─────────────────────────────────────────────────────────────────
     def _own(self) -> tuple[float, float] | None:
@@ -69,6 +83,39 @@ class BoothUi:
         done = self.model.interact(*own) if own is not None else self.model.interact()
         if not done:
             self.app.controls.set("turn_right", True)
+
+    def _top_panel(self):
+        """The open panel Tab walks through: the booth panel (and its form), the console, my requests."""
+        social = getattr(self.app, "social", None)
+        if social is not None and social.login.shown:
+            return None
+        for part in (self.panel, self.console, self.requests):
+            if part.visible:
+                return part.root
+        return None
+
+    def key_take_number(self) -> None:
+        """F5: a number at the booth whose panel is open, or where you stand."""
+        opd = self.model.panel.opd or self.model.zone_opd
+        if opd and opd not in self.model.ticket.tickets:
+            self.model.ticket.take_number(opd)
+
+    def key_submit(self) -> None:
+        """F6: send the request form (what is typed so far included)."""
+        if self.panel.form_view is not None:
+            self.panel.form_view.send()
+
+    def key_call_next(self) -> None:
+        """F7: call the next number, for a clerk manning the counter."""
+        console = self.model.staff.console
+        if self.model.is_staff and console is not None and console.manning:
+            self.model.staff.call_next()
+
+    def key_finish(self) -> None:
+        """F8: the citizen at the counter was served."""
+        console = self.model.staff.console
+        if self.model.is_staff and console is not None and console.manning and console.current:
+            self.model.staff.finish_ticket(True)
 
     def _hotkey(self, action) -> None:
         if self.focus is None or not self.focus.active:
@@ -121,6 +168,8 @@ class BoothUi:
 
     def destroy(self) -> None:
         self.base.task_mgr.remove("makaverse-booths")
+        if self.keys is not None:
+            self.keys.destroy()
         self.events.ignore_all()
         for part in (self.panel, self.requests, self.console, self.hud, self.lights):
             try:

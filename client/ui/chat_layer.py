@@ -48,7 +48,7 @@ class SocialLayer:
         router.add(self.flow.handle, owns=AuthFlow.OWNS, watches=AuthFlow.WATCHES)
         router.add(self.chat.handle, owns=ChatState.OWNS, watches=ChatState.WATCHES)
         router.add(self._on_state, watches=(StateChanged,))
-        self.login = LoginPanel(self.base, self.flow, focus, lang=self.lang, on_language=self.set_lang,
+        self.login = LoginPanel(self.base, self.flow, focus, lang=self.lang, on_language=app.set_lang,
                                 username=getattr(args, "user", None) or "")
         self.account_bar = AccountBar(self.base, lang=self.lang, on_logout=self.logout)
         self.chat_box = ChatBox(self.base, self.chat, focus, lang=self.lang, on_submit=self.submit,
@@ -60,7 +60,7 @@ class SocialLayer:
         self.events = DirectObject()
         self.events.accept("enter", self._on_enter_key)
         self.events.accept("tab", self._on_tab_key)
-        self.events.accept(key_of("chat_fold"), self.chat_box.toggle_fold)
+        self.events.accept(key_of("chat_fold"), self._on_fold_key)
         self.events.accept("page_up", self.chat_box.scroll, [6])
         self.events.accept("page_down", self.chat_box.scroll, [-6])
         for key, emote in EMOTE_KEYS.items():
@@ -105,8 +105,15 @@ class SocialLayer:
         return self.flow.phase is AuthPhase.IN_WORLD and self.session.in_world
 
     def _on_enter_key(self) -> None:
+        keys = getattr(getattr(self.app, "booths", None), "keys", None)
+        if keys is not None and keys.holding:
+            return  # Enter presses the panel's focused button
         if self.chat_box.shown and not self.focus.active:
             self.chat_box.open()
+
+    def _on_fold_key(self) -> None:
+        if self.chat_box.shown and not self.focus.active:
+            self.chat_box.toggle_fold()
 
     def _on_tab_key(self) -> None:
         if self.chat_box.typing:
@@ -134,13 +141,11 @@ class SocialLayer:
         return None
 
     def set_lang(self, lang: str) -> None:
-        """Switch every panel (and the HUD) to `lang`; the next hello asks the server for it too."""
-        self.lang = self.app.lang = self.session.lang = self.flow.lang = self.chat.lang = lang
+        """Switch the login screen, the chat and what it shows to `lang` (`ClientApp.set_lang` does
+        the rest); the next hello asks the server for it too."""
+        self.lang = self.session.lang = self.flow.lang = self.chat.lang = lang
         for panel in (self.login, self.account_bar, self.chat_box, self.banner, self.dialog):
             panel.set_lang(lang)
-        hud = self.app.hud
-        hud.lang = lang
-        hud._last.clear()
 
     # ── per frame ────────────────────────────────────────────────────────────
     def update(self, now_ms: float) -> None:

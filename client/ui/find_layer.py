@@ -1,6 +1,6 @@
 """Finding your way, settings and sound, wired into the app: the directory (F1 anywhere, or E at
 the Informasi desk), "Antar saya ke sana", the minimap (M), zone announcements, the settings
-panel (F4), the FPS readout and the sounds. Keys come from the player's settings.
+panel (F10), the FPS readout and the sounds. Keys come from the player's settings.
 
 `FindLayer(app)` is all the app needs. It runs one task per frame and, in a screenshot run,
 reports what it shows in the JSON summary (scripted runs drive it from `bench/scripted/`).
@@ -77,6 +77,7 @@ class FindLayer:
         self._last: dict[str, str] = {}
         self._toasts_seen = 0
         self._capture_frame = -1
+        self._cancel_frame = -1  # the frame an Esc cancelled a key capture (that Esc must not close the panel)
         self.events = DirectObject()
         self._bind_keys()
         app.events.accept("e", self.key_e)  # E at the Informasi desk opens the directory; elsewhere as before
@@ -172,6 +173,8 @@ class FindLayer:
             if name not in ("lshift", "rshift"):
                 return
             name = "shift"
+        if name == "escape":
+            self._cancel_frame = self.base.clock.get_frame_count()
         self.form.press(name)
         self._apply_changes()
 
@@ -211,7 +214,8 @@ class FindLayer:
                 self.focus.release(self.settings_panel)
 
     def _settings_released(self) -> None:
-        if self.form.capturing:  # Esc while waiting for a key cancels the capture, not the panel
+        cancelled_now = self._cancel_frame == self.base.clock.get_frame_count()
+        if self.form.capturing or cancelled_now:  # Esc while waiting for a key cancels the capture, not the panel
             self.form.press("escape")
             self.base.task_mgr.do_method_later(0, lambda task: self._retake(), "makaverse-settings-retake")
             return
@@ -267,17 +271,18 @@ class FindLayer:
             setter = getattr(getattr(self.app, "avatars", None), "set_detail_distance", None)
             if setter is not None:
                 setter(profile.avatar_detail_m, cheap=profile.cheap_avatars)
+        if "lang" in changed and new.lang != self.lang:
+            switch = getattr(self.app, "set_lang", None)
+            if switch is not None:
+                switch(new.lang)  # everything a player reads, this layer and the world's signs included
+            else:
+                self.set_lang(new.lang)
         note = ""
         try:
             path = save_settings(new, self.settings_path)
             note = i18n.t("settings.saved", self.lang, path=str(path))
         except OSError:
             note = i18n.t("settings.save_failed", self.lang)
-        if "lang" in changed:
-            self.set_lang(new.lang)
-            social = getattr(self.app, "social", None)
-            if social is not None and hasattr(social, "set_lang"):
-                social.set_lang(new.lang)  # the login, chat and HUD switch too
         if "preset" in changed or "text_scale" in changed:
             note += "  |  " + i18n.t("settings.applies_next_start", self.lang)
         self.settings_panel.note = note
@@ -309,6 +314,14 @@ class FindLayer:
     def _task(self, task):
         now = monotonic_ms()
         s = self.session
+        app_lang = getattr(self.app, "lang", self.lang)
+        if app_lang != self.lang:
+            # The language was switched elsewhere (F9, the login screen): follow it, and remember it.
+            self.set_lang(app_lang)
+            if self.settings.lang != app_lang:
+                self.form.settings = replace(self.form.settings, lang=app_lang)
+                self.form.changed.append("lang_saved")
+                self._apply_changes()
         self.guide.update(s.autopilot, s.autopilot_done, now)
         if self.guide.status == "arrived" and self._last.get("guide_status") != "arrived":
             self.sounds.play("notify")

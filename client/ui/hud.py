@@ -51,9 +51,14 @@ class Hud:
         )
         self.help = OnscreenText(
             text=i18n.t("app.help", lang), parent=base.a2dBottomCenter, pos=(0, 0.05), scale=0.04,
-            fg=(1, 1, 1, 1), bg=(0.04, 0.05, 0.08, 0.5), align=TextNode.A_center, mayChange=False,
+            fg=(1, 1, 1, 1), bg=(0.04, 0.05, 0.08, 0.5), align=TextNode.A_center, mayChange=True,
         )
         self._last: dict[str, str] = {}
+
+    def set_lang(self, lang: str) -> None:
+        self.lang = lang
+        self._last.clear()
+        self.help.setText(i18n.t("app.help", lang))
 
     @staticmethod
     def _text(parent, text: str, pos, scale: float, fg) -> OnscreenText:

@@ -1,9 +1,11 @@
 """The login screen (a DirectGUI panel over the scene) and the account bar in the top right.
 
 The panel only draws `AuthFlow` (auth_state.py) and forwards clicks to it: log in, register
-(with a display name), enter as a guest (with an optional name), switch language. Its text
-fields take the keyboard through `KeyboardFocus`; Tab moves between them, Enter submits the
-form the cursor is in. The account bar shows your role, unread direct messages and a
+(with a display name), enter as a guest (with an optional name), switch language. It opens
+with the username field holding the keyboard (the password field when the username is given),
+so nobody's first keystrokes are lost. Tab and Shift-Tab walk every field and button top to
+bottom, the language button last, with a gold outline on the one in focus; Enter in a field
+submits its form, Enter or Space on a button presses it. The account bar shows your role, unread direct messages and a
 Log out button while you are in the world.
 """
 
@@ -20,6 +22,7 @@ from panda3d.core import TextNode
 from .. import i18n
 from ..state.auth_state import AuthFlow, AuthPhase, role_label
 from .focus import KeyboardFocus
+from .nav import NavRing, ShiftKey
 
 __all__ = ["LoginPanel", "AccountBar", "PANEL_FRAME", "PANEL_COLOUR", "aspect_box_px"]
 
@@ -94,9 +97,17 @@ class LoginPanel:
         self.status = self._text(-0.545, 0.038, MUTED_FG)
         self.lang_btn = _button(self.frame, "", (0.38, -0.66), self._toggle_language, width=0.52,
                                 colour=(0.25, 0.28, 0.36, 1))
-        self._order = ["username", "password", "display_name", "guest_name"]
+        e = self.entries
+        self.nav = NavRing(base, focus, {
+            "username": e["username"], "password": e["password"], "display_name": e["display_name"],
+            "login": self.login_btn, "register": self.register_btn, "guest_name": e["guest_name"],
+            "guest": self.guest_btn, "language": self.lang_btn,
+        })
+        self.shift = ShiftKey()
         self.events = DirectObject()
         self.events.accept("tab", self._tab)
+        self.events.accept("enter", self._press)
+        self.events.accept("space", self._press)
         self._shown = True
         self._last: dict[str, object] = {}
         self.retext()
@@ -139,6 +150,7 @@ class LoginPanel:
     def _focus_in(self, key: str) -> None:
         entry = self.entries[key]
         self.focus.take(entry, on_release=lambda: entry.__setitem__("focus", 0))
+        self.nav.follow(entry)
 
     def _focus_out(self, key: str) -> None:
         self.focus.release(self.entries[key])
@@ -147,11 +159,18 @@ class LoginPanel:
         self.entries[key]["focus"] = 1
 
     def _tab(self) -> None:
-        if not self._shown:
+        if self._shown:
+            self.nav.tab(-1 if self.shift.held else 1)
+
+    def _press(self) -> None:
+        if self._shown:
+            self.nav.press()
+
+    def _first_focus(self) -> None:
+        """The panel just showed: the field you'd type in first holds the keyboard."""
+        if self.focus.active:
             return
-        current = next((k for k, e in self.entries.items() if self.focus.holds(e)), None)
-        i = self._order.index(current) + 1 if current in self._order else 0
-        self.focus_field(self._order[i % len(self._order)])
+        self.nav.show("password" if self._value("username") else "username")
 
     def _submit(self, _text: str, key: str) -> None:
         if key == "guest_name":
@@ -223,9 +242,12 @@ class LoginPanel:
             else:
                 for entry in self.entries.values():
                     self.focus.release(entry)
+                self.nav.clear()
                 self.frame.hide()
         if not show:
             return
+        if self.nav.current is None:
+            self._first_focus()
         text, fg = self.status_text()
         if self._last.get("status") != (text, fg):
             self._last["status"] = (text, fg)
@@ -243,6 +265,7 @@ class LoginPanel:
 
     def destroy(self) -> None:
         self.events.ignore_all()
+        self.shift.destroy()
         for entry in self.entries.values():
             self.focus.release(entry)
         self.frame.destroy()

@@ -58,6 +58,10 @@ class RequestsPanel:
     def visible(self) -> bool:
         return not self.root.is_hidden()
 
+    def set_lang(self, lang: str) -> None:
+        self.lang = lang
+        self._key = None
+
     def sync(self, now_ms: float) -> None:
         m = self.model
         if not m.my_requests.shown:

@@ -20,6 +20,7 @@ from panda3d.core import TextNode
 
 from .. import i18n
 from ..state.booths import REQUEST_STATUSES, BoothModel, legal_next
+from ..state.keymap import with_key
 from . import booth_text as T
 from .booth_widgets import (
     BAD,
@@ -75,6 +76,11 @@ class StaffConsole:
     @property
     def visible(self) -> bool:
         return not self.root.is_hidden()
+
+    def set_lang(self, lang: str) -> None:
+        """Redraw every part in `lang`."""
+        self.lang = lang
+        self.keys.clear()
 
     # ── drawing ──────────────────────────────────────────────────────────────
     def sync(self, now_ms: float) -> None:
@@ -183,10 +189,12 @@ class StaffConsole:
             y -= 0.055
         y -= 0.085
         x = PAD
-        btn = button(h, i18n.t("staff.call_next", lang), (x, y), m.staff.call_next, colour=BUTTON_ON, scale=0.038,
+        btn = button(h, with_key(i18n.t("staff.call_next", lang), "call_next"), (x, y), m.staff.call_next,
+                     colour=BUTTON_ON, scale=0.038,
                      enabled=manning)
         x += btn.width_units + 0.02
-        btn = button(h, i18n.t("staff.done", lang), (x, y), m.staff.finish_ticket, args=(True,), scale=0.038,
+        btn = button(h, with_key(i18n.t("staff.done", lang), "finish"), (x, y), m.staff.finish_ticket, args=(True,),
+                     scale=0.038,
                      enabled=manning and bool(current))
         x += btn.width_units + 0.02
         button(h, i18n.t("staff.no_show", lang), (x, y), m.staff.finish_ticket, args=(False,), scale=0.038,

@@ -78,6 +78,10 @@ class TicketHud:
         self.arrow_target: tuple[float, float] | None = None
         self._last: dict[str, object] = {}
 
+    def set_lang(self, lang: str) -> None:
+        self.lang = lang
+        self._last.clear()
+
     def _changed(self, key: str, value: object) -> bool:
         if self._last.get(key) == value:
             return False

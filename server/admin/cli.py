@@ -6,6 +6,7 @@
     makaverse admin ban --username U --reason R [--minutes N]
     makaverse admin unban --username U
     makaverse admin list-users [--role R]
+    makaverse admin load-slides|export-event|event-summary ...   (town halls: admin/events.py)
 
 The database is `--db`, else `MAKAVERSE_DB_URL`, else the embedded SQLite file. Every
 change made here is written to the audit log with no actor account (the operator at the
@@ -22,6 +23,8 @@ import sys
 from collections.abc import Callable
 from datetime import timedelta
 
+from makaverse.server.startup_errors import describe
+
 from ..accounts import Accounts
 from ..service_config import hasher_from_env
 from ..services.accounts import AccountError
@@ -31,6 +34,7 @@ from ..store.engine import URL_ENV, url_from_env
 from ..store.errors import StoreError
 from ..store.seed import seed
 from ..store.store import Store
+from .events import add_event_commands
 from .reports import add_report_commands
 from .seed import ADMIN_PASSWORD_ENV, seed_admin
 
@@ -79,6 +83,7 @@ def add_commands(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--limit", type=int, default=200)
     p.set_defaults(func=_admin_list_users)
     add_report_commands(admin_sub, common, _guarded)
+    add_event_commands(admin_sub, common, _guarded)
 
 
 def _password_options(parser: argparse.ArgumentParser) -> None:
@@ -240,7 +245,9 @@ def _guarded(run: Callable[[], int]) -> int:
     except AccountError as exc:
         print(f"error: {exc.code}: {exc}", file=sys.stderr)
     except StoreError as exc:
-        print(f"error: {type(exc).__name__}: {exc}", file=sys.stderr)
+        # One line: the database's own message can run over several.
+        line = describe(exc) or " ".join(f"{type(exc).__name__}: {exc}".split())
+        print(f"error: {line}", file=sys.stderr)
     except _Refused as exc:
         print(f"error: {exc}", file=sys.stderr)
     return 1

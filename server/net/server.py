@@ -17,24 +17,69 @@ from typing import Protocol
 from websockets.asyncio.server import Server, ServerConnection, serve
 from websockets.exceptions import ConnectionClosed
 
-from makaverse.protocol import CloseCode, Error, ErrorCode, RemoteProtocolError, decode
+from makaverse.protocol import (
+    CloseCode,
+    Error,
+    ErrorCode,
+    InvalidRequestFields,
+    RemoteProtocolError,
+    decode,
+    refusal,
+)
 from makaverse.protocol.messages import SENDERS, Message, Sender
+from makaverse.protocol.ratelimit import TokenBucket
 
 from ..log import log_event
-from ..services.ratelimit import TokenBucket
-from ..settings import Settings
 from .connection import Connection
 from .http import HttpRoutes
 from .metrics import ServerMetrics
 from .session import Session
 from .session_state import ALLOWED, SessionEvent, SessionState
 
-__all__ = ["Dispatcher", "NetServer"]
+__all__ = ["Dispatcher", "NetServer", "NetSettings"]
 
 log = logging.getLogger("makaverse.server")
 
 _MAX_STRIKES = 20  # refused messages before the connection is closed for policy
 _FLOOD_CLOSE_AFTER = 200  # messages over the rate limit before the connection is closed
+
+
+def _close_code(conn: Connection, ws: ServerConnection) -> int | str:
+    """The close code the peer was sent (ours, or the echo of theirs): a silent peer that missed
+    the keepalive gets 1011, which is what we log, not the 1006 `ws.close_code` reports."""
+    if conn.close_code:
+        return conn.close_code
+    sent = ws.protocol.close_sent
+    if sent is not None:
+        return int(sent.code)
+    return ws.close_code if ws.close_code is not None else "lost"
+
+
+class NetSettings(Protocol):
+    """The settings the transport reads (the wiring's `Settings` has them); read-only."""
+
+    @property
+    def host(self) -> str: ...
+    @property
+    def port(self) -> int: ...
+    @property
+    def max_clients(self) -> int: ...
+    @property
+    def max_frame_bytes(self) -> int: ...
+    @property
+    def send_queue_frames(self) -> int: ...
+    @property
+    def ping_interval_s(self) -> float: ...
+    @property
+    def ping_timeout_s(self) -> float: ...
+    @property
+    def close_timeout_s(self) -> float: ...
+    @property
+    def hello_timeout_s(self) -> float: ...
+    @property
+    def msg_rate_per_s(self) -> float: ...
+    @property
+    def msg_burst(self) -> int: ...
 
 
 class Dispatcher(Protocol):
@@ -51,7 +96,7 @@ class Dispatcher(Protocol):
 
 
 class NetServer:
-    def __init__(self, settings: Settings, dispatcher: Dispatcher, metrics: ServerMetrics) -> None:
+    def __init__(self, settings: NetSettings, dispatcher: Dispatcher, metrics: ServerMetrics) -> None:
         self.settings = settings
         self.dispatcher = dispatcher
         self.metrics = metrics
@@ -142,8 +187,10 @@ class NetServer:
             self.dispatcher.disconnected(session, loop.time())
             if session.state is not SessionState.CLOSING:
                 session.advance(SessionEvent.CLOSE)
+            # Read before our own drop below, which would record 1000 over a keepalive failure.
+            known = _close_code(conn, ws)
             await conn.drop(CloseCode.NORMAL, "", flush=False)  # no-op when already closing
-            code = conn.close_code or (ws.close_code if ws.close_code is not None else "lost")
+            code = known if known != "lost" else _close_code(conn, ws)
             self.metrics.disconnects.labels(reason=str(code)).inc()
             log_event(log, "client_disconnected", conn=conn.conn_id, code=code, reason=conn.close_reason)
 
@@ -173,8 +220,12 @@ class NetServer:
         session.flooded = max(0, session.flooded - 1)
         try:
             msg = decode(data)
+        except InvalidRequestFields as exc:
+            # What a person typed, answered field by field: not a strike against the connection.
+            session.conn.send(refusal(exc))
+            return
         except RemoteProtocolError as exc:
-            self._refuse(session, exc.code)
+            self._refuse(session, exc.code, exc.ref)
             return
         self.metrics.messages_received.labels(type=msg.TYPE.name.lower()).inc()
         if SENDERS[msg.TYPE] is not Sender.CLIENT or msg.TYPE not in ALLOWED[session.state]:

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from ..services.ratelimit import TokenBucket
+from makaverse.protocol.ratelimit import TokenBucket
+
 from .session_state import SessionEvent, SessionState, next_state
 
 if TYPE_CHECKING:

@@ -3,7 +3,8 @@
 A component is a plain object with state and two doors: `handle(command, actor, now_ms)` for the
 client messages it owns and `tick(now_ms)` for time; both return `Effects`. Hooks: `start` (load
 what it needs), `enter` (an avatar arrived in the world: joined or resumed), `leave` (it left for
-good). A `process_wide` component's hooks run for every arrival in the process, whichever instance
+good), `moved` (it went to another instance or was seated), `receive` (a bus message on one of
+its `channels`). A `process_wide` component's hooks run for every arrival in the process, whichever instance
 the avatar is in (the booth desk: your ticket is yours in the auditorium too); the others' only
 for avatars of their own instance.
 """
@@ -47,6 +48,7 @@ class Component:
     process_wide: ClassVar[bool] = False
     # client message type -> name of the handler method: `method(ctx, cmd)`, plain or a generator
     handlers: ClassVar[dict[MessageType, str]] = {}
+    channels: ClassVar[tuple[str, ...]] = ()  # bus channels the wiring feeds to `receive`
 
     def handle(self, cmd: Message, actor: Actor, now_ms: int) -> Effects:
         ctx = Ctx(actor, ref_of(cmd), now_ms)
@@ -67,4 +69,12 @@ class Component:
         return Effects()
 
     def leave(self, actor: Actor, now_ms: int) -> Effects:
+        return Effects()
+
+    def moved(self, actor: Actor, seat: int, now_ms: int) -> Effects:
+        """The avatar changed instance (`actor.instance` is the new one) or was seated (`seat`, else -1)."""
+        return Effects()
+
+    def receive(self, channel: str, payload: bytes, now_ms: int) -> Effects:
+        """A bus message on one of the `channels` this component listens to."""
         return Effects()

@@ -149,10 +149,13 @@ class Close:
 
 @dataclass(frozen=True, slots=True)
 class Move:
-    """An avatar walked into the region of another instance."""
+    """An avatar walked into the region of another instance, or is sent there (`seat`: placed
+    at a free seat; a full hall sends it to an overflow copy). `seat` with its own instance
+    just sits it down where it is."""
 
     avatar_id: int
     to_instance: str
+    seat: bool = False
 
 
 Effect = Union[Reply, Push, Write, Publish, Close, Move]

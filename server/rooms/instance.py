@@ -171,6 +171,19 @@ class WorldInstance:
         member.outbox = outbox
         self.visibility.forget(avatar_id)
 
+    def seat_or_spawn(self, avatar_id: int) -> int:
+        """Sit an arriving avatar on the free seat nearest the stage; with none free, stand it at
+        the instance's spawn (it may have come from anywhere). The seat, or -1."""
+        seat = self.sim.free_seat()
+        if seat is not None:
+            self.sim.sit(avatar_id, seat)
+            return seat
+        member = self.members[avatar_id]
+        self.sim.remove_avatar(avatar_id)
+        self.sim.add_avatar(member.info, position=self.spawn_point(), avatar_id=avatar_id)
+        self.visibility.forget(avatar_id)
+        return -1
+
     def is_parked(self, avatar_id: int) -> bool:
         member = self.members.get(avatar_id)
         return member is not None and member.parked_at is not None
@@ -225,7 +238,10 @@ class WorldInstance:
         fx = Effects()
         sim = self.sim
         sim.step(dt)
-        for event in sim.drain_events():
+        # Only where each avatar ended up counts: one placed on a seat after arriving elsewhere
+        # (go to event) must not be sent back by the zone it passed through.
+        last = {event.avatar_id: event for event in sim.drain_events()}
+        for event in last.values():
             member = self.members.get(event.avatar_id)
             if member is not None and member.outbox is not None:
                 member.outbox.send(ZoneChanged(zone_id=event.zone_id))

@@ -32,6 +32,8 @@ class AvatarTable:
         self.ack_seq = np.zeros(capacity, dtype=np.uint32)
         self.budget_s = np.zeros(capacity, dtype=np.float64)
         self.zone = np.full(capacity, -1, dtype=np.int64)
+        self.seat = np.full(capacity, -1, dtype=np.int64)  # the seat sat on, -1 standing
+        self.stage_ok = np.zeros(capacity, dtype=bool)  # may walk onto the stage (else it is solid)
         self.inputs: list[deque] = [deque() for _ in range(capacity)]
         self.info: list[AvatarInfo | None] = [None] * capacity
         self.slot_of: dict[int, int] = {}
@@ -54,6 +56,8 @@ class AvatarTable:
         self.ack_seq[slot] = 0
         self.budget_s[slot] = 0.0
         self.zone[slot] = -1
+        self.seat[slot] = -1
+        self.stage_ok[slot] = False
         self.inputs[slot].clear()
         self.info[slot] = info
         self.slot_of[avatar_id] = slot
@@ -69,10 +73,10 @@ class AvatarTable:
     def _grow(self) -> None:
         old = len(self.ids)
         new = old * 2
-        for name in ("ids", "pos", "yaw", "anim", "ack_seq", "budget_s", "zone"):
+        for name in ("ids", "pos", "yaw", "anim", "ack_seq", "budget_s", "zone", "seat", "stage_ok"):
             arr = getattr(self, name)
             grown = np.zeros((new, *arr.shape[1:]), dtype=arr.dtype)
-            if name == "zone":
+            if name in ("zone", "seat"):
                 grown[:] = -1
             grown[:old] = arr
             setattr(self, name, grown)

@@ -15,19 +15,20 @@ Movement rules (why they stop speed hacks and teleports):
 
 from __future__ import annotations
 
+import math
 import random
 from dataclasses import dataclass
 
 import numpy as np
 
 from makaverse.protocol import quant
-from makaverse.protocol.messages import ANIM_IDLE, ANIM_RUN, ANIM_WALK, Input
+from makaverse.protocol.messages import ANIM_IDLE, ANIM_RUN, ANIM_SIT, ANIM_WALK, Input
 from makaverse.world import World, move_step
 
 from .avatars import AvatarInfo, AvatarTable
 from .separation import separation_deltas
 
-__all__ = ["SimError", "UnknownAvatar", "ZoneEntered", "Simulation"]
+__all__ = ["SimError", "UnknownAvatar", "SeatTaken", "ZoneEntered", "Simulation"]
 
 
 class SimError(Exception):
@@ -35,6 +36,10 @@ class SimError(Exception):
 
 
 class UnknownAvatar(SimError):
+    pass
+
+
+class SeatTaken(SimError):
     pass
 
 
@@ -147,6 +152,52 @@ class Simulation:
         except KeyError:
             raise UnknownAvatar(avatar_id) from None
 
+    # ── seats and the stage ──────────────────────────────────────────────────
+    def sit(self, avatar_id: int, seat: int) -> tuple[float, float, float]:
+        """Snap the avatar onto a free seat facing the stage; inputs already queued are dropped so
+        they don't stand it up at once. Returns (x, y, yaw)."""
+        slot = self._slot(avatar_id)
+        t = self.avatars
+        seats = self.world.seats
+        if not 0 <= seat < len(seats):
+            raise SimError(f"no seat {seat}")
+        if t.seat[slot] != seat and self.seat_taken(seat):
+            raise SeatTaken(seat)
+        x, y = seats[seat]
+        yaw = math.radians(self.world.seat_facing_deg)
+        t.pos[slot] = (x, y)
+        t.yaw[slot] = yaw
+        t.seat[slot] = seat
+        t.anim[slot] = ANIM_SIT
+        zone = int(self.world.zone_index(t.pos[slot : slot + 1])[0])
+        if zone != t.zone[slot]:
+            t.zone[slot] = zone
+            self._events.append(ZoneEntered(avatar_id, self.world.zones[zone].id if zone >= 0 else ""))
+        while t.inputs[slot]:
+            t.ack_seq[slot] = t.inputs[slot].popleft().seq
+        return float(x), float(y), yaw
+
+    def seat_taken(self, seat: int) -> bool:
+        t = self.avatars
+        return bool((t.seat[t.active_slots()] == seat).any())
+
+    def seat_of(self, avatar_id: int) -> int:
+        return int(self.avatars.seat[self._slot(avatar_id)])
+
+    def free_seat(self) -> int | None:
+        """The free seat nearest the stage (front rows first, then from the aisle out), or None."""
+        seats = self.world.seats
+        if not len(seats):
+            return None
+        t = self.avatars
+        taken = set(int(s) for s in t.seat[t.active_slots()] if s >= 0)
+        order = np.lexsort((np.abs(seats[:, 0]), -seats[:, 1]))
+        return next((int(i) for i in order if int(i) not in taken), None)
+
+    def allow_stage(self, avatar_id: int, allowed: bool) -> None:
+        """Whether the avatar may walk onto the stage; for everyone else it is a solid."""
+        self.avatars.stage_ok[self._slot(avatar_id)] = allowed
+
     # ── intents ──────────────────────────────────────────────────────────────
     def apply(self, avatar_id: int, intent: Input) -> None:
         """Queue one input period of intent; the oldest queued input gives way when full."""
@@ -189,8 +240,14 @@ class Simulation:
                 break
             idx = np.array(batch)
             before = t.pos[idx].copy()
-            t.pos[idx] = move_step(self.world, before, np.array(moves), np.array(runs), dt_s=self.input_dt)
-            moved[idx] += np.hypot(*(t.pos[idx] - before).T)
+            after = move_step(
+                self.world, before, np.array(moves), np.array(runs), dt_s=self.input_dt, stage_solid=~t.stage_ok[idx]
+            )
+            t.pos[idx] = after
+            gone = np.hypot(*(after - before).T)
+            moved[idx] += gone
+            # Any move stands a seated avatar up.
+            t.seat[idx[gone > 1e-6]] = -1
         # Inputs still waiting once this tick's time is spent would only ever be applied late:
         # keep the newest, so a stall or a burst costs one input of lag at most, not a standing queue.
         for slot in slots:
@@ -198,7 +255,8 @@ class Simulation:
             while len(queue) > self.max_waiting_after_tick:
                 t.ack_seq[slot] = queue.popleft().seq
         walking = moved[slots] > 1e-3
-        t.anim[slots] = np.where(walking, np.where(running[slots], ANIM_RUN, ANIM_WALK), ANIM_IDLE)
+        idle = np.where(t.seat[slots] >= 0, ANIM_SIT, ANIM_IDLE)
+        t.anim[slots] = np.where(walking, np.where(running[slots], ANIM_RUN, ANIM_WALK), idle)
         self._separate(slots, dt)
         zones = self.world.zone_index(t.pos[slots])
         changed = zones != t.zone[slots]
@@ -215,6 +273,7 @@ class Simulation:
         pos = t.pos[slots]
         delta = separation_deltas(pos, radius_m=radius, max_step_m=min(self.push_mps * dt, radius),
                                   ids=t.ids[slots])
+        delta[t.seat[slots] >= 0] = 0.0  # someone seated keeps their seat (others still make way)
         pushed = np.flatnonzero(delta.any(axis=1))
         if len(pushed):
             t.pos[slots[pushed]] = self.world.resolve_moves(pos[pushed], delta[pushed])

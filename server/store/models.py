@@ -240,6 +240,6 @@ class AuditRow(Base):
     at: Mapped[datetime]
 
 
-# The tables of tickets and notifications (revision 0002) and of chat, reports and moderation
-# (revision 0003) register on `Base` here, once it exists.
-from . import models_booths, models_chat  # noqa: E402,F401
+# The tables of tickets and notifications (revision 0002), of chat, reports and moderation
+# (revision 0003) and of town-hall events (revision 0004) register on `Base` here, once it exists.
+from . import models_booths, models_chat, models_events  # noqa: E402,F401

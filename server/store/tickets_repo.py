@@ -28,7 +28,7 @@ from .requests_repo import request_dto
 
 __all__ = ["TicketsRepo", "Notification", "QueueState", "NOTIFICATION_KINDS"]
 
-NOTIFICATION_KINDS = ("request_status",)
+NOTIFICATION_KINDS = ("request_status", "event_started")
 MAX_BATCH = 500
 MAX_PENDING = 100
 

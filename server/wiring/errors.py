@@ -14,6 +14,8 @@ from ..bus import BusError
 from ..rooms.effects import Refused
 from ..services.accounts import AccountError, Banned, Throttled
 from ..services.chat import ChatRefusal
+from ..services.events import EventRefusal
+from ..services.slides import SlideRefusal
 from ..services.queues import QueueError
 from ..store import Conflict, IllegalTransition, InvalidValue, NotFound, StoreError
 from ..store.chat_repo import Blocked
@@ -38,7 +40,7 @@ def _code(exc: BaseException) -> tuple[str, str, int | None]:
     """(error code, hint, close code) for an exception we know; raises it again otherwise."""
     if isinstance(exc, Refused):
         return exc.code, exc.hint, exc.close
-    if isinstance(exc, ChatRefusal):
+    if isinstance(exc, (ChatRefusal, EventRefusal, SlideRefusal)):
         return exc.code.value, exc.hint, None
     if isinstance(exc, QueueError):
         return str(exc.code), "", None

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import secrets
 import time
 from typing import Any
 
@@ -18,9 +19,11 @@ from ..net.server import NetServer
 from ..rooms.booths import BoothConfig, Booths
 from ..rooms.chat import ANNOUNCEMENTS_CHANNEL, Chat, ChatShared
 from ..rooms.effects import ToEveryone
+from ..rooms.events import DOWN, UP, EventCopy, Events
 from ..rooms.instance import WorldInstance
-from ..rooms.layout import plan_instances
+from ..rooms.layout import InstancePlan, plan_instances
 from ..rooms.requests import Requests
+from ..rooms.seats import Seats
 from ..service_config import chat_config_from_env, load_wordfilter
 from ..services.chat import ChatConfig, ChatRoom
 from ..settings import Settings
@@ -76,18 +79,38 @@ class GameServer:
         self.presence = self.players.presence
         self.places: Places
         self.runner = EffectRunner(self.players, store=store, bus=self.bus, move=lambda m: self.places.move(m))
-        self.places = Places(self.instances, self.players, self.runner, self.metrics, home=self.instance.instance_id)
+        plans = plan_instances(world, s.instance_ids)
+        self._bus_origin = secrets.token_hex(6)  # this process's events authority, on a shared bus
+        # The auditorium hosts the town-hall events; its overflow copies are made on demand.
+        self._hall_plan: InstancePlan | None = next((p for p in plans if p.kind == "auditorium"), None)
+        self.places = Places(
+            self.instances,
+            self.players,
+            self.runner,
+            self.metrics,
+            home=self.instance.instance_id,
+            hall=self._hall_plan.id if self._hall_plan is not None else "",
+            hall_capacity=s.auditorium_capacity,
+            make_copy=self._make_copy,
+        )
         chat_config = chat or chat_config_from_env()
         zone_ids = [z.id for z in world.zones]
-        shared = ChatShared(
+        self._chat_shared = shared = ChatShared(
             chat_config, ChatRoom(chat_config, zone_ids, wordfilter=load_wordfilter(chat_config.wordfilter_file))
         )
-        for plan in plan_instances(world, s.instance_ids):
+        self.events: Events | None = None
+        for plan in plans:
             instance = self.instances[plan.id]
             if plan.owns_booth(world):
                 desk = instance.add(Booths(world, instance.sim, self.players, booths))
                 instance.add(Requests(desk))  # type: ignore[arg-type]
             instance.add(Chat(plan.id, instance.sim, self.players, shared))
+            if plan is self._hall_plan:
+                instance.add(Seats(instance.sim))
+                outside = next(iter(plan.exits.values()), self.instance.instance_id)
+                self.events = instance.add(  # type: ignore[assignment]
+                    Events(plan.id, instance.sim, self.players, outside=outside, origin=self._bus_origin)
+                )
         self.gate = Gate(s, self.players, self.places, self.runner, accounts=accounts, world_id=world.id)
         self.router = Router(
             self.instances, self.players, self.places, self.gate, self.runner, health=self._health
@@ -95,6 +118,7 @@ class GameServer:
         self.net = NetServer(s, self.router, self.metrics)
         self.scheduler = Scheduler(self.instances, self.places, self.runner, self.metrics, tick_hz=s.tick_hz)
         self._subscription: Any = None
+        self._event_subs: list[Any] = []
         self._stopping = False
         self._started_s = time.monotonic()
 
@@ -110,6 +134,7 @@ class GameServer:
     async def start(self) -> None:
         await self.bus.start()
         self._subscription = self.bus.subscribe(ANNOUNCEMENTS_CHANNEL, self._announcement_arrived)
+        self._event_subs = [self.bus.subscribe(UP, self._event_up), self.bus.subscribe(DOWN, self._event_down)]
         if self.store is not None:
             now = now_ms()
             for instance in self.instances.values():
@@ -132,6 +157,8 @@ class GameServer:
         await self.runner.drain()
         if self._subscription is not None:
             self._subscription.cancel()
+        for sub in self._event_subs:
+            sub.cancel()
         await self.bus.close()
         loop = asyncio.get_running_loop()
         await loop.run_in_executor(None, self._close_pools)
@@ -154,6 +181,61 @@ class GameServer:
             return
         for player in self.players.resolve(ToEveryone()):
             player.send(payload)
+
+    # ── the town hall's overflow copies ──────────────────────────────────────
+    def _make_copy(self, copy_id: str) -> WorldInstance:
+        """Another instance of the auditorium: seats, chat and a door to the events authority."""
+        plan = self._hall_plan
+        assert plan is not None
+        s = self.settings
+        copy = WorldInstance(
+            self.world,
+            instance_id=copy_id,
+            kind=plan.kind,
+            tick_hz=s.tick_hz,
+            snapshot_hz=s.snapshot_hz,
+            input_hz=s.input_hz,
+            interest_radius_m=s.interest_radius_m,
+            interest_k=s.interest_k,
+            spawn=plan.spawn,
+            exits=plan.exits,
+            issue_ids=False,
+        )
+        copy.add(Seats(copy.sim))
+        copy.add(Chat(copy_id, copy.sim, self.players, self._chat_shared))
+        copy.add(EventCopy(copy_id, copy.sim, self.players, origin=self._bus_origin))
+        self.instances[copy_id] = copy
+        return copy
+
+    def _event_up(self, payload: bytes) -> None:
+        """A command forwarded by a copy of the hall: handled by the authority, replies sent back down."""
+        events = self.events
+        if events is None:
+            return
+        try:
+            forwarded = events.from_copy(payload)
+            if forwarded is None:
+                return
+            actor, cmd = forwarded
+            fx = events.handle(cmd, actor, now_ms())
+        except Exception:
+            log.exception("event_up_malformed")
+            return
+        self.runner.spawn(
+            self.runner.run(fx, conn_id=actor.conn_id, what=cmd.TYPE.name, relay=lambda f: events.relay(f, actor)),
+            "event_up",
+        )
+
+    def _event_down(self, payload: bytes) -> None:
+        """What the authority sends the copies: each copy here hands it to its members."""
+        now = now_ms()
+        for instance in list(self.instances.values()):
+            for component in instance.components:
+                if DOWN in component.channels:
+                    try:
+                        self.runner.apply(component.receive(DOWN, payload, now))
+                    except Exception:
+                        log.exception("event_down_failed")
 
     def _health(self) -> dict:
         ticking = self.scheduler.running

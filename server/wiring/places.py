@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import itertools
 import logging
-from collections.abc import Mapping
+from collections.abc import Callable, MutableMapping
 
 from makaverse.protocol import CloseCode, Error, ErrorCode, InstanceChanged
 
@@ -18,7 +18,9 @@ from ..log import log_event
 from ..net.metrics import ServerMetrics
 from ..rooms.actor import Actor
 from ..rooms.effects import Move
+from ..rooms.events import copy_id, is_copy_of
 from ..rooms.instance import WorldInstance
+from ..rooms.seats import seated
 from ..sim import AvatarInfo
 from .players import Player, Players
 from .runner import EffectRunner, now_ms
@@ -31,18 +33,24 @@ log = logging.getLogger("makaverse.places")
 class Places:
     def __init__(
         self,
-        instances: Mapping[str, WorldInstance],
+        instances: MutableMapping[str, WorldInstance],
         players: Players,
         runner: EffectRunner,
         metrics: ServerMetrics,
         *,
         home: str,
+        hall: str = "",
+        hall_capacity: int = 0,
+        make_copy: Callable[[str], WorldInstance] | None = None,
     ) -> None:
         self.instances = instances
         self.players = players
         self.runner = runner
         self.metrics = metrics
         self.home = home  # where newcomers appear
+        self.hall = hall  # the auditorium whose overflow copies are made here ('' for none)
+        self.hall_capacity = hall_capacity  # people per copy of the hall (0: no limit)
+        self.make_copy = make_copy
         self._ids = itertools.count(1)
 
     # ── in ───────────────────────────────────────────────────────────────────
@@ -153,22 +161,65 @@ class Places:
 
     # ── across ───────────────────────────────────────────────────────────────
     def move(self, move: Move) -> None:
-        """The avatar walked into another instance's region: others there see it enter, those it
-        left see it go, and its client is told (it keeps its session, ticket and chat)."""
+        """The avatar walked into another instance's region (or is sent to a hall's free seat):
+        others there see it enter, those it left see it go, and its client is told (it keeps its
+        session, ticket and chat). A full hall sends it to an overflow copy instead."""
         players = self.players
         src_id = players.instance_of.get(move.avatar_id)
         dst = self.instances.get(move.to_instance)
-        if src_id is None or dst is None or src_id == dst.instance_id:
+        if src_id is None or dst is None:
             return
         src = self.instances[src_id]
         member = src.members.get(move.avatar_id)
         if member is None or member.parked_at is not None:
             return
-        dst.transfer_in(src.transfer_out(move.avatar_id))
-        players.instance_of[move.avatar_id] = dst.instance_id
+        if not (self.hall and is_copy_of(self.hall, src_id) and is_copy_of(self.hall, dst.instance_id)):
+            dst = self._room_in(dst)
         player = players.by_avatar.get(move.avatar_id)
-        if player is not None:
-            player.instance = dst.instance_id
-            player.send(InstanceChanged(instance=dst.instance_id, kind=dst.kind))
-        self.metrics.instance_moves.labels(instance=dst.instance_id).inc()
-        log_event(log, "instance_moved", avatar=move.avatar_id, from_instance=src_id, to_instance=dst.instance_id)
+        if src_id != dst.instance_id:
+            dst.transfer_in(src.transfer_out(move.avatar_id))
+            players.instance_of[move.avatar_id] = dst.instance_id
+            if player is not None:
+                player.instance = dst.instance_id
+                player.send(InstanceChanged(instance=dst.instance_id, kind=dst.kind))
+            self.metrics.instance_moves.labels(instance=dst.instance_id).inc()
+            log_event(log, "instance_moved", avatar=move.avatar_id, from_instance=src_id, to_instance=dst.instance_id)
+        elif not move.seat:
+            return
+        seat = -1
+        if move.seat:
+            seat = dst.seat_or_spawn(move.avatar_id)
+            if seat >= 0 and player is not None:
+                x, y = dst.sim.position(move.avatar_id)
+                player.send(seated(0, seat, x, y, dst.sim.yaw(move.avatar_id)))
+        actor = player.actor() if player is not None else players.parked.get(move.avatar_id)
+        if actor is None:
+            return
+        now = now_ms()
+        for instance in list(self.instances.values()):
+            for component in instance.arrival_hooks(home=instance.instance_id == dst.instance_id):
+                self.runner.run_soon(component.moved(actor, seat, now), what=f"{component.name}_moved")
+
+    # ── overflow copies of the hall ──────────────────────────────────────────
+    def _room_in(self, dst: WorldInstance) -> WorldInstance:
+        """The hall if it has room, else the first copy with room, else a new copy."""
+        if not self.hall or dst.instance_id != self.hall or self.hall_capacity <= 0 or self.make_copy is None:
+            return dst
+        copies = [i for i in self.instances.values() if is_copy_of(self.hall, i.instance_id)]
+        for instance in copies:
+            if instance.population < self.hall_capacity:
+                return instance
+        taken = {i.instance_id for i in copies}
+        n = next(n for n in itertools.count(2) if copy_id(self.hall, n) not in taken)
+        made = self.make_copy(copy_id(self.hall, n))
+        log_event(log, "hall_copy_opened", instance=made.instance_id, hall=self.hall)
+        return made
+
+    def reap(self) -> None:
+        """Overflow copies nobody is in any more (parked avatars count) are removed."""
+        if not self.hall:
+            return
+        for instance_id, instance in list(self.instances.items()):
+            if instance_id != self.hall and is_copy_of(self.hall, instance_id) and instance.population == 0:
+                del self.instances[instance_id]
+                log_event(log, "hall_copy_closed", instance=instance_id)

@@ -43,7 +43,7 @@ __all__ = ["EffectRunner", "now_ms"]
 T = TypeVar("T")
 log = logging.getLogger("makaverse.effects")
 
-_BATCHED = frozenset({"save_tickets"})  # store methods taking one list, returning the refused items
+_BATCHED = frozenset({"save_tickets", "save_event_records"})  # store methods taking one list, returning the refused items
 _BATCH = 200
 
 
@@ -117,12 +117,24 @@ class EffectRunner:
         self._tasks: set[asyncio.Task] = set()
 
     # ── running effects ──────────────────────────────────────────────────────
-    async def run(self, fx: Effects, *, conn_id: int = 0, what: str = "") -> None:
-        """Carry out `fx`, waiting for each request and resuming its handler, until it is done."""
+    async def run(
+        self, fx: Effects, *, conn_id: int = 0, what: str = "", relay: Callable[[Effects], Effects] | None = None
+    ) -> None:
+        """Carry out `fx`, waiting for each request and resuming its handler, until it is done.
+        `relay` rewrites each step's effects first (replies to someone in another copy of a hall
+        go down the bus), the error reply included."""
         while True:
+            if relay is not None:
+                fx = relay(fx)
             self.apply(fx)
             if fx.failure is not None:
-                self.fail(fx.failure, ref=fx.ref, conn_id=conn_id, what=what)
+                if relay is None:
+                    self.fail(fx.failure, ref=fx.ref, conn_id=conn_id, what=what)
+                else:
+                    error = Effects(fx.ref)
+                    outcome = outcome_of(fx.failure, ref=fx.ref, conn_id=conn_id, what=what)
+                    error.out.append(Reply(conn_id, outcome.error))
+                    self.apply(relay(error))
                 return
             pending = fx.pending
             if pending is None:

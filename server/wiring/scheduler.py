@@ -39,15 +39,22 @@ class Scheduler:
         # Each instance may use its share of the period; more is counted as over budget.
         self.budget_s = self.dt / max(1, len(instances))
         self.task: asyncio.Task | None = None
-        # Each instance's labelled figures, looked up once rather than every tick.
-        self._figures = {
-            i: (
-                metrics.instance_tick.labels(instance=i),
-                metrics.instance_over_budget.labels(instance=i),
-                metrics.instance_avatars.labels(instance=i),
+        # Each instance's labelled figures, looked up once rather than every tick (overflow
+        # copies of the hall come and go: theirs are looked up when first seen).
+        self._figures: dict[str, tuple] = {}
+        for i in instances:
+            self._figures_of(i)
+
+    def _figures_of(self, instance_id: str) -> tuple:
+        figures = self._figures.get(instance_id)
+        if figures is None:
+            m = self.metrics
+            figures = self._figures[instance_id] = (
+                m.instance_tick.labels(instance=instance_id),
+                m.instance_over_budget.labels(instance=instance_id),
+                m.instance_avatars.labels(instance=instance_id),
             )
-            for i in instances
-        }
+        return figures
 
     def start(self) -> None:
         self.task = asyncio.create_task(self._loop(), name="tick")
@@ -91,7 +98,7 @@ class Scheduler:
         m = self.metrics
         avatars = 0
         bodies = 0
-        for instance in self.instances.values():
+        for instance in list(self.instances.values()):
             started = time.perf_counter()
             try:
                 fx = instance.tick(self.dt, now)
@@ -101,7 +108,7 @@ class Scheduler:
             # Moves wait until every instance has ticked, so nobody is stepped twice in one tick.
             self.runner.apply(_without_moves(fx, moves))
             took = time.perf_counter() - started
-            tick_s, over_budget, population = self._figures[instance.instance_id]
+            tick_s, over_budget, population = self._figures_of(instance.instance_id)
             tick_s.observe(took)
             if took > self.budget_s:
                 over_budget.inc()
@@ -109,6 +116,7 @@ class Scheduler:
             avatars += len(instance.sim.avatars)
             bodies += instance.visibility.bodies_built
         self.runner.apply(moves)
+        self.places.reap()
         m.avatars.set(avatars)
         m.snapshot_bodies.set(bodies)
 

@@ -64,6 +64,29 @@ def start_server(db_dir: Path, port: int = 0, timeout_s: float = 30.0) -> Server
     return Server(proc, found[0])
 
 
+def start_seeded_server(folder: Path, users: list[tuple[str, str, str]], password: str) -> Server:
+    """`makaverse db seed`, then `admin create-user` for each (username, role, opd or ""), then the
+    server, all with cheap password hashing (MAKAVERSE_TEST_MODE=1)."""
+    url = f"sqlite:///{folder}/t.db"
+    env = {**os.environ, "MAKAVERSE_TEST_MODE": "1"}
+    commands = [["db", "seed", "--db", url]]
+    for username, role, opd in users:
+        commands.append(["admin", "create-user", "--db", url, "--username", username, "--role", role,
+                         "--password", password, *(["--opd", opd] if opd else [])])
+    for args in commands:
+        subprocess.run([sys.executable, "-m", "makaverse", *args], check=True, capture_output=True, text=True,
+                       env=env, cwd=REPO, timeout=120)
+    old = os.environ.get("MAKAVERSE_TEST_MODE")
+    os.environ["MAKAVERSE_TEST_MODE"] = "1"
+    try:
+        return start_server(folder)
+    finally:
+        if old is None:
+            os.environ.pop("MAKAVERSE_TEST_MODE")
+        else:
+            os.environ["MAKAVERSE_TEST_MODE"] = old
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

@@ -16,17 +16,13 @@ from client_harness import SHOTS_ENV, start_server, start_xvfb  # noqa: E402
 REQUIRE_SERVICES_ENV = "MAKAVERSE_REQUIRE_SERVICES"
 
 
-@pytest.fixture(scope="session", autouse=True)
-def _own_settings_file(tmp_path_factory):
-    """Client runs read and write a settings file of their own, never the user's."""
+@pytest.fixture(autouse=True)
+def _own_settings_file(tmp_path_factory, monkeypatch):
+    """Each test's client runs read and write a settings file of their own: never the user's, and
+    never one an earlier test changed (a language switched with F9 is remembered)."""
     path = tmp_path_factory.mktemp("settings") / "settings.json"
-    old = os.environ.get("MAKAVERSE_SETTINGS")
-    os.environ["MAKAVERSE_SETTINGS"] = str(path)
-    yield path
-    if old is None:
-        os.environ.pop("MAKAVERSE_SETTINGS", None)
-    else:
-        os.environ["MAKAVERSE_SETTINGS"] = old
+    monkeypatch.setenv("MAKAVERSE_SETTINGS", str(path))
+    return path
 
 
 @pytest.fixture(scope="module")

@@ -7,12 +7,10 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-import sys
-from unittest import mock
 
 import pytest
 
-from client_harness import REPO, client_args, colour_fraction, hex_rgb, load_rgb, run_client, start_server
+from client_harness import REPO, client_args, colour_fraction, hex_rgb, load_rgb, run_client, start_seeded_server
 
 pytest.importorskip("panda3d")
 
@@ -30,23 +28,11 @@ def _env() -> dict:
     return {**os.environ, "MAKAVERSE_TEST_MODE": "1", "MAKAVERSE_PASSWORD": PASSWORD}
 
 
-def _cli(*args: str) -> None:
-    subprocess.run([sys.executable, "-m", "makaverse", *args], check=True, capture_output=True, text=True,
-                   env=_env(), cwd=REPO, timeout=120)
-
-
 @pytest.fixture(scope="module")
 def hall(tmp_path_factory):
     """A server on a seeded database with two DUKCAPIL clerks and a citizen account."""
-    folder = tmp_path_factory.mktemp("booths")
-    url = f"sqlite:///{folder}/t.db"
-    _cli("db", "seed", "--db", url)
-    for username, role in ((CLERK, "staff"), (CLERK2, "staff"), (CITIZEN, "citizen")):
-        extra = ["--opd", "DUKCAPIL"] if role == "staff" else []
-        _cli("admin", "create-user", "--db", url, "--username", username, "--role", role, "--password", PASSWORD,
-             *extra)
-    with mock.patch.dict(os.environ, {"MAKAVERSE_TEST_MODE": "1"}):
-        srv = start_server(folder)
+    users = [(CLERK, "staff", "DUKCAPIL"), (CLERK2, "staff", "DUKCAPIL"), (CITIZEN, "citizen", "")]
+    srv = start_seeded_server(tmp_path_factory.mktemp("booths"), users, PASSWORD)
     yield srv
     srv.stop()
 

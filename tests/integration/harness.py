@@ -288,7 +288,7 @@ class People:
         assert isinstance(welcome, Welcome), welcome
         return client
 
-    async def guest(self, server: Any, name: str = "Tamu") -> Client:
+    async def guest(self, server: Any, name: str = "Pengunjung") -> Client:
         return await self.enter(await self.connect(server), name=name)
 
     async def citizen(self, server: Any, username: str, display_name: str | None = None, *, enter: bool = True) -> Client:

@@ -22,11 +22,11 @@ from makaverse.client.settings_file import ENV_VAR, load_settings, save_settings
 def test_round_trip_on_disk(tmp_path: Path) -> None:
     """Every setting written is read back the same."""
     s = Settings(lang="en", preset="low", text_scale=1.2, high_contrast=True, volume=0.3, ambient=0.0,
-                 fullscreen=True, show_fps=True, minimap=False).bind("directory", "f6").bind("forward", "i")
+                 fullscreen=True, show_fps=True, minimap=False).bind("directory", "f11").bind("forward", "i")
     path = tmp_path / "deep" / "settings.json"
     save_settings(s, path)
     assert load_settings(path) == s
-    assert json.loads(path.read_text())["keys"]["directory"] == "f6"
+    assert json.loads(path.read_text())["keys"]["directory"] == "f11"
     assert [p.name for p in path.parent.iterdir()] == ["settings.json"]  # no temporary left behind
 
 
@@ -59,7 +59,7 @@ def test_rebinding_swaps_and_refuses_reserved_keys() -> None:
     """Binding an action to another action's key swaps them; Esc, Enter and the emote keys stay taken."""
     s = Settings().bind("directory", "m")
     assert s.keys["directory"] == "m" and s.keys["minimap"] == "f1"
-    for key in ("escape", "enter", "1", "f2", "arrow_up"):
+    for key in ("escape", "enter", "1", "f2", "f4", "f9", "arrow_up"):
         with pytest.raises(ValueError):
             s.bind("forward", key)
     assert sorted(s.keys) == sorted(ACTIONS)

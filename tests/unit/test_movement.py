@@ -71,7 +71,7 @@ def _random_inputs(n: int, seed: int) -> list[Input]:
 
 @pytest.mark.parametrize("seed", [1, 2, 3])
 def test_sim_and_prediction_give_identical_positions(world, seed):
-    """Over hundreds of random inputs, bumping into walls, the prediction is bit-for-bit where the server puts the avatar."""
+    """Over hundreds of random inputs that slide along walls, prediction lands bit for bit where the server does."""
     inputs = _random_inputs(400, seed)
     sim = Simulation(world, input_hz=INPUT_HZ, seed=seed)
     aid = sim.add_avatar(AvatarInfo(name="a", role="guest", look=0), position=(0.0, -6.0), yaw=0.0)

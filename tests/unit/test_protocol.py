@@ -185,6 +185,57 @@ _SAMPLE_FIELDS = {
     "MODERATE_DONE": dict(request_id=9, action="mute", name="Troll", username="troll", until_ms=1_700_000_600_000),
     "ANNOUNCE": dict(request_id=10, text="Acara dimulai pukul 10.00"),
     "ANNOUNCEMENT": dict(id=2, name="Admin", role="admin", text="Acara dimulai", server_time_ms=1_700_000_000_000),
+    # town-hall events
+    "EVENT_SCHEDULE": dict(
+        request_id=11, title="Musrenbang Kecamatan Tallo", start_ms=1_700_000_000_000, end_ms=1_700_007_200_000,
+        description="Rencana pembangunan 2027\nSemua warga diundang", opd="BAPPEDA", capacity=300, lang="id",
+    ),
+    "EVENT_LIST": dict(request_id=12),
+    "EVENT_REGISTER": dict(request_id=13, event_id=1),
+    "EVENT_CONTROL": dict(request_id=14, event_id=1, action="open"),
+    "EVENT_JOIN": dict(request_id=15, event_id=1),
+    "EVENT_LEAVE": dict(request_id=16, event_id=1),
+    "SIT": dict(request_id=17, seat=12),
+    "STAGE_SAY": dict(request_id=18, event_id=1, text="Selamat pagi, warga Makassar"),
+    "SPEAKER_SET": dict(request_id=19, event_id=1, account_id=5, on=False),
+    "HAND_RAISE": dict(request_id=20, event_id=1, up=True),
+    "FLOOR_GIVE": dict(request_id=21, event_id=1, account_id=6),
+    "QUESTION_ASK": dict(request_id=22, event_id=1, text="Kapan jalan di Tallo diperbaiki?"),
+    "QUESTION_VOTE": dict(request_id=23, event_id=1, question_id=2),
+    "QUESTION_MARK": dict(request_id=24, event_id=1, question_id=2, mark="answered"),
+    "POLL_OPEN": dict(request_id=25, event_id=1, question="Prioritas?", options=("Jalan", "Drainase", "Taman"), live=False),
+    "POLL_VOTE": dict(request_id=26, event_id=1, poll_id=1, option=2),
+    "POLL_CLOSE": dict(request_id=27, event_id=1, poll_id=1),
+    "EVENT_MODERATE": dict(request_id=28, event_id=1, account_id=9, action="remove", reason="spam"),
+    "SLIDE_ADD": dict(request_id=29, event_id=1, kind="markdown", text="# Agenda\n- Pembukaan\n- Tanya jawab"),
+    "SLIDE_SHOW": dict(request_id=30, event_id=1, index=0),
+    "EVENT_INFO": dict(
+        request_id=11,
+        event=dict(id=1, title="Musrenbang", description="", opd="BAPPEDA", start_ms=1, end_ms=2, capacity=300,
+                   lang="id", status="scheduled", doors="closed", host="Walikota", registered=4),
+    ),
+    "EVENT_BOARD": dict(
+        request_id=12,
+        events=(dict(id=1, title="Musrenbang", description="", opd="", start_ms=1, end_ms=2, capacity=300,
+                     lang="en", status="live", doors="open", host="Walikota", registered=0),),
+    ),
+    "EVENT_JOINED": dict(request_id=15, event_id=1, instance="auditorium-2", seat=-1, part="attendee"),
+    "EVENT_NOTICE": dict(event_id=1, kind="started", title="Musrenbang", stored=True),
+    "STAGE_LINE": dict(event_id=1, id=3, account_id=2, name="Walikota", text="Selamat pagi",
+                       server_time_ms=1_700_000_000_000),
+    "SEATED": dict(request_id=17, seat=12, x_cm=-200, y_cm=5700, yaw=0),
+    "EVENT_HALL": dict(
+        event_id=1, status="live", doors="locked", host_account=2, speakers=(5, 7),
+        hands=(dict(account_id=6, name="Daeng", avatar_id=40),), floor=6,
+        copies=(dict(instance="auditorium", attendees=20), dict(instance="auditorium-2", attendees=10)),
+    ),
+    "QUESTIONS": dict(
+        event_id=1, questions=(dict(id=2, text="Kapan?", name="Daeng", votes=3, answered=False, hidden=False),),
+    ),
+    "POLL": dict(event_id=1, poll_id=1, question="Prioritas?", options=("Jalan", "Taman"), open=True, live=False,
+                 counts=(), total=7),
+    "SLIDE": dict(event_id=1, index=0, count=3, kind="png", data=b"\x89PNG\r\n\x1a\n"),
+    "EVENT_DONE": dict(request_id=22, event_id=1, id=4),
 }
 
 
@@ -459,11 +510,11 @@ def test_too_long_string_is_too_large(mtype, field, length):
     assert getattr(decode(pack(raw)), field) == raw[field]  # one shorter is fine
 
 
-def test_string_over_the_codec_limit_is_malformed():
-    """A string beyond the codec's 4096-byte limit is refused before any field is looked at."""
+def test_string_over_the_codec_limit_is_too_large():
+    """A string beyond the codec's 4096-byte limit is too_large, before its field is looked at."""
     raw = wire(SAMPLES[MessageType.HELLO])
     raw["name"] = "a" * 5000
-    assert_refused(pack(raw), ErrorCode.MALFORMED, MalformedMessage)
+    assert_refused(pack(raw), ErrorCode.TOO_LARGE, MessageTooLarge)
 
 
 CONTROL = ["\x00", "\n", "\r", "\t", "\x1b", "\x7f", "\x85", "\u0378", "\ue000", "\U000f0000"]
@@ -599,17 +650,17 @@ def test_deep_nesting_is_malformed():
         decode(pack(raw))
 
 
-def test_huge_containers_are_malformed():
-    """Arrays and maps beyond the codec's item limits are malformed."""
+def test_huge_containers_are_too_large():
+    """Arrays, maps and bins beyond the codec's limits are too_large (a field beyond its limit)."""
     raw = wire(SAMPLES[MessageType.HELLO])
     raw["name"] = list(range(300))
-    assert_refused(pack(raw), ErrorCode.MALFORMED, MalformedMessage)
+    assert_refused(pack(raw), ErrorCode.TOO_LARGE, MessageTooLarge)
     many = {f"k{i}": i for i in range(100)}
     many["t"] = 1
-    assert_refused(pack(many), ErrorCode.MALFORMED, MalformedMessage)
+    assert_refused(pack(many), ErrorCode.TOO_LARGE, MessageTooLarge)
     raw = wire(SAMPLES[MessageType.SNAPSHOT])
     raw["ids"] = b"\x00" * 9000
-    assert_refused(pack(raw), ErrorCode.MALFORMED, MalformedMessage)
+    assert_refused(pack(raw), ErrorCode.TOO_LARGE, MessageTooLarge)
 
 
 @pytest.mark.parametrize("data", ["hello", '{"t": 9}', None, 12, [b"\x81"]], ids=repr)

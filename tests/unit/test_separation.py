@@ -116,3 +116,15 @@ def test_walker_is_not_stopped_by_a_bystander():
         s.apply(walker, Input(seq=seq, move_x=0.0, move_y=1.0, yaw=0, run=False))
         s.step(0.05)
     assert s.position(walker)[1] > -4.0
+
+
+def test_seated_avatar_keeps_its_seat():
+    """Someone standing on a seated avatar's spot is pushed away; the seated one stays on the seat."""
+    s = Simulation(WORLD, seed=1)
+    sitter = s.add_avatar(INFO, position=(0.0, -5.0))
+    seat_xy = s.sit(sitter, 0)[:2]
+    stander = s.add_avatar(INFO, position=(seat_xy[0] + 0.1, seat_xy[1]))
+    for _ in range(60):
+        s.step(0.05)
+    assert s.position(sitter) == pytest.approx(seat_xy)
+    assert np.hypot(*(np.array(s.position(stander)) - seat_xy)) > 2 * R - 0.05

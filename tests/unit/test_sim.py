@@ -148,8 +148,10 @@ def test_no_client_message_carries_a_position():
 
 # Public methods of Simulation. Anything new that changes an avatar's state must be reviewed for
 # teleports and speed hacks before it is added here.
+# `sit` moves an avatar only onto a seat of the world; the events component lets a client sit
+# only within 2 m of it, and "go to event" places an arriving avatar, as a spawn does.
 _SIM_API = {"spawn_point", "add_avatar", "remove_avatar", "has", "info", "position", "yaw", "zone_id", "apply", "step",
-            "drain_events"}
+            "drain_events", "sit", "seat_taken", "seat_of", "free_seat", "allow_stage"}
 
 
 def test_simulation_has_no_way_to_set_a_position():

@@ -53,3 +53,17 @@ def test_hello_snapshot_hz_is_optional_and_bounded() -> None:
     assert decode(encode(Hello(version=1, name="x", snapshot_hz=10))).snapshot_hz == 10
     with pytest.raises(ProtocolError):
         Hello(version=1, name="x", snapshot_hz=500)
+
+
+def test_the_asked_rate_travels_with_an_avatar_to_another_instance() -> None:
+    """A member moved to another instance (walking into the auditorium) keeps its lower rate there."""
+    hall = WorldInstance(WORLD, instance_id="hall", tick_hz=20, snapshot_hz=20, input_hz=20, seed=1, issue_ids=False)
+    room = WorldInstance(WORLD, instance_id="room", tick_hz=20, snapshot_hz=20, input_hz=20, seed=2, issue_ids=False)
+    box = Box()
+    a = hall.join(AvatarInfo(name="A", role="guest", look=0), box, position=(0.0, -5.0), avatar_id=7)
+    hall.set_snapshot_hz(a, 5)
+    room.transfer_in(hall.transfer_out(a))
+    assert room.snapshot_hz_of(a) == 5
+    for _ in range(40):
+        room.tick(0.05, 1_700_000_000_000)
+    assert sum(isinstance(m, Snapshot) for m in box.messages) == 10

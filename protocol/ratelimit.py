@@ -1,4 +1,9 @@
-"""A token bucket: `rate_per_s` tokens a second up to `burst`; time is passed in."""
+"""A token bucket: `rate_per_s` tokens a second up to `burst`; time is passed in.
+
+The rule by which the server meters a peer (README: 60 messages a second, bursts of 120) and
+chat meters a speaker. It lives in `protocol` (stdlib only) because both the transport and the
+chat service use it, and a client may pace itself with the same bucket.
+"""
 
 from __future__ import annotations
 

@@ -1,0 +1,129 @@
+"""Town-hall records in the store (SQLite and PostgreSQL), and the admin commands that load a
+deck and export an event, run as the `makaverse` command runs them."""
+
+from __future__ import annotations
+
+import json
+import struct
+import zlib
+
+import pytest
+
+from makaverse.__main__ import main
+from makaverse.server.store import Conflict, NotFound, Store
+from makaverse.server.store.events_repo import (
+    AttendanceRecord,
+    PollVoteRecord,
+    QuestionVoteRecord,
+    StageLineRecord,
+)
+from makaverse.server.store.migrate import upgrade
+
+T0_MS = 1_767_225_600_000
+
+
+def _event(store: Store) -> tuple[int, list[int]]:
+    host = store.create_account(username="walikota", display_name="Walikota", password_hash="x", role="host").id
+    people = [store.create_account(username=f"w{i}", display_name=f"W{i}", password_hash="x").id for i in range(3)]
+    rec = store.create_event(host, title="Rembuk", start_ms=T0_MS, end_ms=T0_MS + 3_600_000, capacity=50)
+    return rec.id, [host, *people]
+
+
+def test_an_event_keeps_what_happened(store, clock):
+    """Registrations, attendance per copy, lines, votes once each, polls, moderation: all in the export."""
+    event_id, (host, a, b, c) = _event(store)
+    assert store.register_event(event_id, a) and not store.register_event(event_id, a)
+    store.set_event_state(event_id, "live", "open", actor_id=host)
+    notices = store.notify_event_started(event_id)
+    assert [(n.account_id, n.kind, n.payload["event_id"]) for n in notices] == [(a, "event_started", event_id)]
+    assert [n.id for n in store.pending_notifications(a)] == [notices[0].id]
+    store.attendance_join(event_id, a, "auditorium")
+    store.attendance_join(event_id, b, "auditorium-2")
+    clock.advance(300)
+    store.add_stage_line(event_id, 1, host, "Walikota", "Selamat pagi")
+    store.add_question(event_id, 1, a, "W0", "Banjir?")
+    assert store.vote_question(event_id, 1, b) == 1
+    with pytest.raises(Conflict):
+        store.vote_question(event_id, 1, b)
+    store.open_poll(event_id, 1, "Prioritas?", ["Jalan", "Taman"], False)
+    store.vote_poll(event_id, 1, a, 0)
+    store.vote_poll(event_id, 1, b, 1)
+    with pytest.raises(Conflict):
+        store.vote_poll(event_id, 1, b, 0)
+    store.mark_question(event_id, 1, "hidden", actor_id=host)
+    store.moderate_event(event_id, c, "remove", actor_id=host, reason="spam")
+    store.attendance_leave(event_id, a)
+    store.set_event_state(event_id, "ended", "closed", actor_id=host)
+    with pytest.raises(Conflict):
+        store.set_event_state(event_id, "live", "open", actor_id=host)
+    with pytest.raises(Conflict):
+        store.vote_poll(event_id, 1, c, 0)  # closed with the event
+    export = store.export_event(event_id)
+    assert export["registrations"] == 1
+    assert [(x["account_id"], x["instance"], bool(x["left_at"])) for x in export["attendance"]] == [
+        (a, "auditorium", True), (b, "auditorium-2", True),
+    ]
+    assert export["polls"][0]["counts"] == [1, 1]
+    assert export["questions"][0]["votes"] == 1 and export["questions"][0]["hidden"]
+    assert [m["action"] for m in export["moderation"]] == ["hide_question", "remove"]
+    actions = {e.action for e in store.list_audit(limit=50)}
+    assert {"event_schedule", "event_state", "event_hide_question", "event_remove"} <= actions
+    with pytest.raises(NotFound):
+        store.export_event(event_id + 100)
+
+
+def test_records_in_one_batch_refuse_only_the_second_vote(store):
+    """A batch of attendance, lines and votes lands in one go; a repeated vote is handed back, not stored."""
+    event_id, (host, a, b, c) = _event(store)
+    store.set_event_state(event_id, "live", "open", actor_id=host)
+    store.open_poll(event_id, 1, "Q?", ["x", "y"], True)
+    store.add_question(event_id, 1, a, "W0", "Banjir?")
+    first = PollVoteRecord(event_id=event_id, number=1, account_id=a, option=1)
+    again = PollVoteRecord(event_id=event_id, number=1, account_id=a, option=0)
+    batch = [
+        AttendanceRecord(event_id=event_id, account_id=a, instance="auditorium"),
+        AttendanceRecord(event_id=event_id, account_id=b, instance="auditorium-2"),
+        StageLineRecord(event_id=event_id, number=1, account_id=host, name="Walikota", text="Halo"),
+        first,
+        PollVoteRecord(event_id=event_id, number=1, account_id=b, option=1),
+        again,
+        QuestionVoteRecord(event_id=event_id, number=1, account_id=b),
+        QuestionVoteRecord(event_id=event_id, number=2, account_id=b),
+        AttendanceRecord(event_id=event_id, account_id=a),
+    ]
+    refused = store.save_event_records(batch)
+    assert refused == [again, batch[7]]
+    export = store.export_event(event_id)
+    assert export["polls"][0]["counts"] == [0, 2]
+    assert export["questions"][0]["votes"] == 1
+    assert [(x["account_id"], bool(x["left_at"])) for x in export["attendance"]] == [(a, True), (b, False)]
+    assert [ln["text"] for ln in export["transcript"]] == ["Halo"]
+
+
+def _png(width: int, height: int) -> bytes:
+    ihdr = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    return b"\x89PNG\r\n\x1a\n" + struct.pack(">I", 13) + b"IHDR" + ihdr + struct.pack(">I", zlib.crc32(b"IHDR" + ihdr))
+
+
+def test_admin_loads_a_deck_and_exports_the_event(tmp_path, capsys):
+    """load-slides stores checked files in order and refuses a non-image; export-event writes json and csv."""
+    url = f"sqlite:///{tmp_path / 'e.db'}"
+    upgrade(url)
+    with Store(url) as store:
+        event_id, _ = _event(store)
+    (tmp_path / "1.png").write_bytes(_png(1280, 720))
+    (tmp_path / "2.md").write_text("# Agenda\n- Pembukaan\n", encoding="utf-8")
+    (tmp_path / "bad.png").write_bytes(b"GIF89a" + b"\x00" * 20)
+    deck = [str(tmp_path / "1.png"), str(tmp_path / "2.md")]
+    assert main(["admin", "load-slides", str(event_id), *deck, "--db", url]) == 0
+    assert "slide 1: 2.md (markdown" in capsys.readouterr().out
+    assert main(["admin", "load-slides", str(event_id), str(tmp_path / "bad.png"), "--db", url]) == 1
+    assert "not_an_image" in capsys.readouterr().err
+    with Store(url) as store:
+        assert [(s.kind, s.width) for s in store.slides(event_id)] == [("png", 1280), ("markdown", 0)]
+    assert main(["admin", "export-event", str(event_id), "--format", "json", "--db", url]) == 0
+    assert json.loads(capsys.readouterr().out)["event"]["title"] == "Rembuk"
+    assert main(["admin", "export-event", str(event_id), "--format", "csv", "--db", url]) == 0
+    assert capsys.readouterr().out.splitlines()[1].startswith("event,")
+    assert main(["admin", "event-summary", str(event_id), "--db", url]) == 0
+    assert capsys.readouterr().out.startswith("# Rembuk")
