@@ -157,7 +157,7 @@ def wood(size: int = SIZE) -> np.ndarray:
     yy, xx = np.mgrid[0:size, 0:size]
     plank = xx // pw
     tone = rng.uniform(-14, 14, planks)[plank]
-    grain = np.sin((xx / size * 90 + _fractal(rng, size, (2, 4, 8)) * 12)) * 8
+    grain = np.sin(xx / size * 90 + _fractal(rng, size, (2, 4, 8)) * 12) * 8
     img = np.zeros((size, size, 3)) + [150, 96, 56]
     img += (tone + grain)[..., None]
     img[(xx % pw) < 2] = [92, 58, 34]
@@ -206,7 +206,8 @@ def batik(base: int, accent: int, size: int = 64) -> np.ndarray:
     u, v = (xx * cell) % 1.0 - 0.5, (yy * cell) % 1.0 - 0.5
     # Four ellipses round each cell's centre: the kawung (palm fruit) petals.
     petal = np.zeros((size, size), dtype=bool)
-    for cx, cy, rx, ry in ((0.2, 0.0, 0.17, 0.09), (-0.2, 0.0, 0.17, 0.09), (0.0, 0.2, 0.09, 0.17), (0.0, -0.2, 0.09, 0.17)):
+    petals = ((0.2, 0.0, 0.17, 0.09), (-0.2, 0.0, 0.17, 0.09), (0.0, 0.2, 0.09, 0.17), (0.0, -0.2, 0.09, 0.17))
+    for cx, cy, rx, ry in petals:
         petal |= ((u - cx) / rx) ** 2 + ((v - cy) / ry) ** 2 < 1.0
     centre = u * u + v * v < 0.035 ** 2
     diag = ((xx + yy) * cell * 2) % 1.0

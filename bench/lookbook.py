@@ -13,7 +13,6 @@ import argparse
 import json
 import sys
 
-
 from makaverse.client.state.look_choice import format_look, parse_look
 
 __all__ = ["main", "LINEUP"]
@@ -56,11 +55,10 @@ def main(argv: list[str] | None = None) -> int:
     ]))
     from direct.showbase.ShowBase import ShowBase
 
-    from makaverse.world import load_default_world
-
     from makaverse.client.scene.avatars import AvatarView
     from makaverse.client.scene.scene import WorldScene
     from makaverse.client.state.mirror import AvatarFacts
+    from makaverse.world import load_default_world
 
     base = ShowBase()
     world = load_default_world()
@@ -101,7 +99,7 @@ def main(argv: list[str] | None = None) -> int:
         base.graphics_engine.render_frame()
     base.win.save_screenshot(Filename.from_os_specific(args.out))
     out = []
-    for view, look, x in views:
+    for _view, look, x in views:
         out.append({"look": format_look(look), "head_px": _screen(base, x, ay, 1.66),
                     "hat_px": _screen(base, x, ay, 1.75), "torso_px": _screen(base, x, ay, 1.15)})
     print(json.dumps({"screenshot": args.out, "renderer": "gl" if args.gl else "software", "avatars": out}))

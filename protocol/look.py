@@ -26,8 +26,8 @@ from dataclasses import dataclass
 from .errors import InvalidField
 from .validate import check_int
 
-__all__ = ["Look", "HEADWEAR", "PATTERNS", "SKIN_TONES", "STYLE_BYTES", "MAX_STYLE_BYTES", "check_style", "look_from_style",
-           "default_look"]
+__all__ = ["Look", "HEADWEAR", "PATTERNS", "SKIN_TONES", "STYLE_BYTES", "MAX_STYLE_BYTES", "check_style",
+           "look_from_style", "default_look"]
 
 SKIN_TONES = 6
 HEADWEAR = ("none", "hijab", "peci", "songkok", "passapu")

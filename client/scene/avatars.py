@@ -16,12 +16,12 @@ from makaverse.protocol.look import Look, look_from_style
 from makaverse.world import World
 
 from .. import i18n
+from ..state.interpolation import Pose
+from ..state.mirror import AvatarFacts
 from . import palette as P
 from .figure import WalkCycle, build_figure
-from ..state.interpolation import Pose
 from .lod import add_lod, cheapen_avatar, stand_in
 from .meshes import MeshBuilder
-from ..state.mirror import AvatarFacts
 from .signs import TextCard
 
 __all__ = ["AvatarView", "AvatarLayer", "TAG_HEIGHT_M", "OWN_TAG_MIN_M", "TAG_MIN_M", "float_order"]

@@ -13,8 +13,8 @@ from panda3d.core import NodePath
 from makaverse.world import Booth, Box
 
 from .. import i18n
-from . import palette as P
 from ..state.directory import Directory, load_directory
+from . import palette as P
 from .meshes import rect_minus
 from .props import Kit, build_chair
 from .signs import make_sign

@@ -34,7 +34,7 @@ class SunLight:
                  light: Daylight = DAYLIGHT, map_px: int = 2048) -> None:
         sky_half = tuple(0.5 * c for c in light.sky)
         ambient = AmbientLight("daylight-ambient")
-        ambient.set_color((*(a + s for a, s in zip(light.ambient, sky_half)), 1.0))
+        ambient.set_color((*(a + s for a, s in zip(light.ambient, sky_half, strict=True)), 1.0))
         fill = DirectionalLight("daylight-sky")
         fill.set_color((*sky_half, 1.0))
         sun = DirectionalLight("daylight-sun")

@@ -85,7 +85,8 @@ def tiered_gable(b: MeshBuilder, g: Gable, *, tiers: int, colours: tuple[P.RGB, 
 def _ledge(b: MeshBuilder, g: Gable, z: float, w: float, o0: float, o1: float) -> None:
     nx, ny = g.normal
     t = 0.07
-    b.quad([g.point(-w, z, o1), g.point(w, z, o1), g.point(w, z + t, o1), g.point(-w, z + t, o1)], P.GOLD, (nx, ny, 0.0))
+    b.quad([g.point(-w, z, o1), g.point(w, z, o1), g.point(w, z + t, o1), g.point(-w, z + t, o1)], P.GOLD,
+           (nx, ny, 0.0))
     b.quad([g.point(-w, z + t, o1), g.point(w, z + t, o1), g.point(w, z + t, o0), g.point(-w, z + t, o0)],
            P.tint(P.GOLD, 0.2), (0.0, 0.0, 1.0))
 

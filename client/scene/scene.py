@@ -22,8 +22,8 @@ from .architecture import Architecture
 from .booths import build_booth
 from .daylight import SunLight
 from .meshes import MeshBuilder, rect_minus
-from .shading import DAYLIGHT
 from .props import Kit, build_chair, build_city, build_palm, build_solid
+from .shading import DAYLIGHT
 from .signs import make_sign
 from .textures import texture
 

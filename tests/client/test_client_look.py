@@ -12,7 +12,6 @@ import sys
 
 import numpy as np
 import pytest
-
 from client_harness import REPO, colour_fraction, hex_rgb, load_rgb
 
 pytest.importorskip("panda3d")

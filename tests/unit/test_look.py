@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from makaverse.protocol import AvatarEnter, Hello, InvalidField, Look, PROTOCOL_VERSION, decode, encode, look_from_style
+from makaverse.protocol import PROTOCOL_VERSION, AvatarEnter, Hello, InvalidField, Look, decode, encode, look_from_style
 from makaverse.protocol.look import HEADWEAR, MAX_STYLE_BYTES, PATTERNS, SKIN_TONES, STYLE_BYTES, default_look
 
 _rgb = st.integers(0, 0xFFFFFF)

@@ -17,7 +17,7 @@ INFO = AvatarInfo(name="Daeng", role="guest", look=0x123456)
 
 def _pairs(pos, reach):
     i, j = close_pairs(np.array(pos, dtype=float), reach)
-    return sorted(tuple(sorted(p)) for p in zip(i.tolist(), j.tolist()))
+    return sorted(tuple(sorted(p)) for p in zip(i.tolist(), j.tolist(), strict=True))
 
 
 def _brute(pos, reach):
@@ -57,7 +57,7 @@ def test_push_is_capped_per_tick():
 
 
 def test_coincident_avatars_split_deterministically():
-    """Two avatars on exactly one spot are split in opposite directions, the same way every time whatever their order."""
+    """Two avatars on one spot are split in opposite directions, the same way whatever their order."""
     pos = np.array([[1.0, 1.0], [1.0, 1.0]])
     a = separation_deltas(pos, radius_m=R, max_step_m=1.0, ids=np.array([4, 9]))
     b = separation_deltas(pos, radius_m=R, max_step_m=1.0, ids=np.array([9, 4]))
