@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any
 
 from makaverse.protocol import PROTOCOL_VERSION, Hello
@@ -25,7 +26,7 @@ from .state.controls import KEY_FLAGS, Controls
 from .state.keymap import key_of
 from .net.events import monotonic_ms
 from .screenshot import EXIT_OK, ScreenshotRun, ShotPlan
-from .settings_file import load_settings
+from .settings_file import load_settings, save_settings
 from .state.session import ClientSession
 from .state.settings import Settings, key_flags, preset_profile
 from .ui.focus import KeyboardFocus
@@ -321,15 +322,22 @@ class ClientApp:
 
 def run_client(args: argparse.Namespace, *, build: Callable[[Any, argparse.Namespace], ClientApp] = ClientApp) -> int:
     """Open the window (or buffer), build the app with `build(base, args)` and run it to the end."""
-    from .state.look_choice import LookSpecError, parse_look
+    from .state.look_choice import LookSpecError, format_look, parse_look
 
+    offscreen = bool(args.offscreen)
+    args.settings = settings = load_settings(getattr(args, "settings_path", None))
+    # Your look: --look, else the one saved in your settings; a new --look in a window is saved.
+    spec = getattr(args, "look", "") or settings.look
     try:
-        args.style = parse_look(args.look).pack() if getattr(args, "look", "") else b""
+        look = parse_look(spec) if spec else None
     except LookSpecError as exc:
         print(f"--look: {exc}", file=sys.stderr)
         return 2
-    offscreen = bool(args.offscreen)
-    args.settings = settings = load_settings(getattr(args, "settings_path", None))
+    args.style = look.pack() if look is not None else b""
+    if look is not None and getattr(args, "look", "") and not offscreen and format_look(look) != settings.look:
+        settings = replace(settings, look=format_look(look))
+        args.settings = settings
+        save_settings(settings, getattr(args, "settings_path", None))
     if getattr(args, "lang", None) is None:
         args.lang = settings.lang
     profile = preset_profile(getattr(args, "preset", None) or settings.preset)

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field, fields, replace
 from typing import Any
 
 from .keymap import ACTION_KEYS
+from .look_choice import LookSpecError, parse_look
 
 __all__ = [
     "PRESETS",
@@ -69,6 +70,7 @@ class Settings:
     fullscreen: bool = False
     show_fps: bool = False
     minimap: bool = True
+    look: str = ""  # the avatar's look as `--look` text (look_choice.py); empty: the server's pick
 
     def __post_init__(self) -> None:
         problems = self.problems()
@@ -90,6 +92,13 @@ class Settings:
         for name in ("high_contrast", "fullscreen", "show_fps", "minimap"):
             if not isinstance(getattr(self, name), bool):
                 out.append(f"{name}: not a bool")
+        if not isinstance(self.look, str):
+            out.append("look: not text")
+        elif self.look:
+            try:
+                parse_look(self.look)
+            except LookSpecError as exc:
+                out.append(f"look: {exc}")
         keys = dict(self.keys)
         if set(keys) != set(ACTIONS):
             out.append("keys: every action needs exactly one key")

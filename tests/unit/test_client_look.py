@@ -36,3 +36,14 @@ def test_mirror_keeps_the_style():
     style = Look(headwear="songkok").pack()
     m.apply(AvatarEnter(id=5, name="Daeng", role="guest", look=0x37474F, style=style))
     assert m.avatars[5].facts.style == style
+
+
+def test_settings_keep_a_valid_look_and_drop_a_bad_one():
+    """A saved look survives the settings file's dict; a bad one falls back to none without stopping the client."""
+    from makaverse.client.state.settings import Settings
+
+    saved = Settings(look="skin=4,headwear=songkok")
+    assert Settings.from_dict(saved.to_dict()).look == "skin=4,headwear=songkok"
+    assert Settings.from_dict({"look": "headwear=crown"}).look == ""
+    with pytest.raises(ValueError):
+        Settings(look="skin=9")
