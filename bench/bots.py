@@ -59,6 +59,7 @@ class RunConfig:
     seed: int = 1
     progress_s: float = 5.0  # 0: no progress lines
     name_prefix: str = "bot"
+    session_s: tuple[float, float] | None = None  # visits of this many seconds, reconnecting between
 
     @property
     def processes(self) -> int:
@@ -92,6 +93,7 @@ async def run_group(config: RunConfig, indices: list[int], start_wall: float, pr
             end_at=end_at,
             seed=config.seed * 1_000_003 + i,
             name=f"{config.name_prefix}-{i:04d}",
+            session_s=config.session_s,
         )
         for i in indices
     ]

@@ -212,3 +212,4 @@ class Wander(Behaviour):
 
 from . import chatty  # noqa: E402,F401  (registers "chatty": wander and talk)
 from . import queue  # noqa: E402,F401  (registers "queue" and "queue-staff": booths and counters)
+from . import soak  # noqa: E402,F401  (registers "soak": log in, walk, talk, submit, come back)

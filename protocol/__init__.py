@@ -4,8 +4,6 @@ from .booths import *  # noqa: F401,F403
 from .booths import __all__ as _booths_all
 from .chat import *  # noqa: F401,F403
 from .chat import __all__ as _chat_all
-from .events import *  # noqa: F401,F403
-from .events import __all__ as _events_all
 from .codec import MAX_FRAME_BYTES, decode, encode, encode_snapshot, pack_snapshot_body, refusal
 from .errors import (
     CloseCode,
@@ -20,6 +18,8 @@ from .errors import (
     ReservedName,
     UnknownMessageType,
 )
+from .events import *  # noqa: F401,F403
+from .events import __all__ as _events_all
 from .messages import *  # noqa: F401,F403
 from .messages import __all__ as _messages_all
 from .look import Look, look_from_style

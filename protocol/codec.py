@@ -8,6 +8,7 @@ after an error), with explicit size limits and ext types refused.
 from __future__ import annotations
 
 from dataclasses import fields
+from typing import Any
 
 import msgpack
 
@@ -90,7 +91,7 @@ def request_ref(obj: dict) -> int:
 
 def _check_wire_limits(obj: object) -> None:
     """Every string, bin, array and map in the frame within the wire limits (README, Transport)."""
-    stack = [obj]
+    stack: list[Any] = [obj]  # decoded msgpack: anything until its type is checked
     while stack:
         value = stack.pop()
         kind = type(value)

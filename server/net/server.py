@@ -30,9 +30,10 @@ from makaverse.protocol.messages import SENDERS, Message, Sender
 from makaverse.protocol.ratelimit import TokenBucket
 
 from ..log import log_event
+from .admission import gate_for
 from .connection import Connection
 from .http import HttpRoutes
-from .metrics import ServerMetrics
+from .metrics import ServerMetrics, watch_loop_lag
 from .session import Session
 from .session_state import ALLOWED, SessionEvent, SessionState
 
@@ -64,6 +65,10 @@ class NetSettings(Protocol):
     def port(self) -> int: ...
     @property
     def max_clients(self) -> int: ...
+    @property
+    def max_clients_per_address(self) -> int: ...
+    @property
+    def allowed_origins(self) -> str: ...
     @property
     def max_frame_bytes(self) -> int: ...
     @property
@@ -105,10 +110,11 @@ class NetServer:
         self._ws_server: Server | None = None
         self.stopping = False
         self.port: int | None = None
+        self._lag_task: asyncio.Task[None] | None = None
 
     async def start(self) -> None:
         s = self.settings
-        routes = HttpRoutes(health=self.dispatcher.health, metrics=self.metrics.render)
+        routes = HttpRoutes(health=self.dispatcher.health, metrics=self.metrics.render, admit=gate_for(s, self.metrics))
         self._ws_server = await serve(
             self._handle,
             s.host,
@@ -122,6 +128,7 @@ class NetServer:
             compression=None,  # snapshots are packed numbers; deflate costs CPU for little
         )
         self.port = self._ws_server.sockets[0].getsockname()[1]
+        self._lag_task = asyncio.create_task(watch_loop_lag(self.metrics), name="loop-lag")
 
     async def stop(self) -> None:
         """Close every client with 1001 (each bounded by the close timeout)."""
@@ -133,10 +140,12 @@ class NetServer:
         closes = [s.conn.drop(CloseCode.GOING_AWAY, "server shutting down") for s in list(self.sessions.values())]
         if closes:
             await asyncio.wait(closes, timeout=self.settings.close_timeout_s + 0.5)
+        if self._lag_task is not None:
+            self._lag_task.cancel()
         if self._ws_server is not None:
             try:
                 await asyncio.wait_for(self._ws_server.wait_closed(), 1.0)
-            except (TimeoutError, asyncio.TimeoutError):
+            except TimeoutError:
                 pass
 
     # ── connections ──────────────────────────────────────────────────────────
@@ -218,6 +227,9 @@ class NetServer:
         # Accepted messages pay the flood count down slowly, so a steady flood far over the
         # limit still adds up to a close while an occasional burst never does.
         session.flooded = max(0, session.flooded - 1)
+        if isinstance(data, str):
+            self._refuse(session, ErrorCode.MALFORMED)  # frames are binary msgpack
+            return
         try:
             msg = decode(data)
         except InvalidRequestFields as exc:

@@ -57,7 +57,6 @@ from makaverse.protocol.messages import Message
 from ..services.events import HOST_ROLES, EventFacts, Hall, PollState
 from ..services.slides import MAX_DECK, check_slide
 from ..sim import Simulation
-from ..store.events_repo import AttendanceRecord, PollVoteRecord, QuestionVoteRecord, StageLineRecord
 from .actor import Actor
 from .component import Component, Roster
 from .effects import (
@@ -226,7 +225,7 @@ class Events(Component):
             hall = self.halls.get(event_id)
             if hall is not None and hall.facts.status != "ended":
                 hall.joined(account, actor.name, actor.avatar_id, actor.instance)
-                _record(ctx, AttendanceRecord(event_id=event_id, account_id=account, instance=actor.instance))
+                _record(ctx, _stay(event_id, account, actor.instance))
                 self.dirty.add((event_id, "hall"))
                 ctx.fx.out.append(Reply(conn, EventJoined(
                     request_id=ref, event_id=event_id, instance=actor.instance, seat=seat,
@@ -240,13 +239,13 @@ class Events(Component):
             for hall in self.halls.values():
                 if account in hall.attendees and hall.attendees[account] != actor.instance:
                     hall.attendees[account] = actor.instance
-                    _record(ctx, AttendanceRecord(event_id=hall.id, account_id=account, instance=actor.instance))
+                    _record(ctx, _stay(hall.id, account, actor.instance))
         return ctx.fx
 
     def _left_all(self, ctx: Ctx, account: int) -> None:
         for hall in self.halls.values():
             if hall.left(account) is not None:
-                _record(ctx, AttendanceRecord(event_id=hall.id, account_id=account))
+                _record(ctx, _stay(hall.id, account, ""))
                 self.dirty.add((hall.id, "hall"))
 
     def tick(self, now_ms: int) -> Effects:
@@ -478,7 +477,7 @@ class Events(Component):
         if actor.account_id is None or actor.account_id not in hall.attendees:
             raise Refused(ErrorCode.NOT_IN_EVENT)
         hall.left(actor.account_id)
-        _record(ctx, AttendanceRecord(event_id=hall.id, account_id=actor.account_id))
+        _record(ctx, _stay(hall.id, actor.account_id, ""))
         self.dirty.add((hall.id, "hall"))
         self._done(ctx, hall.id)
 
@@ -488,7 +487,10 @@ class Events(Component):
         assert actor is not None
         hall = self._hall(msg.event_id)
         number, text = hall.say(actor.account_id, actor.role, msg.text)
-        line = StageLineRecord(event_id=hall.id, number=number, account_id=actor.account_id, name=actor.name, text=text)
+        line = {
+            "kind": "line", "event_id": hall.id, "number": number, "account_id": actor.account_id,
+            "name": actor.name, "text": text,
+        }
         yield ctx.call("save_event_records", [line], lane=_lane(hall.id))
         self._broadcast(
             ctx,
@@ -544,7 +546,7 @@ class Events(Component):
         hall = self._hall(msg.event_id)
         q = hall.upvote(actor.account_id, msg.question_id)
         assert actor.account_id is not None
-        vote = QuestionVoteRecord(event_id=hall.id, number=q.id, account_id=actor.account_id)
+        vote = {"kind": "question_vote", "event_id": hall.id, "number": q.id, "account_id": actor.account_id}
         try:
             refused = yield ctx.call("save_event_records", [vote], lane=_lane(hall.id))
         except Exception:
@@ -593,7 +595,10 @@ class Events(Component):
         hall = self._hall(msg.event_id)
         poll = hall.vote(actor.account_id, msg.poll_id, msg.option)
         assert actor.account_id is not None
-        vote = PollVoteRecord(event_id=hall.id, number=poll.id, account_id=actor.account_id, option=msg.option)
+        vote = {
+            "kind": "poll_vote", "event_id": hall.id, "number": poll.id, "account_id": actor.account_id,
+            "option": msg.option,
+        }
         try:
             refused = yield ctx.call("save_event_records", [vote], lane=_lane(hall.id))
         except Exception:
@@ -712,10 +717,15 @@ class EventCopy(Component):
             self.sim.allow_stage(actor.avatar_id, allowed)
 
 
-def _record(ctx: Ctx, record: object) -> None:
-    """A record nobody waits for, batched with the event's others on its lane."""
-    event_id = record.event_id  # type: ignore[attr-defined]
-    ctx.write("save_event_records", [record], lane=_lane(event_id))
+def _stay(event_id: int, account_id: int, instance: str) -> dict[str, Any]:
+    """Came into a copy of the hall (`instance`), or left the event ('')."""
+    return {"kind": "attendance", "event_id": event_id, "account_id": account_id, "instance": instance}
+
+
+def _record(ctx: Ctx, record: dict[str, Any]) -> None:
+    """A record nobody waits for, batched with the event's others on its lane (see the store's
+    `save_event_records` for the kinds)."""
+    ctx.write("save_event_records", [record], lane=_lane(record["event_id"]))
 
 
 def _lane(event_id: int) -> str:

@@ -11,13 +11,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from makaverse.protocol import ErrorCode
-from makaverse.protocol.text import clean_line
 from makaverse.protocol.events import (
     MAX_LINE,
     MAX_POLL_OPTIONS,
     MAX_QUESTION,
     MIN_POLL_OPTIONS,
 )
+from makaverse.protocol.text import clean_line
 
 __all__ = [
     "EventRefusal",

@@ -40,10 +40,7 @@ __all__ = [
     "EventsRepo",
     "EventRecord",
     "SlideRecord",
-    "AttendanceRecord",
-    "StageLineRecord",
-    "PollVoteRecord",
-    "QuestionVoteRecord",
+    "EVENT_RECORD_KINDS",
     "ms_of",
     "MAX_DECK_ROWS",
 ]
@@ -87,41 +84,14 @@ class SlideRecord:
     height: int
 
 
-# What the hall writes many of, in batches (see `save_event_records`).
-@dataclass(frozen=True, slots=True, kw_only=True, eq=False)
-class AttendanceRecord:
-    """Joined `instance` (a copy of the hall), or left the event (`instance` empty)."""
-
-    event_id: int
-    account_id: int
-    instance: str = ""
-
-
-@dataclass(frozen=True, slots=True, kw_only=True, eq=False)
-class StageLineRecord:
-    event_id: int
-    number: int
-    account_id: int | None
-    name: str
-    text: str
-
-
-@dataclass(frozen=True, slots=True, kw_only=True, eq=False)
-class PollVoteRecord:
-    event_id: int
-    number: int
-    account_id: int
-    option: int
-
-
-@dataclass(frozen=True, slots=True, kw_only=True, eq=False)
-class QuestionVoteRecord:
-    event_id: int
-    number: int
-    account_id: int
-
-
-EventFact = AttendanceRecord | StageLineRecord | PollVoteRecord | QuestionVoteRecord
+# What the hall writes many of, in batches (see `save_event_records`): plain maps, so the rooms
+# build them without importing the store. Keys by "kind":
+#   attendance:    event_id, account_id, instance ("" when leaving)
+#   line:          event_id, number, account_id (or None), name, text
+#   poll_vote:     event_id, number, account_id, option
+#   question_vote: event_id, number, account_id
+EVENT_RECORD_KINDS = ("attendance", "line", "poll_vote", "question_vote")
+EventFact = dict[str, Any]
 
 
 def _record(session: Session, row: EventRow) -> EventRecord:
@@ -273,45 +243,49 @@ class EventsRepo(StoreBase):
         refused: list[EventFact] = []
         if not records:
             return refused
+        if any(rec.get("kind") not in EVENT_RECORD_KINDS for rec in records):
+            raise InvalidValue("event record kind")
         with self._write() as session:
             now = self.now()
             polls: dict[tuple[int, int], EventPollRow | None] = {}
             questions: dict[tuple[int, int], EventQuestionRow | None] = {}
             for rec in records:
-                if isinstance(rec, AttendanceRecord):
-                    self._close_stays(session, rec.event_id, rec.account_id)
-                    if rec.instance:
-                        session.add(EventAttendanceRow(event_id=rec.event_id, account_id=rec.account_id,
-                                                       instance=rec.instance, joined_at=now, left_at=None))
-                elif isinstance(rec, StageLineRecord):
-                    session.add(EventLineRow(event_id=rec.event_id, number=rec.number, account_id=rec.account_id,
-                                             name=rec.name, text=rec.text, at=now))
-                elif isinstance(rec, PollVoteRecord):
-                    key = (rec.event_id, rec.number)
+                kind, event_id = rec["kind"], rec["event_id"]
+                if kind == "attendance":
+                    self._close_stays(session, event_id, rec["account_id"])
+                    if rec.get("instance"):
+                        session.add(EventAttendanceRow(event_id=event_id, account_id=rec["account_id"],
+                                                       instance=rec["instance"], joined_at=now, left_at=None))
+                elif kind == "line":
+                    session.add(EventLineRow(event_id=event_id, number=rec["number"], account_id=rec["account_id"],
+                                             name=rec["name"], text=rec["text"], at=now))
+                elif kind == "poll_vote":
+                    key = (event_id, rec["number"])
                     if key not in polls:
                         polls[key] = session.scalar(select(EventPollRow).where(
-                            EventPollRow.event_id == rec.event_id, EventPollRow.number == rec.number))
+                            EventPollRow.event_id == event_id, EventPollRow.number == rec["number"]))
                     poll = polls[key]
                     if (
                         poll is None
                         or poll.closed_at is not None
-                        or not 0 <= rec.option < len(poll.options)
-                        or session.get(EventPollVoteRow, (poll.id, rec.account_id)) is not None
+                        or not 0 <= rec["option"] < len(poll.options)
+                        or session.get(EventPollVoteRow, (poll.id, rec["account_id"])) is not None
                     ):
                         refused.append(rec)
                         continue
-                    session.add(EventPollVoteRow(poll_id=poll.id, account_id=rec.account_id, option=rec.option, at=now))
+                    session.add(EventPollVoteRow(poll_id=poll.id, account_id=rec["account_id"], option=rec["option"],
+                                                 at=now))
                     session.flush()
                 else:
-                    qkey = (rec.event_id, rec.number)
+                    qkey = (event_id, rec["number"])
                     if qkey not in questions:
                         questions[qkey] = session.scalar(select(EventQuestionRow).where(
-                            EventQuestionRow.event_id == rec.event_id, EventQuestionRow.number == rec.number))
+                            EventQuestionRow.event_id == event_id, EventQuestionRow.number == rec["number"]))
                     q = questions[qkey]
-                    if q is None or session.get(EventQuestionVoteRow, (q.id, rec.account_id)) is not None:
+                    if q is None or session.get(EventQuestionVoteRow, (q.id, rec["account_id"])) is not None:
                         refused.append(rec)
                         continue
-                    session.add(EventQuestionVoteRow(question_id=q.id, account_id=rec.account_id, at=now))
+                    session.add(EventQuestionVoteRow(question_id=q.id, account_id=rec["account_id"], at=now))
                     q.votes += 1
                     session.flush()
         return refused

@@ -103,12 +103,12 @@ class GameServer:
             instance = self.instances[plan.id]
             if plan.owns_booth(world):
                 desk = instance.add(Booths(world, instance.sim, self.players, booths))
-                instance.add(Requests(desk))  # type: ignore[arg-type]
+                instance.add(Requests(desk))
             instance.add(Chat(plan.id, instance.sim, self.players, shared))
             if plan is self._hall_plan:
                 instance.add(Seats(instance.sim))
                 outside = next(iter(plan.exits.values()), self.instance.instance_id)
-                self.events = instance.add(  # type: ignore[assignment]
+                self.events = instance.add(
                     Events(plan.id, instance.sim, self.players, outside=outside, origin=self._bus_origin)
                 )
         self.gate = Gate(s, self.players, self.places, self.runner, accounts=accounts, world_id=world.id)

@@ -8,9 +8,10 @@ import asyncio
 import logging
 import random
 import secrets
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from functools import partial
-from typing import Any, Callable, TypeVar
+from typing import Any, TypeVar
 
 from makaverse.protocol import (
     PROTOCOL_VERSION,

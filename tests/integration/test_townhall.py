@@ -194,7 +194,7 @@ async def test_a_whole_town_hall_with_an_overflow_copy(tmp_path, monkeypatch, se
     assert listed.questions[0]["text"] == "Kapan banjir diatasi?"
 
     # ── someone not in the event ────────────────────────────────────────────
-    outsider = await people.citizen(server, "tamu01", "Tamu")
+    outsider = await people.citizen(server, "pendatang01", "Pendatang")
     refused(await ask(outsider, QuestionAsk(request_id=rid(), event_id=event_id, text="Halo?")), ErrorCode.NOT_IN_EVENT)
 
     # ── the end, and the record ─────────────────────────────────────────────

@@ -194,7 +194,7 @@ def test_moderation_mute_and_remove():
 
 
 def test_clean_text_is_one_bounded_line():
-    """The text policy for conversation: control characters go, runs of whitespace become one space, cut at the limit."""
+    """Conversation text: control characters go, runs of whitespace become one space, cut at the limit."""
     assert clean_text("a\x00b\n\n c\t", 10) == "ab c"
     assert clean_text("Pak\u202e Wali\u200b", 20) == "Pak Wali"
     assert clean_text("x" * 50, 10) == "x" * 10

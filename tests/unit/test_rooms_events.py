@@ -155,7 +155,7 @@ def test_opening_tells_the_registered_and_the_join_completes_on_arrival():
     assert joined == [EventJoined(request_id=7, event_id=1, instance="auditorium", seat=12, part="attendee")]
     assert any(isinstance(r.msg, EventHall) for r in fx.replies)
     assert [w.call.method for w in fx.writes] == ["save_event_records"]
-    assert fx.writes[0].call.args[0][0].instance == "auditorium"
+    assert fx.writes[0].call.args[0][0]["instance"] == "auditorium"
     assert events.halls[1].attendees == {50: "auditorium"}
 
 
