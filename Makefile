@@ -7,14 +7,14 @@ HOST   ?= 127.0.0.1
 PORT   ?= 8765
 URL    ?= ws://$(HOST):$(PORT)
 
-.PHONY: run test lint serve client bench bots clean venv
+.PHONY: run test lint serve client bench bots clean venv dist dist-check
 
 venv: $(STAMP)
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[client,postgres,redis,dev]'
+	$(BIN)/python -m pip install --quiet -e '.[server,client,postgres,redis,dev]'
 	touch $(STAMP)
 
 ## run: server on the embedded SQLite default, plus a client window when a display exists
@@ -26,11 +26,13 @@ test: $(STAMP)
 	$(BIN)/python -m pytest -q
 
 ## lint: ruff (lint and import order) and mypy over the packages that pass them
-# The rest of server/ joins LINT_PATHS once the rooms rewrite of handlers, hub and net lands.
 LINT_PATHS := protocol world server/sim server/services server/store server/bus server/admin \
+	server/rooms server/wiring server/net server/app.py server/cli.py \
 	server/accounts.py server/service_config.py server/settings.py
 MYPY_TARGETS := -p makaverse.protocol -p makaverse.world -p makaverse.server.sim -p makaverse.server.services \
 	-p makaverse.server.store -p makaverse.server.bus -p makaverse.server.admin \
+	-p makaverse.server.rooms -p makaverse.server.wiring -p makaverse.server.net \
+	-m makaverse.server.app -m makaverse.server.cli \
 	-m makaverse.server.accounts -m makaverse.server.service_config -m makaverse.server.settings
 lint: $(STAMP)
 	$(BIN)/ruff check $(LINT_PATHS)
@@ -51,5 +53,15 @@ bench: $(STAMP)
 bots: $(STAMP)
 	$(BIN)/makaverse bots --url $(URL) --count 50 --duration 20
 
+## dist: the desktop client for Linux and Windows (Panda3D build_apps) in dist/desktop/<platform>/
+##       the server it connects to by default: DIST_URL (also --url or MAKAVERSE_URL when run)
+DIST_URL ?= ws://127.0.0.1:8765
+dist: $(STAMP)
+	$(BIN)/python -m makaverse.bench.desktop --url $(DIST_URL)
+
+## dist-check: build the Linux app only and start it headless against a server for a few frames
+dist-check: $(STAMP)
+	$(BIN)/python -m makaverse.bench.desktop --check
+
 clean:
-	rm -rf $(VENV) var *.egg-info
+	rm -rf $(VENV) var *.egg-info build dist

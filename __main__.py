@@ -38,12 +38,32 @@ def _add_run(sub: argparse._SubParsersAction, server_cli) -> None:
 def _run(args: argparse.Namespace) -> int:
     from makaverse import launcher
 
+    if not server_cli_require("run"):
+        return 2
+
     return launcher.run(args)
+
+
+def server_cli_require(command: str) -> bool:
+    from makaverse.server.cli import require_server_extra
+
+    return require_server_extra(command)
 
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    return int(args.func(args) or 0)
+    try:
+        return int(args.func(args) or 0)
+    except KeyboardInterrupt:
+        return 130
+    except Exception as exc:
+        from makaverse.server.startup_errors import describe
+
+        line = describe(exc)
+        if line is None:
+            raise  # not a start-up problem a person can fix: a bug, with its traceback
+        print(f"makaverse {args.command}: error: {line}", file=sys.stderr)
+        return 1
 
 
 if __name__ == "__main__":

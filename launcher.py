@@ -68,7 +68,9 @@ def run(args: argparse.Namespace) -> int:
     server = subprocess.Popen(_server_command(args))
     try:
         if not _wait_healthy(f"http://{host}:{port}/healthz", server):
-            print("The server did not start; see the log above.", file=sys.stderr)
+            if server.poll() is not None:
+                return server.returncode or 1  # it said why, in one line on stderr
+            print("makaverse run: error: the server did not become healthy in time", file=sys.stderr)
             return 1
         url = f"ws://{host}:{port}"
         if not has_display():

@@ -190,6 +190,10 @@ def run_bench_cli(args: argparse.Namespace) -> int:
         from .queue_bench import run_queue_bench_cli
 
         return run_queue_bench_cli(args)
+    if args.scenario == "soak":  # minutes long, with figures every minute and a verdict on leaks
+        from .soak import run_soak_cli
+
+        return run_soak_cli(args)
     problem = check_args(args)
     if args.tick_hz is not None and not 1 <= args.tick_hz <= 120:
         problem = "--tick-hz must be between 1 and 120"

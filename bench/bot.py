@@ -8,7 +8,7 @@ import contextlib
 import random
 from array import array
 from collections import Counter, deque
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 from websockets.asyncio.client import ClientConnection, connect
@@ -51,6 +51,9 @@ class BotPlan:
     end_at: float
     seed: int
     name: str
+    # (shortest, longest) seconds of one visit: the bot then closes and connects again, until
+    # `end_at`. None: one visit for the whole run.
+    session_s: tuple[float, float] | None = None
 
 
 @dataclass(slots=True)
@@ -76,6 +79,8 @@ class BotStats:
     zones: set = field(default_factory=set)
     anomalies: Counter = field(default_factory=Counter)
     scenario: dict = field(default_factory=dict)
+    reconnects: int = 0  # visits after the first that got in (see `BotPlan.session_s`)
+    reconnect_failures: int = 0  # ... and that did not
 
 
 class PositionCheck:
@@ -117,9 +122,35 @@ class PositionCheck:
 
 
 async def run_bot(plan: BotPlan, world: World, stats: BotStats, positions: PositionCheck) -> None:
-    """Connect at `plan.connect_at`, play the scenario until `plan.end_at`, close normally."""
+    """Connect at `plan.connect_at`, play the scenario until `plan.end_at`, close normally; with
+    `plan.session_s`, in several visits, connecting again after each."""
     loop = asyncio.get_running_loop()
     await asyncio.sleep(max(0.0, plan.connect_at - loop.time()))
+    if plan.session_s is None:
+        await _visit(plan, world, stats, positions)
+        return
+    rng = random.Random(plan.seed ^ 0x5EED)
+    first = True
+    while True:
+        visit_end = min(plan.end_at, loop.time() + rng.uniform(*plan.session_s))
+        if not first:
+            stats.ended_at = 0.0
+        await _visit(replace(plan, end_at=visit_end), world, stats, positions)
+        if first and not stats.connected:
+            return  # never got in: that is the connect failure the report counts
+        if not first and stats.connect_error:
+            stats.reconnect_failures += 1
+            stats.connect_error = ""
+            await asyncio.sleep(1.0)  # a refused visit is not retried in a tight loop
+        elif not first:
+            stats.reconnects += 1
+        first = False
+        if loop.time() >= plan.end_at - 0.05:
+            return
+
+
+async def _visit(plan: BotPlan, world: World, stats: BotStats, positions: PositionCheck) -> None:
+    loop = asyncio.get_running_loop()
     try:
         ws = await connect(
             plan.url,
@@ -187,7 +218,7 @@ async def _session(
         stats.anomalies["world_id_differs"] += 1
     stats.avatar_id = msg.avatar_id
     stats.snapshot_hz = msg.snapshot_hz
-    stats.welcome_at = loop.time()
+    stats.welcome_at = stats.welcome_at or loop.time()  # the first visit's: figures span every visit
     view = BotView(
         avatar_id=msg.avatar_id,
         x_m=quant.cm_to_m(msg.x_cm),
@@ -220,7 +251,7 @@ async def _session(
             pass
         except Exception as exc:
             stats.exceptions[type(exc).__name__] += 1
-        stats.scenario = behaviour.report()
+        stats.scenario = dict(Counter(stats.scenario) + Counter(behaviour.report()))
 
 
 async def _receive(

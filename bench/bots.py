@@ -15,8 +15,10 @@ import multiprocessing as mp
 import os
 import queue as queue_mod
 import signal
+import socket
 import sys
 import time
+import urllib.parse
 from dataclasses import dataclass
 from typing import Callable
 
@@ -57,6 +59,7 @@ class RunConfig:
     seed: int = 1
     progress_s: float = 5.0  # 0: no progress lines
     name_prefix: str = "bot"
+    session_s: tuple[float, float] | None = None  # visits of this many seconds, reconnecting between
 
     @property
     def processes(self) -> int:
@@ -90,6 +93,7 @@ async def run_group(config: RunConfig, indices: list[int], start_wall: float, pr
             end_at=end_at,
             seed=config.seed * 1_000_003 + i,
             name=f"{config.name_prefix}-{i:04d}",
+            session_s=config.session_s,
         )
         for i in indices
     ]
@@ -334,11 +338,31 @@ def print_report(report: dict, as_json: bool) -> None:
         print(format_report(report), flush=True)
 
 
+def server_problem(url: str, *, timeout_s: float = 5.0) -> str:
+    """Why nothing can be run against `url` (nothing listens there), or '' when something answers."""
+    parts = urllib.parse.urlsplit(url)
+    port = parts.port or (443 if parts.scheme == "wss" else 80)
+    try:
+        socket.create_connection((parts.hostname or "127.0.0.1", port), timeout=timeout_s).close()
+    except OSError as exc:
+        return f"the server at {url} does not answer: {exc.strerror or exc}"
+    return ""
+
+
 def run_bots_cli(args: argparse.Namespace) -> int:
+    if args.scenario == "townhall":  # a coordinated event (host and attendees), not independent bots
+        from .townhall import run_townhall_cli
+
+        return run_townhall_cli(args)
     problem = check_args(args)
     if problem:
         print(f"makaverse bots: {problem}", file=sys.stderr)
         return 2
+    unreachable = server_problem(args.url)
+    if unreachable:
+        # A start-up error in one line, not a report of a thousand failed connects.
+        print(f"makaverse bots: error: {unreachable}", file=sys.stderr)
+        return 1
     report = run_bots(config_from_args(args, args.url))
     print_report(report, args.json)
     return 0 if report["connect_failures"] == 0 else 1

@@ -24,6 +24,11 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     p.add_argument(
         "--snapshot-hz", dest="snapshot_hz", type=int, default=None, help="server snapshots per second (default 20)"
     )
+    p.add_argument("--minutes", type=float, default=10.0, help="soak scenario: minutes to run (default 10)")
+    p.add_argument(
+        "--report-every", dest="report_every", type=float, default=60.0,
+        help="soak scenario: seconds between lines of server figures (default 60)",
+    )
     # --scenario client: how fast the 3D client draws a crowd (no server; see client/bench_frames.py).
     p.add_argument("--avatars", type=int, default=100, help="client scenario: avatars in view (default 100)")
     p.add_argument("--preset", choices=("low", "medium", "high"), default="low",

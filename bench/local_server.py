@@ -4,6 +4,7 @@ wait until it is healthy, read its metrics, watch its CPU and memory, stop it wi
 from __future__ import annotations
 
 import json
+import os
 import re
 import signal
 import subprocess
@@ -19,6 +20,7 @@ import psutil
 
 __all__ = ["ServerError", "LocalServer", "http_get", "parse_metrics", "Sample", "ServerWatch"]
 
+BENCH_MAX_CLIENTS_PER_ADDRESS = 100_000  # bots all come from 127.0.0.1
 _LISTENING = re.compile(r"listening on (ws://\S+)")
 _METRIC_LINE = re.compile(r"^([a-zA-Z_:][a-zA-Z0-9_:]*)(\{[^}]*\})?\s+(\S+)")
 
@@ -59,12 +61,14 @@ class LocalServer:
         tick_hz: int | None = None,
         snapshot_hz: int | None = None,
         extra_args: tuple[str, ...] = (),
+        extra_env: dict[str, str] | None = None,
         python: str = sys.executable,
         start_timeout_s: float = 30.0,
     ) -> None:
         self.tick_hz = tick_hz
         self.snapshot_hz = snapshot_hz
         self.extra_args = extra_args
+        self.extra_env = dict(extra_env or {})
         self.python = python
         self.start_timeout_s = start_timeout_s
         self.proc: subprocess.Popen | None = None
@@ -99,8 +103,10 @@ class LocalServer:
         self._tmp = tempfile.TemporaryDirectory(prefix="makaverse-bench-")
         # The server logs a line per connection: a file, never a pipe nobody drains.
         self._stderr = open(self.log_path, "wb")
+        # Every bot connects from this machine's one address: lift the per-address cap for them.
+        env = {**os.environ, "MAKAVERSE_MAX_CLIENTS_PER_ADDRESS": str(BENCH_MAX_CLIENTS_PER_ADDRESS), **self.extra_env}
         self.proc = subprocess.Popen(
-            self.command(), stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=self._stderr, text=True
+            self.command(), stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=self._stderr, text=True, env=env
         )
         threading.Thread(target=self._read_stdout, name="server-stdout", daemon=True).start()
         # The address line is normally the first, but a fresh database may print other lines before it.

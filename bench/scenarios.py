@@ -130,10 +130,11 @@ class Idle(Behaviour):
 @register_scenario("wander")
 class Wander(Behaviour):
     """Tours the whole building and back: forecourt, main entrance, lobby, hall door, booths'
-    interaction zones, auditorium door, seats and stage, then out again, with random extra
+    interaction zones, auditorium door and seats, then out again, with random extra
     stops. Each leg is walked or run; a stop lasts a moment (longer at a booth)."""
 
-    TOUR = ("lobby", "booth", "hall", "booth", "stage", "seat", "auditorium", "hall", "lobby", OUTSIDE)
+    # No stage: it is a solid for everyone but an event's host and speakers.
+    TOUR = ("lobby", "booth", "hall", "booth", "seat", "auditorium", "hall", "lobby", OUTSIDE)
     RUN_SHARE = 0.4  # legs run rather than walked
     OFF_TOUR_SHARE = 0.2  # stops picked anywhere instead of the next on the tour
     SLOW_DOWN_M = 2.0  # walk the last metres to a stop
@@ -211,3 +212,4 @@ class Wander(Behaviour):
 
 from . import chatty  # noqa: E402,F401  (registers "chatty": wander and talk)
 from . import queue  # noqa: E402,F401  (registers "queue" and "queue-staff": booths and counters)
+from . import soak  # noqa: E402,F401  (registers "soak": log in, walk, talk, submit, come back)

@@ -37,6 +37,32 @@ STRINGS: dict[str, dict[str, str]] = {
         "id": "Sekali Layar Terkembang, Pantang Biduk Surut ke Pantai",
         "en": "Once the Sail Is Set, the Boat Never Turns Back to Shore",
     },
+    "sign.welcome": {"id": "Selamat Datang di Balai Kota Makassar", "en": "Welcome to Makassar City Hall"},
+    # Booth dressing: the screen on each back panel and two posters (sample content: the
+    # agencies' public programs, from public news; names of programs are not translated).
+    "screen.welcome": {"id": "Selamat datang • Ambil nomor antrean", "en": "Welcome • Take a queue number"},
+    "poster.sombere": {"id": "Melayani dengan Sombere'", "en": "Serving with Sombere' (hospitality)"},
+    "poster.sombere.line": {"id": "Ramah • Cepat • Gratis", "en": "Friendly • Fast • Free"},
+    "poster.DUKCAPIL": {"id": "KTP-el • KK • Akta", "en": "ID card • Family card • Certificates"},
+    "poster.DUKCAPIL.line": {"id": "Kartu Anak Makassar (KIA)", "en": "Makassar Child ID (KIA)"},
+    "poster.DINKES": {"id": "Home Care Dottoro'ta", "en": "Home Care Dottoro'ta"},
+    "poster.DINKES.line": {"id": "Gawat darurat: telepon 112", "en": "Emergencies: call 112"},
+    "poster.DISDIK": {"id": "Layanan Pendidikan", "en": "Education Services"},
+    "poster.DISDIK.line": {"id": "Sekolah untuk semua anak", "en": "School for every child"},
+    "poster.DISKOMINFO": {"id": "Sombere' & Smart City", "en": "Sombere' & Smart City"},
+    "poster.DISKOMINFO.line": {"id": "Sampaikan aduan lewat LONTARA+", "en": "Send complaints via LONTARA+"},
+    "poster.BAPENDA": {"id": "Bayar PBB lewat Pakinta'", "en": "Pay property tax with Pakinta'"},
+    "poster.BAPENDA.line": {"id": "Jatuh tempo 30 September", "en": "Due 30 September"},
+    "poster.DPMPTSP": {"id": "Mal Pelayanan Publik", "en": "Public Service Mall"},
+    "poster.DPMPTSP.line": {"id": "Izin usaha & PBG satu pintu", "en": "Business & building permits, one stop"},
+    "poster.DINSOS": {"id": "Layanan Sosial", "en": "Social Services"},
+    "poster.DINSOS.line": {"id": "Bantuan untuk warga yang membutuhkan", "en": "Help for residents in need"},
+    "poster.DISHUB": {"id": "Pasikola", "en": "Pasikola"},
+    "poster.DISHUB.line": {"id": "Bus sekolah gratis", "en": "Free school buses"},
+    "poster.DP3A": {"id": "Jagai Anakta", "en": "Jagai Anakta (guard our children)"},
+    "poster.DP3A.line": {"id": "Perlindungan perempuan & anak", "en": "Protecting women & children"},
+    "poster.DLH": {"id": "Makassar Tidak Rantasa'", "en": "Makassar Tidak Rantasa' (clean city)"},
+    "poster.DLH.line": {"id": "LISA: Lihat Sampah Ambil", "en": "LISA: see litter, pick it up"},
     # ── directory, guide, minimap, zone announcements (ui/directory_panel.py, ui/find_layer.py) ──
     "dir.title": {"id": "Direktori Balai Kota", "en": "City Hall Directory"},
     "dir.search": {"id": "Cari:", "en": "Search:"},
@@ -166,6 +192,10 @@ STRINGS: dict[str, dict[str, str]] = {
     "error.bad_credentials": {
         "id": "Nama pengguna atau kata sandi salah.",
         "en": "Wrong username or password.",
+    },
+    "error.name_reserved": {
+        "id": "Nama itu dicadangkan (admin, staf, tamu, …). Pilih nama lain.",
+        "en": "That name is reserved (admin, staff, guest, …). Choose another.",
     },
     "error.username_taken": {"id": "Nama pengguna sudah dipakai.", "en": "That username is taken."},
     "error.invalid_username": {

@@ -4,27 +4,31 @@ from .booths import *  # noqa: F401,F403
 from .booths import __all__ as _booths_all
 from .chat import *  # noqa: F401,F403
 from .chat import __all__ as _chat_all
-from .events import *  # noqa: F401,F403
-from .events import __all__ as _events_all
-from .codec import MAX_FRAME_BYTES, decode, encode, encode_snapshot, pack_snapshot_body
+from .codec import MAX_FRAME_BYTES, decode, encode, encode_snapshot, pack_snapshot_body, refusal
 from .errors import (
     CloseCode,
     ErrorCode,
     InvalidField,
+    InvalidRequestFields,
     LocalProtocolError,
     MalformedMessage,
     MessageTooLarge,
     ProtocolError,
     RemoteProtocolError,
+    ReservedName,
     UnknownMessageType,
 )
+from .events import *  # noqa: F401,F403
+from .events import __all__ as _events_all
 from .messages import *  # noqa: F401,F403
 from .messages import __all__ as _messages_all
+from .look import Look, look_from_style
 
 __all__ = [
     "MAX_FRAME_BYTES",
     "encode",
     "decode",
+    "refusal",
     "encode_snapshot",
     "pack_snapshot_body",
     "CloseCode",
@@ -36,6 +40,10 @@ __all__ = [
     "MalformedMessage",
     "UnknownMessageType",
     "InvalidField",
+    "Look",
+    "look_from_style",
+    "InvalidRequestFields",
+    "ReservedName",
     *_messages_all,
     *_chat_all,
     *_booths_all,

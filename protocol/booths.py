@@ -13,10 +13,11 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from .errors import InvalidField, MessageTooLarge
+from .errors import InvalidField, InvalidRequestFields, MessageTooLarge
 from .messages import MAX_NAME, MS_LIMIT, U32, Message, MessageType, Sender, message
-from .request_fields import PROBLEMS
+from .request_fields import NOTE_KEY, PROBLEMS
 from .request_status import RequestStatus
+from .text import check_text, clean_line, text_problem
 from .tickets import TicketStatus
 from .validate import check_bool, check_choice, check_int, check_str
 
@@ -96,6 +97,15 @@ def _text(name: str, value: Any, lo: int, hi: int, *, single_line: bool = True) 
     check_str(name, value, lo, hi, single_line=single_line)
     if len(value) * 4 > MAX_STR_BYTES and len(value.encode()) > MAX_STR_BYTES:
         raise MessageTooLarge(f"{name}: more than {MAX_STR_BYTES} bytes")
+
+
+def _typed(obj: Any, name: str, lo: int, hi: int, *, multiline: bool = False) -> None:
+    """A field a person typed for others to read: the text policy (protocol/text.py) cleans it
+    or refuses it, and it stays within the codec's byte limit for strings."""
+    text = check_text(name, getattr(obj, name), lo, hi, multiline=multiline)
+    if len(text) * 4 > MAX_STR_BYTES and len(text.encode()) > MAX_STR_BYTES:
+        raise MessageTooLarge(f"{name}: more than {MAX_STR_BYTES} bytes")
+    object.__setattr__(obj, name, text)
 
 
 def _date(name: str, value: Any) -> None:
@@ -391,8 +401,31 @@ class SubmitRequest(Message):
         check_str("client_request_id", self.client_request_id, 1, 64)
         _opd("opd", self.opd)
         check_str("service", self.service, 1, MAX_CODE)
-        _str_map(self, "fields", MAX_FIELDS, 40, MAX_FIELD_VALUE)
-        _text("note", self.note, 0, MAX_NOTE, single_line=False)
+        if type(self.fields) is not dict:
+            raise InvalidField("fields: expected map")
+        if len(self.fields) > MAX_FIELDS:
+            raise MessageTooLarge(f"fields: more than {MAX_FIELDS} entries")
+        if type(self.note) is not str:
+            raise InvalidField("note: expected str")
+        # What a person typed comes back field by field (`request_invalid`), not as one error.
+        problems: dict[str, str] = {}
+        cleaned: dict[str, str] = {}
+        for key, value in self.fields.items():
+            check_str("fields key", key, 1, 40)
+            if key.startswith("_"):
+                raise InvalidField("fields key: may not start with '_'")
+            if type(value) is not str:
+                raise InvalidField(f"fields.{key}: expected str")
+            cleaned[key], problem = text_problem(value, max_len=MAX_FIELD_VALUE, required=False)
+            if problem is not None:
+                problems[key] = problem
+        note, problem = text_problem(self.note, max_len=MAX_NOTE, required=False, multiline=True)
+        if problem is not None:
+            problems[NOTE_KEY] = problem
+        if problems:
+            raise InvalidRequestFields(problems)
+        object.__setattr__(self, "fields", cleaned)
+        object.__setattr__(self, "note", note)
 
 
 @message(MessageType.REQUEST_SUBMITTED, Sender.SERVER)
@@ -624,6 +657,10 @@ class CounterSay(Message):
 
     def __post_init__(self) -> None:
         check_int("request_id", self.request_id, 1, U32)
+        # Conversation: invisible characters are removed rather than refused, as in chat.
+        if type(self.text) is not str:
+            raise InvalidField("text: expected str")
+        object.__setattr__(self, "text", clean_line(self.text))
         _text("text", self.text, 1, MAX_COUNTER_TEXT)
 
 
@@ -662,7 +699,7 @@ class SetRequestStatus(Message):
         check_int("request_id", self.request_id, 1, U32)
         check_str("tracking", self.tracking, 1, MAX_TRACKING)
         check_choice("status", self.status, REQUEST_STATUSES)
-        _text("note", self.note, 1, MAX_STATUS_NOTE)
+        _typed(self, "note", 1, MAX_STATUS_NOTE)
         check_choice("expected", self.expected, REQUEST_STATUSES | {""})
 
 
@@ -676,8 +713,8 @@ class EditOpd(Message):
 
     def __post_init__(self) -> None:
         check_int("request_id", self.request_id, 1, U32)
-        _text("description_id", self.description_id, 1, MAX_DESCRIPTION, single_line=False)
-        _text("description_en", self.description_en, 0, MAX_DESCRIPTION, single_line=False)
+        _typed(self, "description_id", 1, MAX_DESCRIPTION, multiline=True)
+        _typed(self, "description_en", 0, MAX_DESCRIPTION, multiline=True)
 
 
 @message(MessageType.EDIT_PROGRAM, Sender.CLIENT)
@@ -700,13 +737,13 @@ class EditProgram(Message):
         check_int("request_id", self.request_id, 1, U32)
         check_int("program_id", self.program_id, 0, U32)
         check_bool("delete", self.delete)
-        _text("title", self.title, 0 if self.delete else 1, MAX_TITLE)
-        _text("summary_id", self.summary_id, 0, MAX_SUMMARY)
-        _text("summary_en", self.summary_en, 0, MAX_SUMMARY)
+        _typed(self, "title", 0 if self.delete else 1, MAX_TITLE)
+        _typed(self, "summary_id", 0, MAX_SUMMARY)
+        _typed(self, "summary_en", 0, MAX_SUMMARY)
         check_choice("status", self.status, PROGRAM_STATUSES)
         _date("start", self.start)
         _date("end", self.end)
-        _text("link", self.link, 0, MAX_LINK)
+        _typed(self, "link", 0, MAX_LINK)
         if self.delete and not self.program_id:
             raise InvalidField("delete needs a program_id")
         if self.start and self.end and self.end < self.start:

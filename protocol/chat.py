@@ -12,6 +12,7 @@ import unicodedata
 
 from .errors import InvalidField, MessageTooLarge
 from .messages import MAX_NAME, MS_LIMIT, ROLES, U32, Message, MessageType, Sender, message
+from .text import check_text
 from .validate import check_bool, check_choice, check_int, check_str
 
 __all__ = [
@@ -58,10 +59,12 @@ MAX_LIST = 200  # entries in one mute or block list
 
 
 def _check_raw_text(name: str, value: object) -> None:
-    """Raw user text: bounded, any characters but surrogates (the server cleans the rest)."""
+    """Raw user text: bounded, any characters but surrogates (the server cleans the rest).
+
+    Counted in code points after NFC, like every text (protocol/text.py)."""
     if type(value) is not str:
         raise InvalidField(f"{name}: expected str")
-    if len(value) > MAX_CHAT_INPUT:
+    if len(value) > MAX_CHAT_INPUT and len(unicodedata.normalize("NFC", value)) > MAX_CHAT_INPUT:
         raise MessageTooLarge(f"{name}: longer than {MAX_CHAT_INPUT}")
     if not value:
         raise InvalidField(f"{name}: empty")
@@ -296,7 +299,7 @@ class Report(Message):
     def __post_init__(self) -> None:
         check_int("request_id", self.request_id, 1, U32)
         check_choice("reason", self.reason, REPORT_REASONS)
-        check_str("note", self.note, 0, MAX_REASON)
+        object.__setattr__(self, "note", check_text("note", self.note, 0, MAX_REASON))
         _check_target(self.avatar_id, self.username)
 
 
@@ -328,7 +331,7 @@ class Moderate(Message):
     def __post_init__(self) -> None:
         check_int("request_id", self.request_id, 1, U32)
         check_choice("action", self.action, MOD_ACTIONS)
-        check_str("reason", self.reason, 1, MAX_REASON)
+        object.__setattr__(self, "reason", check_text("reason", self.reason, 1, MAX_REASON))
         check_int("minutes", self.minutes, 0, 525_600)  # a year at most
         _check_target(self.avatar_id, self.username)
 

@@ -8,14 +8,24 @@ after an error), with explicit size limits and ext types refused.
 from __future__ import annotations
 
 from dataclasses import fields
+from typing import Any
 
 import msgpack
 
-from .errors import InvalidField, LocalProtocolError, MalformedMessage, MessageTooLarge, UnknownMessageType
-from .messages import MESSAGE_CLASSES, MS_LIMIT, U32, Message, MessageType, Snapshot
+from .booths import RequestInvalid
+from .errors import (
+    InvalidField,
+    InvalidRequestFields,
+    LocalProtocolError,
+    MalformedMessage,
+    MessageTooLarge,
+    RemoteProtocolError,
+    UnknownMessageType,
+)
+from .messages import MESSAGE_CLASSES, MS_LIMIT, U32, Error, Message, MessageType, Snapshot
 from .validate import check_int
 
-__all__ = ["MAX_FRAME_BYTES", "encode", "decode", "pack_snapshot_body", "encode_snapshot"]
+__all__ = ["MAX_FRAME_BYTES", "encode", "decode", "refusal", "request_ref", "pack_snapshot_body", "encode_snapshot"]
 
 MAX_FRAME_BYTES = 64 * 1024
 _MAX_STR = 4096
@@ -70,8 +80,45 @@ def encode_snapshot(tick: int, ack_seq: int, server_time_ms: int, body: bytes) -
     return head + body
 
 
+def request_ref(obj: dict) -> int:
+    """The id a reply to this frame carries: its `request_id`, else an input's `seq`, else 0."""
+    for key in ("request_id", "seq"):
+        value = obj.get(key)
+        if type(value) is int and 0 <= value <= U32:
+            return value
+    return 0
+
+
+def _check_wire_limits(obj: object) -> None:
+    """Every string, bin, array and map in the frame within the wire limits (README, Transport)."""
+    stack: list[Any] = [obj]  # decoded msgpack: anything until its type is checked
+    while stack:
+        value = stack.pop()
+        kind = type(value)
+        if kind is str:
+            # A code point is at most 4 bytes: only long strings need encoding to be measured.
+            if len(value) * 4 > _MAX_STR and len(value.encode()) > _MAX_STR:
+                raise MessageTooLarge(f"a string over {_MAX_STR} bytes")
+        elif kind is bytes:
+            if len(value) > _MAX_BIN:
+                raise MessageTooLarge(f"a bin over {_MAX_BIN} bytes")
+        elif kind is list:
+            if len(value) > _MAX_ARRAY:
+                raise MessageTooLarge(f"an array over {_MAX_ARRAY} items")
+            stack.extend(value)
+        elif kind is dict:
+            if len(value) > _MAX_MAP:
+                raise MessageTooLarge(f"a map over {_MAX_MAP} entries")
+            stack.extend(value.keys())
+            stack.extend(value.values())
+
+
 def decode(data: bytes) -> Message:
-    """Parse one frame; every failure is a `RemoteProtocolError` subclass."""
+    """Parse one frame; every failure is a `RemoteProtocolError` subclass.
+
+    The frame is unpacked first with only the frame's own bound, so the request id can be read
+    before anything else is checked: the error then carries it as `ref` (a 1,001-character
+    chat line is refused as `too_large` naming its `request_id`)."""
     if not isinstance(data, (bytes, bytearray, memoryview)):
         raise MalformedMessage("frames must be binary")
     if len(data) > MAX_FRAME_BYTES:
@@ -83,19 +130,29 @@ def decode(data: bytes) -> Message:
             strict_map_key=True,
             use_list=True,
             ext_hook=_refuse_ext,
-            max_str_len=_MAX_STR,
-            max_bin_len=_MAX_BIN,
-            max_array_len=_MAX_ARRAY,
-            max_map_len=_MAX_MAP,
+            max_str_len=MAX_FRAME_BYTES,
+            max_bin_len=MAX_FRAME_BYTES,
+            max_array_len=MAX_FRAME_BYTES,
+            max_map_len=MAX_FRAME_BYTES,
             max_ext_len=0,
         )
     except MalformedMessage:
         raise
     except (ValueError, msgpack.ExtraData, msgpack.FormatError, msgpack.StackError, TypeError, OverflowError) as exc:
-        # ValueError covers truncated input and the size limits alike.
+        # ValueError covers truncated input, bad UTF-8 and ext types alike.
         raise MalformedMessage(type(exc).__name__) from None
     if not isinstance(obj, dict):
         raise MalformedMessage("a frame must be a map")
+    ref = request_ref(obj)
+    try:
+        return _message(obj)
+    except RemoteProtocolError as exc:
+        exc.ref = ref
+        raise
+
+
+def _message(obj: dict) -> Message:
+    _check_wire_limits(obj)
     mtype = obj.pop("t", None)
     if type(mtype) is not int:
         raise MalformedMessage("missing message type")
@@ -111,3 +168,11 @@ def decode(data: bytes) -> Message:
         return cls(**obj)
     except TypeError:
         raise InvalidField("missing fields") from None
+
+
+def refusal(exc: RemoteProtocolError) -> Message:
+    """What the peer gets for a frame `decode` refused: `request_invalid` with the field map
+    for a service request's field problems, else an `error` with the code and `ref`."""
+    if isinstance(exc, InvalidRequestFields) and exc.ref >= 1:
+        return RequestInvalid(request_id=exc.ref, problems=exc.problems)
+    return Error(code=exc.code.value, ref=exc.ref)

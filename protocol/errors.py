@@ -19,6 +19,8 @@ __all__ = [
     "MalformedMessage",
     "UnknownMessageType",
     "InvalidField",
+    "ReservedName",
+    "InvalidRequestFields",
 ]
 
 
@@ -70,6 +72,8 @@ class ErrorCode(StrEnum):
     TOO_FAR = "too_far"  # stand next to the seat to sit on it
     SLIDE_TOO_LARGE = "slide_too_large"  # a slide's file or picture is over the limit
     NOT_AN_IMAGE = "not_an_image"  # a slide file is not a PNG or JPEG we can read
+    # names
+    NAME_RESERVED = "name_reserved"  # the name could pass for a role or the system (admin, staff, Tamu-…)
 
 
 class CloseCode(IntEnum):
@@ -92,9 +96,14 @@ class CloseCode(IntEnum):
 
 
 class ProtocolError(Exception):
-    """Root of every protocol error."""
+    """Root of every protocol error.
+
+    `ref` is the request id (`request_id`, or an input's `seq`) of the message that caused it,
+    read from the frame before any field was checked, so the `error` reply can name it; 0 when
+    the frame had none (or was not even a map)."""
 
     code: ErrorCode = ErrorCode.INTERNAL
+    ref: int = 0
 
 
 class RemoteProtocolError(ProtocolError):
@@ -123,3 +132,18 @@ class UnknownMessageType(RemoteProtocolError):
 
 class InvalidField(RemoteProtocolError):
     code = ErrorCode.INVALID_FIELD
+
+
+class ReservedName(InvalidField):
+    """A guest name, display name or username that could pass for a role or the system."""
+
+    code = ErrorCode.NAME_RESERVED
+
+
+class InvalidRequestFields(InvalidField):
+    """A service request whose fields (or note) break the text rules: answered by
+    `request_invalid` with `problems` (field name, `_note` for the note, to a problem code)."""
+
+    def __init__(self, problems: dict[str, str]) -> None:
+        super().__init__(", ".join(f"{k}: {v}" for k, v in sorted(problems.items())))
+        self.problems = problems

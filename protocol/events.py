@@ -11,7 +11,8 @@ description names (often `event_done`), a refusal by an `error` whose `ref` is t
 from __future__ import annotations
 
 from .errors import InvalidField, MessageTooLarge
-from .messages import MAX_NAME, MS_LIMIT, U32, LANGS, Message, MessageType, Sender, message
+from .messages import LANGS, MAX_NAME, MS_LIMIT, U32, Message, MessageType, Sender, message
+from .text import check_text, clean_line, normalise
 from .validate import check_bool, check_bytes, check_choice, check_int, check_str
 
 __all__ = [
@@ -108,7 +109,7 @@ def _check_map(name: str, item: object, schema: dict[str, type]) -> None:
         v = item[key]
         if type(v) is not kind:
             raise InvalidField(f"{name}.{key}: expected {kind.__name__}")
-        if kind is str and len(v) > MAX_EVENT_DESCRIPTION:
+        if isinstance(v, str) and len(v) > MAX_EVENT_DESCRIPTION:
             raise MessageTooLarge(f"{name}.{key}: too long")
 
 
@@ -143,6 +144,17 @@ EVENT_SCHEMA = {
 # ── the board and the event's life ───────────────────────────────────────────
 
 
+def _conversation(name: str, value: object, hi: int) -> None:
+    """Raw words a person says (a stage line, a question): bounded and not blank; the server
+    removes what the text policy refuses (protocol/text.py) instead of refusing the line."""
+    if type(value) is not str:
+        raise InvalidField(f"{name}: expected str")
+    if len(value) > hi and len(normalise(value)) > hi:
+        raise MessageTooLarge(f"{name}: longer than {hi}")
+    if not clean_line(value):
+        raise InvalidField(f"{name}: empty")
+
+
 @message(MessageType.EVENT_SCHEDULE, Sender.CLIENT)
 class EventSchedule(Message):
     """Host or admin: schedule an event; answered by `event_info`. `capacity` counts attendees in all copies."""
@@ -158,8 +170,11 @@ class EventSchedule(Message):
 
     def __post_init__(self) -> None:
         _rid(self.request_id)
-        check_str("title", self.title, 1, MAX_TITLE)
-        check_str("description", self.description, 0, MAX_EVENT_DESCRIPTION, single_line=False)
+        # What the host writes for everyone to read follows the text policy (protocol/text.py).
+        object.__setattr__(self, "title", check_text("title", self.title, 1, MAX_TITLE))
+        object.__setattr__(
+            self, "description", check_text("description", self.description, 0, MAX_EVENT_DESCRIPTION, multiline=True)
+        )
         check_str("opd", self.opd, 0, MAX_OPD)
         check_int("start_ms", self.start_ms, 0, MS_LIMIT)
         check_int("end_ms", self.end_ms, 0, MS_LIMIT)
@@ -257,7 +272,7 @@ class StageSay(Message):
     def __post_init__(self) -> None:
         _rid(self.request_id)
         _id("event_id", self.event_id)
-        check_str("text", self.text, 1, 2 * MAX_LINE)
+        _conversation("text", self.text, 2 * MAX_LINE)
 
 
 @message(MessageType.SPEAKER_SET, Sender.CLIENT)
@@ -318,7 +333,7 @@ class QuestionAsk(Message):
     def __post_init__(self) -> None:
         _rid(self.request_id)
         _id("event_id", self.event_id)
-        check_str("text", self.text, 1, 2 * MAX_QUESTION)
+        _conversation("text", self.text, 2 * MAX_QUESTION)
 
 
 @message(MessageType.QUESTION_VOTE, Sender.CLIENT)
@@ -364,14 +379,12 @@ class PollOpen(Message):
     def __post_init__(self) -> None:
         _rid(self.request_id)
         _id("event_id", self.event_id)
-        check_str("question", self.question, 1, MAX_QUESTION)
+        object.__setattr__(self, "question", check_text("question", self.question, 1, MAX_QUESTION))
         if type(self.options) not in (list, tuple):
             raise InvalidField("options: expected array")
         if not MIN_POLL_OPTIONS <= len(self.options) <= MAX_POLL_OPTIONS:
             raise InvalidField(f"options: {MIN_POLL_OPTIONS} to {MAX_POLL_OPTIONS}")
-        for option in self.options:
-            check_str("options", option, 1, MAX_OPTION)
-        object.__setattr__(self, "options", tuple(self.options))
+        object.__setattr__(self, "options", tuple(check_text("options", o, 1, MAX_OPTION) for o in self.options))
         check_bool("live", self.live)
 
 
@@ -420,7 +433,7 @@ class EventModerate(Message):
         _id("event_id", self.event_id)
         _id("account_id", self.account_id)
         check_choice("action", self.action, EVENT_MOD_ACTIONS)
-        check_str("reason", self.reason, 0, 200)
+        object.__setattr__(self, "reason", check_text("reason", self.reason, 0, 200))
 
 
 # ── slides ───────────────────────────────────────────────────────────────────
@@ -442,7 +455,7 @@ class SlideAdd(Message):
         _id("event_id", self.event_id)
         check_choice("kind", self.kind, SLIDE_KINDS)
         check_bytes("data", self.data, 2 * MAX_SLIDE_BYTES)
-        check_str("text", self.text, 0, MAX_SLIDE_TEXT, single_line=False)
+        object.__setattr__(self, "text", check_text("text", self.text, 0, MAX_SLIDE_TEXT, multiline=True))
 
 
 @message(MessageType.SLIDE_SHOW, Sender.CLIENT)

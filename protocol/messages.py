@@ -14,7 +14,9 @@ from typing import Any, TypeVar, dataclass_transform
 
 import numpy as np
 
-from .errors import InvalidField
+from .errors import InvalidField, ReservedName
+from .text import check_name, reserved_name
+from .look import check_style
 from .validate import check_bool, check_bytes, check_choice, check_float, check_int, check_str
 
 __all__ = [
@@ -182,6 +184,19 @@ def message(mtype: MessageType, sender: Sender) -> Callable[[type[_M]], type[_M]
     return register
 
 
+def _set(obj: object, name: str, value: object) -> None:
+    """Store a field's cleaned form on a frozen message (validation normalises, e.g. NFC)."""
+    object.__setattr__(obj, name, value)
+
+
+def _chosen_name(field: str, value: object) -> str:
+    """A name someone picked for themself: the text policy, and not one that passes for a role."""
+    name = check_name(field, value, allow_empty=True)
+    if name and reserved_name(name):
+        raise ReservedName(f"{field}: reserved")
+    return name
+
+
 class Message:
     """Base of all messages (for typing); each subclass has a `TYPE`."""
 
@@ -208,14 +223,17 @@ class Hello(Message):
     token: str = ""
     # Snapshots per second this client wants at most (a slow PC's low preset); 0: the server's rate.
     snapshot_hz: int = 0
+    style: bytes = b""  # the citizen's chosen look (protocol/look.py); empty: the server's default
 
     def __post_init__(self) -> None:
         check_int("version", self.version, 0, U16)
         check_int("snapshot_hz", self.snapshot_hz, 0, 120)
-        check_str("name", self.name, 0, MAX_NAME)
+        # A guest name follows the rules of a registered display name (protocol/text.py).
+        _set(self, "name", _chosen_name("name", self.name))
         check_choice("kind", self.kind, CLIENT_KINDS)
         check_choice("lang", self.lang, LANGS)
         check_str("token", self.token, 0, 128)
+        check_style(self.style)
 
 
 @message(MessageType.WELCOME, Sender.SERVER)
@@ -330,6 +348,7 @@ class AvatarEnter(Message):
     role: str
     look: int  # 0xRRGGBB of the avatar's clothing
     opd: str = ""  # staff's agency code, else empty
+    style: bytes = b""  # the full look (protocol/look.py); empty: draw defaults in the `look` colour
 
     def __post_init__(self) -> None:
         check_int("id", self.id, 1, U32)
@@ -337,6 +356,7 @@ class AvatarEnter(Message):
         check_choice("role", self.role, ROLES)
         check_int("look", self.look, 0, 0xFFFFFF)
         check_str("opd", self.opd, 0, 16)
+        check_style(self.style)
 
 
 @message(MessageType.AVATAR_LEAVE, Sender.SERVER)
@@ -419,7 +439,9 @@ class Register(Message):
         check_int("request_id", self.request_id, 1, U32)
         check_str("username", self.username, 1, 64)
         check_str("password", self.password, 1, 128)
-        check_str("display_name", self.display_name, 0, MAX_NAME)
+        _set(self, "display_name", _chosen_name("display_name", self.display_name))
+        if reserved_name(self.username):
+            raise ReservedName("username: reserved")
         check_choice("lang", self.lang, LANGS)
 
 

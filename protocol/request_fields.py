@@ -13,7 +13,7 @@ to a stable code the client translates:
 | `invalid_phone` | not an Indonesian phone number (0…, 62… or +62…, 9–13 digits after the 0) |
 | `invalid_date` | not a real date written YYYY-MM-DD (years 1900–2100) |
 | `invalid_choice` | not one of the field's choices |
-| `invalid_text` | contains control characters (a line break only in the note) |
+| `invalid_text` | contains control or invisible characters (a line break only in the note; protocol/text.py) |
 
 `specs` are anything with `name`, `kind`, `required`, `max_len` and `choices` (the store's
 `FieldSpec`, or a `FieldRule` made from a `booth_info` field map). It lives in `protocol` so
@@ -23,11 +23,12 @@ the client checks a form by the same rules before sending it.
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
 from typing import Protocol
+
+from .text import clean_text, forbidden_char, normalise
 
 __all__ = [
     "FieldRule",
@@ -99,11 +100,10 @@ class InvalidSubmission(ValueError):
 
 
 def _clean_text(value: str, *, multiline: bool = False) -> str | None:
-    """Trimmed text, or None when it holds control characters."""
-    for ch in value:
-        if unicodedata.category(ch) in ("Cc", "Cs", "Co", "Cn") and not (multiline and ch == "\n"):
-            return None
-    return value.strip()
+    """The text as the text policy cleans it (protocol/text.py), or None when it refuses it."""
+    if forbidden_char(normalise(value), multiline=multiline) >= 0:
+        return None
+    return clean_text(value, multiline=multiline)
 
 
 def normalise_phone(raw: str) -> str | None:

@@ -25,6 +25,7 @@ from .services.accounts import (
     Throttled,
     TokenExpired,
     UsernameTaken,
+    check_not_reserved,
     check_password,
     normalize_display_name,
     normalize_username,
@@ -74,6 +75,9 @@ class Accounts:
         username = normalize_username(username)
         check_password(password, username=username)
         name = normalize_display_name(display_name, fallback=username)
+        if role in ("citizen", "guest"):
+            # Only accounts an operator gives a role may carry a name that says so.
+            check_not_reserved(username, name)
         try:
             return self._store.create_account(
                 username=username,

@@ -17,7 +17,7 @@ from makaverse.world import World, load_default_world, load_world
 from .accounts import Accounts
 from .admin.seed import ADMIN_PASSWORD_ENV, seed_admin
 from .log import configure_logging, log_event
-from .service_config import hasher_from_env
+from .service_config import chat_config_from_env, hasher_from_env, wordfilter_from_file
 from .settings import Settings
 from .store import Store, migrate
 from .store.seed import seed
@@ -61,8 +61,8 @@ def _redact(url: str) -> str:
     return url
 
 
-async def _main(settings: Settings, store: Store) -> None:
-    server = GameServer(settings, load_configured_world(settings), store=store, accounts=Accounts(store))
+async def _main(settings: Settings, world: World, store: Store) -> None:
+    server = GameServer(settings, world, store=store, accounts=Accounts(store))
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
@@ -78,8 +78,18 @@ async def _main(settings: Settings, store: Store) -> None:
     await server.stop()
 
 
+def _check_word_list() -> None:
+    """A configured word list that can't be read stops the start (at run time chat would go on unfiltered)."""
+    path = chat_config_from_env().wordfilter_file
+    if path:
+        wordfilter_from_file(path)
+
+
 def serve_forever(settings: Settings) -> int:
     configure_logging(settings.log_format, settings.log_level)
+    # Files first: a wrong path fails in a moment, before the database is touched.
+    world = load_configured_world(settings)
+    _check_word_list()
     store = open_store(settings.db_url)
-    asyncio.run(_main(settings, store))
+    asyncio.run(_main(settings, world, store))
     return 0

@@ -8,6 +8,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, fields
 from typing import Any
 
+from .net.admission import parse_origins
+
 __all__ = ["Settings", "DEFAULT_DB_URL"]
 
 DEFAULT_DB_URL = "sqlite:///var/makaverse.db"
@@ -27,12 +29,17 @@ class Settings:
     interest_radius_m: float = 40.0
     interest_k: int = 50
     max_clients: int = 1000
+    # Open connections from one remote address (a NAT'd office shares one); over it: HTTP 503.
+    max_clients_per_address: int = 64
+    # Comma list of browser origins allowed to connect, or "*" for any. Requests without an
+    # Origin header (the desktop client, bots, scripts) are always let in. Default: none.
+    allowed_origins: str = ""
     max_frame_bytes: int = 64 * 1024
     send_queue_frames: int = 128
     ping_interval_s: float = 5.0
     ping_timeout_s: float = 10.0
     close_timeout_s: float = 1.0
-    hello_timeout_s: float = 30.0
+    hello_timeout_s: float = 5.0  # from connecting to entering the world: login/register and hello
     msg_rate_per_s: float = 60.0
     msg_burst: int = 120
     reconnect_grace_s: float = 60.0
@@ -60,6 +67,11 @@ class Settings:
             raise ValueError("max_frame_bytes must be 1 KiB..1 MiB")
         if self.log_format not in ("json", "text"):
             raise ValueError("log_format must be json or text")
+        if self.max_clients < 1 or self.max_clients_per_address < 1:
+            raise ValueError("max_clients and max_clients_per_address must be >= 1")
+        parse_origins(self.allowed_origins)  # raises ValueError for a malformed entry
+        if self.hello_timeout_s <= 0:
+            raise ValueError("hello_timeout_s must be > 0")
         if self.reconnect_grace_s < 0:
             raise ValueError("reconnect_grace_s must be >= 0")
         if self.auditorium_capacity < 1:

@@ -30,6 +30,7 @@ from makaverse.protocol import (
     Logout,
     Message,
     Register,
+    RemoteProtocolError,
     Welcome,
 )
 
@@ -97,10 +98,11 @@ class AuthFlow:
     OWNS: tuple[type, ...] = (AuthOk,)
     WATCHES: tuple[type, ...] = (StateChanged, Welcome, Error)
 
-    def __init__(self, net: _Net, *, lang: str = "id", kind: str = "desktop") -> None:
+    def __init__(self, net: _Net, *, lang: str = "id", kind: str = "desktop", style: bytes = b"") -> None:
         self.net = net
         self.lang = lang
         self.kind = kind
+        self.style = style  # the citizen's chosen look (protocol/look.py), sent with every entry
         self.phase = AuthPhase.CHOOSING
         self.who: str | None = None  # "guest" or "account" once chosen
         self.guest_name = ""
@@ -138,12 +140,23 @@ class AuthFlow:
             self.error = AuthError("login.missing", local=True)
             return False
         display_name = " ".join(display_name.split())[:32]
-        return self._request(Register(request_id=self._new_id(), username=username[:64], password=password[:128],
-                                      display_name=display_name, lang=self.lang))
+        try:
+            msg = Register(request_id=self._new_id(), username=username[:64], password=password[:128],
+                           display_name=display_name, lang=self.lang)
+        except RemoteProtocolError as exc:
+            # The server's name rules (protocol/text.py), checked here first: a reserved or unclean name.
+            self.error = AuthError(exc.code.value)
+            return False
+        return self._request(msg)
 
-    def guest(self, name: str = "") -> None:
-        """Enter as a guest (an empty name: the server picks one like Tamu-4821)."""
-        self.guest_name = " ".join(name.split())[:32]
+    def guest(self, name: str = "") -> bool:
+        """Enter as a guest (an empty name: the server picks one like Tamu-4821). False, with
+        `error` set, when the name breaks the server's name rules (reserved, control characters)."""
+        try:
+            self.guest_name = self._hello(name=" ".join(name.split())[:32]).name
+        except RemoteProtocolError as exc:
+            self.error = AuthError(exc.code.value)
+            return False
         self.who = "guest"
         self.account, self.token = None, ""
         self._pending = None
@@ -152,6 +165,7 @@ class AuthFlow:
         self._welcomed = False
         self.phase = AuthPhase.ENTERING
         self.net.enter(self._hello(name=self.guest_name))
+        return True
 
     def logout(self) -> None:
         """Leave the world (the server revokes the token) and show the login screen."""
@@ -241,7 +255,8 @@ class AuthFlow:
         return self._next_id
 
     def _hello(self, *, name: str, token: str = "") -> Hello:
-        return Hello(version=PROTOCOL_VERSION, name=name, kind=self.kind, lang=self.lang, token=token)
+        return Hello(version=PROTOCOL_VERSION, name=name, kind=self.kind, lang=self.lang, token=token,
+                     style=self.style)
 
     def _request(self, msg: Login | Register) -> bool:
         if self.phase in (AuthPhase.ENTERING, AuthPhase.IN_WORLD):

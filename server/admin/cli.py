@@ -23,6 +23,8 @@ import sys
 from collections.abc import Callable
 from datetime import timedelta
 
+from makaverse.server.startup_errors import describe
+
 from ..accounts import Accounts
 from ..service_config import hasher_from_env
 from ..services.accounts import AccountError
@@ -243,7 +245,9 @@ def _guarded(run: Callable[[], int]) -> int:
     except AccountError as exc:
         print(f"error: {exc.code}: {exc}", file=sys.stderr)
     except StoreError as exc:
-        print(f"error: {type(exc).__name__}: {exc}", file=sys.stderr)
+        # One line: the database's own message can run over several.
+        line = describe(exc) or " ".join(f"{type(exc).__name__}: {exc}".split())
+        print(f"error: {line}", file=sys.stderr)
     except _Refused as exc:
         print(f"error: {exc}", file=sys.stderr)
     return 1

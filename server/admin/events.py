@@ -82,7 +82,8 @@ def _load_slides(args: argparse.Namespace) -> int:
 
 
 def export_csv(export: dict[str, Any]) -> str:
-    """One table: a `record` column says what each row is (event, attendance, line, question, poll, option, moderation)."""
+    """One table; its `record` column says what each row is (event, attendance, line, question,
+    poll, option, moderation)."""
     out = io.StringIO()
     w = csv.DictWriter(out, fieldnames=CSV_COLUMNS, extrasaction="ignore", lineterminator="\n")
     w.writeheader()
@@ -129,6 +130,9 @@ def _summary(args: argparse.Namespace) -> int:
     with Store(url_from_env(args.db)) as store:
         export = store.export_event(args.event_id)
     summary = summarize(export, bucket_s=max(1, args.bucket_s))
-    text = summary_markdown(summary) if args.format == "md" else json.dumps(summary, ensure_ascii=False, indent=2) + "\n"
+    if args.format == "md":
+        text = summary_markdown(summary)
+    else:
+        text = json.dumps(summary, ensure_ascii=False, indent=2) + "\n"
     _write(text, args.out)
     return 0

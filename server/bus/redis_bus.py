@@ -1,4 +1,12 @@
-"""The Redis bus: pub/sub across server processes (`redis.asyncio`)."""
+"""The Redis bus: pub/sub across server processes (`redis.asyncio`).
+
+Redis may go away (a restart, a failover, a network cut). The server must go on serving its own
+instances meanwhile, so nothing here waits on Redis without a timeout: a publish that cannot
+reach it fails within `timeout_s` with `BusError` (callers fall back to local delivery), and the
+reader, on losing its connection, reconnects by itself with a capped backoff and subscribes to
+every channel again. Messages published while a process was cut off are not replayed to it:
+pub/sub is for live fan-out, and what must survive is in the store.
+"""
 
 from __future__ import annotations
 
@@ -20,41 +28,49 @@ log = logging.getLogger("makaverse.bus")
 class RedisBus:
     """Channels are namespaced by `prefix`, so several deployments can share one Redis."""
 
-    def __init__(self, url: str, *, prefix: str = "makaverse:") -> None:
+    def __init__(
+        self,
+        url: str,
+        *,
+        prefix: str = "makaverse:",
+        timeout_s: float = 2.0,
+        retry_first_s: float = 0.25,
+        retry_max_s: float = 2.0,
+    ) -> None:
         import redis.asyncio as redis_asyncio
 
-        self._redis = redis_asyncio.from_url(url)
+        self._redis = redis_asyncio.from_url(url, socket_connect_timeout=timeout_s, socket_timeout=timeout_s)
         self._prefix = prefix
+        self._timeout_s = timeout_s
+        self._retry_first_s = retry_first_s
+        self._retry_max_s = retry_max_s
         self._subscribers = Subscribers()
         self._pubsub: PubSub | None = None
         self._reader: asyncio.Task[None] | None = None
         self._subscribed: set[str] = set()
+        self.connected = False  # the reader holds a live subscription
+        self.reconnects = 0  # times the connection was lost and made again
 
     async def start(self) -> None:
         try:
-            await self._redis.ping()
+            await self._connect()
         except Exception as exc:
             raise BusError("redis unreachable") from exc
-        self._pubsub = pubsub = self._redis.pubsub(ignore_subscribe_messages=True)
-        await pubsub.subscribe(f"{self._prefix}__control")  # a pubsub must listen to something
-        for channel in self._subscribers.channels():
-            await self._listen(channel)
-        self._reader = asyncio.create_task(self._read(), name="redis-bus")
+        self._reader = asyncio.create_task(self._run(), name="redis-bus")
 
     async def close(self) -> None:
         if self._reader is not None:
             self._reader.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._reader
-        if self._pubsub is not None:
-            with contextlib.suppress(Exception):
-                await self._pubsub.aclose()
+        await self._drop_pubsub()
         with contextlib.suppress(Exception):
             await self._redis.aclose()
 
     async def publish(self, channel: str, payload: bytes) -> None:
         try:
-            await self._redis.publish(self._prefix + channel, bytes(payload))
+            async with asyncio.timeout(self._timeout_s):
+                await self._redis.publish(self._prefix + channel, bytes(payload))
         except Exception as exc:
             raise BusError("publish failed") from exc
 
@@ -65,30 +81,77 @@ class RedisBus:
         return sub
 
     async def _listen(self, channel: str) -> None:
-        if channel not in self._subscribed:
-            self._subscribed.add(channel)
-            await self._started().subscribe(self._prefix + channel)
+        if channel in self._subscribed or self._pubsub is None:
+            return
+        self._subscribed.add(channel)
+        try:
+            await self._pubsub.subscribe(self._prefix + channel)
+        except Exception:
+            # The connection is going: the reconnect subscribes to every channel again.
+            log.warning("redis_bus_subscribe_failed", extra={"fields": {"channel": channel}})
 
     async def wait_subscribed(self) -> None:
         """Until Redis confirms every subscription (tests publish right after subscribing)."""
-        while len(self._started().channels) < len(self._subscribed) + 1:
+        while self._pubsub is None or len(self._pubsub.channels) < len(self._subscribed) + 1:
             await asyncio.sleep(0.01)
 
-    def _started(self) -> PubSub:
-        if self._pubsub is None:
-            raise BusError("the bus is not started")
-        return self._pubsub
+    # ── connection ───────────────────────────────────────────────────────────
+    async def _connect(self) -> None:
+        """A fresh pub/sub connection listening to every channel someone subscribed to."""
+        async with asyncio.timeout(self._timeout_s * 2):
+            await self._redis.ping()
+            pubsub = self._redis.pubsub(ignore_subscribe_messages=True)
+            channels = self._subscribers.channels()
+            try:
+                # A pubsub must listen to something: the control channel is always there.
+                await pubsub.subscribe(f"{self._prefix}__control", *(self._prefix + c for c in channels))
+            except BaseException:
+                with contextlib.suppress(Exception):
+                    await pubsub.aclose()
+                raise
+        self._pubsub, self._subscribed, self.connected = pubsub, set(channels), True
 
-    async def _read(self) -> None:
+    async def _drop_pubsub(self) -> None:
+        pubsub, self._pubsub, self.connected = self._pubsub, None, False
+        self._subscribed = set()
+        if pubsub is not None:
+            with contextlib.suppress(Exception):
+                await pubsub.aclose()
+
+    async def _run(self) -> None:
+        """Read and deliver; when the connection is lost, reconnect with backoff and carry on."""
         while True:
             try:
-                message = await self._started().get_message(timeout=1.0)
+                await self._read()
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:
+                log.warning("bus_lost", extra={"fields": {"error": type(exc).__name__}})
+            await self._drop_pubsub()
+            await self._reconnect()
+
+    async def _reconnect(self) -> None:
+        delay_s, attempts = self._retry_first_s, 0
+        while True:
+            await asyncio.sleep(delay_s)
+            attempts += 1
+            try:
+                await self._connect()
             except asyncio.CancelledError:
                 raise
             except Exception:
-                log.exception("redis_bus_read_failed")
-                await asyncio.sleep(1.0)
+                delay_s = min(delay_s * 2, self._retry_max_s)
                 continue
+            self.reconnects += 1
+            log.info("bus_restored", extra={"fields": {"attempts": attempts}})
+            return
+
+    async def _read(self) -> None:
+        pubsub = self._pubsub
+        if pubsub is None:
+            raise BusError("the bus is not started")
+        while True:
+            message = await pubsub.get_message(timeout=1.0)
             if message is None or message.get("type") != "message":
                 continue
             channel = message["channel"].decode() if isinstance(message["channel"], bytes) else message["channel"]

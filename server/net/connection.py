@@ -13,7 +13,6 @@ from websockets.exceptions import ConnectionClosed
 from makaverse.protocol import CloseCode, encode
 from makaverse.protocol.messages import Message
 
-from ..log import log_event
 from .metrics import ServerMetrics
 
 __all__ = ["Connection"]
@@ -99,9 +98,9 @@ class Connection:
         remaining = max(0.05, deadline - loop.time())
         try:
             await asyncio.wait_for(self.ws.close(code, reason), remaining)
-        except (TimeoutError, asyncio.TimeoutError):
+        except TimeoutError:
             # The peer isn't reading: close() would wait in drain() forever.
-            log_event(log, "close_timeout", conn=self.conn_id, code=code, level=logging.WARNING)
+            log.warning("close_timeout", extra={"fields": {"conn": self.conn_id, "code": code}})
             self.ws.transport.abort()
         except ConnectionClosed:
             pass

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from typing import Callable
+from collections.abc import Callable
 
 from prometheus_client import CONTENT_TYPE_LATEST
 from websockets.asyncio.server import ServerConnection
@@ -13,9 +13,16 @@ __all__ = ["HttpRoutes"]
 
 
 class HttpRoutes:
-    def __init__(self, *, health: Callable[[], dict], metrics: Callable[[], bytes]) -> None:
+    def __init__(
+        self,
+        *,
+        health: Callable[[], dict],
+        metrics: Callable[[], bytes],
+        admit: Callable[[ServerConnection, Request], Response | None] | None = None,
+    ) -> None:
         self._health = health
         self._metrics = metrics
+        self._admit = admit  # asked about every WebSocket upgrade: None lets it through
 
     def __call__(self, connection: ServerConnection, request: Request) -> Response | None:
         path = request.path.split("?", 1)[0]
@@ -32,7 +39,7 @@ class HttpRoutes:
             return response
         if "upgrade" not in request.headers.get("Connection", "").lower():
             return connection.respond(404, "Makaverse: connect with a WebSocket client; see /healthz and /metrics\n")
-        return None
+        return self._admit(connection, request) if self._admit is not None else None
 
 
 def _set_header(response: Response, name: str, value: str) -> None:

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import asyncio
 import math
 from collections import deque
 from collections.abc import Iterator, Sequence
 
-from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, ProcessCollector, generate_latest
 from prometheus_client.core import GaugeMetricFamily
 
-__all__ = ["ServerMetrics", "quantile"]
+__all__ = ["ServerMetrics", "quantile", "watch_loop_lag"]
+
+LOOP_LAG_PROBE_S = 0.1  # how often the loop's own lateness is sampled
 
 _TICK_BUCKETS = (0.0005, 0.001, 0.002, 0.003, 0.005, 0.0075, 0.01, 0.015, 0.02, 0.03, 0.05, 0.1, 0.25)
 
@@ -22,18 +25,16 @@ def quantile(ordered: Sequence[float], q: float) -> float:
     return ordered[lo] + (ordered[hi] - ordered[lo]) * (pos - lo)
 
 
-class _RecentTicks:
-    """Exact tick-time quantiles over the last few thousand ticks, computed when scraped."""
+class _RecentQuantiles:
+    """Exact quantiles over the last few thousand samples, computed when scraped."""
 
-    def __init__(self, window: int = 2400) -> None:
+    def __init__(self, name: str, documentation: str, *, window: int = 2400) -> None:
+        self.name = name
+        self.documentation = documentation
         self.samples: deque[float] = deque(maxlen=window)
 
     def collect(self) -> Iterator[GaugeMetricFamily]:
-        g = GaugeMetricFamily(
-            "makaverse_tick_recent_seconds",
-            "Tick duration quantiles over the most recent ticks (about two minutes at 20 Hz)",
-            labels=["quantile"],
-        )
+        g = GaugeMetricFamily(self.name, self.documentation, labels=["quantile"])
         if self.samples:
             ordered = sorted(self.samples)
             for q in (0.5, 0.9, 0.99, 1.0):
@@ -59,6 +60,9 @@ class ServerMetrics:
         self.protocol_errors = Counter(
             "makaverse_protocol_errors", "Messages refused, by error code", ["code"], registry=r
         )
+        self.handshakes_refused = Counter(
+            "makaverse_handshakes_refused", "WebSocket upgrades refused at the handshake, by reason", ["reason"], registry=r
+        )
         self.disconnects = Counter("makaverse_disconnects", "Connections closed, by reason", ["reason"], registry=r)
         self.snapshot_bodies = Gauge(
             "makaverse_snapshot_bodies", "Distinct snapshot bodies packed on the last snapshot tick", registry=r
@@ -77,12 +81,28 @@ class ServerMetrics:
             ["instance"],
             registry=r,
         )
-        self.instance_avatars = Gauge("makaverse_instance_avatars", "Avatars in each instance", ["instance"], registry=r)
-        self.instance_moves = Counter(
-            "makaverse_instance_moves", "Avatars that walked into another instance, by destination", ["instance"], registry=r
+        self.instance_avatars = Gauge(
+            "makaverse_instance_avatars", "Avatars in each instance", ["instance"], registry=r
         )
-        self.recent_ticks = _RecentTicks()
+        self.instance_moves = Counter(
+            "makaverse_instance_moves",
+            "Avatars that walked into another instance, by destination",
+            ["instance"],
+            registry=r,
+        )
+        self.recent_ticks = _RecentQuantiles(
+            "makaverse_tick_recent_seconds",
+            "Tick duration quantiles over the most recent ticks (about two minutes at 20 Hz)",
+        )
         r.register(self.recent_ticks)
+        self.recent_loop_lag = _RecentQuantiles(
+            "makaverse_loop_lag_recent_seconds",
+            "How late the event loop woke from a short sleep, quantiles over about the last minute",
+            window=600,
+        )
+        r.register(self.recent_loop_lag)
+        # Resident memory, open descriptors and CPU of this process (process_*), for soak runs.
+        ProcessCollector(registry=r)
 
     def observe_tick(self, seconds: float) -> None:
         self.tick.observe(seconds)
@@ -90,3 +110,12 @@ class ServerMetrics:
 
     def render(self) -> bytes:
         return generate_latest(self.registry)
+
+
+async def watch_loop_lag(metrics: ServerMetrics, *, probe_s: float = LOOP_LAG_PROBE_S) -> None:
+    """Sample how late the running loop wakes from a sleep of `probe_s`, until cancelled."""
+    loop = asyncio.get_running_loop()
+    while True:
+        due = loop.time() + probe_s
+        await asyncio.sleep(probe_s)
+        metrics.recent_loop_lag.samples.append(max(0.0, loop.time() - due))

@@ -17,14 +17,23 @@ from typing import Protocol
 from websockets.asyncio.server import Server, ServerConnection, serve
 from websockets.exceptions import ConnectionClosed
 
-from makaverse.protocol import CloseCode, Error, ErrorCode, RemoteProtocolError, decode
+from makaverse.protocol import (
+    CloseCode,
+    Error,
+    ErrorCode,
+    InvalidRequestFields,
+    RemoteProtocolError,
+    decode,
+    refusal,
+)
 from makaverse.protocol.messages import SENDERS, Message, Sender
 from makaverse.protocol.ratelimit import TokenBucket
 
 from ..log import log_event
+from .admission import gate_for
 from .connection import Connection
 from .http import HttpRoutes
-from .metrics import ServerMetrics
+from .metrics import ServerMetrics, watch_loop_lag
 from .session import Session
 from .session_state import ALLOWED, SessionEvent, SessionState
 
@@ -36,6 +45,17 @@ _MAX_STRIKES = 20  # refused messages before the connection is closed for policy
 _FLOOD_CLOSE_AFTER = 200  # messages over the rate limit before the connection is closed
 
 
+def _close_code(conn: Connection, ws: ServerConnection) -> int | str:
+    """The close code the peer was sent (ours, or the echo of theirs): a silent peer that missed
+    the keepalive gets 1011, which is what we log, not the 1006 `ws.close_code` reports."""
+    if conn.close_code:
+        return conn.close_code
+    sent = ws.protocol.close_sent
+    if sent is not None:
+        return int(sent.code)
+    return ws.close_code if ws.close_code is not None else "lost"
+
+
 class NetSettings(Protocol):
     """The settings the transport reads (the wiring's `Settings` has them); read-only."""
 
@@ -45,6 +65,10 @@ class NetSettings(Protocol):
     def port(self) -> int: ...
     @property
     def max_clients(self) -> int: ...
+    @property
+    def max_clients_per_address(self) -> int: ...
+    @property
+    def allowed_origins(self) -> str: ...
     @property
     def max_frame_bytes(self) -> int: ...
     @property
@@ -86,10 +110,11 @@ class NetServer:
         self._ws_server: Server | None = None
         self.stopping = False
         self.port: int | None = None
+        self._lag_task: asyncio.Task[None] | None = None
 
     async def start(self) -> None:
         s = self.settings
-        routes = HttpRoutes(health=self.dispatcher.health, metrics=self.metrics.render)
+        routes = HttpRoutes(health=self.dispatcher.health, metrics=self.metrics.render, admit=gate_for(s, self.metrics))
         self._ws_server = await serve(
             self._handle,
             s.host,
@@ -103,6 +128,7 @@ class NetServer:
             compression=None,  # snapshots are packed numbers; deflate costs CPU for little
         )
         self.port = self._ws_server.sockets[0].getsockname()[1]
+        self._lag_task = asyncio.create_task(watch_loop_lag(self.metrics), name="loop-lag")
 
     async def stop(self) -> None:
         """Close every client with 1001 (each bounded by the close timeout)."""
@@ -114,10 +140,12 @@ class NetServer:
         closes = [s.conn.drop(CloseCode.GOING_AWAY, "server shutting down") for s in list(self.sessions.values())]
         if closes:
             await asyncio.wait(closes, timeout=self.settings.close_timeout_s + 0.5)
+        if self._lag_task is not None:
+            self._lag_task.cancel()
         if self._ws_server is not None:
             try:
                 await asyncio.wait_for(self._ws_server.wait_closed(), 1.0)
-            except (TimeoutError, asyncio.TimeoutError):
+            except TimeoutError:
                 pass
 
     # ── connections ──────────────────────────────────────────────────────────
@@ -168,8 +196,10 @@ class NetServer:
             self.dispatcher.disconnected(session, loop.time())
             if session.state is not SessionState.CLOSING:
                 session.advance(SessionEvent.CLOSE)
+            # Read before our own drop below, which would record 1000 over a keepalive failure.
+            known = _close_code(conn, ws)
             await conn.drop(CloseCode.NORMAL, "", flush=False)  # no-op when already closing
-            code = conn.close_code or (ws.close_code if ws.close_code is not None else "lost")
+            code = known if known != "lost" else _close_code(conn, ws)
             self.metrics.disconnects.labels(reason=str(code)).inc()
             log_event(log, "client_disconnected", conn=conn.conn_id, code=code, reason=conn.close_reason)
 
@@ -197,10 +227,17 @@ class NetServer:
         # Accepted messages pay the flood count down slowly, so a steady flood far over the
         # limit still adds up to a close while an occasional burst never does.
         session.flooded = max(0, session.flooded - 1)
+        if isinstance(data, str):
+            self._refuse(session, ErrorCode.MALFORMED)  # frames are binary msgpack
+            return
         try:
             msg = decode(data)
+        except InvalidRequestFields as exc:
+            # What a person typed, answered field by field: not a strike against the connection.
+            session.conn.send(refusal(exc))
+            return
         except RemoteProtocolError as exc:
-            self._refuse(session, exc.code)
+            self._refuse(session, exc.code, exc.ref)
             return
         self.metrics.messages_received.labels(type=msg.TYPE.name.lower()).inc()
         if SENDERS[msg.TYPE] is not Sender.CLIENT or msg.TYPE not in ALLOWED[session.state]:

@@ -17,8 +17,10 @@ from makaverse.protocol import (
     BoothState,
     CounterMessage,
     StaffQueue,
-    Ticket as TicketMsg,
     encode,
+)
+from makaverse.protocol import (
+    Ticket as TicketMsg,
 )
 from makaverse.protocol.booths import MAX_PROGRAMS, MAX_SUMMARY, MAX_WAITING_SHOWN
 from makaverse.protocol.tickets import parse_holder
@@ -82,6 +84,12 @@ class BoothBoard:
     def ready(self) -> bool:
         return self.queues is not None
 
+    @property
+    def lines(self) -> Queues:
+        """The queues, once loaded (callers check `ready` first)."""
+        assert self.queues is not None, "the desk is not loaded"
+        return self.queues
+
     def check_due(self, now_s: float) -> bool:
         """True every `check_every_s`: time to look for arrivals, no-shows and absent clerks."""
         if now_s - self._last_check_s < self.config.check_every_s:
@@ -124,10 +132,10 @@ class BoothBoard:
 
     # ── messages ─────────────────────────────────────────────────────────────
     def estimate(self, opd: str, place: int) -> int:
-        return _round_est(self.queues.estimate_s(opd, place, counters=self.counters.staff_count(opd)))
+        return _round_est(self.lines.estimate_s(opd, place, counters=self.counters.staff_count(opd)))
 
     def ticket_msg(self, ticket: Ticket, request_id: int = 0) -> TicketMsg:
-        place = self.queues.place(ticket)
+        place = self.lines.place(ticket)
         clerk = ""
         if ticket.status is CALLED and ticket.called_by is not None:
             c = self.counters.clerk(ticket.called_by)
@@ -138,7 +146,7 @@ class BoothBoard:
             code=ticket.code,
             status=ticket.status.value,
             place=place,
-            waiting=self.queues.waiting_count(ticket.opd),
+            waiting=self.lines.waiting_count(ticket.opd),
             est_wait_s=self.estimate(ticket.opd, place),
             clerk=clerk,
             called_ms=ms(ticket.called_at),
@@ -156,7 +164,7 @@ class BoothBoard:
         return self.staff_queue(opd, clerk_id, now, request_id)
 
     def booth_state(self, opd: str) -> BoothState:
-        waiting = self.queues.waiting_count(opd)
+        waiting = self.lines.waiting_count(opd)
         return BoothState(
             opd=opd,
             open=self.counters.is_open(opd),
@@ -167,7 +175,7 @@ class BoothBoard:
         )
 
     def staff_queue(self, opd: str, clerk_id: int, now: float, request_id: int = 0) -> StaffQueue:
-        queues = self.queues
+        queues = self.lines
         current = queues.current(opd, clerk_id)
         waiting = queues.waiting(opd)
         served, no_shows = queues.totals(opd)
@@ -278,7 +286,7 @@ class BoothBoard:
 
     def _console_key(self, opd: str, clerk_id: int) -> tuple:
         """What a console shows, in brief: the line's version covers the line, calls and arrivals."""
-        return (self.queues.version(opd), self.counters.staff_count(opd), self.counters.clerk(clerk_id) is not None)
+        return (self.lines.version(opd), self.counters.staff_count(opd), self.counters.clerk(clerk_id) is not None)
 
     def push_changes(self, ctx: Ctx, now_s: float) -> None:
         """Places and estimates to waiting holders, lines to clerks' consoles, booth states to
@@ -286,7 +294,7 @@ class BoothBoard:
         if now_s - self._last_push_s < self.config.push_every_s:
             return
         self._last_push_s = now_s
-        queues = self.queues
+        queues = self.lines
         for opd in queues.opds():
             for place, ticket in enumerate(queues.waiting(opd), start=1):
                 est = self.estimate(opd, place)

@@ -38,14 +38,11 @@ from .actor import Actor
 from .booth_board import TICKETS_LANE, BoothBoard, BoothConfig, ms
 from .component import Component, Roster
 from .effects import Ctx, Deliver, Effects, HandlerRun, Refused, ToAvatar, ToConn, drive
+from .notes import note
 
 __all__ = ["Booths", "BoothConfig", "notice_msg"]
 
 log = logging.getLogger("makaverse.booths")
-
-
-def _info(event: str, **fields: Any) -> None:
-    log.info(event, extra={"fields": fields})
 
 
 class Booths(Component):
@@ -135,7 +132,7 @@ class Booths(Component):
                 board.queues.abandon(ticket)
                 raise Refused(ErrorCode.CONFLICT)
             board.queues.confirm(ticket)
-            _info("ticket_taken", opd=msg.opd, code=ticket.code, holder=actor.holder)
+            note(log, "ticket_taken", opd=msg.opd, code=ticket.code, holder=actor.holder)
         elif not ticket.confirmed:
             raise Refused(ErrorCode.CONFLICT, "being issued")
         ctx.reply(board.ticket_reply(ticket, msg.request_id))
@@ -180,10 +177,10 @@ class Booths(Component):
             if not board.at_post(actor.avatar_id, opd):
                 raise Refused(ErrorCode.NOT_AT_COUNTER)
             if board.counters.man(opd, clerk_id, avatar_id=actor.avatar_id, name=actor.name, now_s=now):
-                _info("counter_manned", opd=opd, clerk=clerk_id)
+                note(log, "counter_manned", opd=opd, clerk=clerk_id)
         elif board.counters.leave(clerk_id) is not None:
             self._release(ctx, opd, clerk_id)
-            _info("counter_left", opd=opd, clerk=clerk_id)
+            note(log, "counter_left", opd=opd, clerk=clerk_id)
         ctx.reply(board.console_reply(opd, clerk_id, now, msg.request_id))
         board.broadcast_state(ctx, opd, now, force=True)
 
@@ -229,7 +226,7 @@ class Booths(Component):
             # Another server process called it first (only possible with a shared database).
             log.error("ticket_called_elsewhere", extra={"fields": {"code": result.called.code}})
             raise Refused(ErrorCode.CONFLICT)
-        _info("ticket_called", opd=opd, code=result.called.code, clerk=clerk_id)
+        note(log, "ticket_called", opd=opd, code=result.called.code, clerk=clerk_id)
         self._check_arrival(ctx, result.called)
         ctx.reply(board.console_reply(opd, clerk_id, ctx.now_s, msg.request_id))
         board.tell_holder(ctx, result.called)
@@ -258,7 +255,8 @@ class Booths(Component):
             ticket = next(
                 (t for t in board.queues.tickets_of(actor.holder) if t.called_by is not None and t.active), None
             )
-            other = board.roster.avatar_of_account(ticket.called_by) if ticket is not None else None
+            called_by = ticket.called_by if ticket is not None else None
+            other = board.roster.avatar_of_account(called_by) if called_by is not None else None
             from_staff = False
         if ticket is None:
             raise Refused(ErrorCode.NOT_ALLOWED, "nobody at the counter")
@@ -322,7 +320,7 @@ class Booths(Component):
         board, actor = self.board, ctx.actor
         assert actor is not None
         board.set_opd(ctx, updated, editor=actor.avatar_id)
-        _info("booth_edited", opd=updated.code, by=actor.account_id)
+        note(log, "booth_edited", opd=updated.code, by=actor.account_id)
         ctx.reply(board.booth_info(updated.code, ctx.ref))
         board.broadcast_state(ctx, updated.code, ctx.now_s, force=True)
 
@@ -412,7 +410,7 @@ class Booths(Component):
         for ticket in queues.expire(now):
             changed.append(ticket)
             board.tell_holder(ctx, ticket)
-            _info("ticket_no_show", opd=ticket.opd, code=ticket.code)
+            note(log, "ticket_no_show", opd=ticket.opd, code=ticket.code)
             clerk = board.counters.clerk(ticket.called_by) if ticket.called_by is not None else None
             if clerk is not None and clerk.opd == ticket.opd:
                 nxt = queues.call_next(ticket.opd, clerk.account_id, now).called
@@ -425,11 +423,11 @@ class Booths(Component):
             present = avatar_id is not None and board.at_post(avatar_id, clerk.opd)
             board.counters.seen(clerk.account_id, at_post=present, now_s=now)
         for clerk in board.counters.expire(now):
-            _info("counter_closed", opd=clerk.opd, clerk=clerk.account_id)
-            ticket = queues.release_clerk(clerk.opd, clerk.account_id, now)
-            if ticket is not None:
-                changed.append(ticket)
-                board.tell_holder(ctx, ticket)
+            note(log, "counter_closed", opd=clerk.opd, clerk=clerk.account_id)
+            released = queues.release_clerk(clerk.opd, clerk.account_id, now)
+            if released is not None:
+                changed.append(released)
+                board.tell_holder(ctx, released)
             board.tell_clerk(ctx, clerk.opd, clerk.account_id)
         if changed:
             self._save(ctx, changed)

@@ -20,7 +20,6 @@ from makaverse.protocol import (
     Announce,
     Announcement,
     Block,
-    Chat as ChatMessage,
     ChatLists,
     ChatSend,
     CloseCode,
@@ -32,12 +31,15 @@ from makaverse.protocol import (
     ErrorCode,
     MessageType,
     Moderate,
-    ModerateDone,
     Moderated,
+    ModerateDone,
     Mute,
     Report,
     ReportFiled,
     encode,
+)
+from makaverse.protocol import (
+    Chat as ChatMessage,
 )
 
 from ..services import moderation
@@ -47,6 +49,7 @@ from .actor import Actor
 from .component import Component, Roster
 from .effects import Announce as AnnounceReq
 from .effects import Ctx, Deliver, Effects, HandlerRun, ToAccount, ToAvatar, ToConn, ToEveryone, drive
+from .notes import note
 
 __all__ = ["ANNOUNCEMENTS_CHANNEL", "Chat", "ChatShared"]
 
@@ -295,7 +298,7 @@ class Chat(Component):
             public_evidence=[line.evidence() for line in lines],
             direct_lines=self.room.config.evidence_lines,
         )
-        log.info("chat_report", extra={"fields": {"report": filed.id, "reporter": actor.account_id, "reported": target.account_id}})
+        note(log, "chat_report", report=filed.id, reporter=actor.account_id, reported=target.account_id)
         ctx.reply(ReportFiled(request_id=msg.request_id, report_id=filed.id, evidence=len(filed.evidence)))
 
     # ── moderation ───────────────────────────────────────────────────────────
@@ -331,10 +334,7 @@ class Chat(Component):
             until=until,
         )
         self._apply_moderation(ctx, target, msg.action, reason, msg.minutes, until_s, by_role=actor.role)
-        log.info(
-            "moderated",
-            extra={"fields": {"action": msg.action, "actor": actor.account_id, "target": target.account_id, "name": target.name}},
-        )
+        note(log, "moderated", action=msg.action, actor=actor.account_id, target=target.account_id, name=target.name)
         ctx.reply(
             ModerateDone(
                 request_id=msg.request_id,
@@ -350,7 +350,7 @@ class Chat(Component):
         self, ctx: Ctx, target: _Who, action: str, reason: str, minutes: int, until_s: float | None, *, by_role: str
     ) -> None:
         """Put the act in force in this process and show it to the person (before any close)."""
-        if action == "mute":
+        if action == "mute" and until_s is not None:
             self.room.global_mutes.set(target.key, until_s, reason)
         elif action == "unmute":
             self.room.global_mutes.lift(target.key)

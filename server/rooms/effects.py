@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Generator
 from dataclasses import dataclass, field
-from typing import Any, Union
+from typing import Any
 
 from makaverse.protocol import Error, ErrorCode
 from makaverse.protocol.messages import Message
@@ -97,7 +97,7 @@ class ToEveryone:
     """Every avatar in the world on this process, whichever instance."""
 
 
-Target = Union[ToConn, ToAvatar, ToAccount, ToZone, ToInstance, ToEveryone]
+Target = ToConn | ToAvatar | ToAccount | ToZone | ToInstance | ToEveryone
 
 
 # ── things to do now ─────────────────────────────────────────────────────────
@@ -158,7 +158,7 @@ class Move:
     seat: bool = False
 
 
-Effect = Union[Reply, Push, Write, Publish, Close, Move]
+Effect = Reply | Push | Write | Publish | Close | Move
 
 
 # ── things a handler waits for ───────────────────────────────────────────────
@@ -178,7 +178,7 @@ class Announce:
     payload: bytes
 
 
-Request = Union[Call, Deliver, Announce]
+Request = Call | Deliver | Announce
 
 
 @dataclass(slots=True)
@@ -267,7 +267,7 @@ class Ctx:
         return Call(method, args, kwargs, lane)
 
 
-HandlerRun = Generator[Request, Any, None]
+HandlerRun = Generator[Request, Any, Any]  # yields requests, gets answers, may return a value
 Handler = Callable[..., "HandlerRun | None"]
 
 

@@ -54,7 +54,7 @@ from makaverse.protocol import (
 )
 from makaverse.protocol.messages import Message
 
-from ..services.events import HOST_ROLES, EventFacts, EventRefusal, Hall, PollState
+from ..services.events import HOST_ROLES, EventFacts, Hall, PollState
 from ..services.slides import MAX_DECK, check_slide
 from ..sim import Simulation
 from .actor import Actor
@@ -155,8 +155,10 @@ class Events(Component):
     process_wide = True  # notifications at login and leaving the world concern every instance
     handlers = EVENT_TYPES
 
-    def __init__(self, hall: str, sim: Simulation, roster: Roster, *, outside: str) -> None:
+    def __init__(self, hall: str, sim: Simulation, roster: Roster, *, outside: str, origin: str = "") -> None:
         self.hall = hall  # the auditorium instance this authority serves directly
+        # Names this authority on the bus: with Redis, other processes' halls share the channels.
+        self.origin = origin
         self.sim = sim
         self.roster = roster
         self.outside = outside  # where someone removed from an event is sent
@@ -223,7 +225,7 @@ class Events(Component):
             hall = self.halls.get(event_id)
             if hall is not None and hall.facts.status != "ended":
                 hall.joined(account, actor.name, actor.avatar_id, actor.instance)
-                ctx.write("attendance_join", event_id, account, actor.instance, lane=_lane(event_id))
+                _record(ctx, _stay(event_id, account, actor.instance))
                 self.dirty.add((event_id, "hall"))
                 ctx.fx.out.append(Reply(conn, EventJoined(
                     request_id=ref, event_id=event_id, instance=actor.instance, seat=seat,
@@ -237,13 +239,13 @@ class Events(Component):
             for hall in self.halls.values():
                 if account in hall.attendees and hall.attendees[account] != actor.instance:
                     hall.attendees[account] = actor.instance
-                    ctx.write("attendance_join", hall.id, account, actor.instance, lane=_lane(hall.id))
+                    _record(ctx, _stay(hall.id, account, actor.instance))
         return ctx.fx
 
     def _left_all(self, ctx: Ctx, account: int) -> None:
         for hall in self.halls.values():
             if hall.left(account) is not None:
-                ctx.write("attendance_leave", hall.id, account, lane=_lane(hall.id))
+                _record(ctx, _stay(hall.id, account, ""))
                 self.dirty.add((hall.id, "hall"))
 
     def tick(self, now_ms: int) -> Effects:
@@ -268,10 +270,12 @@ class Events(Component):
         return ctx.fx
 
     # ── copies, through the bus ──────────────────────────────────────────────
-    @staticmethod
-    def from_copy(payload: bytes) -> tuple[Actor, Message]:
-        """A copy's forwarded command: who sent it and what (raises on a malformed envelope)."""
+    def from_copy(self, payload: bytes) -> tuple[Actor, Message] | None:
+        """A copy's forwarded command: who sent it and what; None when it is for another process's
+        authority (raises on a malformed envelope)."""
         body = unpack(payload)
+        if body.get("origin", "") != self.origin:
+            return None
         return Actor(**body["actor"]), decode(body["msg"])
 
     def relay(self, fx: Effects, actor: Actor) -> Effects:
@@ -281,7 +285,10 @@ class Events(Component):
         out: list[Any] = []
         for effect in fx.out:
             if isinstance(effect, Reply) and effect.conn_id == actor.conn_id:
-                envelope = {"to": "conn", "copy": actor.instance, "conn": actor.conn_id, "msg": encode(effect.msg)}
+                envelope = {
+                    "to": "conn", "copy": actor.instance, "conn": actor.conn_id, "msg": encode(effect.msg),
+                    "origin": self.origin,
+                }
                 out.append(Publish(DOWN, pack(envelope)))
             else:
                 out.append(effect)
@@ -292,7 +299,7 @@ class Events(Component):
         """To everyone in the hall and, through the bus, in every copy of it."""
         data = encode(msg)
         ctx.push(ToInstance(self.hall), data)
-        ctx.publish(DOWN, pack({"to": "all", "msg": data}))
+        ctx.publish(DOWN, pack({"to": "all", "msg": data, "origin": self.origin}))
 
     # ── who may stand on the stage ───────────────────────────────────────────
     def _stage_accounts(self) -> set[int]:
@@ -314,7 +321,7 @@ class Events(Component):
             actor = self.roster.actor(avatar_id)
             if actor is not None:
                 self.sim.allow_stage(avatar_id, actor.role in HOST_ROLES or actor.account_id in accounts)
-        ctx.publish(DOWN, pack({"to": "stage", "accounts": sorted(accounts)}))
+        ctx.publish(DOWN, pack({"to": "stage", "accounts": sorted(accounts), "origin": self.origin}))
 
     # ── messages ─────────────────────────────────────────────────────────────
     def _hall_msg(self, hall: Hall) -> EventHall:
@@ -426,7 +433,8 @@ class Events(Component):
         except Exception:
             hall.facts.status, hall.facts.doors = before
             raise
-        log.info("event_state", extra={"fields": {"event": hall.id, "status": hall.facts.status, "doors": hall.facts.doors}})
+        state = {"event": hall.id, "status": hall.facts.status, "doors": hall.facts.doors}
+        log.info("event_state", extra={"fields": state})
         ctx.reply(self._info(hall, msg.request_id))
         self._broadcast(ctx, self._hall_msg(hall))
         if hall.facts.status == "ended":
@@ -469,7 +477,7 @@ class Events(Component):
         if actor.account_id is None or actor.account_id not in hall.attendees:
             raise Refused(ErrorCode.NOT_IN_EVENT)
         hall.left(actor.account_id)
-        ctx.write("attendance_leave", hall.id, actor.account_id, lane=_lane(hall.id))
+        _record(ctx, _stay(hall.id, actor.account_id, ""))
         self.dirty.add((hall.id, "hall"))
         self._done(ctx, hall.id)
 
@@ -479,7 +487,11 @@ class Events(Component):
         assert actor is not None
         hall = self._hall(msg.event_id)
         number, text = hall.say(actor.account_id, actor.role, msg.text)
-        yield ctx.call("add_stage_line", hall.id, number, actor.account_id, actor.name, text, lane=_lane(hall.id))
+        line = {
+            "kind": "line", "event_id": hall.id, "number": number, "account_id": actor.account_id,
+            "name": actor.name, "text": text,
+        }
+        yield ctx.call("save_event_records", [line], lane=_lane(hall.id))
         self._broadcast(
             ctx,
             StageLine(
@@ -533,11 +545,16 @@ class Events(Component):
         assert actor is not None
         hall = self._hall(msg.event_id)
         q = hall.upvote(actor.account_id, msg.question_id)
+        assert actor.account_id is not None
+        vote = {"kind": "question_vote", "event_id": hall.id, "number": q.id, "account_id": actor.account_id}
         try:
-            yield ctx.call("vote_question", hall.id, q.id, actor.account_id, lane=_lane(hall.id))
+            refused = yield ctx.call("save_event_records", [vote], lane=_lane(hall.id))
         except Exception:
-            q.voters.discard(actor.account_id)  # type: ignore[arg-type]
+            q.voters.discard(actor.account_id)
             raise
+        if refused:  # the store has it already (another process's hall, or a restart)
+            q.voters.discard(actor.account_id)
+            raise Refused(ErrorCode.ALREADY_VOTED)
         self.dirty.add((hall.id, "questions"))
         self._done(ctx, hall.id, q.id)
 
@@ -577,11 +594,19 @@ class Events(Component):
         assert actor is not None
         hall = self._hall(msg.event_id)
         poll = hall.vote(actor.account_id, msg.poll_id, msg.option)
+        assert actor.account_id is not None
+        vote = {
+            "kind": "poll_vote", "event_id": hall.id, "number": poll.id, "account_id": actor.account_id,
+            "option": msg.option,
+        }
         try:
-            yield ctx.call("vote_poll", hall.id, poll.id, actor.account_id, msg.option, lane=_lane(hall.id))
+            refused = yield ctx.call("save_event_records", [vote], lane=_lane(hall.id))
         except Exception:
-            poll.votes.pop(actor.account_id, None)  # type: ignore[arg-type]
+            poll.votes.pop(actor.account_id, None)
             raise
+        if refused:
+            poll.votes.pop(actor.account_id, None)
+            raise Refused(ErrorCode.ALREADY_VOTED)
         self.dirty.add((hall.id, f"poll:{poll.id}"))
         self._done(ctx, hall.id, poll.id)
 
@@ -651,20 +676,23 @@ class EventCopy(Component):
     handlers = EVENT_TYPES
     channels = (DOWN,)
 
-    def __init__(self, instance_id: str, sim: Simulation, roster: Roster) -> None:
+    def __init__(self, instance_id: str, sim: Simulation, roster: Roster, *, origin: str = "") -> None:
         self.instance_id = instance_id
+        self.origin = origin  # the authority this copy belongs to (see `Events.origin`)
         self.sim = sim
         self.roster = roster
         self.stage_accounts: set[int] = set()
 
     def handle(self, cmd: Message, actor: Actor, now_ms: int) -> Effects:
         fx = Effects()
-        fx.out.append(Publish(UP, pack({"actor": asdict(actor), "msg": encode(cmd)})))
+        fx.out.append(Publish(UP, pack({"actor": asdict(actor), "msg": encode(cmd), "origin": self.origin})))
         return fx
 
     def receive(self, channel: str, payload: bytes, now_ms: int) -> Effects:
         fx = Effects()
         body = unpack(payload)
+        if body.get("origin", "") != self.origin:
+            return fx
         to = body.get("to")
         if to == "all":
             fx.out.append(Push(ToInstance(self.instance_id), body["msg"]))
@@ -687,6 +715,17 @@ class EventCopy(Component):
         if self.sim.has(actor.avatar_id):
             allowed = actor.role in HOST_ROLES or actor.account_id in self.stage_accounts
             self.sim.allow_stage(actor.avatar_id, allowed)
+
+
+def _stay(event_id: int, account_id: int, instance: str) -> dict[str, Any]:
+    """Came into a copy of the hall (`instance`), or left the event ('')."""
+    return {"kind": "attendance", "event_id": event_id, "account_id": account_id, "instance": instance}
+
+
+def _record(ctx: Ctx, record: dict[str, Any]) -> None:
+    """A record nobody waits for, batched with the event's others on its lane (see the store's
+    `save_event_records` for the kinds)."""
+    ctx.write("save_event_records", [record], lane=_lane(record["event_id"]))
 
 
 def _lane(event_id: int) -> str:

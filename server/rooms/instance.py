@@ -14,7 +14,7 @@ import logging
 from collections import deque
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Protocol, TypeVar
 
 from makaverse.protocol import AvatarEnter, AvatarLeave, Input, MessageType, ZoneChanged, encode, encode_snapshot
 from makaverse.protocol.messages import Message
@@ -26,6 +26,8 @@ from .component import Component
 from .effects import Effects, Move
 
 __all__ = ["Outbox", "Member", "Transfer", "WorldInstance"]
+
+C = TypeVar("C", bound=Component)
 
 log = logging.getLogger("makaverse.instance")
 
@@ -94,7 +96,7 @@ class WorldInstance:
         return len(self.members)
 
     # ── components ───────────────────────────────────────────────────────────
-    def add(self, component: Component) -> Component:
+    def add(self, component: C) -> C:
         """Own a component: the client messages it handles are routed to it."""
         for mtype in component.handlers:
             if mtype in self._routes:
@@ -264,6 +266,7 @@ class WorldInstance:
         enter_frames: dict[int, bytes] = {}
         for update in self.visibility.update(sim.avatars, viewers):
             outbox = self.members[update.viewer_id].outbox
+            assert outbox is not None  # viewers are the members with an outbox
             for gone in update.left:
                 outbox.send(AvatarLeave(id=gone))
             for new in update.entered:
@@ -271,7 +274,8 @@ class WorldInstance:
                 if frame is None:
                     info = sim.info(new)
                     frame = enter_frames[new] = encode(
-                        AvatarEnter(id=new, name=info.name, role=info.role, look=info.look, opd=info.opd)
+                        AvatarEnter(id=new, name=info.name, role=info.role, look=info.look, opd=info.opd,
+                                    style=info.style)
                     )
                 outbox.send_bytes(frame)
             slot = sim.avatars.slot_of[update.viewer_id]

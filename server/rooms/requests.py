@@ -29,6 +29,7 @@ from .booth_board import ms
 from .booths import Booths, notice_msg
 from .component import Component
 from .effects import Ctx, Deliver, HandlerRun, Refused, ToAccount
+from .notes import note
 
 __all__ = ["Requests"]
 
@@ -60,7 +61,7 @@ class Requests(Component):
         if service is None:
             raise Refused(ErrorCode.NOT_FOUND)
         try:
-            values, note = check_submission(service.fields, msg.fields, msg.note)
+            values, note_text = check_submission(service.fields, msg.fields, msg.note)
         except InvalidSubmission as exc:
             ctx.reply(RequestInvalid(request_id=msg.request_id, problems=exc.problems))
             return
@@ -71,10 +72,10 @@ class Requests(Component):
             service_code=msg.service,
             field_values=values,
             client_request_id=msg.client_request_id,
-            note=note,
+            note=note_text,
         )
         if created:
-            log.info("request_submitted", extra={"fields": {"tracking": request.tracking_number, "account": actor.account_id}})
+            note(log, "request_submitted", tracking=request.tracking_number, account=actor.account_id)
         ctx.reply(
             RequestSubmitted(
                 request_id=msg.request_id,
@@ -153,10 +154,7 @@ class Requests(Component):
             expected_from=msg.expected or None,
         )
         history = yield ctx.call("request_history", request.id)
-        log.info(
-            "request_status",
-            extra={"fields": {"tracking": changed.tracking_number, "status": changed.status.value, "by": actor.account_id}},
-        )
+        note(log, "request_status", tracking=changed.tracking_number, status=changed.status.value, by=actor.account_id)
         ctx.reply(_detail(changed, history, msg.request_id))
         if (yield Deliver(ToAccount(changed.account_id), notice_msg(notice))):
             try:

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import re
 import threading
-import unicodedata
 from collections import deque
 from collections.abc import Callable
 from datetime import datetime
@@ -21,6 +20,7 @@ from datetime import datetime
 from argon2 import PasswordHasher
 
 from makaverse.protocol.errors import ErrorCode
+from makaverse.protocol.text import reserved_name, text_problem
 
 __all__ = [
     "AccountError",
@@ -28,6 +28,7 @@ __all__ = [
     "UsernameTaken",
     "WeakPassword",
     "InvalidDisplayName",
+    "ReservedName",
     "BadCredentials",
     "Throttled",
     "Banned",
@@ -37,6 +38,7 @@ __all__ = [
     "normalize_username",
     "check_password",
     "normalize_display_name",
+    "check_not_reserved",
     "make_hasher",
     "LoginThrottle",
 ]
@@ -46,13 +48,6 @@ MIN_PASSWORD = 8
 MAX_PASSWORD = 128  # argon2 takes any length; a bound keeps one request's work bounded
 MAX_DISPLAY_NAME = 32  # protocol MAX_NAME
 DEFAULT_SESSION_TTL_S = 30 * 24 * 3600
-# As the protocol's strings (control, surrogate, private, unassigned), plus invisible and
-# direction-changing characters that let one name pass for another. Joiners stay: emoji need them.
-_BAD_CATEGORIES = frozenset({"Cc", "Cs", "Co", "Cn"})
-_SPOOFING = frozenset(
-    "\u200b\u2060\ufeff\u061c\u200e\u200f"  # zero-width space, word joiner, BOM, direction marks
-    "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"  # bidi embeddings, overrides, isolates
-)
 
 
 class AccountError(Exception):
@@ -85,6 +80,12 @@ class InvalidDisplayName(AccountError):
     """Too long, or with control or invisible characters; on the wire a bad field."""
 
     code = ErrorCode.INVALID_FIELD
+
+
+class ReservedName(AccountError):
+    """A username or display name that could pass for a role or the system (protocol/text.py)."""
+
+    code = ErrorCode.NAME_RESERVED
 
 
 class BadCredentials(AccountError):
@@ -146,13 +147,18 @@ def check_password(password: str, *, username: str) -> None:
 
 
 def normalize_display_name(raw: str | None, *, fallback: str) -> str:
-    """Trimmed, inner whitespace collapsed, 1..32 printable characters; `fallback` when empty."""
-    name = " ".join((raw or "").split()) or fallback
-    if len(name) > MAX_DISPLAY_NAME:
-        raise InvalidDisplayName("too_long")
-    if any(unicodedata.category(ch) in _BAD_CATEGORIES or ch in _SPOOFING for ch in name):
-        raise InvalidDisplayName("control_character")
-    return name
+    """The text policy's form (NFC, trimmed, inner whitespace collapsed), 1..32 characters with no
+    control or invisible ones (protocol/text.py); `fallback` when empty."""
+    name, problem = text_problem(raw or "", max_len=MAX_DISPLAY_NAME, required=False)
+    if problem is not None:
+        raise InvalidDisplayName(problem)
+    return name or fallback
+
+
+def check_not_reserved(*names: str) -> None:
+    """`ReservedName` when any name could pass for a role or the system."""
+    if any(reserved_name(name) for name in names):
+        raise ReservedName("reserved")
 
 
 def make_hasher(*, fast: bool = False) -> PasswordHasher:

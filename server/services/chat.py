@@ -10,8 +10,6 @@ work and O(hearers) Python work, however many people chat at once.
 from __future__ import annotations
 
 import math
-import re
-import unicodedata
 from collections import deque
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -21,6 +19,7 @@ import numpy as np
 from makaverse.protocol import CHANNEL_RANGE_M, MAX_CHAT_CHARS, ErrorCode
 from makaverse.protocol.messages import U32
 from makaverse.protocol.ratelimit import TokenBucket
+from makaverse.protocol.text import clean_line
 
 from .wordfilter import WordFilter
 
@@ -84,16 +83,10 @@ class ChatRefusal(Exception):
 
 # ── text ─────────────────────────────────────────────────────────────────────
 
-# Control, format (zero-width, direction overrides), surrogate, private-use and unassigned.
-_DROP = frozenset({"Cc", "Cf", "Cs", "Co", "Cn"})
-_SPACES = re.compile(r"\s+")
-
-
 def clean_text(raw: str) -> str:
-    """Strip control and invisible characters, turn any run of whitespace into one space, trim."""
-    text = unicodedata.normalize("NFC", raw)
-    kept = "".join(" " if ch.isspace() else ch for ch in text if ch.isspace() or unicodedata.category(ch) not in _DROP)
-    return _SPACES.sub(" ", kept).strip()
+    """The text policy for conversation (protocol/text.py): control and invisible characters are
+    removed rather than refused, any run of whitespace becomes one space, the ends are trimmed."""
+    return clean_line(raw)
 
 
 def prepare_text(raw: str, *, max_chars: int, wordfilter: WordFilter | None = None) -> str:

@@ -19,19 +19,22 @@ def _at(text: str) -> datetime | None:
 def attendance_over_time(export: dict[str, Any], *, bucket_s: int = 300) -> list[dict[str, Any]]:
     """How many distinct attendees were in any copy of the hall during each `bucket_s` window,
     from the event's opening to its end (or the last recorded leave)."""
-    stays = [(a["account_id"], _at(a["joined_at"]), _at(a["left_at"])) for a in export["attendance"]]
-    stays = [(who, j, l) for who, j, l in stays if j is not None]
+    stays: list[tuple[int, datetime, datetime | None]] = []
+    for a in export["attendance"]:
+        joined = _at(a["joined_at"])
+        if joined is not None:
+            stays.append((a["account_id"], joined, _at(a["left_at"])))
     if not stays:
         return []
     start = _at(export["event"].get("opened_at", "")) or min(j for _, j, _ in stays)
-    ends = [l for _, _, l in stays if l is not None]
+    ends = [gone for _, _, gone in stays if gone is not None]
     end = _at(export["event"].get("ended_at", "")) or (max(ends) if ends else max(j for _, j, _ in stays))
     step = timedelta(seconds=bucket_s)
     out = []
     t = start
     while t <= end:
         window_end = t + step
-        present = {who for who, j, l in stays if j < window_end and (l is None or l > t)}
+        present = {who for who, j, gone in stays if j < window_end and (gone is None or gone > t)}
         out.append({"from": t.isoformat(timespec="seconds"), "attendees": len(present)})
         t = window_end
     return out
@@ -54,7 +57,11 @@ def summarize(export: dict[str, Any], *, bucket_s: int = 300) -> dict[str, Any]:
         ],
         "questions_total": len(shown),
         "polls": [
-            {"question": p["question"], "results": dict(zip(p["options"], p["counts"], strict=True)), "total": p["total"]}
+            {
+                "question": p["question"],
+                "results": dict(zip(p["options"], p["counts"], strict=True)),
+                "total": p["total"],
+            }
             for p in export["polls"]
         ],
         "transcript": [{"name": ln["name"], "text": ln["text"], "at": ln["at"]} for ln in export["transcript"]],

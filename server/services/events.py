@@ -17,6 +17,7 @@ from makaverse.protocol.events import (
     MAX_QUESTION,
     MIN_POLL_OPTIONS,
 )
+from makaverse.protocol.text import clean_line
 
 __all__ = [
     "EventRefusal",
@@ -52,9 +53,9 @@ class EventRefusal(Exception):
 
 
 def clean_text(text: str, limit: int) -> str:
-    """One line: control characters dropped, whitespace collapsed, cut at `limit`."""
-    kept = "".join(ch if ch.isprintable() else " " for ch in text)
-    return " ".join(kept.split())[:limit]
+    """One line by the text policy for conversation (protocol/text.py): control and invisible
+    characters removed, whitespace collapsed, NFC; cut at `limit` characters."""
+    return clean_line(text)[:limit]
 
 
 @dataclass(slots=True)

@@ -8,7 +8,7 @@ from `seed`. The `db` and `admin` commands and the first admin live in `server/a
 from .dto import *  # noqa: F401,F403
 from .dto import __all__ as _dto_all
 from .engine import DEFAULT_URL, URL_ENV, make_engine, url_from_env
-from .errors import Conflict, IllegalTransition, InvalidValue, NotFound, StoreError, Unavailable
+from .errors import Conflict, IllegalTransition, InvalidValue, NotFound, RequestIdReused, StoreError, Unavailable
 from .store import Store
 from .types import utc_now
 
@@ -22,6 +22,7 @@ __all__ = [
     "StoreError",
     "NotFound",
     "Conflict",
+    "RequestIdReused",
     "IllegalTransition",
     "InvalidValue",
     "Unavailable",

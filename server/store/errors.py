@@ -12,6 +12,7 @@ __all__ = [
     "StoreError",
     "NotFound",
     "Conflict",
+    "RequestIdReused",
     "IllegalTransition",
     "InvalidValue",
     "Unavailable",
@@ -28,6 +29,10 @@ class NotFound(StoreError, LookupError):
 
 class Conflict(StoreError):
     """It already exists (a taken username), or it changed under you."""
+
+
+class RequestIdReused(Conflict):
+    """A client request id already names a submission with other content."""
 
 
 class IllegalTransition(StoreError):

@@ -8,7 +8,7 @@ Times are the store's clock. Questions and polls are addressed by their number i
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import func, select, update
@@ -36,7 +36,14 @@ from .models_events import (
 )
 from .tickets_repo import Notification, _notification
 
-__all__ = ["EventsRepo", "EventRecord", "SlideRecord", "ms_of", "MAX_DECK_ROWS"]
+__all__ = [
+    "EventsRepo",
+    "EventRecord",
+    "SlideRecord",
+    "EVENT_RECORD_KINDS",
+    "ms_of",
+    "MAX_DECK_ROWS",
+]
 
 MAX_DECK_ROWS = 60
 _TRANSITIONS = {("scheduled", "live"), ("scheduled", "ended"), ("live", "live"), ("live", "ended")}
@@ -47,7 +54,7 @@ def ms_of(at: datetime) -> int:
 
 
 def _at_ms(value: int) -> datetime:
-    return datetime.fromtimestamp(value / 1000, tz=timezone.utc)
+    return datetime.fromtimestamp(value / 1000, tz=UTC)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -75,6 +82,16 @@ class SlideRecord:
     text: str
     width: int
     height: int
+
+
+# What the hall writes many of, in batches (see `save_event_records`): plain maps, so the rooms
+# build them without importing the store. Keys by "kind":
+#   attendance:    event_id, account_id, instance ("" when leaving)
+#   line:          event_id, number, account_id (or None), name, text
+#   poll_vote:     event_id, number, account_id, option
+#   question_vote: event_id, number, account_id
+EVENT_RECORD_KINDS = ("attendance", "line", "poll_vote", "question_vote")
+EventFact = dict[str, Any]
 
 
 def _record(session: Session, row: EventRow) -> EventRecord:
@@ -133,7 +150,8 @@ class EventsRepo(StoreBase):
             )
             session.add(row)
             session.flush()
-            add_audit(session, Audit(actor_id=host_id, via="server"), "event_schedule", f"event:{row.id}", at=self.now())
+            audit = Audit(actor_id=host_id, via="server")
+            add_audit(session, audit, "event_schedule", f"event:{row.id}", at=self.now())
             return _record(session, row)
 
     def get_event(self, event_id: int) -> EventRecord:
@@ -218,6 +236,60 @@ class EventsRepo(StoreBase):
             return [_notification(r) for r in rows]
 
     # ── what happens in the hall ─────────────────────────────────────────────
+    def save_event_records(self, records: list[EventFact]) -> list[EventFact]:
+        """Attendance, stage lines and votes, in order, in one transaction (a town hall makes
+        hundreds at once). Returns the records refused: a second vote by the same account, a
+        vote on a closed poll or on a question or poll that does not exist."""
+        refused: list[EventFact] = []
+        if not records:
+            return refused
+        if any(rec.get("kind") not in EVENT_RECORD_KINDS for rec in records):
+            raise InvalidValue("event record kind")
+        with self._write() as session:
+            now = self.now()
+            polls: dict[tuple[int, int], EventPollRow | None] = {}
+            questions: dict[tuple[int, int], EventQuestionRow | None] = {}
+            for rec in records:
+                kind, event_id = rec["kind"], rec["event_id"]
+                if kind == "attendance":
+                    self._close_stays(session, event_id, rec["account_id"])
+                    if rec.get("instance"):
+                        session.add(EventAttendanceRow(event_id=event_id, account_id=rec["account_id"],
+                                                       instance=rec["instance"], joined_at=now, left_at=None))
+                elif kind == "line":
+                    session.add(EventLineRow(event_id=event_id, number=rec["number"], account_id=rec["account_id"],
+                                             name=rec["name"], text=rec["text"], at=now))
+                elif kind == "poll_vote":
+                    key = (event_id, rec["number"])
+                    if key not in polls:
+                        polls[key] = session.scalar(select(EventPollRow).where(
+                            EventPollRow.event_id == event_id, EventPollRow.number == rec["number"]))
+                    poll = polls[key]
+                    if (
+                        poll is None
+                        or poll.closed_at is not None
+                        or not 0 <= rec["option"] < len(poll.options)
+                        or session.get(EventPollVoteRow, (poll.id, rec["account_id"])) is not None
+                    ):
+                        refused.append(rec)
+                        continue
+                    session.add(EventPollVoteRow(poll_id=poll.id, account_id=rec["account_id"], option=rec["option"],
+                                                 at=now))
+                    session.flush()
+                else:
+                    qkey = (event_id, rec["number"])
+                    if qkey not in questions:
+                        questions[qkey] = session.scalar(select(EventQuestionRow).where(
+                            EventQuestionRow.event_id == event_id, EventQuestionRow.number == rec["number"]))
+                    q = questions[qkey]
+                    if q is None or session.get(EventQuestionVoteRow, (q.id, rec["account_id"])) is not None:
+                        refused.append(rec)
+                        continue
+                    session.add(EventQuestionVoteRow(question_id=q.id, account_id=rec["account_id"], at=now))
+                    q.votes += 1
+                    session.flush()
+        return refused
+
     def attendance_join(self, event_id: int, account_id: int, instance: str) -> None:
         with self._write() as session:
             self._close_stays(session, event_id, account_id)
@@ -304,7 +376,9 @@ class EventsRepo(StoreBase):
             )
 
     def _poll(self, session: Session, event_id: int, number: int) -> EventPollRow:
-        row = session.scalar(select(EventPollRow).where(EventPollRow.event_id == event_id, EventPollRow.number == number))
+        row = session.scalar(
+            select(EventPollRow).where(EventPollRow.event_id == event_id, EventPollRow.number == number)
+        )
         if row is None:
             raise NotFound(f"poll {event_id}/{number}")
         return row

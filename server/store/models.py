@@ -206,6 +206,10 @@ class ServiceRequestRow(Base):
     note: Mapped[str] = mapped_column(Text)
     status: Mapped[str] = mapped_column(String(16))
     client_request_id: Mapped[str] = mapped_column(String(64))
+    # What was submitted under that id (see `requests_repo.content_fingerprint`): a retry with
+    # other content is refused instead of being answered with the first. NULL for rows made
+    # before the column existed; those are answered as before.
+    content_fingerprint: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
 

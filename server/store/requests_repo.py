@@ -1,7 +1,9 @@
 """Service requests: idempotent submission, tracking numbers, status changes with history.
 
 A submission carries the client's request id; the pair (account, client request id) is
-UNIQUE, so a retry returns the first request instead of a second one. Tracking numbers
+UNIQUE, so a retry returns the first request instead of a second one. The request keeps a
+fingerprint of its content: the same id with other content is `RequestIdReused` (a
+`Conflict`), never the first request passed off as the answer to a different question. Tracking numbers
 read `DUK-2026-000123`: the OPD's prefix, the year in Makassar time, and a per-OPD, per-year
 counter bumped atomically. A status change locks the row (FOR UPDATE on PostgreSQL; SQLite
 writers are serialised by BEGIN IMMEDIATE), checks the status machine, and writes history
@@ -10,6 +12,8 @@ in the same transaction, so of two concurrent changes only one can win.
 
 from __future__ import annotations
 
+import hashlib
+import json
 from typing import Any
 
 from sqlalchemy import select
@@ -22,10 +26,10 @@ from makaverse.protocol.tickets import WITA
 
 from .base import StoreBase
 from .dto import ServiceRequest, StatusChange
-from .errors import Conflict, IllegalTransition, InvalidValue, NotFound
+from .errors import Conflict, IllegalTransition, InvalidValue, NotFound, RequestIdReused
 from .models import AccountRow, OpdRow, RequestCounterRow, ServiceRequestRow, ServiceRow, StatusHistoryRow
 
-__all__ = ["RequestsRepo", "WITA", "tracking_number"]
+__all__ = ["RequestsRepo", "WITA", "tracking_number", "content_fingerprint"]
 
 MAX_LIST = 1000
 MAX_CLIENT_REQUEST_ID = 64
@@ -34,6 +38,21 @@ _STATUSES = frozenset(s.value for s in RequestStatus)
 
 def tracking_number(prefix: str, year: int, sequence: int) -> str:
     return f"{prefix}-{year}-{sequence:06d}"
+
+
+def content_fingerprint(opd_code: str, service_code: str, field_values: dict[str, Any], note: str) -> str:
+    """SHA-256 (hex) of a submission's content, independent of the order of its fields."""
+    canonical = json.dumps(
+        [opd_code, service_code, field_values, note], sort_keys=True, ensure_ascii=False, separators=(",", ":")
+    )
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+def _answer_retry(twin: ServiceRequestRow, fingerprint: str) -> ServiceRequest:
+    """The first request, when the retry asks the same thing (rows from before fingerprints always do)."""
+    if twin.content_fingerprint is not None and twin.content_fingerprint != fingerprint:
+        raise RequestIdReused(f"client_request_id {twin.client_request_id!r} was used for other content")
+    return request_dto(twin)
 
 
 def request_dto(row: ServiceRequestRow) -> ServiceRequest:
@@ -99,18 +118,25 @@ class RequestsRepo(StoreBase):
         client_request_id: str,
         note: str = "",
     ) -> tuple[ServiceRequest, bool]:
-        """Submit a request; returns (request, created). A repeated client request id returns the first."""
+        """Submit a request; returns (request, created).
+
+        A repeated client request id with the same content returns the first request; with
+        other content it raises `RequestIdReused`.
+        """
         if not 0 < len(client_request_id) <= MAX_CLIENT_REQUEST_ID:
             raise InvalidValue(f"client_request_id: 1..{MAX_CLIENT_REQUEST_ID} characters")
+        fingerprint = content_fingerprint(opd_code, service_code, field_values, note)
         try:
             with self._write() as session:
                 twin = _find_twin(session, account_id, client_request_id)
                 if twin is not None:
-                    return request_dto(twin), False
+                    return _answer_retry(twin, fingerprint), False
                 row = self._insert_request(
-                    session, account_id, opd_code, service_code, field_values, client_request_id, note
+                    session, account_id, opd_code, service_code, field_values, client_request_id, note, fingerprint
                 )
                 return request_dto(row), True
+        except RequestIdReused:
+            raise
         except Conflict:
             # On PostgreSQL a concurrent twin can commit between our check and our insert:
             # the UNIQUE constraint stops the duplicate, and the first one is the answer.
@@ -118,7 +144,7 @@ class RequestsRepo(StoreBase):
                 twin = _find_twin(session, account_id, client_request_id)
                 if twin is None:
                     raise
-                return request_dto(twin), False
+                return _answer_retry(twin, fingerprint), False
 
     def _insert_request(
         self,
@@ -129,6 +155,7 @@ class RequestsRepo(StoreBase):
         field_values: dict[str, Any],
         client_request_id: str,
         note: str,
+        fingerprint: str,
     ) -> ServiceRequestRow:
         if session.get(AccountRow, account_id) is None:
             raise NotFound(f"account {account_id}")
@@ -151,6 +178,7 @@ class RequestsRepo(StoreBase):
             note=note,
             status=machine.INITIAL.value,
             client_request_id=client_request_id,
+            content_fingerprint=fingerprint,
             created_at=now,
             updated_at=now,
         )

@@ -15,8 +15,8 @@ from ..rooms.effects import Refused
 from ..services.accounts import AccountError, Banned, Throttled
 from ..services.chat import ChatRefusal
 from ..services.events import EventRefusal
-from ..services.slides import SlideRefusal
 from ..services.queues import QueueError
+from ..services.slides import SlideRefusal
 from ..store import Conflict, IllegalTransition, InvalidValue, NotFound, StoreError
 from ..store.chat_repo import Blocked
 

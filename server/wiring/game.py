@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import secrets
 import time
 from typing import Any
 
@@ -79,6 +80,7 @@ class GameServer:
         self.places: Places
         self.runner = EffectRunner(self.players, store=store, bus=self.bus, move=lambda m: self.places.move(m))
         plans = plan_instances(world, s.instance_ids)
+        self._bus_origin = secrets.token_hex(6)  # this process's events authority, on a shared bus
         # The auditorium hosts the town-hall events; its overflow copies are made on demand.
         self._hall_plan: InstancePlan | None = next((p for p in plans if p.kind == "auditorium"), None)
         self.places = Places(
@@ -101,12 +103,14 @@ class GameServer:
             instance = self.instances[plan.id]
             if plan.owns_booth(world):
                 desk = instance.add(Booths(world, instance.sim, self.players, booths))
-                instance.add(Requests(desk))  # type: ignore[arg-type]
+                instance.add(Requests(desk))
             instance.add(Chat(plan.id, instance.sim, self.players, shared))
             if plan is self._hall_plan:
                 instance.add(Seats(instance.sim))
                 outside = next(iter(plan.exits.values()), self.instance.instance_id)
-                self.events = instance.add(Events(plan.id, instance.sim, self.players, outside=outside))  # type: ignore[assignment]
+                self.events = instance.add(
+                    Events(plan.id, instance.sim, self.players, outside=outside, origin=self._bus_origin)
+                )
         self.gate = Gate(s, self.players, self.places, self.runner, accounts=accounts, world_id=world.id)
         self.router = Router(
             self.instances, self.players, self.places, self.gate, self.runner, health=self._health
@@ -199,7 +203,7 @@ class GameServer:
         )
         copy.add(Seats(copy.sim))
         copy.add(Chat(copy_id, copy.sim, self.players, self._chat_shared))
-        copy.add(EventCopy(copy_id, copy.sim, self.players))
+        copy.add(EventCopy(copy_id, copy.sim, self.players, origin=self._bus_origin))
         self.instances[copy_id] = copy
         return copy
 
@@ -209,7 +213,10 @@ class GameServer:
         if events is None:
             return
         try:
-            actor, cmd = events.from_copy(payload)
+            forwarded = events.from_copy(payload)
+            if forwarded is None:
+                return
+            actor, cmd = forwarded
             fx = events.handle(cmd, actor, now_ms())
         except Exception:
             log.exception("event_up_malformed")

@@ -11,6 +11,7 @@ from __future__ import annotations
 import itertools
 import logging
 from collections.abc import Callable, MutableMapping
+from typing import Any
 
 from makaverse.protocol import CloseCode, Error, ErrorCode, InstanceChanged
 
@@ -54,7 +55,7 @@ class Places:
         self._ids = itertools.count(1)
 
     # ── in ───────────────────────────────────────────────────────────────────
-    def join(self, player: Player, info: AvatarInfo, *, token: str, account: object | None) -> int:
+    def join(self, player: Player, info: AvatarInfo, *, token: str, account: Any) -> int:
         instance = self.instances[self.home]
         avatar_id = instance.join(info, player.session.conn, avatar_id=next(self._ids))
         self.players.instance_of[avatar_id] = instance.instance_id
@@ -62,7 +63,7 @@ class Places:
         self.bind(player, avatar_id, token, info, account)
         return avatar_id
 
-    def take_over(self, player: Player, avatar_id: int, token: str, *, account: object | None = None) -> None:
+    def take_over(self, player: Player, avatar_id: int, token: str, *, account: Any = None) -> None:
         """Give an existing avatar to this connection; a connection still holding it is replaced."""
         players = self.players
         instance = self.instances[players.instance_of[avatar_id]]
@@ -82,14 +83,14 @@ class Places:
             account = players.accounts_by_id.get(binding.account_id) if binding and binding.account_id else None
         self.bind(player, avatar_id, token, info, account)
 
-    def bind(self, player: Player, avatar_id: int, token: str, info: AvatarInfo, account: object | None) -> None:
+    def bind(self, player: Player, avatar_id: int, token: str, info: AvatarInfo, account: Any) -> None:
         player.avatar_id = avatar_id
         player.instance = self.players.instance_of[avatar_id]
         player.token = token
         player.account = account
         player.name, player.role, player.opd = info.name, info.role, info.opd
         if account is not None:
-            self.players.accounts_by_id[account.id] = account  # type: ignore[attr-defined]
+            self.players.accounts_by_id[account.id] = account
         self.players.by_avatar[avatar_id] = player
         self.players.parked.pop(avatar_id, None)
         self.instances[player.instance].set_snapshot_hz(avatar_id, player.snapshot_hz)
@@ -111,9 +112,9 @@ class Places:
         avatar_id = player.avatar_id
         if avatar_id is None:
             return
+        actor = player.actor()  # who it was: kept while parked, handed to the leave hooks
         player.avatar_id = None
         players = self.players
-        actor = player.actor_cache
         players.by_avatar.pop(avatar_id, None)
         if player.logged_out or players.presence.by_avatar(avatar_id) is None:
             binding = players.presence.unbind(avatar_id)
@@ -121,8 +122,7 @@ class Places:
         else:
             self.instances[players.instance_of[avatar_id]].detach(avatar_id)
             players.presence.detach(avatar_id, now_s)
-            if actor is not None:
-                players.parked[avatar_id] = actor
+            players.parked[avatar_id] = actor
 
     def expire(self, now_s: float) -> None:
         """Parked avatars whose reconnect grace ran out leave."""

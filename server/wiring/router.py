@@ -9,7 +9,7 @@ import logging
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from makaverse.protocol import ErrorCode, MessageType
+from makaverse.protocol import ErrorCode, Input, MessageType
 from makaverse.protocol.messages import Message
 
 from ..net.session import Session
@@ -74,6 +74,7 @@ class Router:
         if mtype is MessageType.INPUT:
             # The movement stream: straight into the simulation, no effects to run.
             if player.avatar_id is not None:
+                assert isinstance(msg, Input)
                 self.instances[player.instance].on_input(player.avatar_id, msg)
             return
         try:

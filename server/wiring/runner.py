@@ -131,9 +131,10 @@ class EffectRunner:
                 if relay is None:
                     self.fail(fx.failure, ref=fx.ref, conn_id=conn_id, what=what)
                 else:
-                    error = Effects(fx.ref)
-                    error.out.append(Reply(conn_id, outcome_of(fx.failure, ref=fx.ref, conn_id=conn_id, what=what).error))
-                    self.apply(relay(error))
+                    refusal = Effects(fx.ref)
+                    outcome = outcome_of(fx.failure, ref=fx.ref, conn_id=conn_id, what=what)
+                    refusal.out.append(Reply(conn_id, outcome.error))
+                    self.apply(relay(refusal))
                 return
             pending = fx.pending
             if pending is None:
@@ -177,10 +178,12 @@ class EffectRunner:
                     for player in players.resolve(effect.target):
                         player.send(msg)
             elif isinstance(effect, Reply):
-                player = players.by_conn.get(effect.conn_id)
-                if player is not None:
-                    player.send(effect.msg)
+                sender = players.by_conn.get(effect.conn_id)
+                if sender is not None:
+                    sender.send(effect.msg)
             elif isinstance(effect, Write):
+                if self.store is None:
+                    continue  # a server without a store keeps nothing (tests, benches)
                 future = self._submit(effect.call)
                 future.add_done_callback(_log_write_failure)
             elif isinstance(effect, Publish):

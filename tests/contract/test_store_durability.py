@@ -7,6 +7,7 @@ import sys
 import textwrap
 
 from makaverse.server.store import Store, make_engine
+from makaverse.server.store.engine import SQLITE_BUSY_TIMEOUT_MS
 from makaverse.server.store.migrate import upgrade
 from makaverse.server.store.seed import seed
 
@@ -48,15 +49,15 @@ def test_commit_survives_the_process_dying(db_url):
 
 
 def test_sqlite_connections_are_durable_and_checked(tmp_path):
-    """Every SQLite connection runs in WAL mode with foreign keys on and synchronous=FULL."""
+    """Every SQLite connection runs in WAL mode with foreign keys on, synchronous=FULL and a busy timeout."""
     engine = make_engine(f"sqlite:///{tmp_path / 'nested' / 'dir' / 'x.db'}")
     try:
         with engine.connect() as connection:
             pragma = {
                 p: connection.exec_driver_sql(f"PRAGMA {p}").scalar()
-                for p in ("journal_mode", "foreign_keys", "synchronous")
+                for p in ("journal_mode", "foreign_keys", "synchronous", "busy_timeout")
             }
     finally:
         engine.dispose()
-    assert pragma == {"journal_mode": "wal", "foreign_keys": 1, "synchronous": 2}
+    assert pragma == {"journal_mode": "wal", "foreign_keys": 1, "synchronous": 2, "busy_timeout": SQLITE_BUSY_TIMEOUT_MS}
     assert (tmp_path / "nested" / "dir" / "x.db").exists()

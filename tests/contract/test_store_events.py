@@ -66,6 +66,34 @@ def test_an_event_keeps_what_happened(store, clock):
         store.export_event(event_id + 100)
 
 
+def test_records_in_one_batch_refuse_only_the_second_vote(store):
+    """A batch of attendance, lines and votes lands in one go; a repeated vote is handed back, not stored."""
+    event_id, (host, a, b, c) = _event(store)
+    store.set_event_state(event_id, "live", "open", actor_id=host)
+    store.open_poll(event_id, 1, "Q?", ["x", "y"], True)
+    store.add_question(event_id, 1, a, "W0", "Banjir?")
+    first = {"kind": "poll_vote", "event_id": event_id, "number": 1, "account_id": a, "option": 1}
+    again = {"kind": "poll_vote", "event_id": event_id, "number": 1, "account_id": a, "option": 0}
+    batch = [
+        {"kind": "attendance", "event_id": event_id, "account_id": a, "instance": "auditorium"},
+        {"kind": "attendance", "event_id": event_id, "account_id": b, "instance": "auditorium-2"},
+        {"kind": "line", "event_id": event_id, "number": 1, "account_id": host, "name": "Walikota", "text": "Halo"},
+        first,
+        {"kind": "poll_vote", "event_id": event_id, "number": 1, "account_id": b, "option": 1},
+        again,
+        {"kind": "question_vote", "event_id": event_id, "number": 1, "account_id": b},
+        {"kind": "question_vote", "event_id": event_id, "number": 2, "account_id": b},
+        {"kind": "attendance", "event_id": event_id, "account_id": a, "instance": ""},
+    ]
+    refused = store.save_event_records(batch)
+    assert [id(r) for r in refused] == [id(again), id(batch[7])]
+    export = store.export_event(event_id)
+    assert export["polls"][0]["counts"] == [0, 2]
+    assert export["questions"][0]["votes"] == 1
+    assert [(x["account_id"], bool(x["left_at"])) for x in export["attendance"]] == [(a, True), (b, False)]
+    assert [ln["text"] for ln in export["transcript"]] == ["Halo"]
+
+
 def _png(width: int, height: int) -> bytes:
     ihdr = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
     return b"\x89PNG\r\n\x1a\n" + struct.pack(">I", 13) + b"IHDR" + ihdr + struct.pack(">I", zlib.crc32(b"IHDR" + ihdr))
@@ -80,7 +108,8 @@ def test_admin_loads_a_deck_and_exports_the_event(tmp_path, capsys):
     (tmp_path / "1.png").write_bytes(_png(1280, 720))
     (tmp_path / "2.md").write_text("# Agenda\n- Pembukaan\n", encoding="utf-8")
     (tmp_path / "bad.png").write_bytes(b"GIF89a" + b"\x00" * 20)
-    assert main(["admin", "load-slides", str(event_id), str(tmp_path / "1.png"), str(tmp_path / "2.md"), "--db", url]) == 0
+    deck = [str(tmp_path / "1.png"), str(tmp_path / "2.md")]
+    assert main(["admin", "load-slides", str(event_id), *deck, "--db", url]) == 0
     assert "slide 1: 2.md (markdown" in capsys.readouterr().out
     assert main(["admin", "load-slides", str(event_id), str(tmp_path / "bad.png"), "--db", url]) == 1
     assert "not_an_image" in capsys.readouterr().err

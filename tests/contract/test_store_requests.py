@@ -9,7 +9,9 @@ from datetime import UTC, datetime
 import pytest
 
 from makaverse.protocol.request_status import RequestStatus
-from makaverse.server.store import Conflict, IllegalTransition, InvalidValue, NotFound, StoreError
+from sqlalchemy import text
+
+from makaverse.server.store import Conflict, IllegalTransition, InvalidValue, NotFound, RequestIdReused, StoreError
 
 THREADS = 8
 KTP = {"nik": "7371012345678901", "nama_lengkap": "Andi Baso", "no_hp": "081234567890"}
@@ -48,13 +50,46 @@ def test_submission_gets_a_tracking_number_and_first_history_row(seeded, citizen
 
 
 def test_same_client_request_id_returns_the_first_request(seeded, citizen):
-    """Retrying with the same client request id returns the first request and makes no second row."""
+    """Retrying with the same client request id and content returns the first request and makes no second row."""
     first, created = _submit(seeded, citizen.id, "retry-me")
-    again, created_again = _submit(seeded, citizen.id, "retry-me", nama_lengkap="Changed")
+    again, created_again = seeded.create_service_request(
+        citizen.id,
+        opd_code="DUKCAPIL",
+        service_code="KTP_EL",
+        field_values=dict(reversed(list(KTP.items()))),  # the order of fields is not content
+        client_request_id="retry-me",
+    )
     assert created and not created_again
     assert again == first
     assert len(seeded.list_requests(account_id=citizen.id)) == 1
     assert len(seeded.request_history(first.id)) == 1
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"field_values": {**KTP, "nama_lengkap": "Changed"}},
+        {"note": "something else"},
+        {"service_code": "KARTU_KELUARGA"},
+    ],
+)
+def test_reused_client_request_id_with_other_content_is_a_conflict(seeded, citizen, change):
+    """The same client request id with different content raises RequestIdReused and stores nothing new."""
+    first, _ = _submit(seeded, citizen.id, "reused")
+    submission = {"opd_code": "DUKCAPIL", "service_code": "KTP_EL", "field_values": KTP, "note": "", **change}
+    with pytest.raises(RequestIdReused) as caught:
+        seeded.create_service_request(citizen.id, client_request_id="reused", **submission)
+    assert isinstance(caught.value, Conflict)
+    assert seeded.list_requests(account_id=citizen.id) == (first,)
+
+
+def test_request_from_before_fingerprints_is_answered_as_a_retry(seeded, citizen):
+    """A request stored without a fingerprint (older schema) still answers any retry of its id."""
+    first, _ = _submit(seeded, citizen.id, "old-row")
+    with seeded._engine.begin() as connection:
+        connection.execute(text("UPDATE service_requests SET content_fingerprint = NULL"))
+    again, created = _submit(seeded, citizen.id, "old-row", nama_lengkap="Changed")
+    assert (again, created) == (first, False)
 
 
 def test_client_request_ids_are_per_account(seeded, citizen):

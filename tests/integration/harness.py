@@ -48,6 +48,7 @@ __all__ = [
     "ask",
     "request_ids",
     "seed_database",
+    "KTP",
     "snapshot_positions",
     "subprocess_env",
 ]
@@ -55,6 +56,14 @@ __all__ = [
 # Fast clocks keep the suite quick; everything else is the server's default.
 TEST_SETTINGS = dict(host="127.0.0.1", port=0, tick_hz=40, snapshot_hz=40, log_format="text")
 PASSWORD = "pisang-epe-2024"
+# A valid KTP-el application at DUKCAPIL (the seeded service's fields).
+KTP = {
+    "nik": "7371012345678901",
+    "nama_lengkap": "Andi Baso",
+    "jenis_permohonan": "Hilang",
+    "kecamatan": "Tamalate",
+    "no_hp": "0812 3456 7890",
+}
 
 TEST_MODE_ENV = "MAKAVERSE_TEST_MODE"
 LISTENING = re.compile(r"Makaverse server listening on ws://([^:\s]+):(\d+)")
@@ -288,7 +297,7 @@ class People:
         assert isinstance(welcome, Welcome), welcome
         return client
 
-    async def guest(self, server: Any, name: str = "Tamu") -> Client:
+    async def guest(self, server: Any, name: str = "Pengunjung") -> Client:
         return await self.enter(await self.connect(server), name=name)
 
     async def citizen(self, server: Any, username: str, display_name: str | None = None, *, enter: bool = True) -> Client:

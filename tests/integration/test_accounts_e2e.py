@@ -494,3 +494,13 @@ async def test_a_slow_database_call_does_not_stop_the_tick(start, peers, monkeyp
     assert len(during) >= 10  # about 40 at 40 Hz; a blocked loop would give none
     assert during == sorted(during) and len(set(during)) == len(during)
     assert threads and threads[0] != threading.main_thread().name
+
+
+async def test_logging_in_without_entering_is_closed_when_the_time_to_authenticate_ends(start, peers):
+    """A login answered with a token but never followed by hello is closed with 4003 at the limit; the limit counts from connecting."""
+    server = await start(hello_timeout_s=1.0)
+    client = await peers.connect(server)
+    assert isinstance(await client.register("terlambat", PASSWORD), AuthOk)
+    assert await client.wait_closed() == CloseCode.HANDSHAKE_TIMEOUT
+    assert not [m for m in client.received if isinstance(m, Welcome)]
+

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from harness import PASSWORD, TEST_SETTINGS, People, ask, seed_database
+from harness import KTP, PASSWORD, TEST_SETTINGS, People, ask, seed_database
 from makaverse.protocol import (
     BoothInfo,
     BoothInfoGet,
@@ -55,13 +55,6 @@ from makaverse.server.wiring import GameServer
 
 
 
-KTP = {
-    "nik": "7371012345678901",
-    "nama_lengkap": "Andi Baso",
-    "jenis_permohonan": "Hilang",
-    "kecamatan": "Tamalate",
-    "no_hp": "0812 3456 7890",
-}
 rids = itertools.count(1000)
 
 
@@ -484,6 +477,20 @@ async def test_a_retried_submission_gives_the_same_tracking_number(start, people
     assert sorted([first.duplicate, second.duplicate]) == [False, True]
     third = await submit(citizen, "sekali-saja")
     assert third.tracking == first.tracking and third.duplicate
+    assert db_rows(db_file, "SELECT count(*) FROM service_requests") == [(1,)]
+
+
+async def test_a_reused_submission_id_with_other_content_is_a_conflict(start, people, db_file):
+    """The same client_request_id with changed fields is refused with `conflict` (carrying its ref), and nothing new is stored."""
+    server = await start()
+    citizen = await people.citizen(server, "ganti_isi")
+    first = await submit(citizen, "satu-id")
+    assert isinstance(first, RequestSubmitted) and not first.duplicate
+    changed = await submit(citizen, "satu-id", {**KTP, "nama_lengkap": "Orang Lain"})
+    assert refused("conflict")(changed)
+    assert changed.ref != 0
+    same = await submit(citizen, "satu-id")
+    assert isinstance(same, RequestSubmitted) and same.duplicate and same.tracking == first.tracking
     assert db_rows(db_file, "SELECT count(*) FROM service_requests") == [(1,)]
 
 

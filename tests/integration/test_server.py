@@ -10,7 +10,7 @@ import urllib.error
 import urllib.request
 
 import pytest
-from websockets.exceptions import ConnectionClosed
+from websockets.exceptions import ConnectionClosed, InvalidStatus
 
 from makaverse.protocol import (
     PROTOCOL_VERSION,
@@ -273,12 +273,13 @@ async def test_wrong_version_gets_error_then_4000(server, clients):
     assert await c.wait_closed() == 4000
 
 
-async def test_server_full_closes_with_4008(start_server, clients):
-    """When max_clients are connected, the next one is closed with 4008."""
+async def test_server_full_refuses_the_handshake_with_503(start_server, clients):
+    """When max_clients are connected, the next handshake is answered with HTTP 503 and the first client carries on."""
     server = await start_server(max_clients=1)
     a = await clients.join(server, "Andi")
-    c = await clients.connect(server)
-    assert await c.wait_closed() == 4008
+    with pytest.raises(InvalidStatus) as refused:
+        await clients.connect(server)
+    assert refused.value.response.status_code == 503
     await keeps_receiving_snapshots(a)
 
 

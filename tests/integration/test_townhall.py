@@ -10,11 +10,12 @@ import asyncio
 from collections import Counter
 
 import pytest
-
 from harness import PASSWORD, ask, request_ids, seed_database
+
 from makaverse.protocol import (
-    ErrorCode,
     Error,
+    ErrorCode,
+    EventBoard,
     EventControl,
     EventDone,
     EventHall,
@@ -22,7 +23,6 @@ from makaverse.protocol import (
     EventJoin,
     EventJoined,
     EventList,
-    EventBoard,
     EventNotice,
     EventRegister,
     EventSchedule,
@@ -194,7 +194,7 @@ async def test_a_whole_town_hall_with_an_overflow_copy(tmp_path, monkeypatch, se
     assert listed.questions[0]["text"] == "Kapan banjir diatasi?"
 
     # ── someone not in the event ────────────────────────────────────────────
-    outsider = await people.citizen(server, "tamu01", "Tamu")
+    outsider = await people.citizen(server, "pendatang01", "Pendatang")
     refused(await ask(outsider, QuestionAsk(request_id=rid(), event_id=event_id, text="Halo?")), ErrorCode.NOT_IN_EVENT)
 
     # ── the end, and the record ─────────────────────────────────────────────

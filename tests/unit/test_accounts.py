@@ -105,6 +105,7 @@ def test_every_error_carries_a_protocol_code():
         "UsernameTaken": "username_taken",
         "WeakPassword": "weak_password",
         "InvalidDisplayName": "invalid_field",
+        "ReservedName": "name_reserved",
         "BadCredentials": "bad_credentials",
         "Throttled": "throttled",
         "Banned": "banned",

@@ -396,6 +396,14 @@ def test_program_edits_are_checked_before_sending(world):
     assert edit.title == "Kupas Tas"
 
 
+def test_text_the_server_would_refuse_is_refused_without_sending(world):
+    """A staff text with a direction override is shown as the server's refusal, and nothing is sent."""
+    m = model(world, "staff", "DUKCAPIL")
+    m.staff.edit_program(title="Kupas\u202eTas")
+    assert m.drain() == []
+    assert m.staff.edit_error == "invalid_field"
+
+
 # ── mirrors of the server's rules ────────────────────────────────────────────
 
 

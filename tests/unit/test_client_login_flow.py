@@ -273,3 +273,17 @@ def test_a_dropped_connection_is_still_a_visit_but_a_fresh_entry_is_not():
     assert flow.phase is AuthPhase.ENTERING and flow.visiting
     flow.logout()
     assert not flow.visiting
+
+
+def test_reserved_and_unclean_names_are_refused_before_sending():
+    """A reserved or unclean display or guest name is refused by the client with the server's code, nothing sent."""
+    flow, net = _connected()
+    assert not flow.register("andi", "rahasia-123", "Adm1n")
+    assert flow.error.code == "name_reserved"
+    assert not flow.register("staff", "rahasia-123")
+    assert flow.error.code == "name_reserved"
+    assert not flow.guest("Tamu-1234")
+    assert flow.error.code == "name_reserved" and flow.error.text("en") == i18n.t("error.name_reserved", "en")
+    assert not flow.guest("Da\u202eeng")
+    assert flow.error.code == "invalid_field"
+    assert net.sent == [] and net.entered == []

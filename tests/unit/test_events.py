@@ -178,7 +178,7 @@ def test_ended_event_changes_nothing():
 
 
 def test_moderation_mute_and_remove():
-    """A muted attendee cannot raise a hand or ask; a removed one leaves and cannot come back; the host is untouchable."""
+    """A muted attendee may not raise a hand or ask; a removed one leaves for good; the host is untouchable."""
     hall = live_hall()
     hall.raise_hand(10, True)
     hall.moderate(10, "mute")
@@ -194,8 +194,9 @@ def test_moderation_mute_and_remove():
 
 
 def test_clean_text_is_one_bounded_line():
-    """Control characters and runs of whitespace become single spaces, cut at the limit."""
-    assert clean_text("a\x00b\n\n c\t", 10) == "a b c"
+    """Conversation text: control characters go, runs of whitespace become one space, cut at the limit."""
+    assert clean_text("a\x00b\n\n c\t", 10) == "ab c"
+    assert clean_text("Pak\u202e Wali\u200b", 20) == "Pak Wali"
     assert clean_text("x" * 50, 10) == "x" * 10
 
 

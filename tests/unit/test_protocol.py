@@ -510,11 +510,11 @@ def test_too_long_string_is_too_large(mtype, field, length):
     assert getattr(decode(pack(raw)), field) == raw[field]  # one shorter is fine
 
 
-def test_string_over_the_codec_limit_is_malformed():
-    """A string beyond the codec's 4096-byte limit is refused before any field is looked at."""
+def test_string_over_the_codec_limit_is_too_large():
+    """A string beyond the codec's 4096-byte limit is too_large, before its field is looked at."""
     raw = wire(SAMPLES[MessageType.HELLO])
     raw["name"] = "a" * 5000
-    assert_refused(pack(raw), ErrorCode.MALFORMED, MalformedMessage)
+    assert_refused(pack(raw), ErrorCode.TOO_LARGE, MessageTooLarge)
 
 
 CONTROL = ["\x00", "\n", "\r", "\t", "\x1b", "\x7f", "\x85", "\u0378", "\ue000", "\U000f0000"]
@@ -650,17 +650,17 @@ def test_deep_nesting_is_malformed():
         decode(pack(raw))
 
 
-def test_huge_containers_are_malformed():
-    """Arrays and maps beyond the codec's item limits are malformed."""
+def test_huge_containers_are_too_large():
+    """Arrays, maps and bins beyond the codec's limits are too_large (a field beyond its limit)."""
     raw = wire(SAMPLES[MessageType.HELLO])
     raw["name"] = list(range(300))
-    assert_refused(pack(raw), ErrorCode.MALFORMED, MalformedMessage)
+    assert_refused(pack(raw), ErrorCode.TOO_LARGE, MessageTooLarge)
     many = {f"k{i}": i for i in range(100)}
     many["t"] = 1
-    assert_refused(pack(many), ErrorCode.MALFORMED, MalformedMessage)
+    assert_refused(pack(many), ErrorCode.TOO_LARGE, MessageTooLarge)
     raw = wire(SAMPLES[MessageType.SNAPSHOT])
     raw["ids"] = b"\x00" * 9000
-    assert_refused(pack(raw), ErrorCode.MALFORMED, MalformedMessage)
+    assert_refused(pack(raw), ErrorCode.TOO_LARGE, MessageTooLarge)
 
 
 @pytest.mark.parametrize("data", ["hello", '{"t": 9}', None, 12, [b"\x81"]], ids=repr)

@@ -31,7 +31,15 @@ from makaverse.protocol import (
 )
 from makaverse.protocol.messages import ANIM_IDLE, ANIM_SIT
 from makaverse.server.rooms.actor import Actor
-from makaverse.server.rooms.effects import Call, Deliver, Effects, Move, Publish, Push, Refused, Reply, ToConn, ToInstance
+from makaverse.server.rooms.effects import (
+    Call,
+    Deliver,
+    Effects,
+    Move,
+    Refused,
+    ToConn,
+    ToInstance,
+)
 from makaverse.server.rooms.events import DOWN, UP, EventCopy, Events, is_copy_of, unpack
 from makaverse.server.rooms.seats import Seats
 from makaverse.server.services.events import EventRefusal
@@ -146,7 +154,8 @@ def test_opening_tells_the_registered_and_the_join_completes_on_arrival():
     joined = [r.msg for r in fx.replies if isinstance(r.msg, EventJoined)]
     assert joined == [EventJoined(request_id=7, event_id=1, instance="auditorium", seat=12, part="attendee")]
     assert any(isinstance(r.msg, EventHall) for r in fx.replies)
-    assert [w.call.method for w in fx.writes] == ["attendance_join"]
+    assert [w.call.method for w in fx.writes] == ["save_event_records"]
+    assert fx.writes[0].call.args[0][0]["instance"] == "auditorium"
     assert events.halls[1].attendees == {50: "auditorium"}
 
 
@@ -180,7 +189,9 @@ def test_a_copy_forwards_up_and_hands_replies_down():
     attend(events, far)
     up = copy.handle(QuestionAsk(request_id=11, event_id=1, text="Kapan banjir diatasi?"), far, T0)
     assert [p.channel for p in up.bus] == [UP]
-    actor, cmd = Events.from_copy(up.bus[0].payload)
+    forwarded = events.from_copy(up.bus[0].payload)
+    assert forwarded is not None
+    actor, cmd = forwarded
     assert actor == far and isinstance(cmd, QuestionAsk)
     fx = settle(events.handle(cmd, actor, T0))
     fx = events.relay(fx, actor)
@@ -190,6 +201,10 @@ def test_a_copy_forwards_up_and_hands_replies_down():
     assert [(p.target, decode(p.msg)) for p in out.pushes] == [(ToConn(8), EventDone(request_id=11, event_id=1, id=1))]
     other = EventCopy("auditorium-3", Simulation(WORLD, issue_ids=False), roster)
     assert not other.receive(DOWN, down[0].payload, T0).pushes  # meant for auditorium-2 only
+    foreign = EventCopy("auditorium-2", Simulation(WORLD, issue_ids=False), roster, origin="another-process")
+    assert not foreign.receive(DOWN, down[0].payload, T0).pushes  # another authority's copy
+    stranger = Events("auditorium", sim, roster, outside="building", origin="another-process")
+    assert stranger.from_copy(up.bus[0].payload) is None
 
 
 def test_poll_totals_from_hall_and_copy_are_exact_and_pushed_at_most_four_times_a_second():

@@ -9,7 +9,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Protocol
 
-from makaverse.protocol import Message
+from makaverse.protocol import Message, RemoteProtocolError
 from makaverse.world import World
 
 __all__ = ["Link", "Pending", "Sender", "Toast", "MAX_TOASTS", "TOAST_MS", "MAX_PENDING"]
@@ -74,7 +74,14 @@ class Link:
         self._pending[rid] = Pending(owner, kind, context)
         while len(self._pending) > MAX_PENDING:  # lines said across the counter get no reply
             del self._pending[next(iter(self._pending))]
-        self.outbox.append(build(rid))
+        try:
+            msg = build(rid)
+        except RemoteProtocolError as exc:
+            # Text the server would refuse (protocol/text.py): shown exactly as its refusal would be.
+            del self._pending[rid]
+            owner.on_error(kind, context, exc.code.value, 0.0)
+            return rid
+        self.outbox.append(msg)
         return rid
 
     def take(self, request_id: int) -> Pending | None:

@@ -1,0 +1,85 @@
+"""Admission at the handshake over real sockets: Origin allowlist (403), connection caps (503), and
+authentication within the time limit (4003)."""
+
+from __future__ import annotations
+
+import asyncio
+
+from websockets.asyncio.client import connect
+from websockets.exceptions import InvalidStatus
+
+from makaverse.protocol import Ping, Snapshot, Welcome
+from makaverse.server.wiring import GameServer
+
+
+async def handshake_status(server: GameServer, **kw) -> int:
+    """The HTTP status of the upgrade: 101 when it opened (the socket is closed again at once)."""
+    try:
+        ws = await connect(f"ws://127.0.0.1:{server.port}/", open_timeout=5, **kw)
+    except InvalidStatus as exc:
+        return exc.response.status_code
+    await ws.close()
+    return 101
+
+
+async def eventually_admitted(server: GameServer, timeout_s: float = 5.0) -> bool:
+    """Whether a handshake gets through within the time (a closed socket frees its slot once TCP is gone)."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout_s
+    while loop.time() < deadline:
+        if await handshake_status(server) == 101:
+            return True
+        await asyncio.sleep(0.05)
+    return False
+
+
+async def test_default_admits_native_clients_and_refuses_browser_origins(server):
+    """With the defaults a client without Origin connects and a web page's Origin gets HTTP 403."""
+    assert await handshake_status(server) == 101
+    assert await handshake_status(server, origin="https://evil.example") == 403
+    assert await handshake_status(server, origin="http://127.0.0.1:8000") == 403
+
+
+async def test_listed_origin_is_admitted(start_server):
+    """An origin on MAKAVERSE_ALLOWED_ORIGINS connects; one off the list gets 403, no Origin still connects."""
+    server = await start_server(allowed_origins="https://balai.example,http://localhost:8080")
+    assert await handshake_status(server, origin="https://balai.example") == 101
+    assert await handshake_status(server, origin="https://other.example") == 403
+    assert await handshake_status(server) == 101
+    assert "makaverse_handshakes_refused_total" in server.metrics.render().decode()
+
+
+async def test_per_address_cap_answers_503_and_frees_the_slot_on_close(start_server, clients):
+    """The connection beyond max_clients_per_address gets HTTP 503; after one closes, a new one gets in."""
+    server = await start_server(max_clients_per_address=2)
+    a = await clients.join(server, "Andi")
+    b = await clients.connect(server)
+    assert await handshake_status(server) == 503
+    await b.close()
+    assert await eventually_admitted(server)
+    c = await clients.connect(server)
+    assert not c.closed.is_set()
+    await a.next_snapshot()
+
+
+async def test_global_cap_answers_503(start_server, clients):
+    """When max_clients connections are open the next handshake gets HTTP 503 and the others carry on."""
+    server = await start_server(max_clients=2)
+    a = await clients.join(server, "Andi")
+    await clients.join(server, "Besse")
+    assert await handshake_status(server) == 503
+    assert isinstance(await a.next_snapshot(), Snapshot)
+
+
+async def test_only_pinging_does_not_extend_the_time_to_authenticate(start_server, clients):
+    """A client that pings but never enters the world is closed with 4003 once the limit has passed."""
+    timeout_s = 0.5
+    server = await start_server(hello_timeout_s=timeout_s)
+    c = await clients.connect(server)
+    for i in range(10):
+        if c.closed.is_set():
+            break
+        await c.send(Ping(client_time_ms=i))
+        await asyncio.sleep(timeout_s / 4)
+    assert await c.wait_closed() == 4003
+    assert not [m for m in c.received if isinstance(m, Welcome)]
