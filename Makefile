@@ -25,15 +25,9 @@ run: $(STAMP)
 test: $(STAMP)
 	$(BIN)/python -m pytest -q
 
-## lint: ruff (lint and import order) and mypy over the packages that pass them
-LINT_PATHS := protocol world server/sim server/services server/store server/bus server/admin \
-	server/rooms server/wiring server/net server/app.py server/cli.py \
-	server/accounts.py server/service_config.py server/settings.py
-MYPY_TARGETS := -p makaverse.protocol -p makaverse.world -p makaverse.server.sim -p makaverse.server.services \
-	-p makaverse.server.store -p makaverse.server.bus -p makaverse.server.admin \
-	-p makaverse.server.rooms -p makaverse.server.wiring -p makaverse.server.net \
-	-m makaverse.server.app -m makaverse.server.cli \
-	-m makaverse.server.accounts -m makaverse.server.service_config -m makaverse.server.settings
+## lint: ruff (lint and import order) and mypy over protocol/, world/ and server/
+LINT_PATHS := protocol world server
+MYPY_TARGETS := -p makaverse.protocol -p makaverse.world -p makaverse.server
 lint: $(STAMP)
 	$(BIN)/ruff check $(LINT_PATHS)
 	@# mypy cannot follow the editable install's import hook: it reads the package through a link.

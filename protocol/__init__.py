@@ -20,9 +20,9 @@ from .errors import (
 )
 from .events import *  # noqa: F401,F403
 from .events import __all__ as _events_all
+from .look import Look, look_from_style
 from .messages import *  # noqa: F401,F403
 from .messages import __all__ as _messages_all
-from .look import Look, look_from_style
 
 __all__ = [
     "MAX_FRAME_BYTES",

@@ -15,8 +15,8 @@ from typing import Any, TypeVar, dataclass_transform
 import numpy as np
 
 from .errors import InvalidField, ReservedName
-from .text import check_name, reserved_name
 from .look import check_style
+from .text import check_name, reserved_name
 from .validate import check_bool, check_bytes, check_choice, check_float, check_int, check_str
 
 __all__ = [

@@ -61,7 +61,10 @@ class ServerMetrics:
             "makaverse_protocol_errors", "Messages refused, by error code", ["code"], registry=r
         )
         self.handshakes_refused = Counter(
-            "makaverse_handshakes_refused", "WebSocket upgrades refused at the handshake, by reason", ["reason"], registry=r
+            "makaverse_handshakes_refused",
+            "WebSocket upgrades refused at the handshake, by reason",
+            ["reason"],
+            registry=r,
         )
         self.disconnects = Counter("makaverse_disconnects", "Connections closed, by reason", ["reason"], registry=r)
         self.snapshot_bodies = Gauge(
