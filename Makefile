@@ -7,14 +7,14 @@ HOST   ?= 127.0.0.1
 PORT   ?= 8765
 URL    ?= ws://$(HOST):$(PORT)
 
-.PHONY: run test lint serve client bench bots clean venv
+.PHONY: run test lint serve client bench bots clean venv dist dist-check
 
 venv: $(STAMP)
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[client,postgres,redis,dev]'
+	$(BIN)/python -m pip install --quiet -e '.[server,client,postgres,redis,dev]'
 	touch $(STAMP)
 
 ## run: server on the embedded SQLite default, plus a client window when a display exists
@@ -58,5 +58,15 @@ bench: $(STAMP)
 bots: $(STAMP)
 	$(BIN)/makaverse bots --url $(URL) --count 50 --duration 20
 
+## dist: the desktop client for Linux and Windows (Panda3D build_apps) in dist/desktop/<platform>/
+##       the server it connects to by default: DIST_URL (also --url or MAKAVERSE_URL when run)
+DIST_URL ?= ws://127.0.0.1:8765
+dist: $(STAMP)
+	$(BIN)/python -m makaverse.bench.desktop --url $(DIST_URL)
+
+## dist-check: build the Linux app only and start it headless against a server for a few frames
+dist-check: $(STAMP)
+	$(BIN)/python -m makaverse.bench.desktop --check
+
 clean:
-	rm -rf $(VENV) var *.egg-info
+	rm -rf $(VENV) var *.egg-info build dist

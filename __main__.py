@@ -38,7 +38,16 @@ def _add_run(sub: argparse._SubParsersAction, server_cli) -> None:
 def _run(args: argparse.Namespace) -> int:
     from makaverse import launcher
 
+    if not server_cli_require("run"):
+        return 2
+
     return launcher.run(args)
+
+
+def server_cli_require(command: str) -> bool:
+    from makaverse.server.cli import require_server_extra
+
+    return require_server_extra(command)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -15,10 +15,12 @@ from pathlib import Path
 
 import numpy as np
 
+from . import beside_program
+
 __all__ = ["RATE_HZ", "SOUNDS", "ambient_hall", "chime_called", "notify", "write_wav", "write_all"]
 
 RATE_HZ = 22050
-SOUNDS_DIR = Path(__file__).with_name("sounds")
+SOUNDS_DIR = beside_program("sounds", Path(__file__).with_name("sounds"))
 
 
 def _envelope(n: int, attack_s: float, decay_per_s: float) -> np.ndarray:

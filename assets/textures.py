@@ -17,7 +17,8 @@ from pathlib import Path
 
 import numpy as np
 
-__all__ = ["TEXTURES", "make", "tile", "marble", "carpet", "paving", "grass", "wood", "roof", "asphalt", "write_png"]
+__all__ = ["TEXTURES", "PATTERNS", "make", "pattern", "tile", "marble", "carpet", "paving", "grass", "wood", "roof",
+           "asphalt", "write_png"]
 
 SIZE = 256
 
@@ -156,7 +157,7 @@ def wood(size: int = SIZE) -> np.ndarray:
     yy, xx = np.mgrid[0:size, 0:size]
     plank = xx // pw
     tone = rng.uniform(-14, 14, planks)[plank]
-    grain = np.sin((xx / size * 90 + _fractal(rng, size, (2, 4, 8)) * 12)) * 8
+    grain = np.sin(xx / size * 90 + _fractal(rng, size, (2, 4, 8)) * 12) * 8
     img = np.zeros((size, size, 3)) + [150, 96, 56]
     img += (tone + grain)[..., None]
     img[(xx % pw) < 2] = [92, 58, 34]
@@ -188,6 +189,70 @@ def asphalt(size: int = SIZE) -> np.ndarray:
     img = _mix([70, 72, 76], [96, 98, 100], n)
     img += (rng.random((size, size)) - 0.5)[..., None] * 18
     return _to_u8(img)
+
+
+def _rgb(value: int) -> np.ndarray:
+    return np.array([(value >> 16) & 0xFF, (value >> 8) & 0xFF, value & 0xFF], dtype=np.float64)
+
+
+def batik(base: int, accent: int, size: int = 64) -> np.ndarray:
+    """Batik on a shirt: *kawung* (four-petal rosettes) in rows, with parang-style diagonal rules.
+
+    Mostly the base colour, so the shirt still reads as its colour from across the hall.
+    """
+    b, a = _rgb(base), _rgb(accent)
+    yy, xx = (np.mgrid[0:size, 0:size] + 0.5) / size
+    cell = 2  # rosettes per tile edge
+    u, v = (xx * cell) % 1.0 - 0.5, (yy * cell) % 1.0 - 0.5
+    # Four ellipses round each cell's centre: the kawung (palm fruit) petals.
+    petal = np.zeros((size, size), dtype=bool)
+    petals = ((0.2, 0.0, 0.17, 0.09), (-0.2, 0.0, 0.17, 0.09), (0.0, 0.2, 0.09, 0.17), (0.0, -0.2, 0.09, 0.17))
+    for cx, cy, rx, ry in petals:
+        petal |= ((u - cx) / rx) ** 2 + ((v - cy) / ry) ** 2 < 1.0
+    centre = u * u + v * v < 0.035 ** 2
+    diag = ((xx + yy) * cell * 2) % 1.0
+    rule = (diag < 0.06)
+    img = np.zeros((size, size, 3)) + b
+    img[rule] = b * 0.6 + a * 0.4
+    img[petal] = a
+    img[centre] = b * 0.5
+    return _to_u8(img)
+
+
+def lipa_sabbe(base: int, accent: int, *, large: bool, size: int = 64) -> np.ndarray:
+    """Lipa' sabbe checks: *balo renni* (small, soft) or *balo lobang* (large, bold) in two colours."""
+    b, a = _rgb(base), _rgb(accent)
+    yy, xx = (np.mgrid[0:size, 0:size] + 0.5) / size
+    repeats = 2 if large else 6
+    width = 0.34 if large else 0.5
+
+    def stripes(t: np.ndarray) -> np.ndarray:
+        return ((t * repeats) % 1.0) < width
+
+    sx, sy = stripes(xx), stripes(yy)
+    soft = b * 0.55 + a * 0.45
+    img = np.zeros((size, size, 3)) + b
+    img[sx ^ sy] = soft if not large else b * 0.35 + a * 0.65
+    img[sx & sy] = a
+    if large:
+        # A thin light line inside each band, as the woven checks have.
+        fine = np.abs(((xx * repeats) % 1.0) - width / 2) < 0.02
+        fine |= np.abs(((yy * repeats) % 1.0) - width / 2) < 0.02
+        img[fine] = np.minimum(255.0, a * 0.5 + 128)
+    twill = (((np.arange(size)[:, None] + np.arange(size)[None, :]) % 3) == 0) * -8.0
+    return _to_u8(img + twill[..., None])
+
+
+PATTERNS = ("batik", "balo_renni", "balo_lobang")
+
+
+def pattern(name: str, base: int, accent: int, size: int = 64) -> np.ndarray:
+    """A clothing pattern (`PATTERNS`) in a base and an accent colour (0xRRGGBB), tiling."""
+    if name == "batik":
+        return batik(base, accent, size)
+    if name in ("balo_renni", "balo_lobang"):
+        return lipa_sabbe(base, accent, large=name == "balo_lobang", size=size)
+    raise KeyError(name)
 
 
 TEXTURES = {
@@ -226,6 +291,9 @@ def main(argv: list[str] | None = None) -> int:
     for name in TEXTURES:
         write_png(out / f"{name}.png", make(name))
         print(out / f"{name}.png")
+    for name in PATTERNS:
+        write_png(out / f"pattern-{name}.png", pattern(name, 0x1E5AA8, 0xC8961E, 128))
+        print(out / f"pattern-{name}.png")
     return 0
 
 

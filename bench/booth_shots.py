@@ -19,7 +19,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from .shots import _python, _start_server
+from .shots import _python, start_server
 
 __all__ = ["main"]
 
@@ -80,7 +80,7 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory() as tmp:
         db = Path(tmp) / "booths.db"
         _prepare(db)
-        server, url = _start_server(db)
+        server, url = start_server(db)
         crowd: list[subprocess.Popen] = []
         try:
             # The counter opens and Bu Ani serves Sari; Rahmat looks on.

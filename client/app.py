@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any
 
 from makaverse.protocol import PROTOCOL_VERSION, Hello
@@ -25,7 +26,7 @@ from .state.controls import KEY_FLAGS, Controls
 from .state.keymap import key_of
 from .net.events import monotonic_ms
 from .screenshot import EXIT_OK, ScreenshotRun, ShotPlan
-from .settings_file import load_settings
+from .settings_file import load_settings, save_settings
 from .state.session import ClientSession
 from .state.settings import Settings, key_flags, preset_profile
 from .ui.focus import KeyboardFocus
@@ -107,9 +108,15 @@ class ClientApp:
         self.session = ClientSession(self.world, lang=self.lang)
         # Says nothing on connect until the login screen (ui/chat_layer.py) has chosen how to enter.
         self.net = NetClient(args.url, Hello(version=PROTOCOL_VERSION, name=args.name or "", kind="desktop",
-                                             lang=self.lang, snapshot_hz=profile.snapshot_hz),
+                                             lang=self.lang, snapshot_hz=profile.snapshot_hz,
+                                             style=getattr(args, "style", b"")),
                              enter_on_connect=False)
-        self.scene = WorldScene(base, self.world, lang=self.lang)
+        from .scene.daylight import supports_shadows
+
+        # The high preset lights the scene with a shadow-casting sun where shaders exist (OpenGL);
+        # the software renderer keeps the baked daylight.
+        shadows = profile.sun_shadows and supports_shadows(base)
+        self.scene = WorldScene(base, self.world, lang=self.lang, shadows=shadows)
         self.avatars = AvatarLayer(base.render, self.world, lang=self.lang)
         if profile.flatten_all:
             from .scene.lod import flatten_static
@@ -315,8 +322,22 @@ class ClientApp:
 
 def run_client(args: argparse.Namespace, *, build: Callable[[Any, argparse.Namespace], ClientApp] = ClientApp) -> int:
     """Open the window (or buffer), build the app with `build(base, args)` and run it to the end."""
+    from .state.look_choice import LookSpecError, format_look, parse_look
+
     offscreen = bool(args.offscreen)
     args.settings = settings = load_settings(getattr(args, "settings_path", None))
+    # Your look: --look, else the one saved in your settings; a new --look in a window is saved.
+    spec = getattr(args, "look", "") or settings.look
+    try:
+        look = parse_look(spec) if spec else None
+    except LookSpecError as exc:
+        print(f"--look: {exc}", file=sys.stderr)
+        return 2
+    args.style = look.pack() if look is not None else b""
+    if look is not None and getattr(args, "look", "") and not offscreen and format_look(look) != settings.look:
+        settings = replace(settings, look=format_look(look))
+        args.settings = settings
+        save_settings(settings, getattr(args, "settings_path", None))
     if getattr(args, "lang", None) is None:
         args.lang = settings.lang
     profile = preset_profile(getattr(args, "preset", None) or settings.preset)

@@ -5,7 +5,9 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-__all__ = ["add_commands", "add_client_options"]
+__all__ = ["add_commands", "add_client_options", "DEFAULT_URL"]
+
+DEFAULT_URL = "ws://127.0.0.1:8765"
 
 
 def add_commands(sub: argparse._SubParsersAction) -> None:
@@ -14,10 +16,15 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=_client)
 
 
-def add_client_options(p: argparse.ArgumentParser) -> None:
-    """The options of `makaverse client` (scripted runs in `bench/scripted/` add their own)."""
-    p.add_argument("--url", default="ws://127.0.0.1:8765")
+def add_client_options(p: argparse.ArgumentParser, *, default_url: str = DEFAULT_URL) -> None:
+    """The options of `makaverse client` (scripted runs in `bench/scripted/` add their own; the
+    desktop app, `desktop.py`, passes the URL it was built for)."""
+    p.add_argument("--url", default=default_url, help=f"the server (default {default_url})")
     p.add_argument("--name", default="")
+    p.add_argument("--look", default="", metavar="PART=VALUE,...",
+                   help="your avatar's look, e.g. skin=3,headwear=hijab,pattern=batik,top=#1e5aa8 "
+                        "(skin 0-5; headwear none/hijab/peci/songkok/passapu; pattern plain/batik/"
+                        "balo_renni/balo_lobang; colours top/accent/bottom/head)")
     p.add_argument("--lang", choices=("id", "en"), default=None, help="id or en (default: your settings, else id)")
     p.add_argument("--preset", choices=("low", "medium", "high"), default=None,
                    help="graphics preset for this run (default: your settings, else medium)")

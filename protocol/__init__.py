@@ -22,6 +22,7 @@ from .events import *  # noqa: F401,F403
 from .events import __all__ as _events_all
 from .messages import *  # noqa: F401,F403
 from .messages import __all__ as _messages_all
+from .look import Look, look_from_style
 
 __all__ = [
     "MAX_FRAME_BYTES",
@@ -39,6 +40,8 @@ __all__ = [
     "MalformedMessage",
     "UnknownMessageType",
     "InvalidField",
+    "Look",
+    "look_from_style",
     "InvalidRequestFields",
     "ReservedName",
     *_messages_all,

@@ -16,6 +16,7 @@ import numpy as np
 
 from .errors import InvalidField, ReservedName
 from .text import check_name, reserved_name
+from .look import check_style
 from .validate import check_bool, check_bytes, check_choice, check_float, check_int, check_str
 
 __all__ = [
@@ -222,6 +223,7 @@ class Hello(Message):
     token: str = ""
     # Snapshots per second this client wants at most (a slow PC's low preset); 0: the server's rate.
     snapshot_hz: int = 0
+    style: bytes = b""  # the citizen's chosen look (protocol/look.py); empty: the server's default
 
     def __post_init__(self) -> None:
         check_int("version", self.version, 0, U16)
@@ -231,6 +233,7 @@ class Hello(Message):
         check_choice("kind", self.kind, CLIENT_KINDS)
         check_choice("lang", self.lang, LANGS)
         check_str("token", self.token, 0, 128)
+        check_style(self.style)
 
 
 @message(MessageType.WELCOME, Sender.SERVER)
@@ -345,6 +348,7 @@ class AvatarEnter(Message):
     role: str
     look: int  # 0xRRGGBB of the avatar's clothing
     opd: str = ""  # staff's agency code, else empty
+    style: bytes = b""  # the full look (protocol/look.py); empty: draw defaults in the `look` colour
 
     def __post_init__(self) -> None:
         check_int("id", self.id, 1, U32)
@@ -352,6 +356,7 @@ class AvatarEnter(Message):
         check_choice("role", self.role, ROLES)
         check_int("look", self.look, 0, 0xFFFFFF)
         check_str("opd", self.opd, 0, 16)
+        check_style(self.style)
 
 
 @message(MessageType.AVATAR_LEAVE, Sender.SERVER)

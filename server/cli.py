@@ -3,8 +3,15 @@
 from __future__ import annotations
 
 import argparse
+import importlib.util
+import sys
 
-__all__ = ["add_commands", "add_server_options"]
+__all__ = ["add_commands", "add_server_options", "missing_server_modules", "require_server_extra", "SERVER_EXTRA_HINT"]
+
+# Import names of the `server` extra's distributions (pyproject.toml): a client-only install
+# (the desktop app, `pip install makaverse[client]`) has none of them.
+_SERVER_MODULES = ("sqlalchemy", "alembic", "argon2", "prometheus_client")
+SERVER_EXTRA_HINT = "pip install 'makaverse[server]'"
 
 
 def add_server_options(p: argparse.ArgumentParser) -> None:
@@ -35,14 +42,38 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("serve", help="run the authoritative world server")
     add_server_options(p)
     p.set_defaults(func=_serve)
-    try:
-        from makaverse.server.admin import cli as admin_cli
-    except ImportError:
+    if missing_server_modules():
+        for name, text in (("db", "database commands"), ("admin", "administration commands")):
+            sub.add_parser(name, help=f"{text} (needs the server extra)").set_defaults(func=_needs_server)
         return
+    from makaverse.server.admin import cli as admin_cli
+
     admin_cli.add_commands(sub)
 
 
+def missing_server_modules() -> list[str]:
+    """The server's dependencies that are not installed (empty on a full install)."""
+    return [m for m in _SERVER_MODULES if importlib.util.find_spec(m) is None]
+
+
+def require_server_extra(command: str) -> bool:
+    """True when the server can run; otherwise says on stderr which extra to install."""
+    missing = missing_server_modules()
+    if not missing:
+        return True
+    print(f"makaverse {command}: the server needs the `server` extra (missing: {', '.join(missing)}); "
+          f"install it with: {SERVER_EXTRA_HINT}", file=sys.stderr)
+    return False
+
+
+def _needs_server(args: argparse.Namespace) -> int:
+    require_server_extra(args.command)
+    return 2
+
+
 def _serve(args: argparse.Namespace) -> int:
+    if not require_server_extra("serve"):
+        return 2
     from .app import serve_forever
     from .settings import Settings
 

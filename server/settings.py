@@ -10,9 +10,13 @@ from typing import Any
 
 from .net.admission import parse_origins
 
-__all__ = ["Settings", "DEFAULT_DB_URL"]
+__all__ = ["Settings", "SettingsError", "DEFAULT_DB_URL"]
 
 DEFAULT_DB_URL = "sqlite:///var/makaverse.db"
+
+
+class SettingsError(ValueError):
+    """A setting a person gave that can't be used; the message names it and is the one line to show."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,11 +95,17 @@ class Settings:
         for f in fields(cls):
             raw = source.get(f"MAKAVERSE_{f.name.upper()}")
             if raw is not None and raw != "":
-                values[f.name] = _coerce(f.type, raw)
+                try:
+                    values[f.name] = _coerce(f.type, raw)
+                except ValueError:
+                    raise SettingsError(f"MAKAVERSE_{f.name.upper()}={raw!r} is not a number") from None
             flag = getattr(args, f.name, None) if args is not None else None
             if flag is not None:
                 values[f.name] = flag
-        return cls(**values)
+        try:
+            return cls(**values)
+        except ValueError as exc:
+            raise SettingsError(f"invalid settings: {exc}") from None
 
 
 def _coerce(type_name: Any, raw: str) -> Any:

@@ -11,6 +11,8 @@ from __future__ import annotations
 import errno
 import tomllib
 
+from .settings import SettingsError
+
 __all__ = ["StartupError", "describe"]
 
 # A module that is not installed -> (what it is, the extra that installs it).
@@ -76,7 +78,7 @@ def _redis(exc: BaseException) -> str | None:
 
 
 def _describe_one(exc: BaseException) -> str | None:
-    if isinstance(exc, StartupError):
+    if isinstance(exc, StartupError | SettingsError):
         return str(exc)
     if isinstance(exc, ModuleNotFoundError):
         name = (exc.name or "").split(".")[0]

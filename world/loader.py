@@ -7,6 +7,7 @@ spawns or staff spots inside solids, doors blocked, duplicate ids.
 from __future__ import annotations
 
 import math
+import sys
 import tomllib
 from importlib import resources
 from pathlib import Path
@@ -25,7 +26,11 @@ class WorldError(ValueError):
 
 
 def load_default_world() -> World:
-    text = resources.files("makaverse.world").joinpath(DEFAULT_WORLD_FILE).read_text(encoding="utf-8")
+    if getattr(sys, "frozen", False):
+        # The frozen desktop app (bench/desktop.py) keeps its data files beside the program.
+        text = (Path(sys.executable).resolve().parent / DEFAULT_WORLD_FILE).read_text(encoding="utf-8")
+    else:
+        text = resources.files("makaverse.world").joinpath(DEFAULT_WORLD_FILE).read_text(encoding="utf-8")
     return parse_world(tomllib.loads(text), source=DEFAULT_WORLD_FILE)
 
 

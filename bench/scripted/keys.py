@@ -1,26 +1,21 @@
-"""Keys pressed as a player would (`--press f9 --press tab --type andi`): each goes through
-Panda3D's messenger (key down, then up) and the text through the same keystroke events a
-text field gets, so what the test sees is what the keyboard does.
+"""Keys pressed as a player would (`--press e --press tab --press enter`): each goes through
+Panda3D's messenger (key down, then up), one a frame, so the handlers the keyboard reaches are
+the ones that run. Typing into text fields is tested with real key presses (xdotool, in
+`tests/client/test_client_keyboard.py`), not here.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-__all__ = ["KeyScript", "client_summary", "typed_events"]
-
-
-def typed_events(text: str) -> list[tuple[str, list[Any]]]:
-    """The messenger events a keyboard sends for `text`: a `keystroke` per character."""
-    return [("keystroke", [ch]) for ch in text]
+__all__ = ["KeyScript", "client_summary"]
 
 
 class KeyScript:
-    def __init__(self, app: Any, keys: list[str], text: str | None = None) -> None:
+    def __init__(self, app: Any, keys: list[str]) -> None:
         self.app = app
         self.keys = list(keys)
-        self.text = text or ""
-        self.done = not self.keys and not self.text
+        self.done = not self.keys
         self.log: list[str] = []
 
     def _ready(self) -> bool:
@@ -39,24 +34,7 @@ class KeyScript:
             messenger.send(f"{key}-up")
             self.log.append(key)
             return
-        if self.text:
-            for event, args in typed_events(self.text):
-                self._keystroke(event, args)
-            self.log.append(f"typed:{self.text}")
-            self.text = ""
         self.done = True
-
-    def _keystroke(self, event: str, args: list[Any]) -> None:
-        """A keystroke reaches the DirectGUI entry that has the focus, as typing would."""
-        focused = self._focused_entry()
-        if focused is not None:
-            focused.enterText(focused.get() + args[0])
-
-    def _focused_entry(self) -> Any:
-        from direct.gui.DirectEntry import DirectEntry
-
-        owner = self.app.focus.owner
-        return owner if isinstance(owner, DirectEntry) else None
 
 
 def client_summary(app: Any) -> dict[str, object]:

@@ -24,8 +24,6 @@ def add_shot_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--press", action="append", default=[], metavar="KEY",
                    help="press KEY (Panda3D's name: f9, tab, enter, a letter) once in the world, after --walk and "
                         "before the booth actions, one key a frame (repeatable)")
-    p.add_argument("--type", dest="type_text", default=None, metavar="TEXT",
-                   help="with --press: type TEXT into whatever holds the keyboard, after the presses")
     # Chat (chat_script.py).
     p.add_argument("--say", action="append", default=None, metavar="TEXT",
                    help="type TEXT in the chat box once in the world, after --walk (repeatable; /commands work)")
@@ -82,7 +80,7 @@ def build_scripted(base: Any, args: argparse.Namespace) -> Any:
     chat = ChatScript(app, args)
     booths = BoothDriver(app, args)
     find = FindDriver(app, args)
-    keys = KeyScript(app, list(args.press or ()), args.type_text)
+    keys = KeyScript(app, list(args.press or ()))
     shot = app.shot
     if isinstance(shot, ScriptedShot):
         shot.also_wait_for.append(lambda: keys.done)

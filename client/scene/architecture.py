@@ -14,6 +14,7 @@ from makaverse.world import Box, Solid, World
 from . import palette as P
 from .meshes import MeshBuilder
 from .props import Kit
+from .roofs import PORCH_DEPTH_M, build_roofs
 from .signs import make_sign
 
 __all__ = ["Architecture", "Lintel", "door_lintels", "LINTEL_Z", "WALL_HEIGHT_DEFAULT"]
@@ -198,28 +199,9 @@ class Architecture:
             x = cx + sx * (entrance.box.size[0] / 2 + 0.5)
             b.box(x - 0.45, y, 0.0, x + 0.45, y + 0.35, h, P.PLASTER, faces="sewnt")
             b.box(x - 0.55, y - 0.05, 0.0, x + 0.55, y + 0.35, 0.6, P.tint(P.STONE, 0.1))
-        top = h + 3.0
-        front = (cx - half, y, h + 0.15), (cx + half, y, h + 0.15), (cx, y, top)
-        b.triangle(front[0], front[1], front[2], P.PLASTER, [(0, -1, 0)] * 3)
-        back = [(p[0], y + 0.5, p[2]) for p in front]
-        b.triangle(back[1], back[0], back[2], P.PLASTER, [(0, 1, 0)] * 3)
-        # Inner gable triangle in eja: the layered timpa' laja of a Makassar house, in outline.
-        inner = (cx - half + 1.6, y - 0.02, h + 0.55), (cx + half - 1.6, y - 0.02, h + 0.55), (cx, y - 0.02, top - 0.75)
-        b.triangle(inner[0], inner[1], inner[2], P.EJA, [(0, -1, 0)] * 3)
-        inner2 = (cx - half + 3.2, y - 0.04, h + 0.85), (cx + half - 3.2, y - 0.04, h + 0.85), (cx, y - 0.04, top - 1.55)
-        b.triangle(inner2[0], inner2[1], inner2[2], P.PLASTER, [(0, -1, 0)] * 3)
-        roof = kit.tex("roof")
-        for sx in (-1, 1):
-            # Two sloping roof planes over the gable.
-            ex = cx + sx * (half + 0.4)
-            p0 = (ex, y - 0.3, h - 0.1)
-            p1 = (ex, y + 0.8, h - 0.1)
-            p2 = (cx, y + 0.8, top + 0.25)
-            p3 = (cx, y - 0.3, top + 0.25)
-            quad = [p0, p1, p2, p3] if sx > 0 else [p1, p0, p3, p2]
-            uv = [(0, 0), (1, 0), (1, 6), (0, 6)]
-            roof.quad(quad, WHITE, None, uv)
+        # The roof line after the Bugis-Makassar house: tiered timpa' laja gables (see `roofs`).
+        build_roofs(kit, self.world, wall_h=h, entrance_x=cx)
         name = self.world.name_id.upper()
-        sign = make_sign(self.signs, name, width_m=2 * half - 4.5, height_m=0.8, fg=P.EJA, bg=(0.99, 0.98, 0.94),
+        sign = make_sign(self.signs, name, width_m=2 * half - 2.0, height_m=0.72, fg=P.EJA, bg=(0.99, 0.98, 0.94),
                          name="facade-name")
-        sign.set_pos(cx, y - 0.05, h - 0.45)
+        sign.set_pos(cx, self.world.building.ymin - PORCH_DEPTH_M - 0.13, h + 0.1 - 0.45)

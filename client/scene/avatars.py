@@ -1,8 +1,9 @@
-"""Avatars on screen: a simple figure in the avatar's `look` colour with a name tag overhead.
+"""Avatars on screen: a person dressed as they chose (`figure`), walking, with a name tag overhead.
 
-Staff wear a cap and a badge in their OPD's colour and their tag says so. The figure faces
-+Y in its own frame, so `set_h(degrees(yaw))` matches the protocol's heading. `AvatarLayer`
-keeps one view per avatar id and drops views whose avatar is gone.
+Staff wear a lanyard and badge in their OPD's colour and their tag says so. The figure faces
++Y in its own frame, so `set_h(degrees(yaw))` matches the protocol's heading. Limbs swing
+with the speed the avatar is seen to move at (`WalkCycle`), so a remote avatar walks as it
+glides. `AvatarLayer` keeps one view per avatar id and drops views whose avatar is gone.
 """
 
 from __future__ import annotations
@@ -11,15 +12,16 @@ import math
 
 from panda3d.core import NodePath, TransparencyAttrib
 
-from makaverse.protocol.messages import ANIM_IDLE, ANIM_RUN
+from makaverse.protocol.look import Look, look_from_style
 from makaverse.world import World
 
 from .. import i18n
-from . import palette as P
 from ..state.interpolation import Pose
+from ..state.mirror import AvatarFacts
+from . import palette as P
+from .figure import WalkCycle, build_figure
 from .lod import add_lod, cheapen_avatar, stand_in
 from .meshes import MeshBuilder
-from ..state.mirror import AvatarFacts
 from .signs import TextCard
 
 __all__ = ["AvatarView", "AvatarLayer", "TAG_HEIGHT_M", "OWN_TAG_MIN_M", "TAG_MIN_M", "float_order"]
@@ -45,44 +47,6 @@ CHEAP_TAG_MAX_SCALE = 1.6
 CHEAP_TAG_MAX_M = 20.0  # the low preset shows names within this distance only (far text is costly)
 
 
-def _figure(look: tuple[float, float, float], skin: tuple[float, float, float], staff_colour=None) -> NodePath:
-    b = MeshBuilder("figure")
-    trousers = (0.18, 0.20, 0.26)
-    shoes = (0.10, 0.08, 0.07)
-    hair = (0.09, 0.07, 0.06)
-    # Legs and shoes.
-    for side in (-1, 1):
-        b.prism(side * 0.1, 0.0, 0.08, 0.86, 0.085, trousers, sides=6)
-        b.box(side * 0.1 - 0.07, -0.08, 0.0, side * 0.1 + 0.07, 0.14, 0.08, shoes)
-    # Torso: a shirt in the avatar's colour, a little wider at the shoulders.
-    b.prism(0.0, 0.0, 0.84, 1.42, 0.2, look, sides=8, top_radius=0.23, top=P.shade(look, 0.1))
-    b.prism(0.0, 0.0, 1.42, 1.47, 0.23, P.shade(look, 0.1), sides=8, top_radius=0.12)
-    # The arms are separate nodes (`_arm`), so emotes can raise them.
-    # Neck, head, hair; eyes on the front so you can tell where it looks.
-    b.prism(0.0, 0.0, 1.45, 1.53, 0.06, skin, sides=6)
-    b.sphere(0.0, 0.0, 1.64, 0.14, skin, rings=5, segments=10, squash=1.1)
-    b.sphere(0.0, -0.015, 1.70, 0.145, hair, rings=3, segments=10, squash=0.75)
-    for side in (-1, 1):
-        b.box(side * 0.05 - 0.018, 0.128, 1.64, side * 0.05 + 0.018, 0.142, 1.675, (0.05, 0.05, 0.06), faces="n")
-    if staff_colour is not None:
-        # A cap and a badge in the OPD's colour.
-        b.prism(0.0, 0.0, 1.74, 1.82, 0.15, staff_colour, sides=10, top=P.shade(staff_colour, 0.15))
-        b.box(-0.1, 0.0, 1.74, 0.1, 0.24, 1.77, P.shade(staff_colour, 0.2))
-        b.box(0.06, 0.2, 1.22, 0.16, 0.225, 1.34, staff_colour, faces="n")
-    return b.node()
-
-
-SHOULDER_X_M, SHOULDER_Z_M = 0.28, 1.42
-
-
-def _arm(look: tuple[float, float, float], skin: tuple[float, float, float]) -> NodePath:
-    """One arm hanging from its shoulder (the node's origin): rotate the node to lift it."""
-    b = MeshBuilder("arm")
-    b.prism(0.0, 0.0, -0.52, 0.0, 0.065, look, sides=6, top_radius=0.07)
-    b.sphere(0.0, 0.0, -0.54, 0.06, skin, rings=3, segments=6)
-    return b.node()
-
-
 class AvatarView:
     """One avatar's nodes: the figure (bobbing when it walks) and its name tag."""
 
@@ -94,27 +58,26 @@ class AvatarView:
         self.eye_distance_m = 0.0
         self.root = parent.attach_new_node(f"avatar-{avatar_id}")
         self.body = self.root.attach_new_node("body")
-        self._phase = 0.0
-        look = P.int_rgb(facts.look if facts else _DEFAULT_LOOK)
-        skin = P.SKIN_TONES[avatar_id % len(P.SKIN_TONES)]
+        self.walk = WalkCycle()
+        if facts is not None:
+            self.look = look_from_style(facts.style, look=facts.look)
+        else:
+            self.look = Look(top=_DEFAULT_LOOK, skin=avatar_id % len(P.SKIN_TONES))
         staff_colour = None
         if facts is not None and facts.is_staff:
             staff_colour = staff_colours.get(facts.opd, P.EJA)
-        fig = _figure(look, skin, staff_colour)
-        # Beyond `detail_m` (the low preset) a stand-in of a few triangles replaces figure and arms.
+        # Beyond `detail_m` (the low preset) a stand-in of a few triangles replaces the figure.
         detail = NodePath("detail")
         if math.isfinite(detail_m) and not is_self:
-            add_lod(self.body, detail, stand_in(look, skin), detail_m=detail_m)
+            add_lod(self.body, detail, stand_in(P.int_rgb(self.look.top), P.SKIN_TONES[self.look.skin]),
+                    detail_m=detail_m)
         else:
             detail.reparent_to(self.body)
-        fig.reparent_to(detail)
-        fig.flatten_strong()
-        self.arms: list[NodePath] = []  # left, right: pivots at the shoulders (emotes turn them)
-        for side in (-1, 1):
-            pivot = detail.attach_new_node("arm-left" if side < 0 else "arm-right")
-            pivot.set_pos(side * SHOULDER_X_M, 0.0, SHOULDER_Z_M)
-            _arm(look, skin).reparent_to(pivot)
-            self.arms.append(pivot)
+        figure = build_figure(detail, self.look, staff_colour=staff_colour)
+        figure.body.flatten_strong()
+        self.arms: list[NodePath] = list(figure.arms)  # left, right: pivots at the shoulders (emotes turn them)
+        self.legs: list[NodePath] = list(figure.legs)
+        self._swings = [limb.find("swing") for limb in (*self.arms, *self.legs)]
         shadow = MeshBuilder("shadow", light=None)
         ring = 12
         for i in range(ring):
@@ -165,12 +128,15 @@ class AvatarView:
                 if inside != self.body.is_hidden():
                     (self.body.hide if inside else self.body.show)()
         self.body.set_h(math.degrees(yaw))
-        if anim == ANIM_IDLE:
-            self._phase = 0.0
-            self.body.set_z(0.0)
-            return
-        self._phase += dt * (13.0 if anim == ANIM_RUN else 8.0)
-        self.body.set_z(abs(math.sin(self._phase)) * (0.06 if anim == ANIM_RUN else 0.035))
+        # `anim` is the server's walking flag; the swing follows the speed the avatar is seen to move at.
+        self.walk.update(x, y, dt)
+        leg_p, arm_p, bob = self.walk.pose()
+        arm_l, arm_r, leg_l, leg_r = self._swings
+        leg_l.set_p(leg_p)
+        leg_r.set_p(-leg_p)
+        arm_l.set_p(arm_p)
+        arm_r.set_p(-arm_p)
+        self.body.set_z(bob)
 
     def destroy(self) -> None:
         self.root.remove_node()

@@ -12,8 +12,9 @@ from panda3d.core import NodePath
 
 from makaverse.world import Booth, Box
 
-from . import palette as P
+from .. import i18n
 from ..state.directory import Directory, load_directory
+from . import palette as P
 from .meshes import rect_minus
 from .props import Kit, build_chair
 from .signs import make_sign
@@ -21,8 +22,9 @@ from .signs import make_sign
 __all__ = ["build_booth", "BoothFrame"]
 
 
-def build_booth(kit: Kit, signs: NodePath, booth: Booth) -> None:
-    """Counter, side panels, back panel, header with the sign, a staff chair and a floor mat.
+def build_booth(kit: Kit, signs: NodePath, booth: Booth, *, lang: str = "id") -> None:
+    """Counter, side panels, back panel, header with the sign, a staff chair and a floor mat;
+    on the back panel a screen and two posters (`_dress`).
 
     Worked out in the booth's own frame: f forward (where the clerk looks), s to the right.
     """
@@ -68,6 +70,50 @@ def build_booth(kit: Kit, signs: NodePath, booth: Booth) -> None:
     # A sign faces -Y in its own frame: turn it to look where the clerk looks.
     sign.set_h(booth.facing_deg + 180.0)
     sign.set_pos(*frame.point(cf1 + 0.02, 0.0), 2.91)
+    _dress(kit, signs, booth, frame, back_f + 0.05, (side_s[0] + 0.2, side_s[1] - 0.2), lang)
+
+
+def _dress(kit: Kit, signs: NodePath, booth: Booth, frame: BoothFrame, face_f: float, span: tuple[float, float],
+           lang: str) -> None:
+    """The back panel, dressed in the agency's colours: a screen in the middle, a poster either side."""
+    b = kit.flat
+    col = booth.colour_rgb
+    mid = (span[0] + span[1]) / 2
+    # The screen: a dark bezel, the picture a deep shade of the agency's colour with white text.
+    sw, z0, z1 = 0.8, 1.52, 2.34
+    b.block(frame.box(face_f, face_f + 0.08, mid - sw, mid + sw), z0, z1, (0.08, 0.08, 0.09))
+    screen = make_sign(signs, booth.opd, subtitle=_wrap(i18n.t("screen.welcome", lang), 22), width_m=2 * sw - 0.12,
+                       height_m=z1 - z0 - 0.12, fg=(1.0, 1.0, 1.0), bg=P.shade(col, 0.45), name=f"screen-{booth.opd}")
+    _face(screen, booth, frame, face_f + 0.09, mid, (z0 + z1) / 2)
+    posters = ((f"poster.{booth.opd}", mid - (span[1] - span[0]) * 0.33),
+               ("poster.sombere", mid + (span[1] - span[0]) * 0.33))
+    for key, s in posters:
+        if not i18n.has(key):
+            key = "poster.sombere"
+        pw, pz0, pz1 = 0.45, 1.5, 2.38
+        b.block(frame.box(face_f, face_f + 0.03, s - pw, s + pw), pz0, pz1, (0.98, 0.97, 0.94))
+        b.block(frame.box(face_f, face_f + 0.04, s - pw, s + pw), pz1 - 0.28, pz1, col)
+        b.block(frame.box(face_f, face_f + 0.04, s - pw, s + pw), pz0, pz0 + 0.06, P.GOLD)
+        head = make_sign(signs, booth.opd, width_m=2 * pw - 0.08, height_m=0.22, fg=(1.0, 1.0, 1.0), bg=col,
+                         name=f"poster-head-{booth.opd}")
+        _face(head, booth, frame, face_f + 0.05, s, pz1 - 0.14)
+        body = make_sign(signs, _wrap(i18n.t(key, lang)), subtitle=_wrap(i18n.t(f"{key}.line", lang)),
+                         width_m=2 * pw - 0.1, height_m=pz1 - pz0 - 0.36, fg=P.shade(col, 0.35),
+                         bg=(0.98, 0.97, 0.94), name=f"poster-{booth.opd}")
+        _face(body, booth, frame, face_f + 0.04, s, (pz0 + 0.06 + pz1 - 0.28) / 2)
+
+
+def _wrap(text: str, width: int = 14) -> str:
+    """Poster text on short lines (a poster is narrow and tall)."""
+    import textwrap
+
+    return "\n".join(textwrap.wrap(text, width)) or text
+
+
+def _face(node: NodePath, booth: Booth, frame: BoothFrame, f: float, s: float, z: float) -> None:
+    """Stand a sign on the back panel at (f, s, z), looking where the clerk looks."""
+    node.set_h(booth.facing_deg + 180.0)
+    node.set_pos(*frame.point(f, s), z)
 
 
 @lru_cache(maxsize=1)

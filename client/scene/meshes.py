@@ -171,8 +171,12 @@ class MeshBuilder:
         top: Colour | None = None,
         top_radius: float | None = None,
         cap: bool = True,
+        uv_m: float | None = None,
     ) -> None:
-        """An upright n-sided prism (a cylinder at low cost), optionally tapering to `top_radius`."""
+        """An upright n-sided prism (a cylinder at low cost), optionally tapering to `top_radius`.
+
+        `uv_m`: metres per texture repeat round the sides and up them (a patterned cloth keeps its
+        proportions); without it each side shows the whole texture once."""
         r1 = radius if top_radius is None else top_radius
         ring = [(math.cos(2 * math.pi * i / sides), math.sin(2 * math.pi * i / sides)) for i in range(sides)]
         slope = (radius - r1) / max(1e-6, z1 - z0)
@@ -183,6 +187,11 @@ class MeshBuilder:
             normal = (mx / n, my / n, slope)
             length = math.sqrt(1 + slope * slope)
             normal = (normal[0] / length, normal[1] / length, normal[2] / length)
+            uvs = None
+            if uv_m:
+                side = 2 * math.pi * radius / sides / uv_m
+                uvs = [(i * side, z0 / uv_m), ((i + 1) * side, z0 / uv_m), ((i + 1) * side, z1 / uv_m),
+                       (i * side, z1 / uv_m)]
             self.quad(
                 [
                     (cx + ax * radius, cy + ay * radius, z0),
@@ -192,6 +201,7 @@ class MeshBuilder:
                 ],
                 colour,
                 normal,
+                uvs,
             )
         if cap and r1 > 0:
             c = top or colour

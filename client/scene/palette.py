@@ -93,11 +93,14 @@ MATERIALS: dict[str, RGB] = {
 }
 _FALLBACK: RGB = (0.7, 0.7, 0.7)
 
+# Lightest to darkest; the index is the `skin` of an avatar's Look (protocol/look.py).
 SKIN_TONES: tuple[RGB, ...] = (
+    (0.93, 0.78, 0.64),
+    (0.86, 0.69, 0.53),
     (0.80, 0.62, 0.46),
     (0.70, 0.52, 0.38),
     (0.60, 0.43, 0.31),
-    (0.86, 0.69, 0.53),
+    (0.45, 0.31, 0.22),
 )
 
 

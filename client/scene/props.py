@@ -15,6 +15,7 @@ from makaverse.world import Solid, World
 
 from . import palette as P
 from .meshes import MeshBuilder
+from .shading import DAYLIGHT, Daylight
 
 __all__ = ["Kit", "build_solid", "build_chair", "build_palm", "build_city", "BUILDERS"]
 
@@ -22,14 +23,16 @@ __all__ = ["Kit", "build_solid", "build_chair", "build_palm", "build_city", "BUI
 class Kit:
     """The builders the scene draws into: one untextured, one per texture."""
 
-    def __init__(self) -> None:
-        self.flat = MeshBuilder("flat")
+    def __init__(self, *, light: Daylight | None = DAYLIGHT) -> None:
+        # light=None: colours as they are, for a scene lit by real lights (the high preset).
+        self.light = light
+        self.flat = MeshBuilder("flat", light=light)
         self._textured: dict[str, MeshBuilder] = {}
 
     def tex(self, name: str) -> MeshBuilder:
         b = self._textured.get(name)
         if b is None:
-            b = self._textured[name] = MeshBuilder(f"tex-{name}")
+            b = self._textured[name] = MeshBuilder(f"tex-{name}", light=self.light)
         return b
 
     @property

@@ -20,8 +20,10 @@ from .. import i18n
 from . import palette as P
 from .architecture import Architecture
 from .booths import build_booth
+from .daylight import SunLight
 from .meshes import MeshBuilder, rect_minus
 from .props import Kit, build_chair, build_city, build_palm, build_solid
+from .shading import DAYLIGHT
 from .signs import make_sign
 from .textures import texture
 
@@ -35,15 +37,19 @@ PALMS = ((-30.0, -24.0), (30.0, -24.0), (-30.0, -12.0), (30.0, -12.0), (-31.0, 6
 class WorldScene:
     """Builds once; `root` holds everything static, `sky` follows the camera."""
 
-    def __init__(self, base: ShowBase, world: World, *, lang: str = "id") -> None:
+    def __init__(self, base: ShowBase, world: World, *, lang: str = "id", shadows: bool = False) -> None:
+        """`shadows`: light the scene with real lights and a sun that casts shadows (needs shaders:
+        see `daylight.supports_shadows`); otherwise daylight is baked into vertex colours."""
         self.base = base
         self.world = world
         self.lang = lang
+        self.shadows = shadows
+        self.sun: SunLight | None = None
         self.root = base.render.attach_new_node("balai-kota")
         self.signs = self.root.attach_new_node("signs")
         architecture = Architecture(world, self.signs, lang=lang)
         self.lintels = architecture.lintels
-        kit = Kit()
+        kit = Kit(light=None if shadows else DAYLIGHT)
         self._ground(kit)
         self._floors(kit)
         architecture.build(kit)
@@ -51,8 +57,9 @@ class WorldScene:
             if s.kind == "furniture":
                 build_solid(kit, s, self._floor_z(s.box))
         self._reception_sign(kit)
+        self._plaza(kit)
         for booth in world.booths:
-            build_booth(kit, self.signs, booth)
+            build_booth(kit, self.signs, booth, lang=lang)
         self._stage(kit)
         self._seats(kit)
         for i, (x, y) in enumerate(PALMS):
@@ -160,6 +167,41 @@ class WorldScene:
                          fg=(1.0, 0.97, 0.88), bg=P.EJA, name="reception-sign")
         sign.set_pos(cx, y - 0.09, 2.575)
 
+    def _plaza(self, kit: Kit) -> None:
+        """The forecourt: lamps along the walk to the door, a welcome board and the city's name
+        in big red letters (as on Pantai Losari) on the planters' street faces."""
+        b = kit.flat
+        entrance = min(self.world.doors, key=lambda d: d.box.centre[1], default=None)
+        g = self.world.grounds
+        cx = entrance.box.centre[0] if entrance is not None else 0.0
+        iron = (0.16, 0.18, 0.2)
+        for side in (-1, 1):
+            for y in range(int(g.ymin) + 5, int(self.world.building.ymin) - 3, 8):
+                x = cx + side * 5.0
+                if self.world.inside_solid([[x, float(y)]], 0.6)[0]:
+                    continue
+                b.prism(x, y, 0.0, 0.35, 0.16, P.STONE, sides=8)
+                b.prism(x, y, 0.35, 3.6, 0.06, iron, sides=6, top_radius=0.045)
+                b.box(x - 0.16, y - 0.16, 3.6, x + 0.16, y + 0.16, 3.64, iron)
+                b.prism(x, y, 3.64, 4.0, 0.14, (1.0, 0.96, 0.82), sides=6, top_radius=0.18, top=iron)
+        for s in self.world.solids:
+            if not s.id.startswith("planter"):
+                continue
+            x0, y0, x1, y1 = s.box.as_tuple()
+            mid = (x0 + x1) / 2
+            if mid < cx:
+                board = make_sign(self.signs, i18n.t("sign.welcome", self.lang), width_m=x1 - x0 - 1.0, height_m=0.7,
+                                  fg=(1.0, 0.97, 0.88), bg=P.EJA, name="plaza-welcome")
+                board.set_pos(mid, y0 - 0.15, 1.45)
+                b.box(x0 + 0.4, y0 - 0.12, 0.9, x1 - 0.4, y0 - 0.08, 2.0, P.GOLD)
+                for px in (x0 + 0.7, x1 - 0.7):
+                    b.box(px - 0.06, y0 - 0.1, 0.0, px + 0.06, y0 + 0.02, 1.9, iron)
+            else:
+                letters = make_sign(self.signs, "MAKASSAR", width_m=x1 - x0 - 0.6, height_m=1.2,
+                                    fg=(0.86, 0.1, 0.12), bg=(0.98, 0.97, 0.94), name="plaza-letters")
+                letters.set_pos(mid, y0 - 0.15, 1.55)
+                b.box(x0 + 0.2, y0 - 0.12, 0.9, x1 - 0.2, y0 - 0.08, 2.2, P.EJA)
+
     # ── booths ───────────────────────────────────────────────────────────────
     # ── auditorium ───────────────────────────────────────────────────────────
     def _stage(self, kit: Kit) -> None:
@@ -226,6 +268,10 @@ class WorldScene:
         return sky
 
     def _daylight(self) -> None:
-        """Daylight is baked into the vertex colours (see `shading`): no Panda3D lights at all."""
-        self.base.render.set_light_off()
-        self.base.render.set_shader_off()
+        """Daylight is baked into the vertex colours (see `shading`): no Panda3D lights at all;
+        with `shadows`, real lights and a shadow-casting sun light the static scene instead."""
+        if not self.shadows:
+            self.base.render.set_light_off()
+            self.base.render.set_shader_off()
+            return
+        self.sun = SunLight(self.base, self.world, self.root.find("static"), unlit=(self.signs, self.sky))

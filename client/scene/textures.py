@@ -9,12 +9,21 @@ from panda3d.core import SamplerState, Texture
 
 from makaverse.assets import textures as source
 
-__all__ = ["texture"]
+__all__ = ["texture", "pattern_texture"]
 
 
 @lru_cache(maxsize=None)
 def texture(name: str, size: int = 256) -> Texture:
-    rgb = source.make(name, size)
+    return _from_rgb(name, source.make(name, size))
+
+
+@lru_cache(maxsize=256)
+def pattern_texture(name: str, base: int, accent: int, size: int = 64) -> Texture:
+    """A clothing pattern in two colours (0xRRGGBB); avatars dressed alike share one texture."""
+    return _from_rgb(f"{name}-{base:06x}-{accent:06x}", source.pattern(name, base, accent, size))
+
+
+def _from_rgb(name: str, rgb: np.ndarray) -> Texture:
     h, w, _ = rgb.shape
     tex = Texture(name)
     tex.setup_2d_texture(w, h, Texture.T_unsigned_byte, Texture.F_rgb)

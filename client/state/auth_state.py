@@ -98,10 +98,11 @@ class AuthFlow:
     OWNS: tuple[type, ...] = (AuthOk,)
     WATCHES: tuple[type, ...] = (StateChanged, Welcome, Error)
 
-    def __init__(self, net: _Net, *, lang: str = "id", kind: str = "desktop") -> None:
+    def __init__(self, net: _Net, *, lang: str = "id", kind: str = "desktop", style: bytes = b"") -> None:
         self.net = net
         self.lang = lang
         self.kind = kind
+        self.style = style  # the citizen's chosen look (protocol/look.py), sent with every entry
         self.phase = AuthPhase.CHOOSING
         self.who: str | None = None  # "guest" or "account" once chosen
         self.guest_name = ""
@@ -254,7 +255,8 @@ class AuthFlow:
         return self._next_id
 
     def _hello(self, *, name: str, token: str = "") -> Hello:
-        return Hello(version=PROTOCOL_VERSION, name=name, kind=self.kind, lang=self.lang, token=token)
+        return Hello(version=PROTOCOL_VERSION, name=name, kind=self.kind, lang=self.lang, token=token,
+                     style=self.style)
 
     def _request(self, msg: Login | Register) -> bool:
         if self.phase in (AuthPhase.ENTERING, AuthPhase.IN_WORLD):

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from makaverse.assets import beside_program
 from makaverse.world import World
 
 __all__ = [
@@ -39,7 +40,7 @@ __all__ = [
     "near_information_desk",
 ]
 
-DIRECTORY_FILE = Path(__file__).with_name("directory.toml")
+DIRECTORY_FILE = beside_program("directory.toml", Path(__file__).with_name("directory.toml"))
 INFORMATION_DESK = "reception-desk"  # the solid in the world file where the directory lives
 DESK_REACH_M = 1.6
 

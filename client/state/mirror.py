@@ -21,6 +21,7 @@ class AvatarFacts:
     role: str
     look: int  # 0xRRGGBB
     opd: str = ""
+    style: bytes = b""  # the packed Look (protocol/look.py); empty: defaults in the `look` colour
 
     @property
     def is_staff(self) -> bool:
@@ -81,7 +82,7 @@ class Mirror:
 
     def _on_enter(self, msg: AvatarEnter) -> None:
         avatar = self._avatar(msg.id)
-        facts = AvatarFacts(name=msg.name, role=msg.role, look=msg.look, opd=msg.opd)
+        facts = AvatarFacts(name=msg.name, role=msg.role, look=msg.look, opd=msg.opd, style=msg.style)
         if facts != avatar.facts:
             avatar.facts = facts
             avatar.version += 1

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field, fields, replace
 from typing import Any
 
 from .keymap import ACTION_KEYS
+from .look_choice import LookSpecError, parse_look
 
 __all__ = [
     "PRESETS",
@@ -69,6 +70,7 @@ class Settings:
     fullscreen: bool = False
     show_fps: bool = False
     minimap: bool = True
+    look: str = ""  # the avatar's look as `--look` text (look_choice.py); empty: the server's pick
 
     def __post_init__(self) -> None:
         problems = self.problems()
@@ -90,6 +92,13 @@ class Settings:
         for name in ("high_contrast", "fullscreen", "show_fps", "minimap"):
             if not isinstance(getattr(self, name), bool):
                 out.append(f"{name}: not a bool")
+        if not isinstance(self.look, str):
+            out.append("look: not text")
+        elif self.look:
+            try:
+                parse_look(self.look)
+            except LookSpecError as exc:
+                out.append(f"look: {exc}")
         keys = dict(self.keys)
         if set(keys) != set(ACTIONS):
             out.append("keys: every action needs exactly one key")
@@ -158,6 +167,7 @@ class PresetProfile:
     cheap_avatars: bool  # no soft shadows under avatars, opaque name tags
     snapshot_hz: int  # asked of the server in hello (0: the server's rate)
     multisample: bool  # smooth edges where the renderer can
+    sun_shadows: bool = False  # real lights and a shadow-casting sun where shaders exist (OpenGL)
 
 
 def preset_profile(preset: str) -> PresetProfile:
@@ -166,7 +176,7 @@ def preset_profile(preset: str) -> PresetProfile:
                              multisample=False)
     if preset == "high":
         return PresetProfile(flatten_all=False, avatar_detail_m=math.inf, cheap_avatars=False, snapshot_hz=0,
-                             multisample=True)
+                             multisample=True, sun_shadows=True)
     return PresetProfile(flatten_all=False, avatar_detail_m=30.0, cheap_avatars=False, snapshot_hz=0,
                          multisample=False)
 

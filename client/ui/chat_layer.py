@@ -42,7 +42,7 @@ class SocialLayer:
         self.net = app.net
         self.focus = focus
         self.lang = app.lang
-        self.flow = AuthFlow(self.net, lang=self.lang)
+        self.flow = AuthFlow(self.net, lang=self.lang, style=getattr(args, "style", b""))
         self.chat = ChatState(lang=self.lang, request_ids=self.session.next_request_id)
         router = self.session.router
         router.add(self.flow.handle, owns=AuthFlow.OWNS, watches=AuthFlow.WATCHES)

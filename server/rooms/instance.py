@@ -274,7 +274,8 @@ class WorldInstance:
                 if frame is None:
                     info = sim.info(new)
                     frame = enter_frames[new] = encode(
-                        AvatarEnter(id=new, name=info.name, role=info.role, look=info.look, opd=info.opd)
+                        AvatarEnter(id=new, name=info.name, role=info.role, look=info.look, opd=info.opd,
+                                    style=info.style)
                     )
                 outbox.send_bytes(frame)
             slot = sim.avatars.slot_of[update.viewer_id]

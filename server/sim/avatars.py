@@ -18,6 +18,7 @@ class AvatarInfo:
     role: str
     look: int
     opd: str = ""
+    style: bytes = b""  # the packed Look (protocol/look.py)
 
 
 class AvatarTable:

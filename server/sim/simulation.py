@@ -9,6 +9,8 @@ Movement rules (why they stop speed hacks and teleports):
   `max_waiting_after_tick` are left once a tick's movement time is spent, the oldest are
   dropped (newest wins), so a client that stalled catches up instead of lagging forever.
   Dropped inputs are still acknowledged; the client's reconciliation absorbs the difference.
+- Avatars that overlap are pushed apart a little each tick (`separation`), at most
+  `push_mps` x dt, through the same swept collision as movement: never into a solid.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from makaverse.protocol.messages import ANIM_IDLE, ANIM_RUN, ANIM_SIT, ANIM_WALK
 from makaverse.world import World, move_step
 
 from .avatars import AvatarInfo, AvatarTable
+from .separation import separation_deltas
 
 __all__ = ["SimError", "UnknownAvatar", "SeatTaken", "ZoneEntered", "Simulation"]
 
@@ -55,6 +58,7 @@ class Simulation:
         max_queued_inputs: int = 4,
         max_backlog_inputs: int = 3,
         max_waiting_after_tick: int = 1,
+        push_mps: float = 1.0,
         seed: int | None = None,
         issue_ids: bool = True,
     ) -> None:
@@ -66,6 +70,9 @@ class Simulation:
         self.max_queued_inputs = max_queued_inputs
         self.max_backlog_s = max_backlog_inputs * self.input_dt
         self.max_waiting_after_tick = max_waiting_after_tick
+        if push_mps < 0:
+            raise ValueError("push_mps must be >= 0")
+        self.push_mps = push_mps
         self.tick = 0
         self.time_s = 0.0
         self.avatars = AvatarTable()
@@ -75,15 +82,20 @@ class Simulation:
 
     # ── membership ───────────────────────────────────────────────────────────
     def spawn_point(self) -> tuple[float, float]:
-        """A free spot near one of the world's spawn points."""
+        """A free spot near one of the world's spawn points, clear of solids and, if it can be, of other avatars."""
         w = self.world
+        taken = self.avatars.pos[self.avatars.active_slots()]
+        fallback: tuple[float, float] | None = None
         for _ in range(20):
             sx, sy = w.spawns[self._rng.randrange(len(w.spawns))]
             x = sx + self._rng.uniform(-1.0, 1.0)
             y = sy + self._rng.uniform(-1.0, 1.0)
             if w.placement_ok(np.array([[x, y]]))[0]:
-                return (x, y)
-        return tuple(w.spawns[0])
+                gap = np.hypot(taken[:, 0] - x, taken[:, 1] - y)
+                if not (gap < 2.0 * w.avatar_radius_m).any():
+                    return (x, y)
+                fallback = fallback or (x, y)  # a crowded spawn: the soft push makes room
+        return fallback or tuple(w.spawns[0])
 
     def add_avatar(
         self,
@@ -245,11 +257,26 @@ class Simulation:
         walking = moved[slots] > 1e-3
         idle = np.where(t.seat[slots] >= 0, ANIM_SIT, ANIM_IDLE)
         t.anim[slots] = np.where(walking, np.where(running[slots], ANIM_RUN, ANIM_WALK), idle)
+        self._separate(slots, dt)
         zones = self.world.zone_index(t.pos[slots])
         changed = zones != t.zone[slots]
         for slot, z in zip(slots[changed], zones[changed], strict=True):
             t.zone[slot] = z
             self._events.append(ZoneEntered(int(t.ids[slot]), self.world.zones[z].id if z >= 0 else ""))
+
+    def _separate(self, slots: np.ndarray, dt: float) -> None:
+        """Push overlapping avatars apart a little (a push is not a step: `anim` stays as it was)."""
+        if self.push_mps <= 0.0 or len(slots) < 2:
+            return
+        t = self.avatars
+        radius = self.world.avatar_radius_m
+        pos = t.pos[slots]
+        delta = separation_deltas(pos, radius_m=radius, max_step_m=min(self.push_mps * dt, radius),
+                                  ids=t.ids[slots])
+        delta[t.seat[slots] >= 0] = 0.0  # someone seated keeps their seat (others still make way)
+        pushed = np.flatnonzero(delta.any(axis=1))
+        if len(pushed):
+            t.pos[slots[pushed]] = self.world.resolve_moves(pos[pushed], delta[pushed])
 
     def drain_events(self) -> list[ZoneEntered]:
         events, self._events = self._events, []

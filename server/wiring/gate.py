@@ -27,6 +27,7 @@ from makaverse.protocol import (
     Welcome,
     quant,
 )
+from makaverse.protocol.look import Look, default_look
 
 from ..accounts import Accounts
 from ..log import log_event
@@ -46,13 +47,7 @@ __all__ = ["Gate"]
 T = TypeVar("T")
 log = logging.getLogger("makaverse.session")
 
-_LOOKS = (0xB22222, 0x1E5AA8, 0x2E8B57, 0xC8961E, 0x6A3D9A, 0xD2691E, 0x0F7C8C, 0xC2185B, 0x558B2F, 0x37474F)
 _rng = random.Random()
-
-
-def _look_for(key: str) -> int:
-    """A stable clothing colour per account (or guest name), so friends recognise each other."""
-    return _LOOKS[sum(key.encode()) % len(_LOOKS)]
 
 
 class Gate:
@@ -149,7 +144,10 @@ class Gate:
             name = " ".join(msg.name.split()) or f"Tamu-{_rng.randrange(1000, 10000)}"
             role, opd, key = "guest", "", name
             token = secrets.token_urlsafe(24)
-        info = AvatarInfo(name=name, role=role, look=_look_for(key), opd=opd)
+        # The citizen's own look (validated when the Hello was decoded), else a stable default for the key,
+        # so friends recognise each other.
+        look = Look.unpack(msg.style) if msg.style else default_look(key)
+        info = AvatarInfo(name=name, role=role, look=look.top, opd=opd, style=look.pack())
         avatar_id = self.places.join(player, info, token=token, account=account)
         self._welcome(player, resumed=False)
         log_event(

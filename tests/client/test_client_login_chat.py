@@ -241,7 +241,9 @@ configure_panda(offscreen=True)
 from direct.showbase.ShowBase import ShowBase
 
 base = ShowBase()
-args = build_parser().parse_args(["client", "--url", sys.argv[1], "--offscreen", "--name", "Kunci"])
+# The probe drives the app itself: its offscreen run must not end (and print a summary) on its own.
+args = build_parser().parse_args(["client", "--url", sys.argv[1], "--offscreen", "--frames", "100000000",
+                                  "--name", "Kunci"])
 app = ClientApp(base, args)
 sent = []
 real_send = app.net.send
@@ -341,7 +343,8 @@ configure_panda(offscreen=True)
 from direct.showbase.ShowBase import ShowBase
 
 base = ShowBase()
-args = build_parser().parse_args(["client", "--url", sys.argv[1], "--offscreen", "--user", "dewi",
+args = build_parser().parse_args(["client", "--url", sys.argv[1], "--offscreen", "--frames", "100000000",
+                                  "--user", "dewi",
                                   "--password-env", sys.argv[2]])
 app = ClientApp(base, args)
 app.net.backoff = type(app.net.backoff)(initial_s=0.2, max_s=1.0)
@@ -437,7 +440,8 @@ configure_panda(offscreen=True)
 from direct.showbase.ShowBase import ShowBase
 
 base = ShowBase()
-args = build_parser().parse_args(["client", "--url", sys.argv[1], "--offscreen", "--name", "Tamu Usil"])
+args = build_parser().parse_args(["client", "--url", sys.argv[1], "--offscreen", "--frames", "100000000",
+                                  "--name", "Tamu Usil"])
 app = ClientApp(base, args)
 app.net.start()
 social = app.social

@@ -128,7 +128,7 @@ async def peers():
             auth = await call(username, PASSWORD)
             assert isinstance(auth, AuthOk), auth
             token = auth.token
-        welcome = await client.hello(token=token, name="" if username else "Tamu")
+        welcome = await client.hello(token=token, name="" if username else "Di Sana")
         assert welcome.avatar_id, welcome
         return client
 

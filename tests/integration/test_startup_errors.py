@@ -111,6 +111,13 @@ def test_an_unreadable_word_list(seeded_db, tmp_path):
     _assert_one_line(code, stderr, "cannot read", "kata.txt")
 
 
+def test_a_setting_that_is_not_a_number_or_out_of_range(seeded_db):
+    """A malformed or impossible setting is one line naming it, from the environment or a flag."""
+    code, stderr = _run("serve", "--port", "0", "--db", seeded_db, env=_env(MAKAVERSE_TICK_HZ="abc"))
+    _assert_one_line(code, stderr, "MAKAVERSE_TICK_HZ", "not a number")
+    _assert_one_line(*_run("serve", "--port", "0", "--db", seeded_db, "--tick-hz", "0"), "invalid settings", "tick_hz")
+
+
 def test_bots_against_a_server_that_does_not_answer():
     """`bots` pointed at nothing says so in one line instead of a report of failures."""
     _assert_one_line(*_run("bots", "--url", "ws://127.0.0.1:1", "--count", "1", "--duration", "1"), "does not answer")

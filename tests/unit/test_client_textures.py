@@ -35,3 +35,13 @@ def test_png_writer_round_trips(tmp_path):
     assert img.read(core.Filename.from_os_specific(str(path)))
     assert (img.get_x_size(), img.get_y_size()) == (32, 32)
     assert img.get_xel_val(5, 7) == tuple(int(v) for v in rgb[7, 5])
+
+
+@pytest.mark.parametrize("name", textures.PATTERNS)
+def test_clothing_patterns_use_both_colours(name):
+    """Batik and lipa' sabbe checks tile in their base colour with the accent clearly present."""
+    img = textures.pattern(name, 0x1E5AA8, 0xC8961E, 64).reshape(-1, 3).astype(int)
+    base = (abs(img - [0x1E, 0x5A, 0xA8]).sum(axis=1) < 40).mean()
+    accent = (abs(img - [0xC8, 0x96, 0x1E]).sum(axis=1) < 40).mean()
+    assert base > 0.2 and accent > 0.05, (base, accent)
+    assert np.array_equal(textures.pattern(name, 0x1E5AA8, 0xC8961E, 64), textures.pattern(name, 0x1E5AA8, 0xC8961E, 64))
