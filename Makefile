@@ -21,9 +21,14 @@ $(STAMP): pyproject.toml
 run: $(STAMP)
 	$(BIN)/makaverse run --host $(HOST) --port $(PORT)
 
-## test: every test, headless
+## test: every test, headless, over one worker per core (TEST_WORKERS=0 runs them in this one process)
+# Tests are handed out one by one (loadgroup): the slow ones are spread evenly, and any test marked
+# `xdist_group` stays on one worker with the rest of its group. Each test already brings its own
+# ports (port 0), Xvfb display (-displayfd), settings file, SQLite file, PostgreSQL schema and Redis
+# key prefix, so none of them are shared between workers.
+TEST_WORKERS ?= auto
 test: $(STAMP)
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -n $(TEST_WORKERS) --dist loadgroup
 
 ## lint: ruff (lint and import order) and mypy over protocol/, world/ and server/
 LINT_PATHS := protocol world server

@@ -16,6 +16,16 @@ from client_harness import SHOTS_ENV, start_server, start_xvfb  # noqa: E402
 REQUIRE_SERVICES_ENV = "MAKAVERSE_REQUIRE_SERVICES"
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Under `pytest -n N --dist loadgroup` a client test file stays on one worker: its tests share one
+    module-scoped server process, and some read what an earlier test in the file left on it."""
+    here = Path(__file__).resolve().parent
+    for item in items:
+        path = Path(str(item.path)).resolve()
+        if path.is_relative_to(here):
+            item.add_marker(pytest.mark.xdist_group(name=f"client-{path.stem}"))
+
+
 @pytest.fixture(autouse=True)
 def _own_settings_file(tmp_path_factory, monkeypatch):
     """Each test's client runs read and write a settings file of their own: never the user's, and

@@ -356,14 +356,15 @@ def wait_for(cond, timeout_s=90.0):
     end = time.monotonic() + timeout_s
     while not cond():
         if time.monotonic() > end:
-            print(json.dumps({"event": "timeout", "phase": social.flow.phase.value}), flush=True)
+            say(event="timeout", phase=social.flow.phase.value)
             raise SystemExit(1)
         base.task_mgr.step()
         time.sleep(0.005)
 
 
 def say(**fields):
-    print(json.dumps(fields), flush=True)
+    # Marked: `--offscreen` prints its own JSON summary on this stdout too.
+    print("probe: " + json.dumps(fields), flush=True)
 
 
 wait_for(lambda: social.in_world)
@@ -379,6 +380,14 @@ say(event="login", error=social.flow.error.code if social.flow.error else None,
     text=social.flow.error.text("en") if social.flow.error else None, shown=social.login.shown)
 app.shutdown()
 '''
+
+
+def _next_probe_event(probe: subprocess.Popen[str]) -> dict[str, object]:
+    """The probe's next marked event line; other output (the offscreen run's summary) is skipped."""
+    for line in probe.stdout:
+        if line.startswith("probe: "):
+            return json.loads(line.removeprefix("probe: "))
+    raise AssertionError(f"probe ended (exit {probe.wait(30)}) without an event:\n{probe.stderr.read()}")
 
 
 def test_an_account_resumes_after_a_restart_and_returns_to_the_login_screen_when_its_token_ended(tmp_path):
@@ -399,11 +408,11 @@ def test_an_account_resumes_after_a_restart_and_returns_to_the_login_screen_when
     probe = subprocess.Popen([sys.executable, "-c", _RESTART_PROBE, srv.url, PASSWORD_ENV], stdout=subprocess.PIPE,
                              stderr=subprocess.PIPE, text=True, cwd=REPO, env=env)
     try:
-        first = json.loads(probe.stdout.readline())
+        first = _next_probe_event(probe)
         assert first == {"event": "in", "name": "Dewi", "role": "citizen"}
         srv.stop()
         srv = _start_cheap_server(tmp_path, port=port)
-        back = json.loads(probe.stdout.readline())
+        back = _next_probe_event(probe)
         assert back == {"event": "back", "name": "Dewi", "who": "account"}
         srv.stop()
         reset = subprocess.run([sys.executable, "-m", "makaverse", "admin", "reset-password", "--db", url,
@@ -411,7 +420,7 @@ def test_an_account_resumes_after_a_restart_and_returns_to_the_login_screen_when
                                text=True, env=env, cwd=REPO, timeout=120)
         assert reset.returncode == 0, reset.stdout + reset.stderr
         srv = _start_cheap_server(tmp_path, port=port)
-        last = json.loads(probe.stdout.readline())
+        last = _next_probe_event(probe)
         assert last == {"event": "login", "error": "token_expired",
                         "text": "Your session has expired. Please sign in again.", "shown": True}
         probe.wait(30)

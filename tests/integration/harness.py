@@ -46,7 +46,9 @@ __all__ = [
     "ServerProcess",
     "Servers",
     "ask",
+    "eventually",
     "request_ids",
+    "ticks_pass",
     "seed_database",
     "KTP",
     "snapshot_positions",
@@ -202,6 +204,23 @@ class Client:
         except (TimeoutError, ConnectionClosed, OSError):
             self.ws.transport.abort()
         self._reader.cancel()
+
+
+async def eventually(check: Callable[[], bool], *, timeout_s: float = 30.0, poll_s: float = 0.02) -> None:
+    """Wait until `check()` holds. The timeout is only a safety net for a hang, never a speed
+    requirement: a loaded machine takes longer and still passes."""
+    loop = asyncio.get_running_loop()
+    give_up_at = loop.time() + timeout_s
+    while not check():
+        if loop.time() > give_up_at:
+            raise AssertionError(f"still not true after {timeout_s} s: {check}")
+        await asyncio.sleep(poll_s)
+
+
+async def ticks_pass(sim: Any, n: int = 3, *, timeout_s: float = 30.0) -> None:
+    """Wait until the simulation has stepped `n` more ticks (however long those take on this machine)."""
+    until = sim.tick + n
+    await eventually(lambda: sim.tick >= until, timeout_s=timeout_s)
 
 
 async def ask(client: Client, msg: Message, *, timeout: float = 10.0) -> Message:

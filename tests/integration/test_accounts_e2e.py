@@ -64,7 +64,7 @@ def has_avatars(*avatar_ids: int):
     return lambda m: isinstance(m, Snapshot) and set(positions(m)) == set(avatar_ids)
 
 
-async def until(predicate, timeout_s: float = 5.0) -> None:
+async def until(predicate, timeout_s: float = 30.0) -> None:
     """Wait until `predicate()` holds (polling server state; no assertion on how long it took)."""
     loop = asyncio.get_running_loop()
     deadline = loop.time() + timeout_s

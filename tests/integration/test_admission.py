@@ -22,7 +22,7 @@ async def handshake_status(server: GameServer, **kw) -> int:
     return 101
 
 
-async def eventually_admitted(server: GameServer, timeout_s: float = 5.0) -> bool:
+async def eventually_admitted(server: GameServer, timeout_s: float = 30.0) -> bool:
     """Whether a handshake gets through within the time (a closed socket frees its slot once TCP is gone)."""
     loop = asyncio.get_running_loop()
     deadline = loop.time() + timeout_s

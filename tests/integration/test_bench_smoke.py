@@ -76,7 +76,6 @@ def server(tmp_path):
 
 def test_bench_json_reports_bots_and_server():
     """`makaverse bench --json` starts its own server, runs bots, and prints one JSON report with server figures."""
-    started = time.monotonic()
     report = _report(_makaverse("bench", "--json", "--count", str(COUNT), "--duration", DURATION_S))
     _assert_sane(report)
     assert report["scenario"] == "wander"
@@ -87,7 +86,6 @@ def test_bench_json_reports_bots_and_server():
     assert server["tick_ms"]["p99"] >= server["tick_ms"]["p50"]
     assert server["rss_mb"]["max"] > 0
     assert server["bytes_sent_per_client_per_s"] > 0
-    assert time.monotonic() - started < 90
 
 
 def test_bots_json_against_a_running_server_over_two_processes(server):

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from harness import KTP, PASSWORD, TEST_SETTINGS, People, ask, seed_database
+from harness import KTP, PASSWORD, People, ask, eventually, seed_database, ticks_pass
 from makaverse.protocol import (
     BoothInfo,
     BoothInfoGet,
@@ -103,7 +103,7 @@ async def place(server, client, x: float, y: float) -> None:
     sim = server.instance.sim
     slot = sim.avatars.slot_of[client.welcome.avatar_id]
     sim.avatars.pos[slot] = (x, y)
-    await asyncio.sleep(3 / TEST_SETTINGS["tick_hz"])  # a tick or two: zones and checks see it
+    await ticks_pass(sim, 3)  # a tick or two: zones and checks see it
 
 
 async def to_booth(server, client, opd: str, dx: float = 0.0) -> None:
@@ -398,9 +398,8 @@ async def test_a_ticket_survives_a_dropped_connection_and_stays_while_exploring(
 
     await back.send(Logout(request_id=next(rids)))
     await back.wait_closed()
-    await asyncio.sleep(0.3)
-    statuses = db_rows(db_file, "SELECT number, status FROM tickets ORDER BY number")
-    assert [s for _, s in statuses] == ["left", "left"]
+    await eventually(lambda: [s for _, s in db_rows(db_file, "SELECT number, status FROM tickets ORDER BY number")]
+                     == ["left", "left"])
 
 
 async def test_a_ticket_that_got_an_ok_survives_a_restart(start, people, db_file):
@@ -530,8 +529,8 @@ async def test_status_changes_notify_online_and_at_the_next_login(start, people,
     await client.hello(token=auth.token)
     later = await client.expect(lambda m: isinstance(m, RequestStatusChanged))
     assert (later.status, later.note, later.tracking) == ("rejected", "Berkas tidak lengkap", submitted.tracking)
-    await asyncio.sleep(0.2)
-    assert db_rows(db_file, "SELECT count(*) FROM notifications WHERE delivered_at IS NULL") == [(0,)]
+    undelivered = "SELECT count(*) FROM notifications WHERE delivered_at IS NULL"
+    await eventually(lambda: db_rows(db_file, undelivered) == [(0,)])
     assert sum(isinstance(m, RequestStatusChanged) for m in client.received) == 1
 
 

@@ -15,7 +15,7 @@ import urllib.request
 
 import pytest
 
-from harness import TEST_SETTINGS, People, ask, seed_database, snapshot_positions
+from harness import People, ask, seed_database, snapshot_positions, ticks_pass
 from makaverse.protocol import (
     AvatarEnter,
     AvatarLeave,
@@ -55,10 +55,10 @@ async def place(server, client, x: float, y: float) -> None:
     instance = server.instances[server.players.instance_of[client.avatar_id]]
     sim = instance.sim
     sim.avatars.pos[sim.avatars.slot_of[client.avatar_id]] = (x, y)
-    await asyncio.sleep(3 / TEST_SETTINGS["tick_hz"])
+    await ticks_pass(sim, 3)
 
 
-async def walk_until(client, move_y: float, done, *, limit_s: float = 8.0) -> None:
+async def walk_until(client, move_y: float, done, *, limit_s: float = 60.0) -> None:
     """Send one input per period, walking along y, until `done()` is true."""
     seq = getattr(client, "seq", 0)
     loop = asyncio.get_running_loop()
