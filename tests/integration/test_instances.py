@@ -79,11 +79,15 @@ def moved_to(client, instance: str, since: int):
     return lambda: any(isinstance(m, InstanceChanged) and m.instance == instance for m in client.received[since:])
 
 
-async def into_auditorium(server, client) -> None:
-    """Stand just south of the doors, then walk north through them."""
+async def into_auditorium(server, client, *, then_x: float | None = None) -> None:
+    """Stand just south of the doors, then walk north through them; with `then_x`, step out of the
+    doorway afterwards (avatars push each other apart, so one left standing in the doors can be
+    pushed back out by the next one through)."""
     await place(server, client, 0.0, DOOR_Y - 1.5)
     since = client.mark()
     await walk_until(client, 1.0, moved_to(client, "auditorium", since))
+    if then_x is not None:
+        await place(server, client, then_x, DOOR_Y + 4.0)
 
 
 async def sees(client, avatar_id: int) -> bool:
@@ -114,7 +118,7 @@ async def test_others_see_you_leave_one_instance_and_enter_the_other(servers, pe
     """Walking in, you leave the view of those in the hall and enter the view of those in the auditorium; walking out, the reverse."""
     server = await servers.start()
     inside = await people.guest(server, "Cici")
-    await into_auditorium(server, inside)
+    await into_auditorium(server, inside, then_x=3.0)
     walker = await people.guest(server, "Dewi")
     outside = await people.guest(server, "Eka")
     await place(server, outside, -2.0, DOOR_Y - 4.0)
@@ -134,8 +138,8 @@ async def test_chat_stays_in_its_instance(servers, people):
     speaker = await people.guest(server, "Fajar")
     listener = await people.guest(server, "Gita")
     hall = await people.guest(server, "Hasan")
-    await into_auditorium(server, speaker)
-    await into_auditorium(server, listener)
+    await into_auditorium(server, speaker, then_x=3.0)
+    await into_auditorium(server, listener, then_x=1.5)
     await place(server, hall, 0.0, DOOR_Y - 2.0)
     for channel in ("zone", "nearby"):
         rid = next(rids)
