@@ -34,7 +34,9 @@ def attendance_over_time(export: dict[str, Any], *, bucket_s: int = 300) -> list
     t = start
     while t <= end:
         window_end = t + step
-        present = {who for who, j, gone in stays if j < window_end and (gone is None or gone > t)}
+        # Times are kept to the second, so a stay that ends in the second its window opens still
+        # overlaps it (an event run within one second would otherwise show nobody present).
+        present = {who for who, j, gone in stays if j < window_end and (gone is None or gone >= t)}
         out.append({"from": t.isoformat(timespec="seconds"), "attendees": len(present)})
         t = window_end
     return out

@@ -250,3 +250,23 @@ def test_markdown_cards():
     with pytest.raises(SlideRefusal) as info:
         check_slide("markdown", text="x" * 5000)
     assert info.value.code is ErrorCode.SLIDE_TOO_LARGE
+
+
+def test_an_event_within_one_second_still_shows_its_attendees():
+    """Times kept to the second: joins and leaves in the second the event opened still count as present."""
+    from makaverse.server.services.event_summary import summarize
+
+    at = "2026-12-03T11:57:34+00:00"
+    export = {
+        "event": {"opened_at": at, "ended_at": at},
+        "registrations": 0,
+        "attendance": [
+            {"account_id": n, "instance": "auditorium", "joined_at": at, "left_at": at} for n in (1, 2, 3)
+        ],
+        "questions": [],
+        "polls": [],
+        "transcript": [],
+    }
+    summary = summarize(export)
+    assert summary["attendees"] == 3
+    assert summary["peak_attendees"] == 3
