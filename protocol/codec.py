@@ -22,6 +22,7 @@ from .errors import (
     RemoteProtocolError,
     UnknownMessageType,
 )
+from .events import MAX_SLIDE_BYTES, MAX_SLIDE_TEXT
 from .messages import MESSAGE_CLASSES, MS_LIMIT, U32, Error, Message, MessageType, Snapshot
 from .validate import check_int
 
@@ -32,6 +33,13 @@ _MAX_STR = 4096
 _MAX_BIN = 8192
 _MAX_ARRAY = 256
 _MAX_MAP = 64
+# A slide is the one thing bigger than the general limits: its picture or card travels whole in one
+# frame. Only these top-level fields of these types may be this large (bytes of bin or UTF-8).
+# An upload may reach the frame limit, so a picture just over 48 KiB is told `slide_too_large`.
+_WIDE_FIELDS: dict[int, dict[str, int]] = {
+    int(MessageType.SLIDE_ADD): {"data": MAX_FRAME_BYTES, "text": 4 * MAX_SLIDE_TEXT},
+    int(MessageType.SLIDE): {"data": MAX_SLIDE_BYTES, "text": 4 * MAX_SLIDE_TEXT},
+}
 
 _FIELD_NAMES: dict[type, frozenset[str]] = {}
 
@@ -92,6 +100,18 @@ def request_ref(obj: dict) -> int:
 def _check_wire_limits(obj: object) -> None:
     """Every string, bin, array and map in the frame within the wire limits (README, Transport)."""
     stack: list[Any] = [obj]  # decoded msgpack: anything until its type is checked
+    mtype = obj.get("t") if isinstance(obj, dict) else None
+    wide = _WIDE_FIELDS.get(mtype) if type(mtype) is int else None
+    if wide and isinstance(obj, dict):
+        if len(obj) > _MAX_MAP:
+            raise MessageTooLarge(f"a map over {_MAX_MAP} entries")
+        stack = []
+        for key, value in obj.items():
+            limit = wide.get(key) if type(value) in (str, bytes) else None
+            if limit is None:
+                stack.extend((key, value))
+            elif len(value.encode() if type(value) is str else value) > limit:
+                raise MessageTooLarge(f"{key} over {limit} bytes")
     while stack:
         value = stack.pop()
         kind = type(value)

@@ -859,3 +859,23 @@ def test_a_snapshot_packed_in_two_parts_is_the_same_bytes_as_one():
     body = pack_snapshot_body(snap.ids, snap.pos, snap.yaw, snap.anim)
     assert encode_snapshot(123, 456, 1_795_000_000_000, body) == encode(snap)
     assert decode(encode_snapshot(123, 456, 1_795_000_000_000, body)) == snap
+
+
+@pytest.mark.parametrize("mtype", [MessageType.SLIDE_ADD, MessageType.SLIDE])
+def test_a_slide_picture_travels_whole_beyond_the_general_bin_limit(mtype):
+    """A slide is the one field allowed past the 8,192-byte bin limit: a 40 KiB picture and a
+    4,000-character card of non-ASCII text decode, while a bin that size elsewhere is too_large."""
+    from makaverse.protocol.events import MAX_SLIDE_BYTES
+
+    picture = b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 160
+    raw = wire(SAMPLES[mtype])
+    raw.update(kind="png", data=picture)
+    assert decode(pack(raw)).data == picture
+    raw.update(kind="markdown", data=b"", text="é" * 4000)
+    assert len(decode(pack(raw)).text) == 4000
+    raw.update(kind="png", text="", data=b"\x89PNG" + b"\0" * (MAX_SLIDE_BYTES + 1 if mtype is MessageType.SLIDE else 70_000))
+    with pytest.raises((MessageTooLarge, InvalidField)):
+        decode(pack(raw))
+    hello = wire(SAMPLES[MessageType.HELLO])
+    hello["style"] = picture
+    assert_refused(pack(hello), ErrorCode.TOO_LARGE, MessageTooLarge)
