@@ -131,6 +131,11 @@ class ClientApp:
             overview = preset_view(self.world, "forecourt")
             self.base.camera.set_pos(*overview.eye)
             self.base.camera.look_at(*overview.target)
+        # ── text size and contrast: one theme for every panel (ui/theme.py), made before any panel ──
+        from .ui.theme import UiTheme
+
+        self.theme = UiTheme(base, text_scale=self.settings.text_scale, high_contrast=self.settings.high_contrast)
+        # ────────────────────────────────────────────────────────────────────────────────────────
         self.hud = Hud(base, lang=self.lang)
         self.controls = Controls()
         self.focus = KeyboardFocus(self.controls)  # a text field holding the keys stops WASD walking
@@ -178,6 +183,9 @@ class ClientApp:
         from .ui.find_layer import FindLayer
 
         self.find = FindLayer(self)  # directory, Take me there, minimap, settings panel, sounds
+        from .ui.hud_layout import HudLayout
+
+        self.layout = HudLayout(self)  # help line, chat box, minimap and prompts never cover each other
         base.add_task(self._net_task, "makaverse-net", sort=-10)
         base.add_task(self._input_task, "makaverse-input", sort=0)
         base.add_task(self._draw_task, "makaverse-draw", sort=10)
@@ -288,6 +296,7 @@ class ClientApp:
         self.avatars.sync(poses, s.avatar_id, dt, (eye.x, eye.y, eye.z))
         self.hud.update(s, now)
         self.social.update(now)
+        self.layout.arrange()
         if self.shot is not None and self.shot.step(dt):
             self.exit_code = self.shot.exit_code
             self._done = True
@@ -315,6 +324,7 @@ class ClientApp:
             self.social.destroy()
             self.booths.destroy()
             self.hud.destroy()
+            self.theme.destroy()
             self.base.destroy()
         except Exception:  # noqa: BLE001 - tearing down; nothing useful to do with it
             pass

@@ -57,4 +57,6 @@ def client_summary(app: Any) -> dict[str, object]:
         "help": app.hud.help.getText(),
         "focus": getattr(owner, "focus_name", None) or (type(owner).__name__ if owner is not None else None),
         "panel_controls": panel_controls,  # what Tab walks in the open panel, in order
+        "layout": app.layout.rects(),  # the screen pieces shown, in window pixels
+        "text_scale": app.theme.text_scale,
     }

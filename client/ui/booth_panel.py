@@ -20,6 +20,7 @@ from .. import i18n
 from ..state.booths import NOTE_KEY, BoothModel, RequestForm
 from ..state.keymap import with_key
 from . import booth_text as T
+from .theme import theme_for
 from .booth_widgets import (
     BAD,
     BG,
@@ -57,8 +58,8 @@ class BoothPanel:
         self.lang = lang
         self.focus = focus
         self.on_my_requests = on_my_requests or model.my_requests.open
-        self.root = DirectFrame(parent=base.a2dRightCenter, frameColor=BG, frameSize=(0, WIDTH, BOTTOM, TOP),
-                                pos=(-WIDTH - 0.04, 0, 0), sortOrder=10)
+        self.root = theme_for(base).frame("right_center", frameColor=BG, frameSize=(0, WIDTH, BOTTOM, TOP),
+                                          pos=(-WIDTH - 0.04, 0, 0), sortOrder=10)
         self.root.hide()
         self.tab = "about"
         self.starts: list[int] = [0]  # first item of each page seen so far (for « back)

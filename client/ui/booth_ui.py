@@ -20,6 +20,7 @@ from .panel_keys import PanelKeys
 from .booth_sound import Chime
 from .requests_panel import RequestsPanel
 from .staff_console import StaffConsole
+from .theme import theme_for
 from .ticket_hud import TicketHud
 
 __all__ = ["BoothUi"]
@@ -59,6 +60,7 @@ class BoothUi:
         self.events.accept(key_of("finish"), self.key_finish)
         self.events.accept("escape", self._escape)
         self.keys = PanelKeys(base, self.focus, self._top_panel) if self.focus is not None else None
+        theme_for(base).subscribe(lambda: self.set_lang(self.lang))  # redraw with the new text size / colours
         base.add_task(self._task, "makaverse-booths", sort=5)
 
     def set_lang(self, lang: str) -> None:

@@ -15,6 +15,9 @@ from direct.gui.DirectGui import DirectButton, DirectEntry, DirectFrame
 from direct.gui.OnscreenText import OnscreenText
 from panda3d.core import TextNode
 
+# The named colours live with the theme: in high contrast these widgets draw them with its palette.
+from .theme import BAD, BG, BG_DARK, BUTTON, BUTTON_ON, GOLD, GOOD, INK, MUTED, active_palette, themed, themed_bg
+
 __all__ = [
     "INK",
     "MUTED",
@@ -33,17 +36,9 @@ __all__ = [
     "Cycler",
     "holder",
     "screen_rect",
+    "box_px",
 ]
 
-INK = (0.96, 0.96, 0.94, 1.0)
-MUTED = (0.74, 0.76, 0.80, 1.0)
-GOLD = (1.0, 0.84, 0.40, 1.0)
-BAD = (1.0, 0.50, 0.45, 1.0)
-GOOD = (0.50, 0.92, 0.55, 1.0)
-BG = (0.06, 0.07, 0.10, 0.96)
-BG_DARK = (0.03, 0.035, 0.05, 0.95)
-BUTTON = (0.20, 0.24, 0.32, 1.0)
-BUTTON_ON = (0.78, 0.60, 0.16, 1.0)
 FIELD = (0.93, 0.93, 0.90, 1.0)
 FIELD_BAD = (1.0, 0.82, 0.80, 1.0)
 
@@ -60,8 +55,9 @@ def label(parent, text: str, pos: tuple[float, float], *, scale: float = 0.038, 
     if width is not None:
         kw["wordwrap"] = max(1.0, width / scale)
     if bg is not None:
-        kw["bg"] = bg
-    return OnscreenText(text=text, parent=parent, pos=pos, scale=scale, fg=fg, align=align, mayChange=True, **kw)
+        kw["bg"] = themed_bg(bg)
+    return OnscreenText(text=text, parent=parent, pos=pos, scale=scale, fg=themed(fg), align=align, mayChange=True,
+                        **kw)
 
 
 def text_height(widget: OnscreenText, scale: float) -> float:
@@ -75,9 +71,12 @@ def button(parent, text: str, pos: tuple[float, float], command: Callable, *, ar
            align: str = "left") -> DirectButton:
     """A flat button at the text baseline `pos[1]`; `pos[0]` is its left edge, centre or right edge (`align`)."""
     pad_x, pad_y = 0.45, 0.28
+    if colour == BUTTON_ON and fg == INK:
+        fg = active_palette().on_button_on  # black on yellow in high contrast
     b = DirectButton(
-        parent=parent, text=text, text_scale=1.0, text_fg=fg if enabled else MUTED, text_align=TextNode.A_center,
-        relief=DGG.FLAT, frameColor=colour if enabled else (0.16, 0.17, 0.20, 1.0), scale=scale, pad=(pad_x, pad_y),
+        parent=parent, text=text, text_scale=1.0, text_fg=themed(fg if enabled else MUTED),
+        text_align=TextNode.A_center, relief=DGG.FLAT,
+        frameColor=themed(colour) if enabled else (0.16, 0.17, 0.20, 1.0), scale=scale, pad=(pad_x, pad_y),
         command=command if enabled else None, extraArgs=list(args), pressEffect=1,
         state=DGG.NORMAL if enabled else DGG.DISABLED,
     )
@@ -232,14 +231,20 @@ class Column:
 
 def screen_rect(frame, base) -> list[int] | None:
     """A DirectFrame's box (its frameSize) in window pixels [x0, y0, x1, y1] from the top left (for tests)."""
-    from panda3d.core import Point3
-
     size = frame["frameSize"]
     if not size:
         return None
-    l, r, b, t = size
-    lo = base.render2d.get_relative_point(frame, Point3(l, 0, b))
-    hi = base.render2d.get_relative_point(frame, Point3(r, 0, t))
+    return box_px(frame, size, base)
+
+
+def box_px(node, box: tuple[float, float, float, float], base) -> list[int]:
+    """A box (left, right, bottom, top) in `node`'s units, in window pixels [x0, y0, x1, y1] from the
+    top left: wherever the node was moved or scaled to (text size)."""
+    from panda3d.core import Point3
+
+    left, r, b, t = box
+    lo = base.render2d.get_relative_point(node, Point3(left, 0, b))
+    hi = base.render2d.get_relative_point(node, Point3(r, 0, t))
     w, h = base.win.get_x_size(), base.win.get_y_size()
     return [int(round((lo.x + 1) / 2 * w)), int(round((1 - hi.z) / 2 * h)),
             int(round((hi.x + 1) / 2 * w)), int(round((1 - lo.z) / 2 * h))]

@@ -33,7 +33,8 @@ from .. import i18n
 from ..state.chat_state import EMOTE_KEYS, MAX_INPUT_CHARS, ChatState
 from ..state.keymap import key_label
 from .focus import KeyboardFocus
-from .login import aspect_box_px
+from .booth_widgets import box_px
+from .theme import theme_for
 
 __all__ = ["ChatBox", "STYLE_COLOURS", "ROLE_COLOURS", "CHAT_FRAME", "CHAT_POS"]
 
@@ -113,8 +114,8 @@ class ChatBox:
         self.lang = lang
         self.on_submit = on_submit
         self.on_emote = on_emote
-        self.frame = DirectFrame(parent=base.a2dBottomLeft, frameColor=(0.03, 0.04, 0.07, 0.66), frameSize=CHAT_FRAME,
-                                 pos=(CHAT_POS[0], 0, CHAT_POS[1]), sortOrder=5)
+        self.frame = theme_for(base).frame("bottom_left", frameColor=(0.03, 0.04, 0.07, 0.66), frameSize=CHAT_FRAME,
+                                           pos=(CHAT_POS[0], 0, CHAT_POS[1]), sortOrder=5)
         top = CHAT_FRAME[3]
         self.tab_buttons = {
             "public": _small_button(self.frame, "", (-0.15, 0.15, -0.03, 0.035), (0.17, top - 0.045),
@@ -285,19 +286,14 @@ class ChatBox:
 
     def box_px(self) -> list[int]:
         """The panel in window pixels (x0, y0, x1, y1), for tests."""
-        w, h = self.base.win.get_x_size(), self.base.win.get_y_size()
-        a = w / h
-        frame = FOLDED_FRAME if self.chat.collapsed else CHAT_FRAME
-        return aspect_box_px(frame, w, h, origin=(-a + CHAT_POS[0], -1 + CHAT_POS[1]))
+        return box_px(self.frame, FOLDED_FRAME if self.chat.collapsed else CHAT_FRAME, self.base)
 
     def log_box_px(self) -> list[int]:
         """The log's rows in window pixels (x0, y0, x1, y1), for tests."""
-        w, h = self.base.win.get_x_size(), self.base.win.get_y_size()
-        a = w / h
         first = CHAT_FRAME[3] - 0.11
         row = self.log_node.get_line_height() * LOG_SCALE
         box = (0.02, CHAT_FRAME[1] - 0.02, first - (LOG_ROWS - 1) * row - 0.3 * row, first + 0.8 * row)
-        return aspect_box_px(box, w, h, origin=(-a + CHAT_POS[0], -1 + CHAT_POS[1]))
+        return box_px(self.frame, box, self.base)
 
     def destroy(self) -> None:
         self.focus.release(self.entry)

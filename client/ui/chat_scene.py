@@ -21,6 +21,7 @@ from .. import i18n
 from ..scene.avatars import BUBBLE_LAYER, AvatarLayer, AvatarView, float_order
 from ..scene.signs import TextCard
 from ..state.chat_state import Banner, Bubble, EmotePlay, ModerationNotice
+from .theme import theme_for
 
 __all__ = ["BubbleLayer", "EmoteAnimator", "AnnouncementBanner", "ModerationDialog", "BUBBLE_COLOURS",
            "BUBBLE_LIFT_M", "emote_pose"]
@@ -180,8 +181,8 @@ class AnnouncementBanner:
 
     def __init__(self, base, *, lang: str) -> None:
         self.lang = lang
-        self.frame = DirectFrame(parent=base.a2dTopCenter, frameColor=(0.55, 0.36, 0.05, 0.92),
-                                 frameSize=(-0.9, 0.9, -0.13, 0.0), pos=(0, 0, -0.17), sortOrder=8)
+        self.frame = theme_for(base).frame("top_center", frameColor=(0.55, 0.36, 0.05, 0.92),
+                                           frameSize=(-0.9, 0.9, -0.13, 0.0), pos=(0, 0, -0.17), sortOrder=8)
         self.title = OnscreenText(parent=self.frame, text="", pos=(0, -0.045), scale=0.034, fg=(1.0, 0.9, 0.6, 1),
                                   align=TextNode.A_center, mayChange=True)
         self.body = OnscreenText(parent=self.frame, text="", pos=(0, -0.095), scale=0.042, fg=(1, 1, 1, 1),
@@ -213,8 +214,8 @@ class ModerationDialog:
 
     def __init__(self, base, *, lang: str, on_close: Callable[[], None]) -> None:
         self.lang = lang
-        self.frame = DirectFrame(parent=base.aspect2d, frameColor=(0.45, 0.06, 0.08, 0.94),
-                                 frameSize=(-0.75, 0.75, -0.2, 0.2), pos=(0, 0, 0.35), sortOrder=30)
+        self.frame = theme_for(base).frame("center", frameColor=(0.45, 0.06, 0.08, 0.94),
+                                           frameSize=(-0.75, 0.75, -0.2, 0.2), pos=(0, 0, 0.35), sortOrder=30)
         self.text = OnscreenText(parent=self.frame, text="", pos=(0, 0.075), scale=0.045, fg=(1, 1, 1, 1),
                                  align=TextNode.A_center, mayChange=True, wordwrap=30)
         self.close = DirectButton(parent=self.frame, text=i18n.t("mod.ok", lang), text_scale=0.04,

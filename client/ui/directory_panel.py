@@ -15,45 +15,15 @@ from panda3d.core import TextNode
 
 from .. import i18n
 from ..state.directory import DirectoryModel, Row
-from .booth_widgets import BG, GOLD, GOOD, INK, MUTED, TextField, button, holder, label
+from .booth_widgets import TextField, button, holder, label
+from .theme import Palette, active_palette, palette_for, theme_for
 
-__all__ = ["DirectoryPanel", "Palette", "palette_for"]
+__all__ = ["DirectoryPanel", "Palette", "palette_for"]  # the palette lives in theme.py now
 
 WIDTH, TOP, BOTTOM = 1.5, 0.72, -0.8  # under the guide / zone line at the top of the screen
 PAD = 0.05
 ROW_H = 0.128
 VISIBLE_ROWS = 8
-
-
-RGBA = tuple[float, float, float, float]
-
-
-class Palette:
-    """Colours for the panel; high contrast swaps to black, white and yellow with no translucency."""
-
-    bg: RGBA
-    ink: RGBA
-    muted: RGBA
-    accent: RGBA
-    selected: RGBA
-    good: RGBA
-    bad: RGBA
-
-    def __init__(self, *, high_contrast: bool) -> None:
-        if high_contrast:
-            self.bg = (0.0, 0.0, 0.0, 1.0)
-            self.ink, self.muted, self.accent = (1.0, 1.0, 1.0, 1.0), (1.0, 1.0, 0.55, 1.0), (1.0, 0.92, 0.0, 1.0)
-            self.selected = (0.15, 0.15, 0.55, 1.0)
-            self.good, self.bad = (0.4, 1.0, 0.4, 1.0), (1.0, 0.55, 0.45, 1.0)
-        else:
-            self.bg = BG
-            self.ink, self.muted, self.accent = INK, MUTED, GOLD
-            self.selected = (0.20, 0.30, 0.48, 0.95)
-            self.good, self.bad = GOOD, (1.0, 0.55, 0.5, 1.0)
-
-
-def palette_for(high_contrast: bool) -> Palette:
-    return Palette(high_contrast=high_contrast)
 
 
 def _clip(text: str, chars: int) -> str:
@@ -62,17 +32,15 @@ def _clip(text: str, chars: int) -> str:
 
 class DirectoryPanel:
     def __init__(self, base, model: DirectoryModel, *, focus=None, on_take_me: Callable[[Row], None],
-                 text_scale: float = 1.0, high_contrast: bool = False,
                  clock: Callable[[int], str] | None = None) -> None:
         self.base = base
         self.model = model
         self.focus = focus
         self.on_take_me = on_take_me
-        self.text_scale = text_scale
-        self.colours = palette_for(high_contrast)
         self.clock = clock
-        self.root = DirectFrame(parent=base.aspect2d, frameColor=self.colours.bg,
-                                frameSize=(-WIDTH / 2, WIDTH / 2, BOTTOM, TOP), pos=(-0.1, 0, 0), sortOrder=12)
+        # Text size and contrast: the theme scales the whole panel and lends its colours.
+        self.root = theme_for(base).frame("center", frameSize=(-WIDTH / 2, WIDTH / 2, BOTTOM, TOP), pos=(-0.1, 0, 0),
+                                          sortOrder=12)
         self.root.hide()
         self.field: TextField | None = None
         self.body = None
@@ -80,14 +48,14 @@ class DirectoryPanel:
         self._static = None
         self.visible = False
 
-    def restyle(self, *, text_scale: float, high_contrast: bool) -> None:
-        self.text_scale, self.colours = text_scale, palette_for(high_contrast)
-        self.root["frameColor"] = self.colours.bg
+    @property
+    def colours(self) -> Palette:
+        return active_palette()
+
+    def restyle(self) -> None:
+        """Draw again with the theme's colours (and in the model's language)."""
         self._build_static()
         self._drawn_rev = -1
-
-    def _s(self, scale: float) -> float:
-        return scale * self.text_scale
 
     def _build_static(self) -> None:
         if self._static is not None:
@@ -99,13 +67,13 @@ class DirectoryPanel:
         lang, c = self.model.lang, self.colours
         h = self._static = holder(self.root)
         x0 = -WIDTH / 2 + PAD
-        label(h, i18n.t("dir.title", lang), (x0, TOP - 0.075), scale=self._s(0.05), fg=c.accent)
-        label(h, i18n.t("dir.search", lang), (x0, TOP - 0.165), scale=self._s(0.036), fg=c.ink)
+        label(h, i18n.t("dir.title", lang), (x0, TOP - 0.075), scale=0.05, fg=c.accent)
+        label(h, i18n.t("dir.search", lang), (x0, TOP - 0.165), scale=0.036, fg=c.ink)
         self.field = TextField(h, (x0 + 0.2, TOP - 0.165), width=WIDTH - 2 * PAD - 0.2, initial=self.model.query,
-                               focus=self.focus, scale=self._s(0.036), on_enter=self._entered, max_chars=60)
-        label(h, i18n.t("dir.search_hint", lang), (x0, TOP - 0.235), scale=self._s(0.028), fg=c.muted,
+                               focus=self.focus, scale=0.036, on_enter=self._entered, max_chars=60)
+        label(h, i18n.t("dir.search_hint", lang), (x0, TOP - 0.235), scale=0.028, fg=c.muted,
               width=WIDTH - 2 * PAD)
-        label(h, i18n.t("dir.keys", lang), (0, BOTTOM + 0.04), scale=self._s(0.03), fg=c.muted,
+        label(h, i18n.t("dir.keys", lang), (0, BOTTOM + 0.04), scale=0.03, fg=c.muted,
               align=TextNode.A_center)
 
     # ── open / close ─────────────────────────────────────────────────────────
@@ -155,31 +123,31 @@ class DirectoryPanel:
         top = TOP - 0.29
         if not rows:
             label(b, i18n.t("dir.no_results", lang, query=m.query.strip()), (x0, top - 0.05),
-                  scale=self._s(0.034), fg=c.muted, width=WIDTH - 2 * PAD)
+                  scale=0.034, fg=c.muted, width=WIDTH - 2 * PAD)
             return
         first = max(0, min(m.selected - VISIBLE_ROWS // 2, len(rows) - VISIBLE_ROWS))
-        chars = int(62 / self.text_scale)
+        chars = 62
         for i, row in enumerate(rows[first:first + VISIBLE_ROWS]):
             index = first + i
             y = top - i * ROW_H
             if index == m.selected:
                 DirectFrame(parent=b, frameColor=c.selected, frameSize=(x0 - 0.02, x1 + 0.02, y - ROW_H + 0.012, y))
             title_fg = c.accent if row.kind == "event" else c.ink
-            label(b, _clip(row.title, chars), (x0, y - 0.045), scale=self._s(0.034), fg=title_fg)
+            label(b, _clip(row.title, chars), (x0, y - 0.045), scale=0.034, fg=title_fg)
             detail = row.detail
             if row.place == "auditorium" and row.kind == "place" and not m.events:
                 detail = f"{detail} {i18n.t('dir.no_events', lang)}"
-            label(b, _clip(detail, int(chars * 1.2)), (x0 + 0.02, y - 0.095), scale=self._s(0.028), fg=c.muted)
+            label(b, _clip(detail, int(chars * 1.2)), (x0 + 0.02, y - 0.095), scale=0.028, fg=c.muted)
             if row.is_open is not None:
                 key = "dir.counter_open" if row.is_open else "dir.counter_closed"
-                label(b, i18n.t(key, lang), (x1, y - 0.045), scale=self._s(0.028),
+                label(b, i18n.t(key, lang), (x1, y - 0.045), scale=0.028,
                       fg=c.good if row.is_open else c.bad, align=TextNode.A_right)
             if index == m.selected:
                 button(b, i18n.t("dir.take_me", lang), (x1, y - 0.097), self.on_take_me, args=(row,),
-                       scale=self._s(0.028), align="right")
+                       scale=0.028, align="right")
         if len(rows) > first + VISIBLE_ROWS:
             label(b, i18n.t("dir.more", lang, count=len(rows) - first - VISIBLE_ROWS),
-                  (x0, top - VISIBLE_ROWS * ROW_H - 0.02), scale=self._s(0.028), fg=c.muted)
+                  (x0, top - VISIBLE_ROWS * ROW_H - 0.02), scale=0.028, fg=c.muted)
 
     def destroy(self) -> None:
         if self.field is not None:

@@ -27,6 +27,7 @@ from .directory_panel import DirectoryPanel
 from .minimap import Minimap
 from .settings_panel import SettingsPanel
 from .sound import Sounds
+from .theme import theme_for
 
 __all__ = ["FindLayer"]
 
@@ -53,25 +54,27 @@ class FindLayer:
         self.guide = Guide(self.world)
         self.zones = ZoneAnnouncer(self.world, self.directory)
         s = self.settings
+        self.theme = theme = theme_for(base)
+        theme.subscribe(self._restyle)
         self.panel = DirectoryPanel(base, self.model, focus=self.focus, on_take_me=self.take_me_there,
-                                    text_scale=s.text_scale, high_contrast=s.high_contrast, clock=_local_clock)
-        self.minimap = Minimap(base, self.world, lang=self.lang, high_contrast=s.high_contrast,
-                               text_scale=s.text_scale)
+                                    clock=_local_clock)
+        self.minimap = Minimap(base, self.world, lang=self.lang)
         self.minimap.show(s.minimap)
         self.form = SettingsForm(s)
         self.settings_panel = SettingsPanel(base, self.form, lang=self.lang, on_step=self._step_row)
         self.sounds = Sounds(base, volume=s.volume, ambient=s.ambient)
         if self.booths is not None and getattr(self.booths, "chime", None) is not None and self.sounds.chime:
             self.booths.chime.sound = self.sounds.chime  # the generated chime, at the player's volume
-        self.line = OnscreenText(text="", parent=base.a2dTopCenter, pos=(0, -0.2), scale=0.045 * s.text_scale,
+        self.line = OnscreenText(text="", parent=theme.root("top_center", name="line"), pos=(0, -0.2), scale=0.045,
                                  fg=(1, 1, 1, 1), bg=(0.05, 0.10, 0.20, 0.85), align=TextNode.A_center,
                                  mayChange=True)
-        self.prompt = label(base.a2dBottomCenter, "", (0.42, 0.2), scale=0.046 * s.text_scale, fg=(1, 1, 1, 1),
+        self.prompt = label(theme.root("bottom_center", name="desk-prompt"), "", (0.42, 0.2), scale=0.046,
+                            fg=(1, 1, 1, 1),
                             align=TextNode.A_center, bg=(0.05, 0.06, 0.10, 0.85))
-        self.hint = label(base.a2dBottomRight, "", (-0.03, 0.02 + self.minimap_height() + 0.03),
-                          scale=0.03 * s.text_scale, fg=(0.9, 0.9, 0.92, 1), align=TextNode.A_right,
+        self.hint = label(theme.root("bottom_right", name="hint"), "",
+                          (-0.03, 0.02 + self.minimap_height() + 0.03), scale=0.03, fg=(0.9, 0.9, 0.92, 1), align=TextNode.A_right,
                           bg=(0.03, 0.04, 0.07, 0.6))
-        self.fps = OnscreenText(text="", parent=base.a2dTopCenter, pos=(0, -0.06), scale=0.04, fg=(0.6, 1, 0.6, 1),
+        self.fps = OnscreenText(text="", parent=theme.root("top_center", name="fps"), pos=(0, -0.06), scale=0.04, fg=(0.6, 1, 0.6, 1),
                                 bg=(0, 0, 0, 0.6), align=TextNode.A_center, mayChange=True)
         self._fps_at = 0.0
         self._last: dict[str, str] = {}
@@ -261,7 +264,7 @@ class FindLayer:
         if "volume" in changed or "ambient" in changed:
             self.sounds.set_volume(new.volume, new.ambient)
         if "text_scale" in changed or "high_contrast" in changed:
-            self.panel.restyle(text_scale=new.text_scale, high_contrast=new.high_contrast)
+            self.theme.apply(text_scale=new.text_scale, high_contrast=new.high_contrast)  # every panel, at once
         if "fullscreen" in changed:
             self._fullscreen(new.fullscreen)
         if "preset" in changed and preset_profile(new.preset) != preset_profile(old.preset):
@@ -283,15 +286,19 @@ class FindLayer:
             note = i18n.t("settings.saved", self.lang, path=str(path))
         except OSError:
             note = i18n.t("settings.save_failed", self.lang)
-        if "preset" in changed or "text_scale" in changed:
+        if "preset" in changed:
             note += "  |  " + i18n.t("settings.applies_next_start", self.lang)
         self.settings_panel.note = note
+
+    def _restyle(self) -> None:
+        self.panel.restyle()
+        self.minimap.restyle()
 
     def set_lang(self, lang: str) -> None:
         """Switch the directory, map, lines and settings panel to `lang` (booth panels follow at the next start)."""
         self.lang = self.model.lang = self.settings_panel.lang = lang
         self.model.rev += 1
-        self.panel.restyle(text_scale=self.settings.text_scale, high_contrast=self.settings.high_contrast)
+        self.panel.restyle()
         self.minimap.set_lang(lang)
         for key in ("line", "prompt", "hint", "fps"):
             self._last.pop(key, None)

@@ -17,10 +17,13 @@ from .. import i18n
 from ..state.auth_state import role_label
 from ..net.events import ConnState
 from ..state.session import ClientSession
+from .theme import theme_for
 
 __all__ = ["Hud", "NOTICE_SECONDS"]
 
 NOTICE_SECONDS = 8.0
+HELP_SCALE = 0.04
+HELP_MARGIN = 0.012  # aspect2d units between the help line and the window's bottom edge
 _STATE_COLOURS = {
     ConnState.CONNECTING: (1.0, 0.78, 0.25, 1.0),
     ConnState.OPEN: (0.45, 0.90, 0.45, 1.0),
@@ -32,13 +35,10 @@ _STATE_COLOURS = {
 class Hud:
     def __init__(self, base: ShowBase, *, lang: str = "id") -> None:
         self.lang = lang
-        corner = base.a2dTopLeft
-        self.panel = DirectFrame(
-            parent=corner,
-            frameColor=(0.04, 0.05, 0.08, 0.45),
-            frameSize=(0.0, 0.78, -0.165, 0.0),
-            pos=(0.02, 0, -0.02),
-        )
+        self.base = base
+        theme = theme_for(base)
+        self.panel = theme.frame("top_left", frameColor=(0.04, 0.05, 0.08, 0.45), frameSize=(0.0, 0.78, -0.165, 0.0),
+                                 pos=(0.02, 0, -0.02))
         self.dot = DirectFrame(parent=self.panel, frameColor=_STATE_COLOURS[ConnState.CONNECTING],
                                frameSize=(0.0, 0.02, 0.0, 0.02), pos=(0.02, 0, -0.047))
         self.status = self._text(self.panel, "", (0.055, -0.045), 0.03, _STATE_COLOURS[ConnState.CONNECTING])
@@ -46,19 +46,43 @@ class Hud:
         self.zone = self._text(self.panel, "", (0.02, -0.095), 0.03, (1, 1, 1, 1))
         self.name = self._text(self.panel, "", (0.02, -0.14), 0.028, (0.9, 0.9, 0.9, 1))
         self.notice = OnscreenText(
-            text="", parent=base.a2dTopCenter, pos=(0, -0.1), scale=0.05, fg=(1, 1, 1, 1),
+            text="", parent=theme.root("top_center", name="notice"), pos=(0, -0.1), scale=0.05, fg=(1, 1, 1, 1),
             bg=(0.55, 0.08, 0.10, 0.85), align=TextNode.A_center, mayChange=True,
         )
         self.help = OnscreenText(
-            text=i18n.t("app.help", lang), parent=base.a2dBottomCenter, pos=(0, 0.05), scale=0.04,
-            fg=(1, 1, 1, 1), bg=(0.04, 0.05, 0.08, 0.5), align=TextNode.A_center, mayChange=True,
+            text=i18n.t("app.help", lang), parent=theme.root("bottom_center", name="help"), pos=(0, 0.05),
+            scale=HELP_SCALE, fg=(1, 1, 1, 1), bg=(0.04, 0.05, 0.08, 0.5), align=TextNode.A_center, mayChange=True,
         )
+        self.help_top = 0.0  # aspect2d units above the window's bottom edge (`place_help`)
+        self._help_fit: tuple = ()
         self._last: dict[str, str] = {}
 
     def set_lang(self, lang: str) -> None:
         self.lang = lang
         self._last.clear()
         self.help.setText(i18n.t("app.help", lang))
+        self._help_fit = ()
+
+    def place_help(self) -> float:
+        """Wrap the help line to the window's width and sit its last row on the bottom edge; returns
+        how high it reaches (aspect2d units above the bottom edge), the floor the other corner
+        panels stand on (`hud_layout`)."""
+        pivot = self.help.getParent()
+        s = float(pivot.get_sx())
+        width = self.base.a2dRight - self.base.a2dLeft - 0.06
+        fit = (s, round(width, 4), self.help.getText())
+        if fit == self._help_fit:
+            return self.help_top
+        self._help_fit = fit
+        node = self.help.textNode
+        node.set_wordwrap(width / (s * HELP_SCALE))
+        rows = max(1, node.get_num_rows())
+        line = node.get_line_height() * HELP_SCALE
+        # The first row's baseline, so the last row's descenders clear the edge.
+        base_z = HELP_MARGIN / s + 0.3 * line + (rows - 1) * line
+        self.help.setPos(0, base_z)
+        self.help_top = s * (base_z + 0.85 * line + 0.01)
+        return self.help_top
 
     @staticmethod
     def _text(parent, text: str, pos, scale: float, fg) -> OnscreenText:

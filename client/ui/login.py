@@ -23,6 +23,7 @@ from .. import i18n
 from ..state.auth_state import AuthFlow, AuthPhase, role_label
 from .focus import KeyboardFocus
 from .nav import NavRing, ShiftKey
+from .theme import theme_for
 
 __all__ = ["LoginPanel", "AccountBar", "PANEL_FRAME", "PANEL_COLOUR", "aspect_box_px"]
 
@@ -75,8 +76,7 @@ class LoginPanel:
         self.focus = focus
         self.lang = lang
         self.on_language = on_language
-        self.frame = DirectFrame(parent=base.aspect2d, frameColor=PANEL_COLOUR, frameSize=PANEL_FRAME,
-                                 sortOrder=20)
+        self.frame = theme_for(base).frame("center", frameColor=PANEL_COLOUR, frameSize=PANEL_FRAME, sortOrder=20)
         DirectFrame(parent=self.frame, frameColor=ACCENT, frameSize=(PANEL_FRAME[0], PANEL_FRAME[1], 0.675, 0.70))
         self.title = self._text(0.59, 0.054, ACCENT)
         self.subtitle = self._text(0.525, 0.032, MUTED_FG)
@@ -276,8 +276,8 @@ class AccountBar:
 
     def __init__(self, base, *, lang: str, on_logout: Callable[[], None]) -> None:
         self.lang = lang
-        self.frame = DirectFrame(parent=base.a2dTopRight, frameColor=(0.04, 0.05, 0.08, 0.6),
-                                 frameSize=(-0.80, 0.0, -0.10, 0.0), pos=(-0.025, 0, -0.025))
+        self.frame = theme_for(base).frame("top_right", frameColor=(0.04, 0.05, 0.08, 0.6),
+                                           frameSize=(-0.80, 0.0, -0.10, 0.0), pos=(-0.025, 0, -0.025))
         self.role = OnscreenText(parent=self.frame, text="", pos=(-0.77, -0.065), scale=0.036, fg=ACCENT,
                                  align=TextNode.A_left, mayChange=True)
         self.unread = OnscreenText(parent=self.frame, text="", pos=(-0.44, -0.065), scale=0.034,

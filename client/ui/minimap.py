@@ -18,11 +18,13 @@ from panda3d.core import LineSegs, NodePath, SamplerState, TextNode, Texture, Tr
 
 from .. import i18n
 from .booth_widgets import label
+from .theme import theme_for
 
 __all__ = ["Minimap", "map_image"]
 
 MAP_H = 0.78  # aspect2d units
 MARGIN = 0.025
+MAX_SCALE = 1.15  # the most the text size grows the map
 OPEN = (0.25, 0.85, 0.35, 1.0)
 CLOSED = (0.85, 0.25, 0.22, 1.0)
 UNKNOWN = (0.6, 0.6, 0.62, 1.0)
@@ -75,24 +77,26 @@ def _texture(img: np.ndarray) -> Texture:
 
 
 class Minimap:
-    def __init__(self, base, world: World, *, lang: str = "id", high_contrast: bool = False,
-                 text_scale: float = 1.0) -> None:
+    def __init__(self, base, world: World, *, lang: str = "id") -> None:
         self.base = base
         self.world = world
         self.lang = lang
         g = world.grounds
         self.scale = MAP_H / (g.ymax - g.ymin)  # aspect2d units per metre
         self.map_w = (g.xmax - g.xmin) * self.scale
-        self.root = DirectFrame(parent=base.a2dBottomRight, frameColor=(0.03, 0.04, 0.07, 0.8),
+        # Grows with the text size only a little: it is a picture, and the hall must stay in view.
+        self.theme = theme = theme_for(base)
+        self.root = theme.frame("bottom_right", frameColor=(0.03, 0.04, 0.07, 0.8),
                                 frameSize=(-self.map_w - 2 * MARGIN, 0, 0, MAP_H + 2 * MARGIN + 0.05),
-                                pos=(-0.02, 0, 0.02), sortOrder=5)
+                                pos=(-0.02, 0, 0.02), sortOrder=5, max_scale=MAX_SCALE)
         self.canvas = self.root.attach_new_node("map")
         self.canvas.set_pos(-self.map_w - MARGIN, 0, MARGIN)
-        tex = _texture(map_image(world, high_contrast=high_contrast))
-        OnscreenImage(image=tex, parent=self.canvas, scale=(self.map_w / 2, 1, MAP_H / 2),
-                      pos=(self.map_w / 2, 0, MAP_H / 2))
+        self._contrast = theme.high_contrast
+        tex = _texture(map_image(world, high_contrast=self._contrast))
+        self.image = OnscreenImage(image=tex, parent=self.canvas, scale=(self.map_w / 2, 1, MAP_H / 2),
+                                   pos=(self.map_w / 2, 0, MAP_H / 2))
         self.title = label(self.root, i18n.t("map.title", lang), (-self.map_w - MARGIN, MAP_H + 2 * MARGIN + 0.01),
-                           scale=0.034 * text_scale, fg=(1, 1, 1, 1))
+                           scale=0.034, fg=(1, 1, 1, 1))
         self.booths: dict[str, DirectFrame] = {}
         for b in world.booths:
             x, y = self._xy(*b.zone.centre)
@@ -103,7 +107,7 @@ class Minimap:
         self.auditorium = DirectFrame(parent=self.canvas, frameColor=(0.8, 0.8, 0.85, 1),
                                       frameSize=(-0.016, 0.016, -0.016, 0.016), pos=(ax, 0, ay))
         self.auditorium.set_r(45)  # a diamond
-        self.event_text = label(self.root, "", (-self.map_w / 2 - MARGIN, MARGIN + 0.01), scale=0.026 * text_scale,
+        self.event_text = label(self.root, "", (-self.map_w / 2 - MARGIN, MARGIN + 0.01), scale=0.026,
                                 fg=EVENT, align=TextNode.A_center)
         self.you = self._arrow()
         self.you.hide()
@@ -169,6 +173,23 @@ class Minimap:
                 self.route = self.canvas.attach_new_node(segs.create())
                 self.route.set_transparency(TransparencyAttrib.M_none)
                 self.you.reparent_to(self.canvas)  # keep the arrow drawn over the route
+
+    def restyle(self) -> None:
+        """The theme changed: draw the grounds in high contrast (or not)."""
+        if self._contrast != self.theme.high_contrast:
+            self._contrast = self.theme.high_contrast
+            self.image.setImage(_texture(map_image(self.world, high_contrast=self._contrast)))
+            self.image.set_scale(self.map_w / 2, 1, MAP_H / 2)
+
+    def top(self) -> float:
+        """How high the map reaches, in aspect2d units above the window's bottom edge."""
+        s = self.theme.scale_of(self.root.getParent())
+        return s * (self.root.get_z() + self.root["frameSize"][3])
+
+    def place(self, bottom: float) -> None:
+        """Stand the map `bottom` aspect2d units above the window's bottom edge (`hud_layout`)."""
+        s = self.theme.scale_of(self.root.getParent())
+        self.root.set_z(bottom / s)
 
     def set_lang(self, lang: str) -> None:
         self.lang = lang

@@ -13,6 +13,7 @@ from panda3d.core import TextNode
 from .. import i18n
 from ..state.booths import BoothModel
 from . import booth_text as T
+from .theme import theme_for
 from .booth_widgets import BAD, BG, BUTTON, BUTTON_ON, GOLD, GOOD, INK, MUTED, Column, button, holder, label
 
 __all__ = ["RequestsPanel", "service_title", "field_lines"]
@@ -47,8 +48,8 @@ class RequestsPanel:
         self.base = base
         self.model = model
         self.lang = lang
-        self.root = DirectFrame(parent=base.a2dLeftCenter, frameColor=BG, frameSize=(0, WIDTH, BOTTOM, TOP),
-                                pos=(0.025, 0, 0), sortOrder=10)
+        self.root = theme_for(base).frame("left_center", frameColor=BG, frameSize=(0, WIDTH, BOTTOM, TOP),
+                                          pos=(0.025, 0, 0), sortOrder=10)
         self.root.hide()
         self.body = None
         self.first = 0

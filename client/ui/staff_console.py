@@ -21,6 +21,7 @@ from panda3d.core import TextNode
 from .. import i18n
 from ..state.booths import REQUEST_STATUSES, BoothModel, legal_next
 from ..state.keymap import with_key
+from .theme import theme_for
 from . import booth_text as T
 from .booth_widgets import (
     BAD,
@@ -60,8 +61,8 @@ class StaffConsole:
         self.lang = lang
         self.focus = focus
         self.at_post = at_post
-        self.root = DirectFrame(parent=base.a2dRightCenter, frameColor=BG, frameSize=(0, WIDTH, BOTTOM, TOP),
-                                pos=(-WIDTH - 0.04, 0, 0), sortOrder=10)
+        self.root = theme_for(base).frame("right_center", frameColor=BG, frameSize=(0, WIDTH, BOTTOM, TOP),
+                                          pos=(-WIDTH - 0.04, 0, 0), sortOrder=10)
         self.root.hide()
         self.tab = "counter"
         self.head = None

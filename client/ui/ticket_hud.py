@@ -21,6 +21,7 @@ from ..scene.meshes import MeshBuilder
 from . import booth_text as T
 from .booth_panel import WIDTH as PANEL_W
 from .booth_widgets import BG, GOLD, GOOD, INK, MUTED, TextField, button, holder, label, text_height
+from .theme import theme_for
 
 __all__ = ["TicketHud", "build_arrow"]
 
@@ -63,8 +64,11 @@ class TicketHud:
         self.focus = focus
         self.on_my_requests = on_my_requests or model.my_requests.open
         self.on_console = on_console or model.staff.open
+        theme = self.theme = theme_for(base)
+        self.corner = theme.root("top_right", name="tickets")  # buttons, cards and toasts grow with the text
+        self.top = theme.root("top_center", name="called")
         # Low in the middle, right of the chat box (which ends 0.25 left of the centre: ui/chat.py).
-        self.prompt = label(base.a2dBottomCenter, "", (PROMPT_X, 0.2), scale=0.046, fg=(1, 1, 1, 1),
+        self.prompt = label(theme.root("bottom_center", name="ticket-prompt"), "", (PROMPT_X, 0.2), scale=0.046, fg=(1, 1, 1, 1),
                             align=TextNode.A_center, bg=(0.05, 0.06, 0.10, 0.85), width=PROMPT_W)
         self.prompt.hide()
         self.buttons = None
@@ -131,7 +135,7 @@ class TicketHud:
         m, lang = self.model, self.lang
         if self.buttons is not None:
             self.buttons.destroy()
-        self.buttons = b = holder(self.base.a2dTopRight)
+        self.buttons = b = holder(self.corner)
         x = -0.03
         if m.is_staff:
             btn = button(b, i18n.t("hud.console", lang), (x, BUTTONS_Y), self.on_console, align="right", scale=0.032)
@@ -144,7 +148,7 @@ class TicketHud:
         m, lang = self.model, self.lang
         if self.cards is not None:
             self.cards.destroy()
-        self.cards = c = holder(self.base.a2dTopRight)
+        self.cards = c = holder(self.corner)
         y = CARDS_TOP
         # An open booth panel shows your ticket in its header (and would cover the card).
         for t in m.ticket.active_tickets() if not m.panel.opd else ():
@@ -166,7 +170,7 @@ class TicketHud:
         m, lang = self.model, self.lang
         if self.toasts is not None:
             self.toasts.destroy()
-        self.toasts = t = holder(self.base.a2dTopRight)
+        self.toasts = t = holder(self.corner)
         # Beside an open booth panel rather than under it.
         right = -0.03 - (PANEL_W + 0.05 if m.panel.opd else 0.0)
         y = (CARDS_TOP if m.panel.opd else getattr(self, "_cards_bottom", CARDS_TOP)) - 0.01
@@ -197,7 +201,7 @@ class TicketHud:
         if self._changed("banner", (ticket.code, ticket.opd, ticket.clerk)):
             if self.banner is not None:
                 self.banner.destroy()
-            self.banner = b = DirectFrame(parent=self.base.a2dTopCenter, frameColor=(0.62, 0.44, 0.04, 0.95),
+            self.banner = b = DirectFrame(parent=self.top, frameColor=(0.62, 0.44, 0.04, 0.95),
                                           frameSize=(-1.0, 1.0, -0.53, -0.33), sortOrder=9)
             label(b, i18n.t("ticket.called", lang, code=ticket.code, booth=name), (0, -0.41), scale=0.06,
                   fg=(1, 1, 1, 1), align=TextNode.A_center)
@@ -239,7 +243,7 @@ class TicketHud:
         lines = m.ticket.conversation(ticket.opd, ticket.code)
         if self.talk is None:
             # Right, under the toasts (the booth panel is closed while it shows; chat is bottom left).
-            self.talk = DirectFrame(parent=self.base.a2dRightCenter, frameColor=BG, frameSize=(0, 0.9, -0.38, 0.14),
+            self.talk = self.theme.frame("right_center", frameColor=BG, frameSize=(0, 0.9, -0.38, 0.14),
                                     pos=(-0.94, 0, -0.3))
             label(self.talk, i18n.t("counter.title", lang), (0.03, 0.08), scale=0.036, fg=GOLD)
             self.talk_field = TextField(self.talk, (0.03, -0.33), width=0.84, focus=self.focus, scale=0.032,
