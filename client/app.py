@@ -352,7 +352,8 @@ def run_client(args: argparse.Namespace, *, build: Callable[[Any, argparse.Names
         args.lang = settings.lang
     profile = preset_profile(getattr(args, "preset", None) or settings.preset)
     configure_panda(offscreen=offscreen, renderer=getattr(args, "renderer", None), title=i18n.t("app.title", args.lang),
-                    fullscreen=settings.fullscreen, multisample=profile.multisample)
+                    fullscreen=settings.fullscreen, multisample=profile.multisample,
+                    size=getattr(args, "window_size", None) or (1280, 720))
     from direct.showbase.ShowBase import ShowBase
 
     try:

@@ -35,6 +35,8 @@ def add_client_options(p: argparse.ArgumentParser, *, default_url: str = DEFAULT
                    help="gl (OpenGL; the default in a window) or software (Panda3D's tinydisplay; the default offscreen)")
     p.add_argument("--screenshot", default=None, help="write a PNG after --frames frames, then exit")
     p.add_argument("--frames", type=int, default=60)
+    p.add_argument("--window-size", type=_size, default=(1280, 720), metavar="WxH",
+                   help="the window's (or offscreen buffer's) size in pixels (default 1280x720)")
     p.add_argument("--wait", type=float, default=None, metavar="SECONDS",
                    help="with --screenshot: how long to wait for the server before rendering anyway (20)")
     # Accounts (ui/chat_layer.py): without --name or --user a window shows the login screen.
@@ -43,6 +45,16 @@ def add_client_options(p: argparse.ArgumentParser, *, default_url: str = DEFAULT
                    help="with --user: the environment variable holding the password (MAKAVERSE_PASSWORD)")
     p.add_argument("--register", action="store_true", help="with --user: create the account first")
     p.add_argument("--display-name", default="", help="with --register: the name others see")
+
+
+def _size(text: str) -> tuple[int, int]:
+    try:
+        w, h = (int(v) for v in text.lower().split("x"))
+    except ValueError:
+        raise argparse.ArgumentTypeError("WIDTHxHEIGHT, e.g. 1024x600") from None
+    if not (320 <= w <= 7680 and 240 <= h <= 4320):
+        raise argparse.ArgumentTypeError("between 320x240 and 7680x4320")
+    return w, h
 
 
 def _client(args: argparse.Namespace) -> int:

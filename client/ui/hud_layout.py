@@ -34,7 +34,7 @@ def node_rect_px(node: Any, base: Any) -> list[int] | None:
                       int(round((hi.x + 1) / 2 * w)), int(round((1 - lo.z) / 2 * h))])
     try:
         size = node["frameSize"]  # a DirectFrame's own card is no geometry of its own
-    except (TypeError, KeyError):
+    except (TypeError, KeyError, AttributeError):  # not a DirectGUI widget, or text (OnscreenText)
         size = None
     if size:
         boxes.append(box_px(node, size, base))
@@ -56,6 +56,18 @@ def overlaps(a: list[int] | None, b: list[int] | None) -> bool:
     if a is None or b is None:
         return False
     return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
+
+
+def _clear(node: Any, obstacles: list[list[int]], base: Any, units_per_px: float, *, up: bool) -> None:
+    """Move an OnscreenText up (or down) until it covers none of `obstacles` (pixel boxes)."""
+    for _ in range(len(obstacles) + 1):
+        rect = node_rect_px(node, base)
+        hit = [r for r in obstacles if overlaps(rect, r)]
+        if rect is None or not hit:
+            return
+        px = (rect[3] - min(r[1] for r in hit)) if up else (max(r[3] for r in hit) - rect[1])
+        x, z = node.getPos()
+        node.setPos(x, z + (px + 4) * units_per_px * (1 if up else -1))
 
 
 class HudLayout:
@@ -98,31 +110,49 @@ class HudLayout:
                 hint = find.hint
                 hint.setPos(hint.getPos()[0], (top + GAP) / hint.getParent().get_sx() + 0.012)
         self._lift_prompts(floor)
+        self._clear_top()
 
     def _lift_prompts(self, floor: float) -> None:
-        """A prompt stands just above the help line, or above the chat box where it would cover it."""
-        app = self.app
-        prompts = []
-        find, booths, social = getattr(app, "find", None), getattr(app, "booths", None), getattr(app, "social", None)
-        if find is not None:
-            prompts.append(find.prompt)
-        if booths is not None:
-            prompts.append(booths.hud.prompt)
-        chat = social.chat_box.frame if social is not None else None
+        """A prompt stands on the floor, centred in the gap between the chat box and the minimap,
+        and rises above whatever it would still cover (a narrow window, large text)."""
+        app, b = self.app, self.base
+        find, booths = getattr(app, "find", None), getattr(app, "booths", None)
+        prompts = [p for p in (find.prompt if find else None, booths.hud.prompt if booths else None)
+                   if p is not None and not p.is_hidden() and p.getText()]
+        if not prompts:
+            return
+        pieces = self._pieces()
+        obstacles = [node_rect_px(pieces[k], b) for k in ("chat", "minimap", "hint", "help") if k in pieces]
+        obstacles = [r for r in obstacles if r is not None]
+        w = b.win.get_x_size()
+        left = max([r[2] for r in obstacles if r[0] < w / 3] + [0])  # the chat box's right edge
+        right = min([r[0] for r in obstacles if r[0] > w / 2] + [w])  # the minimap's or hint's left edge
         for prompt in prompts:
-            if prompt.is_hidden() or not prompt.getText():
-                continue
             s = prompt.getParent().get_sx()
-            x = prompt.getPos()[0]
-            z = (floor + PROMPT_LIFT * s) / s
-            if abs(prompt.getPos()[1] - z) > 1e-4:
-                prompt.setPos(x, z)
-            rect = node_rect_px(prompt, self.base)
-            chat_rect = node_rect_px(chat, self.base) if chat is not None else None
-            if overlaps(rect, chat_rect):
-                h = self.base.win.get_y_size()
-                chat_top = 1 - 2 * chat_rect[1] / h - self.base.a2dBottom  # aspect2d units above the bottom
-                prompt.setPos(x, (chat_top + GAP + PROMPT_LIFT * s * 0.35) / s)
+            prompt.setPos(0, (floor + PROMPT_LIFT * s) / s)
+            rect = node_rect_px(prompt, b)
+            fits_gap = rect is not None and rect[2] - rect[0] + 8 <= right - left
+            # bottom_center's x is the window's middle; too wide for the gap, it stays there (and rises).
+            x = (left + right - w) / 2 * self._units_per_px() / s if fits_gap else 0.0
+            prompt.setPos(x, (floor + PROMPT_LIFT * s) / s)
+            _clear(prompt, obstacles, b, self._units_per_px() / s, up=True)
+
+    def _clear_top(self) -> None:
+        """The zone / guide line and the notice hang below the corner panels they would cover."""
+        app, b = self.app, self.base
+        pieces = self._pieces()
+        obstacles = [node_rect_px(pieces[k], b) for k in ("status", "account", "ticket_buttons") if k in pieces]
+        obstacles = [r for r in obstacles if r is not None]
+        for node, home in ((getattr(app.find, "line", None) if hasattr(app, "find") else None, -0.2),
+                           (app.hud.notice, -0.1)):
+            if node is None or node.is_hidden() or not node.getText():
+                continue
+            s = node.getParent().get_sx()
+            node.setPos(node.getPos()[0], home)
+            _clear(node, obstacles, b, self._units_per_px() / s, up=False)
+
+    def _units_per_px(self) -> float:
+        return 2.0 / self.base.win.get_y_size()  # aspect2d units per pixel, either way
 
     def rects(self) -> dict[str, list[int]]:
         """Each piece shown now, in window pixels."""

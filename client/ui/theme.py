@@ -168,10 +168,13 @@ class UiTheme:
         return getattr(self.base, ANCHORS[name])
 
     def root(self, anchor: str, *, box: tuple[float, float, float, float] | None = None,
-             max_scale: float | None = None, name: str = "themed"):
+             max_scale: float | None = None, name: str = "themed", sort: int = 0):
         """A node at the screen `anchor` scaled by the text size. With `box` (what hangs on it, in its
-        units: left, right, bottom, top) the scale stops where the box would leave the window."""
-        pivot = self._anchor(anchor).attach_new_node(f"{name}-pivot")
+        units: left, right, bottom, top) the scale stops where the box would leave the window.
+
+        The node is a child of aspect2d itself (kept on its anchor's spot), so `sort` orders it
+        against every other panel, whichever corner they hang from."""
+        pivot = self.base.aspect2d.attach_new_node(f"{name}-pivot", sort)
         self._roots.append((pivot, anchor, box, max_scale or 10.0))
         self._scale(pivot, anchor, box, max_scale or 10.0)
         return pivot
@@ -183,7 +186,8 @@ class UiTheme:
 
         left, r, b, t = frameSize
         x, _, z = pos
-        pivot = self.root(anchor, box=(left + x, r + x, b + z, t + z), max_scale=max_scale, name="panel")
+        pivot = self.root(anchor, box=(left + x, r + x, b + z, t + z), max_scale=max_scale, name="panel",
+                          sort=int(kw.get("sortOrder", 0)))
         frame = DirectFrame(parent=pivot, frameSize=frameSize, pos=pos, frameColor=self.palette.background(frameColor),
                             **kw)
         self._frames.append((frame, frameColor))
@@ -207,11 +211,11 @@ class UiTheme:
     def _scale(self, pivot, anchor: str, box, cap: float) -> None:
         if pivot.is_empty():
             return
+        p = self._anchor(anchor).get_pos(self.base.aspect2d) if anchor != "center" else None
+        xy = (p.x, p.z) if p is not None else (0.0, 0.0)
+        pivot.set_pos(xy[0], 0, xy[1])
         s = min(self.text_scale, cap)
         if box is not None and s > 1.0:
-            a = self._anchor(anchor)
-            p = a.get_pos(self.base.aspect2d) if anchor != "center" else None
-            xy = (p.x, p.z) if p is not None else (0.0, 0.0)
             s = min(s, max(1.0, fit_scale(xy, box, self._screen())))
         pivot.set_scale(s)
 
