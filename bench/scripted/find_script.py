@@ -24,7 +24,8 @@ class FindDriver:
         self.take_me = bool(getattr(args, "take_me_there", False))
         self.guide_s = getattr(args, "guide_seconds", None)
         self.settings = bool(getattr(args, "settings_panel", False))
-        self.phase = "start" if (self.query is not None or self.settings) else "done"
+        self.look = bool(getattr(args, "look_chooser", False))
+        self.phase = "start" if (self.query is not None or self.settings or self.look) else "done"
         self._walk_from = 0.0
         self.layer.keep_open = self.guide_s is not None
         shot = getattr(app, "shot", None)
@@ -46,6 +47,8 @@ class FindDriver:
                 return  # not in yet, or a --walk is still under way
             if self.settings:
                 layer.toggle_settings(True)
+            if self.look:
+                layer.open_look(first=True)
             if self.query is not None:
                 layer.model.show()
                 layer.panel.sync()  # builds the search line

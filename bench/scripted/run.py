@@ -58,6 +58,8 @@ def add_shot_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--guide-seconds", type=float, default=None, metavar="S",
                    help="with --take-me-there: take the picture S seconds into the walk, the directory open")
     p.add_argument("--settings-panel", action="store_true", help="open the settings panel (F10)")
+    p.add_argument("--look-chooser", action="store_true",
+                   help="open the look chooser (F10, Avatar look) as at the first entry; --press keys then work in it")
 
 
 def build_scripted(base: Any, args: argparse.Namespace) -> Any:

@@ -206,7 +206,7 @@ class SettingRow:
     value_key: str = ""  # when set, `value` is a translation key too
 
 
-_ROWS = ("lang", "preset", "text_scale", "high_contrast", "volume", "ambient", "fullscreen", "show_fps",
+_ROWS = ("lang", "look", "preset", "text_scale", "high_contrast", "volume", "ambient", "fullscreen", "show_fps",
          "minimap") + tuple(f"key:{a}" for a in ACTIONS)
 
 
@@ -220,6 +220,7 @@ class SettingsForm:
     capturing: str = ""  # the action waiting for a key, or ""
     changed: list[str] = field(default_factory=list)
     error_key: str = ""
+    open_look: bool = False  # Enter on the "look" row: the caller opens the look chooser (and clears this)
 
     @property
     def row_ids(self) -> tuple[str, ...]:
@@ -237,6 +238,8 @@ class SettingsForm:
                 out.append(SettingRow(rid, "settings.lang", f"settings.lang.{s.lang}", f"settings.lang.{s.lang}"))
             elif rid == "preset":
                 out.append(SettingRow(rid, "settings.preset", "", f"settings.preset.{s.preset}"))
+            elif rid == "look":  # ── the look chooser's row ──
+                out.append(SettingRow(rid, "settings.look", "", "settings.look.change"))
             elif rid == "text_scale":
                 out.append(SettingRow(rid, "settings.text_scale", f"{int(round(s.text_scale * 100))} %"))
             elif rid in ("volume", "ambient"):
@@ -276,6 +279,8 @@ class SettingsForm:
             self._set(rid, VOLUME_STEPS[i])
         elif rid.startswith("key:"):
             self.activate()
+        elif rid == "look":
+            return  # a chooser of its own: Enter opens it
         else:
             self._set(rid, not getattr(s, rid))
 
@@ -285,6 +290,8 @@ class SettingsForm:
         if rid.startswith("key:"):
             self.capturing = "" if self.capturing else rid[4:]
             self.error_key = ""
+        elif rid == "look":
+            self.open_look = True
         else:
             self.adjust(+1)
 

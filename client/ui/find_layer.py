@@ -16,14 +16,19 @@ from direct.gui.OnscreenText import OnscreenText
 from direct.showbase.DirectObject import DirectObject
 from panda3d.core import TextNode
 
+from makaverse.protocol.errors import InvalidField
+from makaverse.protocol.look import Look, look_from_style
+
 from .. import i18n
 from ..state.directory import DirectoryModel, Row, load_directory, near_information_desk
 from ..state.guide import Guide, ZoneAnnouncer
 from ..net.events import monotonic_ms
+from ..state.look_choice import LookForm, format_look, parse_look
 from ..state.settings import Settings, SettingsForm, preset_profile
 from ..settings_file import save_settings
 from .booth_widgets import label, screen_rect
 from .directory_panel import DirectoryPanel
+from .look_panel import LookPanel
 from .minimap import Minimap
 from .settings_panel import SettingsPanel
 from .sound import Sounds
@@ -62,6 +67,16 @@ class FindLayer:
         self.minimap.show(s.minimap)
         self.form = SettingsForm(s)
         self.settings_panel = SettingsPanel(base, self.form, lang=self.lang, on_step=self._step_row)
+        # ── the look chooser (F10 → Avatar look; offered once at the first entry) ──
+        self.look_form = LookForm(parse_look(s.look) if s.look else Look())
+        self.look_panel = LookPanel(base, self.look_form, lang=self.lang, on_step=self._step_look)
+        self._look_before: Look | None = None
+        # Offered to a player who never chose one, in the shipped client only (not in scripted pictures),
+        # and not when a look came with --look.
+        social = getattr(app, "social", None)
+        self._offer_look = (not s.look and getattr(app, "shot", None) is None
+                            and not getattr(getattr(social, "flow", None), "style", b""))
+        # ──────────────────────────────────────────────────────────────────────
         self.sounds = Sounds(base, volume=s.volume, ambient=s.ambient)
         if self.booths is not None and getattr(self.booths, "chime", None) is not None and self.sounds.chime:
             self.booths.chime.sound = self.sounds.chime  # the generated chime, at the player's volume
@@ -69,13 +84,11 @@ class FindLayer:
                                  fg=(1, 1, 1, 1), bg=(0.05, 0.10, 0.20, 0.85), align=TextNode.A_center,
                                  mayChange=True)
         self.prompt = label(theme.root("bottom_center", name="desk-prompt"), "", (0.42, 0.2), scale=0.046,
-                            fg=(1, 1, 1, 1),
-                            align=TextNode.A_center, bg=(0.05, 0.06, 0.10, 0.85))
-        self.hint = label(theme.root("bottom_right", name="hint"), "",
-                          (-0.03, 0.02 + self.minimap_height() + 0.03), scale=0.03, fg=(0.9, 0.9, 0.92, 1), align=TextNode.A_right,
-                          bg=(0.03, 0.04, 0.07, 0.6))
-        self.fps = OnscreenText(text="", parent=theme.root("top_center", name="fps"), pos=(0, -0.06), scale=0.04, fg=(0.6, 1, 0.6, 1),
-                                bg=(0, 0, 0, 0.6), align=TextNode.A_center, mayChange=True)
+                            fg=(1, 1, 1, 1), align=TextNode.A_center, bg=(0.05, 0.06, 0.10, 0.85))
+        self.hint = label(theme.root("bottom_right", name="hint"), "", (-0.03, 0.02 + self.minimap_height() + 0.03),
+                          scale=0.03, fg=(0.9, 0.9, 0.92, 1), align=TextNode.A_right, bg=(0.03, 0.04, 0.07, 0.6))
+        self.fps = OnscreenText(text="", parent=theme.root("top_center", name="fps"), pos=(0, -0.06), scale=0.04,
+                                fg=(0.6, 1, 0.6, 1), bg=(0, 0, 0, 0.6), align=TextNode.A_center, mayChange=True)
         self._fps_at = 0.0
         self._last: dict[str, str] = {}
         self._toasts_seen = 0
@@ -121,8 +134,8 @@ class FindLayer:
         self.events.accept("escape", self._escape)
 
     def _hotkey(self, action, key: str) -> None:
-        if self.form.capturing:
-            return  # the key is being bound, not used
+        if self.form.capturing or self.look_panel.visible:
+            return  # the key is being bound, or the look chooser holds the keys
         typing = self.focus is not None and self.focus.active and not self.focus.holds(self.settings_panel)
         if typing and len(key) == 1:
             return  # a letter typed into a text field
@@ -149,7 +162,9 @@ class FindLayer:
             self.app.controls.set("turn_right", True)
 
     def _arrow(self, rows: int, step: int) -> None:
-        if self.settings_panel.visible and not self.form.capturing:
+        if self.look_panel.visible:
+            self.look_form.move(rows) if rows else self.look_form.adjust(step)
+        elif self.settings_panel.visible and not self.form.capturing:
             if rows:
                 self.form.move(rows)
             else:
@@ -159,10 +174,15 @@ class FindLayer:
             self.model.move(rows)
 
     def _enter(self) -> None:
-        if self.settings_panel.visible and not self.form.capturing:
+        if self.look_panel.visible:
+            self.close_look(save=True)
+        elif self.settings_panel.visible and not self.form.capturing:
             self.form.activate()
             self._capture_frame = self.base.clock.get_frame_count()
             self._apply_changes()
+            if self.form.open_look:
+                self.form.open_look = False
+                self.open_look()
 
     def _escape(self) -> None:
         if self.model.open:
@@ -227,6 +247,56 @@ class FindLayer:
     def _retake(self) -> None:
         if self.settings_panel.visible and self.focus is not None:
             self.focus.take(self.settings_panel, on_release=self._settings_released)
+
+    # ── the look chooser ─────────────────────────────────────────────────────
+    def _current_look(self) -> Look:
+        """What you look like now: your avatar as the server sent it, else your saved look."""
+        me = self.session.mirror.me
+        if me is not None and me.facts is not None and me.facts.style:
+            try:
+                return look_from_style(me.facts.style, look=me.facts.look)
+            except InvalidField:
+                pass
+        return parse_look(self.settings.look) if self.settings.look else Look()
+
+    def open_look(self, *, first: bool = False) -> None:
+        self.toggle_settings(False)
+        self.model.hide()
+        self.look_form.look = self._current_look()
+        self.look_form.changed = False
+        self._look_before = self.look_form.look
+        self.look_panel.first = first
+        self.look_panel.show(True)
+        if self.focus is not None:
+            # Holding the keys stops the arrows walking; Esc releases them: cancel (or "later").
+            self.focus.take(self.look_panel, on_release=lambda: self.close_look(save=self.look_panel.first))
+
+    def close_look(self, *, save: bool) -> None:
+        if not self.look_panel.visible:
+            return
+        self.look_panel.show(False)
+        if self.focus is not None:
+            self.focus.release(self.look_panel)
+        if not save:
+            return
+        look = self.look_form.look
+        spec = format_look(look)
+        if spec != self.settings.look:
+            self.form.settings = replace(self.form.settings, look=spec)
+            self.form.changed.append("look")
+            self._apply_changes()
+        # Sent with the next entry (a log-in, or a new session): the server keeps a look per session.
+        social = getattr(self.app, "social", None)
+        if social is not None and hasattr(social, "flow"):
+            social.flow.style = look.pack()
+        net = getattr(self.app, "net", None)
+        if net is not None and hasattr(net, "hello"):
+            net.hello = replace(net.hello, style=look.pack())
+        self.settings_panel.note = i18n.t("look.saved", self.lang)
+
+    def _step_look(self, index: int, delta: int) -> None:
+        self.look_form.selected = index
+        self.look_form.adjust(delta)
 
     def take_me_there(self, row: Row) -> None:
         """Walk the avatar to the row's place; the directory closes so you can see where you go."""
@@ -356,6 +426,10 @@ class FindLayer:
                 self._toasts_seen = toasts
         self.panel.sync()
         self.settings_panel.sync()
+        if self._offer_look and s.in_world and s.autopilot_done:
+            self._offer_look = False
+            self.open_look(first=True)
+        self.look_panel.sync(min(0.25, self.base.clock.dt))
         if self.minimap.visible:
             route = self.guide.path if self.guide.status == "walking" else ()
             event = next((e.title(self.lang) for e in self.model.events), "")
@@ -383,6 +457,10 @@ class FindLayer:
                         "rect": screen_rect(self.minimap.root, b) if self.minimap.visible else None},
             "settings": {"open": self.settings_panel.visible,
                          "rect": screen_rect(self.settings_panel.root, b) if self.settings_panel.visible else None},
+            "look": {"open": self.look_panel.visible, "look": format_look(self.look_form.look),
+                     "saved": self.settings.look, "next_style": getattr(getattr(self.app, "net", None), "hello",
+                                                                         None) and self.app.net.hello.style.hex(),
+                     "rect": screen_rect(self.look_panel.root, b) if self.look_panel.visible else None},
             "guide": {"status": self.guide.status, "name": self.guide.name, "path": self.guide.path},
             "zone": self.zones.zone_id,
             "line": self._last.get("line", ""),
@@ -393,7 +471,7 @@ class FindLayer:
     def destroy(self) -> None:
         self.base.task_mgr.remove("makaverse-find")
         self.events.ignore_all()
-        for part in (self.panel, self.minimap, self.settings_panel, self.sounds):
+        for part in (self.panel, self.minimap, self.settings_panel, self.look_panel, self.sounds):
             try:
                 part.destroy()
             except Exception:  # noqa: BLE001 - tearing down
