@@ -98,6 +98,7 @@ class BoothPanel:
             if self.form_view is None or self.form_view.form is not form:
                 self._close_form()
                 self.form_view = FormView(self, form)
+                self.form_view.focus_first()  # type straight away; Tab goes on from the field
             self.form_view.sync()
             return
         self._close_form()
@@ -390,6 +391,13 @@ class FormView:
                          enabled=not form.in_flight)
         x += btn.width_units + 0.02
         button(b, i18n.t("form.back", lang), (x, FOOT_Y), self.model.request.cancel, scale=0.038)
+
+    def focus_first(self) -> None:
+        """The first text field takes the keyboard (the form was opened to be filled in)."""
+        first = next((w for w in self.inputs.values() if isinstance(w, TextField)), None)
+        if first is not None and self.panel.focus is not None:
+            first.entry["focus"] = 1
+            first._focus_in()
 
     def read(self) -> None:
         """Copy what is typed into the model (choices are copied as they change)."""

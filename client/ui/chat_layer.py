@@ -59,6 +59,10 @@ class SocialLayer:
         self.dialog = ModerationDialog(self.base, lang=self.lang, on_close=self.chat.dismiss_moderated)
         self.events = DirectObject()
         self.events.accept("enter", self._on_enter_key)
+        # The Enter that finished a text field elsewhere (the directory's search: "Take me there")
+        # must not also open the chat line: remember the frame the keyboard changed hands.
+        self._focus_frame = -1
+        focus.subscribe(self._focus_changed)
         self.events.accept("tab", self._on_tab_key)
         self.events.accept(key_of("chat_fold"), self._on_fold_key)
         self.events.accept("page_up", self.chat_box.scroll, [6])
@@ -104,10 +108,15 @@ class SocialLayer:
     def in_world(self) -> bool:
         return self.flow.phase is AuthPhase.IN_WORLD and self.session.in_world
 
+    def _focus_changed(self, owner) -> None:
+        self._focus_frame = self.base.clock.get_frame_count()
+
     def _on_enter_key(self) -> None:
         keys = getattr(getattr(self.app, "booths", None), "keys", None)
         if keys is not None and keys.holding:
             return  # Enter presses the panel's focused button
+        if self._focus_frame == self.base.clock.get_frame_count():
+            return  # this Enter finished a text field (or closed a panel that held the keys)
         if self.chat_box.shown and not self.focus.active:
             self.chat_box.open()
 

@@ -62,6 +62,9 @@ class PanelKeys:
         self.nav: NavRing | None = None
         self._root: NodePath | None = None
         self._pressed_frame = -1
+        # The control last pressed: the panel redraws after a press, and the keys carry on from it
+        # (Tab to the next field, Enter again on a choice's » for the next choice).
+        self._resume: str | None = None
         self.events = DirectObject()
         self.events.accept("tab", self.tab)
         self.events.accept("space", self.press)
@@ -72,19 +75,25 @@ class PanelKeys:
         """A button of the open panel has the focus (Enter presses it rather than opening the chat)."""
         if self._pressed_frame == self.base.clock.get_frame_count():
             return True  # this Enter pressed one already
-        return self.nav is not None and self.nav.current is not None and not self.nav.is_entry(self.nav.current)
+        if self.nav is not None and self.nav.current is not None:
+            return not self.nav.is_entry(self.nav.current)
+        return self._resume is not None and self.focus.owner is None and self.top_panel() == self._root
 
     def _fresh(self) -> NavRing | None:
         root = self.top_panel()
         if root is None:
             self.clear()
             return None
-        current = self.nav.current if self.nav is not None and root == self._root else None
+        same = root == self._root
+        current = (self.nav.current if self.nav is not None and same else None) or (self._resume if same else None)
+        self._resume = None
         ring = NavRing(self.base, self.focus, controls_in(root, self.base))
         if self.nav is not None and self.nav.outline is not None:
             self.nav.outline.remove_node()
         if current in ring.controls:
             ring.ring.set(current)
+            if not ring.is_entry(current):
+                ring._outline(ring.controls[current])
         self.nav, self._root = ring, root
         return ring
 
@@ -111,14 +120,20 @@ class PanelKeys:
     def press(self) -> None:
         if self.nav is None or self.top_panel() != self._root or not self.holding:
             return
+        if self.nav.current is None:
+            self._fresh()  # pressed before: find that control in the panel as drawn now
+            if self.nav is None or self.nav.current is None:
+                return
         self._pressed_frame = self.base.clock.get_frame_count()
+        name = self.nav.current
         self.nav.press()
-        self.nav.clear()  # the panel redraws after a press; Tab finds its place again
+        self.nav.clear()  # the panel redraws after a press; Tab and Enter carry on from `name`
+        self._resume = name
 
     def clear(self) -> None:
         if self.nav is not None:
             self.nav.clear()
-        self.nav, self._root = None, None
+        self.nav, self._root, self._resume = None, None, None
 
     def destroy(self) -> None:
         self.clear()

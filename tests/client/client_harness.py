@@ -167,6 +167,19 @@ def start_xvfb(size: tuple[int, int] = (1280, 720), timeout_s: float = 20.0) -> 
     return X11Display(proc, f":{number}")
 
 
+def client_window(x11: X11Display, proc: subprocess.Popen, timeout_s: float = 90.0) -> str:
+    """The client's window id (xdotool's), once it is mapped."""
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        assert proc.poll() is None, proc.communicate()[1][-2000:]
+        found = subprocess.run(["xdotool", "search", "--onlyvisible", "--name", "Makaverse"], env=x11.env(),
+                               capture_output=True, text=True, timeout=30)
+        if found.stdout.split():
+            return found.stdout.split()[0]
+        time.sleep(0.5)
+    raise AssertionError("the client's window never appeared")
+
+
 # ── pixels ───────────────────────────────────────────────────────────────────
 def load_rgb(path: Path):
     """The PNG as a (height, width, 3) uint8 array, read with Panda3D's PNMImage (via an in-memory PPM)."""

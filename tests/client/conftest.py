@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import subprocess
 import sys
 from pathlib import Path
 
@@ -58,6 +59,21 @@ def world():
     from makaverse.world import load_default_world
 
     return load_default_world()
+
+
+@pytest.fixture
+def xdotool(x11):
+    """Real key presses into the X display: `xdotool("key", "Tab")`, `xdotool("type", "andi")`."""
+    if shutil.which("xdotool") is None:
+        reason = "xdotool is not installed (apt-get install xdotool): real key presses not checked"
+        if os.environ.get(REQUIRE_SERVICES_ENV) == "1":
+            pytest.fail(reason)
+        pytest.skip(reason)
+
+    def run(*args: str) -> None:
+        subprocess.run(["xdotool", *args], check=True, env=x11.env(), capture_output=True, timeout=30)
+
+    return run
 
 
 @pytest.fixture(scope="session")

@@ -5,13 +5,11 @@ Enter presses it, Tab walks to the fields, Enter logs in; F9 switches the langua
 from __future__ import annotations
 
 import json
-import os
-import shutil
 import subprocess
 import time
 
 import pytest
-from client_harness import REPO, client_args, run_client, start_seeded_server
+from client_harness import REPO, client_args, client_window, run_client, start_seeded_server
 
 PASSWORD = "loket-rahasia-1"
 
@@ -22,33 +20,6 @@ def accounts(tmp_path_factory):
     srv = start_seeded_server(tmp_path_factory.mktemp("keyboard"), [("andi", "citizen", "")], PASSWORD)
     yield srv
     srv.stop()
-
-
-@pytest.fixture
-def xdotool(x11):
-    if shutil.which("xdotool") is None:
-        reason = "xdotool is not installed (apt-get install xdotool): real key presses not checked"
-        if os.environ.get("MAKAVERSE_REQUIRE_SERVICES") == "1":
-            pytest.fail(reason)
-        pytest.skip(reason)
-
-    def run(*args: str) -> None:
-        subprocess.run(["xdotool", *args], check=True, env=x11.env(), capture_output=True, timeout=30)
-
-    return run
-
-
-def _window(x11, proc: subprocess.Popen, timeout_s: float = 90.0) -> str:
-    """The client's window id, once it is mapped."""
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        assert proc.poll() is None, proc.communicate()[1][-2000:]
-        found = subprocess.run(["xdotool", "search", "--onlyvisible", "--name", "Makaverse"], env=x11.env(),
-                               capture_output=True, text=True, timeout=30)
-        if found.stdout.split():
-            return found.stdout.split()[0]
-        time.sleep(0.5)
-    raise AssertionError("the client's window never appeared")
 
 
 def _summary(stdout: str) -> dict:
@@ -68,7 +39,7 @@ def test_keyboard_only_from_the_login_screen_into_the_world(accounts, x11, xdoto
                     "--until-in-world", "--screenshot", str(png), offscreen=False),
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=REPO, env=x11.env())
     try:
-        window = _window(x11, proc)
+        window = client_window(x11, proc)
         time.sleep(3)  # a few frames: the login screen is up, the username field holds the keyboard
         xdotool("windowfocus", "--sync", window)
         # At a person's pace: a key is handled in the frame after it arrives, and the language
