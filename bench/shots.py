@@ -3,6 +3,9 @@ one more that takes the screenshot. Everything runs as real processes over real 
 
     python -m makaverse.bench.shots docs/service-hall.png
     python -m makaverse.bench.shots docs/plaza.png --scene plaza --camera forecourt
+    python -m makaverse.bench.shots docs/settings.png --photographer "--settings-panel"
+
+`make shots` takes every README picture this way with OpenGL (under xvfb-run).
 
 Each player is `makaverse shot --offscreen --walk ...`; the walkers say `ready` on stdout
 when they have arrived, then the photographer walks in and writes the PNG.
@@ -13,6 +16,7 @@ from __future__ import annotations
 import argparse
 import json
 import re
+import shlex
 import subprocess
 import sys
 import tempfile
@@ -77,6 +81,9 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--route", default=None, help="the photographer's --walk")
     p.add_argument("--preset", choices=("low", "medium", "high"), default="medium")
     p.add_argument("--gl", action="store_true", help="the photographer renders with OpenGL (run under xvfb-run)")
+    p.add_argument("--photographer", default="", metavar="OPTIONS",
+                   help="more `makaverse shot` options for the photographer, e.g. \"--directory 'akta lahir' "
+                        "--take-me-there --guide-seconds 3\", \"--settings-panel\" or \"--look-chooser\"")
     args = p.parse_args(argv)
     cast, photographer = (PLAZA_CAST, PLAZA_PHOTOGRAPHER) if args.scene == "plaza" else (CAST, PHOTOGRAPHER)
     out = Path(args.out).resolve()
@@ -98,7 +105,8 @@ def main(argv: list[str] | None = None) -> int:
             shot = subprocess.run(
                 [*_python(), "shot", "--url", url, *window, "--name", name, "--lang", args.lang,
                  "--frames", "20", f"--walk={route}", "--camera", args.camera, "--screenshot", str(out),
-                 "--preset", args.preset],
+                 "--preset", args.preset, "--settings-file", str(Path(tmp) / "settings.json"),
+                 *shlex.split(args.photographer)],
                 capture_output=True, text=True, timeout=300)
             print(shot.stdout.strip().splitlines()[-1] if shot.stdout.strip() else shot.stderr[-2000:])
             return shot.returncode
