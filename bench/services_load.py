@@ -62,6 +62,7 @@ PASSWORD = "layanan-bench-2026"
 TEST_MODE_ENV = "MAKAVERSE_TEST_MODE"
 REPLY_TIMEOUT_S = 30.0
 SETUP_TIMEOUT_S = 60.0
+_SPY_FORMATS = {".json": "speedscope", ".txt": "raw"}  # py-spy output by file name; else an SVG flame graph
 
 
 @dataclass
@@ -332,7 +333,7 @@ def services_cli(argv: list[str] | None = None) -> int:
             spy_bin = os.path.join(os.path.dirname(sys.executable), "py-spy")
             spy = subprocess.Popen(
                 [spy_bin, "record", "--pid", str(server.pid), "--output", args.profile, "--format",
-                 "speedscope" if args.profile.endswith(".json") else "flamegraph", "--threads", "--nonblocking"],
+                 _SPY_FORMATS.get(os.path.splitext(args.profile)[1], "flamegraph"), "--threads", "--nonblocking"],
                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
             )
         watch = ServerWatch(server, every_s=0.5)
