@@ -10,7 +10,10 @@ __all__ = ["add_bots_options"]
 def add_bots_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--count", type=int, default=50, help="number of bots (default 50)")
     p.add_argument("--duration", type=float, default=20.0, help="seconds with every bot in the world (default 20)")
-    p.add_argument("--scenario", default="wander", help="what the bots do: wander (default), idle, chatty, queue, townhall")
+    p.add_argument(
+        "--scenario", default="wander",
+        help="what the bots do: wander (default), idle, chatty, queue, townhall; bench also: crowd, services, ceiling",
+    )
     p.add_argument(
         "--procs", type=int, default=None, help="processes for the bots (default: one per 100 bots, up to the CPUs)"
     )
