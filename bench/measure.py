@@ -254,6 +254,8 @@ def run_one(args: argparse.Namespace, plan: Plan, *, log: Log = _stderr) -> dict
     count = args.count
     processes = getattr(args, "processes", 1) or 1
     server_args = list(plan.server_args)
+    if getattr(args, "db", ""):  # another database than a fresh SQLite file (e.g. PostgreSQL)
+        server_args += ["--db", args.db]
     if processes > 1 and not plan.ceiling:
         # The hook for a server that runs on several processes: it must know --processes.
         if not serve_supports("--processes"):
@@ -484,6 +486,9 @@ def format_measured(r: dict) -> str:
     ]
     if "acked_per_s" in r:
         rows.insert(2, ("acked/s", _fmt(r["acked_per_s"])))
+    for section in ("townhall", "services"):
+        if r.get(section):
+            rows.append((section, _fmt(r[section])))
     if r.get("scenario_counters"):
         rows.append(("scenario counters", _fmt(r["scenario_counters"])))
     rows.append(("machine", f"{r['cpus']} CPUs, load average {_fmt(r['load_avg']['start'])} → "
