@@ -618,8 +618,12 @@ class LoadProcesses:
         """Take in whatever the processes have said."""
         end = time.monotonic() + timeout_s
         while True:
+            left = end - time.monotonic()
             try:
-                kind, wid, payload = self.events.get(timeout=max(0.0, end - time.monotonic()) or 0.01)
+                if left > 0:
+                    kind, wid, payload = self.events.get(timeout=left)
+                else:
+                    kind, wid, payload = self.events.get_nowait()
             except queue_mod.Empty:
                 return
             if kind == "progress":

@@ -39,6 +39,7 @@ __all__ = ["MEASURED_SCENARIOS", "run_measured", "run_measured_cli", "format_mea
 MEASURED_SCENARIOS = ("crowd", "townhall", "services", "ceiling")
 HALL_BOX_M = (-24.0, 14.0, 24.0, 44.0)  # the service hall (world file zone `service-hall`)
 STOP_TIMEOUT_S = 10.0
+STATS_TIMEOUT_S = 30.0  # a saturated server answers HTTP late, but it answers
 _MIB = 1024 * 1024
 Log = Callable[[str], None]
 
@@ -96,17 +97,20 @@ def hall_world_file(directory: Path) -> Path:
 
 
 class ServerTree:
-    """CPU and memory of a server process and every process it started (gateways, workers)."""
+    """CPU and memory of the server processes and every process they started (gateways, workers)."""
 
-    def __init__(self, pid: int) -> None:
-        self.root = psutil.Process(pid)
+    def __init__(self, pids: list[int]) -> None:
+        self.roots = [psutil.Process(pid) for pid in pids]
         self._seen: dict[int, psutil.Process] = {}
 
     def processes(self) -> list[psutil.Process]:
-        try:
-            procs = [self.root, *self.root.children(recursive=True)]
-        except psutil.Error:
-            procs = [self.root]
+        procs = []
+        for root in self.roots:
+            procs.append(root)
+            try:
+                procs += root.children(recursive=True)
+            except psutil.Error:
+                pass
         for p in procs:
             self._seen.setdefault(p.pid, p)
         return [self._seen[p.pid] for p in procs]
@@ -134,11 +138,11 @@ class ServerTree:
 def read_ticks(server: LocalServer) -> dict | None:
     """`/stats/ticks` ({"ticks", "recent_s"}), or the `/metrics` histogram as {"hist": ...}, or None."""
     try:
-        return json.loads(http_get(server.http_url + "/stats/ticks"))
+        return json.loads(http_get(server.http_url + "/stats/ticks", timeout_s=STATS_TIMEOUT_S))
     except (OSError, ValueError):
         pass
     try:
-        metrics = parse_metrics(http_get(server.http_url + "/metrics").decode("utf-8", "replace"))
+        metrics = parse_metrics(http_get(server.http_url + "/metrics", timeout_s=STATS_TIMEOUT_S).decode())
     except (OSError, ValueError):
         return None
     return {"hist": {k: v for k, v in metrics.items() if k.startswith("makaverse_tick_duration_seconds")}}
@@ -227,6 +231,25 @@ def plan_for(args: argparse.Namespace, tmp: Path) -> Plan:
     raise ValueError(f"unknown measured scenario {name!r}")
 
 
+def make_server(plan: Plan, args: argparse.Namespace, server_args: list[str], env: dict[str, str],
+                processes: int) -> LocalServer:
+    """The server (not yet started) for one run. With `--processes P` > 1 the server is asked for P
+    processes through `serve --processes P`; a server that runs several processes differently
+    changes this function and `server_pids`, and nothing else in the bench."""
+    if plan.ceiling:
+        return CeilingProcess(hz=20.0, frame_bytes=args.frame_bytes, extra_env=env)
+    if processes > 1:
+        if not serve_supports("--processes"):
+            raise ServerError("this server has no `serve --processes` yet: run with --processes 1")
+        server_args = [*server_args, "--processes", str(processes)]
+    return LocalServer(extra_args=tuple(server_args), extra_env=env)
+
+
+def server_pids(server: LocalServer) -> list[int]:
+    """The processes whose CPU and memory are the server's (each with every process it starts)."""
+    return [server.pid]
+
+
 def default_load_procs(count: int) -> int:
     """About 300 bots per load process, at most one per CPU (see `loadgen_cpu_pct` in the report)."""
     return max(1, min(os.cpu_count() or 1, math.ceil(count / 300)))
@@ -256,21 +279,13 @@ def run_one(args: argparse.Namespace, plan: Plan, *, log: Log = _stderr) -> dict
     server_args = list(plan.server_args)
     if getattr(args, "db", ""):  # another database than a fresh SQLite file (e.g. PostgreSQL)
         server_args += ["--db", args.db]
-    if processes > 1 and not plan.ceiling:
-        # The hook for a server that runs on several processes: it must know --processes.
-        if not serve_supports("--processes"):
-            raise ServerError("this server has no `serve --processes` yet: run with --processes 1")
-        server_args += ["--processes", str(processes)]
     env = {"MAKAVERSE_MAX_CLIENTS": str(max(1000, count + 100)), "MAKAVERSE_LOG_LEVEL": "WARNING",
            **plan.server_env}
-    if plan.ceiling:
-        server: LocalServer = CeilingProcess(hz=20.0, frame_bytes=args.frame_bytes, extra_env=env)
-    else:
-        server = LocalServer(extra_args=tuple(server_args), extra_env=env)
+    server = make_server(plan, args, server_args, env, processes)
     load = None
     try:
         server.start()
-        tree = ServerTree(server.pid)
+        tree = ServerTree(server_pids(server))
         log(f"[bench] {plan.scenario}: server pid {server.pid} on {server.url}")
         time.sleep(1.0)
         rss_empty = tree.rss()
@@ -299,7 +314,10 @@ def run_one(args: argparse.Namespace, plan: Plan, *, log: Log = _stderr) -> dict
         load.measure(steady_from, steady_to)
         log(f"[bench] {int(load.total('in_world'))}/{count} in; warm-up {args.warmup:g} s")
         _sleep_until(steady_from - 0.05, load)
-        cpu0, ticks0, t0 = tree.cpu_s(), read_ticks(server), time.time()
+        # CPU and time are read together; the tick counter may answer late from a busy server, and
+        # the tick window is defined by its counts, so that costs nothing.
+        cpu0, t0 = tree.cpu_s(), time.time()
+        ticks0 = read_ticks(server)
         log(f"[bench] measuring {args.duration:g} s …")
         next_line = t0 + 5.0
         while time.time() < steady_to - 0.05:
@@ -309,7 +327,8 @@ def run_one(args: argparse.Namespace, plan: Plan, *, log: Log = _stderr) -> dict
                     f" errors {int(load.total('errors'))} disconnects {int(load.total('disconnects'))}"
                     f" load lag {max((p.get('loop_lag_ms', 0) for p in load.progress.values()), default=0):.0f} ms")
                 next_line += 5.0
-        cpu1, ticks1, t1 = tree.cpu_s(), read_ticks(server), time.time()
+        cpu1, t1 = tree.cpu_s(), time.time()
+        ticks1 = read_ticks(server)
         rss_end = tree.rss()
         load_avg_end = os.getloadavg()
         results = load.collect(timeout_s=30.0 + count / 50.0)
@@ -361,7 +380,8 @@ def build_measured(plan: Plan, args, results: list[dict], *, server_cpu_s: float
     if missing > 0:
         connect_errors["load_process_lost"] = connect_errors.get("load_process_lost", 0) + missing
     clients = len(snaps)
-    load_cpu_s = sum(w["cpu_s"] for w in windows)
+    # Each load process's CPU over its own window (they line up with the server's to a few ms).
+    load_cpu_pct = sum(100.0 * w["cpu_s"] / max(1e-6, w["span_s"]) for w in windows)
     tick_n = ticks.get("ticks") or 0
     per_client_tick = server_cpu_s / (clients * tick_n) if clients and tick_n else None
     rss_per_client = (rss_end - rss_empty) / 1024.0 / clients if clients else None
@@ -378,7 +398,7 @@ def build_measured(plan: Plan, args, results: list[dict], *, server_cpu_s: float
         "server_cpu_pct": _round(100.0 * server_cpu_s / max(1e-6, window_s)),
         "server_cpu_s": round(server_cpu_s, 3),
         "cpu_us_per_client_tick": _round(None if per_client_tick is None else per_client_tick * 1e6, 2),
-        "loadgen_cpu_pct": _round(100.0 * load_cpu_s / max(1e-6, window_s)),
+        "loadgen_cpu_pct": _round(load_cpu_pct),
         "load_procs": procs,
         "down_kbit_s_per_client": {
             "median": _round(None if not down else _median(down) * 8 / 1000.0),
