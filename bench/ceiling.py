@@ -1,7 +1,8 @@
 """The floor: a bare `websockets` server with no game logic, for `makaverse bench --scenario ceiling`.
 
 Every 1/hz seconds it sends one pre-built frame (900 bytes by default, about a crowd snapshot) to
-each connected client, and reads and discards whatever the clients send. Nothing is decoded,
+each connected client, straight through the connection's sans-I/O protocol to its transport (no
+per-send lock or drain), and reads and discards whatever the clients send. Nothing is decoded,
 nothing is simulated: what this costs per client-tick is the least any Python WebSocket server
 on this machine pays, and `ceiling_ratio` compares the real server with it.
 
@@ -23,6 +24,7 @@ from collections import deque
 
 from websockets.asyncio.server import ServerConnection, serve
 from websockets.exceptions import ConnectionClosed
+from websockets.protocol import OPEN
 
 __all__ = ["CeilingServer", "main"]
 
@@ -62,10 +64,13 @@ class CeilingServer:
         while True:
             started = time.perf_counter()
             for ws in list(self.clients):
-                try:
-                    await ws.send(frame)
-                except ConnectionClosed:
-                    pass
+                # The least a server's writer does per frame: frame it and hand it to the transport,
+                # without waiting for the peer (the library's own send() adds a lock and a drain).
+                if ws.protocol.state is not OPEN:
+                    continue
+                ws.protocol.send_binary(frame)
+                for data in ws.protocol.data_to_send():
+                    ws.transport.write(data)
             self.recent.append(time.perf_counter() - started)
             self.ticks += 1
             next_at += period

@@ -104,6 +104,7 @@ class Bot(asyncio.Protocol):
         self.me = b""
         self.x_cm = 0
         self.y_cm = 0
+        self.pos_updates = 0  # own positions read from snapshots
         self.seq = 0
         self.sent: deque = deque()  # (seq, loop time) of inputs not yet acknowledged
         self.bytes_down = 0
@@ -253,6 +254,7 @@ class Bot(asyncio.Protocol):
             k = ids.find(self.me, k + 1)
         if k >= 0 and pos and len(pos) >= 2 * k + 8:
             self.x_cm, self.y_cm = struct.unpack_from("<ii", pos, 2 * k)
+            self.pos_updates += 1
 
     def send_input(self, move_x: float, move_y: float, yaw: int, run: bool = False) -> None:
         self.seq += 1
@@ -307,6 +309,8 @@ class CrowdBot(Bot):
         self.box = run.spec.options.get("box", (-23.0, 15.0, 23.0, 43.0))  # metres: xmin, ymin, xmax, ymax
         self.turn_at = 0.0
         self.last = (0, 0)
+        self.last_updates = 0
+        self.reaim_at = 0.0
         self.stuck = 0
         self.turns = 0
         self.periods_in = 0
@@ -332,9 +336,12 @@ class CrowdBot(Bot):
             return
         x0, y0, x1, y1 = self.box
         x, y = self.x_cm / 100.0, self.y_cm / 100.0
-        pos = (self.x_cm, self.y_cm)
-        self.stuck = self.stuck + 1 if pos == self.last else 0
-        self.last = pos
+        # Stuck: no move over three periods of fresh positions (a snapshot format this bot can't
+        # read its position from leaves it turning on the timer only).
+        if self.pos_updates != self.last_updates:
+            pos = (self.x_cm, self.y_cm)
+            self.stuck = self.stuck + 1 if pos == self.last else 0
+            self.last, self.last_updates = pos, self.pos_updates
         inside = x0 <= x <= x1 and y0 <= y <= y1
         if self.run.recording:
             if inside:
@@ -342,15 +349,17 @@ class CrowdBot(Bot):
             else:
                 self.periods_out += 1
         if not inside:
-            if now >= self.turn_at - 1.5:  # out of the hall: head for its middle
+            if now >= self.reaim_at:  # out of the hall: head for its middle (again every half second)
                 self._new_heading(now, ((x0 + x1) / 2, (y0 + y1) / 2))
+                self.reaim_at = now + 0.5
         elif self.stuck >= 3 or now >= self.turn_at:  # against a wall or counter, or time to turn
             self._new_heading(now)
             self.stuck = 0
         self.send_input(self.dx, self.dy, self.yaw)
 
     def figures(self) -> dict:
-        return {"turns": self.turns, "inputs_in_hall": self.periods_in, "inputs_out_of_hall": self.periods_out}
+        return {"turns": self.turns, "inputs_in_hall": self.periods_in, "inputs_out_of_hall": self.periods_out,
+                "bots_without_own_position": int(self.pos_updates == 0)}
 
 
 @register_bot("ceiling")

@@ -225,7 +225,7 @@ def plan_for(args: argparse.Namespace, tmp: Path) -> Plan:
 
         return townhall_plan(args, tmp)
     if name == "services":
-        from .services_load import services_plan
+        from .services_scenario import services_plan
 
         return services_plan(args, tmp)
     raise ValueError(f"unknown measured scenario {name!r}")

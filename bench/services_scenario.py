@@ -3,7 +3,7 @@
 Each of N citizens registers, enters the world and submits a service request; the moment its
 `request_submitted` arrives (the server sends it only after the commit) it submits the next one,
 so every bot always has exactly one submission in flight and the server's durable path is the
-only limit. Figures: `acked_per_s` (acknowledged submissions a second over the steady window,
+only limit (the bots ask for one snapshot a second, so snapshots cost little on either side). Figures: `acked_per_s` (acknowledged submissions a second over the steady window,
 all bots together) and `latency_ms` (submit → `request_submitted`). The bots stand still and send
 no movement.
 
@@ -92,8 +92,9 @@ class ServicesBot(Bot):
     def on_message(self, msg: dict) -> None:
         t = msg.get("t")
         if t == _T.AUTH_OK:
+            # One snapshot a second: the durable path is measured here, not the snapshots.
             self.send({"t": int(_T.HELLO), "version": 1, "kind": "bot", "name": f"Warga {self.index:05d}",
-                       "token": msg["token"]})
+                       "token": msg["token"], "snapshot_hz": 1})
         elif t == _T.WELCOME:
             self.submit()
         elif self.in_flight is not None and msg.get("request_id") == self.in_flight[0] or (
@@ -138,6 +139,6 @@ def services_plan(args: argparse.Namespace, tmp: Path):
         "services", "services", 0.0,
         server_env={"MAKAVERSE_TEST_MODE": "1", "MAKAVERSE_HELLO_TIMEOUT_S": "60"},
         options={"tag": secrets.token_hex(3)},
-        modules=("makaverse.bench.services_load",),
+        modules=("makaverse.bench.services_scenario",),
         after_start=after_start, finish=finish,
     )
