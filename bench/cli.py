@@ -46,6 +46,8 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
                    help="don't run the ceiling scenario for ceiling_ratio")
     p.add_argument("--ceiling-file", dest="ceiling_file", default="",
                    help="read the ceiling from this file (a `--scenario ceiling --json` result) instead of running it")
+    p.add_argument("--serve-args", dest="serve_args", default="",
+                   help='crowd/townhall/services: more `makaverse serve` options, one string (e.g. "--gateways 2")')
     p.add_argument("--db", default="",
                    help="crowd/townhall/services: the server's database URL (default: a fresh SQLite file)")
     p.add_argument("--frame-bytes", dest="frame_bytes", type=int, default=900,

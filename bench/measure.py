@@ -19,6 +19,7 @@ import json
 import math
 import os
 import re
+import shlex
 import subprocess
 import sys
 import tempfile
@@ -279,6 +280,7 @@ def run_one(args: argparse.Namespace, plan: Plan, *, log: Log = _stderr) -> dict
     server_args = list(plan.server_args)
     if getattr(args, "db", ""):  # another database than a fresh SQLite file (e.g. PostgreSQL)
         server_args += ["--db", args.db]
+    server_args += shlex.split(getattr(args, "serve_args", "") or "")  # e.g. "--gateways 2 --loop uvloop"
     env = {"MAKAVERSE_MAX_CLIENTS": str(max(1000, count + 100)), "MAKAVERSE_LOG_LEVEL": "WARNING",
            **plan.server_env}
     server = make_server(plan, args, server_args, env, processes)
@@ -394,6 +396,7 @@ def build_measured(plan: Plan, args, results: list[dict], *, server_cpu_s: float
         "warmup_s": args.warmup,
         "in_hz": plan.in_hz,
         "processes": getattr(args, "processes", 1) or 1,
+        "serve_args": getattr(args, "serve_args", "") or "",
         "tick_ms": ticks,
         "server_cpu_pct": _round(100.0 * server_cpu_s / max(1e-6, window_s)),
         "server_cpu_s": round(server_cpu_s, 3),
