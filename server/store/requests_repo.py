@@ -284,53 +284,57 @@ class RequestsRepo(StoreBase):
             per_opd[sub.opd_code] = per_opd.get(sub.opd_code, 0) + 1
         # Each OPD's counter moves once for the group; its submissions take the numbers in order.
         next_number = {opd: _next_sequence(session, opd, year, n) - n + 1 for opd, n in per_opd.items()}
-        rows = []
-        for sub, fingerprint in new:
-            service_id, prefix = services[(sub.opd_code, sub.service_code)]
-            number = next_number[sub.opd_code]
-            next_number[sub.opd_code] = number + 1
-            rows.append(
-                {
-                    "tracking_number": tracking_number(prefix, year, number),
-                    "account_id": sub.account_id,
-                    "opd_code": sub.opd_code,
-                    "service_id": service_id,
-                    "field_values": dict(sub.field_values),
-                    "note": sub.note,
-                    "status": machine.INITIAL.value,
-                    "client_request_id": sub.client_request_id,
-                    "content_fingerprint": fingerprint,
-                    "created_at": now,
-                    "updated_at": now,
-                }
+        numbers = []
+        for sub, _ in new:
+            prefix = services[(sub.opd_code, sub.service_code)][1]
+            numbers.append(tracking_number(prefix, year, next_number[sub.opd_code]))
+            next_number[sub.opd_code] += 1
+        status = machine.INITIAL.value
+        ids: dict[str, int] = {
+            number: request_id
+            for number, request_id in session.execute(
+                insert(ServiceRequestRow).returning(ServiceRequestRow.tracking_number, ServiceRequestRow.id),
+                [
+                    {
+                        "tracking_number": number,
+                        "account_id": sub.account_id,
+                        "opd_code": sub.opd_code,
+                        "service_id": services[(sub.opd_code, sub.service_code)][0],
+                        "field_values": dict(sub.field_values),
+                        "note": sub.note,
+                        "status": status,
+                        "client_request_id": sub.client_request_id,
+                        "content_fingerprint": fingerprint,
+                        "created_at": now,
+                        "updated_at": now,
+                    }
+                    for number, (sub, fingerprint) in zip(numbers, new, strict=True)
+                ],
             )
-        table = ServiceRequestRow.__table__
-        ids = dict(
-            session.execute(insert(table).returning(table.c.tracking_number, table.c.id), rows).all()
-        )
+        }
         session.execute(
-            insert(StatusHistoryRow.__table__),
+            insert(StatusHistoryRow),
             [
-                {"request_id": ids[r["tracking_number"]], "from_status": None, "to_status": r["status"], "note": "",
-                 "actor_id": r["account_id"], "at": now}
-                for r in rows
+                {"request_id": ids[number], "from_status": None, "to_status": status, "note": "",
+                 "actor_id": sub.account_id, "at": now}
+                for number, (sub, _) in zip(numbers, new, strict=True)
             ],
         )
         return [
             ServiceRequest(
-                id=ids[r["tracking_number"]],
-                tracking_number=r["tracking_number"],
-                account_id=r["account_id"],
-                opd_code=r["opd_code"],
+                id=ids[number],
+                tracking_number=number,
+                account_id=sub.account_id,
+                opd_code=sub.opd_code,
                 service_code=sub.service_code,
-                field_values=r["field_values"],
-                note=r["note"],
-                status=RequestStatus(r["status"]),
-                client_request_id=r["client_request_id"],
+                field_values=dict(sub.field_values),
+                note=sub.note,
+                status=RequestStatus(status),
+                client_request_id=sub.client_request_id,
                 created_at=now,
                 updated_at=now,
             )
-            for r, (sub, _) in zip(rows, new, strict=True)
+            for number, (sub, _) in zip(numbers, new, strict=True)
         ]
 
     def _insert_request(
