@@ -348,6 +348,7 @@ def services_cli(argv: list[str] | None = None) -> int:
         # The server's CPU over the submitting window only (the bots' registering comes before it).
         start, end = result.pop("window_unix")
         inside = [s for s in watch.samples if start <= s.t <= end]
+        result["server_cpu_pct"] = result["server_cpu_ms_per_ack"] = None  # a window too short to sample
         if len(inside) >= 2:
             cpu_s, span = inside[-1].cpu_s - inside[0].cpu_s, inside[-1].t - inside[0].t
             result["server_cpu_pct"] = round(100.0 * cpu_s / span, 1)
