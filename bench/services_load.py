@@ -25,6 +25,7 @@ import json
 import multiprocessing
 import os
 import random
+import subprocess
 import sys
 import time
 import uuid
@@ -296,17 +297,12 @@ class _ServicesServer(LocalServer):
         return cmd
 
 
-def _pg_schema(url: str) -> tuple[str, object]:
-    """A fresh schema on the PostgreSQL database at `url`: (URL using it, admin engine to drop it)."""
-    from sqlalchemy import create_engine
-
-    admin = create_engine(url, isolation_level="AUTOCOMMIT")
-    schema = f"mkv_bench_{uuid.uuid4().hex[:12]}"
-    with admin.connect() as connection:
-        connection.exec_driver_sql(f'CREATE SCHEMA "{schema}"')
-    return admin.url.update_query_dict({"options": f"-csearch_path={schema}"}).render_as_string(
-        hide_password=False
-    ), (admin, schema)
+def _db(*args: str) -> str:
+    """`makaverse db ARGS` (the bench stays clear of the store's code); its stdout."""
+    done = subprocess.run([sys.executable, "-m", "makaverse", "db", *args], capture_output=True, text=True, timeout=60)
+    if done.returncode != 0:
+        raise RuntimeError(f"makaverse db {args[0]}: {done.stderr.strip()[-300:]}")
+    return done.stdout.strip()
 
 
 def services_cli(argv: list[str] | None = None) -> int:
@@ -324,16 +320,15 @@ def services_cli(argv: list[str] | None = None) -> int:
         print(json.dumps(run_services(args.url, count=args.count, duration_s=args.duration,
                                       processes=args.processes, retry_share=args.retry_share), indent=1))
         return 0
-    db_url, drop = "", None
-    if args.db:
-        db_url, drop = _pg_schema(args.db)
+    db_url, schema = "", ""
+    if args.db:  # a schema of its own, dropped afterwards
+        schema = f"mkv_bench_{uuid.uuid4().hex[:12]}"
+        db_url = _db("create-schema", schema, "--db", args.db)
     server = _ServicesServer(db_url or None, extra_env=SERVER_ENV)
     spy = None
     try:
         server.start()
         if args.profile:
-            import subprocess
-
             spy_bin = os.path.join(os.path.dirname(sys.executable), "py-spy")
             spy = subprocess.Popen(
                 [spy_bin, "record", "--pid", str(server.pid), "--output", args.profile, "--format",
@@ -365,11 +360,8 @@ def services_cli(argv: list[str] | None = None) -> int:
                 spy.kill()
         server.stop()
         server.cleanup()
-        if drop is not None:
-            admin, schema = drop
-            with admin.connect() as connection:
-                connection.exec_driver_sql(f'DROP SCHEMA "{schema}" CASCADE')
-            admin.dispose()
+        if schema:
+            _db("drop-schema", schema, "--db", args.db)
     print(json.dumps(result, indent=1))
     return 0
 
