@@ -17,15 +17,17 @@ import uuid
 
 import pytest
 from harness import KTP, TEST_MODE_ENV, ask, eventually
-from sqlalchemy import create_engine, event
+from sqlalchemy import event
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
 
 from makaverse.protocol import Error, RequestSubmitted, SubmitRequest
 from makaverse.server.rooms.requests import REQUESTS_LANE
+from makaverse.server.store import Unavailable
 
 PG_URL_ENV = "MAKAVERSE_TEST_PG_URL"
 DEFAULT_PG_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+REQUIRE_ENV = "MAKAVERSE_REQUIRE_SERVICES"  # CI: PostgreSQL missing is a failure, not a skip
 CITIZENS = 10  # each on its own connection, one submission in flight each
 
 rids = itertools.count(1)
@@ -42,26 +44,22 @@ def db_url(request, tmp_path, monkeypatch):
         open_store(url).dispose()
         yield url
         return
-    admin = create_engine(
-        os.environ.get(PG_URL_ENV, DEFAULT_PG_URL), connect_args={"connect_timeout": 3}, isolation_level="AUTOCOMMIT"
-    )
-    try:
-        with admin.connect():
-            pass
-    except Exception as exc:  # any failure to connect means "not available here"
-        admin.dispose()
-        pytest.skip(f"PostgreSQL at {make_url(admin.url)!r} does not answer ({type(exc).__name__}); set {PG_URL_ENV}")
+    from makaverse.server.store.schemas import create_schema, drop_schema
+
+    base = os.environ.get(PG_URL_ENV, DEFAULT_PG_URL)
     schema = f"mkv_test_{uuid.uuid4().hex[:16]}"
-    with admin.connect() as connection:
-        connection.exec_driver_sql(f'CREATE SCHEMA "{schema}"')
-    url = admin.url.update_query_dict({"options": f"-csearch_path={schema}"}).render_as_string(hide_password=False)
+    try:
+        url = create_schema(base, schema)
+    except Unavailable as exc:
+        reason = f"PostgreSQL at {make_url(base)!r} does not answer ({type(exc).__name__}); set {PG_URL_ENV}"
+        if os.environ.get(REQUIRE_ENV) == "1":
+            pytest.fail(f"{reason} ({REQUIRE_ENV}=1)")
+        pytest.skip(reason)
     try:
         open_store(url).dispose()
         yield url
     finally:
-        with admin.connect() as connection:
-            connection.exec_driver_sql(f'DROP SCHEMA "{schema}" CASCADE')
-        admin.dispose()
+        drop_schema(base, schema)
 
 
 def submission(crid: str, **fields: str) -> SubmitRequest:
@@ -194,5 +192,6 @@ async def test_a_failed_commit_answers_unavailable_and_stores_nothing(servers, c
         assert isinstance(answer, Error) and answer.code == "unavailable", answer
     assert await asyncio.to_thread(server.store.list_requests, limit=1000) == ()
 
-    again = await asyncio.gather(*(ask(c, submission(m.client_request_id)) for c, m in zip(citizens, messages, strict=True)))
+    pairs = zip(citizens, messages, strict=True)
+    again = await asyncio.gather(*(ask(c, submission(m.client_request_id)) for c, m in pairs))
     assert all(isinstance(a, RequestSubmitted) and not a.duplicate for a in again), again
