@@ -334,3 +334,18 @@ def test_groups_on_many_threads_number_every_request_once(seeded, citizen):
     )
     numbers = sorted(r.tracking_number for group in results for r, _ in group)
     assert numbers == [f"DUK-2026-{i:06d}" for i in range(1, THREADS * 5 + 1)]
+
+
+def test_concurrent_groups_with_the_same_submission_store_it_once(seeded, citizen):
+    """The same submission in groups committed at once (two server processes sharing PostgreSQL) is
+    stored once; every group answers it with that one request, each of its other submissions stored."""
+    results = _race(
+        THREADS,
+        lambda t: seeded.create_service_requests([_sub(citizen.id, f"own-{t}"), _sub(citizen.id, "shared")]),
+    )
+    shared = [group[1] for group in results]
+    assert all(isinstance(a, tuple) for a in shared), shared
+    assert len({request.id for request, _ in shared}) == 1
+    assert sorted(created for _, created in shared) == [False] * (THREADS - 1) + [True]
+    assert all(group[0][1] for group in results)
+    assert _stored(seeded) == THREADS + 1
