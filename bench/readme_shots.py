@@ -22,13 +22,13 @@ PICTURES: dict[str, list[str]] = {
     "plaza": ["--scene", "plaza", "--camera", "forecourt", "--preset", "high"],
     "service-hall": ["--preset", "high"],
     "directory": ["--route", "0,-4;0,12@0",
-                  "--photographer", "--directory 'akta lahir' --take-me-there --guide-seconds 3"],
-    "settings": ["--photographer", "--settings-panel"],
-    "look-chooser": ["--photographer", "--look-chooser --look skin=3,headwear=songkok,pattern=balo_lobang,"
-                                       "top=#f5f5f0,accent=#c8961e,bottom=#7a1020,head=#1c1c1c"],
+                  "--photographer=--directory 'akta lahir' --take-me-there --guide-seconds 3"],
+    "settings": ["--photographer=--settings-panel"],
+    "look-chooser": ["--photographer=--look-chooser --look skin=3,headwear=songkok,pattern=balo_lobang,"
+                     "top=#f5f5f0,accent=#c8961e,bottom=#7a1020,head=#1c1c1c"],
     "low-preset": ["--preset", "low"],
 }
-MINIMAP_CROP = (1050, 330, 1280, 720)  # x0, y0, x1, y1 of the minimap and its key hint at 1280×720
+MINIMAP_CROP = (1056, 348, 1280, 694)  # x0, y0, x1, y1 of the minimap and its key hint at 1280×720
 
 
 def _crop(src: Path, out: Path, box: tuple[int, int, int, int]) -> None:

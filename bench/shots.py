@@ -3,7 +3,7 @@ one more that takes the screenshot. Everything runs as real processes over real 
 
     python -m makaverse.bench.shots docs/service-hall.png
     python -m makaverse.bench.shots docs/plaza.png --scene plaza --camera forecourt
-    python -m makaverse.bench.shots docs/settings.png --photographer "--settings-panel"
+    python -m makaverse.bench.shots docs/settings.png --photographer=--settings-panel
 
 `make shots` takes every README picture this way with OpenGL (under xvfb-run).
 

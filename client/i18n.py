@@ -134,7 +134,7 @@ STRINGS: dict[str, dict[str, str]] = {
     "look.headwear.peci": {"id": "Peci", "en": "Peci"},
     "look.headwear.songkok": {"id": "Songkok", "en": "Songkok"},
     "look.headwear.passapu": {"id": "Passapu (destar Makassar)", "en": "Passapu (Makassar headcloth)"},
-    "look.pattern": {"id": "Motif baju", "en": "Pattern"},
+    "look.pattern": {"id": "Motif", "en": "Pattern"},
     "look.pattern.plain": {"id": "Polos", "en": "Plain"},
     "look.pattern.batik": {"id": "Batik", "en": "Batik"},
     "look.pattern.balo_renni": {"id": "Lipa\u2019 sabbe balo renni (kotak kecil)",

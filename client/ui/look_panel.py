@@ -25,7 +25,7 @@ from .theme import active_palette, theme_for
 
 __all__ = ["LookPanel", "LookPreview"]
 
-WIDTH, TOP, BOTTOM = 1.7, 0.72, -0.72
+WIDTH, TOP, BOTTOM = 1.7, 0.72, -0.5
 PAD = 0.05
 ROW_H = 0.1
 LIST_W = 0.98  # the rows; the preview takes the rest
