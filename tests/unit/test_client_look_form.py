@@ -4,7 +4,7 @@ step leaves a complete look that survives the settings file's text form."""
 from __future__ import annotations
 
 from makaverse.client.state.look_choice import LOOK_PARTS, OPTIONS, LookForm, format_look, parse_look
-from makaverse.client.state.settings import SettingsForm, Settings
+from makaverse.client.state.settings import Settings, SettingsForm
 from makaverse.protocol.look import HEADWEAR, PATTERNS, Look
 
 
