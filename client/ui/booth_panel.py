@@ -20,7 +20,6 @@ from .. import i18n
 from ..state.booths import NOTE_KEY, BoothModel, RequestForm
 from ..state.keymap import with_key
 from . import booth_text as T
-from .theme import theme_for
 from .booth_widgets import (
     BAD,
     BG,
@@ -36,6 +35,7 @@ from .booth_widgets import (
     holder,
     label,
 )
+from .theme import theme_for
 
 __all__ = ["BoothPanel", "TABS"]
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from direct.gui import DirectGuiGlobals as DGG
-from direct.gui.DirectGui import DirectButton, DirectEntry, DirectFrame
+from direct.gui.DirectGui import DirectButton, DirectEntry
 from direct.gui.OnscreenText import OnscreenText
 from panda3d.core import (
     Geom,
@@ -32,8 +32,8 @@ from panda3d.core import (
 from .. import i18n
 from ..state.chat_state import EMOTE_KEYS, MAX_INPUT_CHARS, ChatState
 from ..state.keymap import key_label
-from .focus import KeyboardFocus
 from .booth_widgets import box_px
+from .focus import KeyboardFocus
 from .theme import theme_for
 
 __all__ = ["ChatBox", "STYLE_COLOURS", "ROLE_COLOURS", "CHAT_FRAME", "CHAT_POS"]

@@ -13,7 +13,7 @@ import textwrap
 from collections.abc import Callable
 
 from direct.gui import DirectGuiGlobals as DGG
-from direct.gui.DirectGui import DirectButton, DirectFrame
+from direct.gui.DirectGui import DirectButton
 from direct.gui.OnscreenText import OnscreenText
 from panda3d.core import NodePath, TextNode
 

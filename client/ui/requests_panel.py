@@ -13,8 +13,8 @@ from panda3d.core import TextNode
 from .. import i18n
 from ..state.booths import BoothModel
 from . import booth_text as T
-from .theme import theme_for
 from .booth_widgets import BAD, BG, BUTTON, BUTTON_ON, GOLD, GOOD, INK, MUTED, Column, button, holder, label
+from .theme import theme_for
 
 __all__ = ["RequestsPanel", "service_title", "field_lines"]
 

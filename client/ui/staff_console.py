@@ -21,7 +21,6 @@ from panda3d.core import TextNode
 from .. import i18n
 from ..state.booths import REQUEST_STATUSES, BoothModel, legal_next
 from ..state.keymap import with_key
-from .theme import theme_for
 from . import booth_text as T
 from .booth_widgets import (
     BAD,
@@ -41,6 +40,7 @@ from .booth_widgets import (
     text_height,
 )
 from .requests_panel import STATUS_COLOUR, field_lines, service_title
+from .theme import theme_for
 
 __all__ = ["StaffConsole", "TABS"]
 

@@ -68,8 +68,8 @@ class TicketHud:
         self.corner = theme.root("top_right", name="tickets")  # buttons, cards and toasts grow with the text
         self.top = theme.root("top_center", name="called")
         # Low in the middle, right of the chat box (which ends 0.25 left of the centre: ui/chat.py).
-        self.prompt = label(theme.root("bottom_center", name="ticket-prompt"), "", (PROMPT_X, 0.2), scale=0.046, fg=(1, 1, 1, 1),
-                            align=TextNode.A_center, bg=(0.05, 0.06, 0.10, 0.85), width=PROMPT_W)
+        self.prompt = label(theme.root("bottom_center", name="ticket-prompt"), "", (PROMPT_X, 0.2), scale=0.046,
+                            fg=(1, 1, 1, 1), align=TextNode.A_center, bg=(0.05, 0.06, 0.10, 0.85), width=PROMPT_W)
         self.prompt.hide()
         self.buttons = None
         self.cards = None
