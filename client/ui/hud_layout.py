@@ -17,7 +17,7 @@ from .booth_widgets import box_px
 __all__ = ["HudLayout", "node_rect_px", "overlaps"]
 
 GAP = 0.015  # aspect2d units between stacked pieces
-PROMPT_LIFT = 0.09  # a prompt's baseline above the floor (its text's height, roughly)
+PROMPT_LIFT = 0.125  # a prompt's baseline above the floor: clear of the help line, as low as can be read
 
 
 def node_rect_px(node: Any, base: Any) -> list[int] | None:
@@ -125,8 +125,10 @@ class HudLayout:
         obstacles = [node_rect_px(pieces[k], b) for k in ("chat", "minimap", "hint", "help") if k in pieces]
         obstacles = [r for r in obstacles if r is not None]
         w = b.win.get_x_size()
-        left = max([r[2] for r in obstacles if r[0] < w / 3] + [0])  # the chat box's right edge
-        right = min([r[0] for r in obstacles if r[0] > w / 2] + [w])  # the minimap's or hint's left edge
+        beside = [node_rect_px(pieces[k], b) for k in ("chat", "minimap", "hint") if k in pieces]
+        beside = [r for r in beside if r is not None]
+        left = max([r[2] for r in beside if r[0] < w / 3] + [0])  # the chat box's right edge
+        right = min([r[0] for r in beside if r[0] > w / 2] + [w])  # the minimap's or hint's left edge
         for prompt in prompts:
             s = prompt.getParent().get_sx()
             prompt.setPos(0, (floor + PROMPT_LIFT * s) / s)
