@@ -173,13 +173,14 @@ class EffectRunner:
             if isinstance(effect, Push):
                 msg = effect.msg
                 if not isinstance(msg, bytes):
+                    original = msg
                     targets = list(players.resolve(effect.target))
                     if len(targets) > 1:
                         msg = encode(msg)  # encode once for many receivers
                     for player in targets:
                         player.send(msg)
                     if not targets and self.remote is not None and isinstance(effect.target, ToAccount):
-                        self.remote.push_account(effect.target.account_id, encode(effect.msg))
+                        self.remote.push_account(effect.target.account_id, encode(original))
                 else:
                     sent = False
                     for player in players.resolve(effect.target):

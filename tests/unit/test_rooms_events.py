@@ -191,8 +191,8 @@ def test_a_copy_forwards_up_and_hands_replies_down():
     assert [p.channel for p in up.bus] == [UP]
     forwarded = events.from_copy(up.bus[0].payload)
     assert forwarded is not None
-    actor, cmd = forwarded
-    assert actor == far and isinstance(cmd, QuestionAsk)
+    actor, cmd = forwarded.actor, forwarded.msg
+    assert forwarded.kind == "cmd" and actor == far and isinstance(cmd, QuestionAsk)
     fx = settle(events.handle(cmd, actor, T0))
     fx = events.relay(fx, actor)
     assert not fx.replies  # nothing is sent straight to a connection in another copy
