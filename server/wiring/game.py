@@ -168,14 +168,17 @@ class GameServer:
         self._event_subs = [self.bus.subscribe(UP, self._event_up), self.bus.subscribe(DOWN, self._event_down)]
         if self.cluster is not None:
             self._event_subs.append(self.bus.subscribe(process_channel(self.process_id), self._pushed_here))
-            await self.cluster.start([self._hall_plan.id] if self._hall_plan is not None else [])
-            self.places.number_avatars_from(self.cluster.first_avatar_id)
         if self.store is not None:
             now = now_ms()
             for instance in self.instances.values():
                 for fx in instance.start(now):
                     await self.runner.run(fx, what="start")
         await self.net.start()
+        if self.cluster is not None:
+            # "{port}" in the public URL is the port this process listens on (handy with port 0).
+            self.cluster.public_url = self.settings.public_url.replace("{port}", str(self.port))
+            await self.cluster.start([self._hall_plan.id] if self._hall_plan is not None else [])
+            self.places.number_avatars_from(self.cluster.first_avatar_id)
         self.scheduler.start()
         log_event(
             log, "server_started", host=self.settings.host, port=self.port, world=self.world.id,
