@@ -34,6 +34,7 @@ from makaverse.protocol import (
     Message,
     Ping,
     Pong,
+    Redirect,
     RemoteProtocolError,
     Welcome,
     decode,
@@ -271,6 +272,10 @@ class NetClient:
                 self._ws = None
             if self._stopping:
                 return None
+            if close_code == CloseCode.REDIRECTED:
+                attempt = 0
+                self._publish(StateChanged(ConnState.DISCONNECTED, attempt=0, retry_in_s=0.0, close_code=close_code))
+                continue  # to the new address now, no backoff
             if close_code == CloseCode.AUTH_FAILED and sent_token and sent_token == self._resume_token:
                 # Our resume token has expired: come back as a new guest rather than give up.
                 self._resume_token = ""
@@ -320,6 +325,12 @@ class NetClient:
                 if isinstance(msg, Welcome):
                     state["welcomed"] = True
                     self._resume_token = msg.token
+                elif isinstance(msg, Redirect):
+                    # Another server process hosts where we are going: reconnect there at once
+                    # (the server closes with 4009) and say hello with the token it gave.
+                    self.url = msg.url
+                    self._resume_token = msg.token
+                    state["redirected"] = True
                 elif (isinstance(msg, Error) and not state["welcomed"] and state["sent_token"]
                       and msg.code == ErrorCode.TOKEN_EXPIRED):
                     self._resume_token = state["sent_token"] = ""
