@@ -226,7 +226,7 @@ class NetClient:
             if ws is not None:
                 try:
                     await asyncio.wait_for(ws.close(1000, "bye"), 1.5)
-                except (asyncio.TimeoutError, TimeoutError, ConnectionClosed, OSError):
+                except (TimeoutError, ConnectionClosed, OSError):
                     pass
             connecting.cancel()
             await asyncio.gather(connecting, return_exceptions=True)
@@ -263,7 +263,7 @@ class NetClient:
                     self._publish(StateChanged(ConnState.OPEN, attempt=attempt))
                     welcomed = await self._session(ws, sent_token)
                 close_code = ws.close_code
-            except (OSError, asyncio.TimeoutError, TimeoutError, InvalidHandshake, InvalidURI, ConnectionClosed) as exc:
+            except (OSError, TimeoutError, InvalidHandshake, InvalidURI, ConnectionClosed) as exc:
                 log.debug("connection attempt failed: %s", type(exc).__name__)
                 rcvd = getattr(exc, "rcvd", None)
                 close_code = rcvd.code if rcvd is not None else None
