@@ -294,3 +294,70 @@ async def test_killing_one_process_leaves_the_other_serving_and_the_directory_fo
     entries = json.loads(out)
     assert [e["id"] for e in entries] == ["p1"]
     assert {i["id"] for i in entries[0]["instances"]} == {"building", "auditorium"}
+
+
+DOOR_Y = 44.0  # the auditorium doors; the auditorium lies north of them
+
+
+async def _walk_until(client: Client, move_y: float, done, *, limit_s: float = 60.0) -> None:
+    """One input per period along y until `done()` holds (or the connection ends)."""
+    from makaverse.protocol import Input
+
+    seq = getattr(client, "seq", 0)
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + limit_s
+    while not done() and not client.closed.is_set():
+        assert loop.time() < deadline, "never got there"
+        seq += 1
+        await client.send(Input(seq=seq, move_x=0.0, move_y=move_y, yaw=0))
+        await asyncio.sleep(1 / 20)
+    client.seq = seq  # type: ignore[attr-defined]
+
+
+async def test_walking_through_the_doors_to_another_process_redirects_a_guest_there_and_back(
+    servers, tmp_path, monkeypatch, redis_prefix
+):
+    """p1 hosts the building, p2 the auditorium: a guest walking through the doors is redirected to
+    p2 and enters the auditorium behind the doors with its name; walking out sends it back to p1."""
+    from harness import seed_database, ticks_pass
+
+    db_url = seed_database(tmp_path / "makaverse.db", monkeypatch)
+    common = dict(redis_url=REDIS_URL, redis_prefix=redis_prefix, public_url="ws://127.0.0.1:{port}/")
+    p1 = await servers.start(db_url, instances="building", process_id="p1", **common)
+    p2 = await servers.start(db_url, instances="auditorium", process_id="p2", **common)
+    await eventually(lambda: p1.cluster.host_of("auditorium") is not None and p2.cluster.host_of("building"))
+    clients: list[Client] = []
+    try:
+        guest = await Client.connect(p1)
+        clients.append(guest)
+        welcome = await guest.hello(name="Daeng Sikki")
+        assert isinstance(welcome, Welcome) and welcome.instance == "building"
+        sim = p1.instance.sim
+        sim.avatars.pos[sim.avatars.slot_of[guest.avatar_id]] = (0.0, DOOR_Y - 1.5)
+        await ticks_pass(sim, 3)
+        since = guest.mark()
+        await _walk_until(guest, 1.0, lambda: any(isinstance(m, Redirect) for m in guest.received[since:]))
+        redirect = await guest.expect(lambda m: isinstance(m, Redirect), since=since)
+        assert redirect.instance == "auditorium" and redirect.url == f"ws://127.0.0.1:{p2.port}/"
+        assert await guest.wait_closed(10) == 4009
+        assert guest.avatar_id not in p1.players.instance_of  # gone from p1
+
+        inside = await Client.connect(p2)
+        clients.append(inside)
+        welcome = await inside.hello(token=redirect.token)
+        assert isinstance(welcome, Welcome) and welcome.resumed and welcome.instance == "auditorium"
+        assert welcome.name == "Daeng Sikki" and welcome.role == "guest"
+        assert welcome.y_cm >= DOOR_Y * 100  # at the doors, where it walked to
+        # Walking back out through the doors: to p1 again, with the same guest token.
+        since = inside.mark()
+        await _walk_until(inside, -1.0, lambda: any(isinstance(m, Redirect) for m in inside.received[since:]))
+        back = await inside.expect(lambda m: isinstance(m, Redirect), since=since)
+        assert back.instance == "building" and back.url == f"ws://127.0.0.1:{p1.port}/"
+        outside = await Client.connect(p1)
+        clients.append(outside)
+        welcome = await outside.hello(token=back.token)
+        assert isinstance(welcome, Welcome) and welcome.instance == "building" and welcome.name == "Daeng Sikki"
+        assert welcome.y_cm <= DOOR_Y * 100
+    finally:
+        for client in clients:
+            await client.dispose()
