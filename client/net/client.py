@@ -65,6 +65,7 @@ class NetClient:
         enter_on_connect: bool = True,
     ) -> None:
         self.url = url
+        self.home_url = url  # where we go back to when a process we were sent to is gone
         self.hello = hello
         # False until the player has chosen how to enter (login screen): connect, but say nothing.
         self.enter_on_connect = enter_on_connect
@@ -272,6 +273,11 @@ class NetClient:
                 self._ws = None
             if self._stopping:
                 return None
+            lost_there = self.url != self.home_url and not welcomed and close_code != CloseCode.REDIRECTED
+            if lost_there or close_code == CloseCode.GOING_AWAY:
+                # The process we were sent to is gone or going: back to the entry address, which
+                # sends us on wherever our avatar is.
+                self.url = self.home_url
             if close_code == CloseCode.REDIRECTED:
                 attempt = 0
                 self._publish(StateChanged(ConnState.DISCONNECTED, attempt=0, retry_in_s=0.0, close_code=close_code))
