@@ -129,8 +129,9 @@ def unpack(payload: bytes) -> dict[str, Any]:
 
 @dataclass(frozen=True, slots=True)
 class Forwarded:
-    """What a copy sent up: a member's command (`kind` "cmd"), or that a member arrived in it or
-    left it ("moved", "leave", "away") when the authority is in another process."""
+    """What a copy sent up: a member's command (`kind` "cmd"), or, when the authority is in another
+    process, that a member entered the world ("enter"), arrived in it ("moved") or left it
+    ("leave", "away")."""
 
     kind: str
     actor: Actor
@@ -215,7 +216,8 @@ class Events(Component):
                 event_id=int(notice.payload["event_id"]), kind="started", title=str(notice.payload["title"])[:120],
                 stored=True,
             )
-            if (yield Deliver(ToConn(actor.conn_id), msg)):
+            # To the account (not the connection): the person may be in another process.
+            if (yield Deliver(ToAccount(actor.account_id), msg)):
                 sent.append(notice.id)
         if sent:
             yield ctx.call("mark_delivered", sent)
@@ -314,6 +316,8 @@ class Events(Component):
             return self.moved(fwd.actor, fwd.seat, now_ms)
         if fwd.kind == "away":
             return self.moved_away(fwd.actor, now_ms)
+        if fwd.kind == "enter":
+            return self.enter(fwd.actor, now_ms)
         return self.leave(fwd.actor, now_ms)
 
     def relay(self, fx: Effects, actor: Actor, process: str = "") -> Effects:
@@ -751,6 +755,9 @@ class EventCopy(Component):
 
     def handle(self, cmd: Message, actor: Actor, now_ms: int) -> Effects:
         return self._up(actor, msg=encode(cmd))
+
+    def enter(self, actor: Actor, now_ms: int) -> Effects:
+        return self._up(actor, kind="enter") if self.forward_hooks else Effects()
 
     def leave(self, actor: Actor, now_ms: int) -> Effects:
         return self._up(actor, kind="leave") if self.forward_hooks else Effects()
