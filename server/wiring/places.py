@@ -248,7 +248,9 @@ class Places:
         if self.hall and target == self.hall and not between_copies:
             where = self._room_for_hall()
         else:
-            where = self.instances.get(target) or self._elsewhere(target)
+            where = self.instances.get(target)
+            if where is None:  # (never `or`: an instance with nobody in it is falsy)
+                where = self._elsewhere(target)
         if where is None:
             return
         if isinstance(where, Away):
@@ -334,7 +336,7 @@ class Places:
         hall, cap, cluster = self.hall, self.hall_capacity, self.cluster
         local = self.instances.get(hall)
         if cap <= 0 or self.make_copy is None:
-            return local or self._elsewhere(hall)
+            return local if local is not None else self._elsewhere(hall)
         for instance in self._local_copies():
             if instance.population < cap:
                 return instance
