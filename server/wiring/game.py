@@ -111,6 +111,9 @@ class GameServer:
             make_copy=self._make_copy,
             capacity=s.max_clients if clustered else 0,
         )
+        if clustered:
+            # Newcomers enter the world's default instance (the building), whichever process hosts it.
+            self.places.entrance = next((p.id for p in every if p.kind == "building"), every[0].id)
         chat_config = chat or chat_config_from_env()
         zone_ids = [z.id for z in world.zones]
         self._chat_shared = shared = ChatShared(

@@ -210,6 +210,15 @@ class Gate:
         # The citizen's own look (validated when the Hello was decoded), else a stable default for the key,
         # so friends recognise each other.
         look = Look.unpack(msg.style) if msg.style else default_look(key)
+        cluster = self.cluster
+        away = self.places.entrance_elsewhere() if cluster is not None else None
+        if away is not None and cluster is not None:
+            # This process does not host the entrance: the newcomer enters where it is.
+            handoff = {"name": name, "role": role, "opd": opd, "style": look.pack().hex(),
+                       "account_id": account.id if account is not None else None, "from": cluster.process_id}
+            log_event(log, "newcomer_redirected", conn=player.conn_id, process=away.process)
+            self.runner.spawn(self.places.send_newcomer(player, token, handoff, away), "redirect")
+            return
         info = AvatarInfo(name=name, role=role, look=look.top, opd=opd, style=look.pack())
         avatar_id = self.places.join(player, info, token=token, account=account)
         self._welcome(player, resumed=False)

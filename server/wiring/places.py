@@ -66,6 +66,7 @@ class Places:
         self.hall = hall  # the auditorium whose overflow copies are made here ('' for none)
         self.hall_capacity = hall_capacity  # people per copy of the hall (0: no limit)
         self.make_copy = make_copy
+        self.entrance = home  # where newcomers to the world appear (in a cluster, maybe another process's)
         self.capacity = capacity  # avatars this process takes before new copies open elsewhere (0: no limit)
         self.cluster: Cluster | None = None  # set when several processes share a Redis
         self._ids = itertools.count(1)
@@ -101,9 +102,10 @@ class Places:
             return False
         if in_hall and 0 < self.hall_capacity <= dst.population:
             dst = self._local_room(dst)  # filled up meanwhile: the next place here, never back out
-        seat = bool(handoff.get("seat"))
-        position = None if seat else (float(handoff.get("x", 0.0)), float(handoff.get("y", 0.0)))
-        yaw = None if seat else float(handoff.get("yaw", 0.0))
+        # Seated, or a newcomer sent here: at the spawn; through a door: where it stood.
+        placed = bool(handoff.get("seat")) or "x" not in handoff
+        position = None if placed else (float(handoff["x"]), float(handoff.get("y", 0.0)))
+        yaw = None if placed else float(handoff.get("yaw", 0.0))
         avatar_id = dst.join(info, player.session.conn, position=position, yaw=yaw, avatar_id=next(self._ids))
         self.players.instance_of[avatar_id] = dst.instance_id
         self._bound(avatar_id, token, account)
@@ -286,6 +288,16 @@ class Places:
                 self.runner.run_soon(component.moved(actor, seat, now), what=f"{component.name}_moved")
 
     # ── to another process ───────────────────────────────────────────────────
+    def entrance_elsewhere(self) -> Away | None:
+        """The instance newcomers enter, when another process hosts it and this one does not."""
+        if self.entrance in self.instances:
+            return None
+        return self._elsewhere(self.entrance)
+
+    async def send_newcomer(self, player: Player, token: str, handoff: dict, away: Away) -> None:
+        """A newcomer to the world whose entrance is in another process goes there."""
+        await self._redirect(player, token, {**handoff, "instance": away.instance}, away)
+
     def _elsewhere(self, instance_id: str) -> Away | None:
         cluster = self.cluster
         entry = cluster.host_of(instance_id) if cluster is not None else None

@@ -318,7 +318,8 @@ async def test_walking_through_the_doors_to_another_process_redirects_a_guest_th
     servers, tmp_path, monkeypatch, redis_prefix
 ):
     """p1 hosts the building, p2 the auditorium: a guest walking through the doors is redirected to
-    p2 and enters the auditorium behind the doors with its name; walking out sends it back to p1."""
+    p2 and enters the auditorium behind the doors with its name; walking out sends it back to p1;
+    a newcomer at p2 is sent to p1, where the world's entrance is."""
     from harness import seed_database, ticks_pass
 
     db_url = seed_database(tmp_path / "makaverse.db", monkeypatch)
@@ -358,6 +359,17 @@ async def test_walking_through_the_doors_to_another_process_redirects_a_guest_th
         welcome = await outside.hello(token=back.token)
         assert isinstance(welcome, Welcome) and welcome.instance == "building" and welcome.name == "Daeng Sikki"
         assert welcome.y_cm <= DOOR_Y * 100
+        # A newcomer at p2, which has no entrance (the building), is sent to p1's.
+        newcomer = await Client.connect(p2)
+        clients.append(newcomer)
+        since = newcomer.mark()
+        await newcomer.send(Hello(version=PROTOCOL_VERSION, name="Baru Datang", kind="bot"))
+        sent = await newcomer.expect(lambda m: isinstance(m, Redirect), since=since, timeout=15)
+        assert sent.instance == "building" and sent.url == f"ws://127.0.0.1:{p1.port}/"
+        arrived = await Client.connect(p1)
+        clients.append(arrived)
+        welcome = await arrived.hello(token=sent.token)
+        assert isinstance(welcome, Welcome) and welcome.instance == "building" and welcome.name == "Baru Datang"
     finally:
         for client in clients:
             await client.dispose()
