@@ -194,7 +194,7 @@ class Gate:
             self.places.join(player, info, token=msg.token, account=account)
             self._welcome(player, resumed=False)
             return
-        self._welcome(player, resumed=True)
+        self._welcome(player, resumed=not handoff.get("newcomer"))
         self.places.arrived(player, seat=bool(handoff.get("seat")))
         log_event(log, "avatar_handed_over", conn=player.conn_id, avatar=player.avatar_id, instance=player.instance,
                   origin=str(handoff.get("from", "")))
@@ -215,7 +215,8 @@ class Gate:
         if away is not None and cluster is not None:
             # This process does not host the entrance: the newcomer enters where it is.
             handoff = {"name": name, "role": role, "opd": opd, "style": look.pack().hex(),
-                       "account_id": account.id if account is not None else None, "from": cluster.process_id}
+                       "account_id": account.id if account is not None else None, "from": cluster.process_id,
+                       "newcomer": True}
             log_event(log, "newcomer_redirected", conn=player.conn_id, process=away.process)
             self.runner.spawn(self.places.send_newcomer(player, token, handoff, away), "redirect")
             return

@@ -370,6 +370,7 @@ async def test_walking_through_the_doors_to_another_process_redirects_a_guest_th
         clients.append(arrived)
         welcome = await arrived.hello(token=sent.token)
         assert isinstance(welcome, Welcome) and welcome.instance == "building" and welcome.name == "Baru Datang"
+        assert not welcome.resumed
     finally:
         for client in clients:
             await client.dispose()
