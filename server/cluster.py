@@ -99,6 +99,7 @@ class Cluster:
         self.view: dict[str, dict[str, Any]] = {}  # process id -> its entry (this one included)
         self.slot = 0
         self.beats = 0
+        self.healthy = True  # the last heartbeat reached Redis
         self._copies: dict[str, list[int]] = {}
         self._spare_copy = 0
         self._task: asyncio.Task[None] | None = None
@@ -138,7 +139,13 @@ class Cluster:
                 raise
             except Exception as exc:
                 # Redis away: our entry expires, others' too; this process keeps serving its own.
-                log.warning("cluster_heartbeat_failed", extra={"fields": {"error": type(exc).__name__}})
+                if self.healthy:
+                    log.warning("cluster_heartbeat_failed", extra={"fields": {"error": type(exc).__name__}})
+                self.healthy = False
+                continue
+            if not self.healthy:
+                log.info("cluster_heartbeat_restored")
+            self.healthy = True
 
     async def beat(self) -> None:
         """Write this process's entry and account set (with their TTL), top up the copy numbers,
@@ -170,8 +177,8 @@ class Cluster:
         async def guarded() -> None:
             try:
                 await coro
-            except Exception as exc:
-                log.warning(f"{what}_failed", extra={"fields": {"error": type(exc).__name__}})
+            except Exception as exc:  # the next heartbeat puts it right
+                log.debug(f"{what}_failed", extra={"fields": {"error": type(exc).__name__}})
 
         task = asyncio.get_running_loop().create_task(guarded())
         self._pending.add(task)
