@@ -324,6 +324,8 @@ class GameServer:
             "store": self.store is not None,
             "process": self.process_id,
             "directory": self._directory(),
+            # False while the heartbeat cannot reach Redis (the directory above is then the last one read).
+            "directory_fresh": self.cluster.healthy if self.cluster is not None else None,
         }
 
     def _directory(self) -> list[dict] | None:
