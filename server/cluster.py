@@ -237,7 +237,13 @@ class Cluster:
         self._spawn(self.deliver_account(account_id, data), "cluster_push")
 
     async def deliver_account(self, account_id: int, data: bytes) -> bool:
-        entry = await self.account_process(account_id)
+        """True when another process holds the account and the message is on its way there;
+        False otherwise, Redis away included (what must not be lost is stored by the caller)."""
+        try:
+            entry = await self.account_process(account_id)
+        except Exception as exc:
+            log.debug("cluster_account_lookup_failed", extra={"fields": {"error": type(exc).__name__}})
+            return False
         if entry is None:
             return False
         envelope = json.dumps({"account": account_id, "msg": data.hex()}).encode()
