@@ -29,6 +29,7 @@ from ..rooms.seats import Seats
 from ..service_config import chat_config_from_env, load_wordfilter
 from ..services.chat import ChatConfig, ChatRoom
 from ..settings import Settings
+from ..startup_errors import StartupError
 from .gate import Gate
 from .places import Places
 from .players import Players
@@ -182,6 +183,18 @@ class GameServer:
             self.cluster.public_url = self.settings.public_url.replace("{port}", str(self.port))
             await self.cluster.start([self._hall_plan.id] if self._hall_plan is not None else [])
             self.places.number_avatars_from(self.cluster.first_avatar_id)
+            # Many processes may each host a building; any other instance (the hall: one events
+            # authority) lives on one process only.
+            for instance in self.instances.values():
+                other = self.cluster.host_of(instance.instance_id) if instance.kind != "building" else None
+                if other is not None:
+                    await self.cluster.close()
+                    await self.net.stop()
+                    await self.bus.close()
+                    raise StartupError(
+                        f"instance {instance.instance_id!r} is already hosted by process {other['id']!r} "
+                        f"({other.get('url', '')}): leave it out of --instances here"
+                    )
         self.scheduler.start()
         log_event(
             log, "server_started", host=self.settings.host, port=self.port, world=self.world.id,

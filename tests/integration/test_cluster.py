@@ -386,3 +386,18 @@ async def test_walking_through_the_doors_to_another_process_redirects_a_guest_th
     finally:
         for client in clients:
             await client.dispose()
+
+
+async def test_a_second_process_may_not_host_the_hall_again(servers, tmp_path, monkeypatch, redis_prefix):
+    """Buildings may be hosted many times, the auditorium (the events authority) once: a second
+    process naming it stops at start with one line saying who has it."""
+    from harness import seed_database
+
+    from makaverse.server.startup_errors import StartupError
+
+    db_url = seed_database(tmp_path / "makaverse.db", monkeypatch)
+    common = dict(redis_url=REDIS_URL, redis_prefix=redis_prefix, public_url="ws://127.0.0.1:{port}/")
+    await servers.start(db_url, instances="building,auditorium", process_id="p1", **common)
+    await servers.start(db_url, instances="building", process_id="p2", **common)  # a second building is fine
+    with pytest.raises(StartupError, match="'auditorium' is already hosted by process 'p1'"):
+        await servers.start(db_url, instances="auditorium", process_id="p3", **common)
