@@ -82,7 +82,7 @@ class Cluster:
         entry: Callable[[], dict[str, Any]],
         accounts: Callable[[], list[int]],
         heartbeat_s: float = 1.0,
-        ttl_s: float = 3.0,
+        ttl_s: float = 5.0,  # several missed beats: a busy process is not taken for dead
         timeout_s: float = 2.0,
     ) -> None:
         import redis.asyncio as redis_asyncio
