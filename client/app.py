@@ -178,6 +178,9 @@ class ClientApp:
         from .ui.find_layer import FindLayer
 
         self.find = FindLayer(self)  # directory, Take me there, minimap, settings panel, sounds
+        from .ui.stage_layer import StageLayer
+
+        self.stage = StageLayer(self)  # town halls: the screen over the stage, hands over people, host console (F11)
         base.add_task(self._net_task, "makaverse-net", sort=-10)
         base.add_task(self._input_task, "makaverse-input", sort=0)
         base.add_task(self._draw_task, "makaverse-draw", sort=10)
@@ -200,6 +203,9 @@ class ClientApp:
         find = getattr(self, "find", None)
         if find is not None and find.lang != lang:
             find.set_lang(lang)
+        stage = getattr(self, "stage", None)
+        if stage is not None:
+            stage.set_lang(lang)
         if self.scene.lang != lang:
             self.scene.destroy()
             self.scene = WorldScene(self.base, self.world, lang=lang)
@@ -311,6 +317,7 @@ class ClientApp:
         self.net.stop()
         self.events.ignore_all()
         try:
+            self.stage.destroy()
             self.find.destroy()
             self.social.destroy()
             self.booths.destroy()
