@@ -515,8 +515,8 @@ STRINGS: dict[str, dict[str, str]] = {
     "host.slide_at": {"id": "slide {n} dari {of}", "en": "slide {n} of {of}"},
     "host.slide_none": {"id": "{of} slide, belum ditampilkan", "en": "{of} slides, none shown yet"},
     "host.deck_hint": {
-        "id": "Folder, atau berkas dipisah \";\": PNG, JPEG (≤ 48 KiB, ≤ 1920×1080) atau Markdown .md",
-        "en": "A folder, or files separated by \";\": PNG, JPEG (≤ 48 KiB, ≤ 1920×1080) or Markdown .md",
+        "id": "Folder, atau berkas dipisah \";\": PNG, JPEG (maks. 48 KiB, 1920x1080) atau Markdown .md",
+        "en": "A folder, or files separated by \";\": PNG, JPEG (max 48 KiB, 1920x1080) or Markdown .md",
     },
     "host.deck_load": {"id": "Muat slide", "en": "Load deck"},
     "host.slide_prev": {"id": "Mundur", "en": "Previous"},
@@ -557,8 +557,8 @@ STRINGS: dict[str, dict[str, str]] = {
     "deck.unreadable": {"id": "{file}: tidak dapat dibaca", "en": "{file}: can't be read"},
     "deck.not_text": {"id": "{file}: bukan teks UTF-8", "en": "{file}: not UTF-8 text"},
     "deck.too_large": {
-        "id": "{file}: terlalu besar (maks. 48 KiB, 1920×1080 piksel, 4.000 karakter)",
-        "en": "{file}: too large (max 48 KiB, 1920×1080 pixels, 4,000 characters)",
+        "id": "{file}: terlalu besar (maks. 48 KiB, 1920x1080 piksel, 4.000 karakter)",
+        "en": "{file}: too large (max 48 KiB, 1920x1080 pixels, 4,000 characters)",
     },
     "deck.not_image": {
         "id": "{file}: bukan gambar PNG atau JPEG yang terbaca",

@@ -25,20 +25,41 @@ from panda3d.core import TextNode
 from .. import i18n
 from ..state import host_view as V
 from ..state.keymap import HOST_KEYS, with_key
-from .booth_widgets import BAD, BG, BUTTON, BUTTON_ON, GOLD, GOOD, INK, MUTED, Cycler, TextField, button, holder, label
+from .booth_widgets import (
+    BAD,
+    BG,
+    BUTTON,
+    BUTTON_ON,
+    GOLD,
+    GOOD,
+    INK,
+    MUTED,
+    Cycler,
+    TextField,
+    button,
+    holder,
+    label,
+    text_height,
+)
 from .slide_deck import read_deck
 
 __all__ = ["HostConsole", "TABS", "HostKeys"]
 
 TABS = ("event", "schedule")
-WIDTH = 2.3
+WIDTH = 1.98  # on the right, clear of the chat box in the bottom left corner (ui/chat.py)
 TOP = 0.8
 BOTTOM = -0.95
 PAD = 0.035
-SPLIT = 1.12  # left column | right column
-ROW = 0.056
-TEXT = 0.03
-BTN = 0.029
+SPLIT = 0.99  # left column | right column
+ROW = 0.058
+TEXT = 0.031
+BTN = 0.03
+# Where each part starts (the parts are redrawn on their own, so each has a fixed top).
+STATE_TOP = TOP - 0.23
+PEOPLE_TOP = 0.25
+QUESTIONS_TOP = -0.42
+POLL_TOP = TOP - 0.23
+SLIDES_TOP = -0.2
 POLL_FIELDS = 6
 
 
@@ -48,8 +69,10 @@ class HostConsole:
         self.model = model
         self.lang = lang
         self.focus = focus
-        self.root = DirectFrame(parent=base.a2dRightCenter, frameColor=BG, frameSize=(0, WIDTH, BOTTOM, TOP),
+        self.root = DirectFrame(parent=base.a2dRightCenter, frameColor=(*BG[:3], 1.0), frameSize=(0, WIDTH, BOTTOM, TOP),
                                 pos=(-WIDTH - 0.03, 0, 0), sortOrder=11)
+        # Over the minimap and the HUD, which hang on other corners (sort orders only order siblings).
+        self.root.set_bin("gui-popup", 10)
         self.root.hide()
         self.shown = False
         self.tab = "event"
@@ -399,7 +422,7 @@ class HostConsole:
     def _draw_state(self) -> None:
         m, lang = self.model, self.lang
         h = self._holder("state")
-        y = TOP - 0.23
+        y = STATE_TOP
         status, doors = self.status()
         if not status:
             label(h, i18n.t("host.pick_event", lang), (PAD, y), scale=TEXT, fg=MUTED, width=SPLIT - PAD)
@@ -421,7 +444,7 @@ class HostConsole:
     def _draw_people(self) -> None:
         lang = self.lang
         h = self._holder("people")
-        y = TOP - 0.52
+        y = PEOPLE_TOP
         everyone = self.people()
         label(h, i18n.t("host.people", lang, n=len(everyone)), (PAD, y), scale=TEXT + 0.003, fg=GOLD)
         y -= ROW
@@ -437,10 +460,10 @@ class HostConsole:
                 tags.append(i18n.t("host.has_floor", lang))
             if p.speaker:
                 tags.append(i18n.t("host.speaker", lang))
-            mark = "▶ " if chosen is not None and p.account_id == chosen.account_id else "   "
+            mark = "» " if chosen is not None and p.account_id == chosen.account_id else "   "
             fg = GOLD if mark.strip() else INK
             label(h, f"{mark}{p.name}", (PAD, y), scale=TEXT, fg=fg, width=0.5)
-            label(h, " · ".join(tags), (SPLIT - PAD, y), scale=TEXT - 0.002, fg=GOOD if p.floor else MUTED,
+            label(h, ", ".join(tags), (SPLIT - PAD, y), scale=TEXT - 0.002, fg=GOOD if p.floor else MUTED,
                   align=TextNode.A_right)
             y -= ROW * 0.85
         if len(everyone) > 5:
@@ -458,7 +481,7 @@ class HostConsole:
     def _draw_questions(self) -> None:
         m, lang = self.model, self.lang
         h = self._holder("questions")
-        y = -0.5
+        y = QUESTIONS_TOP
         DirectFrame(parent=h, frameColor=(1, 1, 1, 0.12), frameSize=(PAD, SPLIT - PAD, y + 0.05, y + 0.053))
         label(h, i18n.t("host.questions", lang, n=len(m.questions)), (PAD, y), scale=TEXT + 0.003, fg=GOLD)
         y -= ROW
@@ -467,13 +490,13 @@ class HostConsole:
             label(h, i18n.t("host.no_questions", lang), (PAD, y), scale=TEXT, fg=MUTED)
             y -= ROW
         for q in m.questions[:4]:
-            mark = "▶ " if chosen is not None and q.id == chosen.id else "   "
+            mark = "» " if chosen is not None and q.id == chosen.id else "   "
             state = i18n.t("host.answered", lang) if q.answered else i18n.t("host.hidden", lang) if q.hidden else ""
             fg = MUTED if q.answered or q.hidden else (GOLD if mark.strip() else INK)
-            label(h, f"{mark}▲{q.votes}  {q.text}", (PAD, y), scale=TEXT - 0.002, fg=fg, width=SPLIT - PAD - 0.25)
+            label(h, f"{mark}+{q.votes}  {q.text}", (PAD, y), scale=TEXT - 0.002, fg=fg, width=SPLIT - PAD - 0.25)
             label(h, state or q.name, (SPLIT - PAD, y), scale=TEXT - 0.004, fg=MUTED, align=TextNode.A_right)
             y -= ROW * 0.8
-        y = min(y, -0.5 - ROW * 4.4)
+        y = min(y, QUESTIONS_TOP - ROW * 4.4)
         self._row(h, PAD, y, [("question_next", "host.next"), ("question_answered", "host.mark_answered"),
                               ("question_hide", "host.hide")], right=SPLIT - PAD)
 
@@ -483,7 +506,7 @@ class HostConsole:
         h = self._holder("poll")
         x0 = SPLIT + 0.03
         right = WIDTH - PAD
-        y = TOP - 0.23
+        y = POLL_TOP
         DirectFrame(parent=h, frameColor=(1, 1, 1, 0.12), frameSize=(SPLIT, SPLIT + 0.004, BOTTOM + 0.03, TOP - 0.19))
         poll = m.poll
         if poll is not None and poll.open:
@@ -534,7 +557,7 @@ class HostConsole:
         h = self._holder("slides")
         x0 = SPLIT + 0.03
         right = WIDTH - PAD
-        y = -0.34
+        y = SLIDES_TOP
         DirectFrame(parent=h, frameColor=(1, 1, 1, 0.12), frameSize=(x0, right, y + 0.05, y + 0.053))
         slide = m.slide
         count = self.deck_count()
@@ -545,8 +568,8 @@ class HostConsole:
         y -= ROW * 1.1
         self._field("deck", (x0, y), right - x0, max_chars=400)
         y -= ROW * 0.75
-        label(h, i18n.t("host.deck_hint", lang), (x0, y), scale=TEXT - 0.007, fg=MUTED, width=right - x0)
-        y -= ROW * 0.9
+        hint = label(h, i18n.t("host.deck_hint", lang), (x0, y), scale=TEXT - 0.006, fg=MUTED, width=right - x0)
+        y -= ROW * 0.5 + text_height(hint, TEXT - 0.006)
         y = self._row(h, x0, y, [("deck_load", "host.deck_load"), ("slide_prev", "host.slide_prev"),
                                  ("slide_next", "host.slide_next")], right=right)
         for key, name in self.deck_problems[:4]:
@@ -573,8 +596,10 @@ class HostConsole:
             self._field(key, (x_field, y), width if key in ("s_title", "s_desc") else 0.5, max_chars=limit)
             y -= ROW * 1.25
         if "s_lang" not in self.fields:
-            self.fields["s_lang"] = Cycler(self.root, (x_field, y), ("id", "en"), width=0.5, current=self.lang,
-                                           show=lambda v: i18n.t(f"host.lang_{v}", self.lang), scale=TEXT)
+            cycler = self.fields["s_lang"] = Cycler(self.root, (x_field, y), ("id", "en"), width=0.5,
+                                                    current=self.lang, scale=TEXT,
+                                                    show=lambda v: i18n.t(f"host.lang_{v}", self.lang))
+            cycler.box.set_bin("gui-popup", 20)  # over the console (its own bin)
         label(h, i18n.t("host.f_lang", lang), (PAD, y), scale=TEXT, fg=MUTED)
         y -= ROW * 1.5
         label(h, i18n.t("host.time_hint", lang), (PAD, y), scale=TEXT - 0.004, fg=MUTED, width=WIDTH - 2 * PAD)
