@@ -69,7 +69,8 @@ class HostConsole:
         self.model = model
         self.lang = lang
         self.focus = focus
-        self.root = DirectFrame(parent=base.a2dRightCenter, frameColor=(*BG[:3], 1.0), frameSize=(0, WIDTH, BOTTOM, TOP),
+        self.root = DirectFrame(parent=base.a2dRightCenter, frameColor=(*BG[:3], 1.0),
+                                frameSize=(0, WIDTH, BOTTOM, TOP),
                                 pos=(-WIDTH - 0.03, 0, 0), sortOrder=11)
         # Over the minimap and the HUD, which hang on other corners (sort orders only order siblings).
         self.root.set_bin("gui-popup", 10)
