@@ -58,6 +58,10 @@ def add_shot_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--guide-seconds", type=float, default=None, metavar="S",
                    help="with --take-me-there: take the picture S seconds into the walk, the directory open")
     p.add_argument("--settings-panel", action="store_true", help="open the settings panel (F10)")
+    # Town-hall events (event_script.py), after --walk.
+    from .event_script import add_event_options
+
+    add_event_options(p)
 
 
 def build_scripted(base: Any, args: argparse.Namespace) -> Any:
@@ -80,6 +84,9 @@ def build_scripted(base: Any, args: argparse.Namespace) -> Any:
     chat = ChatScript(app, args)
     booths = BoothDriver(app, args)
     find = FindDriver(app, args)
+    from .event_script import EventDriver
+
+    events = EventDriver(app, args)
     keys = KeyScript(app, list(args.press or ()))
     shot = app.shot
     if isinstance(shot, ScriptedShot):
@@ -92,6 +99,7 @@ def build_scripted(base: Any, args: argparse.Namespace) -> Any:
         if keys.done:
             booths.step()
             find.step()
+            events.step()
         return task.cont
 
     # After the session took in the network and before the booths' task sends their commands.

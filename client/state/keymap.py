@@ -19,6 +19,8 @@ ACTION_KEYS: dict[str, str] = {
     "call_next": "f7",  # staff at the counter: call the next number
     "finish": "f8",  # staff at the counter: the current citizen was served
     "language": "f9",
+    # town-hall events (the letter keys H and Q and the digits 1-6 work in an event: `ui/event_ui.py`)
+    "event_board": "f12",  # the event board, anywhere
 }
 
 
