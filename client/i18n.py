@@ -609,8 +609,8 @@ STRINGS: dict[str, dict[str, str]] = {
     "event.board.loading": {"id": "Memuat acara…", "en": "Loading events…"},
     "event.board.empty": {"id": "Belum ada acara terjadwal.", "en": "No events are scheduled."},
     "event.board.keys": {
-        "id": "Tab: pilih tombol  •  Enter/Spasi: tekan  •  ↑↓: pilih acara  •  Esc: tutup",
-        "en": "Tab: choose a button  •  Enter/Space: press  •  ↑↓: choose an event  •  Esc: close",
+        "id": "Tab: pilih tombol  •  Enter/Spasi: tekan  •  Panah atas/bawah: gulir  •  Esc: tutup",
+        "en": "Tab: choose a button  •  Enter/Space: press  •  Up/Down arrows: scroll  •  Esc: close",
     },
     "event.board.when": {"id": "{day} {start}–{end}", "en": "{day} {start}–{end}"},
     "event.board.people": {"id": "{registered} terdaftar • kapasitas {capacity}",
