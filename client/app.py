@@ -178,6 +178,12 @@ class ClientApp:
         from .ui.find_layer import FindLayer
 
         self.find = FindLayer(self)  # directory, Take me there, minimap, settings panel, sounds
+        # ── town-hall events: the board (F12, E at it), seats, subtitles, hands, questions, polls ──
+        from .ui.event_ui import EventUi
+
+        self.event_ui = EventUi(self)
+        if self.shot is not None and hasattr(self.shot, "summary_parts"):
+            self.shot.summary_parts["events"] = self.event_ui.summary
         from .ui.stage_layer import StageLayer
 
         self.stage = StageLayer(self)  # town halls: the screen over the stage, hands over people, host console (F11)
@@ -234,6 +240,9 @@ class ClientApp:
         find = getattr(self, "find", None)
         if find is not None:
             self.events.accept("e", find.key_e)  # E stays the booth and desk key, whatever turns right
+        event_ui = getattr(self, "event_ui", None)
+        if event_ui is not None:
+            event_ui.bind_app_keys()  # E at the event board or a seat, Q for questions in an event
 
     def _drag(self, down: bool) -> None:
         self._dragging = down
@@ -318,6 +327,7 @@ class ClientApp:
         self.events.ignore_all()
         try:
             self.stage.destroy()
+            self.event_ui.destroy()
             self.find.destroy()
             self.social.destroy()
             self.booths.destroy()

@@ -1,217 +1,150 @@
-"""Scripted town-hall actions for screenshots, demos and tests, run once a scripted walk has
-arrived, one after another, each waiting (bounded) for the server's answer:
+"""Scripted town-hall actions for screenshots, demos and tests (`--event-board`,
+`--event-register`, `--event-wait-started`, `--event-go`, `--event-sit`, `--event-vote`,
+`--event-hand`, `--event-ask`, `--event-questions`, `--event-wait-line`): run one after
+another once the scripted walk has arrived, each waiting (bounded) for what it waits for.
 
-- a host, through the host console (`app.stage.console`: the same `act` its buttons and Ctrl
-  keys call, with its text fields filled as a person would type them): `--host-schedule TITLE`
-  (starts now, for two hours), `--host-open`, `--host-deck PATH` (a folder or files separated
-  by `;`), `--host-next N` (advance N slides), `--host-poll "Question|Option|Option"`,
-  `--host-wait-votes N`, `--host-wait-hands N`, `--host-floor` (give the floor to the first
-  hand), `--host-console` (leave the console open for the picture);
-- anyone: `--event-join` (go to the live event on the board), `--event-hand` (raise your hand).
-
-`EventDriver` reports what the screen over the stage, the markers and the console show, and where.
+They go through the paths a player's keys take: F12 toggles the board, Tab and Enter press its
+**Daftar / Register** and **Pergi ke acara / Go to event** buttons, E sits, H raises a hand, the
+digit keys vote (`ui/event_ui.py`). The JSON summary's "events" part says what the screen shows.
 """
 
 from __future__ import annotations
 
 import argparse
-import time
-from datetime import datetime
 from typing import Any
 
 from makaverse.client.net.events import monotonic_ms
-from makaverse.client.state.host_view import WITA
-from makaverse.client.ui.booth_widgets import screen_rect
 
 from .booth_script import BoothScript, Step
 from .screenshot import ScriptedShot
 
-__all__ = ["EventDriver", "event_steps", "EVENT_FLAGS"]
-
-EVENT_FLAGS = ("host_schedule", "host_open", "host_deck", "host_next", "host_poll", "host_wait_votes",
-               "host_wait_hands", "host_floor", "host_console", "event_join", "event_hand")
+__all__ = ["EventDriver", "add_event_options"]
 
 
 def add_event_options(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--host-schedule", default=None, metavar="TITLE", help="host: schedule an event from the console")
-    p.add_argument("--host-open", action="store_true", help="host: open the event (the console then joins it)")
-    p.add_argument("--host-deck", default=None, metavar="PATH", help="host: load a deck (folder, or files with ;)")
-    p.add_argument("--host-next", type=int, default=0, metavar="N", help="host: advance N slides")
-    p.add_argument("--host-poll", default=None, metavar="Q|A|B", help="host: open a poll (question|options...)")
-    p.add_argument("--host-wait-votes", type=int, default=0, metavar="N", help="host: wait for N votes in the poll")
-    p.add_argument("--host-wait-hands", type=int, default=0, metavar="N", help="host: wait for N raised hands")
-    p.add_argument("--host-floor", action="store_true", help="host: give the floor to the first raised hand")
-    p.add_argument("--host-console", action="store_true", help="host: leave the console open for the picture")
-    p.add_argument("--event-join", action="store_true", help="go to the live event on the board")
-    p.add_argument("--event-hand", action="store_true", help="raise your hand in the event")
+    p.add_argument("--event-board", action="store_true", help="open the event board (F12) and wait for its events")
+    p.add_argument("--event-register", action="store_true",
+                   help="register (Tab to the board's Register button, Enter) for the first event you are not in")
+    p.add_argument("--event-wait-started", action="store_true", help="wait for an event's 'started' notice")
+    p.add_argument("--event-go", action="store_true",
+                   help="go to the live event (Tab to Go to event, Enter) and wait until seated")
+    p.add_argument("--event-sit", action="store_true", help="press E at the seat you stand by")
+    p.add_argument("--event-vote", type=int, default=None, metavar="N",
+                   help="wait for an open poll and press digit N to vote")
+    p.add_argument("--event-hand", action="store_true", help="press H (raise your hand); wait until the hall lists it")
+    p.add_argument("--event-ask", default=None, metavar="TEXT", help="ask TEXT in the questions panel (Q)")
+    p.add_argument("--event-questions", action="store_true", help="open the questions panel (Q) at the end")
+    p.add_argument("--event-wait-line", default=None, metavar="TEXT",
+                   help="wait until a stage line containing TEXT shows as a subtitle")
+    p.add_argument("--event-timeout", type=float, default=120.0, metavar="S", help="how long each step may wait")
 
 
-def _when(ms: float) -> str:
-    return datetime.fromtimestamp(ms / 1000, WITA).strftime("%Y-%m-%d %H:%M")
-
-
-def event_steps(app: Any, args: argparse.Namespace) -> list[Step]:
-    layer = app.stage
-    console, m = layer.console, layer.model
-    steps: list[Step] = []
-
-    def act(action: str):
-        return lambda: console.act(action)
-
-    def refused(kind: str):
-        mark = len(m.errors)
-        return lambda: next((e.code for e in list(m.errors)[mark:] if e.kind == kind), "")
-
-    def fill(key: str, text: str) -> None:
-        field = console.fields.get(key)
-        if field is not None:
-            field.set(text)
-
-    uses_console = any(getattr(args, f, None) for f in EVENT_FLAGS if f.startswith("host_"))
-    if uses_console:
-        steps.append(Step("console", lambda: console.open(), lambda: console.visible and bool(console.parts)))
-    if args.host_schedule:
-        title = args.host_schedule
-        now_ms = time.time() * 1000
-
-        def schedule() -> None:
-            console.show_tab("schedule")
-            console.sync(monotonic_ms())  # draws the form
-            for key, text in (("s_title", title), ("s_desc", "Rembuk warga"), ("s_start", _when(now_ms - 60_000)),
-                              ("s_end", _when(now_ms + 7_200_000)), ("s_cap", "200")):
-                fill(key, text)
-            console.act("schedule")
-
-        steps.append(Step("host_schedule", schedule, lambda: m.last_done.get("schedule", 0) > 0,
-                          refused("schedule")))
-    if args.host_open:
-        steps.append(Step("host_open", act("event_open"),
-                          lambda: m.joined is not None and m.hall is not None and m.hall.status == "live",
-                          refused("control"), timeout_ms=30000.0))
-    if args.host_deck:
-        spec = args.host_deck
-
-        def load() -> None:
-            console.sync(monotonic_ms())
-            fill("deck", spec)
-            console.act("deck_load")
-
-        steps.append(Step("host_deck", load, lambda: console.deck_count() >= len(spec.split(";")) and
-                          m.last_done.get("slide_add", 0) >= console.deck_sent > 0,
-                          lambda: (console.deck_problems[0][0] if console.deck_problems else "") or
-                          refused("slide_add")()))
-    for n in range(args.host_next):
-        steps.append(Step(f"host_next_{n + 1}", act("slide_next"),
-                          lambda n=n: m.slide is not None and m.slide.index == n, refused("slide_show")))
-    if args.host_poll:
-        question, *options = args.host_poll.split("|")
-
-        def poll() -> None:
-            console.sync(monotonic_ms())
-            fill("poll_q", question)
-            for i, option in enumerate(options):
-                fill(f"poll_{i}", option)
-            console.act("poll_open")
-
-        steps.append(Step("host_poll", poll, lambda: m.poll is not None and m.poll.open, refused("poll_open")))
-    if args.host_wait_votes:
-        n = args.host_wait_votes
-        steps.append(Step("host_wait_votes", lambda: None, lambda: m.poll is not None and m.poll.total >= n,
-                          timeout_ms=90000.0))
-    if args.host_wait_hands:
-        n = args.host_wait_hands
-        steps.append(Step("host_wait_hands", lambda: None, lambda: m.hall is not None and len(m.hall.hands) >= n,
-                          timeout_ms=90000.0))
-    if args.host_floor:
-        steps.append(Step("host_floor", act("floor_give"), lambda: m.hall is not None and m.hall.floor != 0,
-                          refused("floor")))
-    if args.event_join:
-        def join() -> None:
-            live = next((e for e in m.board if e.live), None)
-            if live is not None:
-                m.join(live.id)
-            else:
-                m.list_events()
-
-        steps.append(Step("event_join", join, lambda: m.joined is not None, refused("join"), timeout_ms=60000.0,
-                          retry_ms=1500.0))
-    if args.event_hand:
-        steps.append(Step("event_hand", lambda: m.hand(True), lambda: m.hand_up, refused("hand")))
-    if uses_console and not args.host_console:
-        steps.append(Step("console_closed", console.close, lambda: True))
-    return steps
+def _press_button(ui: Any, label: str, tries: dict) -> None:
+    """Tab through the open panel until the button saying `label` has the focus, then Enter."""
+    keys = ui.keys
+    if keys is None:
+        return
+    for _ in range(40):
+        keys.tab()
+        nav = keys.nav
+        if nav is None or nav.current is None:
+            return
+        if nav.current.startswith(f"{label}@"):
+            keys.press()
+            tries["pressed"] = tries.get("pressed", 0) + 1
+            return
 
 
 class EventDriver:
+    """Runs the event steps in the client once the scripted walk has arrived, and reports them."""
+
     def __init__(self, app: Any, args: argparse.Namespace) -> None:
+        from makaverse.client import i18n
+
         self.app = app
-        steps = event_steps(app, args)
-        self.script = BoothScript(app.stage.model, steps) if steps else None  # the step runner booths use
-        self.shot = app.shot if isinstance(app.shot, ScriptedShot) else None
-        if self.shot is not None:
-            if self.script is not None:
-                script = self.script
-                self.shot.also_wait_for.append(lambda: script.done)
-            self.shot.summary_parts["events"] = self.summary
+        self.ui = ui = app.event_ui
+        m = ui.model
+        timeout = float(getattr(args, "event_timeout", 120.0)) * 1000.0
+        steps: list[Step] = []
+        lang = app.lang
+        tries: dict = {}
+
+        def board_open() -> None:
+            if not ui.board.visible:
+                ui.toggle_board()
+
+        if getattr(args, "event_board", False) or getattr(args, "event_register", False):
+            steps.append(Step("board", board_open, lambda: ui.board.visible and ui.board.loaded and bool(m.board),
+                              timeout_ms=timeout, retry_ms=5000.0))
+        if getattr(args, "event_register", False):
+            def register() -> None:
+                board_open()
+                _press_button(ui, i18n.t("event.register", lang), tries)
+
+            steps.append(Step("register", register, lambda: bool(m.registered), lambda: self._error(),
+                              timeout_ms=timeout, retry_ms=2000.0))
+        if getattr(args, "event_wait_started", False):
+            steps.append(Step("wait_started", lambda: None, lambda: any(n.kind == "started" for n in m.notices),
+                              timeout_ms=timeout))
+        if getattr(args, "event_go", False):
+            def go() -> None:
+                if m.in_event:
+                    return
+                board_open()
+                ui.refresh()
+                _press_button(ui, i18n.t("event.go", lang), tries)
+
+            steps.append(Step("go", go, lambda: m.in_event and m.seated is not None, lambda: self._error(),
+                              timeout_ms=timeout, retry_ms=3000.0))
+        if getattr(args, "event_sit", False):
+            steps.append(Step("sit", ui.key_e, lambda: m.seated is not None, lambda: self._error(),
+                              timeout_ms=timeout))
+        if getattr(args, "event_vote", None) is not None:
+            index = int(args.event_vote) - 1
+
+            def vote() -> None:
+                if ui.claims_digits():
+                    ui.key_digit(index)
+
+            steps.append(Step("vote", vote, lambda: m.poll is not None and m.last_done.get("vote_poll") is not None,
+                              lambda: self._error(), timeout_ms=timeout, retry_ms=500.0))
+        if getattr(args, "event_hand", False):
+            def hand() -> None:
+                if not m.hand_up:
+                    ui.key_h()
+
+            steps.append(Step("hand", hand, lambda: m.hand_position() > 0, lambda: self._error(),
+                              timeout_ms=timeout, retry_ms=5000.0))
+        if getattr(args, "event_ask", None):
+            text = args.event_ask
+
+            def ask() -> None:
+                if not ui.questions.visible:
+                    ui.key_q()
+                ui.questions.ask(text)
+
+            steps.append(Step("ask", ask, lambda: any(q.text == text for q in m.questions), lambda: self._error(),
+                              timeout_ms=timeout))
+        if getattr(args, "event_wait_line", None):
+            said = args.event_wait_line
+            steps.append(Step("wait_line", lambda: None,
+                              lambda: any(said in text for _, text, _ in ui.subtitles.shown), timeout_ms=timeout))
+        if getattr(args, "event_questions", False):
+            steps.append(Step("questions", lambda: ui.show_questions(True), lambda: ui.questions.visible))
+        self.script = BoothScript(None, steps) if steps else None  # type: ignore[arg-type]
+        self._errors_seen = 0
+        shot = app.shot if isinstance(app.shot, ScriptedShot) else None
+        if shot is not None and self.script is not None:
+            script = self.script
+            shot.also_wait_for.append(lambda: script.done)
+            shot.summary_parts["event_script"] = script.report
+
+    def _error(self) -> str:
+        """The newest refusal of an event command (a step that failed)."""
+        errors = self.ui.model.errors
+        return errors[-1].code if errors and errors[-1].code not in ("already_voted",) else ""
 
     def step(self) -> None:
         session = self.app.session
         if self.script is not None and session.in_world and session.autopilot_done:
             self.script.step(monotonic_ms())
-
-    def _rect(self, r) -> list[int] | None:
-        """A rectangle of the screen's face (stage_view.Rect) in picture pixels."""
-        shot, screen = self.shot, self.app.stage.screen
-        if shot is None:
-            return None
-        a = shot.screen_point(*_nudge(screen.world_point(r.x0, r.y0)))
-        b = shot.screen_point(*_nudge(screen.world_point(r.x1, r.y1)))
-        return None if a is None or b is None else [a[0], a[1], b[0], b[1]]
-
-    def summary(self) -> dict[str, object]:
-        layer = self.app.stage
-        m, console, screen = layer.model, layer.console, layer.screen
-        slide = screen.regions.get("slide")
-        chart = screen.regions.get("chart")
-        poll = m.poll
-        return {
-            "joined": None if m.joined is None else {"event_id": m.joined.event_id, "part": m.joined.part},
-            "hall": None if m.hall is None else {
-                "status": m.hall.status, "doors": m.hall.doors, "floor": m.hall.floor,
-                "hands": [h.name for h in m.hall.hands], "copies": [list(c) for c in m.hall.copies]},
-            "slide": None if m.slide is None else {"index": m.slide.index, "count": m.slide.count,
-                                                   "kind": m.slide.kind},
-            "poll": None if poll is None else {"open": poll.open, "counts": list(poll.counts), "total": poll.total},
-            "screen": {
-                "slide": None if slide is None else {"kind": slide["kind"], "px": self._rect(slide["rect"])},
-                "bars": [] if chart is None else [{"label": b["label"], "count": b["count"],
-                                                   "px": self._rect(b["rect"]),
-                                                   "colour": [round(c * 255) for c in b["colour"]]}
-                                                  for b in chart["bars"]],
-            },
-            "markers": {str(a): kind for a, kind in layer.markers.shown().items()},
-            "console": {
-                "open": console.visible, "tab": console.tab,
-                "rect": screen_rect(console.root, self.app.base) if console.visible else None,
-                "enabled": sorted(console.enabled),
-                "buttons": _texts(console.buttons),
-                "people": [{"name": p.name, "hand": p.hand, "floor": p.floor} for p in console.people()],
-                "deck": console.deck_count(), "problems": [k for k, _ in console.deck_problems],
-            },
-            "errors": [e.code for e in m.errors],
-            "script": self.script.report() if self.script is not None else [],
-        }
-
-
-def _texts(buttons: dict) -> dict[str, str]:
-    out = {}
-    for action, b in buttons.items():
-        try:
-            out[action] = b["text"]
-        except Exception:  # noqa: BLE001 - a button gone with a redraw
-            continue
-    return out
-
-
-def _nudge(p: tuple[float, float, float]) -> tuple[float, float, float]:
-    return (p[0], p[1] - 0.1, p[2])  # just in front of the face

@@ -646,8 +646,10 @@ class EventModel:
     def _on_joined(self, msg: EventJoined, now_ms: float) -> None:
         self._take(msg.request_id)
         if self.joined is None or self.joined.event_id != msg.event_id:
+            seated = self.seated  # `seated` comes first: the seat "go to event" gave you
             self._leave_hall()
             self.transcript.clear()
+            self.seated = seated
         self.joined = Joined(msg.event_id, msg.instance, msg.seat, msg.part)
         self.instance = msg.instance
         self.rev["joined"] += 1

@@ -20,6 +20,8 @@ ACTION_KEYS: dict[str, str] = {
     "finish": "f8",  # staff at the counter: the current citizen was served
     "language": "f9",
     "host_console": "f11",  # the host console of a town-hall event (ui/host_console.py)
+    # town-hall events (the letter keys H and Q and the digits 1-6 work in an event: `ui/event_ui.py`)
+    "event_board": "f12",  # the event board, anywhere
 }
 
 # ── the host console's actions: Ctrl with a key that nothing else takes ──────

@@ -2,8 +2,8 @@
 (`scene/stage_screen.py`), raised hands and the floor over people (`scene/hand_markers.py`) and
 the host console (`host_console.py`, F11 and its Ctrl keys), all reading one `EventModel`.
 
-`StageLayer(app)` is all the app needs. It shares the app's event model (`app.event_model`;
-made and routed here when nothing made it before) and runs one task per frame: draws the
+`StageLayer(app)` is all the app needs. It shares the app's event model (`app.event_ui.model`;
+made and routed here when there is no event UI) and runs one task per frame: draws the
 screen and the markers from the model, redraws the console, and sends the model's commands.
 """
 
@@ -23,7 +23,11 @@ __all__ = ["StageLayer", "shared_event_model"]
 
 
 def shared_event_model(app) -> EventModel:
-    """The app's one event model (the router gives each message type one owner)."""
+    """The app's one event model (the router gives each message type one owner): the event UI's
+    (`ui/event_ui.py`), else one made and routed here."""
+    ui = getattr(app, "event_ui", None)
+    if ui is not None:
+        return ui.model
     model = getattr(app, "event_model", None)
     if model is None:
         model = EventModel(ids=getattr(app.session, "next_request_id", None))

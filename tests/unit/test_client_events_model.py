@@ -121,6 +121,7 @@ def test_join_seated_and_joined_set_the_event_you_are_in():
     assert m.seated.yaw == pytest.approx(1.5708, abs=1e-3)
     m.handle(EventJoined(request_id=rid, event_id=1, instance="auditorium-2", seat=4, part="attendee"), 0.0)
     assert m.in_event and m.event_id == 1 and m.joined.instance == "auditorium-2" and m.part == "attendee"
+    assert m.seated is not None and m.seated.seat == 4  # `seated` came first: joining keeps it
     # E on another seat
     rid = m.sit(9)
     [sent] = m.drain()
