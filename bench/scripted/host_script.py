@@ -2,9 +2,10 @@
 one after another, each waiting (bounded) for the server's answer. They go through the host
 console (`app.stage.console`): the same `act` its buttons and Ctrl keys call, its text fields
 filled as a person would type them. `--host-schedule TITLE` (starts now, for two hours),
-`--host-open`, `--host-deck PATH` (a folder or files separated by `;`), `--host-next N` (advance
-N slides), `--host-poll "Question|Option|Option"`, `--host-wait-votes N`, `--host-wait-hands N`,
-`--host-floor` (give the floor to the first hand), `--host-console` (leave it open for the picture).
+`--host-open` (or `--host-wait-live` for someone to open it), `--host-deck PATH` (a folder or
+files separated by `;`), `--host-next N` (advance N slides), `--host-poll "Question|A|B"`,
+`--host-wait-votes N`, `--host-wait-hands N`, `--host-floor` (give the floor to the first hand),
+`--host-console` (leave it open for the picture).
 
 `HostDriver` reports (summary part "stage") what the screen over the stage, the markers and the
 console show, and where. Taking part as an attendee is `event_script.py`.
@@ -26,13 +27,15 @@ from .screenshot import ScriptedShot
 
 __all__ = ["HostDriver", "host_steps", "HOST_FLAGS", "add_host_options"]
 
-HOST_FLAGS = ("host_schedule", "host_open", "host_deck", "host_next", "host_poll", "host_wait_votes",
+HOST_FLAGS = ("host_schedule", "host_open", "host_wait_live", "host_deck", "host_next", "host_poll", "host_wait_votes",
               "host_wait_hands", "host_floor", "host_console")
 
 
 def add_host_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--host-schedule", default=None, metavar="TITLE", help="host: schedule an event from the console")
     p.add_argument("--host-open", action="store_true", help="host: open the event (the console then joins it)")
+    p.add_argument("--host-wait-live", action="store_true",
+                   help="host: wait until the event is live and you are in its hall (someone opens it: Ctrl+O)")
     p.add_argument("--host-deck", default=None, metavar="PATH", help="host: load a deck (folder, or files with ;)")
     p.add_argument("--host-next", type=int, default=0, metavar="N", help="host: advance N slides")
     p.add_argument("--host-poll", default=None, metavar="Q|A|B", help="host: open a poll (question|options...)")
@@ -84,6 +87,10 @@ def host_steps(app: Any, args: argparse.Namespace) -> list[Step]:
         steps.append(Step("host_open", act("event_open"),
                           lambda: m.joined is not None and m.hall is not None and m.hall.status == "live",
                           refused("control"), timeout_ms=30000.0))
+    if args.host_wait_live:
+        steps.append(Step("host_wait_live", lambda: None,
+                          lambda: m.joined is not None and m.hall is not None and m.hall.status == "live",
+                          timeout_ms=90000.0))
     if args.host_deck:
         spec = args.host_deck
 

@@ -88,6 +88,7 @@ class HostConsole:
         self.names: dict[int, str] = {}  # account -> name, remembered from raised hands
         self.avatars: dict[int, int] = {}  # account -> avatar id
         self._auto_joined: set[int] = set()
+        self._auto_tab = False
         self.enabled: frozenset[str] = frozenset()
         self.buttons: dict[str, Any] = {}  # action -> its button, for tests
 
@@ -108,10 +109,12 @@ class HostConsole:
 
     def open(self, tab: str | None = None) -> None:
         self.shown = True
+        self._auto_tab = False
         if tab in TABS:
             self.show_tab(tab)
         elif not self.event_id():
             self.show_tab("schedule")
+            self._auto_tab = True  # the event tab once an event of yours shows up
         if not self.model.board:
             self.model.list_events()
 
@@ -123,6 +126,7 @@ class HostConsole:
         self.keys.clear()
 
     def show_tab(self, tab: str) -> None:
+        self._auto_tab = False
         if tab in TABS and tab != self.tab:
             self._clear()
             self.tab = tab
@@ -324,6 +328,8 @@ class HostConsole:
         self.root.show()
         eid = self.event_id()
         status, _ = self.status()
+        if self._auto_tab and eid:
+            self.show_tab("event")
         # A host who opened their event goes into its hall (the hall's commands need that).
         if eid and status == "live" and m.event_id != eid and eid not in self._auto_joined:
             self._auto_joined.add(eid)

@@ -5,12 +5,15 @@ then shows the vote and the raised hand, and gives that attendee the floor."""
 
 from __future__ import annotations
 
+import json
 import os
+import shutil
+import subprocess
 import threading
 import time
 
 import pytest
-from client_harness import load_rgb, run_client, start_seeded_server
+from client_harness import REPO, client_args, load_rgb, run_client, start_seeded_server
 from event_host import Host
 from stage_render import MARKDOWN, STRIPES, png_bytes
 
@@ -105,3 +108,49 @@ def test_a_host_runs_the_event_from_the_console(hall, shots, tmp_path):
     assert (body.max(axis=1) < 70).mean() > 0.6
     assert 0.01 < (body.min(axis=1) > 170).mean() < 0.3
     assert stage["errors"] == []
+
+
+@pytest.fixture
+def quiet_hall(tmp_path_factory):
+    """A server of its own: no event is live on it yet."""
+    srv = start_seeded_server(tmp_path_factory.mktemp("ctrl"), [(HOST, "host", "")], PASSWORD)
+    yield srv
+    srv.stop()
+
+
+def test_ctrl_o_on_a_real_keyboard_opens_the_event(quiet_hall, x11, shots):
+    """In an OpenGL window with the console open, the X keyboard's Ctrl+O (xdotool) opens the event
+    the console scheduled: the console's own button thrower turns it into "control-o"."""
+    if shutil.which("xdotool") is None:
+        pytest.skip("xdotool is not installed (apt-get install xdotool): real key presses not checked")
+    env = {**x11.env(), "MAKAVERSE_TEST_MODE": "1", "MAKAVERSE_PASSWORD": PASSWORD}
+    png = shots / "host-ctrl-o.png"
+    proc = subprocess.Popen(
+        client_args(quiet_hall.url, "--renderer", "gl", "--user", HOST, "--frames", "3", "--wait", "90",
+                    "--host-schedule", "Musrenbang Kecamatan", "--host-wait-live", "--host-console",
+                    "--screenshot", str(png), offscreen=False),
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=REPO, env=env)
+    try:
+        deadline = time.monotonic() + 150
+        window = ""
+        while proc.poll() is None and time.monotonic() < deadline:
+            if not window:
+                found = subprocess.run(["xdotool", "search", "--onlyvisible", "--name", "Makaverse"], env=env,
+                                       capture_output=True, text=True, timeout=30)
+                window = (found.stdout.split() or [""])[0]
+            else:
+                # At a person's pace, until the event is open (another press then does nothing).
+                subprocess.run(["xdotool", "windowfocus", "--sync", window], env=env, capture_output=True, timeout=30)
+                subprocess.run(["xdotool", "key", "ctrl+o"], env=env, capture_output=True, timeout=30)
+            time.sleep(2.0)
+        out, err = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == 0, err[-2000:]
+    summary = next((json.loads(ln) for ln in reversed(out.splitlines()) if ln.startswith("{") and '"stage"' in ln),
+                   None)
+    assert summary is not None, (out[-2000:], err[-2000:])
+    stage = summary["stage"]
+    assert [s["outcome"] for s in stage["script"]] == ["ok"] * len(stage["script"]), stage["script"]
+    assert stage["hall"]["status"] == "live" and stage["joined"]["part"] == "host"
