@@ -496,14 +496,20 @@ class HostConsole:
         if not m.questions:
             label(h, i18n.t("host.no_questions", lang), (PAD, y), scale=TEXT, fg=MUTED)
             y -= ROW
-        for q in m.questions[:4]:
+        bottom = QUESTIONS_TOP - ROW * 4.4
+        for q in m.questions:
             mark = "» " if chosen is not None and q.id == chosen.id else "   "
             state = i18n.t("host.answered", lang) if q.answered else i18n.t("host.hidden", lang) if q.hidden else ""
             fg = MUTED if q.answered or q.hidden else (GOLD if mark.strip() else INK)
-            label(h, f"{mark}+{q.votes}  {q.text}", (PAD, y), scale=TEXT - 0.002, fg=fg, width=SPLIT - PAD - 0.25)
+            text = label(h, f"{mark}+{q.votes}  {q.text}", (PAD, y), scale=TEXT - 0.002, fg=fg,
+                         width=SPLIT - PAD - 0.25)
+            height = text_height(text, TEXT - 0.002)
+            if y - height < bottom + ROW * 0.3:
+                text.destroy()
+                break
             label(h, state or q.name, (SPLIT - PAD, y), scale=TEXT - 0.004, fg=MUTED, align=TextNode.A_right)
-            y -= ROW * 0.8
-        y = min(y, QUESTIONS_TOP - ROW * 4.4)
+            y -= height + ROW * 0.3
+        y = min(y, bottom)
         self._row(h, PAD, y, [("question_next", "host.next"), ("question_answered", "host.mark_answered"),
                               ("question_hide", "host.hide")], right=SPLIT - PAD)
 
