@@ -22,7 +22,6 @@ import subprocess
 import sys
 import tempfile
 import threading
-import time
 from pathlib import Path
 
 from makaverse.protocol import (
@@ -106,6 +105,7 @@ async def _crowd(url: str, count: int, stop: threading.Event, said: threading.Ev
         await p.ask(QuestionVote(request_id=p.rid(), event_id=event_id, question_id=asked[k % 2].id))  # type: ignore
     voted: set[int] = set()
     host: Person | None = None
+    lines = 0
     while not stop.is_set():
         for i, p in enumerate(people):
             open_polls = [m for m in p.polls if m.open]
@@ -120,8 +120,8 @@ async def _crowd(url: str, count: int, stop: threading.Event, said: threading.Ev
                 await host.hello(token, HOST)
                 host.reader = asyncio.create_task(host.read())
                 await host.ask(EventJoin(request_id=host.rid(), event_id=event_id))
-            await host.ask(StageSay(request_id=host.rid(), event_id=event_id,
-                                    text=LINES[int(time.time() / 4) % len(LINES)]))
+            await host.ask(StageSay(request_id=host.rid(), event_id=event_id, text=LINES[lines % len(LINES)]))
+            lines += 1
             await asyncio.sleep(2.0)
         await asyncio.sleep(0.3)
     for p in [*people, *([host] if host else [])]:

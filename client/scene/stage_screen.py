@@ -217,42 +217,52 @@ class StageScreen:
                        align=TextNode.A_right, name="slide-count")
 
     def _draw_chart(self, h: NodePath, chart: Chart, area: Rect) -> None:
+        """The state (live / results at close / closed) and the votes, the question, then one row
+        per option: its words on the left, its bar on its track, its count and share on the right."""
         lang = self.lang
         self._card(h, area, PANEL, layer=1, name="chart-panel")
-        pad = 0.18
+        height = area.height
+        pad = 0.05 * height
         x0, x1 = area.x0 + pad, area.x1 - pad
         y = area.y0 + pad
+        head = 0.07 * height
         state = i18n.t(f"screen.poll_{chart.state}", lang)
         badge = LIVE if chart.state == "live" else MUTED
-        self._card(h, Rect(x0, y + 0.02, x0 + 0.14, y + 0.16), badge, layer=2, name="chart-dot")
-        self._text(h, state, x0 + 0.22, y, 0.18, badge, layer=2, name="chart-state")
-        self._text(h, i18n.t("screen.votes", lang, n=chart.total), x1, y, 0.18, MUTED, layer=2,
+        self._card(h, Rect(x0, y + 0.1 * head, x0 + 0.8 * head, y + 0.9 * head), badge, layer=2, name="chart-dot")
+        self._text(h, state, x0 + 1.2 * head, y, head, badge, layer=2, name="chart-state")
+        self._text(h, i18n.t("screen.votes", lang, n=chart.total), x1, y, head, MUTED, layer=2,
                    align=TextNode.A_right, name="chart-total")
-        y += 0.32
-        q = self._text(h, chart.question, x0, y, 0.24, INK, layer=2, wrap=x1 - x0, name="chart-question")
-        rows = max(1, q.node().get_num_rows())
-        y += 0.24 * 1.25 * min(rows, 2) + 0.1
-        if rows > 2:
-            q.node().set_text(q.node().get_text()[: max(0, int((x1 - x0) / 0.12 * 2) - 1)] + "…")
+        y += head * 1.7
+        size = 0.085 * height
+        q = self._text(h, chart.question, x0, y, size, INK, layer=2, wrap=x1 - x0, name="chart-question")
+        if q.node().get_num_rows() > 2:  # a long question: smaller, still whole
+            size *= 0.7
+            q.remove_node()
+            q = self._text(h, chart.question, x0, y, size, INK, layer=2, wrap=x1 - x0, name="chart-question")
+        y += size * q.node().get_line_height() * max(1, q.node().get_num_rows()) + 0.04 * height
         n = max(1, len(chart.rows))
-        row_h = min(0.62, (area.y1 - pad - y) / n)
-        label_h = min(0.2, row_h * 0.36)
-        bar_h = row_h * 0.4
-        bar_w = (x1 - x0) * 0.78
+        row_h = min(0.17 * height, (area.y1 - pad - y) / n)
+        text_h = min(0.5 * row_h, 0.075 * height)
+        label_w = 0.34 * (x1 - x0)
+        figure_w = 0.17 * (x1 - x0)
+        bx0 = x0 + label_w
+        bar_w = x1 - figure_w - bx0
+        bar_h = 0.6 * row_h
         bars = []
         for i, row in enumerate(chart.rows):
             colour = BAR_COLOURS[i % len(BAR_COLOURS)]
-            self._text(h, row.label, x0, y, label_h, INK, layer=2, max_width=x1 - x0, name=f"chart-label-{i}")
-            by0 = y + label_h * 1.2
-            self._card(h, Rect(x0, by0, x0 + bar_w, by0 + bar_h), TRACK, layer=2, name=f"chart-track-{i}")
-            rect = Rect(x0, by0, x0 + bar_w * row.length, by0 + bar_h)
+            mid = y + row_h / 2
+            self._text(h, row.label, x0, mid - text_h / 2, text_h, INK, layer=2, max_width=label_w - 0.1 * row_h,
+                       name=f"chart-label-{i}")
+            by0 = mid - bar_h / 2
+            self._card(h, Rect(bx0, by0, bx0 + bar_w, by0 + bar_h), TRACK, layer=2, name=f"chart-track-{i}")
+            rect = Rect(bx0, by0, bx0 + bar_w * row.length, by0 + bar_h)
             if row.length > 0:
                 self._card(h, rect, colour, layer=3, name=f"chart-bar-{i}")
             figure = "—" if row.count is None else f"{row.count} ({row.percent}%)"
-            self._text(h, figure, x1, by0 + (bar_h - label_h) / 2, label_h, INK, layer=2, align=TextNode.A_right,
-                       name=f"chart-figure-{i}")
-            bars.append({"label": row.label, "count": row.count, "rect": rect, "full": bar_w,
-                         "colour": colour[:3]})
+            self._text(h, figure, x1, mid - text_h / 2, text_h, INK, layer=2, align=TextNode.A_right,
+                       max_width=figure_w - 0.1 * row_h, name=f"chart-figure-{i}")
+            bars.append({"label": row.label, "count": row.count, "rect": rect, "full": bar_w, "colour": colour[:3]})
             y += row_h
         self.regions["chart"] = {"rect": area, "state": chart.state, "bars": bars}
 
@@ -260,7 +270,7 @@ class StageScreen:
         self._card(h, area, (0.02, 0.02, 0.03, 1.0), layer=1, name="line-strip")
         if line is None:
             return
-        size = min(0.24, area.height * 0.36)
+        size = min(0.3, area.height * 0.4)
         name = self._text(h, f"{line.name}:", area.x0 + 0.12, area.y0 + (area.height - size) / 2, size, GOLD, layer=2,
                           name="line-name")
         w = name.node().get_width() * size + 0.12

@@ -27,7 +27,7 @@ __all__ = [
 ]
 
 # Text height of each kind of line, as a share of the card's height.
-CARD_SIZES = {"title": 0.115, "heading": 0.085, "text": 0.068, "bullet": 0.068}
+CARD_SIZES = {"title": 0.12, "heading": 0.09, "text": 0.078, "bullet": 0.078}
 GLYPH_WIDTH = 0.5  # an average glyph's advance, as a share of the text height
 LINE_GAP = 1.3  # line pitch, in text heights
 BLOCK_GAP = 0.45  # extra space between blocks, in text heights
