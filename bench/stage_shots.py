@@ -42,13 +42,13 @@ __all__ = ["main"]
 
 HOST, PASSWORD = "walikota", "rembuk-makassar-2027"
 TITLE = "Musrenbang Kecamatan Tamalate 2027"
-CARD = """# Musrenbang Kecamatan Tamalate 2027
+CARD = """# Musrenbang Tamalate 2027
 Usulan warga untuk anggaran kelurahan:
-- Drainase Jl. Daeng Tata dan Jl. Dg. Sirua
-- Taman bermain di Kelurahan Mangasa
-- Perbaikan lampu jalan Tanjung Bunga
+- Drainase Jl. Daeng Tata
+- Taman bermain di Mangasa
+- Lampu jalan Tanjung Bunga
 
-Sampaikan pendapat Anda lewat jajak pendapat di layar."""
+Pilih prioritas Anda: tekan 1-4."""
 POLL = "Prioritas anggaran kelurahan 2027?|Drainase dan banjir|Taman dan ruang hijau|Jalan lingkungan|Pasar"
 VOTES = (0, 0, 1, 0, 2, 1, 0, 3, 0, 2, 1, 0, 0, 1, 2, 0, 1, 0, 0, 2, 1, 0, 3, 0)  # option of each citizen
 QUESTIONS = ("Kapan drainase di Jl. Daeng Tata mulai dikerjakan?", "Apakah taman Mangasa ramah anak?")
