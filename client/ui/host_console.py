@@ -477,13 +477,12 @@ class HostConsole:
             label(h, i18n.t("host.more", lang, n=len(everyone) - 5), (PAD, y), scale=TEXT - 0.003, fg=MUTED)
             y -= ROW * 0.85
         y -= ROW * 0.2
-        y = self._row(h, PAD, y, [("person_prev", "host.prev"), ("person_next", "host.next"),
+        self._row(h, PAD, y, [("person_prev", "host.prev"), ("person_next", "host.next"),
                                   ("speaker_on" if chosen is None or not chosen.speaker else "speaker_off",
                                    "host.speaker_on" if chosen is None or not chosen.speaker else "host.speaker_off"),
                                   ("floor_give", "host.floor_give"), ("floor_back", "host.floor_back"),
                                   ("mod_mute", "host.mute"), ("mod_unmute", "host.unmute"),
                                   ("mod_remove", "host.remove")], right=SPLIT - PAD)
-        self.people_bottom = y
 
     def _draw_questions(self) -> None:
         m, lang = self.model, self.lang
@@ -646,7 +645,7 @@ class HostKeys:
 
     def __init__(self, base, on_key: Callable[[str], None]) -> None:
         from direct.showbase.DirectObject import DirectObject
-        from panda3d.core import ButtonThrower, KeyboardButton, ModifierButtons
+        from panda3d.core import ButtonHandle, ButtonRegistry, ButtonThrower, KeyboardButton, ModifierButtons
 
         self.events = DirectObject()
         self.node = None
@@ -663,11 +662,9 @@ class HostKeys:
         thrower.set_throw_buttons_active(True)
         held = ModifierButtons(mods)
         held.button_down(KeyboardButton.control())
-        from panda3d.core import ButtonRegistry
-
         for key in HOST_KEYS.values():
             handle = ButtonRegistry.ptr().find_button(key.removeprefix("control-"))
-            if handle != ButtonRegistry.ptr().find_button(""):
+            if handle != ButtonHandle.none():
                 thrower.add_throw_button(held, handle)
         self.node = watcher.attach_new_node(thrower)
 
