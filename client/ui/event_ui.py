@@ -271,6 +271,7 @@ class EventUi:
             self.show_questions(False)
         self.board.sync()
         self.questions.sync()
+        self.poll.beside(self.questions.root["frameSize"][1] if self.questions.visible else 0.0)
         self.poll.sync(now)
         self.subtitles.sync(now)
         self._lines(m)

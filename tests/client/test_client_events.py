@@ -9,7 +9,6 @@ import os
 import subprocess
 import time
 
-import numpy as np
 import pytest
 from client_harness import REPO, client_args, load_rgb, start_seeded_server
 from event_host import Host
