@@ -25,6 +25,8 @@ def add_event_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--event-board", action="store_true", help="open the event board (F12) and wait for its events")
     p.add_argument("--event-register", action="store_true",
                    help="register (Tab to the board's Register button, Enter) for the first event you are not in")
+    p.add_argument("--event-title", default=None, metavar="TITLE",
+                   help="with --event-register/--event-go: the event to pick on the board (default: the first)")
     p.add_argument("--event-wait-started", action="store_true", help="wait for an event's 'started' notice")
     p.add_argument("--event-go", action="store_true",
                    help="go to the live event (Tab to Go to event, Enter) and wait until seated")
@@ -39,20 +41,33 @@ def add_event_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--event-timeout", type=float, default=120.0, metavar="S", help="how long each step may wait")
 
 
-def _press_button(ui: Any, label: str, tries: dict) -> None:
-    """Tab through the open panel until the button saying `label` has the focus, then Enter."""
+def _press_button(ui: Any, label: str, tries: dict, nth: int = 0) -> None:
+    """Tab through the open panel until the `nth` button saying `label` (in reading order) has the
+    focus, then Enter."""
     keys = ui.keys
     if keys is None:
         return
-    for _ in range(40):
+    keys.clear()  # start from the top
+    seen = 0
+    for _ in range(60):
         keys.tab()
         nav = keys.nav
         if nav is None or nav.current is None:
             return
         if nav.current.startswith(f"{label}@"):
-            keys.press()
-            tries["pressed"] = tries.get("pressed", 0) + 1
-            return
+            if seen == nth:
+                keys.press()
+                tries["pressed"] = tries.get("pressed", 0) + 1
+                return
+            seen += 1
+
+
+def _nth_with(ui: Any, action: str, title: str | None) -> int:
+    """Which of the board's buttons for `action` belongs to the event called `title` (0: the first)."""
+    rows = [r for r in ui.board.rows if action in r["actions"]]
+    if title is None:
+        return 0
+    return next((i for i, r in enumerate(rows) if r["title"] == title), 0)
 
 
 class EventDriver:
@@ -68,6 +83,7 @@ class EventDriver:
         steps: list[Step] = []
         lang = app.lang
         tries: dict = {}
+        title = getattr(args, "event_title", None)
 
         def board_open() -> None:
             if not ui.board.visible:
@@ -79,9 +95,13 @@ class EventDriver:
         if getattr(args, "event_register", False):
             def register() -> None:
                 board_open()
-                _press_button(ui, i18n.t("event.register", lang), tries)
+                _press_button(ui, i18n.t("event.register", lang), tries, _nth_with(ui, "register", title))
 
-            steps.append(Step("register", register, lambda: bool(m.registered), lambda: self._error(),
+            def registered() -> bool:
+                wanted = [e.id for e in m.board if title is None or e.title == title]
+                return any(eid in m.registered for eid in wanted)
+
+            steps.append(Step("register", register, registered, lambda: self._error(),
                               timeout_ms=timeout, retry_ms=2000.0))
         if getattr(args, "event_wait_started", False):
             steps.append(Step("wait_started", lambda: None, lambda: any(n.kind == "started" for n in m.notices),
@@ -92,7 +112,7 @@ class EventDriver:
                     return
                 board_open()
                 ui.refresh()
-                _press_button(ui, i18n.t("event.go", lang), tries)
+                _press_button(ui, i18n.t("event.go", lang), tries, _nth_with(ui, "go", title))
 
             steps.append(Step("go", go, lambda: m.in_event and m.seated is not None, lambda: self._error(),
                               timeout_ms=timeout, retry_ms=3000.0))

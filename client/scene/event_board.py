@@ -60,18 +60,24 @@ class EventBoardScreen:
             return
         self.lines = lines
         x0, y0, x1, y1 = self.solid.box.as_tuple()
-        cx = (x0 + x1) / 2
-        w = x1 - x0 - 0.2
         top = self.solid.height_m
+        if (x1 - x0) >= (y1 - y0):  # faces south (-y), as signs are made
+            w, pos, heading = x1 - x0 - 0.2, ((x0 + x1) / 2, y0 - 0.005), 0.0
+        elif (x0 + x1) / 2 < 0:  # on the west side: faces east (+x)
+            w, pos, heading = y1 - y0 - 0.2, (x1 + 0.005, (y0 + y1) / 2), 90.0
+        else:
+            w, pos, heading = y1 - y0 - 0.2, (x0 - 0.005, (y0 + y1) / 2), -90.0
         for node in (self._title, self._body):
             if node is not None:
                 node.remove_node()
         self._title = make_sign(self.root, i18n.t("sign.event_board", self.lang), width_m=w, height_m=0.42,
                                 fg=TITLE_FG, bg=P.shade(P.EJA, 0.1), name="event-board-title")
-        self._title.set_pos(cx, y0 - 0.005, top - 0.3)
+        self._title.set_pos(pos[0], pos[1], top - 0.3)
         self._body = make_sign(self.root, "\n".join(lines), width_m=w - 0.1, height_m=0.9, fg=LINE_FG, bg=SCREEN_BG,
                                text_height_m=0.2, name="event-board-lines")
-        self._body.set_pos(cx, y0 - 0.005, top - 1.0)
+        self._body.set_pos(pos[0], pos[1], top - 1.0)
+        for node in (self._title, self._body):
+            node.set_h(heading)
 
     def destroy(self) -> None:
         self.root.remove_node()

@@ -98,9 +98,14 @@ class EventBoardPanel:
         b = self.body = holder(self.root)
         x0, x1 = -WIDTH / 2 + PAD, WIDTH / 2 - PAD
         label(b, i18n.t("event.board.title", lang), (x0, TOP - 0.085), scale=0.058, fg=GOLD)
-        label(b, i18n.t("event.board.keys", lang), (0, BOTTOM + 0.04), scale=0.03, fg=MUTED,
-              align=TextNode.A_center)
         events = m.board
+        shown = min(len(events), VISIBLE_EVENTS)
+        # As tall as what it lists (from the top), so the world shows below a short board.
+        bottom = max(BOTTOM, TOP - 0.15 - max(1, shown) * ROW_H - (0.07 if len(events) > shown else 0.0)
+                     - (0.08 if not self.logged_in() else 0.0) - 0.1)
+        self.root["frameSize"] = (-WIDTH / 2, WIDTH / 2, bottom, TOP)
+        label(b, i18n.t("event.board.keys", lang), (0, bottom + 0.04), scale=0.03, fg=MUTED,
+              align=TextNode.A_center)
         self.rows = []
         top = TOP - 0.15
         if not self.logged_in():

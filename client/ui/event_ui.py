@@ -271,6 +271,7 @@ class EventUi:
             self.show_questions(False)
         self.board.sync()
         self.questions.sync()
+        self.poll.beside(self.questions.root["frameSize"][1] if self.questions.visible else 0.0)
         self.poll.sync(now)
         self.subtitles.sync(now)
         self._lines(m)
@@ -314,8 +315,12 @@ class EventUi:
         if booths is None:
             return
         link = booths.model.link
+        first = link.rev["toast"] == 0  # the HUD stays silent for its first toast (`find_layer`)...
         for toast in list(m.toasts)[-new:]:
             link.toast(toast.key, now, toast.tone, **dict(toast.fmt))
+        find = getattr(self.app, "find", None)
+        if first and fresh and find is not None:
+            find.sounds.play("notify")  # ... but a notice (one kept for your login too) rings
 
     def _directory_events(self) -> None:
         """The directory (F1) lists the board's events that are not over."""

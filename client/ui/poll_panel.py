@@ -31,8 +31,10 @@ class PollPanel:
         self.base = base
         self.model = model
         self.lang = lang
-        self.root = DirectFrame(parent=base.a2dRightCenter, frameColor=BG, frameSize=(-WIDTH, 0, -0.3, 0.3),
-                                pos=(-0.03, 0, 0.05), sortOrder=11)
+        # Top left under the HUD (the right holds the toasts, the map and its keys; the chat box is
+        # bottom left), beside the questions panel when that is open.
+        self.root = DirectFrame(parent=base.a2dTopLeft, frameColor=BG, frameSize=(0, WIDTH, -0.6, 0),
+                                pos=(0.03, 0, -0.27), sortOrder=11)
         self.root.hide()
         self.body = None
         self._key: tuple | None = None
@@ -57,6 +59,10 @@ class PollPanel:
         closed_at = self._closed.setdefault(p.poll_id, now_ms)
         return p if now_ms - closed_at < CLOSED_SHOW_MS else None
 
+    def beside(self, left: float) -> None:
+        """Move right of a panel `left` wide on the left edge (0: back to the edge)."""
+        self.root.set_x(0.03 + (left + 0.03 if left else 0.0))
+
     def sync(self, now_ms: float) -> None:
         p = self._wanted(now_ms)
         self.shown_poll = p
@@ -76,13 +82,13 @@ class PollPanel:
         if self.body is not None:
             self.body.destroy()
         b = self.body = holder(self.root)
-        x0, x1 = -WIDTH + PAD, -PAD
+        x0, x1 = PAD, WIDTH - PAD
         mine = self.model.poll_votes.get(p.poll_id)
         question = "\n".join(textwrap.wrap(p.question, 40)[:3])
         rows_q = question.count("\n") + 1
-        height = 0.1 + rows_q * 0.045 + len(p.options) * OPTION_H + 0.11
-        top = height / 2
-        self.root["frameSize"] = (-WIDTH, 0, -height / 2, top)
+        height = 0.1 + rows_q * 0.045 + len(p.options) * OPTION_H + 0.15
+        top = 0.0
+        self.root["frameSize"] = (0, WIDTH, -height, top)
         label(b, i18n.t("event.poll.title", lang), (x0, top - 0.06), scale=0.036, fg=GOLD)
         label(b, question, (x0, top - 0.11), scale=0.034, fg=INK)
         y = top - 0.11 - rows_q * 0.045 - 0.01

@@ -23,6 +23,7 @@ SCALE = 0.05
 BOTTOM_Z = 0.36  # above the chat box's folded strip and the E prompts
 FG = (1.0, 1.0, 1.0, 1.0)
 NAME_BG = (0.02, 0.03, 0.06, 0.82)
+GUI_BIN = "gui-popup"  # drawn after every other 2D bin
 
 
 def subtitle_text(name: str, text: str, lang: str, width: int = WRAP_CHARS) -> str:
@@ -66,7 +67,10 @@ class Subtitles:
             text = subtitle_text(line.name, line.text, self.lang)
             if card is None:
                 card = self.cards[line.id] = TextCard(self.root, text, fg=FG, bg=NAME_BG, scale=SCALE,
-                                                      depth_test=False, order=50, name=f"subtitle-{line.id}")
+                                                      depth_test=False, name=f"subtitle-{line.id}")
+                # Over the panels (the chat box reaches under the bottom centre): card, then letters.
+                card.card.set_bin(GUI_BIN, 0)
+                card.text.set_bin(GUI_BIN, 1)
             f = card.frame
             card.root.set_z(z - f[2] * SCALE)  # its card's bottom edge at z
             card.root.set_alpha_scale(alpha)

@@ -9,7 +9,6 @@ import os
 import subprocess
 import time
 
-import numpy as np
 import pytest
 from client_harness import REPO, client_args, load_rgb, start_seeded_server
 from event_host import Host
@@ -137,3 +136,32 @@ def test_a_citizen_takes_part_in_a_town_hall(hall, shots):
     assert me["sitting"], me
     (mx, my), seat = me["position"], ev["seated"]
     assert abs(mx - seat["x"]) < 0.3 and abs(my - seat["y"]) < 0.3, (me, seat)
+
+
+def test_a_start_told_while_offline_arrives_at_the_next_login(hall, shots):
+    """Registered, then away when the host opens: at the next login the stored 'started' notice
+    shows as a toast with the notification sound."""
+    host = Host(hall.url, HOST, PASSWORD)
+    try:
+        event_id = _schedule(host, OTHER, in_s=600)
+        first = subprocess.run(
+            client_args(hall.url, "--screenshot", str(shots / "event-register.png"), "--user", "warga2", "--register",
+                        "--frames", "2", "--event-register", "--event-title", OTHER),
+            capture_output=True, text=True, timeout=240, cwd=REPO, env=_env())
+        assert first.returncode == 0, first.stderr[-2000:]
+        _wait_registered(host, event_id, 1, timeout_s=10)
+        host.ask(lambda r: EventControl(request_id=r, event_id=event_id, action="open"))
+    finally:
+        host.close()
+    again = subprocess.run(
+        client_args(hall.url, "--screenshot", str(shots / "event-stored-notice.png"), "--user", "warga2", "--frames",
+                    "2", "--event-wait-started"),
+        capture_output=True, text=True, timeout=240, cwd=REPO, env=_env())
+    assert again.returncode == 0, again.stderr[-2000:]
+    import json
+
+    summary = json.loads([line for line in again.stdout.splitlines() if line.startswith("{")][-1])
+    notices = summary["events"]["notices"]
+    assert {"kind": "started", "title": OTHER, "stored": True} in notices
+    assert "event.notice.started" in summary["booths"]["toasts"]
+    assert summary["find"]["sounds"].get("notify", 0) >= 1
