@@ -90,7 +90,6 @@ class StageScreen:
         self._card(self.root, Rect(0, 0, SCREEN_W, SCREEN_H), FACE, layer=0)
         self.parts: dict[str, tuple[Any, NodePath]] = {}
         self.regions: dict[str, object] = {}  # for tests and screenshots: what is drawn where
-        self.slide_key: object = None
         self._texture: Texture | None = None
 
     # ── geometry helpers ─────────────────────────────────────────────────────
@@ -151,7 +150,7 @@ class StageScreen:
         """Draw `slide` (a SlideView or None), `poll` (a PollView or None), the latest stage `line`
         (a StageLineView or None) and, with no slide, the event's `title` on the screen."""
         layout = screen_layout(SCREEN_W, SCREEN_H, slide=slide is not None or not poll, poll=poll is not None)
-        slide_key = (id(slide), slide.index if slide else -1, layout.slide, title, self.lang)
+        slide_key = (slide, layout.slide, title, self.lang)  # the same object is equal at once (identity)
         holder = self._part("slide", slide_key)
         if holder is not None:
             self.regions.pop("slide", None)
