@@ -133,9 +133,10 @@ NAMES = ("Andi", "Besse", "Rahmat", "Nurul", "Sari", "Daeng Tata", "Ilham", "Fit
          "Rini", "Amir", "Dewi")
 
 
-def _client(url: str, png: Path, *extra: str, env: dict) -> dict:
+def _client(url: str, png: Path, *extra: str, env: dict, cwd: Path | None = None) -> dict:
     proc = subprocess.run([*_python(), "shot", "--url", url, "--renderer", "gl", "--frames", "12", "--wait", "90",
-                           "--screenshot", str(png), *extra], capture_output=True, text=True, timeout=400, env=env)
+                           "--screenshot", str(png), *extra], capture_output=True, text=True, timeout=400, env=env,
+                          cwd=cwd)
     summary = next((json.loads(ln) for ln in reversed(proc.stdout.splitlines())
                     if ln.startswith("{") and '"ready"' not in ln), {})
     if proc.returncode != 0:
@@ -153,7 +154,7 @@ def main(argv: list[str] | None = None) -> int:
     out.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
-        deck = folder / "deck"
+        deck = folder / "slide-musrenbang"  # the host types it relative to where the client runs
         deck.mkdir()
         (deck / "1-usulan.md").write_text(CARD, encoding="utf-8")
         server, url = _server(folder)
@@ -163,8 +164,9 @@ def main(argv: list[str] | None = None) -> int:
         env = {**os.environ, "MAKAVERSE_TEST_MODE": "1", "MAKAVERSE_PASSWORD": PASSWORD}
         try:
             host = _client(url, out / "host-console.png", "--user", HOST, "--host-schedule", TITLE, "--host-open",
-                           "--host-deck", str(deck), "--host-next", "1", "--host-poll", POLL,
-                           "--host-wait-votes", str(args.count), "--host-wait-hands", "3", "--host-console", env=env)
+                           "--host-deck", deck.name, "--host-next", "1", "--host-poll", POLL,
+                           "--host-wait-votes", str(args.count), "--host-wait-hands", "3", "--host-console", env=env,
+                           cwd=folder)
             print(json.dumps({"host_console": host.get("stage", {}).get("script")}))
             said.set()
             citizen = {**env, "MAKAVERSE_PASSWORD": "pw-fotografer-2027"}
