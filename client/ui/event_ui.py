@@ -96,7 +96,9 @@ class EventUi:
             self.focus.subscribe(self._focus_changed)
         self.bind_app_keys()
         self.keys = PanelKeys(base, self.focus, self._top_panel) if self.focus is not None else None
-        base.add_task(self._task, "makaverse-events", sort=5)
+        # After the network task (-10) and before the input task (0): a seat taken this frame
+        # stops a finished scripted walk from resuming toward its goal (which would stand you up).
+        base.add_task(self._task, "makaverse-events", sort=-5)
 
     # ── keys ─────────────────────────────────────────────────────────────────
     def bind_app_keys(self) -> None:

@@ -172,3 +172,23 @@ def test_a_start_told_while_offline_arrives_at_the_next_login(hall, shots):
     assert {"kind": "started", "title": OTHER, "stored": True} in notices
     assert "event.notice.started" in summary["booths"]["toasts"]
     assert summary["find"]["sounds"].get("notify", 0) >= 1
+
+
+def test_e_at_a_seat_sits_you_down(hall, shots):
+    """Walked into the auditorium through its door (no event joined), E next to a seat sends `sit`:
+    the server seats you and your figure draws seated on it."""
+    png = shots / "event-sit.png"
+    run = subprocess.run(
+        client_args(hall.url, "--screenshot", str(png), "--name", "Daeng", "--frames", "4",
+                    "--walk", "0,-4;0,40;0,47;-3,49.8@0", "--event-sit"),
+        capture_output=True, text=True, timeout=240, cwd=REPO, env=_env())
+    assert run.returncode == 0, run.stderr[-2000:]
+    import json
+
+    summary = json.loads([line for line in run.stdout.splitlines() if line.startswith("{")][-1])
+    ev = summary["events"]
+    assert summary["event_script"] == [{"step": "sit", "outcome": "ok"}], summary["event_script"]
+    assert ev["seated"] is not None and ev["joined"] is None
+    assert abs(ev["seated"]["x"] + 3.0) < 0.01 and abs(ev["seated"]["y"] - 49.0) < 0.01  # the seat next to you
+    me = next(a for a in summary["avatars"] if a["self"])
+    assert me["sitting"] and abs(me["position"][0] + 3.0) < 0.3 and abs(me["position"][1] - 49.0) < 0.3, me
