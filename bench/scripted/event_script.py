@@ -128,13 +128,6 @@ class EventDriver:
 
             steps.append(Step("vote", vote, lambda: m.poll is not None and m.last_done.get("vote_poll") is not None,
                               lambda: self._error(), timeout_ms=timeout, retry_ms=500.0))
-        if getattr(args, "event_hand", False):
-            def hand() -> None:
-                if not m.hand_up:
-                    ui.key_h()
-
-            steps.append(Step("hand", hand, lambda: m.hand_position() > 0, lambda: self._error(),
-                              timeout_ms=timeout, retry_ms=5000.0))
         if getattr(args, "event_ask", None):
             text = args.event_ask
 
@@ -145,6 +138,13 @@ class EventDriver:
 
             steps.append(Step("ask", ask, lambda: any(q.text == text for q in m.questions), lambda: self._error(),
                               timeout_ms=timeout))
+        if getattr(args, "event_hand", False):
+            def hand() -> None:
+                if not m.hand_up:
+                    ui.key_h()
+
+            steps.append(Step("hand", hand, lambda: m.hand_position() > 0, lambda: self._error(),
+                              timeout_ms=timeout, retry_ms=5000.0))
         if getattr(args, "event_wait_line", None):
             said = args.event_wait_line
             steps.append(Step("wait_line", lambda: None,

@@ -112,6 +112,8 @@ class EventBoardPanel:
             label(b, i18n.t("event.board.login", lang), (x0, top - 0.06), scale=0.036, fg=MUTED)
             top -= 0.08
         if not events:
+            if not self.logged_in():
+                return  # guests see no events: the line above says why
             key = "event.board.empty" if self.loaded else "event.board.loading"
             label(b, i18n.t(key, lang), (x0, top - 0.07), scale=0.038, fg=MUTED)
             return

@@ -12,6 +12,7 @@ Esc closes. Any move stands you up (the server does it; the model hears it from 
 from __future__ import annotations
 
 import math
+import time
 
 from direct.showbase.DirectObject import DirectObject
 from panda3d.core import TextNode
@@ -95,7 +96,9 @@ class EventUi:
             self.focus.subscribe(self._focus_changed)
         self.bind_app_keys()
         self.keys = PanelKeys(base, self.focus, self._top_panel) if self.focus is not None else None
-        base.add_task(self._task, "makaverse-events", sort=5)
+        # After the network task (-10) and before the input task (0): a seat taken this frame
+        # stops a finished scripted walk from resuming toward its goal (which would stand you up).
+        base.add_task(self._task, "makaverse-events", sort=-5)
 
     # ── keys ─────────────────────────────────────────────────────────────────
     def bind_app_keys(self) -> None:
@@ -323,13 +326,16 @@ class EventUi:
             find.sounds.play("notify")  # ... but a notice (one kept for your login too) rings
 
     def _directory_events(self) -> None:
-        """The directory (F1) lists the board's events that are not over."""
+        """The directory (F1) lists today's events from the board: live ones, and those starting
+        today (local time) that are not over."""
         find = getattr(self.app, "find", None)
         if find is None:
             return
+        today = time.localtime()[:3]
         find.model.set_events(
             DirectoryEvent(id=str(e.id), title_id=e.title, title_en=e.title, starts_ms=e.start_ms, ends_ms=e.end_ms)
-            for e in self.model.board if e.status != "ended"
+            for e in self.model.board
+            if e.status == "live" or e.status == "scheduled" and time.localtime(e.start_ms / 1000)[:3] == today
         )
 
     def _lines(self, m: EventModel) -> None:
@@ -389,6 +395,8 @@ class EventUi:
             "line": self._last.get("line", ""),
             "prompt": self._last.get("prompt", ""),
             "screen": list(self.screen.lines),
+            "directory": [e.title_id for e in getattr(getattr(self.app, "find", None), "model", None).events]
+            if getattr(self.app, "find", None) is not None else [],
         }
 
     def destroy(self) -> None:

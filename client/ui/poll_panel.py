@@ -31,10 +31,10 @@ class PollPanel:
         self.base = base
         self.model = model
         self.lang = lang
-        # Top left under the HUD (the right holds the toasts, the map and its keys; the chat box is
+        # Top left under the HUD and the event line (the right holds the toasts, the map and its keys; the chat box is
         # bottom left), beside the questions panel when that is open.
         self.root = DirectFrame(parent=base.a2dTopLeft, frameColor=BG, frameSize=(0, WIDTH, -0.6, 0),
-                                pos=(0.03, 0, -0.27), sortOrder=11)
+                                pos=(0.03, 0, -0.37), sortOrder=11)
         self.root.hide()
         self.body = None
         self._key: tuple | None = None

@@ -17,7 +17,7 @@ from .booth_widgets import BG, GOLD, GOOD, INK, MUTED, TextField, button, holder
 
 __all__ = ["QuestionsPanel", "VISIBLE_QUESTIONS"]
 
-WIDTH, TOP, BOTTOM = 1.3, 0.72, -0.42  # left of centre, above the chat box
+WIDTH, TOP, BOTTOM = 1.3, 0.72, -0.34  # left of centre, above the chat box
 PAD = 0.04
 ROW_H = 0.145
 VISIBLE_QUESTIONS = 5

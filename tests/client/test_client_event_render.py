@@ -27,7 +27,7 @@ def town(tmp_path_factory):
     srv = start_seeded_server(tmp_path_factory.mktemp("event-render"), [(HOST, "host", "")], PASSWORD)
     host = Host(srv.url, HOST, PASSWORD)
     live = _schedule(host, LIVE)
-    _schedule(host, LATER, in_s=3 * 3600)
+    _schedule(host, LATER, in_s=26 * 3600)  # tomorrow
     host.ask(lambda r: EventControl(request_id=r, event_id=live, action="open"))
     host.ask(lambda r: EventJoin(request_id=r, event_id=live))
     yield srv, host, live
@@ -61,6 +61,7 @@ def test_the_board_opens_with_e_and_shows_both_events(town, shots, renderer, req
     assert board["open"] and [r["title"] for r in board["rows"]] == [LIVE, LATER]
     assert board["rows"][0]["status"] == "live" and board["rows"][0]["actions"] == ["go", "register"]
     assert board["rows"][1]["actions"] == ["register"]
+    assert ev["directory"] == [LIVE]  # the directory (F1) lists today's live event (the other is tomorrow)
     now, later = ev["screen"]  # on the board in the lobby
     assert now == f"Sekarang: {LIVE}" and f"Berikutnya: {LATER}".startswith(later.rstrip("…"))
     rgb = load_rgb(png)

@@ -22,6 +22,7 @@ from makaverse.protocol import (
     EventSchedule,
     Poll,
     PollOpen,
+    Questions,
     StageSay,
 )
 
@@ -31,6 +32,7 @@ TITLE = "Rembuk Warga Mariso"
 OTHER = "Musrenbang Kecamatan Tamalate"
 SAID = "Selamat pagi warga Makassar"
 OPTIONS = ("Jalan", "Drainase", "Taman")
+ASKED = "Kapan saluran di Jalan Veteran diperbaiki?"
 
 
 @pytest.fixture(scope="module")
@@ -91,7 +93,8 @@ def test_a_citizen_takes_part_in_a_town_hall(hall, shots):
         proc = subprocess.Popen(
             client_args(hall.url, "--screenshot", str(png), "--user", "warga1", "--register", "--display-name",
                         "Daeng Warga", "--frames", "4", "--event-register", "--event-wait-started", "--event-go",
-                        "--event-vote", "2", "--event-hand", "--event-wait-line", SAID),
+                        "--event-vote", "2", "--event-ask", ASKED, "--event-hand", "--event-wait-line", SAID,
+                        "--event-questions"),
             stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, cwd=REPO, env=_env())
         _wait_registered(host, event_id, 1)
         opened = host.ask(lambda r: EventControl(request_id=r, event_id=event_id, action="open"))
@@ -109,18 +112,22 @@ def test_a_citizen_takes_part_in_a_town_hall(hall, shots):
         assert [h["name"] for h in raised.hands] == ["Daeng Warga"]
         host.ask(lambda r: StageSay(request_id=r, event_id=event_id, text=SAID))
         summary = _finish(proc)
+        host_got = list(host.got)
     finally:
         if proc is not None and proc.poll() is None:
             proc.kill()
             proc.wait(10)
         host.close()
     ev = summary["events"]
-    assert [s["outcome"] for s in summary["event_script"]] == ["ok"] * 7, summary["event_script"]
+    assert [s["outcome"] for s in summary["event_script"]] == ["ok"] * 9, summary["event_script"]
     assert event_id in ev["registered"]
     assert [n["kind"] for n in ev["notices"]][:1] == ["started"] and ev["notices_played"] >= 1
     assert ev["joined"]["event_id"] == event_id and ev["joined"]["part"] == "attendee"
     assert ev["seated"] is not None and ev["seated"]["seat"] == ev["joined"]["seat"] >= 0
     assert ev["poll"]["voted"] == 1 and ev["hall"]["hands"] == ["Daeng Warga"]
+    # The questions panel (Q) lists the question asked from it, with its votes.
+    assert ev["questions"]["open"] and [(r["text"], r["votes"]) for r in ev["questions"]["rows"]] == [(ASKED, 0)]
+    assert any(isinstance(m, Questions) and [q["text"] for q in m.questions] == [ASKED] for m in host_got)
     assert "event.notice.started" in summary["booths"]["toasts"]  # shown in the HUD's toasts, with the chime
     assert summary["find"]["sounds"].get("notify", 0) >= 1
     # The subtitle: "Walikota: Selamat pagi …" at the bottom centre, white letters on a dark card.
@@ -165,3 +172,23 @@ def test_a_start_told_while_offline_arrives_at_the_next_login(hall, shots):
     assert {"kind": "started", "title": OTHER, "stored": True} in notices
     assert "event.notice.started" in summary["booths"]["toasts"]
     assert summary["find"]["sounds"].get("notify", 0) >= 1
+
+
+def test_e_at_a_seat_sits_you_down(hall, shots):
+    """Walked into the auditorium through its door (no event joined), E next to a seat sends `sit`:
+    the server seats you and your figure draws seated on it."""
+    png = shots / "event-sit.png"
+    run = subprocess.run(
+        client_args(hall.url, "--screenshot", str(png), "--name", "Daeng", "--frames", "4",
+                    "--walk", "0,-4;0,40;0,47;-3,49.8@0", "--event-sit"),
+        capture_output=True, text=True, timeout=240, cwd=REPO, env=_env())
+    assert run.returncode == 0, run.stderr[-2000:]
+    import json
+
+    summary = json.loads([line for line in run.stdout.splitlines() if line.startswith("{")][-1])
+    ev = summary["events"]
+    assert summary["event_script"] == [{"step": "sit", "outcome": "ok"}], summary["event_script"]
+    assert ev["seated"] is not None and ev["joined"] is None
+    assert abs(ev["seated"]["x"] + 3.0) < 0.01 and abs(ev["seated"]["y"] - 49.0) < 0.01  # the seat next to you
+    me = next(a for a in summary["avatars"] if a["self"])
+    assert me["sitting"] and abs(me["position"][0] + 3.0) < 0.3 and abs(me["position"][1] - 49.0) < 0.3, me
