@@ -590,6 +590,7 @@ class EventModel:
         return self._pending.pop(request_id, None) if request_id else None
 
     def _on_welcome(self, msg: Welcome, now_ms: float) -> None:
+        was_in = self.event_id
         self.role, self.name, self.avatar_id = msg.role, msg.name, msg.avatar_id
         self.instance = msg.instance
         # What was asked before the welcome will never be answered.
@@ -597,6 +598,10 @@ class EventModel:
         self.outbox.clear()
         if not msg.resumed:
             self._leave_hall()
+            if was_in and msg.role != "guest":
+                # A new avatar (the server restarted, or the old one was gone): the hall no longer
+                # has you, so "go to event" again (a live event survives a restart).
+                self.join(was_in)
         self.rev["board"] += 1
 
     def _on_instance(self, msg: InstanceChanged, now_ms: float) -> None:

@@ -22,10 +22,12 @@ from makaverse.protocol.messages import ANIM_SIT
 from .. import i18n
 from ..net.events import monotonic_ms
 from ..scene.event_board import EventBoardScreen
+from ..state.controls import KEY_FLAGS
 from ..state.directory import Event as DirectoryEvent
 from ..state.events import EventModel
 from ..state.events_world import near_event_board, nearest_seat
 from ..state.keymap import key_of
+from ..state.settings import key_flags
 from .booth_widgets import label, screen_rect
 from .event_board import EventBoardPanel
 from .panel_keys import PanelKeys
@@ -110,10 +112,13 @@ class EventUi:
     def _typing(self) -> bool:
         return self.focus is not None and self.focus.active
 
-    def _settings_key(self, action: str) -> str:
+    def _key_flag(self, key: str) -> str:
+        """The movement flag the player bound `key` to ("" if none): what the key does here when
+        it does nothing for events."""
         settings = getattr(self.app, "settings", None)
-        keys = getattr(settings, "keys", None) or {}
-        return keys.get(action, "")
+        if settings is None:
+            return {"e": "turn_right", "q": "turn_left"}.get(key, "")
+        return key_flags(settings, KEY_FLAGS).get(key, "")
 
     def _own(self) -> tuple[float, float] | None:
         pose = self.session.own_pose()
@@ -142,16 +147,16 @@ class EventUi:
         find = getattr(self.app, "find", None)
         if find is not None:
             find.key_e()  # the Informasi desk, the booths, else turn
-        elif self._settings_key("turn_right") in ("e", ""):
-            self.app.controls.set("turn_right", True)
+        elif self._key_flag("e"):
+            self.app.controls.set(self._key_flag("e"), True)
 
     def key_q(self) -> None:
         if self._typing():
             return
         if self.model.in_event or self.questions.visible:
             self.toggle_questions()
-        elif self._settings_key("turn_left") in ("q", ""):
-            self.app.controls.set("turn_left", True)
+        elif self._key_flag("q"):
+            self.app.controls.set(self._key_flag("q"), True)  # what Q is bound to (turning left)
 
     def key_h(self) -> None:
         if not self._typing() and self.model.in_event:

@@ -31,7 +31,7 @@ __all__ = ["Host"]
 class Host:
     def __init__(self, url: str, username: str, password: str, *, timeout_s: float = 60.0) -> None:
         self.timeout_s = timeout_s
-        self.ws = connect(url, max_size=MAX_FRAME_BYTES, compression=None, proxy=None, open_timeout=30.0)
+        self.ws = connect(url, max_size=MAX_FRAME_BYTES, compression=None, proxy=None, open_timeout=30.0).__enter__()
         self._ids = itertools.count(1)
         self.ws.send(encode(Login(request_id=next(self._ids), username=username, password=password)))
         reply = decode(self.ws.recv(timeout=timeout_s))

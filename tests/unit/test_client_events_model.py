@@ -303,11 +303,16 @@ def test_leaving_and_walking_out_of_the_hall():
     assert not m.in_event
 
 
-def test_a_fresh_welcome_forgets_what_was_pending_and_the_hall():
+def test_a_fresh_welcome_forgets_what_was_pending_and_the_hall_and_goes_back_in():
     m = joined_model()
     rid = m.sit(3)
     m.handle(welcome(), 0.0)
-    assert m.drain() == [] and m.pending(rid) is None and not m.in_event
+    assert m.pending(rid) is None and not m.in_event
+    [again] = m.drain()  # not the sit: only "go to event" again (a restart forgets who was in the hall)
+    assert isinstance(again, EventJoin) and again.event_id == 1
+    m = EventModel()
+    m.handle(welcome(), 0.0)
+    assert m.drain() == []  # in no event: nothing to go back to
     m = joined_model()
     m.handle(welcome(resumed=True), 0.0)
     assert m.in_event  # the same avatar back: still in the event
