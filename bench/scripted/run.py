@@ -60,6 +60,14 @@ def add_shot_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--settings-panel", action="store_true", help="open the settings panel (F10)")
     p.add_argument("--look-chooser", action="store_true",
                    help="open the look chooser (F10, Avatar look) as at the first entry; --press keys then work in it")
+    # Town-hall events (event_script.py), after --walk.
+    from .event_script import add_event_options
+
+    add_event_options(p)
+    # The host console (host_script.py), after --walk.
+    from .host_script import add_host_options
+
+    add_host_options(p)
 
 
 def build_scripted(base: Any, args: argparse.Namespace) -> Any:
@@ -68,7 +76,9 @@ def build_scripted(base: Any, args: argparse.Namespace) -> Any:
 
     from .booth_script import BoothDriver
     from .chat_script import ChatScript
+    from .event_script import EventDriver
     from .find_script import FindDriver
+    from .host_script import HostDriver
     from .keys import KeyScript, client_summary
     from .route import autopilot_from_spec
     from .screenshot import ScriptedShot
@@ -82,6 +92,8 @@ def build_scripted(base: Any, args: argparse.Namespace) -> Any:
     chat = ChatScript(app, args)
     booths = BoothDriver(app, args)
     find = FindDriver(app, args)
+    events = EventDriver(app, args)
+    host = HostDriver(app, args)
     keys = KeyScript(app, list(args.press or ()))
     shot = app.shot
     if isinstance(shot, ScriptedShot):
@@ -94,6 +106,8 @@ def build_scripted(base: Any, args: argparse.Namespace) -> Any:
         if keys.done:
             booths.step()
             find.step()
+            events.step()
+            host.step()
         return task.cont
 
     # After the session took in the network and before the booths' task sends their commands.

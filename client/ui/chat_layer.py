@@ -117,6 +117,9 @@ class SocialLayer:
             return  # Enter presses the panel's focused button
         if self._focus_frame == self.base.clock.get_frame_count():
             return  # this Enter finished a text field (or closed a panel that held the keys)
+        event_keys = getattr(getattr(self.app, "event_ui", None), "keys", None)
+        if event_keys is not None and event_keys.holding:
+            return  # the event board's or the questions' focused button
         if self.chat_box.shown and not self.focus.active:
             self.chat_box.open()
 
@@ -129,6 +132,9 @@ class SocialLayer:
             self.chat_box.cycle_channel()
 
     def emote(self, emote: str) -> None:
+        event_ui = getattr(self.app, "event_ui", None)
+        if event_ui is not None and event_ui.claims_digits():
+            return  # the digits vote in the open poll
         if self.in_world and not self.focus.active:
             self.net.send(Emote(emote=emote))
 
