@@ -23,9 +23,13 @@ def accounts(tmp_path_factory):
 
 
 def _summary(stdout: str) -> dict:
+    """The run's summary: its last JSON line that is not a progress event ({"event": "ready", ...});
+    the summary itself may carry an "event" deeper down (a town hall's)."""
     for line in reversed(stdout.splitlines()):
-        if line.startswith("{") and '"event"' not in line:
-            return json.loads(line)
+        if line.startswith("{"):
+            data = json.loads(line)
+            if "event" not in data:
+                return data
     return {}
 
 
