@@ -40,7 +40,8 @@ PROGRESS_EVERY_S = 0.5
 HANDSHAKE_TIMEOUT_S = 20.0
 _READY_TIMEOUT_S = 60.0
 _HELLO = {"t": 1, "version": 1, "kind": "bot"}
-_T_WELCOME, _T_INPUT, _T_ERROR = 2, 3, 8
+_T_WELCOME, _T_INPUT, _T_ERROR, _T_REDIRECT = 2, 3, 8, 12
+_NOT_REFUSALS = frozenset({"request_invalid"})  # answers to a command, not to entering
 _OP_CONT, _OP_BIN, _OP_CLOSE, _OP_PING, _OP_PONG = 0x0, 0x2, 0x8, 0x9, 0xA
 _MASK0 = b"\x00\x00\x00\x00"
 _unpack = msgpack.unpackb
@@ -245,7 +246,13 @@ class Bot(asyncio.Protocol):
             self.x_cm, self.y_cm = msg["x_cm"], msg["y_cm"]
             self.run.bot_entered(self)
         elif t == _T_ERROR:
-            self.errors[msg.get("code", "?")] += 1
+            if self.in_world:
+                self.errors[msg.get("code", "?")] += 1
+            elif msg.get("code") not in _NOT_REFUSALS:
+                # Refused on the way in (`full`, a bad token, ...): a connect failure, not an error.
+                self.connect_error = self.connect_error or f"error:{msg.get('code', '?')}"
+        elif t == _T_REDIRECT and not self.in_world:
+            self.connect_error = self.connect_error or "redirected"  # these bots don't follow redirects
         self.on_message(msg)
 
     def find_self(self, ids: bytes, pos: bytes | None) -> None:
@@ -424,6 +431,7 @@ class LoadRun:
             "down": [b.bytes_down for b in self.bots],
             "up": [b.bytes_up for b in self.bots],
             "snaps": [b.snapshots for b in self.bots],
+            "in": [b.in_world and not b.done for b in self.bots],
         }
 
     async def main(self) -> dict:
@@ -534,10 +542,7 @@ class LoadRun:
             return out
         span = max(1e-6, e["t"] - s["t"])
         # Bots that were in the world through the whole window; others are counted, not averaged.
-        live = [
-            i for i, b in enumerate(self.bots)
-            if b.in_world and s["snaps"][i] > 0 and (b.close_code is None)
-        ]
+        live = [i for i, b in enumerate(self.bots) if s["in"][i] and b.close_code is None]
         out["window"] = {
             "span_s": span,
             "cpu_s": e["cpu"] - s["cpu"],
@@ -568,6 +573,11 @@ class Control:
 def _worker(spec: LoadSpec, wid: int, indices: list[int], control: Control, events, modules: tuple[str, ...]) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     import importlib
+    import resource
+
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if soft < hard:  # one descriptor per bot: take what the system allows
+        resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
 
     for m in modules:  # bot kinds registered elsewhere
         importlib.import_module(m)

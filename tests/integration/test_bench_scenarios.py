@@ -40,7 +40,10 @@ def _assert_sane(r: dict, scenario: str) -> None:
     assert 0 < r["loadgen_cpu_pct"] < 100 * r["cpus"] * 2
     assert r["down_kbit_s_per_client"]["median"] > 0
     assert r["up_kbit_s_per_client"]["median"] >= 0
-    assert 0 < r["snapshots_per_s"]["min"] <= r["snapshots_per_s"]["median"] <= 25
+    # Seated or idle clients may rightly get no snapshot when nothing around them changes.
+    assert 0 <= r["snapshots_per_s"]["min"] <= r["snapshots_per_s"]["median"] <= 25
+    if scenario in ("crowd", "ceiling"):
+        assert r["snapshots_per_s"]["min"] > 0
     assert r["rss_mib"] > 0 and r["rss_empty_mib"] > 0
     assert r["rss_kib_per_client"] is not None
     for key in ("p50", "p99"):
