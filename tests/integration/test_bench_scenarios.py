@@ -114,3 +114,25 @@ def test_hall_world_spawns_everyone_in_the_service_hall(tmp_path):
     assert np.all((world.spawns[:, 0] > xmin) & (world.spawns[:, 0] < xmax))
     assert np.all((world.spawns[:, 1] > ymin) & (world.spawns[:, 1] < ymax))
     assert world.placement_ok(world.spawns).all()
+
+
+def test_perf_table_makes_one_markdown_row_per_result(tmp_path):
+    from makaverse.bench.perf_table import COLUMNS, main
+
+    result = {"scenario": "crowd", "count": 1000, "tick_ms": {"p50": 12.0, "p99": 24.5}, "server_cpu_pct": 150.2,
+              "cpu_us_per_client_tick": 75.0, "ceiling_ratio": 1.42, "snapshots_per_s": {"min": 19.2, "median": 20.0},
+              "down_kbit_s_per_client": {"median": 60.1}, "up_kbit_s_per_client": {"median": 9.4},
+              "latency_ms": {"p50": 40.0, "p99": 90.0}, "rss_kib_per_client": 50.0, "errors": 0, "disconnects": 0,
+              "loadgen_cpu_pct": 80.0, "load_avg": {"start": [2.5, 2.0, 1.0]}, "commit": "abc"}
+    good, bad = tmp_path / "crowd.json", tmp_path / "other.json"
+    good.write_text(json.dumps(result))
+    bad.write_text("{}")
+    import contextlib
+    import io
+
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        assert main([str(good), str(bad)]) == 0
+    lines = out.getvalue().strip().splitlines()
+    assert len(lines) == 3 and lines[0].count("|") == len(COLUMNS) + 1
+    assert "| crowd | 1,000 | 12.0 / 24.5 | 150 | 75 | 1.42 |" in lines[2]
