@@ -103,6 +103,7 @@ class ServerTree:
     def __init__(self, pids: list[int]) -> None:
         self.roots = [psutil.Process(pid) for pid in pids]
         self._seen: dict[int, psutil.Process] = {}
+        self._cpu: dict[int, float] = {}
 
     def processes(self) -> list[psutil.Process]:
         procs = []
@@ -117,14 +118,21 @@ class ServerTree:
         return [self._seen[p.pid] for p in procs]
 
     def cpu_s(self) -> float:
-        total = 0.0
+        """CPU seconds of every process seen so far (one that has exited counts with its last reading)."""
         for p in self.processes():
             try:
                 t = p.cpu_times()
-                total += t.user + t.system
+                self._cpu[p.pid] = t.user + t.system
             except psutil.Error:
                 pass
-        return total
+        return sum(self._cpu.values())
+
+    def main_cpu_s(self) -> float:
+        """CPU seconds of the first server process alone (with gateways: the world's own process)."""
+        return self._cpu.get(self.roots[0].pid, 0.0)
+
+    def count(self) -> int:
+        return len(self._cpu)
 
     def rss(self) -> int:
         total = 0
@@ -319,6 +327,7 @@ def run_one(args: argparse.Namespace, plan: Plan, *, log: Log = _stderr) -> dict
         # CPU and time are read together; the tick counter may answer late from a busy server, and
         # the tick window is defined by its counts, so that costs nothing.
         cpu0, t0 = tree.cpu_s(), time.time()
+        main0 = tree.main_cpu_s()
         ticks0 = read_ticks(server)
         log(f"[bench] measuring {args.duration:g} s …")
         next_line = t0 + 5.0
@@ -330,6 +339,7 @@ def run_one(args: argparse.Namespace, plan: Plan, *, log: Log = _stderr) -> dict
                     f" load lag {max((p.get('loop_lag_ms', 0) for p in load.progress.values()), default=0):.0f} ms")
                 next_line += 5.0
         cpu1, t1 = tree.cpu_s(), time.time()
+        main1 = tree.main_cpu_s()
         ticks1 = read_ticks(server)
         rss_end = tree.rss()
         load_avg_end = os.getloadavg()
@@ -347,6 +357,9 @@ def run_one(args: argparse.Namespace, plan: Plan, *, log: Log = _stderr) -> dict
         rss_empty=rss_empty, rss_end=rss_end, load_avg=(load_avg_start, load_avg_end), procs=load.procs,
     )
     report.update(extra)
+    # With several server processes (gateways, workers): the first one's own share, and how many.
+    report["server_main_cpu_pct"] = _round(100.0 * (main1 - main0) / max(1e-6, t1 - t0))
+    report["server_process_count"] = tree.count()
     report["server_exit_code"] = code
     if tail:
         report["server_log_tail"] = tail
