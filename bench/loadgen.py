@@ -37,6 +37,8 @@ import msgpack
 __all__ = ["LoadSpec", "Bot", "BOT_KINDS", "register_bot", "LoadRun", "use_fast_loop"]
 
 PROGRESS_EVERY_S = 0.5
+LATENCY_GRACE_S = 1.0  # inputs sent in the window's last second are not counted (their ack may come after it)
+MAX_UNACKED = 256  # inputs a bot remembers waiting for their ack
 HANDSHAKE_TIMEOUT_S = 20.0
 _READY_TIMEOUT_S = 60.0
 _HELLO = {"t": 1, "version": 1, "kind": "bot"}
@@ -227,10 +229,11 @@ class Bot(asyncio.Protocol):
             now = self.run.now()
             sent = self.sent
             if sent and sent[0][0] <= ack:
-                lat = self.run.latency if self.run.recording else None
+                run = self.run
+                lat, lo, hi = run.latency, run.lat_from, run.lat_to
                 while sent and sent[0][0] <= ack:
                     t = sent.popleft()[1]
-                    if lat is not None:
+                    if lo <= t <= hi:  # sent in the window: counted whenever its ack comes
                         lat.append(now - t)
             if self.steer:
                 ids = msg.get("ids")
@@ -266,8 +269,10 @@ class Bot(asyncio.Protocol):
     def send_input(self, move_x: float, move_y: float, yaw: int, run: bool = False) -> None:
         self.seq += 1
         self.sent.append((self.seq, self.run.now()))
-        if len(self.sent) > 64:  # never acknowledged (e.g. the server drops input): keep it bounded
-            self.sent.popleft()
+        if len(self.sent) > MAX_UNACKED:  # a server far behind: keep it bounded, count what falls off
+            t = self.sent.popleft()[1]
+            if self.run.lat_from <= t <= self.run.lat_to:
+                self.run.latency_missing += 1
         self.send({"t": _T_INPUT, "seq": self.seq, "move_x": move_x, "move_y": move_y, "yaw": yaw, "run": run})
 
     # ── for subclasses ───────────────────────────────────────────────────────
@@ -396,6 +401,11 @@ class LoadRun:
         self.parsed = urllib.parse.urlsplit(spec.url)
         self.bots: list[Bot] = []
         self.recording = False
+        # Latency counts inputs sent between these loop times (the window, less its last second),
+        # whenever their ack arrives; the ones still unacknowledged at the end are `latency_missing`.
+        self.lat_from = math.inf
+        self.lat_to = -math.inf
+        self.latency_missing = 0
         self.latency = array("f")
         self.extra_latency = array("f")  # scenario-specific latency samples (e.g. stage lines), seconds
         self.entered = 0
@@ -467,6 +477,10 @@ class LoadRun:
         while True:
             await asyncio.sleep(0.05)
             wall = time.time()
+            if c.steady_from.value and self.lat_to == -math.inf:
+                offset = self.now() - wall
+                self.lat_from = c.steady_from.value + offset
+                self.lat_to = c.steady_to.value - LATENCY_GRACE_S + offset
             if "start" not in self.marks and c.steady_from.value and wall >= c.steady_from.value:
                 self.marks["start"] = self._mark()
                 self.recording = True
@@ -535,6 +549,9 @@ class LoadRun:
             "figures": dict(sum((Counter(b.figures()) for b in self.bots), Counter())),
             "loop_lag_ms_p99": round(1000.0 * _q(self.lags, 0.99), 1) if self.lags else None,
             "latency_s": self.latency.tobytes(),
+            "latency_missing": self.latency_missing + sum(
+                1 for b in self.bots for _, t in b.sent if self.lat_from <= t <= self.lat_to
+            ),
             "extra_latency_s": self.extra_latency.tobytes(),
         }
         if s is None or e is None:

@@ -322,6 +322,7 @@ def run_one(args: argparse.Namespace, plan: Plan, *, log: Log = _stderr) -> dict
         steady_from = time.time() + args.warmup
         steady_to = steady_from + args.duration
         load.measure(steady_from, steady_to)
+        plan.state["window"] = (steady_from, steady_to)
         log(f"[bench] {int(load.total('in_world'))}/{count} in; warm-up {args.warmup:g} s")
         _sleep_until(steady_from - 0.05, load)
         # CPU and time are read together; the tick counter may answer late from a busy server, and
@@ -400,7 +401,8 @@ def build_measured(plan: Plan, args, results: list[dict], *, server_cpu_s: float
     tick_n = ticks.get("ticks") or 0
     per_client_tick = server_cpu_s / (clients * tick_n) if clients and tick_n else None
     rss_per_client = (rss_end - rss_empty) / 1024.0 / clients if clients else None
-    lat = np.asarray(latency, dtype=np.float64) * 1000.0
+    lat = np.sort(np.asarray(latency, dtype=np.float64) * 1000.0)
+    missing = sum(r.get("latency_missing", 0) for r in results)
     return {
         "scenario": plan.scenario,
         "count": count,
@@ -421,12 +423,7 @@ def build_measured(plan: Plan, args, results: list[dict], *, server_cpu_s: float
             "max": _round(None if not down else max(down) * 8 / 1000.0),
         },
         "up_kbit_s_per_client": {"median": _round(None if not up else _median(up) * 8 / 1000.0)},
-        "latency_ms": {
-            "p50": _round(float(np.percentile(lat, 50))) if lat.size else None,
-            "p99": _round(float(np.percentile(lat, 99))) if lat.size else None,
-            "max": _round(float(lat.max())) if lat.size else None,
-            "samples": int(lat.size),
-        },
+        "latency_ms": latency_figures(lat, missing),
         "snapshots_per_s": {"min": _round(min(snaps) if snaps else None, 2), "median": _round(_median(snaps), 2)},
         "rss_mib": _round(rss_end / _MIB),
         "rss_empty_mib": _round(rss_empty / _MIB),
@@ -443,6 +440,24 @@ def build_measured(plan: Plan, args, results: list[dict], *, server_cpu_s: float
         "load_avg": {"start": [round(x, 2) for x in load_avg[0]], "end": [round(x, 2) for x in load_avg[1]]},
         "cpus": psutil.cpu_count() or 0,
         "commit": _git_commit(),
+    }
+
+
+def latency_figures(ordered_ms: np.ndarray, missing: int) -> dict:
+    """p50/p99/max of sorted samples, where `missing` ones never came back: they count as slower
+    than any that did, so a quantile that falls among them is unknown (None)."""
+    total = int(ordered_ms.size) + missing
+
+    def pct(q: float) -> float | None:
+        n = int(math.ceil(q * total))
+        return _round(float(ordered_ms[max(0, n - 1)])) if total and n <= ordered_ms.size else None
+
+    return {
+        "p50": pct(0.5),
+        "p99": pct(0.99),
+        "max": _round(float(ordered_ms[-1])) if ordered_ms.size and not missing else None,
+        "samples": int(ordered_ms.size),
+        "missing": missing,
     }
 
 

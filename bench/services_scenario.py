@@ -3,7 +3,8 @@
 Each of N citizens registers, enters the world and submits a service request; the moment its
 `request_submitted` arrives (the server sends it only after the commit) it submits the next one,
 so every bot always has exactly one submission in flight and the server's durable path is the
-only limit (the bots ask for one snapshot a second, so snapshots cost little on either side). Figures: `acked_per_s` (acknowledged submissions a second over the steady window,
+only limit (the bots ask for one snapshot a second, so snapshots cost little on either side).
+Figures: `acked_per_s` (acknowledged submissions a second over the steady window,
 all bots together) and `latency_ms` (submit → `request_submitted`). The bots stand still and send
 no movement.
 
