@@ -292,6 +292,11 @@ class Bot(asyncio.Protocol):
         """Scenario counters of this bot for the report (summed over bots)."""
         return {}
 
+    def unanswered(self) -> int:
+        """What this bot sent in the latency window and never got an answer to (at the end)."""
+        run = self.run
+        return sum(1 for _, t in self.sent if run.lat_from <= t <= run.lat_to)
+
 
 BOT_KINDS: dict[str, type[Bot]] = {}
 
@@ -549,9 +554,7 @@ class LoadRun:
             "figures": dict(sum((Counter(b.figures()) for b in self.bots), Counter())),
             "loop_lag_ms_p99": round(1000.0 * _q(self.lags, 0.99), 1) if self.lags else None,
             "latency_s": self.latency.tobytes(),
-            "latency_missing": self.latency_missing + sum(
-                1 for b in self.bots for _, t in b.sent if self.lat_from <= t <= self.lat_to
-            ),
+            "latency_missing": self.latency_missing + sum(b.unanswered() for b in self.bots),
             "extra_latency_s": self.extra_latency.tobytes(),
         }
         if s is None or e is None:
