@@ -399,6 +399,7 @@ def build_measured(plan: Plan, args, results: list[dict], *, server_cpu_s: float
     # Each load process's CPU over its own window (they line up with the server's to a few ms).
     load_cpu_pct = sum(100.0 * w["cpu_s"] / max(1e-6, w["span_s"]) for w in windows)
     tick_n = ticks.get("ticks") or 0
+    ticks["per_s"] = _round(tick_n / max(1e-6, window_s))  # 20 when the server keeps up
     per_client_tick = server_cpu_s / (clients * tick_n) if clients and tick_n else None
     rss_per_client = (rss_end - rss_empty) / 1024.0 / clients if clients else None
     lat = np.sort(np.asarray(latency, dtype=np.float64) * 1000.0)
