@@ -358,6 +358,7 @@ def run_one(args: argparse.Namespace, plan: Plan, *, log: Log = _stderr) -> dict
         rss_empty=rss_empty, rss_end=rss_end, load_avg=(load_avg_start, load_avg_end), procs=load.procs,
     )
     report.update(extra)
+    report["warnings"] = measured_warnings(report)
     # With several server processes (gateways, workers): the first one's own share, and how many.
     report["server_main_cpu_pct"] = _round(100.0 * (main1 - main0) / max(1e-6, t1 - t0))
     report["server_process_count"] = tree.count()
@@ -442,6 +443,30 @@ def build_measured(plan: Plan, args, results: list[dict], *, server_cpu_s: float
         "cpus": psutil.cpu_count() or 0,
         "commit": _git_commit(),
     }
+
+
+def measured_warnings(r: dict) -> list[str]:
+    """Why a run's figures may not mean what they seem (a busy machine, lagging load, a starved server)."""
+    out = []
+    load = (r.get("load_avg") or {}).get("start") or [0.0]
+    cpus = r.get("cpus") or 1
+    if load[0] > cpus:
+        out.append(f"busy machine: load average {load[0]:.1f} on {cpus} CPUs; wall-clock figures (tick ms, latency, "
+                   "snapshots/s) suffer, cpu_us_per_client_tick much less")
+    lag = r.get("load_loop_lag_ms_p99")
+    if lag is not None and lag > 25.0:
+        out.append(f"the load processes' loops ran late (p99 {lag:.0f} ms): some figures may be theirs")
+    per_s = (r.get("tick_ms") or {}).get("per_s")
+    cpu = r.get("server_cpu_pct") or 0.0
+    if per_s is not None and per_s < 19.0 and cpu < 90.0 * (r.get("server_process_count") or 1):
+        out.append(f"the server ran {per_s:.1f} ticks a second using only {cpu:.0f} % of a core: it was starved "
+                   "of CPU by other processes, not (only) slow")
+    missing = (r.get("latency_ms") or {}).get("missing")
+    if missing:
+        out.append(f"{missing} requests never got their answer before the end (counted as slower than any that did)")
+    if r.get("clients_measured", 0) < r.get("count", 0):
+        out.append(f"only {r['clients_measured']} of {r['count']} clients were in the world through the window")
+    return out
 
 
 def latency_figures(ordered_ms: np.ndarray, missing: int) -> dict:
@@ -541,6 +566,7 @@ def format_measured(r: dict) -> str:
     for section in ("townhall", "services"):
         if r.get(section):
             rows.append((section, _fmt(r[section])))
+    rows += [("warning", w) for w in r.get("warnings", [])]
     if r.get("scenario_counters"):
         rows.append(("scenario counters", _fmt(r["scenario_counters"])))
     rows.append(("machine", f"{r['cpus']} CPUs, load average {_fmt(r['load_avg']['start'])} → "

@@ -50,6 +50,7 @@ def _assert_sane(r: dict, scenario: str) -> None:
         assert key in r["latency_ms"]
     assert "ceiling_ratio" in r
     assert len(r["load_avg"]["start"]) == 3
+    assert isinstance(r["warnings"], list)
     assert r["server_process_count"] >= 1 and 0 < r["server_main_cpu_pct"] <= r["server_cpu_pct"] + 0.1
 
 
