@@ -54,7 +54,7 @@ from makaverse.protocol import (
 )
 from makaverse.protocol.messages import Message
 
-from ..services.events import HOST_ROLES, EventFacts, Hall, PollState
+from ..services.events import HOST_ROLES, EventFacts, Hall, PollState, Question
 from ..services.slides import MAX_DECK, check_slide
 from ..sim import Simulation
 from .actor import Actor
@@ -178,6 +178,8 @@ class Events(Component):
             hall = Hall(_facts(rec))
             hall.registered.update(rec.registered)
             self.halls[rec.id] = hall
+            if hall.live:  # a restart during the event: it goes on with what was said and counted
+                _restore(hall, (yield ctx.call("live_state", rec.id)))
 
     def enter(self, actor: Actor, now_ms: int) -> Effects:
         ctx = Ctx(actor, 0, now_ms)
@@ -715,6 +717,25 @@ class EventCopy(Component):
         if self.sim.has(actor.avatar_id):
             allowed = actor.role in HOST_ROLES or actor.account_id in self.stage_accounts
             self.sim.allow_stage(actor.avatar_id, allowed)
+
+
+def _restore(hall: Hall, state: Any) -> None:
+    """A live event's questions, polls, stage line count and moderation, as the store kept them
+    (`EventsRepo.live_state`). Who is in the hall, hands, speakers and the slide shown are not
+    kept: people come back in by joining again."""
+    hall.lines = state.lines
+    for q in state.questions:
+        hall.questions[q["number"]] = Question(
+            id=q["number"], account_id=q["account_id"] or 0, name=q["name"], text=q["text"], voters=set(q["voters"]),
+            answered=q["answered"], hidden=q["hidden"],
+        )
+    for p in state.polls:
+        hall.polls[p["number"]] = PollState(
+            id=p["number"], question=p["question"], options=tuple(p["options"]), live=p["live"], open=p["open"],
+            votes=dict(p["votes"]),
+        )
+    hall.muted.update(state.muted)
+    hall.removed.update(state.removed)
 
 
 def _stay(event_id: int, account_id: int, instance: str) -> dict[str, Any]:
