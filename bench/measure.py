@@ -358,6 +358,9 @@ def run_one(args: argparse.Namespace, plan: Plan, *, log: Log = _stderr) -> dict
         rss_empty=rss_empty, rss_end=rss_end, load_avg=(load_avg_start, load_avg_end), procs=load.procs,
     )
     report.update(extra)
+    if "acked_per_s" in report:  # services: server CPU per acknowledged request, steadier than the rate
+        acked = report["acked_per_s"] * report["duration_s"]
+        report["server_cpu_ms_per_ack"] = _round(1000.0 * report["server_cpu_s"] / acked, 2) if acked else None
     report["warnings"] = measured_warnings(report)
     # With several server processes (gateways, workers): the first one's own share, and how many.
     report["server_main_cpu_pct"] = _round(100.0 * (main1 - main0) / max(1e-6, t1 - t0))

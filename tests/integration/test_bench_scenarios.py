@@ -88,7 +88,7 @@ def test_ceiling_result_file_feeds_townhall(tmp_path):
 def test_services_acknowledges_durable_requests():
     r = _bench("--scenario", "services", "--no-ceiling", *RUN)
     _assert_sane(r, "services")
-    assert r["acked_per_s"] > 0
+    assert r["acked_per_s"] > 0 and r["server_cpu_ms_per_ack"] > 0
     assert r["services"]["request_invalid"] == 0
     assert r["latency_ms"]["samples"] > 0
     assert r["ceiling_ratio"] is None
