@@ -164,6 +164,8 @@ class Events(Component):
         self.outside = outside  # where someone removed from an event is sent
         self.halls: dict[int, Hall] = {}
         self.slide_at: dict[int, int] = {}  # event id -> slide shown
+        # event id -> the slide on the screen, as sent: someone who comes in later gets it too (≤ 48 KiB an event)
+        self.slide_shown: dict[int, Slide] = {}
         self.joining: dict[int, tuple[int, int, int]] = {}  # account -> (event id, ref, conn id)
         self.dirty: set[tuple[int, str]] = set()
         self.next_push_ms = 0
@@ -354,6 +356,9 @@ class Events(Component):
         for poll in hall.polls.values():
             if poll.open:
                 out.append(_poll_msg(hall.id, poll))
+        shown = self.slide_shown.get(hall.id)
+        if shown is not None:
+            out.append(shown)
         return out
 
     def _info(self, hall: Hall, ref: int) -> EventInfo:
@@ -440,6 +445,7 @@ class Events(Component):
         ctx.reply(self._info(hall, msg.request_id))
         self._broadcast(ctx, self._hall_msg(hall))
         if hall.facts.status == "ended":
+            self.slide_shown.pop(hall.id, None)
             self._broadcast(ctx, EventNotice(event_id=hall.id, kind="ended", title=hall.facts.title))
             for poll in hall.polls.values():
                 self._broadcast(ctx, _poll_msg(hall.id, poll, final=True))
@@ -662,11 +668,11 @@ class Events(Component):
             raise Refused(ErrorCode.NOT_FOUND, f"the deck has {len(deck)} slides")
         slide = deck[msg.index]
         self.slide_at[hall.id] = msg.index
-        self._broadcast(
-            ctx,
-            Slide(event_id=hall.id, index=msg.index, count=min(len(deck), MAX_DECK), kind=slide.kind, data=slide.data,
-                  text=slide.text),
+        shown = self.slide_shown[hall.id] = Slide(
+            event_id=hall.id, index=msg.index, count=min(len(deck), MAX_DECK), kind=slide.kind, data=slide.data,
+            text=slide.text,
         )
+        self._broadcast(ctx, shown)
         self._done(ctx, hall.id, msg.index)
 
 

@@ -109,8 +109,8 @@ RULES = (
         "bench",
         ("protocol", "world", "client", "client/net"),
         # msgpack: the fuzzer (bench/fuzz_atheris.py) builds raw frames the codec would never make.
-        # atheris: optional, for long fuzzing runs only.
-        frozenset({"websockets", "numpy", "psutil", "panda3d", "direct", "msgpack", "atheris"}),
+        # atheris: optional, for long fuzzing runs only; uvloop: the load processes' loop when installed.
+        frozenset({"websockets", "numpy", "psutil", "panda3d", "direct", "msgpack", "atheris", "uvloop"}),
     ),
     Rule("assets", (), frozenset({"numpy"})),
 )
