@@ -565,6 +565,9 @@ class LoadRun:
         live = [i for i, b in enumerate(self.bots) if s["in"][i] and b.close_code is None]
         out["window"] = {
             "span_s": span,
+            # In the world at the window's start and at its end (the server served the mean of them).
+            "in_at_start": sum(s["in"]),
+            "in_at_end": sum(e["in"]),
             "cpu_s": e["cpu"] - s["cpu"],
             "down_bps": [(e["down"][i] - s["down"][i]) / span for i in live],
             "up_bps": [(e["up"][i] - s["up"][i]) / span for i in live],

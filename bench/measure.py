@@ -400,18 +400,23 @@ def build_measured(plan: Plan, args, results: list[dict], *, server_cpu_s: float
     if missing > 0:
         connect_errors["load_process_lost"] = connect_errors.get("load_process_lost", 0) + missing
     clients = len(snaps)
+    # The server's work per client: over the clients it served on average through the window (some
+    # may have dropped out of it), not only those that stayed.
+    served = sum((w.get("in_at_start", 0) + w.get("in_at_end", 0)) / 2.0 for w in windows) or clients
+    at_end = sum(w.get("in_at_end", 0) for w in windows) or clients
     # Each load process's CPU over its own window (they line up with the server's to a few ms).
     load_cpu_pct = sum(100.0 * w["cpu_s"] / max(1e-6, w["span_s"]) for w in windows)
     tick_n = ticks.get("ticks") or 0
     ticks["per_s"] = _round(tick_n / max(1e-6, window_s))  # 20 when the server keeps up
-    per_client_tick = server_cpu_s / (clients * tick_n) if clients and tick_n else None
-    rss_per_client = (rss_end - rss_empty) / 1024.0 / clients if clients else None
+    per_client_tick = server_cpu_s / (served * tick_n) if served and tick_n else None
+    rss_per_client = (rss_end - rss_empty) / 1024.0 / at_end if at_end else None
     lat = np.sort(np.asarray(latency, dtype=np.float64) * 1000.0)
     missing = sum(r.get("latency_missing", 0) for r in results)
     return {
         "scenario": plan.scenario,
         "count": count,
         "clients_measured": clients,
+        "clients_served": _round(float(served)),
         "duration_s": round(window_s, 2),
         "warmup_s": args.warmup,
         "in_hz": plan.in_hz,
