@@ -172,34 +172,42 @@ class Host:
             await host.ws.close()
 
     async def _talk(self, host: Person, event_id: int) -> None:
-        started = time.monotonic()
-        next_line, next_poll = started, started + 5.0
-        open_poll: tuple[int, float] | None = None
+        """Stage lines on their own clock, polls in a task beside them: a slow answer to a poll
+        never holds the lines back."""
         polls: list[int] = []
-        while not self._stop.is_set():
-            now = time.monotonic()
-            if now >= next_line:
-                self.said += 1
-                self.said_at.append(time.time())
-                text = f"Kalimat nomor {self.said} dari panggung @{int(time.time() * 1000)}"
-                await host.ws.send(_encode(StageSay(request_id=host.rid(), event_id=event_id, text=text)))
-                next_line += LINE_EVERY_S
-            if open_poll is None and now >= next_poll:
-                poll = await host.ask(PollOpen(request_id=host.rid(), event_id=event_id, question="Prioritas 2027?",
-                                               options=OPTIONS, live=False))
-                open_poll = (poll.id, now)  # type: ignore[attr-defined]
-                polls.append(poll.id)  # type: ignore[attr-defined]
-                self.polls_opened += 1
-                next_poll += POLL_EVERY_S
-            if open_poll is not None and now >= open_poll[1] + POLL_OPEN_S:
-                await host.ask(PollClose(request_id=host.rid(), event_id=event_id, poll_id=open_poll[0]))
-                open_poll = None
-            await asyncio.sleep(0.05)
-        if open_poll is not None:
-            await host.ask(PollClose(request_id=host.rid(), event_id=event_id, poll_id=open_poll[0]))
-            await asyncio.sleep(0.5)
+        poller = asyncio.create_task(self._polls(host, event_id, polls))
+        next_line = time.monotonic()
+        try:
+            while not self._stop.is_set():
+                if time.monotonic() >= next_line:
+                    self.said += 1
+                    self.said_at.append(time.time())
+                    text = f"Kalimat nomor {self.said} dari panggung @{int(time.time() * 1000)}"
+                    await host.ws.send(_encode(StageSay(request_id=host.rid(), event_id=event_id, text=text)))
+                    next_line += LINE_EVERY_S
+                await asyncio.sleep(0.05)
+        finally:
+            poller.cancel()
+            await asyncio.gather(poller, return_exceptions=True)
+        await asyncio.sleep(0.5)
         finals: dict[int, Poll] = {m.poll_id: m for m in host.polls if not m.open}
         self.votes_counted = sum(finals[p].total for p in polls if p in finals)
+
+    async def _polls(self, host: Person, event_id: int, polls: list[int]) -> None:
+        await asyncio.sleep(5.0)
+        while True:
+            opened = time.monotonic()
+            poll = await host.ask(PollOpen(request_id=host.rid(), event_id=event_id, question="Prioritas 2027?",
+                                           options=OPTIONS, live=False))
+            poll_id = poll.id  # type: ignore[attr-defined]
+            polls.append(poll_id)
+            self.polls_opened += 1
+            try:
+                await asyncio.sleep(max(0.0, opened + POLL_OPEN_S - time.monotonic()))
+            finally:
+                # Closed even when the run ends while it is open, so its final count arrives.
+                await asyncio.shield(host.ask(PollClose(request_id=host.rid(), event_id=event_id, poll_id=poll_id)))
+            await asyncio.sleep(max(0.0, opened + POLL_EVERY_S - time.monotonic()))
 
 
 def _login(user: str, password: str):
