@@ -131,6 +131,7 @@ class Host:
         self.polls_opened = 0
         self.votes_counted = 0
         self.ready = threading.Event()
+        self.person: Person | None = None
         self._stop = threading.Event()
         self._thread = threading.Thread(target=lambda: asyncio.run(self._main()), name="townhall-host", daemon=True)
 
@@ -146,7 +147,7 @@ class Host:
 
     async def _main(self) -> None:
         try:
-            host = await _open(self.url)
+            host = self.person = await _open(self.url)
             token = await _auth(host, _login(HOST_USER, HOST_PASSWORD))
             await host.hello(token, HOST_USER)
             host.reader = asyncio.create_task(host.read())
@@ -272,6 +273,7 @@ def townhall_plan(args: argparse.Namespace, tmp: Path):
                 "poll_votes_counted": host.votes_counted,
                 "hands_raised": counters.get("hands_raised", 0),
                 "host_error": host.error or None,
+                "host_error_codes": dict(host.person.errors) if host.person is not None else {},
             },
         }
 
