@@ -129,7 +129,12 @@ def _snapshot_hz_for(tick_hz: int | None, snapshot_hz: int | None) -> int | None
 def run_bench(args: argparse.Namespace, *, log=None) -> tuple[dict, int]:
     """(report, exit code): the bots' report with a `server` section."""
     log = log or (lambda text: print(text, file=sys.stderr, flush=True))
-    server = LocalServer(tick_hz=args.tick_hz, snapshot_hz=_snapshot_hz_for(args.tick_hz, args.snapshot_hz))
+    gateways = getattr(args, "gateways", 0) or 0
+    server = LocalServer(
+        tick_hz=args.tick_hz,
+        snapshot_hz=_snapshot_hz_for(args.tick_hz, args.snapshot_hz),
+        extra_args=("--gateways", str(gateways)) if gateways else (),
+    )
     try:
         server.start()
     except ServerError:
@@ -160,6 +165,8 @@ def run_bench(args: argparse.Namespace, *, log=None) -> tuple[dict, int]:
     figures.update(
         {
             "tick_hz": tick_hz,
+            "gateways": gateways,
+            "processes": watch.processes,
             "avatars_after_run": health.get("avatars"),
             "exit_code": exit_code,
             "stopped_in_s": None if stopped_in_s is None else round(stopped_in_s, 2),

@@ -7,7 +7,7 @@ import asyncio
 import importlib
 import os
 
-__all__ = ["new_event_loop"]
+__all__ = ["new_event_loop", "run"]
 
 
 def new_event_loop(choice: str | None = None) -> asyncio.AbstractEventLoop:
@@ -19,3 +19,9 @@ def new_event_loop(choice: str | None = None) -> asyncio.AbstractEventLoop:
             if choice == "uvloop":
                 raise
     return asyncio.new_event_loop()
+
+
+def run(main):  # type: ignore[no-untyped-def]
+    """`asyncio.run(main)` on the loop `new_event_loop` picks."""
+    with asyncio.Runner(loop_factory=new_event_loop) as runner:
+        return runner.run(main)
