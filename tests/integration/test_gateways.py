@@ -14,8 +14,12 @@ import sys
 
 import pytest
 from harness import Servers, eventually
-from test_booths import db_file, people, start  # noqa: F401  (fixtures of the booth test)
-from test_booths import test_citizen_takes_a_number_staff_calls_and_completes_the_request  # noqa: F401
+from test_booths import (  # noqa: F401  (fixtures of the booth test)
+    db_file,
+    people,
+    start,
+    test_citizen_takes_a_number_staff_calls_and_completes_the_request,  # noqa: F401
+)
 from test_server import (  # noqa: F401  (collected again here, against gateways)
     disconnects,
     is_enter,
@@ -67,7 +71,7 @@ async def test_clients_are_spread_over_the_gateways(server, clients):
 
 
 async def test_a_client_that_stops_reading_is_dropped_by_its_gateway(start_server, clients):
-    """A client that stops reading is closed with 4001 by its gateway's bounded queue; the others keep their snapshots."""
+    """A client that stops reading is closed with 4001 by its gateway's bounded queue; others keep their snapshots."""
     server = await start_server(tick_hz=100, snapshot_hz=100, send_queue_frames=104, close_timeout_s=5.0,
                                 ping_interval_s=60.0)
     b = await clients.join(server, "Besse")
