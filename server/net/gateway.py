@@ -102,6 +102,10 @@ class Forwarder:
         self.report_stats()  # counted so far, in the same batch: the answer includes them
         return (await self._ask("/metrics"))[1]
 
+    async def tick_stats(self) -> dict:
+        status, body = await self._ask("/stats/ticks")
+        return json.loads(body) if status == 200 else {"ticks": 0, "recent_s": []}
+
     async def _ask(self, path: str) -> tuple[int, bytes]:
         ask_id = next(self._ask_ids)
         answer: asyncio.Future[tuple[int, bytes]] = asyncio.get_running_loop().create_future()
@@ -183,6 +187,7 @@ async def _serve(settings: NetSettings, index: int, count: int, sock: socket.soc
     await loop.connect_accepted_socket(lambda: forwarder.channel, sock)
     net = NetServer(
         settings, forwarder, metrics, reuse_port=True, elsewhere=elsewhere, render_metrics=forwarder.metrics_text,
+        render_tick_stats=forwarder.tick_stats,
         first_conn_id=index + 1, conn_id_step=count,
     )
     forwarder.net = net

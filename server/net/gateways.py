@@ -264,6 +264,8 @@ class GatewayHub:
                 health = await health
             health["gateways"] = sum(1 for x in self.links if x is not None and not x.lost)
             status, body = 200, json.dumps(health).encode("utf-8")
+        elif path == "/stats/ticks":
+            status, body = 200, json.dumps(self.metrics.tick_stats()).encode("utf-8")
         else:
             self.metrics.clients.set(len(self.sessions))
             status, body = 200, self.metrics.render()

@@ -119,6 +119,7 @@ class NetServer:
         reuse_port: bool = False,
         elsewhere: Elsewhere | None = None,
         render_metrics: Callable[[], Awaitable[bytes]] | None = None,
+        render_tick_stats: Callable[[], Awaitable[dict]] | None = None,
         first_conn_id: int = 1,
         conn_id_step: int = 1,
     ) -> None:
@@ -127,7 +128,8 @@ class NetServer:
         self.metrics = metrics
         self.reuse_port = reuse_port
         self.elsewhere = elsewhere or Elsewhere()
-        self.render_metrics = render_metrics
+        self.render_metrics = render_metrics  # a gateway's: the answers come from the simulation process
+        self.render_tick_stats = render_tick_stats
         self.sessions: dict[int, Session] = {}
         self._conn_ids = itertools.count(first_conn_id, conn_id_step)
         self._ws_server: Server | None = None
@@ -141,6 +143,7 @@ class NetServer:
             health=self.dispatcher.health,
             metrics=self.render_metrics or self.metrics.render,
             admit=gate_for(s, self.metrics, self.elsewhere),
+            tick_stats=self.render_tick_stats or self.metrics.tick_stats,
         )
         extra: dict[str, Any] = {"reuse_port": True} if self.reuse_port else {}
         self._ws_server = await serve(
