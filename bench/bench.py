@@ -86,6 +86,12 @@ def server_figures(samples: list[Sample], *, steady_from: float, end: float, tic
             "cpu_percent": {
                 "mean": round(100.0 * (last.cpu_s - first.cpu_s) / span, 1),
                 "max_1s": round(max(100.0 * (b.cpu_s - a.cpu_s) / max(1e-6, b.t - a.t) for a, b in pairs), 1),
+                # With gateways: the world's own process (the rest is theirs).
+                "main_process": (
+                    round(100.0 * (last.main_cpu_s - first.main_cpu_s) / span, 1)
+                    if last.main_cpu_s is not None and first.main_cpu_s is not None
+                    else None
+                ),
             },
             "rss_mb": {
                 "end": round(last.rss / _MB, 1),

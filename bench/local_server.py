@@ -199,6 +199,7 @@ class Sample:
     rss: int
     machine_cpu_percent: float  # all CPUs, since the previous sample
     metrics: dict[str, float]
+    main_cpu_s: float | None = None  # the server's own process alone (without its gateways)
 
 
 class ServerWatch:
@@ -214,6 +215,7 @@ class ServerWatch:
         self._last_cpu: dict[int, float] = {}
         self._seen: set[int] = set()
         self.processes = 1
+        self.main_cpu_s = 0.0
 
     def start(self) -> None:
         psutil.cpu_percent(None)  # prime the machine-wide counter
@@ -240,6 +242,7 @@ class ServerWatch:
                 if proc is self._proc:
                     raise
             self._last_cpu[proc.pid] = used
+        self.main_cpu_s = self._last_cpu[self._proc.pid]
         gone = sum(v for pid, v in self._last_cpu.items() if pid not in self._seen)
         self.processes = max(self.processes, len(self._seen))
         return cpu + sum(self._last_cpu[pid] for pid in self._seen) + gone, rss
@@ -258,7 +261,7 @@ class ServerWatch:
             metrics = self.server.metrics()
         except (psutil.Error, OSError, ValueError):
             return None
-        s = Sample(time.time(), cpu_s, rss, psutil.cpu_percent(None), metrics)
+        s = Sample(time.time(), cpu_s, rss, psutil.cpu_percent(None), metrics, self.main_cpu_s)
         self.samples.append(s)
         return s
 
