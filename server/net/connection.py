@@ -42,6 +42,10 @@ class Connection:
         self._closing: asyncio.Task | None = None
         self._writer = asyncio.create_task(self._write_loop(), name=f"writer-{conn_id}")
 
+    # The bounded queue is this connection's whole backlog: a reader that can't keep up is
+    # dropped when it fills, never skipped (see `send_bytes`).
+    congested = False
+
     @property
     def closing(self) -> bool:
         return self._closing is not None

@@ -40,6 +40,10 @@ log = logging.getLogger("makaverse.gateways")
 
 READY_TIMEOUT_S = 30.0
 MAX_CHANNEL_BACKLOG_BYTES = 64 * 1024 * 1024  # a gateway this far behind is stuck: it is replaced
+# Unread by a gateway one tick after it was written (a tick's frames for a thousand clients are
+# about 1 MB; the kernel holds ~200 KiB of it): the gateway is behind, and a standing queue of
+# snapshots would only add latency. Its clients skip snapshot ticks until it catches up.
+CONGESTED_BYTES = 256 * 1024
 
 
 def trusted_input(f: InputFields, _new: Any = object.__new__, _set: Any = object.__setattr__) -> Input:
@@ -71,6 +75,11 @@ class RemoteConnection:
     @property
     def remote(self) -> str:
         return self.address
+
+    @property
+    def congested(self) -> bool:
+        """The gateway has not yet taken what was sent a tick ago: its clients skip this snapshot."""
+        return self.link.channel.buffered_bytes > CONGESTED_BYTES
 
     def send(self, msg: Message) -> bool:
         return self.send_bytes(encode(msg))
