@@ -37,12 +37,13 @@ async def _floor_server(port_out, hz: float, seconds: float, result) -> None:
     from websockets.protocol import OPEN
 
     clients: set = set()
+    count = {"in": 0, "out": 0}
 
     async def handler(ws) -> None:
         clients.add(ws)
         try:
             async for _ in ws:
-                pass
+                count["in"] += 1
         finally:
             clients.discard(ws)
 
@@ -58,18 +59,22 @@ async def _floor_server(port_out, hz: float, seconds: float, result) -> None:
                 if ws.protocol.state is not OPEN:
                     continue
                 ws.protocol.send_binary(_FRAME)
+                count["out"] += 1
                 for data in ws.protocol.data_to_send():
                     ws.transport.write(data)
             next_at += 1.0 / hz
             await asyncio.sleep(max(0.0, next_at - loop.time()))
             if measured is None and result.ready.is_set():
-                measured = (time.process_time(), time.monotonic(), len(clients))
+                measured = (time.process_time(), time.monotonic(), len(clients), count["in"] + count["out"])
                 end = time.monotonic() + seconds
             if end is not None and time.monotonic() >= end:
                 cpu = time.process_time() - measured[0]
                 wall = time.monotonic() - measured[1]
+                frames = count["in"] + count["out"] - measured[3]
+                # Per frame (in or out): the figure that does not depend on the load keeping up.
                 result.queue.put({"clients": measured[2], "cpu_s": round(cpu, 2), "wall_s": round(wall, 2),
-                                  "cores": round(cpu / wall, 3)})
+                                  "cores": round(cpu / wall, 3), "frames": frames,
+                                  "us_per_frame": round(1e6 * cpu / max(1, frames), 2)})
                 return
 
 
