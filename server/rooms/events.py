@@ -14,7 +14,7 @@ from __future__ import annotations
 import base64
 import json
 import logging
-from dataclasses import asdict
+from dataclasses import asdict, dataclass
 from typing import Any
 
 from makaverse.protocol import (
@@ -54,7 +54,7 @@ from makaverse.protocol import (
 )
 from makaverse.protocol.messages import Message
 
-from ..services.events import HOST_ROLES, EventFacts, Hall, PollState
+from ..services.events import HOST_ROLES, EventFacts, Hall, PollState, Question
 from ..services.slides import MAX_DECK, check_slide
 from ..sim import Simulation
 from .actor import Actor
@@ -75,7 +75,9 @@ from .effects import (
     drive,
 )
 
-__all__ = ["Events", "EventCopy", "UP", "DOWN", "EVENT_TYPES", "copy_id", "is_copy_of", "pack", "unpack"]
+__all__ = [
+    "Events", "EventCopy", "Forwarded", "UP", "DOWN", "EVENT_TYPES", "copy_id", "is_copy_of", "pack", "unpack",
+]
 
 log = logging.getLogger("makaverse.events")
 
@@ -125,6 +127,19 @@ def unpack(payload: bytes) -> dict[str, Any]:
     return body
 
 
+@dataclass(frozen=True, slots=True)
+class Forwarded:
+    """What a copy sent up: a member's command (`kind` "cmd"), or, when the authority is in another
+    process, that a member entered the world ("enter"), arrived in it ("moved") or left it
+    ("leave", "away")."""
+
+    kind: str
+    actor: Actor
+    msg: Message | None
+    seat: int = -1
+    process: str = ""  # the copy's process ('' : the authority's own)
+
+
 def copy_id(hall: str, n: int) -> str:
     """The id of the hall's n-th overflow copy (n >= 2)."""
     return f"{hall}-{n}"
@@ -155,8 +170,11 @@ class Events(Component):
     process_wide = True  # notifications at login and leaving the world concern every instance
     handlers = EVENT_TYPES
 
-    def __init__(self, hall: str, sim: Simulation, roster: Roster, *, outside: str, origin: str = "") -> None:
+    def __init__(
+        self, hall: str, sim: Simulation, roster: Roster, *, outside: str, origin: str = "", process: str = ""
+    ) -> None:
         self.hall = hall  # the auditorium instance this authority serves directly
+        self.process = process  # this server process, when several share the bus
         # Names this authority on the bus: with Redis, other processes' halls share the channels.
         self.origin = origin
         self.sim = sim
@@ -164,6 +182,8 @@ class Events(Component):
         self.outside = outside  # where someone removed from an event is sent
         self.halls: dict[int, Hall] = {}
         self.slide_at: dict[int, int] = {}  # event id -> slide shown
+        # event id -> the slide on the screen, as sent: someone who comes in later gets it too (≤ 48 KiB an event)
+        self.slide_shown: dict[int, Slide] = {}
         self.joining: dict[int, tuple[int, int, int]] = {}  # account -> (event id, ref, conn id)
         self.dirty: set[tuple[int, str]] = set()
         self.next_push_ms = 0
@@ -178,6 +198,8 @@ class Events(Component):
             hall = Hall(_facts(rec))
             hall.registered.update(rec.registered)
             self.halls[rec.id] = hall
+            if hall.live:  # a restart during the event: it goes on with what was said and counted
+                _restore(hall, (yield ctx.call("live_state", rec.id)))
 
     def enter(self, actor: Actor, now_ms: int) -> Effects:
         ctx = Ctx(actor, 0, now_ms)
@@ -198,7 +220,8 @@ class Events(Component):
                 event_id=int(notice.payload["event_id"]), kind="started", title=str(notice.payload["title"])[:120],
                 stored=True,
             )
-            if (yield Deliver(ToConn(actor.conn_id), msg)):
+            # To the account (not the connection): the person may be in another process.
+            if (yield Deliver(ToAccount(actor.account_id), msg)):
                 sent.append(notice.id)
         if sent:
             yield ctx.call("mark_delivered", sent)
@@ -221,7 +244,8 @@ class Events(Component):
         joining = self.joining.get(account)
         if joining is not None and in_hall:
             del self.joining[account]
-            event_id, ref, conn = joining
+            event_id, ref, _ = joining
+            conn = actor.conn_id  # the connection it has now (a redirect brings a new one)
             hall = self.halls.get(event_id)
             if hall is not None and hall.facts.status != "ended":
                 hall.joined(account, actor.name, actor.avatar_id, actor.instance)
@@ -241,6 +265,12 @@ class Events(Component):
                     hall.attendees[account] = actor.instance
                     _record(ctx, _stay(hall.id, account, actor.instance))
         return ctx.fx
+
+    def moved_away(self, actor: Actor, now_ms: int) -> Effects:
+        """Gone to another process: on its way to an event (the join completes there), or out of the hall."""
+        if actor.account_id is not None and actor.account_id in self.joining:
+            return Effects()
+        return self.leave(actor, now_ms)
 
     def _left_all(self, ctx: Ctx, account: int) -> None:
         for hall in self.halls.values():
@@ -270,24 +300,47 @@ class Events(Component):
         return ctx.fx
 
     # ── copies, through the bus ──────────────────────────────────────────────
-    def from_copy(self, payload: bytes) -> tuple[Actor, Message] | None:
-        """A copy's forwarded command: who sent it and what; None when it is for another process's
-        authority (raises on a malformed envelope)."""
+    def from_copy(self, payload: bytes) -> Forwarded | None:
+        """What a copy sent up; None when it is for another authority (raises on a malformed envelope)."""
         body = unpack(payload)
         if body.get("origin", "") != self.origin:
             return None
-        return Actor(**body["actor"]), decode(body["msg"])
+        kind = str(body.get("kind", "cmd"))
+        msg = decode(body["msg"]) if kind == "cmd" else None
+        process = str(body.get("proc", ""))
+        return Forwarded(kind, Actor(**body["actor"]), msg, int(body.get("seat", -1)),
+                         "" if process == self.process else process)
 
-    def relay(self, fx: Effects, actor: Actor) -> Effects:
-        """Replies to someone in a copy go down the bus to that copy, which hands them on."""
-        if actor.instance == self.hall:
+    def forwarded(self, fwd: Forwarded, now_ms: int) -> Effects:
+        """A copy's report, handled as if it happened here (its command goes through `handle`)."""
+        if fwd.kind == "cmd":
+            assert fwd.msg is not None
+            return self.handle(fwd.msg, fwd.actor, now_ms)
+        if fwd.kind == "moved":
+            return self.moved(fwd.actor, fwd.seat, now_ms)
+        if fwd.kind == "away":
+            return self.moved_away(fwd.actor, now_ms)
+        if fwd.kind == "enter":
+            return self.enter(fwd.actor, now_ms)
+        return self.leave(fwd.actor, now_ms)
+
+    def relay(self, fx: Effects, actor: Actor, process: str = "") -> Effects:
+        """Replies to someone in a copy go down the bus to that copy, which hands them on; so does
+        a move of someone in another process (it is that process's to make)."""
+        if actor.instance == self.hall and not process:
             return fx
         out: list[Any] = []
         for effect in fx.out:
             if isinstance(effect, Reply) and effect.conn_id == actor.conn_id:
                 envelope = {
                     "to": "conn", "copy": actor.instance, "conn": actor.conn_id, "msg": encode(effect.msg),
-                    "origin": self.origin,
+                    "origin": self.origin, "proc": process,
+                }
+                out.append(Publish(DOWN, pack(envelope)))
+            elif isinstance(effect, Move) and process and effect.avatar_id == actor.avatar_id:
+                envelope = {
+                    "to": "move", "copy": actor.instance, "avatar": effect.avatar_id, "instance": effect.to_instance,
+                    "seat": effect.seat, "origin": self.origin, "proc": process,
                 }
                 out.append(Publish(DOWN, pack(envelope)))
             else:
@@ -352,6 +405,9 @@ class Events(Component):
         for poll in hall.polls.values():
             if poll.open:
                 out.append(_poll_msg(hall.id, poll))
+        shown = self.slide_shown.get(hall.id)
+        if shown is not None:
+            out.append(shown)
         return out
 
     def _info(self, hall: Hall, ref: int) -> EventInfo:
@@ -438,6 +494,7 @@ class Events(Component):
         ctx.reply(self._info(hall, msg.request_id))
         self._broadcast(ctx, self._hall_msg(hall))
         if hall.facts.status == "ended":
+            self.slide_shown.pop(hall.id, None)
             self._broadcast(ctx, EventNotice(event_id=hall.id, kind="ended", title=hall.facts.title))
             for poll in hall.polls.values():
                 self._broadcast(ctx, _poll_msg(hall.id, poll, final=True))
@@ -660,11 +717,11 @@ class Events(Component):
             raise Refused(ErrorCode.NOT_FOUND, f"the deck has {len(deck)} slides")
         slide = deck[msg.index]
         self.slide_at[hall.id] = msg.index
-        self._broadcast(
-            ctx,
-            Slide(event_id=hall.id, index=msg.index, count=min(len(deck), MAX_DECK), kind=slide.kind, data=slide.data,
-                  text=slide.text),
+        shown = self.slide_shown[hall.id] = Slide(
+            event_id=hall.id, index=msg.index, count=min(len(deck), MAX_DECK), kind=slide.kind, data=slide.data,
+            text=slide.text,
         )
+        self._broadcast(ctx, shown)
         self._done(ctx, hall.id, msg.index)
 
 
@@ -676,17 +733,49 @@ class EventCopy(Component):
     handlers = EVENT_TYPES
     channels = (DOWN,)
 
-    def __init__(self, instance_id: str, sim: Simulation, roster: Roster, *, origin: str = "") -> None:
+    def __init__(
+        self,
+        instance_id: str,
+        sim: Simulation,
+        roster: Roster,
+        *,
+        origin: str = "",
+        process: str = "",
+        mirror: bool = True,
+        forward_hooks: bool = False,
+    ) -> None:
         self.instance_id = instance_id
         self.origin = origin  # the authority this copy belongs to (see `Events.origin`)
+        self.process = process  # this server process, when several share the bus
+        # A copy of the hall shows the stage; the building of a process without the hall only
+        # forwards its people's event commands (the board, registering, "go to event").
+        self.mirror = mirror
+        # The authority is in another process: arrivals and departures are reported up.
+        self.forward_hooks = forward_hooks
         self.sim = sim
         self.roster = roster
         self.stage_accounts: set[int] = set()
 
-    def handle(self, cmd: Message, actor: Actor, now_ms: int) -> Effects:
+    def _up(self, actor: Actor, **body: Any) -> Effects:
         fx = Effects()
-        fx.out.append(Publish(UP, pack({"actor": asdict(actor), "msg": encode(cmd), "origin": self.origin})))
+        fx.out.append(Publish(UP, pack({**body, "actor": asdict(actor), "origin": self.origin, "proc": self.process})))
         return fx
+
+    def handle(self, cmd: Message, actor: Actor, now_ms: int) -> Effects:
+        return self._up(actor, msg=encode(cmd))
+
+    def enter(self, actor: Actor, now_ms: int) -> Effects:
+        return self._up(actor, kind="enter") if self.forward_hooks else Effects()
+
+    def leave(self, actor: Actor, now_ms: int) -> Effects:
+        return self._up(actor, kind="leave") if self.forward_hooks else Effects()
+
+    def moved_away(self, actor: Actor, now_ms: int) -> Effects:
+        return self._up(actor, kind="away") if self.forward_hooks else Effects()
+
+    def _mine(self, body: dict[str, Any]) -> bool:
+        """A message for one of this copy's members: its copy, in this process."""
+        return body.get("copy") == self.instance_id and str(body.get("proc", "")) in ("", self.process)
 
     def receive(self, channel: str, payload: bytes, now_ms: int) -> Effects:
         fx = Effects()
@@ -695,9 +784,12 @@ class EventCopy(Component):
             return fx
         to = body.get("to")
         if to == "all":
-            fx.out.append(Push(ToInstance(self.instance_id), body["msg"]))
-        elif to == "conn" and body.get("copy") == self.instance_id:
+            if self.mirror:
+                fx.out.append(Push(ToInstance(self.instance_id), body["msg"]))
+        elif to == "conn" and self._mine(body):
             fx.out.append(Push(ToConn(int(body["conn"])), body["msg"]))
+        elif to == "move" and self._mine(body):
+            fx.out.append(Move(int(body["avatar"]), str(body["instance"]), seat=bool(body.get("seat"))))
         elif to == "stage":
             self.stage_accounts = {int(a) for a in body["accounts"]}
             for avatar_id in list(self.sim.avatars.slot_of):
@@ -709,12 +801,31 @@ class EventCopy(Component):
     def moved(self, actor: Actor, seat: int, now_ms: int) -> Effects:
         if actor.instance == self.instance_id:
             self._allow(actor)
-        return Effects()
+        return self._up(actor, kind="moved", seat=seat) if self.forward_hooks else Effects()
 
     def _allow(self, actor: Actor) -> None:
         if self.sim.has(actor.avatar_id):
             allowed = actor.role in HOST_ROLES or actor.account_id in self.stage_accounts
             self.sim.allow_stage(actor.avatar_id, allowed)
+
+
+def _restore(hall: Hall, state: Any) -> None:
+    """A live event's questions, polls, stage line count and moderation, as the store kept them
+    (`EventsRepo.live_state`). Who is in the hall, hands, speakers and the slide shown are not
+    kept: people come back in by joining again."""
+    hall.lines = state.lines
+    for q in state.questions:
+        hall.questions[q["number"]] = Question(
+            id=q["number"], account_id=q["account_id"] or 0, name=q["name"], text=q["text"], voters=set(q["voters"]),
+            answered=q["answered"], hidden=q["hidden"],
+        )
+    for p in state.polls:
+        hall.polls[p["number"]] = PollState(
+            id=p["number"], question=p["question"], options=tuple(p["options"]), live=p["live"], open=p["open"],
+            votes=dict(p["votes"]),
+        )
+    hall.muted.update(state.muted)
+    hall.removed.update(state.removed)
 
 
 def _stay(event_id: int, account_id: int, instance: str) -> dict[str, Any]:
