@@ -18,7 +18,7 @@ from pathlib import Path
 
 import psutil
 
-__all__ = ["ServerError", "LocalServer", "http_get", "parse_metrics", "Sample", "ServerWatch"]
+__all__ = ["ServerError", "LocalServer", "cluster_servers", "http_get", "parse_metrics", "Sample", "ServerWatch"]
 
 BENCH_MAX_CLIENTS_PER_ADDRESS = 100_000  # bots all come from 127.0.0.1
 _LISTENING = re.compile(r"listening on (ws://\S+)")
@@ -52,6 +52,35 @@ def http_get(url: str, *, timeout_s: float = 5.0) -> bytes:
         return resp.read()
 
 
+def cluster_servers(
+    count: int,
+    *,
+    db_url: str,
+    redis_url: str,
+    prefix: str = "makaverse-bench:",
+    instances: list[str] | None = None,
+    **options,
+) -> list[LocalServer]:
+    """`count` server processes sharing one database (PostgreSQL) and one Redis, each in the
+    instance directory under `prefix` with its own public URL; not started yet. Start them one
+    after the other (the first migrates and seeds the database). `instances[i]` is what the i-th
+    hosts (default: the first the building and the auditorium, the others the building)."""
+    servers = []
+    extra_env = options.pop("extra_env", None) or {}
+    for i in range(count):
+        hosted = instances[i] if instances else ("building,auditorium" if i == 0 else "building")
+        env = {
+            "MAKAVERSE_REDIS_URL": redis_url,
+            "MAKAVERSE_REDIS_PREFIX": prefix,
+            "MAKAVERSE_PUBLIC_URL": "ws://127.0.0.1:{port}/",
+            "MAKAVERSE_PROCESS_ID": f"bench-{i + 1}",
+            "MAKAVERSE_INSTANCES": hosted,
+            **extra_env,
+        }
+        servers.append(LocalServer(db_url=db_url, extra_env=env, **options))
+    return servers
+
+
 class LocalServer:
     """`python -m makaverse serve --port 0` with a throwaway SQLite file; a context manager."""
 
@@ -64,7 +93,9 @@ class LocalServer:
         extra_env: dict[str, str] | None = None,
         python: str = sys.executable,
         start_timeout_s: float = 30.0,
+        db_url: str = "",
     ) -> None:
+        self.db_url = db_url  # empty: a throwaway SQLite file
         self.tick_hz = tick_hz
         self.snapshot_hz = snapshot_hz
         self.extra_args = extra_args
@@ -91,8 +122,8 @@ class LocalServer:
 
     def command(self) -> list[str]:
         assert self._tmp is not None
-        db = Path(self._tmp.name) / "bench.db"
-        cmd = [self.python, "-m", "makaverse", "serve", "--port", "0", "--db", f"sqlite:///{db}"]
+        db = self.db_url or f"sqlite:///{Path(self._tmp.name) / 'bench.db'}"
+        cmd = [self.python, "-m", "makaverse", "serve", "--port", "0", "--db", db]
         if self.tick_hz is not None:
             cmd += ["--tick-hz", str(self.tick_hz)]
         if self.snapshot_hz is not None:
@@ -199,6 +230,7 @@ class Sample:
     rss: int
     machine_cpu_percent: float  # all CPUs, since the previous sample
     metrics: dict[str, float]
+    main_cpu_s: float | None = None  # the server's own process alone (without its gateways)
 
 
 class ServerWatch:
@@ -211,6 +243,10 @@ class ServerWatch:
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="server-watch", daemon=True)
         self._proc = psutil.Process(server.pid)
+        self._last_cpu: dict[int, float] = {}
+        self._seen: set[int] = set()
+        self.processes = 1
+        self.main_cpu_s = 0.0
 
     def start(self) -> None:
         psutil.cpu_percent(None)  # prime the machine-wide counter
@@ -220,14 +256,43 @@ class ServerWatch:
         self._stop.set()
         self._thread.join(timeout=5.0)
 
+    def _cpu_and_rss(self) -> tuple[float, int]:
+        """The server's CPU seconds and memory with its gateway processes' (`serve --gateways N`).
+
+        A child's CPU stays counted after it exits (its last reading is kept), so a gateway that
+        restarts mid-run does not make the total go down."""
+        cpu = 0.0
+        rss = 0
+        for proc in [self._proc, *self._children()]:
+            try:
+                times = proc.cpu_times()
+                used = times.user + times.system
+                rss += proc.memory_info().rss
+            except psutil.Error:
+                used = self._last_cpu.get(proc.pid, 0.0)
+                if proc is self._proc:
+                    raise
+            self._last_cpu[proc.pid] = used
+        self.main_cpu_s = self._last_cpu[self._proc.pid]
+        gone = sum(v for pid, v in self._last_cpu.items() if pid not in self._seen)
+        self.processes = max(self.processes, len(self._seen))
+        return cpu + sum(self._last_cpu[pid] for pid in self._seen) + gone, rss
+
+    def _children(self) -> list[psutil.Process]:
+        try:
+            children = self._proc.children(recursive=True)
+        except psutil.Error:
+            children = []
+        self._seen = {self._proc.pid, *(c.pid for c in children)}
+        return children
+
     def sample(self) -> Sample | None:
         try:
-            times = self._proc.cpu_times()
-            rss = self._proc.memory_info().rss
+            cpu_s, rss = self._cpu_and_rss()
             metrics = self.server.metrics()
         except (psutil.Error, OSError, ValueError):
             return None
-        s = Sample(time.time(), times.user + times.system, rss, psutil.cpu_percent(None), metrics)
+        s = Sample(time.time(), cpu_s, rss, psutil.cpu_percent(None), metrics, self.main_cpu_s)
         self.samples.append(s)
         return s
 
