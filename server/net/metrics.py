@@ -68,7 +68,7 @@ class ServerMetrics:
         )
         self.disconnects = Counter("makaverse_disconnects", "Connections closed, by reason", ["reason"], registry=r)
         self.snapshot_bodies = Gauge(
-            "makaverse_snapshot_bodies", "Distinct snapshot bodies packed on the last snapshot tick", registry=r
+            "makaverse_snapshot_bodies", "Snapshot frames built on the last snapshot tick (a viewer with nothing new gets none)", registry=r
         )
         # One scheduler runs every instance's tick; each has its own figures.
         self.instance_tick = Histogram(

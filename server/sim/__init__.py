@@ -1,7 +1,7 @@
 """The pure simulation: avatars as numpy arrays, intents in, snapshots and zone events out."""
 
 from .avatars import AvatarInfo, AvatarTable
-from .interest import SnapshotBody, ViewUpdate, Visibility
+from .views import Detail, Views, ViewUpdate
 from .simulation import SimError, Simulation, UnknownAvatar, ZoneEntered
 
 __all__ = [
@@ -9,9 +9,9 @@ __all__ = [
     "AvatarTable",
     "SimError",
     "Simulation",
-    "SnapshotBody",
+    "Detail",
     "UnknownAvatar",
     "ViewUpdate",
-    "Visibility",
+    "Views",
     "ZoneEntered",
 ]

@@ -114,7 +114,7 @@ class Scheduler:
                 over_budget.inc()
             population.set(len(instance.sim.avatars))
             avatars += len(instance.sim.avatars)
-            bodies += instance.visibility.bodies_built
+            bodies += instance.views.frames_built
         self.runner.apply(moves)
         self.places.reap()
         m.avatars.set(avatars)
