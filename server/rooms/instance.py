@@ -84,7 +84,9 @@ class WorldInstance:
         self.tick_hz = tick_hz
         self.snapshot_every = max(1, tick_hz // snapshot_hz)
         self.sim = Simulation(world, input_hz=input_hz, seed=seed, issue_ids=issue_ids)
-        self.views = Views(radius_m=interest_radius_m, max_visible=interest_k)
+        # With nothing new, a viewer still gets one snapshot a second (its clock, its acks).
+        self.views = Views(radius_m=interest_radius_m, max_visible=interest_k,
+                           keepalive_every=max(1, tick_hz // self.snapshot_every))
         self.detail = Detail()  # what the snapshot stream may carry (lowered under load)
         self.members: dict[int, Member] = {}
         self.spawn = spawn

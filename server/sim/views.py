@@ -8,7 +8,8 @@ viewer was sent, and builds the viewer's frame:
 - one that has gets a `SnapshotDelta` against the snapshot it last reported, if that is still
   among the last `ring` snapshots sent to it, else against nothing (a keyframe);
 - a viewer for whom nothing changed since its last snapshot (same set, same poses, same
-  `ack_seq`) gets no frame at all: idle costs nothing.
+  `ack_seq`) gets no frame, except one keepalive snapshot every `keepalive_every` snapshots
+  (a second): idle costs almost nothing, and a client still hears the server's clock.
 
 Each viewer has a ring of the states it was sent (exactly what its client rebuilt), in arrays
 shared by all viewers, so the work per tick is a handful of numpy operations over a
@@ -61,11 +62,20 @@ class ViewUpdate:
 class Views:
     """Per viewer: its interest set, the ring of states it was sent and the tick it reported."""
 
-    def __init__(self, *, radius_m: float = 40.0, max_visible: int = 50, near_k: int = 16, ring: int = RING) -> None:
+    def __init__(
+        self,
+        *,
+        radius_m: float = 40.0,
+        max_visible: int = 50,
+        near_k: int = 16,
+        ring: int = RING,
+        keepalive_every: int = 20,
+    ) -> None:
         self.radius_m = radius_m
         self.max_visible = max_visible
         self.near_k = near_k
         self.ring = ring
+        self.keepalive_every = keepalive_every
         self.width = max_visible + 1  # the viewer itself, then up to max_visible others
         self._slot: dict[int, int] = {}
         self._free: list[int] = []
@@ -96,6 +106,7 @@ class Views:
         grow("_acked", (), np.int64, 0)
         grow("_deltas", (), bool, False)
         grow("_ack_seq", (), np.int64, -1)
+        grow("_sent_turn", (), np.int64, 0)
         self._free.extend(range(new - 1, old - 1, -1))
 
     def _viewer_slot(self, viewer_id: int) -> int:
@@ -114,6 +125,7 @@ class Views:
             self._acked[slot] = 0
             self._deltas[slot] = False
             self._ack_seq[slot] = -1
+            self._sent_turn[slot] = 0
         return slot
 
     def forget(self, viewer_id: int) -> None:
@@ -209,6 +221,7 @@ class Views:
             & (cyaw == l_yaw).all(axis=1)
             & (canim == l_anim).all(axis=1)
             & (ack_seq == self._ack_seq[vs])
+            & (turn - self._sent_turn[vs] < self.keepalive_every)
         )
         send = ~same
 
@@ -267,6 +280,7 @@ class Views:
             self._last[so] = h
             self._head[so] = (h + 1) % self.ring
             self._ack_seq[so] = ack_seq[out]
+            self._sent_turn[so] = turn
 
         send_l = send.tolist()
         delta_l = self._deltas[vs].tolist()

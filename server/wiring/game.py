@@ -27,6 +27,7 @@ from ..rooms.seats import Seats
 from ..service_config import chat_config_from_env, load_wordfilter
 from ..services.chat import ChatConfig, ChatRoom
 from ..settings import Settings
+from ..sim.capacity import CapacityPolicy
 from .gate import Gate
 from .places import Places
 from .players import Players
@@ -111,12 +112,18 @@ class GameServer:
                 self.events = instance.add(
                     Events(plan.id, instance.sim, self.players, outside=outside, origin=self._bus_origin)
                 )
-        self.gate = Gate(s, self.players, self.places, self.runner, accounts=accounts, world_id=world.id)
+        # Measured each tick by the scheduler; the gate asks it before letting a newcomer in.
+        self.capacity = CapacityPolicy(max_players=s.capacity_players)
+        self.gate = Gate(
+            s, self.players, self.places, self.runner, accounts=accounts, world_id=world.id, capacity=self.capacity
+        )
         self.router = Router(
             self.instances, self.players, self.places, self.gate, self.runner, health=self._health
         )
         self.net = NetServer(s, self.router, self.metrics)
-        self.scheduler = Scheduler(self.instances, self.places, self.runner, self.metrics, tick_hz=s.tick_hz)
+        self.scheduler = Scheduler(
+            self.instances, self.places, self.runner, self.metrics, tick_hz=s.tick_hz, capacity=self.capacity
+        )
         self._subscription: Any = None
         self._event_subs: list[Any] = []
         self._stopping = False

@@ -18,6 +18,7 @@ from makaverse.protocol import (
     AuthOk,
     CloseCode,
     ErrorCode,
+    Full,
     Hello,
     Login,
     Logout,
@@ -36,6 +37,7 @@ from ..rooms.effects import Refused
 from ..services.accounts import Banned
 from ..settings import Settings
 from ..sim import AvatarInfo
+from ..sim.capacity import CapacityPolicy
 from ..store import StoreError, Unavailable
 from .errors import ban_text
 from .places import Places
@@ -48,6 +50,7 @@ T = TypeVar("T")
 log = logging.getLogger("makaverse.session")
 
 _rng = random.Random()
+FULL_RETRY_MS = 30_000  # what a `full` refusal suggests waiting before the same server is tried again
 
 
 class Gate:
@@ -60,6 +63,7 @@ class Gate:
         *,
         accounts: Accounts | None = None,
         world_id: str,
+        capacity: CapacityPolicy | None = None,
     ) -> None:
         self.settings = settings
         self.players = players
@@ -67,6 +71,7 @@ class Gate:
         self.runner = runner
         self.accounts = accounts
         self.world_id = world_id
+        self.capacity = capacity or CapacityPolicy(max_players=settings.capacity_players)
         # Password hashing is deliberately slow; a burst of logins gets its own threads so it
         # never queues booth and chat commands behind it.
         self._auth_pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="auth")
@@ -137,6 +142,13 @@ class Gate:
         self._enter_new(player, msg, account)
 
     def _enter_new(self, player: Player, msg: Hello, account: Any) -> None:
+        # A newcomer beyond capacity is sent elsewhere; a resume keeps the place it holds.
+        inside = sum(len(i) for i in self.places.instances.values())
+        if not self.capacity.admit(inside):
+            log_event(log, "join_refused_full", conn=player.conn_id, players=inside, capacity=self.capacity.capacity,
+                      level=self.capacity.level)
+            player.send(Full(url=self.settings.full_url, retry_after_ms=FULL_RETRY_MS))
+            raise Refused(ErrorCode.FULL, "server at capacity", close=CloseCode.SERVER_FULL)
         if account is not None:
             name, role, opd, key = account.display_name, account.role, account.opd_code or "", account.username
             token = msg.token

@@ -184,6 +184,14 @@ def test_nothing_changed_means_no_frame():
     assert decode(u.frame).ack_seq == 7  # an applied input is news too
 
 
+def test_an_idle_viewer_gets_a_keepalive_now_and_then():
+    """With nothing new, a viewer gets one snapshot every keepalive_every snapshots, no more."""
+    t = table_with((0.0, 0.0), (5.0, 0.0))
+    step = Clock(Views(radius_m=10.0, max_visible=5, keepalive_every=4))
+    sent = [bool(step(t, [1])[0].frame) for _ in range(13)]
+    assert sent == [True, False, False, False, True, False, False, False, True, False, False, False, True]
+
+
 def test_enter_and_leave_follow_movement():
     """Walking out of range produces a leave once, walking back an enter once."""
     t = table_with((0.0, 0.0), (5.0, 0.0))
