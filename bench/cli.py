@@ -36,6 +36,22 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--renderer", choices=("software", "gl"), default="software",
                    help="client scenario: software (tinydisplay, default) or gl (needs a display, e.g. xvfb-run)")
     p.add_argument("--frames", type=int, default=300, help="client scenario: frames measured (default 300)")
+    # --scenario crowd|townhall|services|ceiling: measured runs (see bench/measure.py, docs/performance.md).
+    p.add_argument("--in-hz", dest="in_hz", type=float, default=20.0,
+                   help="crowd/ceiling: inputs a second per bot (default 20)")
+    p.add_argument("--processes", type=int, default=1,
+                   help="crowd/townhall/services: server processes (needs a server with `serve --processes`)")
+    p.add_argument("--warmup", type=float, default=3.0, help="seconds after every bot is in before measuring")
+    p.add_argument("--no-ceiling", dest="no_ceiling", action="store_true",
+                   help="don't run the ceiling scenario for ceiling_ratio")
+    p.add_argument("--ceiling-file", dest="ceiling_file", default="",
+                   help="read the ceiling from this file (a `--scenario ceiling --json` result) instead of running it")
+    p.add_argument("--serve-args", dest="serve_args", default="",
+                   help='crowd/townhall/services: more `makaverse serve` options, one string (e.g. "--gateways 2")')
+    p.add_argument("--db", default="",
+                   help="crowd/townhall/services: the server's database URL (default: a fresh SQLite file)")
+    p.add_argument("--frame-bytes", dest="frame_bytes", type=int, default=900,
+                   help="ceiling: bytes of the frame sent to each client every tick (default 900)")
     p.set_defaults(func=_bench)
 
     from .scripted.run import add_shot_options
@@ -61,6 +77,12 @@ def _bench(args: argparse.Namespace) -> int:
     except ImportError:
         print("makaverse bench needs psutil: pip install psutil (or the dev extra)", file=sys.stderr)
         return 2
+    from .measure import MEASURED_SCENARIOS
+
+    if args.scenario in MEASURED_SCENARIOS:
+        from .measure import run_measured_cli
+
+        return run_measured_cli(args)
     from .bench import run_bench_cli
 
     return run_bench_cli(args)

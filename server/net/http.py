@@ -1,4 +1,4 @@
-"""Plain HTTP on the WebSocket port: `/healthz` and `/metrics` (answered before any upgrade)."""
+"""Plain HTTP on the WebSocket port: `/healthz`, `/metrics` and `/stats/ticks` (answered before any upgrade)."""
 
 from __future__ import annotations
 
@@ -19,9 +19,11 @@ class HttpRoutes:
         health: Callable[[], dict],
         metrics: Callable[[], bytes],
         admit: Callable[[ServerConnection, Request], Response | None] | None = None,
+        tick_stats: Callable[[], dict] | None = None,
     ) -> None:
         self._health = health
         self._metrics = metrics
+        self._tick_stats = tick_stats  # recent tick durations as JSON, for `makaverse bench`
         self._admit = admit  # asked about every WebSocket upgrade: None lets it through
 
     def __call__(self, connection: ServerConnection, request: Request) -> Response | None:
@@ -36,6 +38,10 @@ class HttpRoutes:
             response.body = self._metrics()
             _set_header(response, "Content-Type", CONTENT_TYPE_LATEST)
             _set_header(response, "Content-Length", str(len(response.body)))
+            return response
+        if path == "/stats/ticks" and self._tick_stats is not None:
+            response = connection.respond(200, json.dumps(self._tick_stats()) + "\n")
+            _set_header(response, "Content-Type", "application/json")
             return response
         if "upgrade" not in request.headers.get("Connection", "").lower():
             return connection.respond(404, "Makaverse: connect with a WebSocket client; see /healthz and /metrics\n")

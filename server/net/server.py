@@ -114,7 +114,12 @@ class NetServer:
 
     async def start(self) -> None:
         s = self.settings
-        routes = HttpRoutes(health=self.dispatcher.health, metrics=self.metrics.render, admit=gate_for(s, self.metrics))
+        routes = HttpRoutes(
+            health=self.dispatcher.health,
+            metrics=self.metrics.render,
+            admit=gate_for(s, self.metrics),
+            tick_stats=self.metrics.tick_stats,
+        )
         self._ws_server = await serve(
             self._handle,
             s.host,

@@ -412,9 +412,21 @@ async def test_metrics_are_exposed(server, clients):
     assert count and float(count.group(1)) > 0
 
 
+async def test_tick_stats_give_recent_tick_durations(server):
+    """GET /stats/ticks: how many ticks ran and the most recent durations, for a benchmark's window."""
+    while server.instance.sim.tick < 3:
+        await asyncio.sleep(0.01)
+    status, _, body = await raw_http_get(server.port, "/stats/ticks")
+    stats = json.loads(body)
+    assert status == 200
+    assert stats["ticks"] >= 3 and len(stats["recent_s"]) == min(stats["ticks"], 2400)
+    assert all(0 <= s < 10 for s in stats["recent_s"])
+
+
 async def test_http_responses_are_well_formed(server):
-    """/healthz and /metrics each carry one Content-Type and one Content-Length that matches the body, so any HTTP client reads them."""
-    for path, ctype in (("/healthz", "application/json"), ("/metrics", "text/plain")):
+    """/healthz, /metrics and /stats/ticks each carry one Content-Type and one Content-Length that matches the body, so any HTTP client reads them."""
+    paths = (("/healthz", "application/json"), ("/metrics", "text/plain"), ("/stats/ticks", "application/json"))
+    for path, ctype in paths:
         _, headers, body = await raw_http_get(server.port, path)
         types, lengths = header_values(headers, "content-type"), header_values(headers, "content-length")
         assert len(types) == 1 and types[0].startswith(ctype), (path, types)

@@ -1,0 +1,139 @@
+"""The measured bench scenarios (`crowd`, `townhall`, `services`, `ceiling`), each run tiny: the JSON
+has every field with sane values. Nothing here asserts speed: figures vary with the machine."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import numpy as np
+
+from makaverse.bench.measure import HALL_BOX_M, _hist_quantile, hall_world_file, tick_quantiles
+
+COUNT = 6
+RUN = ("--count", str(COUNT), "--duration", "2", "--warmup", "1", "--json")
+
+
+def _bench(*args: str, timeout_s: float = 180.0) -> dict:
+    proc = subprocess.run([sys.executable, "-m", "makaverse", "bench", *args], capture_output=True, text=True,
+                          timeout=timeout_s)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    lines = [line for line in proc.stdout.splitlines() if line.strip()]
+    assert len(lines) == 1, proc.stdout[-2000:]
+    assert "[bench] measuring" in proc.stderr  # progress goes to stderr
+    return json.loads(lines[0])
+
+
+def _assert_sane(r: dict, scenario: str) -> None:
+    assert r["scenario"] == scenario
+    assert r["count"] == COUNT
+    assert r["clients_measured"] == COUNT
+    assert r["errors"] == 0, r["error_codes"]
+    assert r["disconnects"] == 0, r["close_codes"]
+    assert r["connect_failures"] == 0, r["connect_errors"]
+    tick = r["tick_ms"]
+    assert tick["ticks"] > 0 and tick["source"] == "stats"
+    assert 0 < tick["p50"] <= tick["p99"] <= tick["max"]
+    assert 0 < r["server_cpu_pct"] < 100 * r["cpus"] * 2
+    assert r["cpu_us_per_client_tick"] > 0
+    assert 0 < r["loadgen_cpu_pct"] < 100 * r["cpus"] * 2
+    assert r["down_kbit_s_per_client"]["median"] > 0
+    assert r["up_kbit_s_per_client"]["median"] >= 0
+    # Seated or idle clients may rightly get no snapshot when nothing around them changes.
+    assert 0 <= r["snapshots_per_s"]["min"] <= r["snapshots_per_s"]["median"] <= 25
+    if scenario in ("crowd", "ceiling"):
+        assert r["snapshots_per_s"]["min"] > 0
+    assert r["rss_mib"] > 0 and r["rss_empty_mib"] > 0
+    assert r["rss_kib_per_client"] is not None
+    for key in ("p50", "p99"):
+        assert key in r["latency_ms"]
+    assert "ceiling_ratio" in r
+    assert len(r["load_avg"]["start"]) == 3
+    assert r["server_process_count"] >= 1 and 0 < r["server_main_cpu_pct"] <= r["server_cpu_pct"] + 0.1
+
+
+def test_crowd_walks_in_the_hall_and_compares_with_the_ceiling():
+    r = _bench("--scenario", "crowd", "--in-hz", "20", *RUN)
+    _assert_sane(r, "crowd")
+    assert r["latency_ms"]["samples"] > 0
+    assert 0 <= r["latency_ms"]["p50"] <= r["latency_ms"]["p99"]
+    assert r["up_kbit_s_per_client"]["median"] > 0  # inputs at 20 Hz
+    counters = r["scenario_counters"]
+    assert counters["inputs_in_hall"] > counters.get("inputs_out_of_hall", 0)
+    # The ceiling ran at the same count in the same invocation.
+    assert r["ceiling"]["count"] == COUNT
+    assert r["ceiling_ratio"] is not None and r["ceiling_ratio"] > 0
+
+
+def test_ceiling_result_file_feeds_townhall(tmp_path):
+    ceiling = _bench("--scenario", "ceiling", *RUN)
+    _assert_sane(ceiling, "ceiling")
+    assert ceiling["ceiling_ratio"] == 1.0
+    path = tmp_path / "ceiling.json"
+    path.write_text(json.dumps(ceiling))
+    r = _bench("--scenario", "townhall", "--ceiling-file", str(path), *RUN)
+    _assert_sane(r, "townhall")
+    th = r["townhall"]
+    assert th["joined"] == COUNT and th["seated"] == COUNT
+    assert th["stage_lines_said"] >= 1 and th["host_error"] is None
+    assert r["latency_ms"]["samples"] > 0  # stage lines reached the attendees in the window
+    assert r["up_kbit_s_per_client"]["median"] < 1.0  # seated attendees send no movement
+    assert r["ceiling_ratio"] is not None
+
+
+def test_services_acknowledges_durable_requests():
+    r = _bench("--scenario", "services", "--no-ceiling", *RUN)
+    _assert_sane(r, "services")
+    assert r["acked_per_s"] > 0
+    assert r["services"]["request_invalid"] == 0
+    assert r["latency_ms"]["samples"] > 0
+    assert r["ceiling_ratio"] is None
+
+
+def test_tick_quantiles_take_exactly_the_window():
+    first = {"ticks": 100, "recent_s": [1.0] * 100}
+    last = {"ticks": 110, "recent_s": [1.0] * 100 + [0.001 * i for i in range(1, 11)]}
+    q = tick_quantiles(first, last)
+    assert q["ticks"] == 10 and q["max"] == 10.0 and q["p50"] == 5.5
+
+
+def test_histogram_fallback_interpolates_within_a_bucket():
+    b = "makaverse_tick_duration_seconds_bucket"
+    first = {f'{b}{{le="0.01"}}': 0.0, f'{b}{{le="0.02"}}': 0.0, f'{b}{{le="+Inf"}}': 0.0}
+    last = {f'{b}{{le="0.01"}}': 50.0, f'{b}{{le="0.02"}}': 100.0, f'{b}{{le="+Inf"}}': 100.0}
+    assert abs(_hist_quantile(first, last, 0.5) - 0.01) < 1e-9
+    assert abs(_hist_quantile(first, last, 0.75) - 0.015) < 1e-9
+
+
+def test_hall_world_spawns_everyone_in_the_service_hall(tmp_path):
+    from makaverse.world.loader import load_world
+
+    world = load_world(hall_world_file(tmp_path))
+    xmin, ymin, xmax, ymax = HALL_BOX_M
+    assert len(world.spawns) >= 20
+    assert np.all((world.spawns[:, 0] > xmin) & (world.spawns[:, 0] < xmax))
+    assert np.all((world.spawns[:, 1] > ymin) & (world.spawns[:, 1] < ymax))
+    assert world.placement_ok(world.spawns).all()
+
+
+def test_perf_table_makes_one_markdown_row_per_result(tmp_path):
+    from makaverse.bench.perf_table import COLUMNS, main
+
+    result = {"scenario": "crowd", "count": 1000, "tick_ms": {"p50": 12.0, "p99": 24.5}, "server_cpu_pct": 150.2,
+              "cpu_us_per_client_tick": 75.0, "ceiling_ratio": 1.42, "snapshots_per_s": {"min": 19.2, "median": 20.0},
+              "down_kbit_s_per_client": {"median": 60.1}, "up_kbit_s_per_client": {"median": 9.4},
+              "latency_ms": {"p50": 40.0, "p99": 90.0}, "rss_kib_per_client": 50.0, "errors": 0, "disconnects": 0,
+              "loadgen_cpu_pct": 80.0, "load_avg": {"start": [2.5, 2.0, 1.0]}, "commit": "abc"}
+    good, bad = tmp_path / "crowd.json", tmp_path / "other.json"
+    good.write_text(json.dumps(result))
+    bad.write_text("{}")
+    import contextlib
+    import io
+
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        assert main([str(good), str(bad)]) == 0
+    lines = out.getvalue().strip().splitlines()
+    assert len(lines) == 3 and lines[0].count("|") == len(COLUMNS) + 1
+    assert "| crowd | 1,000 | 12.0 / 24.5 | 150 | 75 | 1.42 |" in lines[2]
