@@ -80,8 +80,8 @@ class MessageType(IntEnum):
     PING = 9
     PONG = 10
     INSTANCE_CHANGED = 11
-    SNAPSHOT_DELTA = 12
-    FULL = 13
+    SNAPSHOT_DELTA = 14
+    FULL = 15
     # accounts
     REGISTER = 20
     LOGIN = 21
