@@ -16,6 +16,10 @@ shared by all viewers, so the work per tick is a handful of numpy operations ove
 [viewers x K] matrix; only the final byte assembly loops per viewer (`frame`), and that function
 takes one viewer's parts and returns bytes, whoever sends them.
 
+Interest has some hysteresis: an avatar already in a viewer's set keeps its place while it is
+among the nearest `max_visible + hysteresis`, so in a crowd the set does not churn at its edge
+(every change there is an `avatar_enter` or `avatar_leave` and a new row).
+
 `Detail` is what the capacity policy lets through: how often interest sets are recomputed
 (viewers take turns) and how often avatars beyond the nearest `near_k` get fresh poses.
 No clock, no I/O.
@@ -70,12 +74,14 @@ class Views:
         near_k: int = 16,
         ring: int = RING,
         keepalive_every: int = 20,
+        hysteresis: int | None = None,
     ) -> None:
         self.radius_m = radius_m
         self.max_visible = max_visible
         self.near_k = near_k
         self.ring = ring
         self.keepalive_every = keepalive_every
+        self.hysteresis = max(2, max_visible // 2) if hysteresis is None else hysteresis
         self.width = max_visible + 1  # the viewer itself, then up to max_visible others
         self._slot: dict[int, int] = {}
         self._free: list[int] = []
@@ -332,7 +338,17 @@ class Views:
         todo = np.flatnonzero(fresh)
         if len(todo):
             grid = InterestGrid(table.pos[slots], cell_m=self.radius_m)
-            rows[todo] = grid.nearest(vrows[todo], self.radius_m, w)
+            m = self.hysteresis
+            near = grid.nearest(vrows[todo], self.radius_m, w + m)
+            if m:
+                # Those the viewer sees already count `m` places nearer than they are.
+                cand = np.where(near >= 0, ids[np.maximum(near, 0)], _PAD)
+                seen = _match(cand, np.sort(self._near[vs[todo]], axis=1)) >= 0
+                key = np.arange(w + m, dtype=np.float64) - m * seen
+                key[:, 0] = -np.inf  # the viewer itself
+                key[near < 0] = np.inf
+                near = np.take_along_axis(near, np.argsort(key, axis=1, kind="stable")[:, :w], axis=1)
+            rows[todo] = near
         keep = np.flatnonzero(~fresh)
         if len(keep):
             # Known sets as ids, back to rows; whoever left the instance drops out.
