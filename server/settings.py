@@ -52,6 +52,10 @@ class Settings:
     msg_burst: int = 120
     reconnect_grace_s: float = 60.0
     auditorium_capacity: int = 200  # people per copy of the auditorium; more open an overflow copy
+    # Processes that hold the WebSocket connections, next to the one that runs the world (0: one
+    # process does both). See docs/performance.md, "gateways".
+    gateways: int = 0
+    loop: str = "auto"  # the event loop: auto (uvloop when installed) | uvloop | asyncio
     log_format: str = "json"  # json | text
     log_level: str = "INFO"
 
@@ -88,6 +92,10 @@ class Settings:
             raise ValueError("full_url must be a ws:// or wss:// URL")
         if self.auditorium_capacity < 1:
             raise ValueError("auditorium_capacity must be >= 1")
+        if not 0 <= self.gateways <= 64:
+            raise ValueError("gateways must be 0..64")
+        if self.loop not in ("auto", "uvloop", "asyncio"):
+            raise ValueError("loop must be auto, uvloop or asyncio")
         if not self.instance_ids:
             raise ValueError("instances must name at least one instance (building, auditorium)")
 

@@ -33,11 +33,16 @@ log = logging.getLogger("makaverse.instance")
 
 
 class Outbox(Protocol):
-    """Where a member's messages go; `False` means the member is being dropped."""
+    """Where a member's messages go; `False` means the member is being dropped. While `congested`
+    (frames already handed over are not leaving yet), snapshot ticks pass the member by: a later
+    snapshot replaces the skipped ones, instead of queueing behind them."""
 
     def send(self, msg: Message) -> bool: ...
 
     def send_bytes(self, data: bytes) -> bool: ...
+
+    @property
+    def congested(self) -> bool: ...
 
 
 @dataclass(slots=True)
@@ -265,7 +270,7 @@ class WorldInstance:
         sim = self.sim
         n = sim.tick // self.snapshot_every
         viewers = [m.avatar_id for m in self.members.values() if m.outbox is not None and m.parked_at is None
-                   and n % self._snapshot_skip(m) == 0]
+                   and n % self._snapshot_skip(m) == 0 and not m.outbox.congested]
         if not viewers:
             return
         enter_frames: dict[int, bytes] = {}

@@ -14,6 +14,7 @@ from makaverse.world import World
 
 from ..bus import make_bus
 from ..log import log_event
+from ..net.gateways import GatewayHub
 from ..net.metrics import ServerMetrics
 from ..net.server import NetServer
 from ..rooms.booths import BoothConfig, Booths
@@ -120,7 +121,12 @@ class GameServer:
         self.router = Router(
             self.instances, self.players, self.places, self.gate, self.runner, health=self._health
         )
-        self.net = NetServer(s, self.router, self.metrics)
+        # One process holds the sockets too, or gateway processes hold them: the same surface.
+        self.net: NetServer | GatewayHub = (
+            GatewayHub(s, self.router, self.metrics, count=s.gateways)
+            if s.gateways
+            else NetServer(s, self.router, self.metrics)
+        )
         self.scheduler = Scheduler(
             self.instances, self.places, self.runner, self.metrics, tick_hz=s.tick_hz, capacity=self.capacity
         )

@@ -18,6 +18,7 @@ class ListOutbox:
 
     def __init__(self) -> None:
         self.messages: list[Message] = []
+        self.congested = False
 
     def send(self, msg: Message) -> bool:
         self.messages.append(msg)

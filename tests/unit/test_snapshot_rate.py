@@ -17,6 +17,7 @@ WORLD = load_default_world()
 class Box:
     def __init__(self) -> None:
         self.messages: list = []
+        self.congested = False
 
     def send(self, msg) -> bool:
         self.messages.append(msg)
@@ -67,3 +68,20 @@ def test_the_asked_rate_travels_with_an_avatar_to_another_instance() -> None:
     for _ in range(40):
         room.tick(0.05, 1_700_000_000_000)
     assert sum(isinstance(m, Snapshot) for m in box.messages) == 10
+
+
+def test_a_congested_outbox_skips_snapshot_ticks_and_then_gets_the_newest() -> None:
+    """While a member's outbox is congested it gets no snapshots (none queue up); once clear, the next tick's."""
+    inst = WorldInstance(WORLD, tick_hz=20, snapshot_hz=20, input_hz=20, seed=1)
+    box, other = Box(), Box()
+    inst.join(AvatarInfo(name="A", role="guest", look=0), box, position=(0.0, -5.0))
+    inst.join(AvatarInfo(name="B", role="guest", look=0), other, position=(1.0, -5.0))
+    box.congested = True
+    for _ in range(5):
+        inst.tick(0.05, 1000)
+    assert not [m for m in box.messages if isinstance(m, Snapshot)]
+    assert len([m for m in other.messages if isinstance(m, Snapshot)]) == 5
+    box.congested = False
+    inst.tick(0.05, 1000)
+    (snap,) = [m for m in box.messages if isinstance(m, Snapshot)]
+    assert snap.tick == inst.sim.tick
