@@ -29,10 +29,9 @@ import signal
 import struct
 import time
 import urllib.parse
-from bisect import bisect_left
-from collections import OrderedDict
 from array import array
-from collections import Counter, deque
+from bisect import bisect_left
+from collections import Counter, OrderedDict, deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any

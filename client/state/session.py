@@ -17,12 +17,12 @@ from makaverse.protocol.pacing import InputPacer
 from makaverse.world import World
 
 from .. import i18n
+from ..net.events import ConnState, RttSample, StateChanged
 from .autopilot import Autopilot
 from .clock import ServerClock
 from .controls import Intent, world_move
 from .interpolation import DEFAULT_DELAY_MS, Pose
 from .mirror import Mirror, MirroredAvatar
-from ..net.events import ConnState, RttSample, StateChanged
 from .prediction import Prediction
 from .router import Router
 

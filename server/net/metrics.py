@@ -68,7 +68,9 @@ class ServerMetrics:
         )
         self.disconnects = Counter("makaverse_disconnects", "Connections closed, by reason", ["reason"], registry=r)
         self.snapshot_bodies = Gauge(
-            "makaverse_snapshot_bodies", "Snapshot frames built on the last snapshot tick (a viewer with nothing new gets none)", registry=r
+            "makaverse_snapshot_bodies",
+            "Snapshot frames built on the last snapshot tick (a viewer with nothing new gets none)",
+            registry=r,
         )
         self.load = Gauge("makaverse_load", "CPU seconds per second of this process, smoothed (1 = one core)",
                           registry=r)

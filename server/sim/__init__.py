@@ -1,8 +1,8 @@
 """The pure simulation: avatars as numpy arrays, intents in, snapshots and zone events out."""
 
 from .avatars import AvatarInfo, AvatarTable
-from .views import Detail, Views, ViewUpdate
 from .simulation import SimError, Simulation, UnknownAvatar, ZoneEntered
+from .views import Detail, Views, ViewUpdate
 
 __all__ = [
     "AvatarInfo",

@@ -66,6 +66,21 @@ class ViewUpdate:
 class Views:
     """Per viewer: its interest set, the ring of states it was sent and the tick it reported."""
 
+    # One row per viewer slot (`_alloc`); ring arrays have a second axis of `ring` snapshots.
+    _tick: np.ndarray  # int64 [slots, ring]: the tick of each remembered snapshot (-1: none)
+    _ids: np.ndarray  # uint32 [slots, ring, width]: avatars listed, sorted, padded with _PAD
+    _x: np.ndarray  # int32 centimetres, as the client rebuilt them
+    _y: np.ndarray
+    _yaw: np.ndarray  # uint16
+    _anim: np.ndarray  # uint8
+    _near: np.ndarray  # uint32 [slots, width]: the interest set last computed, nearest first
+    _head: np.ndarray  # int64 [slots]: the ring entry written next
+    _last: np.ndarray  # the ring entry last sent (-1: none)
+    _acked: np.ndarray  # the tick the client last reported (0: none)
+    _deltas: np.ndarray  # bool: the client reports ticks, so it reads deltas
+    _ack_seq: np.ndarray  # the ack_seq last sent
+    _sent_turn: np.ndarray  # the snapshot turn of the last frame sent
+
     def __init__(
         self,
         *,
@@ -235,7 +250,7 @@ class Views:
             cyaw = np.where(hold, np.take_along_axis(l_yaw, col, axis=1), cyaw)
             canim = np.where(hold, np.take_along_axis(l_anim, col, axis=1), canim)
 
-        same = (
+        same: np.ndarray = (
             has_last
             & (cur_ids == l_ids).all(axis=1)
             & (cx == l_x).all(axis=1)
@@ -248,7 +263,7 @@ class Views:
         send = ~same
 
         # Who entered and left each viewer's interest since its last snapshot.
-        entered = valid & ~found_last
+        entered: np.ndarray = valid & ~found_last
         left = (l_ids != _PAD) & (_match(l_ids, cur_ids) < 0)
 
         # Deltas against the reported tick, where it is still in the ring.
@@ -308,8 +323,8 @@ class Views:
         delta_l = self._deltas[vs].tolist()
         base_l = np.where(has_base, acked, 0).tolist()
         ack_l = ack_seq.tolist()
-        any_entered = entered.any(axis=1).tolist()
-        any_left = left.any(axis=1).tolist()
+        any_entered = (entered.sum(axis=1) > 0).tolist()
+        any_left = (left.sum(axis=1) > 0).tolist()
         updates = []
         bodies: dict[tuple[bytes, ...], bytes] = {}
         for i, viewer in enumerate(vids):
