@@ -178,6 +178,15 @@ class ClientApp:
         from .ui.find_layer import FindLayer
 
         self.find = FindLayer(self)  # directory, Take me there, minimap, settings panel, sounds
+        # ── town-hall events: the board (F12, E at it), seats, subtitles, hands, questions, polls ──
+        from .ui.event_ui import EventUi
+
+        self.event_ui = EventUi(self)
+        if self.shot is not None and hasattr(self.shot, "summary_parts"):
+            self.shot.summary_parts["events"] = self.event_ui.summary
+        from .ui.stage_layer import StageLayer
+
+        self.stage = StageLayer(self)  # town halls: the screen over the stage, hands over people, host console (F11)
         base.add_task(self._net_task, "makaverse-net", sort=-10)
         base.add_task(self._input_task, "makaverse-input", sort=0)
         base.add_task(self._draw_task, "makaverse-draw", sort=10)
@@ -200,6 +209,9 @@ class ClientApp:
         find = getattr(self, "find", None)
         if find is not None and find.lang != lang:
             find.set_lang(lang)
+        stage = getattr(self, "stage", None)
+        if stage is not None:
+            stage.set_lang(lang)
         if self.scene.lang != lang:
             self.scene.destroy()
             self.scene = WorldScene(self.base, self.world, lang=lang)
@@ -228,6 +240,9 @@ class ClientApp:
         find = getattr(self, "find", None)
         if find is not None:
             self.events.accept("e", find.key_e)  # E stays the booth and desk key, whatever turns right
+        event_ui = getattr(self, "event_ui", None)
+        if event_ui is not None:
+            event_ui.bind_app_keys()  # E at the event board or a seat, Q for questions in an event
 
     def _drag(self, down: bool) -> None:
         self._dragging = down
@@ -311,6 +326,8 @@ class ClientApp:
         self.net.stop()
         self.events.ignore_all()
         try:
+            self.stage.destroy()
+            self.event_ui.destroy()
             self.find.destroy()
             self.social.destroy()
             self.booths.destroy()

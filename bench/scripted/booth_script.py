@@ -13,7 +13,6 @@ from __future__ import annotations
 import argparse
 from collections.abc import Callable
 from dataclasses import dataclass, field
-
 from typing import Any
 
 from makaverse.client.net.events import monotonic_ms

@@ -58,6 +58,14 @@ def add_shot_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--guide-seconds", type=float, default=None, metavar="S",
                    help="with --take-me-there: take the picture S seconds into the walk, the directory open")
     p.add_argument("--settings-panel", action="store_true", help="open the settings panel (F10)")
+    # Town-hall events (event_script.py), after --walk.
+    from .event_script import add_event_options
+
+    add_event_options(p)
+    # The host console (host_script.py), after --walk.
+    from .host_script import add_host_options
+
+    add_host_options(p)
 
 
 def build_scripted(base: Any, args: argparse.Namespace) -> Any:
@@ -66,7 +74,9 @@ def build_scripted(base: Any, args: argparse.Namespace) -> Any:
 
     from .booth_script import BoothDriver
     from .chat_script import ChatScript
+    from .event_script import EventDriver
     from .find_script import FindDriver
+    from .host_script import HostDriver
     from .keys import KeyScript, client_summary
     from .route import autopilot_from_spec
     from .screenshot import ScriptedShot
@@ -80,6 +90,8 @@ def build_scripted(base: Any, args: argparse.Namespace) -> Any:
     chat = ChatScript(app, args)
     booths = BoothDriver(app, args)
     find = FindDriver(app, args)
+    events = EventDriver(app, args)
+    host = HostDriver(app, args)
     keys = KeyScript(app, list(args.press or ()))
     shot = app.shot
     if isinstance(shot, ScriptedShot):
@@ -92,6 +104,8 @@ def build_scripted(base: Any, args: argparse.Namespace) -> Any:
         if keys.done:
             booths.step()
             find.step()
+            events.step()
+            host.step()
         return task.cont
 
     # After the session took in the network and before the booths' task sends their commands.

@@ -57,6 +57,7 @@ class ScriptedShot(ScreenshotRun):
                 "position": [round(pos.x, 3), round(pos.y, 3)],
                 "torso_px": self.screen_point(pos.x, pos.y, pos.z + TORSO_HEIGHT_M),
                 "tag_shown": not view.tag.is_hidden(),
+                "sitting": bool(getattr(view, "sitting", False)),
                 "tag_px": self.rect_px(view.tag_card.card) if not view.tag.is_hidden() else None,
             })
         return {

@@ -13,13 +13,14 @@ import math
 from panda3d.core import NodePath, TransparencyAttrib
 
 from makaverse.protocol.look import Look, look_from_style
+from makaverse.protocol.messages import ANIM_SIT
 from makaverse.world import World
 
 from .. import i18n
 from ..state.interpolation import Pose
 from ..state.mirror import AvatarFacts
 from . import palette as P
-from .figure import WalkCycle, build_figure
+from .figure import HIP_Z_M, WalkCycle, build_figure
 from .lod import add_lod, cheapen_avatar, stand_in
 from .meshes import MeshBuilder
 from .signs import TextCard
@@ -44,6 +45,12 @@ def float_order(layer: int, distance_m: float) -> int:
     return layer * 1_000_000 + max(0, 999_999 - int(distance_m * 1000))
 _DEFAULT_LOOK = 0x37474F
 CHEAP_TAG_MAX_SCALE = 1.6
+# Seated (anim 3, a seat in the auditorium): hips on the chair's seat (0.48 m, `props.build_chair`),
+# legs reaching forward and down, hands on the lap.
+SEAT_TOP_M = 0.48
+SIT_DROP_M = SEAT_TOP_M + 0.08 - HIP_Z_M
+SIT_LEG_DEG = 65.0
+SIT_ARM_DEG = 28.0
 CHEAP_TAG_MAX_M = 20.0  # the low preset shows names within this distance only (far text is costly)
 
 
@@ -59,6 +66,7 @@ class AvatarView:
         self.root = parent.attach_new_node(f"avatar-{avatar_id}")
         self.body = self.root.attach_new_node("body")
         self.walk = WalkCycle()
+        self.sitting = False
         if facts is not None:
             self.look = look_from_style(facts.style, look=facts.look)
         else:
@@ -130,8 +138,16 @@ class AvatarView:
         self.body.set_h(math.degrees(yaw))
         # `anim` is the server's walking flag; the swing follows the speed the avatar is seen to move at.
         self.walk.update(x, y, dt)
-        leg_p, arm_p, bob = self.walk.pose()
         arm_l, arm_r, leg_l, leg_r = self._swings
+        self.sitting = anim == ANIM_SIT
+        if self.sitting:
+            leg_l.set_p(SIT_LEG_DEG)
+            leg_r.set_p(SIT_LEG_DEG)
+            arm_l.set_p(SIT_ARM_DEG)
+            arm_r.set_p(SIT_ARM_DEG)
+            self.body.set_z(SIT_DROP_M)
+            return
+        leg_p, arm_p, bob = self.walk.pose()
         leg_l.set_p(leg_p)
         leg_r.set_p(-leg_p)
         arm_l.set_p(arm_p)

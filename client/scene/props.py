@@ -235,6 +235,36 @@ def _lectern(kit: Kit, s: Solid, z0: float) -> None:
     b.box(x0 + 0.2, y0 + 0.04, z0 + 0.3, x1 - 0.2, y0 + 0.05, top - 0.3, P.EJA, faces="s")
 
 
+def _event_board(kit: Kit, s: Solid, z0: float) -> None:
+    """The lobby's event board: a dark screen in a frame on two legs, its face toward the middle of
+    the building (the title and the events on it are drawn by `scene/event_board.py`)."""
+    b = kit.flat
+    x0, y0, x1, y1 = s.box.as_tuple()
+    top = z0 + s.height_m
+    metal = P.material("metal")
+    frame = P.shade(P.EJA, 0.35)
+    screen = (0.04, 0.06, 0.11)
+    if (x1 - x0) >= (y1 - y0):  # long along x: faces south
+        cy = (y0 + y1) / 2
+        for lx in (x0 + 0.35, x1 - 0.45):
+            b.box(lx, cy - 0.05, z0, lx + 0.1, cy + 0.05, z0 + 0.95, metal)
+            b.box(lx - 0.1, y0, z0, lx + 0.2, y1, z0 + 0.04, metal)
+        b.box(x0, y0 + 0.05, z0 + 0.9, x1, y1, top, frame)
+        b.box(x0 + 0.06, y0 + 0.03, z0 + 0.96, x1 - 0.06, y0 + 0.05, top - 0.06, screen, faces="s")
+        return
+    east = (x0 + x1) / 2 < 0  # on the west side it faces east, toward the middle
+    cx = (x0 + x1) / 2
+    for ly in (y0 + 0.35, y1 - 0.45):
+        b.box(cx - 0.05, ly, z0, cx + 0.05, ly + 0.1, z0 + 0.95, metal)
+        b.box(x0, ly - 0.1, z0, x1, ly + 0.2, z0 + 0.04, metal)
+    if east:
+        b.box(x0, y0, z0 + 0.9, x1 - 0.05, y1, top, frame)
+        b.box(x1 - 0.05, y0 + 0.06, z0 + 0.96, x1 - 0.03, y1 - 0.06, top - 0.06, screen, faces="e")
+    else:
+        b.box(x0 + 0.05, y0, z0 + 0.9, x1, y1, top, frame)
+        b.box(x0 + 0.03, y0 + 0.06, z0 + 0.96, x0 + 0.05, y1 - 0.06, top - 0.06, screen, faces="w")
+
+
 def _generic(kit: Kit, s: Solid, z0: float) -> None:
     x0, y0, x1, y1 = s.box.as_tuple()
     kit.flat.box(x0, y0, z0, x1, y1, max(z0 + 0.05, s.height_m), P.material(s.material))
@@ -250,6 +280,7 @@ BUILDERS: dict[str, Callable[[Kit, Solid, float], None]] = {
     "pillar": _pillar,
     "bench": _bench,
     "lectern": _lectern,
+    "event-board": _event_board,
 }
 # Solids are matched by id first (fountain, flagpole, ...), then by material.
 _BY_MATERIAL = {"stone": "fountain", "metal": "flagpole", "planter": "planter", "fence": "fence", "tower": "tower",

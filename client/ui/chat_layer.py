@@ -108,6 +108,9 @@ class SocialLayer:
         keys = getattr(getattr(self.app, "booths", None), "keys", None)
         if keys is not None and keys.holding:
             return  # Enter presses the panel's focused button
+        event_keys = getattr(getattr(self.app, "event_ui", None), "keys", None)
+        if event_keys is not None and event_keys.holding:
+            return  # the event board's or the questions' focused button
         if self.chat_box.shown and not self.focus.active:
             self.chat_box.open()
 
@@ -120,6 +123,9 @@ class SocialLayer:
             self.chat_box.cycle_channel()
 
     def emote(self, emote: str) -> None:
+        event_ui = getattr(self.app, "event_ui", None)
+        if event_ui is not None and event_ui.claims_digits():
+            return  # the digits vote in the open poll
         if self.in_world and not self.focus.active:
             self.net.send(Emote(emote=emote))
 

@@ -1,6 +1,7 @@
 """The `db` and `admin` commands: migrate and seed a database, and manage accounts.
 
     makaverse db upgrade|seed [--db URL]
+    makaverse db create-schema|drop-schema NAME --db POSTGRESQL_URL   (a schema of its own, for benches)
     makaverse admin create-user --username U --role R [--opd CODE] [--password P | --generate-password]
     makaverse admin reset-password --username U [--password P | --generate-password]
     makaverse admin ban --username U --reason R [--minutes N]
@@ -28,7 +29,7 @@ from makaverse.server.startup_errors import describe
 from ..accounts import Accounts
 from ..service_config import hasher_from_env
 from ..services.accounts import AccountError
-from ..store import migrate
+from ..store import migrate, schemas
 from ..store.dto import ROLES, Audit
 from ..store.engine import URL_ENV, url_from_env
 from ..store.errors import StoreError
@@ -56,6 +57,14 @@ def add_commands(subparsers: argparse._SubParsersAction) -> None:
     p.set_defaults(func=_db_upgrade)
     p = db_sub.add_parser("seed", parents=[common], help="upgrade, add the sample OPDs, create the first admin")
     p.set_defaults(func=_db_seed)
+    p = db_sub.add_parser(
+        "create-schema", parents=[common], help="PostgreSQL: create a schema and print the URL that uses it"
+    )
+    p.add_argument("name")
+    p.set_defaults(func=_db_create_schema)
+    p = db_sub.add_parser("drop-schema", parents=[common], help="PostgreSQL: drop a schema and all in it")
+    p.add_argument("name")
+    p.set_defaults(func=_db_drop_schema)
 
     admin = subparsers.add_parser("admin", help="manage accounts")
     admin_sub = admin.add_subparsers(dest="admin_command", required=True, metavar="ACTION")
@@ -111,6 +120,22 @@ def _upgrade(url: str) -> int:
         store.record_audit("db.upgrade", target="schema", detail={"from": before, "to": after}, via=CLI_AUDIT.via)
     print(f"database upgraded {before or 'empty'} -> {after}")
     return 0
+
+
+def _db_create_schema(args: argparse.Namespace) -> int:
+    def run() -> int:
+        print(schemas.create_schema(url_from_env(args.db), args.name))
+        return 0
+
+    return _guarded(run)
+
+
+def _db_drop_schema(args: argparse.Namespace) -> int:
+    def run() -> int:
+        schemas.drop_schema(url_from_env(args.db), args.name)
+        return 0
+
+    return _guarded(run)
 
 
 def _db_seed(args: argparse.Namespace) -> int:

@@ -54,7 +54,7 @@ from makaverse.protocol import (
 )
 from makaverse.protocol.messages import Message
 
-from ..services.events import HOST_ROLES, EventFacts, Hall, PollState
+from ..services.events import HOST_ROLES, EventFacts, Hall, PollState, Question
 from ..services.slides import MAX_DECK, check_slide
 from ..sim import Simulation
 from .actor import Actor
@@ -164,6 +164,8 @@ class Events(Component):
         self.outside = outside  # where someone removed from an event is sent
         self.halls: dict[int, Hall] = {}
         self.slide_at: dict[int, int] = {}  # event id -> slide shown
+        # event id -> the slide on the screen, as sent: someone who comes in later gets it too (≤ 48 KiB an event)
+        self.slide_shown: dict[int, Slide] = {}
         self.joining: dict[int, tuple[int, int, int]] = {}  # account -> (event id, ref, conn id)
         self.dirty: set[tuple[int, str]] = set()
         self.next_push_ms = 0
@@ -178,6 +180,8 @@ class Events(Component):
             hall = Hall(_facts(rec))
             hall.registered.update(rec.registered)
             self.halls[rec.id] = hall
+            if hall.live:  # a restart during the event: it goes on with what was said and counted
+                _restore(hall, (yield ctx.call("live_state", rec.id)))
 
     def enter(self, actor: Actor, now_ms: int) -> Effects:
         ctx = Ctx(actor, 0, now_ms)
@@ -352,6 +356,9 @@ class Events(Component):
         for poll in hall.polls.values():
             if poll.open:
                 out.append(_poll_msg(hall.id, poll))
+        shown = self.slide_shown.get(hall.id)
+        if shown is not None:
+            out.append(shown)
         return out
 
     def _info(self, hall: Hall, ref: int) -> EventInfo:
@@ -438,6 +445,7 @@ class Events(Component):
         ctx.reply(self._info(hall, msg.request_id))
         self._broadcast(ctx, self._hall_msg(hall))
         if hall.facts.status == "ended":
+            self.slide_shown.pop(hall.id, None)
             self._broadcast(ctx, EventNotice(event_id=hall.id, kind="ended", title=hall.facts.title))
             for poll in hall.polls.values():
                 self._broadcast(ctx, _poll_msg(hall.id, poll, final=True))
@@ -660,11 +668,11 @@ class Events(Component):
             raise Refused(ErrorCode.NOT_FOUND, f"the deck has {len(deck)} slides")
         slide = deck[msg.index]
         self.slide_at[hall.id] = msg.index
-        self._broadcast(
-            ctx,
-            Slide(event_id=hall.id, index=msg.index, count=min(len(deck), MAX_DECK), kind=slide.kind, data=slide.data,
-                  text=slide.text),
+        shown = self.slide_shown[hall.id] = Slide(
+            event_id=hall.id, index=msg.index, count=min(len(deck), MAX_DECK), kind=slide.kind, data=slide.data,
+            text=slide.text,
         )
+        self._broadcast(ctx, shown)
         self._done(ctx, hall.id, msg.index)
 
 
@@ -715,6 +723,25 @@ class EventCopy(Component):
         if self.sim.has(actor.avatar_id):
             allowed = actor.role in HOST_ROLES or actor.account_id in self.stage_accounts
             self.sim.allow_stage(actor.avatar_id, allowed)
+
+
+def _restore(hall: Hall, state: Any) -> None:
+    """A live event's questions, polls, stage line count and moderation, as the store kept them
+    (`EventsRepo.live_state`). Who is in the hall, hands, speakers and the slide shown are not
+    kept: people come back in by joining again."""
+    hall.lines = state.lines
+    for q in state.questions:
+        hall.questions[q["number"]] = Question(
+            id=q["number"], account_id=q["account_id"] or 0, name=q["name"], text=q["text"], voters=set(q["voters"]),
+            answered=q["answered"], hidden=q["hidden"],
+        )
+    for p in state.polls:
+        hall.polls[p["number"]] = PollState(
+            id=p["number"], question=p["question"], options=tuple(p["options"]), live=p["live"], open=p["open"],
+            votes=dict(p["votes"]),
+        )
+    hall.muted.update(state.muted)
+    hall.removed.update(state.removed)
 
 
 def _stay(event_id: int, account_id: int, instance: str) -> dict[str, Any]:

@@ -31,7 +31,9 @@ from .component import Component
 from .effects import Ctx, Deliver, HandlerRun, Refused, ToAccount
 from .notes import note
 
-__all__ = ["Requests"]
+__all__ = ["Requests", "REQUESTS_LANE"]
+
+REQUESTS_LANE = "requests"
 
 log = logging.getLogger("makaverse.requests")
 
@@ -65,15 +67,24 @@ class Requests(Component):
         except InvalidSubmission as exc:
             ctx.reply(RequestInvalid(request_id=msg.request_id, problems=exc.problems))
             return
-        request, created = yield ctx.call(
-            "create_service_request",
-            actor.account_id,
-            opd_code=msg.opd,
-            service_code=msg.service,
-            field_values=values,
-            client_request_id=msg.client_request_id,
-            note=note_text,
+        # On one lane: submissions that arrive while the previous group commits share the next commit.
+        (answer,) = yield ctx.call(
+            "create_service_requests",
+            [
+                {
+                    "account_id": actor.account_id,
+                    "opd_code": msg.opd,
+                    "service_code": msg.service,
+                    "field_values": values,
+                    "client_request_id": msg.client_request_id,
+                    "note": note_text,
+                }
+            ],
+            lane=REQUESTS_LANE,
         )
+        if isinstance(answer, Exception):
+            raise answer  # this submission's own store error: mapped to its code like any other
+        request, created = answer
         if created:
             note(log, "request_submitted", tracking=request.tracking_number, account=actor.account_id)
         ctx.reply(

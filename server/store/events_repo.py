@@ -40,6 +40,7 @@ __all__ = [
     "EventsRepo",
     "EventRecord",
     "SlideRecord",
+    "LiveState",
     "EVENT_RECORD_KINDS",
     "ms_of",
     "MAX_DECK_ROWS",
@@ -82,6 +83,20 @@ class SlideRecord:
     text: str
     width: int
     height: int
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class LiveState:
+    """What a live event's hall had said and counted, read back when a server starts again. Plain
+    values, so the rooms rebuild their hall without importing the store: questions are maps of
+    number, account_id, name, text, voters, answered, hidden; polls of number, question, options,
+    live, open, votes (account id -> option)."""
+
+    lines: int  # the last stage line's number
+    questions: tuple[dict[str, Any], ...]
+    polls: tuple[dict[str, Any], ...]
+    muted: frozenset[int]
+    removed: frozenset[int]
 
 
 # What the hall writes many of, in batches (see `save_event_records`): plain maps, so the rooms
@@ -167,6 +182,61 @@ class EventsRepo(StoreBase):
             if not include_ended:
                 q = q.where(EventRow.status != "ended")
             return [_record(session, row) for row in session.scalars(q)]
+
+    def live_state(self, event_id: int) -> LiveState:
+        """The stage lines' count, questions with their voters, polls with their votes, and who is
+        muted or removed: a live event's hall as it stood, for a server that starts again."""
+        with self._read() as session:
+            lines = session.scalar(select(func.max(EventLineRow.number)).where(EventLineRow.event_id == event_id))
+            question_rows = session.scalars(
+                select(EventQuestionRow).where(EventQuestionRow.event_id == event_id).order_by(EventQuestionRow.number)
+            ).all()
+            voters: dict[int, set[int]] = {row.id: set() for row in question_rows}
+            for question_id, account_id in session.execute(
+                select(EventQuestionVoteRow.question_id, EventQuestionVoteRow.account_id).where(
+                    EventQuestionVoteRow.question_id.in_(list(voters))
+                )
+            ):
+                voters[question_id].add(account_id)
+            poll_rows = session.scalars(
+                select(EventPollRow).where(EventPollRow.event_id == event_id).order_by(EventPollRow.number)
+            ).all()
+            votes: dict[int, dict[int, int]] = {row.id: {} for row in poll_rows}
+            for poll_id, account_id, option in session.execute(
+                select(EventPollVoteRow.poll_id, EventPollVoteRow.account_id, EventPollVoteRow.option).where(
+                    EventPollVoteRow.poll_id.in_(list(votes))
+                )
+            ):
+                votes[poll_id][account_id] = option
+            muted: set[int] = set()
+            removed: set[int] = set()
+            for target, action in session.execute(
+                select(EventModerationRow.target, EventModerationRow.action)
+                .where(EventModerationRow.event_id == event_id, EventModerationRow.target.like("account:%"))
+                .order_by(EventModerationRow.id)
+            ):
+                account = int(target.removeprefix("account:"))
+                if action == "mute":
+                    muted.add(account)
+                elif action == "unmute":
+                    muted.discard(account)
+                elif action == "remove":
+                    removed.add(account)
+            return LiveState(
+                lines=lines or 0,
+                questions=tuple(
+                    {"number": q.number, "account_id": q.account_id, "name": q.name, "text": q.text,
+                     "voters": frozenset(voters[q.id]), "answered": q.answered, "hidden": q.hidden}
+                    for q in question_rows
+                ),
+                polls=tuple(
+                    {"number": p.number, "question": p.question, "options": tuple(p.options), "live": p.live,
+                     "open": p.closed_at is None, "votes": dict(votes[p.id])}
+                    for p in poll_rows
+                ),
+                muted=frozenset(muted),
+                removed=frozenset(removed),
+            )
 
     def set_event_state(self, event_id: int, status: str, doors: str, *, actor_id: int | None) -> None:
         """The doors and the event's life, audited; the rules are the hall's, this keeps them."""

@@ -5,7 +5,10 @@ UNIQUE, so a retry returns the first request instead of a second one. The reques
 fingerprint of its content: the same id with other content is `RequestIdReused` (a
 `Conflict`), never the first request passed off as the answer to a different question. Tracking numbers
 read `DUK-2026-000123`: the OPD's prefix, the year in Makassar time, and a per-OPD, per-year
-counter bumped atomically. A status change locks the row (FOR UPDATE on PostgreSQL; SQLite
+counter bumped atomically. `create_service_requests` is the group commit: many submissions in one
+transaction (one commit, so one disk flush, for all of them), each answered as if alone; when
+that transaction fails, each is tried again in a transaction of its own, so one bad submission
+never costs the others theirs. A status change locks the row (FOR UPDATE on PostgreSQL; SQLite
 writers are serialised by BEGIN IMMEDIATE), checks the status machine, and writes history
 in the same transaction, so of two concurrent changes only one can win.
 """
@@ -14,9 +17,11 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -26,12 +31,13 @@ from makaverse.protocol.tickets import WITA
 
 from .base import StoreBase
 from .dto import ServiceRequest, StatusChange
-from .errors import Conflict, IllegalTransition, InvalidValue, NotFound, RequestIdReused
+from .errors import Conflict, IllegalTransition, InvalidValue, NotFound, RequestIdReused, StoreError
 from .models import AccountRow, OpdRow, RequestCounterRow, ServiceRequestRow, ServiceRow, StatusHistoryRow
 
-__all__ = ["RequestsRepo", "WITA", "tracking_number", "content_fingerprint"]
+__all__ = ["RequestsRepo", "Submission", "Submitted", "WITA", "tracking_number", "content_fingerprint"]
 
 MAX_LIST = 1000
+MAX_SUBMISSIONS = 1000  # per group commit
 MAX_CLIENT_REQUEST_ID = 64
 _STATUSES = frozenset(s.value for s in RequestStatus)
 
@@ -48,11 +54,31 @@ def content_fingerprint(opd_code: str, service_code: str, field_values: dict[str
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 
+def _reused(client_request_id: str) -> RequestIdReused:
+    return RequestIdReused(f"client_request_id {client_request_id!r} was used for other content")
+
+
 def _answer_retry(twin: ServiceRequestRow, fingerprint: str) -> ServiceRequest:
     """The first request, when the retry asks the same thing (rows from before fingerprints always do)."""
     if twin.content_fingerprint is not None and twin.content_fingerprint != fingerprint:
-        raise RequestIdReused(f"client_request_id {twin.client_request_id!r} was used for other content")
+        raise _reused(twin.client_request_id)
     return request_dto(twin)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Submission:
+    """One citizen's submission, as `create_service_request` takes it."""
+
+    account_id: int
+    opd_code: str
+    service_code: str
+    field_values: dict[str, Any] = field(default_factory=dict)
+    client_request_id: str
+    note: str = ""
+
+
+# The answer to one submission of a group: (request, created), or the error it alone would have raised.
+Submitted = tuple[ServiceRequest, bool] | StoreError
 
 
 def request_dto(row: ServiceRequestRow) -> ServiceRequest:
@@ -91,16 +117,29 @@ def _find_twin(session: Session, account_id: int, client_request_id: str) -> Ser
     )
 
 
-def _next_sequence(session: Session, opd_code: str, year: int) -> int:
-    """Bump and return the OPD's counter for `year` in one statement (INSERT .. ON CONFLICT .. RETURNING)."""
+def _retry_answered(twin: ServiceRequestRow, fingerprint: str) -> Submitted:
+    try:
+        return _answer_retry(twin, fingerprint), False
+    except RequestIdReused as exc:
+        return exc
+
+
+def _first_answer(answer: Submitted | None) -> ServiceRequest:
+    assert isinstance(answer, tuple)
+    return answer[0]
+
+
+def _next_sequence(session: Session, opd_code: str, year: int, count: int = 1) -> int:
+    """Move the OPD's counter for `year` on by `count` in one statement (INSERT .. ON CONFLICT ..
+    RETURNING) and return its new value: the last of the `count` numbers taken."""
     dialect = session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    upsert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     statement = (
-        insert(RequestCounterRow)
-        .values(opd_code=opd_code, year=year, last_value=1)
+        upsert(RequestCounterRow)
+        .values(opd_code=opd_code, year=year, last_value=count)
         .on_conflict_do_update(
             index_elements=[RequestCounterRow.opd_code, RequestCounterRow.year],
-            set_={"last_value": RequestCounterRow.last_value + 1},
+            set_={"last_value": RequestCounterRow.last_value + count},
         )
         .returning(RequestCounterRow.last_value)
     )
@@ -145,6 +184,158 @@ class RequestsRepo(StoreBase):
                 if twin is None:
                     raise
                 return _answer_retry(twin, fingerprint), False
+
+    def create_service_requests(self, submissions: Sequence[Submission]) -> list[Submitted]:
+        """Submit many in one transaction (a group commit); one answer per submission, in order.
+
+        Each answer is what `create_service_request` would have returned or raised for it alone,
+        as if they had run one after another in this order (a repeated client request id within
+        the group is a retry of the earlier one). Nothing is answered before the commit; when the
+        group's transaction fails, each submission is run again in a transaction of its own.
+        """
+        if len(submissions) > MAX_SUBMISSIONS:
+            raise InvalidValue(f"at most {MAX_SUBMISSIONS} submissions per group")
+        answers: list[Submitted | None] = [None] * len(submissions)
+        todo = []
+        for i, sub in enumerate(submissions):
+            if not 0 < len(sub.client_request_id) <= MAX_CLIENT_REQUEST_ID:
+                answers[i] = InvalidValue(f"client_request_id: 1..{MAX_CLIENT_REQUEST_ID} characters")
+            else:
+                todo.append(i)
+        if todo:
+            try:
+                with self._write() as session:
+                    group = self._submit_group(session, [submissions[i] for i in todo])
+                for i, answer in zip(todo, group, strict=True):
+                    answers[i] = answer
+            except Exception:
+                # The group's transaction failed (a disk error, a twin committed meanwhile by another
+                # process): each on its own, so the ones that can still succeed do.
+                for i in todo:
+                    answers[i] = self._submit_alone(submissions[i])
+        return [a for a in answers if a is not None]
+
+    def _submit_alone(self, sub: Submission) -> Submitted:
+        try:
+            return self.create_service_request(
+                sub.account_id, opd_code=sub.opd_code, service_code=sub.service_code, field_values=sub.field_values,
+                client_request_id=sub.client_request_id, note=sub.note,
+            )
+        except StoreError as exc:
+            return exc
+
+    def _submit_group(self, session: Session, subs: list[Submission]) -> list[Submitted]:
+        """The group inside one transaction, in a handful of statements whatever its size. A
+        missing account is left to its foreign key (submitters are logged in: it is rare), which
+        fails the group and so sends each submission down the one-by-one path that names it."""
+        fingerprints = [content_fingerprint(s.opd_code, s.service_code, s.field_values, s.note) for s in subs]
+        keys = [(s.account_id, s.client_request_id) for s in subs]
+        # Two plain INs (the exact pairs are looked up below): SQLite answers a row-value IN by
+        # scanning the whole table, plain INs through the (account, client request id) index.
+        twins = {
+            (row.account_id, row.client_request_id): row
+            for row in session.scalars(
+                select(ServiceRequestRow).where(
+                    ServiceRequestRow.account_id.in_({s.account_id for s in subs}),
+                    ServiceRequestRow.client_request_id.in_({s.client_request_id for s in subs}),
+                )
+            )
+        }
+        services = {
+            (opd, code): (service_id, prefix)
+            for service_id, opd, code, prefix in session.execute(
+                select(ServiceRow.id, ServiceRow.opd_code, ServiceRow.code, OpdRow.ticket_prefix)
+                .join(OpdRow, OpdRow.code == ServiceRow.opd_code)
+                .where(ServiceRow.opd_code.in_({s.opd_code for s in subs}))
+            )
+        }
+        answers: list[Submitted | None] = [None] * len(subs)
+        first: dict[tuple[int, str], int] = {}  # key -> index of the group's first new submission with it
+        fresh: list[int] = []
+        for i, (sub, key) in enumerate(zip(subs, keys, strict=True)):
+            twin = twins.get(key)
+            if twin is not None:
+                answers[i] = _retry_answered(twin, fingerprints[i])
+            elif key in first:
+                if fingerprints[first[key]] != fingerprints[i]:
+                    answers[i] = _reused(sub.client_request_id)
+                # else: a retry within the group, answered with the first one's request (below)
+            elif (sub.opd_code, sub.service_code) not in services:
+                answers[i] = NotFound(f"service {sub.opd_code}/{sub.service_code}")
+            else:
+                first[key] = i
+                fresh.append(i)
+        if fresh:
+            made = self._insert_group(session, [(subs[i], fingerprints[i]) for i in fresh], services)
+            for i, request in zip(fresh, made, strict=True):
+                answers[i] = (request, True)
+            for i, key in enumerate(keys):
+                if answers[i] is None:
+                    answers[i] = (_first_answer(answers[first[key]]), False)
+        return [a for a in answers if a is not None]
+
+    def _insert_group(
+        self, session: Session, new: list[tuple[Submission, str]], services: dict[tuple[str, str], tuple[int, str]]
+    ) -> list[ServiceRequest]:
+        now = self.now()
+        year = now.astimezone(WITA).year
+        per_opd: dict[str, int] = {}
+        for sub, _ in new:
+            per_opd[sub.opd_code] = per_opd.get(sub.opd_code, 0) + 1
+        # Each OPD's counter moves once for the group; its submissions take the numbers in order.
+        next_number = {opd: _next_sequence(session, opd, year, n) - n + 1 for opd, n in per_opd.items()}
+        numbers = []
+        for sub, _ in new:
+            prefix = services[(sub.opd_code, sub.service_code)][1]
+            numbers.append(tracking_number(prefix, year, next_number[sub.opd_code]))
+            next_number[sub.opd_code] += 1
+        status = machine.INITIAL.value
+        ids: dict[str, int] = {
+            number: request_id
+            for number, request_id in session.execute(
+                insert(ServiceRequestRow).returning(ServiceRequestRow.tracking_number, ServiceRequestRow.id),
+                [
+                    {
+                        "tracking_number": number,
+                        "account_id": sub.account_id,
+                        "opd_code": sub.opd_code,
+                        "service_id": services[(sub.opd_code, sub.service_code)][0],
+                        "field_values": dict(sub.field_values),
+                        "note": sub.note,
+                        "status": status,
+                        "client_request_id": sub.client_request_id,
+                        "content_fingerprint": fingerprint,
+                        "created_at": now,
+                        "updated_at": now,
+                    }
+                    for number, (sub, fingerprint) in zip(numbers, new, strict=True)
+                ],
+            )
+        }
+        session.execute(
+            insert(StatusHistoryRow),
+            [
+                {"request_id": ids[number], "from_status": None, "to_status": status, "note": "",
+                 "actor_id": sub.account_id, "at": now}
+                for number, (sub, _) in zip(numbers, new, strict=True)
+            ],
+        )
+        return [
+            ServiceRequest(
+                id=ids[number],
+                tracking_number=number,
+                account_id=sub.account_id,
+                opd_code=sub.opd_code,
+                service_code=sub.service_code,
+                field_values=dict(sub.field_values),
+                note=sub.note,
+                status=RequestStatus(status),
+                client_request_id=sub.client_request_id,
+                created_at=now,
+                updated_at=now,
+            )
+            for number, (sub, _) in zip(numbers, new, strict=True)
+        ]
 
     def _insert_request(
         self,

@@ -1,8 +1,10 @@
 """The effect runner: the only code that carries out what room components ask for.
 
 Replies and pushes go onto connections' bounded queues; store calls run on worker threads, never
-on the event loop, and calls on one lane (ticket snapshots) run in order, consecutive ones in one
-batch; bus messages are published in the background; a handler that waits for an answer is
+on the event loop, and calls on one lane (ticket snapshots, service request submissions) run in
+order, consecutive calls of a batched method in one batch: everything queued while the previous
+batch was committing goes in the next one (a group commit), and each caller gets its own part of
+the answer only after that commit; bus messages are published in the background; a handler that waits for an answer is
 resumed with it. A failure becomes an `error` (carrying the command's ref) through `errors`.
 """
 
@@ -43,8 +45,9 @@ __all__ = ["EffectRunner", "now_ms"]
 T = TypeVar("T")
 log = logging.getLogger("makaverse.effects")
 
-_BATCHED = frozenset({"save_tickets"})  # store methods taking one list, returning the refused items
-_BATCH = 200
+# Store methods that take one list, merged across consecutive calls on a lane, up to this many items:
+_BATCHED = {"save_tickets": 200}  # ... returning the items refused (each caller gets its own back)
+_GROUPED = {"create_service_requests": 500}  # ... returning one answer per item, in order (each caller its slice)
 
 
 def now_ms() -> int:
@@ -70,9 +73,10 @@ class _Lane:
         while self.pending:
             call, future = self.pending.popleft()
             batch = [(call, future)]
-            if call.method in _BATCHED:
+            limit = _BATCHED.get(call.method) or _GROUPED.get(call.method)
+            if limit:
                 size = len(call.args[0])
-                while self.pending and self.pending[0][0].method == call.method and size < _BATCH:
+                while self.pending and self.pending[0][0].method == call.method and size < limit:
                     batch.append(self.pending.popleft())
                     size += len(batch[-1][0].args[0])
             items = [item for c, _ in batch for item in c.args[0]] if len(batch) > 1 else None
@@ -90,6 +94,14 @@ class _Lane:
             if items is None:
                 if not future.done():
                     future.set_result(result)
+                continue
+            if call.method in _GROUPED:
+                start = 0
+                for c, f in batch:
+                    end = start + len(c.args[0])
+                    if not f.done():
+                        f.set_result(result[start:end])
+                    start = end
                 continue
             refused = set(map(id, result))
             for c, f in batch:

@@ -9,12 +9,17 @@ from typing import Any
 
 from ..store.chat_repo import ChatLine
 from ..store.dto import Audit, Localized, ProgramDraft
+from ..store.requests_repo import Submission
 
 __all__ = ["OPS"]
 
 
 def add_chat_lines(store: Any, lines: list[dict]) -> Any:
     return store.add_chat_lines([ChatLine(**line) for line in lines])
+
+
+def create_service_requests(store: Any, submissions: list[dict]) -> Any:
+    return store.create_service_requests([Submission(**s) for s in submissions])
 
 
 def update_opd_description(store: Any, opd: str, description: dict, *, actor_id: int | None) -> Any:
@@ -35,5 +40,13 @@ def ban_account(store: Any, account_id: int, *, reason: str, until: Any, actor_i
 
 
 OPS: dict[str, Callable[..., Any]] = {
-    f.__name__: f for f in (add_chat_lines, update_opd_description, upsert_program, delete_program, ban_account)
+    f.__name__: f
+    for f in (
+        add_chat_lines,
+        create_service_requests,
+        update_opd_description,
+        upsert_program,
+        delete_program,
+        ban_account,
+    )
 }

@@ -121,3 +121,38 @@ def test_admin_loads_a_deck_and_exports_the_event(tmp_path, capsys):
     assert capsys.readouterr().out.splitlines()[1].startswith("event,")
     assert main(["admin", "event-summary", str(event_id), "--db", url]) == 0
     assert capsys.readouterr().out.startswith("# Rembuk")
+
+
+def test_a_live_events_state_reads_back_for_a_restart(store):
+    """Stage line count, questions with voters and marks, polls with votes and open state, and who is
+    muted (the last word counts) or removed: what a restarted server rebuilds its hall from."""
+    event_id, (host, a, b, c) = _event(store)
+    store.set_event_state(event_id, "live", "open", actor_id=host)
+    empty = store.live_state(event_id)
+    assert (empty.lines, empty.questions, empty.polls) == (0, (), ())
+    assert not empty.muted and not empty.removed
+    store.add_stage_line(event_id, 1, host, "Walikota", "Selamat pagi")
+    store.add_stage_line(event_id, 2, host, "Walikota", "Mari mulai")
+    store.add_question(event_id, 1, a, "W0", "Banjir?")
+    store.add_question(event_id, 2, b, "W1", "Sampah?")
+    store.vote_question(event_id, 1, b)
+    store.vote_question(event_id, 1, c)
+    store.mark_question(event_id, 2, "answered", actor_id=host)
+    store.open_poll(event_id, 1, "Prioritas?", ["Jalan", "Taman"], True)
+    store.vote_poll(event_id, 1, a, 1)
+    store.close_poll(event_id, 1)
+    store.open_poll(event_id, 2, "Lagi?", ["Ya", "Tidak"], False)
+    store.vote_poll(event_id, 2, b, 0)
+    store.moderate_event(event_id, a, "mute", actor_id=host)
+    store.moderate_event(event_id, b, "mute", actor_id=host)
+    store.moderate_event(event_id, a, "unmute", actor_id=host)
+    store.moderate_event(event_id, c, "remove", actor_id=host)
+    state = store.live_state(event_id)
+    assert state.lines == 2
+    assert [
+        (q["number"], q["account_id"], q["text"], set(q["voters"]), q["answered"], q["hidden"]) for q in state.questions
+    ] == [(1, a, "Banjir?", {b, c}, False, False), (2, b, "Sampah?", set(), True, False)]
+    assert [(p["number"], p["options"], p["live"], p["open"], p["votes"]) for p in state.polls] == [
+        (1, ("Jalan", "Taman"), True, False, {a: 1}), (2, ("Ya", "Tidak"), False, True, {b: 0}),
+    ]
+    assert (state.muted, state.removed) == (frozenset({b}), frozenset({c}))

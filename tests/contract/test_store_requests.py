@@ -11,7 +11,15 @@ import pytest
 from makaverse.protocol.request_status import RequestStatus
 from sqlalchemy import text
 
-from makaverse.server.store import Conflict, IllegalTransition, InvalidValue, NotFound, RequestIdReused, StoreError
+from makaverse.server.store import (
+    Conflict,
+    IllegalTransition,
+    InvalidValue,
+    NotFound,
+    RequestIdReused,
+    StoreError,
+    Unavailable,
+)
 
 THREADS = 8
 KTP = {"nik": "7371012345678901", "nama_lengkap": "Andi Baso", "no_hp": "081234567890"}
@@ -233,3 +241,111 @@ def test_list_requests_filters(seeded, citizen):
     assert seeded.get_request_by_tracking(b.tracking_number) == seeded.get_request(b.id)
     with pytest.raises(InvalidValue):
         seeded.list_requests(status="lost")
+
+
+# ── group commit: many submissions, one transaction ───────────────────────────────────────────────────────
+def _sub(account_id: int, crid: str, *, opd: str = "DUKCAPIL", service: str = "KTP_EL", **values):
+    from makaverse.server.store.requests_repo import Submission
+
+    return Submission(
+        account_id=account_id, opd_code=opd, service_code=service, field_values={**KTP, **values},
+        client_request_id=crid,
+    )
+
+
+def _stored(store) -> int:
+    return len(store.list_requests(limit=1000))
+
+
+def test_a_group_is_numbered_in_order_and_each_has_its_history(seeded, citizen):
+    """A group of new submissions gets consecutive tracking numbers in its order, each with its first history row."""
+    answers = seeded.create_service_requests([_sub(citizen.id, f"g-{i}") for i in range(5)])
+    assert [created for _, created in answers] == [True] * 5
+    assert [r.tracking_number for r, _ in answers] == [f"DUK-2026-{i:06d}" for i in range(1, 6)]
+    for request, _ in answers:
+        assert seeded.get_request(request.id) == request
+        (first,) = seeded.request_history(request.id)
+        assert (first.from_status, first.to_status, first.actor_id) == (None, RequestStatus.SUBMITTED, citizen.id)
+    later, created = _submit(seeded, citizen.id, "after-the-group")
+    assert created and later.tracking_number == "DUK-2026-000006"
+
+
+def test_a_group_answers_each_as_if_alone(seeded, citizen):
+    """Retries (of a stored request or of one earlier in the group), reused ids, unknown services and bad
+    ids are answered one by one, and do not stop the others from being stored."""
+    stored, _ = _submit(seeded, citizen.id, "old")
+    answers = seeded.create_service_requests(
+        [
+            _sub(citizen.id, "new-1"),
+            _sub(citizen.id, "old"),  # a retry of a stored request
+            _sub(citizen.id, "old", nama_lengkap="Someone Else"),  # a stored id with other content
+            _sub(citizen.id, "new-1"),  # a retry within the group
+            _sub(citizen.id, "new-1", nama_lengkap="Other"),  # a group id with other content
+            _sub(citizen.id, "nope", service="NO_SUCH"),
+            _sub(citizen.id, ""),
+            _sub(citizen.id, "new-2"),
+        ]
+    )
+    new_1, new_2 = answers[0], answers[7]
+    assert new_1[1] and new_2[1]
+    assert answers[1] == (stored, False)
+    assert isinstance(answers[2], RequestIdReused)
+    assert answers[3] == (new_1[0], False)
+    assert isinstance(answers[4], RequestIdReused)
+    assert isinstance(answers[5], NotFound)
+    assert isinstance(answers[6], InvalidValue)
+    assert _stored(seeded) == 3
+
+
+def test_a_failed_group_is_retried_one_by_one(seeded, citizen):
+    """A submission that fails the group's transaction (an account that is gone) costs only itself."""
+    answers = seeded.create_service_requests(
+        [_sub(citizen.id, "a"), _sub(987_654, "ghost"), _sub(citizen.id, "b")]
+    )
+    assert answers[0][1] and answers[2][1]
+    assert isinstance(answers[1], NotFound)
+    assert _stored(seeded) == 2
+
+
+def test_a_commit_that_fails_stores_nothing_and_answers_unavailable(seeded, citizen):
+    """When every commit fails, each submission of the group is answered `Unavailable` and none is stored."""
+    from sqlalchemy import event
+    from sqlalchemy.exc import OperationalError
+
+    def fail(_conn):
+        raise OperationalError("COMMIT", {}, Exception("disk I/O error"))
+
+    event.listen(seeded._engine, "commit", fail)
+    try:
+        answers = seeded.create_service_requests([_sub(citizen.id, f"f-{i}") for i in range(4)])
+    finally:
+        event.remove(seeded._engine, "commit", fail)
+    assert all(isinstance(a, Unavailable) for a in answers), answers
+    assert _stored(seeded) == 0
+    # Nothing was taken: the next submissions start from the first number.
+    (first, created), = seeded.create_service_requests([_sub(citizen.id, "f-0")])
+    assert created and first.tracking_number == "DUK-2026-000001"
+
+
+def test_groups_on_many_threads_number_every_request_once(seeded, citizen):
+    """Groups committed at once from many threads give every submission its own tracking number, with no gap."""
+    results = _race(
+        THREADS, lambda t: seeded.create_service_requests([_sub(citizen.id, f"t{t}-{i}") for i in range(5)])
+    )
+    numbers = sorted(r.tracking_number for group in results for r, _ in group)
+    assert numbers == [f"DUK-2026-{i:06d}" for i in range(1, THREADS * 5 + 1)]
+
+
+def test_concurrent_groups_with_the_same_submission_store_it_once(seeded, citizen):
+    """The same submission in groups committed at once (two server processes sharing PostgreSQL) is
+    stored once; every group answers it with that one request, each of its other submissions stored."""
+    results = _race(
+        THREADS,
+        lambda t: seeded.create_service_requests([_sub(citizen.id, f"own-{t}"), _sub(citizen.id, "shared")]),
+    )
+    shared = [group[1] for group in results]
+    assert all(isinstance(a, tuple) for a in shared), shared
+    assert len({request.id for request, _ in shared}) == 1
+    assert sorted(created for _, created in shared) == [False] * (THREADS - 1) + [True]
+    assert all(group[0][1] for group in results)
+    assert _stored(seeded) == THREADS + 1

@@ -22,11 +22,11 @@ from makaverse.client.settings_file import ENV_VAR, load_settings, save_settings
 def test_round_trip_on_disk(tmp_path: Path) -> None:
     """Every setting written is read back the same."""
     s = Settings(lang="en", preset="low", text_scale=1.2, high_contrast=True, volume=0.3, ambient=0.0,
-                 fullscreen=True, show_fps=True, minimap=False).bind("directory", "f11").bind("forward", "i")
+                 fullscreen=True, show_fps=True, minimap=False).bind("directory", "home").bind("forward", "i")
     path = tmp_path / "deep" / "settings.json"
     save_settings(s, path)
     assert load_settings(path) == s
-    assert json.loads(path.read_text())["keys"]["directory"] == "f11"
+    assert json.loads(path.read_text())["keys"]["directory"] == "home"
     assert [p.name for p in path.parent.iterdir()] == ["settings.json"]  # no temporary left behind
 
 

@@ -114,8 +114,7 @@ RULES = (
         "bench",
         ("protocol", "world", "client", "client/net"),
         # msgpack: the fuzzer (bench/fuzz_atheris.py) builds raw frames the codec would never make.
-        # atheris: optional, for long fuzzing runs only.
-        # uvloop: the load generators' event loop, when installed.
+        # atheris: optional, for long fuzzing runs only; uvloop: the load processes' loop when installed.
         frozenset({"websockets", "numpy", "psutil", "panda3d", "direct", "msgpack", "atheris", "uvloop"}),
     ),
     Rule("assets", (), frozenset({"numpy"})),
