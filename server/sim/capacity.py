@@ -2,7 +2,9 @@
 stream may carry meanwhile. Pure: the wiring passes in the clock and the CPU time it read.
 
 The measure is the process's busy fraction: CPU seconds per wall second, smoothed. One Python
-process runs on one core, so 1.0 is saturation, where ticks start late and input queues up.
+process runs on one core, so 1.0 is saturation, where ticks start late and input queues up. On a
+shared machine the process may be starved of CPU long before it uses a whole core, so a tick that
+starts more than half a period late counts as saturation too, whatever the CPU figure says.
 Before that happens the policy sheds detail, one level at a time (interest sets recomputed less
 often, avatars beyond the nearest few refreshed less often); joins are refused (`full`) once the
 players already in would take the process past its target load, or at the configured cap, or
@@ -46,8 +48,10 @@ class CapacityPolicy:
     _changed_s: float = -math.inf
     _low_since_s: float | None = None
 
-    def observe(self, now_s: float, busy_s: float, players: int) -> None:
-        """`busy_s` CPU seconds were used since the previous call, with `players` in the world now."""
+    def observe(self, now_s: float, busy_s: float, players: int, *, late_s: float = 0.0,
+                period_s: float = 0.05) -> None:
+        """`busy_s` CPU seconds were used since the previous call, with `players` in the world now;
+        this tick started `late_s` behind its schedule (ticks every `period_s`)."""
         self.players = players
         if self._last_s is None:
             self._last_s = now_s
@@ -57,7 +61,10 @@ class CapacityPolicy:
             return
         self._last_s = now_s
         a = 1.0 - math.exp(-dt / self.smoothing_s)
-        self.load += a * (busy_s / dt - self.load)
+        sample = busy_s / dt
+        if late_s > 0.5 * period_s:
+            sample = max(sample, 1.0)  # falling behind: saturated, even if the CPU went elsewhere
+        self.load += a * (sample - self.load)
         if self.load > self.shed_at:
             self._low_since_s = None
             if self.level < len(LEVELS) - 1 and now_s - self._changed_s >= self.shed_after_s:

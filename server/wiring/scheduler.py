@@ -40,6 +40,7 @@ class Scheduler:
         self.dt = 1.0 / tick_hz
         self.capacity = capacity or CapacityPolicy()
         self._cpu_s = time.process_time()
+        self._late_s = 0.0
         # Each instance may use its share of the period; more is counted as over budget.
         self.budget_s = self.dt / max(1, len(instances))
         self.task: asyncio.Task | None = None
@@ -81,6 +82,7 @@ class Scheduler:
         next_at = loop.time()
         while True:
             started = time.perf_counter()
+            self._late_s = max(0.0, loop.time() - next_at)  # how far behind its schedule this tick starts
             try:
                 self.tick(loop.time())
             except Exception:
@@ -102,7 +104,8 @@ class Scheduler:
         # and lowers snapshot detail before it falls behind.
         cpu = time.process_time()
         capacity = self.capacity
-        capacity.observe(now_s, cpu - self._cpu_s, sum(len(i) for i in self.instances.values()))
+        capacity.observe(now_s, cpu - self._cpu_s, sum(len(i) for i in self.instances.values()),
+                         late_s=self._late_s, period_s=self.dt)
         self._cpu_s = cpu
         detail = capacity.detail
         moves = Effects()

@@ -6,12 +6,13 @@ from __future__ import annotations
 from makaverse.server.sim.capacity import LEVELS, REFUSE_AT_LEVEL, CapacityPolicy
 
 
-def run(policy: CapacityPolicy, *, seconds: float, busy: float, players: int, start: float = 0.0) -> float:
+def run(policy: CapacityPolicy, *, seconds: float, busy: float, players: int, start: float = 0.0,
+        late_s: float = 0.0) -> float:
     """Feed `seconds` of ticks (20 a second) at a busy fraction of `busy`; returns the end time."""
     t = start
     for _ in range(int(seconds * 20)):
         t += 0.05
-        policy.observe(t, busy * 0.05, players)
+        policy.observe(t, busy * 0.05, players, late_s=late_s, period_s=0.05)
     return t
 
 
@@ -67,3 +68,15 @@ def test_a_middling_load_holds_the_level():
     level = p.level
     run(p, seconds=60, busy=0.7, players=500, start=t)
     assert p.level == level
+
+
+def test_ticks_running_late_count_as_saturation_on_a_starved_machine():
+    """A process that gets only half a core but whose ticks start late is saturated: it sheds and
+    refuses, though its CPU figure alone would say it has room."""
+    p = CapacityPolicy()
+    run(p, seconds=5, busy=0.5, players=300, late_s=0.04)
+    assert p.load > 0.9 and p.level >= 1
+    assert not p.admit(300)
+    q = CapacityPolicy()
+    run(q, seconds=5, busy=0.5, players=300, late_s=0.01)  # a little jitter is not lateness
+    assert q.level == 0 and q.load < 0.6
