@@ -39,9 +39,13 @@ class CapacityPolicy:
     relax_at: float = 0.55  # ... and below which, held for `relax_after_s`, one is taken off
     shed_after_s: float = 1.0  # a level is added at most this often
     relax_after_s: float = 5.0
-    smoothing_s: float = 1.0  # time constant of the load average
+    smoothing_s: float = 1.0  # time constant of the load average that sheds
+    # ... and of the one that sizes capacity: slower, so a burst of handshakes (everyone joining at
+    # once) is not taken for what the players cost once they are in
+    capacity_smoothing_s: float = 5.0
     min_players_to_measure: int = 20  # fewer: per-player cost is mostly noise, only the cap counts
     load: float = 0.0
+    slow_load: float = 0.0
     level: int = 0
     players: int = 0
     _last_s: float | None = None
@@ -65,6 +69,7 @@ class CapacityPolicy:
         if late_s > 0.5 * period_s:
             sample = max(sample, 1.0)  # falling behind: saturated, even if the CPU went elsewhere
         self.load += a * (sample - self.load)
+        self.slow_load += (1.0 - math.exp(-dt / self.capacity_smoothing_s)) * (sample - self.slow_load)
         if self.load > self.shed_at:
             self._low_since_s = None
             if self.level < len(LEVELS) - 1 and now_s - self._changed_s >= self.shed_after_s:
@@ -88,9 +93,9 @@ class CapacityPolicy:
     def capacity(self) -> int:
         """Players this process can hold: the cap, or fewer if its own load says so."""
         cap = self.max_players if self.max_players > 0 else 1 << 30
-        if self.players >= self.min_players_to_measure and self.load > 0.0:
+        if self.players >= self.min_players_to_measure and self.slow_load > 0.0:
             # Cost per player, at the detail it is paying for now, scaled to the target load.
-            cap = min(cap, max(self.players, int(self.players * self.target_load / self.load)))
+            cap = min(cap, max(self.players, int(self.players * self.target_load / self.slow_load)))
         return cap
 
     def admit(self, players: int) -> bool:

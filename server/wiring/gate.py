@@ -50,7 +50,7 @@ T = TypeVar("T")
 log = logging.getLogger("makaverse.session")
 
 _rng = random.Random()
-FULL_RETRY_MS = 30_000  # what a `full` refusal suggests waiting before the same server is tried again
+FULL_RETRY_MS = 5_000  # what a `full` refusal suggests waiting before the same server is tried again
 
 
 class Gate:
