@@ -24,6 +24,7 @@ from makaverse.protocol import (
     Input,
     InstanceChanged,
     ProtocolError,
+    Redirect,
     Snapshot,
     SnapshotBook,
     SnapshotDelta,
@@ -84,6 +85,7 @@ class BotStats:
     anomalies: Counter = field(default_factory=Counter)
     scenario: dict = field(default_factory=dict)
     reconnects: int = 0  # visits after the first that got in (see `BotPlan.session_s`)
+    redirects: int = 0  # times the server sent this bot to another server process (and it went)
     reconnect_failures: int = 0  # ... and that did not
 
 
@@ -153,7 +155,27 @@ async def run_bot(plan: BotPlan, world: World, stats: BotStats, positions: Posit
             return
 
 
-async def _visit(plan: BotPlan, world: World, stats: BotStats, positions: PositionCheck) -> None:
+class _Redirected(Exception):
+    """The server sent us to another process (`redirect`, then close 4009)."""
+
+    def __init__(self, msg: Redirect) -> None:
+        super().__init__(msg.url)
+        self.msg = msg
+
+
+async def _visit(plan: BotPlan, world: World, stats: BotStats, positions: PositionCheck, token: str = "") -> None:
+    """One connection; a redirect is followed at once to the other process with its token
+    (a few times at most, so two processes that disagree can't bounce a bot for ever)."""
+    for _ in range(4):
+        try:
+            await _connection(plan, world, stats, positions, token)
+            return
+        except _Redirected as exc:
+            stats.redirects += 1
+            plan, token = replace(plan, url=exc.msg.url), exc.msg.token
+
+
+async def _connection(plan: BotPlan, world: World, stats: BotStats, positions: PositionCheck, token: str) -> None:
     loop = asyncio.get_running_loop()
     try:
         ws = await connect(
@@ -170,7 +192,9 @@ async def _visit(plan: BotPlan, world: World, stats: BotStats, positions: Positi
         stats.connect_error = type(exc).__name__
         return
     try:
-        await _session(ws, plan, world, stats, positions)
+        await _session(ws, plan, world, stats, positions, token)
+    except _Redirected:
+        raise
     except Exception as exc:  # one bot's failure is a figure, not the end of the run
         stats.exceptions[type(exc).__name__] += 1
         if not stats.connected:
@@ -182,12 +206,11 @@ async def _visit(plan: BotPlan, world: World, stats: BotStats, positions: Positi
 
 
 async def _session(
-    ws: ClientConnection, plan: BotPlan, world: World, stats: BotStats, positions: PositionCheck
+    ws: ClientConnection, plan: BotPlan, world: World, stats: BotStats, positions: PositionCheck, token: str = ""
 ) -> None:
     loop = asyncio.get_running_loop()
-    token = ""
     authenticate = getattr(SCENARIOS.get(plan.scenario), "authenticate", None)
-    if authenticate is not None:  # a scenario that needs an account logs in before hello
+    if authenticate is not None and not token:  # a scenario that needs an account logs in before hello
         try:
             async with asyncio.timeout(HANDSHAKE_TIMEOUT_S * 3):
                 token = await authenticate(ws, plan)
@@ -206,6 +229,8 @@ async def _session(
                 msg = decode(data)
                 if isinstance(msg, Welcome):
                     break
+                if isinstance(msg, Redirect):
+                    raise _Redirected(msg)
                 if isinstance(msg, Error):
                     stats.error_codes[msg.code] += 1
                     stats.connect_error = f"error:{msg.code}"
@@ -239,6 +264,8 @@ async def _session(
             await _receive(ws, behaviour, view, sent, stats, positions)
     except TimeoutError:
         pass  # the planned end
+    except _Redirected:
+        raise
     except ConnectionClosed as exc:
         if loop.time() < plan.end_at:
             stats.disconnect_code = exc.rcvd.code if exc.rcvd else 1006
@@ -330,6 +357,8 @@ async def _receive(
         elif isinstance(msg, ZoneChanged):
             view.zone_id = msg.zone_id
             stats.zones.add(msg.zone_id)
+        elif isinstance(msg, Redirect):
+            raise _Redirected(msg)
         elif isinstance(msg, Error):
             stats.error_codes[msg.code] += 1
         behaviour.on_message(msg, now)

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import psutil
 
-__all__ = ["ServerError", "LocalServer", "http_get", "parse_metrics", "Sample", "ServerWatch"]
+__all__ = ["ServerError", "LocalServer", "cluster_servers", "http_get", "parse_metrics", "Sample", "ServerWatch"]
 
 BENCH_MAX_CLIENTS_PER_ADDRESS = 100_000  # bots all come from 127.0.0.1
 _LISTENING = re.compile(r"listening on (ws://\S+)")
@@ -52,6 +52,35 @@ def http_get(url: str, *, timeout_s: float = 5.0) -> bytes:
         return resp.read()
 
 
+def cluster_servers(
+    count: int,
+    *,
+    db_url: str,
+    redis_url: str,
+    prefix: str = "makaverse-bench:",
+    instances: list[str] | None = None,
+    **options,
+) -> list[LocalServer]:
+    """`count` server processes sharing one database (PostgreSQL) and one Redis, each in the
+    instance directory under `prefix` with its own public URL; not started yet. Start them one
+    after the other (the first migrates and seeds the database). `instances[i]` is what the i-th
+    hosts (default: the first the building and the auditorium, the others the building)."""
+    servers = []
+    extra_env = options.pop("extra_env", None) or {}
+    for i in range(count):
+        hosted = instances[i] if instances else ("building,auditorium" if i == 0 else "building")
+        env = {
+            "MAKAVERSE_REDIS_URL": redis_url,
+            "MAKAVERSE_REDIS_PREFIX": prefix,
+            "MAKAVERSE_PUBLIC_URL": "ws://127.0.0.1:{port}/",
+            "MAKAVERSE_PROCESS_ID": f"bench-{i + 1}",
+            "MAKAVERSE_INSTANCES": hosted,
+            **extra_env,
+        }
+        servers.append(LocalServer(db_url=db_url, extra_env=env, **options))
+    return servers
+
+
 class LocalServer:
     """`python -m makaverse serve --port 0` with a throwaway SQLite file; a context manager."""
 
@@ -64,7 +93,9 @@ class LocalServer:
         extra_env: dict[str, str] | None = None,
         python: str = sys.executable,
         start_timeout_s: float = 30.0,
+        db_url: str = "",
     ) -> None:
+        self.db_url = db_url  # empty: a throwaway SQLite file
         self.tick_hz = tick_hz
         self.snapshot_hz = snapshot_hz
         self.extra_args = extra_args
@@ -91,8 +122,8 @@ class LocalServer:
 
     def command(self) -> list[str]:
         assert self._tmp is not None
-        db = Path(self._tmp.name) / "bench.db"
-        cmd = [self.python, "-m", "makaverse", "serve", "--port", "0", "--db", f"sqlite:///{db}"]
+        db = self.db_url or f"sqlite:///{Path(self._tmp.name) / 'bench.db'}"
+        cmd = [self.python, "-m", "makaverse", "serve", "--port", "0", "--db", db]
         if self.tick_hz is not None:
             cmd += ["--tick-hz", str(self.tick_hz)]
         if self.snapshot_hz is not None:

@@ -59,6 +59,7 @@ def summarise_bot(stats: BotStats) -> dict:
         "scenario": dict(stats.scenario),
         "reconnects": stats.reconnects,
         "reconnect_failures": stats.reconnect_failures,
+        "redirects": stats.redirects,
     }
 
 
@@ -117,6 +118,7 @@ def build_report(
         "exceptions": dict(exceptions),
         "disconnects": sum(disconnect_codes.values()),
         "reconnects": sum(b.get("reconnects", 0) for b in up),
+        "redirects": sum(b.get("redirects", 0) for b in up),
         "reconnect_failures": sum(b.get("reconnect_failures", 0) for b in up),
         "disconnect_codes": dict(disconnect_codes),
         "snapshot_hz": max((b["snapshot_hz"] for b in up), default=None),

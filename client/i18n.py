@@ -733,6 +733,7 @@ STRINGS: dict[str, dict[str, str]] = {
     "close.4006": {"id": "Anda dikeluarkan oleh moderator.", "en": "You were removed by a moderator."},
     "close.4007": {"id": "Anda diblokir.", "en": "You are banned."},
     "close.4008": {"id": "Server penuh. Coba lagi nanti.", "en": "The server is full. Try again later."},
+    "close.4009": {"id": "Pindah ke server lain…", "en": "Moving to another server…"},
     "close.unknown": {"id": "Koneksi terputus ({code}).", "en": "Connection lost ({code})."},
     # ── town-hall events: the board, notices, subtitles, hands, questions, polls ──
     "sign.event_board": {"id": "Papan Acara", "en": "Event Board"},

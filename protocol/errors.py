@@ -94,6 +94,7 @@ class CloseCode(IntEnum):
     KICKED = 4006
     BANNED = 4007
     SERVER_FULL = 4008
+    REDIRECTED = 4009  # go to the url of the `redirect` just sent, with its token
 
 
 class ProtocolError(Exception):

@@ -43,6 +43,7 @@ __all__ = [
     "AvatarLeave",
     "ZoneChanged",
     "InstanceChanged",
+    "Redirect",
     "Error",
     "Ping",
     "Pong",
@@ -80,6 +81,7 @@ class MessageType(IntEnum):
     PING = 9
     PONG = 10
     INSTANCE_CHANGED = 11
+    REDIRECT = 12
     SNAPSHOT_DELTA = 14
     FULL = 15
     # accounts
@@ -474,6 +476,24 @@ class InstanceChanged(Message):
     def __post_init__(self) -> None:
         check_str("instance", self.instance, 1, 32)
         check_str("kind", self.kind, 1, 32)
+
+
+@message(MessageType.REDIRECT, Sender.SERVER)
+class Redirect(Message):
+    """The instance you are going to (through a door, to an event, or named by your session) is
+    hosted by another server process: connect to `url` and send `hello` with `token`. The server
+    closes this connection with 4009 right after."""
+
+    url: str
+    instance: str
+    token: str
+
+    def __post_init__(self) -> None:
+        check_str("url", self.url, 1, 256)
+        if not self.url.startswith(("ws://", "wss://")):
+            raise InvalidField("url must be ws:// or wss://")
+        check_str("instance", self.instance, 1, 32)
+        check_str("token", self.token, 1, 128)
 
 
 @message(MessageType.ERROR, Sender.SERVER)

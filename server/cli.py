@@ -20,6 +20,14 @@ def add_server_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--port", type=int, default=None, help="port for WebSocket, /healthz and /metrics (default 8765)")
     p.add_argument("--db", dest="db_url", default=None, help="database URL (default sqlite:///var/makaverse.db)")
     p.add_argument("--redis", dest="redis_url", default=None, help="Redis URL for the bus (default: in-process)")
+    p.add_argument(
+        "--public-url",
+        dest="public_url",
+        default=None,
+        help="ws:// or wss:// address clients reach this process at; with --redis, processes share an "
+        "instance directory and redirect clients to each other",
+    )
+    p.add_argument("--process-id", dest="process_id", default=None, help="this process's name in the directory")
     p.add_argument("--world", dest="world_file", default=None, help="world file (default: the Balai Kota)")
     p.add_argument(
         "--instances",

@@ -25,6 +25,12 @@ class Settings:
     port: int = 8765
     db_url: str = DEFAULT_DB_URL
     redis_url: str = ""
+    # Keys and channels in Redis start with this: deployments (or tests) sharing one Redis stay apart.
+    redis_prefix: str = "makaverse:"
+    # Several processes on one Redis: the address clients are redirected to for this process's
+    # instances (what the reverse proxy routes here), and its name in the instance directory.
+    public_url: str = ""
+    process_id: str = ""  # empty: host name and port
     world_file: str = ""  # empty: the packaged Balai Kota
     instances: str = "building,auditorium"  # the world instances this process hosts, comma-separated
     tick_hz: int = 20
@@ -96,8 +102,18 @@ class Settings:
             raise ValueError("gateways must be 0..64")
         if self.loop not in ("auto", "uvloop", "asyncio"):
             raise ValueError("loop must be auto, uvloop or asyncio")
+        if self.public_url and not self.public_url.startswith(("ws://", "wss://")):
+            raise ValueError("public_url must start with ws:// or wss://")
+        if len(self.public_url) > 256 or len(self.process_id) > 64:
+            raise ValueError("public_url is at most 256 characters, process_id 64")
         if not self.instance_ids:
             raise ValueError("instances must name at least one instance (building, auditorium)")
+
+    @property
+    def clustered(self) -> bool:
+        """Several processes share Redis and the store: the instance directory, redirects and
+        cross-process pushes are on (a Redis URL and a public URL are both given)."""
+        return bool(self.redis_url and self.public_url)
 
     @property
     def instance_ids(self) -> list[str]:

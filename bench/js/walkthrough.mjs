@@ -15,7 +15,7 @@ import WebSocket from "ws";
 
 // Message type numbers (README, "Messages").
 const T = {
-  HELLO: 1, WELCOME: 2, INPUT: 3, SNAPSHOT: 4, ZONE_CHANGED: 7, ERROR: 8, SNAPSHOT_DELTA: 14,
+  HELLO: 1, WELCOME: 2, INPUT: 3, SNAPSHOT: 4, ZONE_CHANGED: 7, ERROR: 8, REDIRECT: 12, SNAPSHOT_DELTA: 14,
   REGISTER: 20, LOGIN: 21, AUTH_OK: 22, LOGOUT: 23,
   BOOTH_INFO_GET: 40, BOOTH_INFO: 41, TAKE_NUMBER: 43, TICKET: 45, SUBMIT_REQUEST: 46,
   REQUEST_SUBMITTED: 47, REQUEST_INVALID: 48, REQUEST_DETAIL: 53, REQUEST_STATUS_CHANGED: 54,
@@ -203,13 +203,23 @@ function pass(step, detail) {
 }
 
 async function login(url, username, password) {
-  const conn = await Connection.open(url);
+  let conn = await Connection.open(url);
   const auth = await conn.ask(T.LOGIN, { request_id: rid(), username, password }, [T.AUTH_OK], "login");
-  const since = conn.received.length;
-  conn.send(T.HELLO, { version: PROTOCOL_VERSION, name: "", kind: "bot", lang: "en", token: auth.token });
-  const welcome = await conn.expect((m) => m.t === T.WELCOME || m.t === T.ERROR, "welcome", { since });
-  if (welcome.t === T.ERROR) throw new Failure(`hello refused with ${welcome.code}`);
-  return { conn, auth, welcome };
+  let token = auth.token;
+  // README "Several server processes: redirects": another process may hold this session; follow
+  // the redirect (a few times at most) to its url with its token, without logging in again.
+  for (let hops = 0; ; hops++) {
+    const since = conn.received.length;
+    conn.send(T.HELLO, { version: PROTOCOL_VERSION, name: "", kind: "bot", lang: "en", token });
+    const welcome = await conn.expect(
+      (m) => m.t === T.WELCOME || m.t === T.ERROR || m.t === T.REDIRECT, "welcome", { since });
+    if (welcome.t === T.ERROR) throw new Failure(`hello refused with ${welcome.code}`);
+    if (welcome.t === T.WELCOME) return { conn, auth, welcome };
+    if (hops >= 3) throw new Failure("redirected too many times");
+    await conn.closed;
+    conn = await Connection.open(welcome.url);
+    token = welcome.token;
+  }
 }
 
 const view = (bin) => new DataView(bin.buffer, bin.byteOffset, bin.byteLength);

@@ -34,6 +34,7 @@ from makaverse.protocol import (
     Message,
     Ping,
     Pong,
+    Redirect,
     RemoteProtocolError,
     Welcome,
     decode,
@@ -64,6 +65,7 @@ class NetClient:
         enter_on_connect: bool = True,
     ) -> None:
         self.url = url
+        self.home_url = url  # where we go back to when a process we were sent to is gone
         self.hello = hello
         # False until the player has chosen how to enter (login screen): connect, but say nothing.
         self.enter_on_connect = enter_on_connect
@@ -225,7 +227,7 @@ class NetClient:
             if ws is not None:
                 try:
                     await asyncio.wait_for(ws.close(1000, "bye"), 1.5)
-                except (asyncio.TimeoutError, TimeoutError, ConnectionClosed, OSError):
+                except (TimeoutError, ConnectionClosed, OSError):
                     pass
             connecting.cancel()
             await asyncio.gather(connecting, return_exceptions=True)
@@ -262,7 +264,7 @@ class NetClient:
                     self._publish(StateChanged(ConnState.OPEN, attempt=attempt))
                     welcomed = await self._session(ws, sent_token)
                 close_code = ws.close_code
-            except (OSError, asyncio.TimeoutError, TimeoutError, InvalidHandshake, InvalidURI, ConnectionClosed) as exc:
+            except (OSError, TimeoutError, InvalidHandshake, InvalidURI, ConnectionClosed) as exc:
                 log.debug("connection attempt failed: %s", type(exc).__name__)
                 rcvd = getattr(exc, "rcvd", None)
                 close_code = rcvd.code if rcvd is not None else None
@@ -271,6 +273,15 @@ class NetClient:
                 self._ws = None
             if self._stopping:
                 return None
+            lost_there = self.url != self.home_url and not welcomed and close_code != CloseCode.REDIRECTED
+            if lost_there or close_code == CloseCode.GOING_AWAY:
+                # The process we were sent to is gone or going: back to the entry address, which
+                # sends us on wherever our avatar is.
+                self.url = self.home_url
+            if close_code == CloseCode.REDIRECTED:
+                attempt = 0
+                self._publish(StateChanged(ConnState.DISCONNECTED, attempt=0, retry_in_s=0.0, close_code=close_code))
+                continue  # to the new address now, no backoff
             if close_code == CloseCode.AUTH_FAILED and sent_token and sent_token == self._resume_token:
                 # Our resume token has expired: come back as a new guest rather than give up.
                 self._resume_token = ""
@@ -320,6 +331,12 @@ class NetClient:
                 if isinstance(msg, Welcome):
                     state["welcomed"] = True
                     self._resume_token = msg.token
+                elif isinstance(msg, Redirect):
+                    # Another server process hosts where we are going: reconnect there at once
+                    # (the server closes with 4009) and say hello with the token it gave.
+                    self.url = msg.url
+                    self._resume_token = msg.token
+                    state["redirected"] = True
                 elif (isinstance(msg, Error) and not state["welcomed"] and state["sent_token"]
                       and msg.code == ErrorCode.TOKEN_EXPIRED):
                     self._resume_token = state["sent_token"] = ""

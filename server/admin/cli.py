@@ -7,6 +7,7 @@
     makaverse admin ban --username U --reason R [--minutes N]
     makaverse admin unban --username U
     makaverse admin list-users [--role R]
+    makaverse admin instances [--redis URL] [--json]   (the instance directory of a cluster)
     makaverse admin load-slides|export-event|event-summary ...   (town halls: admin/events.py)
 
 The database is `--db`, else `MAKAVERSE_DB_URL`, else the embedded SQLite file. Every
@@ -91,6 +92,13 @@ def add_commands(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--role", choices=ROLES, default=None)
     p.add_argument("--limit", type=int, default=200)
     p.set_defaults(func=_admin_list_users)
+    p = admin_sub.add_parser(
+        "instances", help="the instance directory: which process hosts which instance, how full (needs Redis)"
+    )
+    p.add_argument("--redis", metavar="URL", default=None, help="Redis URL (default: $MAKAVERSE_REDIS_URL)")
+    p.add_argument("--prefix", default=None, help="key prefix (default: $MAKAVERSE_REDIS_PREFIX, else makaverse:)")
+    p.add_argument("--json", action="store_true", help="print the entries as JSON")
+    p.set_defaults(func=_admin_instances)
     add_report_commands(admin_sub, common, _guarded)
     add_event_commands(admin_sub, common, _guarded)
 
@@ -236,6 +244,44 @@ def _admin_list_users(args: argparse.Namespace) -> int:
         return 0
 
     return _guarded(run)
+
+
+def _admin_instances(args: argparse.Namespace) -> int:
+    import asyncio
+    import json
+
+    url = args.redis or os.environ.get("MAKAVERSE_REDIS_URL", "")
+    prefix = args.prefix or os.environ.get("MAKAVERSE_REDIS_PREFIX", "") or "makaverse:"
+    if not url:
+        print("error: no Redis: give --redis URL or set MAKAVERSE_REDIS_URL", file=sys.stderr)
+        return 1
+
+    async def read() -> list[dict]:
+        import redis.asyncio as redis_asyncio
+
+        from ..cluster import read_directory
+
+        client = redis_asyncio.from_url(url, socket_connect_timeout=3, socket_timeout=3)
+        try:
+            return await read_directory(client, prefix)
+        finally:
+            await client.aclose()
+
+    try:
+        entries = asyncio.run(read())
+    except Exception as exc:
+        print(f"error: Redis at {url} does not answer ({type(exc).__name__})", file=sys.stderr)
+        return 1
+    if args.json:
+        print(json.dumps(entries, indent=2))
+        return 0
+    print(f"{'process':<24} {'instance':<18} {'kind':<11} {'people':>7} {'capacity':>8}  url")
+    for entry in entries:
+        for inst in entry.get("instances", []):
+            print(f"{entry['id']:<24} {inst['id']:<18} {inst['kind']:<11} {inst['count']:>7} {inst['capacity']:>8}  "
+                  f"{entry.get('url', '')}")
+    print(f"{len(entries)} process(es)")
+    return 0
 
 
 # -- helpers ----------------------------------------------------------------------------------

@@ -7,9 +7,9 @@ from .local import LocalBus
 __all__ = ["make_bus"]
 
 
-def make_bus(redis_url: str = ""):
+def make_bus(redis_url: str = "", *, prefix: str = "makaverse:"):
     if redis_url:
         from .redis_bus import RedisBus
 
-        return RedisBus(redis_url)
+        return RedisBus(redis_url, prefix=prefix)
     return LocalBus()

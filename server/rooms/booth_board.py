@@ -30,7 +30,7 @@ from ..services.counters import Counters
 from ..services.queues import CALLED, WAITING, Queues, Ticket
 from ..sim import Simulation
 from .component import Roster
-from .effects import Ctx, ToAvatar, ToEveryone
+from .effects import Ctx, ToAccount, ToAvatar, ToEveryone
 
 __all__ = ["BoothConfig", "BoothBoard", "ms", "TICKETS_LANE"]
 
@@ -277,6 +277,10 @@ class BoothBoard:
             self.conversations.pop((ticket.opd, ticket.code), None)
         if avatar_id is not None:
             ctx.push(ToAvatar(avatar_id), msg)
+        else:
+            kind, ident = parse_holder(ticket.holder)
+            if kind == "account":  # not here: maybe in another server process (the wiring knows)
+                ctx.push(ToAccount(ident), msg)
 
     def tell_clerk(self, ctx: Ctx, opd: str, clerk_id: int) -> None:
         avatar_id = self.roster.avatar_of_account(clerk_id)

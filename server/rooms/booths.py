@@ -364,6 +364,13 @@ class Booths(Component):
         if sent:
             yield ctx.call("mark_delivered", sent)
 
+    def moved_away(self, actor: Actor, now_ms: int) -> Effects:
+        """Gone to another server process: an account keeps its tickets (they are its, wherever it
+        is; being called reaches it there); a guest's, tied to this avatar, are given up."""
+        if actor.account_id is not None and actor.role != "staff":
+            return Effects()
+        return self.leave(actor, now_ms)
+
     def leave(self, actor: Actor, now_ms: int) -> Effects:
         """The avatar left for good: its tickets are given up and its counter, if any, handed back."""
         ctx = Ctx(None, 0, now_ms)

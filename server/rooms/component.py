@@ -3,10 +3,11 @@
 A component is a plain object with state and two doors: `handle(command, actor, now_ms)` for the
 client messages it owns and `tick(now_ms)` for time; both return `Effects`. Hooks: `start` (load
 what it needs), `enter` (an avatar arrived in the world: joined or resumed), `leave` (it left for
-good), `moved` (it went to another instance or was seated), `receive` (a bus message on one of
-its `channels`). A `process_wide` component's hooks run for every arrival in the process, whichever instance
-the avatar is in (the booth desk: your ticket is yours in the auditorium too); the others' only
-for avatars of their own instance.
+good), `moved_away` (to another server process), `moved` (it went to another instance or
+was seated), `receive` (a bus message on one of its `channels`). A `process_wide` component's
+hooks run for every arrival in the process, whichever instance the avatar is in (the booth
+desk: your ticket is yours in the auditorium too); the others' only for avatars of their own
+instance.
 """
 
 from __future__ import annotations
@@ -70,6 +71,11 @@ class Component:
 
     def leave(self, actor: Actor, now_ms: int) -> Effects:
         return Effects()
+
+    def moved_away(self, actor: Actor, now_ms: int) -> Effects:
+        """The avatar left this process for an instance another process hosts (a redirect): as
+        `leave`, unless the component keeps something that follows the person there."""
+        return self.leave(actor, now_ms)
 
     def moved(self, actor: Actor, seat: int, now_ms: int) -> Effects:
         """The avatar changed instance (`actor.instance` is the new one) or was seated (`seat`, else -1)."""

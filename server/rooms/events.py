@@ -14,7 +14,7 @@ from __future__ import annotations
 import base64
 import json
 import logging
-from dataclasses import asdict
+from dataclasses import asdict, dataclass
 from typing import Any
 
 from makaverse.protocol import (
@@ -75,7 +75,9 @@ from .effects import (
     drive,
 )
 
-__all__ = ["Events", "EventCopy", "UP", "DOWN", "EVENT_TYPES", "copy_id", "is_copy_of", "pack", "unpack"]
+__all__ = [
+    "Events", "EventCopy", "Forwarded", "UP", "DOWN", "EVENT_TYPES", "copy_id", "is_copy_of", "pack", "unpack",
+]
 
 log = logging.getLogger("makaverse.events")
 
@@ -125,6 +127,19 @@ def unpack(payload: bytes) -> dict[str, Any]:
     return body
 
 
+@dataclass(frozen=True, slots=True)
+class Forwarded:
+    """What a copy sent up: a member's command (`kind` "cmd"), or, when the authority is in another
+    process, that a member entered the world ("enter"), arrived in it ("moved") or left it
+    ("leave", "away")."""
+
+    kind: str
+    actor: Actor
+    msg: Message | None
+    seat: int = -1
+    process: str = ""  # the copy's process ('' : the authority's own)
+
+
 def copy_id(hall: str, n: int) -> str:
     """The id of the hall's n-th overflow copy (n >= 2)."""
     return f"{hall}-{n}"
@@ -155,8 +170,11 @@ class Events(Component):
     process_wide = True  # notifications at login and leaving the world concern every instance
     handlers = EVENT_TYPES
 
-    def __init__(self, hall: str, sim: Simulation, roster: Roster, *, outside: str, origin: str = "") -> None:
+    def __init__(
+        self, hall: str, sim: Simulation, roster: Roster, *, outside: str, origin: str = "", process: str = ""
+    ) -> None:
         self.hall = hall  # the auditorium instance this authority serves directly
+        self.process = process  # this server process, when several share the bus
         # Names this authority on the bus: with Redis, other processes' halls share the channels.
         self.origin = origin
         self.sim = sim
@@ -202,7 +220,8 @@ class Events(Component):
                 event_id=int(notice.payload["event_id"]), kind="started", title=str(notice.payload["title"])[:120],
                 stored=True,
             )
-            if (yield Deliver(ToConn(actor.conn_id), msg)):
+            # To the account (not the connection): the person may be in another process.
+            if (yield Deliver(ToAccount(actor.account_id), msg)):
                 sent.append(notice.id)
         if sent:
             yield ctx.call("mark_delivered", sent)
@@ -225,7 +244,8 @@ class Events(Component):
         joining = self.joining.get(account)
         if joining is not None and in_hall:
             del self.joining[account]
-            event_id, ref, conn = joining
+            event_id, ref, _ = joining
+            conn = actor.conn_id  # the connection it has now (a redirect brings a new one)
             hall = self.halls.get(event_id)
             if hall is not None and hall.facts.status != "ended":
                 hall.joined(account, actor.name, actor.avatar_id, actor.instance)
@@ -245,6 +265,12 @@ class Events(Component):
                     hall.attendees[account] = actor.instance
                     _record(ctx, _stay(hall.id, account, actor.instance))
         return ctx.fx
+
+    def moved_away(self, actor: Actor, now_ms: int) -> Effects:
+        """Gone to another process: on its way to an event (the join completes there), or out of the hall."""
+        if actor.account_id is not None and actor.account_id in self.joining:
+            return Effects()
+        return self.leave(actor, now_ms)
 
     def _left_all(self, ctx: Ctx, account: int) -> None:
         for hall in self.halls.values():
@@ -274,24 +300,47 @@ class Events(Component):
         return ctx.fx
 
     # ── copies, through the bus ──────────────────────────────────────────────
-    def from_copy(self, payload: bytes) -> tuple[Actor, Message] | None:
-        """A copy's forwarded command: who sent it and what; None when it is for another process's
-        authority (raises on a malformed envelope)."""
+    def from_copy(self, payload: bytes) -> Forwarded | None:
+        """What a copy sent up; None when it is for another authority (raises on a malformed envelope)."""
         body = unpack(payload)
         if body.get("origin", "") != self.origin:
             return None
-        return Actor(**body["actor"]), decode(body["msg"])
+        kind = str(body.get("kind", "cmd"))
+        msg = decode(body["msg"]) if kind == "cmd" else None
+        process = str(body.get("proc", ""))
+        return Forwarded(kind, Actor(**body["actor"]), msg, int(body.get("seat", -1)),
+                         "" if process == self.process else process)
 
-    def relay(self, fx: Effects, actor: Actor) -> Effects:
-        """Replies to someone in a copy go down the bus to that copy, which hands them on."""
-        if actor.instance == self.hall:
+    def forwarded(self, fwd: Forwarded, now_ms: int) -> Effects:
+        """A copy's report, handled as if it happened here (its command goes through `handle`)."""
+        if fwd.kind == "cmd":
+            assert fwd.msg is not None
+            return self.handle(fwd.msg, fwd.actor, now_ms)
+        if fwd.kind == "moved":
+            return self.moved(fwd.actor, fwd.seat, now_ms)
+        if fwd.kind == "away":
+            return self.moved_away(fwd.actor, now_ms)
+        if fwd.kind == "enter":
+            return self.enter(fwd.actor, now_ms)
+        return self.leave(fwd.actor, now_ms)
+
+    def relay(self, fx: Effects, actor: Actor, process: str = "") -> Effects:
+        """Replies to someone in a copy go down the bus to that copy, which hands them on; so does
+        a move of someone in another process (it is that process's to make)."""
+        if actor.instance == self.hall and not process:
             return fx
         out: list[Any] = []
         for effect in fx.out:
             if isinstance(effect, Reply) and effect.conn_id == actor.conn_id:
                 envelope = {
                     "to": "conn", "copy": actor.instance, "conn": actor.conn_id, "msg": encode(effect.msg),
-                    "origin": self.origin,
+                    "origin": self.origin, "proc": process,
+                }
+                out.append(Publish(DOWN, pack(envelope)))
+            elif isinstance(effect, Move) and process and effect.avatar_id == actor.avatar_id:
+                envelope = {
+                    "to": "move", "copy": actor.instance, "avatar": effect.avatar_id, "instance": effect.to_instance,
+                    "seat": effect.seat, "origin": self.origin, "proc": process,
                 }
                 out.append(Publish(DOWN, pack(envelope)))
             else:
@@ -684,17 +733,49 @@ class EventCopy(Component):
     handlers = EVENT_TYPES
     channels = (DOWN,)
 
-    def __init__(self, instance_id: str, sim: Simulation, roster: Roster, *, origin: str = "") -> None:
+    def __init__(
+        self,
+        instance_id: str,
+        sim: Simulation,
+        roster: Roster,
+        *,
+        origin: str = "",
+        process: str = "",
+        mirror: bool = True,
+        forward_hooks: bool = False,
+    ) -> None:
         self.instance_id = instance_id
         self.origin = origin  # the authority this copy belongs to (see `Events.origin`)
+        self.process = process  # this server process, when several share the bus
+        # A copy of the hall shows the stage; the building of a process without the hall only
+        # forwards its people's event commands (the board, registering, "go to event").
+        self.mirror = mirror
+        # The authority is in another process: arrivals and departures are reported up.
+        self.forward_hooks = forward_hooks
         self.sim = sim
         self.roster = roster
         self.stage_accounts: set[int] = set()
 
-    def handle(self, cmd: Message, actor: Actor, now_ms: int) -> Effects:
+    def _up(self, actor: Actor, **body: Any) -> Effects:
         fx = Effects()
-        fx.out.append(Publish(UP, pack({"actor": asdict(actor), "msg": encode(cmd), "origin": self.origin})))
+        fx.out.append(Publish(UP, pack({**body, "actor": asdict(actor), "origin": self.origin, "proc": self.process})))
         return fx
+
+    def handle(self, cmd: Message, actor: Actor, now_ms: int) -> Effects:
+        return self._up(actor, msg=encode(cmd))
+
+    def enter(self, actor: Actor, now_ms: int) -> Effects:
+        return self._up(actor, kind="enter") if self.forward_hooks else Effects()
+
+    def leave(self, actor: Actor, now_ms: int) -> Effects:
+        return self._up(actor, kind="leave") if self.forward_hooks else Effects()
+
+    def moved_away(self, actor: Actor, now_ms: int) -> Effects:
+        return self._up(actor, kind="away") if self.forward_hooks else Effects()
+
+    def _mine(self, body: dict[str, Any]) -> bool:
+        """A message for one of this copy's members: its copy, in this process."""
+        return body.get("copy") == self.instance_id and str(body.get("proc", "")) in ("", self.process)
 
     def receive(self, channel: str, payload: bytes, now_ms: int) -> Effects:
         fx = Effects()
@@ -703,9 +784,12 @@ class EventCopy(Component):
             return fx
         to = body.get("to")
         if to == "all":
-            fx.out.append(Push(ToInstance(self.instance_id), body["msg"]))
-        elif to == "conn" and body.get("copy") == self.instance_id:
+            if self.mirror:
+                fx.out.append(Push(ToInstance(self.instance_id), body["msg"]))
+        elif to == "conn" and self._mine(body):
             fx.out.append(Push(ToConn(int(body["conn"])), body["msg"]))
+        elif to == "move" and self._mine(body):
+            fx.out.append(Move(int(body["avatar"]), str(body["instance"]), seat=bool(body.get("seat"))))
         elif to == "stage":
             self.stage_accounts = {int(a) for a in body["accounts"]}
             for avatar_id in list(self.sim.avatars.slot_of):
@@ -717,7 +801,7 @@ class EventCopy(Component):
     def moved(self, actor: Actor, seat: int, now_ms: int) -> Effects:
         if actor.instance == self.instance_id:
             self._allow(actor)
-        return Effects()
+        return self._up(actor, kind="moved", seat=seat) if self.forward_hooks else Effects()
 
     def _allow(self, actor: Actor) -> None:
         if self.sim.has(actor.avatar_id):

@@ -54,6 +54,10 @@ class Presence:
     def by_token(self, token: str) -> Binding | None:
         return self._by_key.get(token_key(token)) if token else None
 
+    def accounts(self) -> list[int]:
+        """Every account with an avatar here (connected or within its grace)."""
+        return list(self._by_account)
+
     def by_account(self, account_id: int) -> Binding | None:
         return self._by_account.get(account_id)
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import secrets
+import socket
 import time
 from typing import Any
 
@@ -13,6 +14,7 @@ from makaverse.protocol import PROTOCOL_VERSION, Announcement, decode
 from makaverse.world import World
 
 from ..bus import make_bus
+from ..cluster import Cluster, process_channel
 from ..log import log_event
 from ..net.gateways import GatewayHub
 from ..net.metrics import ServerMetrics
@@ -20,7 +22,7 @@ from ..net.server import NetServer
 from ..rooms.booths import BoothConfig, Booths
 from ..rooms.chat import ANNOUNCEMENTS_CHANNEL, Chat, ChatShared
 from ..rooms.effects import ToEveryone
-from ..rooms.events import DOWN, UP, EventCopy, Events
+from ..rooms.events import DOWN, UP, EventCopy, Events, Forwarded
 from ..rooms.instance import WorldInstance
 from ..rooms.layout import InstancePlan, plan_instances
 from ..rooms.requests import Requests
@@ -29,6 +31,7 @@ from ..service_config import chat_config_from_env, load_wordfilter
 from ..services.chat import ChatConfig, ChatRoom
 from ..settings import Settings
 from ..sim.capacity import CapacityPolicy
+from ..startup_errors import StartupError
 from .gate import Gate
 from .places import Places
 from .players import Players
@@ -58,10 +61,19 @@ class GameServer:
         self.store = store
         self.accounts = accounts
         self.metrics = ServerMetrics()
-        self.bus = make_bus(settings.redis_url)
+        self.bus = make_bus(settings.redis_url, prefix=settings.redis_prefix)
         s = settings
         self.instances: dict[str, WorldInstance] = {}
-        for n, plan in enumerate(plan_instances(world, s.instance_ids)):
+        clustered = s.clustered
+        self.process_id = s.process_id or f"{socket.gethostname()}-{secrets.token_hex(3)}"
+        if clustered:
+            # Every instance of the world is hosted somewhere: doors lead to the others' owners.
+            every = plan_instances(world, [spec.id for spec in world.instances] or s.instance_ids)
+            plans = [p for p in every if p.id in s.instance_ids]
+            plans.sort(key=lambda p: s.instance_ids.index(p.id))
+        else:
+            every = plans = plan_instances(world, s.instance_ids)
+        for n, plan in enumerate(plans):
             self.instances[plan.id] = WorldInstance(
                 world,
                 instance_id=plan.id,
@@ -81,20 +93,30 @@ class GameServer:
         self.presence = self.players.presence
         self.places: Places
         self.runner = EffectRunner(self.players, store=store, bus=self.bus, move=lambda m: self.places.move(m))
-        plans = plan_instances(world, s.instance_ids)
-        self._bus_origin = secrets.token_hex(6)  # this process's events authority, on a shared bus
-        # The auditorium hosts the town-hall events; its overflow copies are made on demand.
-        self._hall_plan: InstancePlan | None = next((p for p in plans if p.kind == "auditorium"), None)
+        # The auditorium hosts the town-hall events; its overflow copies are made on demand (in a
+        # cluster, by any process: the hall's own plan says what a copy is).
+        self._hall_plan: InstancePlan | None = next((p for p in every if p.kind == "auditorium"), None)
+        hosts_hall = self._hall_plan is not None and self._hall_plan.id in self.instances
+        # Names the events authority on the bus: with Redis, unrelated processes' halls share the
+        # channels, while a cluster's processes all serve the one hall.
+        if clustered and self._hall_plan is not None:
+            self._bus_origin = f"hall:{self._hall_plan.id}"
+        else:
+            self._bus_origin = secrets.token_hex(6)
         self.places = Places(
             self.instances,
             self.players,
             self.runner,
             self.metrics,
             home=self.instance.instance_id,
-            hall=self._hall_plan.id if self._hall_plan is not None else "",
+            hall=self._hall_plan.id if self._hall_plan is not None and (hosts_hall or clustered) else "",
             hall_capacity=s.auditorium_capacity,
             make_copy=self._make_copy,
+            capacity=s.max_clients if clustered else 0,
         )
+        if clustered:
+            # Newcomers enter the world's default instance (the building), whichever process hosts it.
+            self.places.entrance = next((p.id for p in every if p.kind == "building"), every[0].id)
         chat_config = chat or chat_config_from_env()
         zone_ids = [z.id for z in world.zones]
         self._chat_shared = shared = ChatShared(
@@ -107,12 +129,18 @@ class GameServer:
                 desk = instance.add(Booths(world, instance.sim, self.players, booths))
                 instance.add(Requests(desk))
             instance.add(Chat(plan.id, instance.sim, self.players, shared))
-            if plan is self._hall_plan:
+            if self._hall_plan is not None and plan.id == self._hall_plan.id:
                 instance.add(Seats(instance.sim))
                 outside = next(iter(plan.exits.values()), self.instance.instance_id)
                 self.events = instance.add(
-                    Events(plan.id, instance.sim, self.players, outside=outside, origin=self._bus_origin)
+                    Events(plan.id, instance.sim, self.players, outside=outside, origin=self._bus_origin,
+                           process=self.process_id)
                 )
+        if clustered and self.events is None and self._hall_plan is not None:
+            # The hall is in another process: event commands of people here go up to it.
+            home = self.instance
+            home.add(EventCopy(home.instance_id, home.sim, self.players, origin=self._bus_origin,
+                               process=self.process_id, mirror=False, forward_hooks=True))
         # Measured each tick by the scheduler; the gate asks it before letting a newcomer in.
         self.capacity = CapacityPolicy(max_players=s.capacity_players)
         self.gate = Gate(
@@ -130,6 +158,13 @@ class GameServer:
         self.scheduler = Scheduler(
             self.instances, self.places, self.runner, self.metrics, tick_hz=s.tick_hz, capacity=self.capacity
         )
+        self.cluster: Cluster | None = None
+        if clustered:
+            self.cluster = Cluster(
+                s.redis_url, self.bus, prefix=s.redis_prefix, process_id=self.process_id, public_url=s.public_url,
+                entry=self._directory_entry, accounts=self.presence.accounts,
+            )
+            self.places.cluster = self.gate.cluster = self.runner.remote = self.cluster
         self._subscription: Any = None
         self._event_subs: list[Any] = []
         self._stopping = False
@@ -148,12 +183,31 @@ class GameServer:
         await self.bus.start()
         self._subscription = self.bus.subscribe(ANNOUNCEMENTS_CHANNEL, self._announcement_arrived)
         self._event_subs = [self.bus.subscribe(UP, self._event_up), self.bus.subscribe(DOWN, self._event_down)]
+        if self.cluster is not None:
+            self._event_subs.append(self.bus.subscribe(process_channel(self.process_id), self._pushed_here))
         if self.store is not None:
             now = now_ms()
             for instance in self.instances.values():
                 for fx in instance.start(now):
                     await self.runner.run(fx, what="start")
         await self.net.start()
+        if self.cluster is not None:
+            # "{port}" in the public URL is the port this process listens on (handy with port 0).
+            self.cluster.public_url = self.settings.public_url.replace("{port}", str(self.port))
+            await self.cluster.start([self._hall_plan.id] if self._hall_plan is not None else [])
+            self.places.number_avatars_from(self.cluster.first_avatar_id)
+            # Many processes may each host a building; any other instance (the hall: one events
+            # authority) lives on one process only.
+            for instance in self.instances.values():
+                other = self.cluster.host_of(instance.instance_id) if instance.kind != "building" else None
+                if other is not None:
+                    await self.cluster.close()
+                    await self.net.stop()
+                    await self.bus.close()
+                    raise StartupError(
+                        f"instance {instance.instance_id!r} is already hosted by process {other['id']!r} "
+                        f"({other.get('url', '')}): leave it out of --instances here"
+                    )
         self.scheduler.start()
         log_event(
             log, "server_started", host=self.settings.host, port=self.port, world=self.world.id,
@@ -172,6 +226,8 @@ class GameServer:
             self._subscription.cancel()
         for sub in self._event_subs:
             sub.cancel()
+        if self.cluster is not None:
+            await self.cluster.close()
         await self.bus.close()
         loop = asyncio.get_running_loop()
         await loop.run_in_executor(None, self._close_pools)
@@ -195,6 +251,31 @@ class GameServer:
         for player in self.players.resolve(ToEveryone()):
             player.send(payload)
 
+    # ── several processes ────────────────────────────────────────────────────
+    def _directory_entry(self) -> dict:
+        """This process in the instance directory: its instances, how full each is and can be."""
+        cap = self.settings.auditorium_capacity
+        return {
+            "instances": [
+                {"id": i.instance_id, "kind": i.kind, "count": i.population,
+                 "capacity": cap if i.kind == "auditorium" else self.settings.max_clients}
+                for i in self.instances.values()
+            ],
+            "clients": len(self.net.sessions),
+            "capacity": self.settings.max_clients,
+        }
+
+    def _pushed_here(self, payload: bytes) -> None:
+        """A message another process had for an account this one holds."""
+        try:
+            account_id, data = Cluster.unpack_push(payload)
+        except Exception:
+            log.warning("cluster_push_malformed")
+            return
+        player = self.players.of_account(account_id)
+        if player is not None:
+            player.send(data)
+
     # ── the town hall's overflow copies ──────────────────────────────────────
     def _make_copy(self, copy_id: str) -> WorldInstance:
         """Another instance of the auditorium: seats, chat and a door to the events authority."""
@@ -216,7 +297,8 @@ class GameServer:
         )
         copy.add(Seats(copy.sim))
         copy.add(Chat(copy_id, copy.sim, self.players, self._chat_shared))
-        copy.add(EventCopy(copy_id, copy.sim, self.players, origin=self._bus_origin))
+        copy.add(EventCopy(copy_id, copy.sim, self.players, origin=self._bus_origin, process=self.process_id,
+                           forward_hooks=self.events is None))
         self.instances[copy_id] = copy
         return copy
 
@@ -226,16 +308,17 @@ class GameServer:
         if events is None:
             return
         try:
-            forwarded = events.from_copy(payload)
-            if forwarded is None:
+            fwd: Forwarded | None = events.from_copy(payload)
+            if fwd is None:
                 return
-            actor, cmd = forwarded
-            fx = events.handle(cmd, actor, now_ms())
+            fx = events.forwarded(fwd, now_ms())
         except Exception:
             log.exception("event_up_malformed")
             return
+        actor, process = fwd.actor, fwd.process
+        what = fwd.msg.TYPE.name if fwd.msg is not None else f"event_{fwd.kind}"
         self.runner.spawn(
-            self.runner.run(fx, conn_id=actor.conn_id, what=cmd.TYPE.name, relay=lambda f: events.relay(f, actor)),
+            self.runner.run(fx, conn_id=actor.conn_id, what=what, relay=lambda f: events.relay(f, actor, process)),
             "event_up",
         )
 
@@ -265,4 +348,18 @@ class GameServer:
             "uptime_s": round(time.monotonic() - self._started_s, 1),
             "protocol": PROTOCOL_VERSION,
             "store": self.store is not None,
+            "process": self.process_id,
+            "directory": self._directory(),
+            # False while the heartbeat cannot reach Redis (the directory above is then the last one read).
+            "directory_fresh": self.cluster.healthy if self.cluster is not None else None,
         }
+
+    def _directory(self) -> list[dict] | None:
+        """Who hosts what, as this process last read it (None: a single process, no directory)."""
+        if self.cluster is None:
+            return None
+        return [
+            {"process": pid, "url": e.get("url", ""), "instances": e.get("instances", []),
+             "clients": e.get("clients", 0), "capacity": e.get("capacity", 0), "at_ms": e.get("at_ms", 0)}
+            for pid, e in sorted(self.cluster.view.items())
+        ]

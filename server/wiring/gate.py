@@ -11,7 +11,7 @@ import secrets
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from functools import partial
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from makaverse.protocol import (
     PROTOCOL_VERSION,
@@ -40,9 +40,12 @@ from ..sim import AvatarInfo
 from ..sim.capacity import CapacityPolicy
 from ..store import StoreError, Unavailable
 from .errors import ban_text
-from .places import Places
+from .places import Away, Places
 from .players import Player, Players
 from .runner import EffectRunner, now_ms
+
+if TYPE_CHECKING:
+    from ..cluster import Cluster
 
 __all__ = ["Gate"]
 
@@ -72,6 +75,7 @@ class Gate:
         self.accounts = accounts
         self.world_id = world_id
         self.capacity = capacity or CapacityPolicy(max_players=settings.capacity_players)
+        self.cluster: Cluster | None = None  # set when several processes share a Redis
         # Password hashing is deliberately slow; a burst of logins gets its own threads so it
         # never queues booth and chat commands behind it.
         self._auth_pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="auth")
@@ -123,6 +127,10 @@ class Gate:
             self._resumed(player, binding.avatar_id, msg.token)
             return
         account = None
+        handoff = await self._handoff(msg.token)
+        if handoff is not None and handoff.get("account_id") is None:
+            self._enter_handoff(player, msg, None, handoff)  # a guest redirected here
+            return
         if msg.token:
             if self.accounts is None:
                 raise Refused(ErrorCode.TOKEN_EXPIRED)
@@ -139,7 +147,62 @@ class Gate:
                 players.presence.rekey(existing.avatar_id, msg.token)
                 self._resumed(player, existing.avatar_id, msg.token, account=account)
                 return
+            if handoff is not None and handoff.get("account_id") == account.id:
+                self._enter_handoff(player, msg, account, handoff)
+                return
+            if handoff is None and await self._redirect_to_account(player, account.id, msg.token):
+                return
         self._enter_new(player, msg, account)
+
+    # ── several processes ────────────────────────────────────────────────────
+    async def _handoff(self, token: str) -> dict | None:
+        """Where a client redirected here with this token was going, if it was."""
+        if self.cluster is None or not token:
+            return None
+        try:
+            return await self.cluster.take_handoff(token)
+        except Exception as exc:
+            log_event(log, "handoff_read_failed", error=type(exc).__name__)
+            return None
+
+    async def _redirect_to_account(self, player: Player, account_id: int, token: str) -> bool:
+        """The account is in the world on another process (connected, or parked in its grace):
+        its client goes there, where the avatar is."""
+        if self.cluster is None:
+            return False
+        try:
+            entry = await self.cluster.account_process(account_id)
+        except Exception as exc:
+            log_event(log, "account_lookup_failed", error=type(exc).__name__)
+            return False
+        if entry is None or player.session.conn.closing:
+            return False
+        instances = entry.get("instances") or [{"id": "building"}]
+        away = Away(str(instances[0]["id"]), str(entry["url"]), str(entry["id"]))
+        log_event(log, "hello_redirected", account=account_id, process=away.process)
+        self.places.redirect(player, away, token)
+        return True
+
+    def _enter_handoff(self, player: Player, msg: Hello, account: Any, handoff: dict) -> None:
+        """A client redirected here: the same person (an account checked against the store, or
+        the guest the other process vouched for) enters where it was going."""
+        if account is not None:
+            name, role, opd = account.display_name, account.role, account.opd_code or ""
+        else:
+            name, role, opd = str(handoff.get("name", ""))[:32] or "Tamu", "guest", ""
+        try:
+            look = Look.unpack(bytes.fromhex(str(handoff.get("style", ""))))
+        except Exception:  # a look this server can't read: the one asked for, or a default
+            look = Look.unpack(msg.style) if msg.style else default_look(name)
+        info = AvatarInfo(name=name, role=role, look=look.top, opd=opd, style=look.pack())
+        if not self.places.arrive(player, info, token=msg.token, account=account, handoff=handoff):
+            self.places.join(player, info, token=msg.token, account=account)
+            self._welcome(player, resumed=False)
+            return
+        self._welcome(player, resumed=not handoff.get("newcomer"))
+        self.places.arrived(player, seat=bool(handoff.get("seat")))
+        log_event(log, "avatar_handed_over", conn=player.conn_id, avatar=player.avatar_id, instance=player.instance,
+                  origin=str(handoff.get("from", "")))
 
     def _enter_new(self, player: Player, msg: Hello, account: Any) -> None:
         # A newcomer beyond capacity is sent elsewhere; a resume keeps the place it holds.
@@ -159,6 +222,16 @@ class Gate:
         # The citizen's own look (validated when the Hello was decoded), else a stable default for the key,
         # so friends recognise each other.
         look = Look.unpack(msg.style) if msg.style else default_look(key)
+        cluster = self.cluster
+        away = self.places.entrance_elsewhere() if cluster is not None else None
+        if away is not None and cluster is not None:
+            # This process does not host the entrance: the newcomer enters where it is.
+            handoff = {"name": name, "role": role, "opd": opd, "style": look.pack().hex(),
+                       "account_id": account.id if account is not None else None, "from": cluster.process_id,
+                       "newcomer": True}
+            log_event(log, "newcomer_redirected", conn=player.conn_id, process=away.process)
+            self.runner.spawn(self.places.send_newcomer(player, token, handoff, away), "redirect")
+            return
         info = AvatarInfo(name=name, role=role, look=look.top, opd=opd, style=look.pack())
         avatar_id = self.places.join(player, info, token=token, account=account)
         self._welcome(player, resumed=False)

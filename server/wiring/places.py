@@ -11,9 +11,10 @@ from __future__ import annotations
 import itertools
 import logging
 from collections.abc import Callable, MutableMapping
-from typing import Any
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
-from makaverse.protocol import CloseCode, Error, ErrorCode, InstanceChanged
+from makaverse.protocol import CloseCode, Error, ErrorCode, InstanceChanged, Redirect
 
 from ..log import log_event
 from ..net.metrics import ServerMetrics
@@ -26,9 +27,21 @@ from ..sim import AvatarInfo
 from .players import Player, Players
 from .runner import EffectRunner, now_ms
 
-__all__ = ["Places"]
+if TYPE_CHECKING:
+    from ..cluster import Cluster
+
+__all__ = ["Places", "Away"]
 
 log = logging.getLogger("makaverse.places")
+
+
+@dataclass(frozen=True, slots=True)
+class Away:
+    """An instance another process hosts (or will open: a new overflow copy), and where that process is."""
+
+    instance: str
+    url: str
+    process: str
 
 
 class Places:
@@ -43,6 +56,7 @@ class Places:
         hall: str = "",
         hall_capacity: int = 0,
         make_copy: Callable[[str], WorldInstance] | None = None,
+        capacity: int = 0,
     ) -> None:
         self.instances = instances
         self.players = players
@@ -52,16 +66,67 @@ class Places:
         self.hall = hall  # the auditorium whose overflow copies are made here ('' for none)
         self.hall_capacity = hall_capacity  # people per copy of the hall (0: no limit)
         self.make_copy = make_copy
+        self.entrance = home  # where newcomers to the world appear (in a cluster, maybe another process's)
+        self.capacity = capacity  # avatars this process takes before new copies open elsewhere (0: no limit)
+        self.cluster: Cluster | None = None  # set when several processes share a Redis
         self._ids = itertools.count(1)
+
+    def number_avatars_from(self, first: int) -> None:
+        """Avatar ids from `first` on: each process of a cluster has its own range."""
+        self._ids = itertools.count(first)
 
     # ── in ───────────────────────────────────────────────────────────────────
     def join(self, player: Player, info: AvatarInfo, *, token: str, account: Any) -> int:
         instance = self.instances[self.home]
         avatar_id = instance.join(info, player.session.conn, avatar_id=next(self._ids))
         self.players.instance_of[avatar_id] = instance.instance_id
-        self.players.presence.bind(avatar_id, token, account.id if account is not None else None)
+        self._bound(avatar_id, token, account)
         self.bind(player, avatar_id, token, info, account)
         return avatar_id
+
+    def _bound(self, avatar_id: int, token: str, account: Any) -> None:
+        self.players.presence.bind(avatar_id, token, account.id if account is not None else None)
+        if account is not None and self.cluster is not None:
+            self.cluster.account_here(account.id, True)
+
+    def arrive(self, player: Player, info: AvatarInfo, *, token: str, account: Any, handoff: dict) -> bool:
+        """A client redirected here from another process: its avatar enters the instance it was
+        going to, where it stood (or at the spawn, to be seated). False when that instance is not here."""
+        target = str(handoff.get("instance", ""))
+        dst = self.instances.get(target)
+        in_hall = bool(self.hall) and is_copy_of(self.hall, target)
+        if dst is None and in_hall and target != self.hall and self.make_copy is not None:
+            dst = self.make_copy(target)
+            log_event(log, "hall_copy_opened", instance=target, hall=self.hall, on_arrival=True)
+        if dst is None:
+            return False
+        if in_hall and 0 < self.hall_capacity <= dst.population:
+            dst = self._local_room(dst)  # filled up meanwhile: the next place here, never back out
+        # Seated, or a newcomer sent here: at the spawn; through a door: where it stood.
+        placed = bool(handoff.get("seat")) or "x" not in handoff
+        position = None if placed else (float(handoff["x"]), float(handoff.get("y", 0.0)))
+        yaw = None if placed else float(handoff.get("yaw", 0.0))
+        avatar_id = dst.join(info, player.session.conn, position=position, yaw=yaw, avatar_id=next(self._ids))
+        self.players.instance_of[avatar_id] = dst.instance_id
+        self._bound(avatar_id, token, account)
+        self.bind(player, avatar_id, token, info, account)
+        log_event(log, "avatar_arrived", avatar=avatar_id, instance=dst.instance_id)
+        return True
+
+    def arrived(self, player: Player, *, seat: bool) -> None:
+        """After the welcome of a redirected client: its seat, and the components' `moved` hooks
+        (an event join that sent it here completes)."""
+        avatar_id = player.avatar_id
+        if avatar_id is None:
+            return
+        dst = self.instances[player.instance]
+        placed = -1
+        if seat:
+            placed = dst.seat_or_spawn(avatar_id)
+            if placed >= 0:
+                x, y = dst.sim.position(avatar_id)
+                player.send(seated(0, placed, x, y, dst.sim.yaw(avatar_id)))
+        self._moved_hooks(player.actor(), dst.instance_id, placed)
 
     def take_over(self, player: Player, avatar_id: int, token: str, *, account: Any = None) -> None:
         """Give an existing avatar to this connection; a connection still holding it is replaced."""
@@ -129,7 +194,11 @@ class Places:
         for binding in self.players.presence.expired(now_s):
             self.leave_for_good(binding.avatar_id, binding.account_id)
 
-    def leave_for_good(self, avatar_id: int, account_id: int | None, *, actor: Actor | None = None) -> None:
+    def leave_for_good(
+        self, avatar_id: int, account_id: int | None, *, actor: Actor | None = None, away: bool = False
+    ) -> None:
+        """The avatar leaves this process: for good, or `away` to another process (the leave
+        hooks then keep what follows the person there, such as an account's tickets)."""
         players = self.players
         actor = actor or players.parked.get(avatar_id)
         instance_id = players.instance_of.pop(avatar_id, self.home)
@@ -140,6 +209,8 @@ class Places:
         players.parked.pop(avatar_id, None)
         if account_id is not None and players.presence.by_account(account_id) is None:
             players.accounts_by_id.pop(account_id, None)
+            if self.cluster is not None:
+                self.cluster.account_here(account_id, False)
         if actor is None:
             actor = Actor(
                 conn_id=0,
@@ -154,7 +225,8 @@ class Places:
         for other in self.instances.values():
             for component in other.arrival_hooks(home=other.instance_id == instance_id):
                 try:
-                    self.runner.run_soon(component.leave(actor, now), what=f"{component.name}_leave")
+                    hook = component.moved_away if away else component.leave
+                    self.runner.run_soon(hook(actor, now), what=f"{component.name}_leave")
                 except Exception:
                     log.exception("on_leave_failed", extra={"fields": {"component": component.name}})
         log_event(log, "avatar_left", avatar=avatar_id, instance=instance_id)
@@ -166,15 +238,27 @@ class Places:
         session, ticket and chat). A full hall sends it to an overflow copy instead."""
         players = self.players
         src_id = players.instance_of.get(move.avatar_id)
-        dst = self.instances.get(move.to_instance)
-        if src_id is None or dst is None:
+        if src_id is None:
             return
         src = self.instances[src_id]
         member = src.members.get(move.avatar_id)
         if member is None or member.parked_at is not None:
             return
-        if not (self.hall and is_copy_of(self.hall, src_id) and is_copy_of(self.hall, dst.instance_id)):
-            dst = self._room_in(dst)
+        target = move.to_instance
+        between_copies = bool(self.hall) and is_copy_of(self.hall, src_id) and is_copy_of(self.hall, target)
+        where: WorldInstance | Away | None
+        if self.hall and target == self.hall and not between_copies:
+            where = self._room_for_hall()
+        else:
+            where = self.instances.get(target)
+            if where is None:  # (never `or`: an instance with nobody in it is falsy)
+                where = self._elsewhere(target)
+        if where is None:
+            return
+        if isinstance(where, Away):
+            self._send_away(move, src, where)
+            return
+        dst = where
         player = players.by_avatar.get(move.avatar_id)
         if src_id != dst.instance_id:
             dst.transfer_in(src.transfer_out(move.avatar_id))
@@ -195,25 +279,117 @@ class Places:
         actor = player.actor() if player is not None else players.parked.get(move.avatar_id)
         if actor is None:
             return
+        self._moved_hooks(actor, dst.instance_id, seat)
+
+    def _moved_hooks(self, actor: Actor, instance_id: str, seat: int) -> None:
         now = now_ms()
         for instance in list(self.instances.values()):
-            for component in instance.arrival_hooks(home=instance.instance_id == dst.instance_id):
+            for component in instance.arrival_hooks(home=instance.instance_id == instance_id):
                 self.runner.run_soon(component.moved(actor, seat, now), what=f"{component.name}_moved")
 
+    # ── to another process ───────────────────────────────────────────────────
+    def entrance_elsewhere(self) -> Away | None:
+        """The instance newcomers enter, when another process hosts it and this one does not."""
+        if self.entrance in self.instances:
+            return None
+        return self._elsewhere(self.entrance)
+
+    async def send_newcomer(self, player: Player, token: str, handoff: dict, away: Away) -> None:
+        """A newcomer to the world whose entrance is in another process goes there."""
+        await self._redirect(player, token, {**handoff, "instance": away.instance}, away)
+
+    def _elsewhere(self, instance_id: str) -> Away | None:
+        cluster = self.cluster
+        entry = cluster.host_of(instance_id) if cluster is not None else None
+        if entry is None:
+            return None
+        return Away(instance_id, str(entry["url"]), str(entry["id"]))
+
+    def _send_away(self, move: Move, src: WorldInstance, away: Away) -> None:
+        """The avatar leaves this process and its client is redirected, with a hand-off in Redis
+        that tells the other process who it is and where it was going."""
+        players, cluster = self.players, self.cluster
+        player = players.by_avatar.get(move.avatar_id)
+        if player is None or cluster is None or player.session.conn.closing:
+            return  # parked: it stays here until its client comes back
+        avatar_id = move.avatar_id
+        x, y = src.sim.position(avatar_id)
+        info = src.members[avatar_id].info
+        handoff = {
+            "instance": away.instance, "x": x, "y": y, "yaw": src.sim.yaw(avatar_id), "seat": move.seat,
+            "name": info.name, "role": info.role, "opd": info.opd, "style": info.style.hex(),
+            "account_id": player.account_id, "from": cluster.process_id,
+        }
+        actor = player.actor()
+        token = player.token
+        players.presence.unbind(avatar_id)
+        player.avatar_id = None  # its disconnect must not park the avatar: it is gone from here
+        self.leave_for_good(avatar_id, player.account_id, actor=actor, away=True)
+        log_event(log, "avatar_redirected", avatar=avatar_id, instance=away.instance, process=away.process)
+        self.runner.spawn(self._redirect(player, token, handoff, away), "redirect")
+
+    async def _redirect(self, player: Player, token: str, handoff: dict, away: Away) -> None:
+        assert self.cluster is not None
+        try:
+            await self.cluster.put_handoff(token, handoff)
+        except Exception:
+            log.exception("handoff_failed")  # the client still goes; it enters there afresh
+        self.redirect(player, away, token)
+
+    def redirect(self, player: Player, away: Away, token: str) -> None:
+        player.send(Redirect(url=away.url, instance=away.instance, token=token))
+        player.session.conn.drop(CloseCode.REDIRECTED, "redirected")
+
     # ── overflow copies of the hall ──────────────────────────────────────────
-    def _room_in(self, dst: WorldInstance) -> WorldInstance:
-        """The hall if it has room, else the first copy with room, else a new copy."""
-        if not self.hall or dst.instance_id != self.hall or self.hall_capacity <= 0 or self.make_copy is None:
-            return dst
-        copies = [i for i in self.instances.values() if is_copy_of(self.hall, i.instance_id)]
-        for instance in copies:
+    def _room_for_hall(self) -> WorldInstance | Away | None:
+        """The hall if it has room, else the first copy with room (here first, then on other
+        processes), else a new copy: here while this process has room, else on the process with
+        the most room."""
+        hall, cap, cluster = self.hall, self.hall_capacity, self.cluster
+        local = self.instances.get(hall)
+        if cap <= 0 or self.make_copy is None:
+            return local if local is not None else self._elsewhere(hall)
+        for instance in self._local_copies():
+            if instance.population < cap:
+                return instance
+        if cluster is not None:
+            elsewhere = [(e, i) for e, i in cluster.instances_elsewhere() if is_copy_of(hall, str(i.get("id")))]
+            elsewhere.sort(key=lambda pair: (pair[1].get("id") != hall, str(pair[1].get("id"))))
+            for entry, inst in elsewhere:
+                if int(inst.get("count", 0)) < int(inst.get("capacity", cap)):
+                    return Away(str(inst["id"]), str(entry["url"]), str(entry["id"]))
+            if self.capacity and self.population() >= self.capacity:
+                others = sorted(cluster.others(), key=cluster.room_of, reverse=True)
+                if others and cluster.room_of(others[0]) > 0:
+                    best = others[0]
+                    return Away(copy_id(hall, cluster.next_copy_number(hall)), str(best["url"]), str(best["id"]))
+        return self._new_copy()
+
+    def _local_copies(self) -> list[WorldInstance]:
+        """The hall (when here) and its copies here, the hall first."""
+        found = [i for i in self.instances.values() if is_copy_of(self.hall, i.instance_id)]
+        return sorted(found, key=lambda i: i.instance_id != self.hall)
+
+    def _local_room(self, dst: WorldInstance) -> WorldInstance:
+        """`dst` if it has room, else a copy here with room, else a new copy here."""
+        for instance in [dst, *self._local_copies()]:
             if instance.population < self.hall_capacity:
                 return instance
-        taken = {i.instance_id for i in copies}
-        n = next(n for n in itertools.count(2) if copy_id(self.hall, n) not in taken)
-        made = self.make_copy(copy_id(self.hall, n))
+        return self._new_copy()
+
+    def _new_copy(self) -> WorldInstance:
+        assert self.make_copy is not None
+        if self.cluster is not None:
+            name = copy_id(self.hall, self.cluster.next_copy_number(self.hall))
+        else:
+            taken = set(self.instances)
+            name = next(copy_id(self.hall, n) for n in itertools.count(2) if copy_id(self.hall, n) not in taken)
+        made = self.make_copy(name)
         log_event(log, "hall_copy_opened", instance=made.instance_id, hall=self.hall)
         return made
+
+    def population(self) -> int:
+        return sum(i.population for i in self.instances.values())
 
     def reap(self) -> None:
         """Overflow copies nobody is in any more (parked avatars count) are removed."""

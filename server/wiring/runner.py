@@ -33,6 +33,7 @@ from ..rooms.effects import (
     Push,
     Reply,
     Request,
+    ToAccount,
     Write,
 )
 from ..store import StoreError, Unavailable
@@ -119,6 +120,9 @@ class EffectRunner:
         move: Callable[[Move], None],
         db_workers: int = 4,
     ) -> None:
+        # Another process's accounts (set when several processes share a Redis): pushes and
+        # deliveries to an account nobody here holds go to the process that holds it.
+        self.remote: Any = None
         self.players = players
         self.store = store
         self.bus = bus
@@ -181,14 +185,21 @@ class EffectRunner:
             if isinstance(effect, Push):
                 msg = effect.msg
                 if not isinstance(msg, bytes):
+                    original = msg
                     targets = list(players.resolve(effect.target))
                     if len(targets) > 1:
                         msg = encode(msg)  # encode once for many receivers
                     for player in targets:
                         player.send(msg)
+                    if not targets and self.remote is not None and isinstance(effect.target, ToAccount):
+                        self.remote.push_account(effect.target.account_id, encode(original))
                 else:
+                    sent = False
                     for player in players.resolve(effect.target):
+                        sent = True
                         player.send(msg)
+                    if not sent and self.remote is not None and isinstance(effect.target, ToAccount):
+                        self.remote.push_account(effect.target.account_id, msg)
             elif isinstance(effect, Reply):
                 sender = players.by_conn.get(effect.conn_id)
                 if sender is not None:
@@ -211,7 +222,13 @@ class EffectRunner:
         if isinstance(request, Call):
             return await self._submit(request)
         if isinstance(request, Deliver):
-            return any([player.send(request.msg) for player in self.players.resolve(request.target)])
+            if any([player.send(request.msg) for player in self.players.resolve(request.target)]):
+                return True
+            target = request.target
+            if self.remote is not None and isinstance(target, ToAccount):
+                data = request.msg if isinstance(request.msg, bytes) else encode(request.msg)
+                return bool(await self.remote.deliver_account(target.account_id, data))
+            return False
         if isinstance(request, Announce):
             try:
                 await self.bus.publish(request.channel, request.payload)

@@ -81,3 +81,57 @@ def test_stop_while_nobody_listens_is_prompt():
     _wait_for(net, seen, lambda e: isinstance(e, StateChanged) and e.state is ConnState.DISCONNECTED)
     net.stop(timeout_s=5.0)
     assert not net.running
+
+
+def test_a_redirect_is_followed_at_once_with_its_token(server):
+    """A server that answers hello with `redirect` and close 4009 sends the client to the other
+    address, where it says hello with the token it was given (here unknown, so it enters afresh)."""
+    import asyncio
+    import threading
+
+    from websockets.asyncio.server import serve
+
+    from makaverse.protocol import Redirect, decode, encode
+
+    hellos: list[Hello] = []
+    ready = threading.Event()
+    stop: list = []
+    port = free_port()
+
+    async def redirecting(ws):
+        msg = decode(await ws.recv())
+        hellos.append(msg)
+        await ws.send(encode(Redirect(url=server.url, instance="auditorium", token="tok-from-elsewhere")))
+        await ws.close(4009, "redirected")
+
+    def run() -> None:
+        async def main() -> None:
+            done = asyncio.Event()
+            stop.append((asyncio.get_running_loop(), done))
+            async with serve(redirecting, "127.0.0.1", port):
+                ready.set()
+                await done.wait()
+
+        asyncio.run(main())
+
+    thread = threading.Thread(target=run, daemon=True)
+    thread.start()
+    assert ready.wait(10)
+    net = NetClient(f"ws://127.0.0.1:{port}", Hello(version=PROTOCOL_VERSION, name="Daeng Ngalle"),
+                    backoff=Backoff(initial_s=10.0, max_s=10.0, jitter=0.0))
+    seen: list = []
+    net.start()
+    try:
+        welcome = _wait_for(net, seen, lambda e: isinstance(e, Welcome))
+        assert welcome.name == "Daeng Ngalle"
+        assert net.url == server.url
+        assert any(isinstance(e, Redirect) for e in seen)
+        # Followed without the 10 s backoff: the disconnect said "retry in 0".
+        gaps = [e.retry_in_s for e in seen if isinstance(e, StateChanged) and e.state is ConnState.DISCONNECTED]
+        assert gaps == [0.0]
+        assert len(hellos) == 1
+    finally:
+        net.stop()
+        loop, done = stop[0]
+        loop.call_soon_threadsafe(done.set)
+        thread.join(10)

@@ -188,6 +188,16 @@ async def test_walking_through_the_doors_keeps_session_ticket_and_direct_message
     assert isinstance(left, Ticket) and left.status == "left", left
 
 
+async def test_one_walker_alone_goes_in_and_comes_back_out(servers, people):
+    """With nobody else anywhere, walking in and back out moves you each time (an empty instance is still a place)."""
+    server = await servers.start()
+    guest = await people.guest(server, "Sendiri")
+    await into_auditorium(server, guest)
+    since = guest.mark()
+    await walk_until(guest, -1.0, moved_to(guest, "building", since))
+    assert server.players.instance_of[guest.avatar_id] == "building"
+
+
 async def test_a_dropped_connection_resumes_in_the_auditorium(servers, people):
     """Reconnecting within the grace puts you back in the instance you were in, and welcome says which."""
     server = await servers.start()

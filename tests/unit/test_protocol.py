@@ -241,6 +241,7 @@ _SAMPLE_FIELDS = {
                  counts=(), total=7),
     "SLIDE": dict(event_id=1, index=0, count=3, kind="png", data=b"\x89PNG\r\n\x1a\n"),
     "EVENT_DONE": dict(request_id=22, event_id=1, id=4),
+    "REDIRECT": dict(url="ws://127.0.0.1:9002/", instance="auditorium", token="tok-abc"),
 }
 
 
@@ -572,7 +573,7 @@ def test_oversize_frame_is_too_large():
     assert_refused(b"\xc1" * MAX_FRAME_BYTES, ErrorCode.MALFORMED, MalformedMessage)
 
 
-@pytest.mark.parametrize("t", [0, 12, 99, 255, 2**32, 2**64 - 1, -1, -(2**63)])
+@pytest.mark.parametrize("t", [0, 13, 99, 255, 2**32, 2**64 - 1, -1, -(2**63)])
 def test_unknown_type_is_unknown_type(t):
     """A `t` that names no message type is refused as unknown_type."""
     assert_refused(pack({"t": t}), ErrorCode.UNKNOWN_TYPE, UnknownMessageType)

@@ -191,8 +191,8 @@ def test_a_copy_forwards_up_and_hands_replies_down():
     assert [p.channel for p in up.bus] == [UP]
     forwarded = events.from_copy(up.bus[0].payload)
     assert forwarded is not None
-    actor, cmd = forwarded
-    assert actor == far and isinstance(cmd, QuestionAsk)
+    actor, cmd = forwarded.actor, forwarded.msg
+    assert forwarded.kind == "cmd" and actor == far and isinstance(cmd, QuestionAsk)
     fx = settle(events.handle(cmd, actor, T0))
     fx = events.relay(fx, actor)
     assert not fx.replies  # nothing is sent straight to a connection in another copy
@@ -323,3 +323,42 @@ def test_the_stage_is_solid_except_for_those_allowed():
         sim.step(0.05)
     assert sim.position(1)[1] < edge - WORLD.avatar_radius_m + 1e-6
     assert sim.position(2)[1] > edge + 1.0
+
+
+def test_a_join_from_another_process_moves_there_and_completes_when_it_arrives():
+    """'Go to event' from a building in another process: the move goes down to that process only,
+    its arrival in a copy comes back up, and event_joined goes down to the new connection."""
+    sim = Simulation(WORLD, issue_ids=False)
+    roster = Roster()
+    events = Events("auditorium", sim, roster, outside="building", origin="hall:auditorium", process="p1")
+    host = person(roster, sim, 1, 1, role="host")
+    live_event(events, host)
+    # p2's building forwards its people's event commands up (no stage shown there).
+    proxy = EventCopy("building", Simulation(WORLD, issue_ids=False), roster, origin="hall:auditorium",
+                      process="p2", mirror=False, forward_hooks=True)
+    walker = person(roster, None, 2_097_153, 70, instance="building")  # type: ignore[arg-type]
+    up = proxy.handle(EventJoin(request_id=9, event_id=1), walker, T0)
+    fwd = events.from_copy(up.bus[0].payload)
+    assert fwd is not None and fwd.kind == "cmd" and fwd.process == "p2"
+    fx = events.relay(settle(events.forwarded(fwd, T0)), fwd.actor, fwd.process)
+    assert not any(isinstance(e, Move) for e in fx.out)  # not this process's to make
+    down = [p.payload for p in fx.bus if p.channel == DOWN]
+    moves = [e for d in down for e in proxy.receive(DOWN, d, T0).out if isinstance(e, Move)]
+    assert moves == [Move(walker.avatar_id, "auditorium", seat=True)]
+    elsewhere = EventCopy("building", Simulation(WORLD, issue_ids=False), roster, origin="hall:auditorium",
+                          process="p3", mirror=False, forward_hooks=True)
+    assert not [e for d in down for e in elsewhere.receive(DOWN, d, T0).out]  # p3's building: not its person
+    assert not [e for d in down for e in proxy.receive(DOWN, d, T0).pushes]  # no stage in a building
+    # Redirected and seated in a copy on p2 (a new connection there), the arrival goes up.
+    copy = EventCopy("auditorium-7", Simulation(WORLD, issue_ids=False), roster, origin="hall:auditorium",
+                     process="p2", forward_hooks=True)
+    arrived = Actor(conn_id=44, avatar_id=walker.avatar_id, instance="auditorium-7", name=walker.name,
+                    role="citizen", account_id=70)
+    up = copy.moved(arrived, 3, T0)
+    fwd = events.from_copy(up.bus[0].payload)
+    assert fwd is not None and fwd.kind == "moved" and fwd.seat == 3
+    fx = events.relay(settle(events.forwarded(fwd, T0)), fwd.actor, fwd.process)
+    assert events.halls[1].attendees[70] == "auditorium-7"
+    pushed = [p for d in fx.bus if d.channel == DOWN for p in copy.receive(DOWN, d.payload, T0).pushes]
+    joined = [decode(p.msg) for p in pushed if p.target == ToConn(44)]
+    assert any(isinstance(m, EventJoined) and m.request_id == 9 and m.instance == "auditorium-7" for m in joined)

@@ -1,0 +1,414 @@
+"""Two real server processes on one PostgreSQL and one Redis: a direct message crosses processes,
+an announcement reaches both, a poll answered from overflow copies in both processes has exact
+totals, a client sent to the other process keeps its login, and after one process is killed
+with SIGKILL the other goes on serving and the instance directory forgets the dead one.
+
+Process `p1` hosts the building and the auditorium (the events authority); `p2` hosts a
+building only, so the auditorium, and overflow copies when p1 is full, are reached by redirect
+or opened on p2. Each test has its own PostgreSQL schema and Redis key prefix. Skipped when
+PostgreSQL or Redis does not answer (a failure with MAKAVERSE_REQUIRE_SERVICES=1).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import sys
+import urllib.request
+import uuid
+from collections.abc import AsyncIterator, Iterator
+
+import pytest
+from harness import PASSWORD, Client, ServerProcess, ask, eventually, subprocess_env
+
+from makaverse.protocol import (
+    PROTOCOL_VERSION,
+    Announce,
+    Announcement,
+    ChatLists,
+    Direct,
+    DirectSend,
+    DirectSent,
+    EventControl,
+    EventJoin,
+    EventJoined,
+    EventRegister,
+    EventSchedule,
+    Hello,
+    Poll,
+    PollClose,
+    PollOpen,
+    PollVote,
+    Redirect,
+    Welcome,
+)
+from makaverse.server.admin.seed import ADMIN_PASSWORD_ENV
+
+pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="SIGKILL is a POSIX signal")
+
+PG_URL = os.environ.get("MAKAVERSE_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+REDIS_URL = os.environ.get("MAKAVERSE_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
+REQUIRE = os.environ.get("MAKAVERSE_REQUIRE_SERVICES") == "1"
+rids = iter(range(1, 1_000_000))
+
+
+def rid() -> int:
+    return next(rids)
+
+
+def _unavailable(reason: str) -> None:
+    if REQUIRE:
+        pytest.fail(f"{reason} (MAKAVERSE_REQUIRE_SERVICES=1)")
+    pytest.skip(reason)
+
+
+@pytest.fixture
+def pg_schema_url() -> Iterator[str]:
+    """A fresh PostgreSQL schema for this test (dropped afterwards), as a database URL."""
+    from sqlalchemy import create_engine
+
+    admin = create_engine(PG_URL, connect_args={"connect_timeout": 3}, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect():
+            pass
+    except Exception as exc:
+        admin.dispose()
+        _unavailable(f"PostgreSQL at {PG_URL} does not answer ({type(exc).__name__}); set MAKAVERSE_TEST_PG_URL")
+    schema = f"mkv_cluster_{uuid.uuid4().hex[:12]}"
+    with admin.connect() as connection:
+        connection.exec_driver_sql(f'CREATE SCHEMA "{schema}"')
+    url = admin.url.update_query_dict({"options": f"-csearch_path={schema}"}).render_as_string(hide_password=False)
+    try:
+        yield url
+    finally:
+        with admin.connect() as connection:
+            connection.exec_driver_sql("SET lock_timeout = '10s'")
+            connection.exec_driver_sql(f'DROP SCHEMA "{schema}" CASCADE')
+        admin.dispose()
+
+
+@pytest.fixture
+async def redis_prefix() -> AsyncIterator[str]:
+    """A key prefix of this test's own on the test Redis (its keys are deleted afterwards)."""
+    import redis.asyncio as redis_asyncio
+
+    client = redis_asyncio.from_url(REDIS_URL, socket_connect_timeout=3, socket_timeout=3)
+    try:
+        await client.ping()
+    except Exception as exc:
+        await client.aclose()
+        _unavailable(f"Redis at {REDIS_URL} does not answer ({type(exc).__name__}); set MAKAVERSE_TEST_REDIS_URL")
+    prefix = f"mkvtest-{uuid.uuid4().hex[:12]}:"
+    try:
+        yield prefix
+    finally:
+        keys = [k async for k in client.scan_iter(match=f"{prefix}*")]
+        if keys:
+            await client.delete(*keys)
+        await client.aclose()
+
+
+class Cluster:
+    def __init__(self, db_url: str, prefix: str, workdir) -> None:
+        self.db_url, self.prefix, self.workdir = db_url, prefix, workdir
+        self.procs: dict[str, ServerProcess] = {}
+        self.clients: list[Client] = []
+
+    async def start(self, name: str, instances: str) -> ServerProcess:
+        env = subprocess_env(
+            MAKAVERSE_REDIS_URL=REDIS_URL,
+            MAKAVERSE_REDIS_PREFIX=self.prefix,
+            MAKAVERSE_PUBLIC_URL="ws://127.0.0.1:{port}/",
+            MAKAVERSE_PROCESS_ID=name,
+            MAKAVERSE_INSTANCES=instances,
+            MAKAVERSE_AUDITORIUM_CAPACITY="1",
+            **{ADMIN_PASSWORD_ENV: PASSWORD},
+        )
+        proc = await ServerProcess.start(self.db_url, self.workdir, env=env)
+        self.procs[name] = proc
+        return proc
+
+    def health(self, name: str) -> dict:
+        with urllib.request.urlopen(f"http://127.0.0.1:{self.procs[name].port}/healthz", timeout=5) as reply:
+            return json.loads(reply.read())
+
+    async def connect(self, target) -> Client:
+        client = await Client.connect(target)
+        self.clients.append(client)
+        return client
+
+    async def member(self, name: str, username: str, *, register: bool = True) -> tuple[Client, str]:
+        client = await self.connect(self.procs[name])
+        auth = await (client.register(username, PASSWORD) if register else client.login(username, PASSWORD))
+        assert getattr(auth, "token", ""), auth
+        since = client.mark()
+        welcome = await client.hello(token=auth.token)
+        assert isinstance(welcome, Welcome), welcome
+        # Arrived: its chat lists come once what waited for the account was read.
+        await client.expect(lambda m: isinstance(m, ChatLists), since=since, timeout=15)
+        return client, auth.token
+
+    async def follow(self, client: Client, since: int) -> Client:
+        """The client got a `redirect`: connect where it says and say hello with its token."""
+        redirect = await client.expect(lambda m: isinstance(m, Redirect), since=since, timeout=15)
+        assert await client.wait_closed(10) == 4009
+        port = int(redirect.url.rsplit(":", 1)[1].strip("/"))
+        moved = await self.connect(port)
+        welcome = await moved.hello(token=redirect.token)
+        assert isinstance(welcome, Welcome), welcome
+        # Where it was going, or (a hall that filled up meanwhile) the next copy there.
+        assert welcome.resumed and (welcome.instance == redirect.instance or welcome.instance.startswith("auditorium"))
+        return moved
+
+    def seen_everywhere(self, instances: set[str]) -> bool:
+        """Every process's directory lists each of these instances with somebody in it."""
+        for name in self.procs:
+            listed = {i["id"] for p in self.health(name)["directory"] for i in p["instances"] if i["count"] > 0}
+            if not instances <= listed:
+                return False
+        return True
+
+    async def stop(self) -> None:
+        for client in self.clients:
+            await client.dispose()
+        for proc in self.procs.values():
+            if proc.proc.returncode is None:
+                try:
+                    await proc.terminate()
+                except Exception:
+                    await proc.ensure_stopped()
+
+
+@pytest.fixture
+async def cluster(pg_schema_url, redis_prefix, tmp_path) -> AsyncIterator[Cluster]:
+    c = Cluster(pg_schema_url, redis_prefix, tmp_path)
+    # One at a time: the first migrates and seeds the schema.
+    await c.start("p1", "building,auditorium")
+    await c.start("p2", "building")
+    await eventually(lambda: {p["process"] for p in c.health("p2")["directory"]} == {"p1", "p2"}, timeout_s=30)
+    try:
+        yield c
+    finally:
+        await c.stop()
+
+
+async def test_a_direct_message_and_an_announcement_cross_processes(cluster):
+    """A direct message to someone on the other process arrives live; an announcement reaches both processes."""
+    ani, _ = await cluster.member("p1", "ani_p1")
+    budi, _ = await cluster.member("p2", "budi_p2")
+    sent = None
+    for n in range(100):  # until p2's account set in Redis has budi (written at once, renewed each second)
+        sent = await ask(ani, DirectSend(request_id=rid(), text=f"Halo dari p1 ({n})", to_username="budi_p2"))
+        if isinstance(sent, DirectSent) and sent.online:
+            break
+        await asyncio.sleep(0.1)
+    assert isinstance(sent, DirectSent) and sent.online, sent
+    got = await budi.expect(lambda m: isinstance(m, Direct) and m.text == sent.text, timeout=15)
+    assert got.from_username == "ani_p1" and not got.stored
+
+    admin = await cluster.connect(cluster.procs["p2"])
+    auth = await admin.login("admin", PASSWORD)
+    await admin.hello(token=auth.token)
+    since_ani, since_budi = ani.mark(), budi.mark()
+    await admin.send(Announce(request_id=rid(), text="Balai Kota tutup pukul 16.00"))
+    for person, since in ((ani, since_ani), (budi, since_budi)):
+        shown = await person.expect(lambda m: isinstance(m, Announcement), since=since, timeout=15)
+        assert shown.text == "Balai Kota tutup pukul 16.00"
+
+
+async def test_a_poll_answered_from_copies_in_both_processes_has_exact_totals(cluster):
+    """With room for one per hall copy, attendees sit in copies on both processes; every vote is counted once."""
+    host = await cluster.connect(cluster.procs["p1"])
+    auth = await host.login("admin", PASSWORD)
+    await host.hello(token=auth.token)
+    info = await ask(host, EventSchedule(request_id=rid(), title="Musrenbang Tallo", start_ms=1, end_ms=2**40))
+    event_id = info.event["id"]
+    await ask(host, EventControl(request_id=rid(), event_id=event_id, action="open"))
+    joined = await ask(host, EventJoin(request_id=rid(), event_id=event_id))
+    assert isinstance(joined, EventJoined) and joined.instance == "auditorium"
+    # Each join is chosen from the directory: let everyone see who sits where before the next.
+    await eventually(lambda: cluster.seen_everywhere({"auditorium"}), timeout_s=30)
+
+    attendees: list[Client] = []
+    copies: dict[str, str] = {}  # username -> copy
+    for name, where in (("citra", "p1"), ("dewi", "p2"), ("eko", "p2"), ("fajar", "p1")):
+        person, _ = await cluster.member(where, f"{name}_{where}")
+        await ask(person, EventRegister(request_id=rid(), event_id=event_id))
+        since = person.mark()
+        join = EventJoin(request_id=rid(), event_id=event_id)
+        await person.send(join)
+        first = await person.expect(lambda m, r=join.request_id: isinstance(m, (Redirect, EventJoined))
+                                    or getattr(m, "ref", None) == r, since=since, timeout=15)
+        if isinstance(first, Redirect):
+            person = await cluster.follow(person, since)
+            first = await person.expect(lambda m, r=join.request_id: isinstance(m, EventJoined) and m.request_id == r,
+                                        timeout=15)
+        assert isinstance(first, EventJoined), first
+        copies[name] = first.instance
+        attendees.append(person)
+        await eventually(lambda: cluster.seen_everywhere(set(copies.values())), timeout_s=30)
+    # The hall holds the host; everyone else sits in a copy of their own, on both processes.
+    assert len(set(copies.values())) == 4 and "auditorium" not in copies.values(), copies
+    await eventually(lambda: {
+        p["process"] for p in cluster.health("p1")["directory"] for i in p["instances"] if i["id"] in copies.values()
+    } == {"p1", "p2"}, timeout_s=30)
+
+    opened = await ask(host, PollOpen(request_id=rid(), event_id=event_id, question="Prioritas?",
+                                      options=("Drainase", "Jalan", "Taman"), live=True))
+    poll_id = opened.id
+    for person in attendees:
+        await person.expect(lambda m: isinstance(m, Poll) and m.poll_id == poll_id, timeout=15)
+    for i, person in enumerate(attendees):
+        done = await ask(person, PollVote(request_id=rid(), event_id=event_id, poll_id=poll_id, option=i % 2))
+        assert getattr(done, "id", None) == poll_id, done
+    since = [p.mark() for p in attendees]
+    await ask(host, PollClose(request_id=rid(), event_id=event_id, poll_id=poll_id))
+    for person, mark in zip(attendees, since, strict=True):
+        final = await person.expect(lambda m: isinstance(m, Poll) and m.poll_id == poll_id and not m.open,
+                                    since=mark, timeout=15)
+        assert list(final.counts) == [2, 2, 0] and final.total == 4
+
+
+async def test_a_redirected_client_keeps_its_login(cluster):
+    """Logging in on p2 while the account's avatar is on p1 redirects there, still logged in, to the same avatar."""
+    gita, token = await cluster.member("p1", "gita")
+    first_avatar = gita.welcome.avatar_id
+    await gita.close()  # dropped: the avatar waits on p1 for the reconnect grace
+    other = await cluster.connect(cluster.procs["p2"])
+    auth = await other.login("gita", PASSWORD)
+    since = other.mark()
+    await other.send(Hello(version=PROTOCOL_VERSION, name="", kind="bot", token=auth.token))
+    redirect = await other.expect(lambda m: isinstance(m, Redirect), since=since, timeout=15)
+    assert redirect.token == auth.token
+    assert await other.wait_closed(10) == 4009
+    back = await cluster.connect(int(redirect.url.rsplit(":", 1)[1].strip("/")))
+    welcome = await back.hello(token=redirect.token)
+    assert isinstance(welcome, Welcome) and welcome.resumed and welcome.avatar_id == first_avatar
+    assert welcome.role == "citizen" and welcome.name == "gita"
+
+
+async def test_killing_one_process_leaves_the_other_serving_and_the_directory_forgets_it(cluster):
+    """After SIGKILL of p2, p1 still serves and the directory (healthz and the admin command) no longer lists p2."""
+    cluster.procs["p2"].kill9()
+    await cluster.procs["p2"].proc.wait()
+    await eventually(lambda: [p["process"] for p in cluster.health("p1")["directory"]] == ["p1"], timeout_s=60)
+    person = await cluster.connect(cluster.procs["p1"])
+    assert isinstance(await person.hello(name="Pengunjung"), Welcome)
+    await person.next_snapshot(timeout=15)
+    env = subprocess_env(MAKAVERSE_REDIS_URL=REDIS_URL, MAKAVERSE_REDIS_PREFIX=cluster.prefix)
+
+    async def admin_instances() -> list[dict]:
+        proc = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "makaverse", "admin", "instances", "--json", env=env,
+            stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+        )
+        out, err = await asyncio.wait_for(proc.communicate(), 60)
+        assert proc.returncode == 0, err
+        return json.loads(out)
+
+    # Polled, not timed: a heavily loaded machine may delay the last heartbeats.
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + 90
+    entries = await admin_instances()
+    while [e["id"] for e in entries] != ["p1"]:
+        assert loop.time() < deadline, entries
+        await asyncio.sleep(0.5)
+        entries = await admin_instances()
+    assert {i["id"] for i in entries[0]["instances"]} == {"building", "auditorium"}
+    await eventually(lambda: [p["process"] for p in cluster.health("p1")["directory"]] == ["p1"], timeout_s=60)
+
+
+DOOR_Y = 44.0  # the auditorium doors; the auditorium lies north of them
+
+
+async def _walk_until(client: Client, move_y: float, done, *, limit_s: float = 60.0) -> None:
+    """One input per period along y until `done()` holds (or the connection ends)."""
+    from makaverse.protocol import Input
+
+    seq = getattr(client, "seq", 0)
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + limit_s
+    while not done() and not client.closed.is_set():
+        assert loop.time() < deadline, "never got there"
+        seq += 1
+        await client.send(Input(seq=seq, move_x=0.0, move_y=move_y, yaw=0))
+        await asyncio.sleep(1 / 20)
+    client.seq = seq  # type: ignore[attr-defined]
+
+
+async def test_walking_through_the_doors_to_another_process_redirects_a_guest_there_and_back(
+    servers, tmp_path, monkeypatch, redis_prefix
+):
+    """p1 hosts the building, p2 the auditorium: a guest walking through the doors is redirected to
+    p2 and enters the auditorium behind the doors with its name; walking out sends it back to p1;
+    a newcomer at p2 is sent to p1, where the world's entrance is."""
+    from harness import seed_database, ticks_pass
+
+    db_url = seed_database(tmp_path / "makaverse.db", monkeypatch)
+    common = dict(redis_url=REDIS_URL, redis_prefix=redis_prefix, public_url="ws://127.0.0.1:{port}/")
+    p1 = await servers.start(db_url, instances="building", process_id="p1", **common)
+    p2 = await servers.start(db_url, instances="auditorium", process_id="p2", **common)
+    await eventually(lambda: p1.cluster.host_of("auditorium") is not None and p2.cluster.host_of("building"))
+    clients: list[Client] = []
+    try:
+        guest = await Client.connect(p1)
+        clients.append(guest)
+        welcome = await guest.hello(name="Daeng Sikki")
+        assert isinstance(welcome, Welcome) and welcome.instance == "building"
+        sim = p1.instance.sim
+        sim.avatars.pos[sim.avatars.slot_of[guest.avatar_id]] = (0.0, DOOR_Y - 1.5)
+        await ticks_pass(sim, 3)
+        since = guest.mark()
+        await _walk_until(guest, 1.0, lambda: any(isinstance(m, Redirect) for m in guest.received[since:]))
+        redirect = await guest.expect(lambda m: isinstance(m, Redirect), since=since)
+        assert redirect.instance == "auditorium" and redirect.url == f"ws://127.0.0.1:{p2.port}/"
+        assert await guest.wait_closed(10) == 4009
+        assert guest.avatar_id not in p1.players.instance_of  # gone from p1
+
+        inside = await Client.connect(p2)
+        clients.append(inside)
+        welcome = await inside.hello(token=redirect.token)
+        assert isinstance(welcome, Welcome) and welcome.resumed and welcome.instance == "auditorium"
+        assert welcome.name == "Daeng Sikki" and welcome.role == "guest"
+        assert welcome.y_cm >= DOOR_Y * 100  # at the doors, where it walked to
+        # Walking back out through the doors: to p1 again, with the same guest token.
+        since = inside.mark()
+        await _walk_until(inside, -1.0, lambda: any(isinstance(m, Redirect) for m in inside.received[since:]))
+        back = await inside.expect(lambda m: isinstance(m, Redirect), since=since)
+        assert back.instance == "building" and back.url == f"ws://127.0.0.1:{p1.port}/"
+        outside = await Client.connect(p1)
+        clients.append(outside)
+        welcome = await outside.hello(token=back.token)
+        assert isinstance(welcome, Welcome) and welcome.instance == "building" and welcome.name == "Daeng Sikki"
+        assert welcome.y_cm <= DOOR_Y * 100
+        # A newcomer at p2, which has no entrance (the building), is sent to p1's.
+        newcomer = await Client.connect(p2)
+        clients.append(newcomer)
+        since = newcomer.mark()
+        await newcomer.send(Hello(version=PROTOCOL_VERSION, name="Baru Datang", kind="bot"))
+        sent = await newcomer.expect(lambda m: isinstance(m, Redirect), since=since, timeout=15)
+        assert sent.instance == "building" and sent.url == f"ws://127.0.0.1:{p1.port}/"
+        arrived = await Client.connect(p1)
+        clients.append(arrived)
+        welcome = await arrived.hello(token=sent.token)
+        assert isinstance(welcome, Welcome) and welcome.instance == "building" and welcome.name == "Baru Datang"
+        assert not welcome.resumed
+    finally:
+        for client in clients:
+            await client.dispose()
+
+
+async def test_a_second_process_may_not_host_the_hall_again(servers, tmp_path, monkeypatch, redis_prefix):
+    """Buildings may be hosted many times, the auditorium (the events authority) once: a second
+    process naming it stops at start with one line saying who has it."""
+    from harness import seed_database
+
+    from makaverse.server.startup_errors import StartupError
+
+    db_url = seed_database(tmp_path / "makaverse.db", monkeypatch)
+    common = dict(redis_url=REDIS_URL, redis_prefix=redis_prefix, public_url="ws://127.0.0.1:{port}/")
+    await servers.start(db_url, instances="building,auditorium", process_id="p1", **common)
+    await servers.start(db_url, instances="building", process_id="p2", **common)  # a second building is fine
+    with pytest.raises(StartupError, match="'auditorium' is already hosted by process 'p1'"):
+        await servers.start(db_url, instances="auditorium", process_id="p3", **common)
