@@ -262,7 +262,8 @@ class GameServer:
                 for i in self.instances.values()
             ],
             "clients": len(self.net.sessions),
-            "capacity": self.settings.max_clients,
+            # what this process measures it can hold, so others send newcomers where there is room
+            "capacity": min(self.settings.max_clients, self.capacity.capacity),
         }
 
     def _pushed_here(self, payload: bytes) -> None:

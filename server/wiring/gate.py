@@ -204,13 +204,21 @@ class Gate:
         log_event(log, "avatar_handed_over", conn=player.conn_id, avatar=player.avatar_id, instance=player.instance,
                   origin=str(handoff.get("from", "")))
 
+    def _elsewhere(self) -> str:
+        """Where a newcomer refused here may go: the configured server, else the process of the
+        instance directory with the most room (empty when none has any)."""
+        if self.settings.full_url or self.cluster is None:
+            return self.settings.full_url
+        roomy = [e for e in self.cluster.others() if self.cluster.room_of(e) > 0 and e.get("url")]
+        return str(max(roomy, key=self.cluster.room_of)["url"]) if roomy else ""
+
     def _enter_new(self, player: Player, msg: Hello, account: Any) -> None:
         # A newcomer beyond capacity is sent elsewhere; a resume keeps the place it holds.
         inside = sum(len(i) for i in self.places.instances.values())
         if not self.capacity.admit(inside):
             log_event(log, "join_refused_full", conn=player.conn_id, players=inside, capacity=self.capacity.capacity,
                       level=self.capacity.level)
-            player.send(Full(url=self.settings.full_url, retry_after_ms=FULL_RETRY_MS))
+            player.send(Full(url=self._elsewhere(), retry_after_ms=FULL_RETRY_MS))
             raise Refused(ErrorCode.FULL, "server at capacity", close=CloseCode.SERVER_FULL)
         if account is not None:
             name, role, opd, key = account.display_name, account.role, account.opd_code or "", account.username
