@@ -43,6 +43,8 @@ from makaverse.protocol.pacing import InputPacer
 __all__ = ["LoadSpec", "Bot", "BOT_KINDS", "register_bot", "LoadRun", "use_fast_loop"]
 
 PROGRESS_EVERY_S = 0.5
+LATENCY_GRACE_S = 1.0  # inputs sent in the window's last second are not counted (their ack may come after it)
+MAX_UNACKED = 256  # inputs a bot remembers waiting for their ack
 HANDSHAKE_TIMEOUT_S = 20.0
 _READY_TIMEOUT_S = 60.0
 _HELLO = {"t": 1, "version": 1, "kind": "bot"}
@@ -247,10 +249,11 @@ class Bot(asyncio.Protocol):
             now = self.run.now()
             sent = self.sent
             if sent and sent[0][0] <= ack:
-                lat = self.run.latency if self.run.recording else None
+                run = self.run
+                lat, lo, hi = run.latency, run.lat_from, run.lat_to
                 while sent and sent[0][0] <= ack:
                     t = sent.popleft()[1]
-                    if lat is not None:
+                    if lo <= t <= hi:  # sent in the window: counted whenever its ack comes
                         lat.append(now - t)
             if self.steer and not self.deltas:
                 ids = msg.get("ids")
@@ -322,8 +325,10 @@ class Bot(asyncio.Protocol):
     def send_input(self, move_x: float, move_y: float, yaw: int, run: bool = False) -> None:
         self.seq += 1
         self.sent.append((self.seq, self.run.now()))
-        if len(self.sent) > 64:  # never acknowledged (e.g. the server drops input): keep it bounded
-            self.sent.popleft()
+        if len(self.sent) > MAX_UNACKED:  # a server far behind: keep it bounded, count what falls off
+            t = self.sent.popleft()[1]
+            if self.run.lat_from <= t <= self.run.lat_to:
+                self.run.latency_missing += 1
         message = {"t": _T_INPUT, "seq": self.seq, "move_x": move_x, "move_y": move_y, "yaw": yaw, "run": run}
         if self.deltas and self.ack_tick:
             message["ack_tick"] = self.ack_tick
@@ -347,6 +352,11 @@ class Bot(asyncio.Protocol):
     def figures(self) -> dict:
         """Scenario counters of this bot for the report (summed over bots)."""
         return {}
+
+    def unanswered(self) -> int:
+        """What this bot sent in the latency window and never got an answer to (at the end)."""
+        run = self.run
+        return sum(1 for _, t in self.sent if run.lat_from <= t <= run.lat_to)
 
 
 BOT_KINDS: dict[str, type[Bot]] = {}
@@ -457,6 +467,11 @@ class LoadRun:
         self.parsed = urllib.parse.urlsplit(spec.url)
         self.bots: list[Bot] = []
         self.recording = False
+        # Latency counts inputs sent between these loop times (the window, less its last second),
+        # whenever their ack arrives; the ones still unacknowledged at the end are `latency_missing`.
+        self.lat_from = math.inf
+        self.lat_to = -math.inf
+        self.latency_missing = 0
         self.latency = array("f")
         self.extra_latency = array("f")  # scenario-specific latency samples (e.g. stage lines), seconds
         self.entered = 0
@@ -528,6 +543,10 @@ class LoadRun:
         while True:
             await asyncio.sleep(0.05)
             wall = time.time()
+            if c.steady_from.value and self.lat_to == -math.inf:
+                offset = self.now() - wall
+                self.lat_from = c.steady_from.value + offset
+                self.lat_to = c.steady_to.value - LATENCY_GRACE_S + offset
             if "start" not in self.marks and c.steady_from.value and wall >= c.steady_from.value:
                 self.marks["start"] = self._mark()
                 self.recording = True
@@ -596,6 +615,7 @@ class LoadRun:
             "figures": dict(sum((Counter(b.figures()) for b in self.bots), Counter())),
             "loop_lag_ms_p99": round(1000.0 * _q(self.lags, 0.99), 1) if self.lags else None,
             "latency_s": self.latency.tobytes(),
+            "latency_missing": self.latency_missing + sum(b.unanswered() for b in self.bots),
             "extra_latency_s": self.extra_latency.tobytes(),
         }
         if s is None or e is None:
@@ -606,6 +626,9 @@ class LoadRun:
         live = [i for i, b in enumerate(self.bots) if s["in"][i] and b.close_code is None]
         out["window"] = {
             "span_s": span,
+            # In the world at the window's start and at its end (the server served the mean of them).
+            "in_at_start": sum(s["in"]),
+            "in_at_end": sum(e["in"]),
             "cpu_s": e["cpu"] - s["cpu"],
             "down_bps": [(e["down"][i] - s["down"][i]) / span for i in live],
             "up_bps": [(e["up"][i] - s["up"][i]) / span for i in live],

@@ -13,7 +13,7 @@ import os
 from collections.abc import Callable, Coroutine
 from typing import Any, TypeVar
 
-__all__ = ["LOOP_ENV", "loop_factory", "loop_name", "run"]
+__all__ = ["LOOP_ENV", "loop_factory", "run"]
 
 LOOP_ENV = "MAKAVERSE_LOOP"  # auto (default) | uvloop | asyncio
 T = TypeVar("T")
@@ -34,10 +34,6 @@ def loop_factory(choice: str | None = None) -> Callable[[], asyncio.AbstractEven
         return None
     factory: Callable[[], asyncio.AbstractEventLoop] = uvloop.new_event_loop
     return factory
-
-
-def loop_name(factory: Callable[[], asyncio.AbstractEventLoop] | None) -> str:
-    return "asyncio" if factory is None else "uvloop"
 
 
 def run(main: Coroutine[Any, Any, T], choice: str | None = None) -> T:

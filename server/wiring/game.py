@@ -212,6 +212,7 @@ class GameServer:
         log_event(
             log, "server_started", host=self.settings.host, port=self.port, world=self.world.id,
             tick_hz=self.settings.tick_hz, instances=",".join(self.instances),
+            loop=type(asyncio.get_running_loop()).__module__.split(".")[0], gateways=self.settings.gateways,
         )
 
     async def stop(self) -> None:
