@@ -5,7 +5,10 @@ own load generator, so a bot here is a bare `asyncio.Protocol` rather than a `we
 it writes the upgrade request itself, cuts frames out of the byte stream by their headers, sends
 its own frames with an all-zero mask (legal, and no XOR to do), answers pings, and unpacks a
 message only as far as it measures: a snapshot is read for `ack_seq` (input → ack latency) and,
-when a scenario steers, for the bot's own position. Everything else a bot counts is bytes and frames.
+when a scenario steers, for the bot's own position. Bots report the newest snapshot tick in their
+inputs (`ack_tick`), as real clients do, so the server sends them deltas; a bot that steers keeps
+just enough of each (the ids listed and its own position) to read its position out of the next.
+Everything else a bot counts is bytes and frames.
 
 A load process runs its share of the bots and reports back through a queue: progress while it
 runs, then one result with every bot's figures over the steady window the parent announces
@@ -27,12 +30,15 @@ import struct
 import time
 import urllib.parse
 from array import array
-from collections import Counter, deque
+from bisect import bisect_left
+from collections import Counter, OrderedDict, deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 import msgpack
+
+from makaverse.protocol.pacing import InputPacer
 
 __all__ = ["LoadSpec", "Bot", "BOT_KINDS", "register_bot", "LoadRun", "use_fast_loop"]
 
@@ -42,7 +48,9 @@ MAX_UNACKED = 256  # inputs a bot remembers waiting for their ack
 HANDSHAKE_TIMEOUT_S = 20.0
 _READY_TIMEOUT_S = 60.0
 _HELLO = {"t": 1, "version": 1, "kind": "bot"}
-_T_WELCOME, _T_INPUT, _T_ERROR, _T_REDIRECT = 2, 3, 8, 12
+_T_WELCOME, _T_INPUT, _T_SNAPSHOT, _T_ERROR, _T_REDIRECT, _T_DELTA = 2, 3, 4, 8, 12, 14
+_T_INSTANCE_CHANGED = 11
+_KEEP_TICKS = 32  # snapshot states a steering bot keeps to read deltas against
 _NOT_REFUSALS = frozenset({"request_invalid"})  # answers to a command, not to entering
 _OP_CONT, _OP_BIN, _OP_CLOSE, _OP_PING, _OP_PONG = 0x0, 0x2, 0x8, 0x9, 0xA
 _MASK0 = b"\x00\x00\x00\x00"
@@ -116,6 +124,11 @@ class Bot(asyncio.Protocol):
         self.snapshots = 0
         self.errors: Counter = Counter()
         self.opened_at = 0.0
+        self.deltas = bool(run.spec.options.get("deltas", True))  # report ticks, get deltas
+        self.ack_tick = 0
+        # tick -> (ids listed, sorted; own x, y cm): what a steering bot needs to read the next delta
+        self.states: OrderedDict[int, tuple[list[int], int, int]] = OrderedDict()
+        self.pacer = InputPacer()  # a bot standing still sends what a real client would: a heartbeat
 
     # ── transport ───────────────────────────────────────────────────────────
     def connection_made(self, transport) -> None:  # type: ignore[override]
@@ -225,6 +238,13 @@ class Bot(asyncio.Protocol):
             return
         ack = msg.get("ack_seq")
         if ack is not None:
+            tick = msg.get("tick", 0)
+            if tick <= self.ack_tick:
+                return  # late or repeated
+            if self.steer and self.deltas and not self.read_state(msg, tick):
+                self.errors["delta_base_missing"] += 1
+                return
+            self.ack_tick = tick
             self.snapshots += 1
             now = self.run.now()
             sent = self.sent
@@ -235,7 +255,7 @@ class Bot(asyncio.Protocol):
                     t = sent.popleft()[1]
                     if lo <= t <= hi:  # sent in the window: counted whenever its ack comes
                         lat.append(now - t)
-            if self.steer:
+            if self.steer and not self.deltas:
                 ids = msg.get("ids")
                 if ids:
                     self.find_self(ids, msg.get("pos"))
@@ -254,9 +274,45 @@ class Bot(asyncio.Protocol):
             elif msg.get("code") not in _NOT_REFUSALS:
                 # Refused on the way in (`full`, a bad token, ...): a connect failure, not an error.
                 self.connect_error = self.connect_error or f"error:{msg.get('code', '?')}"
+        elif t == _T_INSTANCE_CHANGED:
+            self.ack_tick = 0  # ticks count afresh in the other instance
+            self.states.clear()
         elif t == _T_REDIRECT and not self.in_world:
             self.connect_error = self.connect_error or "redirected"  # these bots don't follow redirects
         self.on_message(msg)
+
+    def read_state(self, msg: dict, tick: int) -> bool:
+        """Keep this snapshot's listing and own position (a full one or a delta); False when a
+        delta's base is not kept."""
+        if msg.get("t") == _T_SNAPSHOT:
+            ids = msg["ids"]
+            listed = sorted(struct.unpack(f"<{len(ids) // 4}I", ids))
+            self.find_self(ids, msg.get("pos"))
+        else:
+            base_tick = msg["base_tick"]
+            base = ([], 0, 0) if base_tick == 0 else self.states.get(base_tick)
+            if base is None:
+                return False
+            base_ids, x, y = base
+            gone = msg["gone"]
+            kept = [i for n, i in enumerate(base_ids) if n not in gone] if gone else base_ids
+            new = msg["new_ids"]
+            listed = sorted(kept + list(struct.unpack(f"<{len(new) // 4}I", new))) if new else list(kept)
+            row = bisect_left(listed, self.avatar_id)
+            flags = msg["flags"]
+            if row < len(listed) and listed[row] == self.avatar_id:
+                f = flags[row]
+                if f & 1:
+                    dx, dy = struct.unpack_from("<bb", msg["dpos"], 2 * sum(b & 1 for b in flags[:row]))
+                    x, y = x + dx, y + dy
+                elif f & 2:
+                    x, y = struct.unpack_from("<ii", msg["pos"], 8 * sum(1 for b in flags[:row] if b & 2))
+                self.x_cm, self.y_cm = x, y
+                self.pos_updates += 1
+        self.states[tick] = (listed, self.x_cm, self.y_cm)
+        if len(self.states) > _KEEP_TICKS:
+            self.states.popitem(last=False)
+        return True
 
     def find_self(self, ids: bytes, pos: bytes | None) -> None:
         k = ids.find(self.me)
@@ -273,7 +329,10 @@ class Bot(asyncio.Protocol):
             t = self.sent.popleft()[1]
             if self.run.lat_from <= t <= self.run.lat_to:
                 self.run.latency_missing += 1
-        self.send({"t": _T_INPUT, "seq": self.seq, "move_x": move_x, "move_y": move_y, "yaw": yaw, "run": run})
+        message = {"t": _T_INPUT, "seq": self.seq, "move_x": move_x, "move_y": move_y, "yaw": yaw, "run": run}
+        if self.deltas and self.ack_tick:
+            message["ack_tick"] = self.ack_tick
+        self.send(message)
 
     # ── for subclasses ───────────────────────────────────────────────────────
     def on_open(self) -> None:
@@ -286,7 +345,9 @@ class Bot(asyncio.Protocol):
         pass
 
     def on_period(self, now: float) -> None:
-        pass
+        """Standing still, as a desktop client does: an input only as a heartbeat or to report new ticks."""
+        if self.deltas and self.pacer.due(now, 0.0, 0.0, 0, False, self.ack_tick):
+            self.send_input(0.0, 0.0, 0)
 
     def figures(self) -> dict:
         """Scenario counters of this bot for the report (summed over bots)."""

@@ -72,7 +72,7 @@ class Forwarder:
 
     def dispatch_input(self, session: Session, msg: Message) -> None:
         assert isinstance(msg, Input)
-        self.channel.out.input(session.conn.conn_id, msg.seq, msg.move_x, msg.move_y, msg.yaw, msg.run)
+        self.channel.out.input(session.conn.conn_id, msg.seq, msg.move_x, msg.move_y, msg.yaw, msg.run, msg.ack_tick)
         self.channel.soon(INPUT_FLUSH_S)
 
     async def dispatch(self, session: Session, msg: Message) -> None:

@@ -63,7 +63,7 @@ BATCH_HEADER = struct.Struct("<I")
 MAX_BATCH_BYTES = 256 * 1024 * 1024  # a tick's frames for thousands of clients fit many times over
 _HEAD = struct.Struct("<BI")  # kind, connection id (or request id)
 _LEN = struct.Struct("<I")
-_INPUT = struct.Struct("<IddH?")  # seq, move_x, move_y, yaw, run: as decoded, to the bit
+_INPUT = struct.Struct("<IddH?I")  # seq, move_x, move_y, yaw, run, ack_tick: as decoded, to the bit
 _DROP = struct.Struct("<H?")  # close code, flush
 _STATE = struct.Struct("<B")
 _HTTP = struct.Struct("<H")  # status
@@ -79,6 +79,7 @@ class InputFields:
     move_y: float
     yaw: int
     run: bool
+    ack_tick: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,8 +114,10 @@ class BatchWriter:
     def plain(self, kind: Kind, conn_id: int) -> None:
         self._add(_HEAD.pack(kind, conn_id))
 
-    def input(self, conn_id: int, seq: int, move_x: float, move_y: float, yaw: int, run: bool) -> None:
-        self._add(_HEAD.pack(Kind.INPUT, conn_id) + _INPUT.pack(seq, move_x, move_y, yaw, run))
+    def input(
+        self, conn_id: int, seq: int, move_x: float, move_y: float, yaw: int, run: bool, ack_tick: int = 0
+    ) -> None:
+        self._add(_HEAD.pack(Kind.INPUT, conn_id) + _INPUT.pack(seq, move_x, move_y, yaw, run, ack_tick))
 
     def drop(self, conn_id: int, code: int, reason: str, *, flush: bool) -> None:
         text = reason.encode("utf-8")

@@ -54,6 +54,7 @@ def trusted_input(f: InputFields, _new: Any = object.__new__, _set: Any = object
     _set(obj, "move_y", f.move_y)
     _set(obj, "yaw", f.yaw)
     _set(obj, "run", f.run)
+    _set(obj, "ack_tick", f.ack_tick)
     return obj
 
 

@@ -30,6 +30,7 @@ from ..rooms.seats import Seats
 from ..service_config import chat_config_from_env, load_wordfilter
 from ..services.chat import ChatConfig, ChatRoom
 from ..settings import Settings
+from ..sim.capacity import CapacityPolicy
 from ..startup_errors import StartupError
 from .gate import Gate
 from .places import Places
@@ -140,7 +141,11 @@ class GameServer:
             home = self.instance
             home.add(EventCopy(home.instance_id, home.sim, self.players, origin=self._bus_origin,
                                process=self.process_id, mirror=False, forward_hooks=True))
-        self.gate = Gate(s, self.players, self.places, self.runner, accounts=accounts, world_id=world.id)
+        # Measured each tick by the scheduler; the gate asks it before letting a newcomer in.
+        self.capacity = CapacityPolicy(max_players=s.capacity_players)
+        self.gate = Gate(
+            s, self.players, self.places, self.runner, accounts=accounts, world_id=world.id, capacity=self.capacity
+        )
         self.router = Router(
             self.instances, self.players, self.places, self.gate, self.runner, health=self._health
         )
@@ -150,7 +155,9 @@ class GameServer:
             if s.gateways
             else NetServer(s, self.router, self.metrics)
         )
-        self.scheduler = Scheduler(self.instances, self.places, self.runner, self.metrics, tick_hz=s.tick_hz)
+        self.scheduler = Scheduler(
+            self.instances, self.places, self.runner, self.metrics, tick_hz=s.tick_hz, capacity=self.capacity
+        )
         self.cluster: Cluster | None = None
         if clustered:
             self.cluster = Cluster(
@@ -256,7 +263,8 @@ class GameServer:
                 for i in self.instances.values()
             ],
             "clients": len(self.net.sessions),
-            "capacity": self.settings.max_clients,
+            # what this process measures it can hold, so others send newcomers where there is room
+            "capacity": min(self.settings.max_clients, self.capacity.capacity),
         }
 
     def _pushed_here(self, payload: bytes) -> None:

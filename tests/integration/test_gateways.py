@@ -25,6 +25,7 @@ from test_server import (  # noqa: F401  (collected again here, against gateways
     is_enter,
     is_leave,
     keeps_receiving_snapshots,
+    pace,
     test_healthz_reports_ok,
     test_http_responses_are_well_formed,
     test_inputs_move_the_avatar_in_the_others_snapshots,
@@ -75,8 +76,9 @@ async def test_a_client_that_stops_reading_is_dropped_by_its_gateway(start_serve
     server = await start_server(tick_hz=100, snapshot_hz=100, send_queue_frames=104, close_timeout_s=5.0,
                                 ping_interval_s=60.0)
     b = await clients.join(server, "Besse")
-    for i in range(40):  # fatter snapshots fill the gateway's socket buffers sooner
-        await clients.join(server, f"Bot {i}")
+    crowd = [await clients.join(server, f"Bot {i}") for i in range(40)]  # fatter snapshots fill buffers sooner
+    stop = asyncio.Event()
+    walking = asyncio.create_task(pace(crowd, stop))  # a crowd standing still sends nothing
     sock = socket.socket()
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
     sock.setblocking(False)
@@ -91,6 +93,8 @@ async def test_a_client_that_stops_reading_is_dropped_by_its_gateway(start_serve
     slow.ws.transport.resume_reading()
     assert await slow.wait_closed(timeout=10.0) in (4001, 1006)
     await keeps_receiving_snapshots(b)
+    stop.set()
+    await walking
 
 
 async def test_a_gateway_that_dies_drops_its_clients_and_another_takes_its_place(server, clients):

@@ -22,7 +22,7 @@ from makaverse.server.net.gateway_wire import (
 def one_of_each() -> tuple[bytes, list[Record]]:
     w = BatchWriter()
     w.blob(Kind.OPEN, 1, b"127.0.0.1")
-    w.input(3, 4_000_000_000, 0.1, -1.0, 65535, True)
+    w.input(3, 4_000_000_000, 0.1, -1.0, 65535, True, 4_000_000_001)
     w.blob(Kind.COMMAND, 5, b"\x81\xa1t\x09")
     w.plain(Kind.CLOSED, 7)
     w.json(Kind.STATS, 0, [["bytes_sent", {}, 12.0]])
@@ -37,7 +37,7 @@ def one_of_each() -> tuple[bytes, list[Record]]:
     w.plain(Kind.STOP, 0)
     expected = [
         Record(Kind.OPEN, 1, b"127.0.0.1"),
-        Record(Kind.INPUT, 3, InputFields(4_000_000_000, 0.1, -1.0, 65535, True)),
+        Record(Kind.INPUT, 3, InputFields(4_000_000_000, 0.1, -1.0, 65535, True, 4_000_000_001)),
         Record(Kind.COMMAND, 5, b"\x81\xa1t\x09"),
         Record(Kind.CLOSED, 7),
         Record(Kind.STATS, 0, b'[["bytes_sent",{},12.0]]'),
