@@ -86,6 +86,12 @@ def server_figures(samples: list[Sample], *, steady_from: float, end: float, tic
             "cpu_percent": {
                 "mean": round(100.0 * (last.cpu_s - first.cpu_s) / span, 1),
                 "max_1s": round(max(100.0 * (b.cpu_s - a.cpu_s) / max(1e-6, b.t - a.t) for a, b in pairs), 1),
+                # With gateways: the world's own process (the rest is theirs).
+                "main_process": (
+                    round(100.0 * (last.main_cpu_s - first.main_cpu_s) / span, 1)
+                    if last.main_cpu_s is not None and first.main_cpu_s is not None
+                    else None
+                ),
             },
             "rss_mb": {
                 "end": round(last.rss / _MB, 1),
@@ -129,7 +135,12 @@ def _snapshot_hz_for(tick_hz: int | None, snapshot_hz: int | None) -> int | None
 def run_bench(args: argparse.Namespace, *, log=None) -> tuple[dict, int]:
     """(report, exit code): the bots' report with a `server` section."""
     log = log or (lambda text: print(text, file=sys.stderr, flush=True))
-    server = LocalServer(tick_hz=args.tick_hz, snapshot_hz=_snapshot_hz_for(args.tick_hz, args.snapshot_hz))
+    gateways = getattr(args, "gateways", 0) or 0
+    server = LocalServer(
+        tick_hz=args.tick_hz,
+        snapshot_hz=_snapshot_hz_for(args.tick_hz, args.snapshot_hz),
+        extra_args=("--gateways", str(gateways)) if gateways else (),
+    )
     try:
         server.start()
     except ServerError:
@@ -160,6 +171,8 @@ def run_bench(args: argparse.Namespace, *, log=None) -> tuple[dict, int]:
     figures.update(
         {
             "tick_hz": tick_hz,
+            "gateways": gateways,
+            "processes": watch.processes,
             "avatars_after_run": health.get("avatars"),
             "exit_code": exit_code,
             "stopped_in_s": None if stopped_in_s is None else round(stopped_in_s, 2),

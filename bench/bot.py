@@ -26,12 +26,15 @@ from makaverse.protocol import (
     ProtocolError,
     Redirect,
     Snapshot,
+    SnapshotBook,
+    SnapshotDelta,
     Welcome,
     ZoneChanged,
     decode,
     encode,
     quant,
 )
+from makaverse.protocol.pacing import InputPacer
 from makaverse.world import World
 
 from .scenarios import SCENARIOS, BotView, ScenarioContext, create_behaviour
@@ -72,6 +75,7 @@ class BotStats:
     bytes_down: int = 0
     bytes_up: int = 0
     inputs_sent: int = 0
+    inputs_idle: int = 0  # input periods not sent: standing still, nothing new to report
     inputs_late: int = 0  # input periods this bot's own loop missed
     ack_latency_s: array = field(default_factory=lambda: array("f"))
     error_codes: Counter = field(default_factory=Counter)
@@ -291,6 +295,7 @@ async def _receive(
 ) -> None:
     loop = asyncio.get_running_loop()
     known: set[int] = set()
+    book = SnapshotBook()
     per_second = stats.snapshots_by_second
     latency = stats.ack_latency_s
     last_tick = -1
@@ -305,7 +310,12 @@ async def _receive(
         except ProtocolError as exc:
             stats.exceptions[type(exc).__name__] += 1
             continue
-        if isinstance(msg, Snapshot):
+        if isinstance(msg, (Snapshot, SnapshotDelta)):
+            state = book.take(msg)
+            if state is None:
+                stats.anomalies["snapshot_unreadable" if isinstance(msg, SnapshotDelta) else "snapshot_old"] += 1
+                continue
+            view.ack_tick = book.ack_tick
             stats.snapshots += 1
             second = int(now - stats.welcome_at)
             while len(per_second) <= second:
@@ -319,19 +329,15 @@ async def _receive(
             if msg.tick <= last_tick:
                 stats.anomalies["tick_not_increasing"] += 1
             last_ack, last_tick = ack, msg.tick
-            ids, pos, _, _ = msg.arrays()
+            ids, pos = state.ids, state.pos
             positions.add(pos)
             if not known.issuperset(ids.tolist()):
                 stats.anomalies["unannounced_avatar"] += 1
-            me = 0
-            if len(ids) == 0 or ids[0] != view.avatar_id:
-                # The protocol puts the receiver first; find it anyway so the scenario keeps going.
-                stats.anomalies["self_not_first"] += 1
-                rows = np.flatnonzero(ids == view.avatar_id)
-                if len(rows) == 0:
-                    stats.anomalies["self_missing"] += 1
-                    continue
-                me = int(rows[0])
+            rows = np.flatnonzero(ids == view.avatar_id)  # avatars are listed by id
+            if len(rows) == 0:
+                stats.anomalies["self_missing"] += 1
+                continue
+            me = int(rows[0])
             x_cm, y_cm = pos[me].tolist()
             view.x_m = x_cm / quant.CM_PER_M
             view.y_m = y_cm / quant.CM_PER_M
@@ -345,6 +351,8 @@ async def _receive(
         elif isinstance(msg, InstanceChanged):
             # Walked into another instance: the avatars known here stayed behind; ticks count afresh.
             known.clear()
+            book.clear()
+            view.ack_tick = 0
             last_tick = -1
         elif isinstance(msg, ZoneChanged):
             view.zone_id = msg.zone_id
@@ -369,23 +377,23 @@ async def _send_inputs(
     period = 1.0 / input_hz
     seq = 0
     next_at = loop.time()
+    pacer = InputPacer()
     while True:
         now = loop.time()
         intent = behaviour.intent(view, now)
-        seq += 1
-        data = encode(
-            Input(
-                seq=seq,
-                move_x=max(-1.0, min(1.0, float(intent.move_x))),
-                move_y=max(-1.0, min(1.0, float(intent.move_y))),
-                yaw=quant.yaw_to_u16(intent.yaw_rad),
-                run=bool(intent.run),
-            )
-        )
-        sent.append((seq, now))
-        await ws.send(data)
-        stats.inputs_sent += 1
-        stats.bytes_up += len(data)
+        move_x = max(-1.0, min(1.0, float(intent.move_x)))
+        move_y = max(-1.0, min(1.0, float(intent.move_y)))
+        yaw, run = quant.yaw_to_u16(intent.yaw_rad), bool(intent.run)
+        # Standing still with nothing new to report sends nothing (a heartbeat now and then).
+        if pacer.due(now, move_x, move_y, yaw, run, view.ack_tick):
+            seq += 1
+            data = encode(Input(seq=seq, move_x=move_x, move_y=move_y, yaw=yaw, run=run, ack_tick=view.ack_tick))
+            sent.append((seq, now))
+            await ws.send(data)
+            stats.inputs_sent += 1
+            stats.bytes_up += len(data)
+        else:
+            stats.inputs_idle += 1
         for msg in behaviour.outgoing(now):
             data = encode(msg)
             await ws.send(data)

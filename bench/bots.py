@@ -19,14 +19,15 @@ import socket
 import sys
 import time
 import urllib.parse
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 import numpy as np
 
 from makaverse.world import load_default_world
 
 from .bot import BotPlan, BotStats, PositionCheck, run_bot
+from .loops import run as run_loop
 from .report import build_report, format_report, quantiles, summarise_bot
 from .scenarios import SCENARIOS, scenario_names
 
@@ -228,7 +229,7 @@ def run_bots(config: RunConfig, *, log=None) -> dict:
     )
     if procs == 1:
         start_wall = time.time() + 0.05
-        results = [asyncio.run(run_group(config, list(range(config.count)), start_wall, printer))]
+        results = [run_loop(run_group(config, list(range(config.count)), start_wall, printer))]
     else:
         start_wall, results = _run_in_processes(config, procs, printer, log)
     bots = sorted((b for r in results for b in r["bots"]), key=lambda b: b["index"])
@@ -305,7 +306,7 @@ def _worker_main(config: RunConfig, wid: int, indices: list[int], go, start, eve
     events.put(("ready", wid, None))
     if not go.wait(timeout=_READY_TIMEOUT_S):
         return
-    result = asyncio.run(run_group(config, indices, start.value, lambda item: events.put(("progress", wid, item))))
+    result = run_loop(run_group(config, indices, start.value, lambda item: events.put(("progress", wid, item))))
     events.put(("done", wid, result))
 
 

@@ -24,6 +24,10 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     p.add_argument(
         "--snapshot-hz", dest="snapshot_hz", type=int, default=None, help="server snapshots per second (default 20)"
     )
+    p.add_argument(
+        "--gateways", type=int, default=0,
+        help="server processes that hold the WebSocket connections beside the world's (default 0: one process)",
+    )
     p.add_argument("--minutes", type=float, default=10.0, help="soak scenario: minutes to run (default 10)")
     p.add_argument(
         "--report-every", dest="report_every", type=float, default=60.0,

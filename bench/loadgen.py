@@ -5,7 +5,10 @@ own load generator, so a bot here is a bare `asyncio.Protocol` rather than a `we
 it writes the upgrade request itself, cuts frames out of the byte stream by their headers, sends
 its own frames with an all-zero mask (legal, and no XOR to do), answers pings, and unpacks a
 message only as far as it measures: a snapshot is read for `ack_seq` (input → ack latency) and,
-when a scenario steers, for the bot's own position. Everything else a bot counts is bytes and frames.
+when a scenario steers, for the bot's own position. Bots report the newest snapshot tick in their
+inputs (`ack_tick`), as real clients do, so the server sends them deltas; a bot that steers keeps
+just enough of each (the ids listed and its own position) to read its position out of the next.
+Everything else a bot counts is bytes and frames.
 
 A load process runs its share of the bots and reports back through a queue: progress while it
 runs, then one result with every bot's figures over the steady window the parent announces
@@ -27,20 +30,28 @@ import struct
 import time
 import urllib.parse
 from array import array
-from collections import Counter, deque
+from bisect import bisect_left
+from collections import Counter, OrderedDict, deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 import msgpack
 
+from makaverse.protocol.pacing import InputPacer
+
 __all__ = ["LoadSpec", "Bot", "BOT_KINDS", "register_bot", "LoadRun", "use_fast_loop"]
 
 PROGRESS_EVERY_S = 0.5
+LATENCY_GRACE_S = 1.0  # inputs sent in the window's last second are not counted (their ack may come after it)
+MAX_UNACKED = 256  # inputs a bot remembers waiting for their ack
 HANDSHAKE_TIMEOUT_S = 20.0
 _READY_TIMEOUT_S = 60.0
 _HELLO = {"t": 1, "version": 1, "kind": "bot"}
-_T_WELCOME, _T_INPUT, _T_ERROR = 2, 3, 8
+_T_WELCOME, _T_INPUT, _T_SNAPSHOT, _T_ERROR, _T_REDIRECT, _T_DELTA = 2, 3, 4, 8, 12, 14
+_T_INSTANCE_CHANGED = 11
+_KEEP_TICKS = 32  # snapshot states a steering bot keeps to read deltas against
+_NOT_REFUSALS = frozenset({"request_invalid"})  # answers to a command, not to entering
 _OP_CONT, _OP_BIN, _OP_CLOSE, _OP_PING, _OP_PONG = 0x0, 0x2, 0x8, 0x9, 0xA
 _MASK0 = b"\x00\x00\x00\x00"
 _unpack = msgpack.unpackb
@@ -113,6 +124,11 @@ class Bot(asyncio.Protocol):
         self.snapshots = 0
         self.errors: Counter = Counter()
         self.opened_at = 0.0
+        self.deltas = bool(run.spec.options.get("deltas", True))  # report ticks, get deltas
+        self.ack_tick = 0
+        # tick -> (ids listed, sorted; own x, y cm): what a steering bot needs to read the next delta
+        self.states: OrderedDict[int, tuple[list[int], int, int]] = OrderedDict()
+        self.pacer = InputPacer()  # a bot standing still sends what a real client would: a heartbeat
 
     # ── transport ───────────────────────────────────────────────────────────
     def connection_made(self, transport) -> None:  # type: ignore[override]
@@ -222,16 +238,24 @@ class Bot(asyncio.Protocol):
             return
         ack = msg.get("ack_seq")
         if ack is not None:
+            tick = msg.get("tick", 0)
+            if tick <= self.ack_tick:
+                return  # late or repeated
+            if self.steer and self.deltas and not self.read_state(msg, tick):
+                self.errors["delta_base_missing"] += 1
+                return
+            self.ack_tick = tick
             self.snapshots += 1
             now = self.run.now()
             sent = self.sent
             if sent and sent[0][0] <= ack:
-                lat = self.run.latency if self.run.recording else None
+                run = self.run
+                lat, lo, hi = run.latency, run.lat_from, run.lat_to
                 while sent and sent[0][0] <= ack:
                     t = sent.popleft()[1]
-                    if lat is not None:
+                    if lo <= t <= hi:  # sent in the window: counted whenever its ack comes
                         lat.append(now - t)
-            if self.steer:
+            if self.steer and not self.deltas:
                 ids = msg.get("ids")
                 if ids:
                     self.find_self(ids, msg.get("pos"))
@@ -245,8 +269,50 @@ class Bot(asyncio.Protocol):
             self.x_cm, self.y_cm = msg["x_cm"], msg["y_cm"]
             self.run.bot_entered(self)
         elif t == _T_ERROR:
-            self.errors[msg.get("code", "?")] += 1
+            if self.in_world:
+                self.errors[msg.get("code", "?")] += 1
+            elif msg.get("code") not in _NOT_REFUSALS:
+                # Refused on the way in (`full`, a bad token, ...): a connect failure, not an error.
+                self.connect_error = self.connect_error or f"error:{msg.get('code', '?')}"
+        elif t == _T_INSTANCE_CHANGED:
+            self.ack_tick = 0  # ticks count afresh in the other instance
+            self.states.clear()
+        elif t == _T_REDIRECT and not self.in_world:
+            self.connect_error = self.connect_error or "redirected"  # these bots don't follow redirects
         self.on_message(msg)
+
+    def read_state(self, msg: dict, tick: int) -> bool:
+        """Keep this snapshot's listing and own position (a full one or a delta); False when a
+        delta's base is not kept."""
+        if msg.get("t") == _T_SNAPSHOT:
+            ids = msg["ids"]
+            listed = sorted(struct.unpack(f"<{len(ids) // 4}I", ids))
+            self.find_self(ids, msg.get("pos"))
+        else:
+            base_tick = msg["base_tick"]
+            base = ([], 0, 0) if base_tick == 0 else self.states.get(base_tick)
+            if base is None:
+                return False
+            base_ids, x, y = base
+            gone = msg["gone"]
+            kept = [i for n, i in enumerate(base_ids) if n not in gone] if gone else base_ids
+            new = msg["new_ids"]
+            listed = sorted(kept + list(struct.unpack(f"<{len(new) // 4}I", new))) if new else list(kept)
+            row = bisect_left(listed, self.avatar_id)
+            flags = msg["flags"]
+            if row < len(listed) and listed[row] == self.avatar_id:
+                f = flags[row]
+                if f & 1:
+                    dx, dy = struct.unpack_from("<bb", msg["dpos"], 2 * sum(b & 1 for b in flags[:row]))
+                    x, y = x + dx, y + dy
+                elif f & 2:
+                    x, y = struct.unpack_from("<ii", msg["pos"], 8 * sum(1 for b in flags[:row] if b & 2))
+                self.x_cm, self.y_cm = x, y
+                self.pos_updates += 1
+        self.states[tick] = (listed, self.x_cm, self.y_cm)
+        if len(self.states) > _KEEP_TICKS:
+            self.states.popitem(last=False)
+        return True
 
     def find_self(self, ids: bytes, pos: bytes | None) -> None:
         k = ids.find(self.me)
@@ -259,9 +325,14 @@ class Bot(asyncio.Protocol):
     def send_input(self, move_x: float, move_y: float, yaw: int, run: bool = False) -> None:
         self.seq += 1
         self.sent.append((self.seq, self.run.now()))
-        if len(self.sent) > 64:  # never acknowledged (e.g. the server drops input): keep it bounded
-            self.sent.popleft()
-        self.send({"t": _T_INPUT, "seq": self.seq, "move_x": move_x, "move_y": move_y, "yaw": yaw, "run": run})
+        if len(self.sent) > MAX_UNACKED:  # a server far behind: keep it bounded, count what falls off
+            t = self.sent.popleft()[1]
+            if self.run.lat_from <= t <= self.run.lat_to:
+                self.run.latency_missing += 1
+        message = {"t": _T_INPUT, "seq": self.seq, "move_x": move_x, "move_y": move_y, "yaw": yaw, "run": run}
+        if self.deltas and self.ack_tick:
+            message["ack_tick"] = self.ack_tick
+        self.send(message)
 
     # ── for subclasses ───────────────────────────────────────────────────────
     def on_open(self) -> None:
@@ -274,11 +345,18 @@ class Bot(asyncio.Protocol):
         pass
 
     def on_period(self, now: float) -> None:
-        pass
+        """Standing still, as a desktop client does: an input only as a heartbeat or to report new ticks."""
+        if self.deltas and self.pacer.due(now, 0.0, 0.0, 0, False, self.ack_tick):
+            self.send_input(0.0, 0.0, 0)
 
     def figures(self) -> dict:
         """Scenario counters of this bot for the report (summed over bots)."""
         return {}
+
+    def unanswered(self) -> int:
+        """What this bot sent in the latency window and never got an answer to (at the end)."""
+        run = self.run
+        return sum(1 for _, t in self.sent if run.lat_from <= t <= run.lat_to)
 
 
 BOT_KINDS: dict[str, type[Bot]] = {}
@@ -389,6 +467,11 @@ class LoadRun:
         self.parsed = urllib.parse.urlsplit(spec.url)
         self.bots: list[Bot] = []
         self.recording = False
+        # Latency counts inputs sent between these loop times (the window, less its last second),
+        # whenever their ack arrives; the ones still unacknowledged at the end are `latency_missing`.
+        self.lat_from = math.inf
+        self.lat_to = -math.inf
+        self.latency_missing = 0
         self.latency = array("f")
         self.extra_latency = array("f")  # scenario-specific latency samples (e.g. stage lines), seconds
         self.entered = 0
@@ -424,6 +507,7 @@ class LoadRun:
             "down": [b.bytes_down for b in self.bots],
             "up": [b.bytes_up for b in self.bots],
             "snaps": [b.snapshots for b in self.bots],
+            "in": [b.in_world and not b.done for b in self.bots],
         }
 
     async def main(self) -> dict:
@@ -459,6 +543,10 @@ class LoadRun:
         while True:
             await asyncio.sleep(0.05)
             wall = time.time()
+            if c.steady_from.value and self.lat_to == -math.inf:
+                offset = self.now() - wall
+                self.lat_from = c.steady_from.value + offset
+                self.lat_to = c.steady_to.value - LATENCY_GRACE_S + offset
             if "start" not in self.marks and c.steady_from.value and wall >= c.steady_from.value:
                 self.marks["start"] = self._mark()
                 self.recording = True
@@ -527,6 +615,7 @@ class LoadRun:
             "figures": dict(sum((Counter(b.figures()) for b in self.bots), Counter())),
             "loop_lag_ms_p99": round(1000.0 * _q(self.lags, 0.99), 1) if self.lags else None,
             "latency_s": self.latency.tobytes(),
+            "latency_missing": self.latency_missing + sum(b.unanswered() for b in self.bots),
             "extra_latency_s": self.extra_latency.tobytes(),
         }
         if s is None or e is None:
@@ -534,12 +623,12 @@ class LoadRun:
             return out
         span = max(1e-6, e["t"] - s["t"])
         # Bots that were in the world through the whole window; others are counted, not averaged.
-        live = [
-            i for i, b in enumerate(self.bots)
-            if b.in_world and s["snaps"][i] > 0 and (b.close_code is None)
-        ]
+        live = [i for i, b in enumerate(self.bots) if s["in"][i] and b.close_code is None]
         out["window"] = {
             "span_s": span,
+            # In the world at the window's start and at its end (the server served the mean of them).
+            "in_at_start": sum(s["in"]),
+            "in_at_end": sum(e["in"]),
             "cpu_s": e["cpu"] - s["cpu"],
             "down_bps": [(e["down"][i] - s["down"][i]) / span for i in live],
             "up_bps": [(e["up"][i] - s["up"][i]) / span for i in live],
@@ -568,6 +657,11 @@ class Control:
 def _worker(spec: LoadSpec, wid: int, indices: list[int], control: Control, events, modules: tuple[str, ...]) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     import importlib
+    import resource
+
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if soft < hard:  # one descriptor per bot: take what the system allows
+        resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
 
     for m in modules:  # bot kinds registered elsewhere
         importlib.import_module(m)

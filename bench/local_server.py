@@ -230,6 +230,7 @@ class Sample:
     rss: int
     machine_cpu_percent: float  # all CPUs, since the previous sample
     metrics: dict[str, float]
+    main_cpu_s: float | None = None  # the server's own process alone (without its gateways)
 
 
 class ServerWatch:
@@ -242,6 +243,10 @@ class ServerWatch:
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="server-watch", daemon=True)
         self._proc = psutil.Process(server.pid)
+        self._last_cpu: dict[int, float] = {}
+        self._seen: set[int] = set()
+        self.processes = 1
+        self.main_cpu_s = 0.0
 
     def start(self) -> None:
         psutil.cpu_percent(None)  # prime the machine-wide counter
@@ -251,14 +256,43 @@ class ServerWatch:
         self._stop.set()
         self._thread.join(timeout=5.0)
 
+    def _cpu_and_rss(self) -> tuple[float, int]:
+        """The server's CPU seconds and memory with its gateway processes' (`serve --gateways N`).
+
+        A child's CPU stays counted after it exits (its last reading is kept), so a gateway that
+        restarts mid-run does not make the total go down."""
+        cpu = 0.0
+        rss = 0
+        for proc in [self._proc, *self._children()]:
+            try:
+                times = proc.cpu_times()
+                used = times.user + times.system
+                rss += proc.memory_info().rss
+            except psutil.Error:
+                used = self._last_cpu.get(proc.pid, 0.0)
+                if proc is self._proc:
+                    raise
+            self._last_cpu[proc.pid] = used
+        self.main_cpu_s = self._last_cpu[self._proc.pid]
+        gone = sum(v for pid, v in self._last_cpu.items() if pid not in self._seen)
+        self.processes = max(self.processes, len(self._seen))
+        return cpu + sum(self._last_cpu[pid] for pid in self._seen) + gone, rss
+
+    def _children(self) -> list[psutil.Process]:
+        try:
+            children = self._proc.children(recursive=True)
+        except psutil.Error:
+            children = []
+        self._seen = {self._proc.pid, *(c.pid for c in children)}
+        return children
+
     def sample(self) -> Sample | None:
         try:
-            times = self._proc.cpu_times()
-            rss = self._proc.memory_info().rss
+            cpu_s, rss = self._cpu_and_rss()
             metrics = self.server.metrics()
         except (psutil.Error, OSError, ValueError):
             return None
-        s = Sample(time.time(), times.user + times.system, rss, psutil.cpu_percent(None), metrics)
+        s = Sample(time.time(), cpu_s, rss, psutil.cpu_percent(None), metrics, self.main_cpu_s)
         self.samples.append(s)
         return s
 

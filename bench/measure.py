@@ -103,6 +103,7 @@ class ServerTree:
     def __init__(self, pids: list[int]) -> None:
         self.roots = [psutil.Process(pid) for pid in pids]
         self._seen: dict[int, psutil.Process] = {}
+        self._cpu: dict[int, float] = {}
 
     def processes(self) -> list[psutil.Process]:
         procs = []
@@ -117,14 +118,21 @@ class ServerTree:
         return [self._seen[p.pid] for p in procs]
 
     def cpu_s(self) -> float:
-        total = 0.0
+        """CPU seconds of every process seen so far (one that has exited counts with its last reading)."""
         for p in self.processes():
             try:
                 t = p.cpu_times()
-                total += t.user + t.system
+                self._cpu[p.pid] = t.user + t.system
             except psutil.Error:
                 pass
-        return total
+        return sum(self._cpu.values())
+
+    def main_cpu_s(self) -> float:
+        """CPU seconds of the first server process alone (with gateways: the world's own process)."""
+        return self._cpu.get(self.roots[0].pid, 0.0)
+
+    def count(self) -> int:
+        return len(self._cpu)
 
     def rss(self) -> int:
         total = 0
@@ -314,11 +322,13 @@ def run_one(args: argparse.Namespace, plan: Plan, *, log: Log = _stderr) -> dict
         steady_from = time.time() + args.warmup
         steady_to = steady_from + args.duration
         load.measure(steady_from, steady_to)
+        plan.state["window"] = (steady_from, steady_to)
         log(f"[bench] {int(load.total('in_world'))}/{count} in; warm-up {args.warmup:g} s")
         _sleep_until(steady_from - 0.05, load)
         # CPU and time are read together; the tick counter may answer late from a busy server, and
         # the tick window is defined by its counts, so that costs nothing.
         cpu0, t0 = tree.cpu_s(), time.time()
+        main0 = tree.main_cpu_s()
         ticks0 = read_ticks(server)
         log(f"[bench] measuring {args.duration:g} s …")
         next_line = t0 + 5.0
@@ -330,6 +340,7 @@ def run_one(args: argparse.Namespace, plan: Plan, *, log: Log = _stderr) -> dict
                     f" load lag {max((p.get('loop_lag_ms', 0) for p in load.progress.values()), default=0):.0f} ms")
                 next_line += 5.0
         cpu1, t1 = tree.cpu_s(), time.time()
+        main1 = tree.main_cpu_s()
         ticks1 = read_ticks(server)
         rss_end = tree.rss()
         load_avg_end = os.getloadavg()
@@ -347,6 +358,13 @@ def run_one(args: argparse.Namespace, plan: Plan, *, log: Log = _stderr) -> dict
         rss_empty=rss_empty, rss_end=rss_end, load_avg=(load_avg_start, load_avg_end), procs=load.procs,
     )
     report.update(extra)
+    if "acked_per_s" in report:  # services: server CPU per acknowledged request, steadier than the rate
+        acked = report["acked_per_s"] * report["duration_s"]
+        report["server_cpu_ms_per_ack"] = _round(1000.0 * report["server_cpu_s"] / acked, 2) if acked else None
+    report["warnings"] = measured_warnings(report)
+    # With several server processes (gateways, workers): the first one's own share, and how many.
+    report["server_main_cpu_pct"] = _round(100.0 * (main1 - main0) / max(1e-6, t1 - t0))
+    report["server_process_count"] = tree.count()
     report["server_exit_code"] = code
     if tail:
         report["server_log_tail"] = tail
@@ -382,16 +400,23 @@ def build_measured(plan: Plan, args, results: list[dict], *, server_cpu_s: float
     if missing > 0:
         connect_errors["load_process_lost"] = connect_errors.get("load_process_lost", 0) + missing
     clients = len(snaps)
+    # The server's work per client: over the clients it served on average through the window (some
+    # may have dropped out of it), not only those that stayed.
+    served = sum((w.get("in_at_start", 0) + w.get("in_at_end", 0)) / 2.0 for w in windows) or clients
+    at_end = sum(w.get("in_at_end", 0) for w in windows) or clients
     # Each load process's CPU over its own window (they line up with the server's to a few ms).
     load_cpu_pct = sum(100.0 * w["cpu_s"] / max(1e-6, w["span_s"]) for w in windows)
     tick_n = ticks.get("ticks") or 0
-    per_client_tick = server_cpu_s / (clients * tick_n) if clients and tick_n else None
-    rss_per_client = (rss_end - rss_empty) / 1024.0 / clients if clients else None
-    lat = np.asarray(latency, dtype=np.float64) * 1000.0
+    ticks["per_s"] = _round(tick_n / max(1e-6, window_s))  # 20 when the server keeps up
+    per_client_tick = server_cpu_s / (served * tick_n) if served and tick_n else None
+    rss_per_client = (rss_end - rss_empty) / 1024.0 / at_end if at_end else None
+    lat = np.sort(np.asarray(latency, dtype=np.float64) * 1000.0)
+    missing = sum(r.get("latency_missing", 0) for r in results)
     return {
         "scenario": plan.scenario,
         "count": count,
         "clients_measured": clients,
+        "clients_served": _round(float(served)),
         "duration_s": round(window_s, 2),
         "warmup_s": args.warmup,
         "in_hz": plan.in_hz,
@@ -408,12 +433,7 @@ def build_measured(plan: Plan, args, results: list[dict], *, server_cpu_s: float
             "max": _round(None if not down else max(down) * 8 / 1000.0),
         },
         "up_kbit_s_per_client": {"median": _round(None if not up else _median(up) * 8 / 1000.0)},
-        "latency_ms": {
-            "p50": _round(float(np.percentile(lat, 50))) if lat.size else None,
-            "p99": _round(float(np.percentile(lat, 99))) if lat.size else None,
-            "max": _round(float(lat.max())) if lat.size else None,
-            "samples": int(lat.size),
-        },
+        "latency_ms": latency_figures(lat, missing),
         "snapshots_per_s": {"min": _round(min(snaps) if snaps else None, 2), "median": _round(_median(snaps), 2)},
         "rss_mib": _round(rss_end / _MIB),
         "rss_empty_mib": _round(rss_empty / _MIB),
@@ -430,6 +450,48 @@ def build_measured(plan: Plan, args, results: list[dict], *, server_cpu_s: float
         "load_avg": {"start": [round(x, 2) for x in load_avg[0]], "end": [round(x, 2) for x in load_avg[1]]},
         "cpus": psutil.cpu_count() or 0,
         "commit": _git_commit(),
+    }
+
+
+def measured_warnings(r: dict) -> list[str]:
+    """Why a run's figures may not mean what they seem (a busy machine, lagging load, a starved server)."""
+    out = []
+    load = (r.get("load_avg") or {}).get("start") or [0.0]
+    cpus = r.get("cpus") or 1
+    if load[0] > cpus:
+        out.append(f"busy machine: load average {load[0]:.1f} on {cpus} CPUs; wall-clock figures (tick ms, latency, "
+                   "snapshots/s) suffer, cpu_us_per_client_tick much less")
+    lag = r.get("load_loop_lag_ms_p99")
+    if lag is not None and lag > 25.0:
+        out.append(f"the load processes' loops ran late (p99 {lag:.0f} ms): some figures may be theirs")
+    per_s = (r.get("tick_ms") or {}).get("per_s")
+    cpu = r.get("server_cpu_pct") or 0.0
+    if per_s is not None and per_s < 19.0 and cpu < 90.0 * (r.get("server_process_count") or 1):
+        out.append(f"the server ran {per_s:.1f} ticks a second using only {cpu:.0f} % of a core: it was starved "
+                   "of CPU by other processes, not (only) slow")
+    missing = (r.get("latency_ms") or {}).get("missing")
+    if missing:
+        out.append(f"{missing} requests never got their answer before the end (counted as slower than any that did)")
+    if r.get("clients_measured", 0) < r.get("count", 0):
+        out.append(f"only {r['clients_measured']} of {r['count']} clients were in the world through the window")
+    return out
+
+
+def latency_figures(ordered_ms: np.ndarray, missing: int) -> dict:
+    """p50/p99/max of sorted samples, where `missing` ones never came back: they count as slower
+    than any that did, so a quantile that falls among them is unknown (None)."""
+    total = int(ordered_ms.size) + missing
+
+    def pct(q: float) -> float | None:
+        n = int(math.ceil(q * total))
+        return _round(float(ordered_ms[max(0, n - 1)])) if total and n <= ordered_ms.size else None
+
+    return {
+        "p50": pct(0.5),
+        "p99": pct(0.99),
+        "max": _round(float(ordered_ms[-1])) if ordered_ms.size and not missing else None,
+        "samples": int(ordered_ms.size),
+        "missing": missing,
     }
 
 
@@ -512,6 +574,7 @@ def format_measured(r: dict) -> str:
     for section in ("townhall", "services"):
         if r.get(section):
             rows.append((section, _fmt(r[section])))
+    rows += [("warning", w) for w in r.get("warnings", [])]
     if r.get("scenario_counters"):
         rows.append(("scenario counters", _fmt(r["scenario_counters"])))
     rows.append(("machine", f"{r['cpus']} CPUs, load average {_fmt(r['load_avg']['start'])} → "

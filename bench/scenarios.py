@@ -57,6 +57,7 @@ class BotView:
     zone_id: str = ""
     tick: int = 0
     has_snapshot: bool = False
+    ack_tick: int = 0  # the newest snapshot tick received: reported in inputs
 
 
 @dataclass(frozen=True, slots=True)

@@ -3,7 +3,8 @@
 Each of N citizens registers, enters the world and submits a service request; the moment its
 `request_submitted` arrives (the server sends it only after the commit) it submits the next one,
 so every bot always has exactly one submission in flight and the server's durable path is the
-only limit (the bots ask for one snapshot a second, so snapshots cost little on either side). Figures: `acked_per_s` (acknowledged submissions a second over the steady window,
+only limit (the bots ask for one snapshot a second, so snapshots cost little on either side).
+Figures: `acked_per_s` (acknowledged submissions a second over the steady window,
 all bots together) and `latency_ms` (submit → `request_submitted`). The bots stand still and send
 no movement.
 
@@ -102,15 +103,21 @@ class ServicesBot(Bot):
         ):
             if t == _T.REQUEST_SUBMITTED:
                 self.acked += 1
-                if self.run.recording:
+                run, sent_at = self.run, self.in_flight[1]
+                if run.recording:
                     self.acked_in_window += 1
-                    self.run.latency.append(self.run.now() - self.in_flight[1])
+                if run.lat_from <= sent_at <= run.lat_to:  # sent in the window: latency whenever acked
+                    run.latency.append(run.now() - sent_at)
             elif t == _T.REQUEST_INVALID:
                 self.invalid += 1
             elif t == _T.ERROR:  # counted with the errors; this bot stops rather than spin on it
                 self.in_flight = None
                 return
             self.submit()
+
+    def unanswered(self) -> int:
+        run = self.run
+        return int(self.in_flight is not None and run.lat_from <= self.in_flight[1] <= run.lat_to)
 
     def figures(self) -> dict:
         return {"acked": self.acked, "acked_in_window": self.acked_in_window, "request_invalid": self.invalid}

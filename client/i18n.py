@@ -227,6 +227,10 @@ STRINGS: dict[str, dict[str, str]] = {
         "id": "Layanan sedang tidak tersedia. Coba lagi nanti.",
         "en": "The service is unavailable. Try again later.",
     },
+    "error.full": {
+        "id": "Server sedang penuh. Coba lagi sebentar lagi.",
+        "en": "The server is full right now. Try again in a moment.",
+    },
     "error.internal": {"id": "Terjadi kesalahan di server.", "en": "Something went wrong on the server."},
     "error.bad_credentials": {
         "id": "Nama pengguna atau kata sandi salah.",

@@ -39,6 +39,7 @@ class ErrorCode(StrEnum):
     CONFLICT = "conflict"  # the thing changed under you, or already exists
     UNAVAILABLE = "unavailable"  # a dependency (database) is failing; retry later
     INTERNAL = "internal"  # our fault; logged on the server
+    FULL = "full"  # this server is at capacity: the `full` message before it says where to go
     # accounts
     BAD_CREDENTIALS = "bad_credentials"  # unknown user or wrong password (deliberately the same)
     USERNAME_TAKEN = "username_taken"

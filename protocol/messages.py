@@ -21,6 +21,10 @@ from .validate import check_bool, check_bytes, check_choice, check_float, check_
 
 __all__ = [
     "PROTOCOL_VERSION",
+    "DELTA_DPOS",
+    "DELTA_POS",
+    "DELTA_YAW",
+    "DELTA_ANIM",
     "MessageType",
     "Sender",
     "Message",
@@ -33,6 +37,8 @@ __all__ = [
     "Welcome",
     "Input",
     "Snapshot",
+    "SnapshotDelta",
+    "Full",
     "AvatarEnter",
     "AvatarLeave",
     "ZoneChanged",
@@ -76,6 +82,8 @@ class MessageType(IntEnum):
     PONG = 10
     INSTANCE_CHANGED = 11
     REDIRECT = 12
+    SNAPSHOT_DELTA = 14
+    FULL = 15
     # accounts
     REGISTER = 20
     LOGIN = 21
@@ -286,6 +294,9 @@ class Input(Message):
     move_y: float
     yaw: int
     run: bool = False
+    # The newest snapshot tick this client has received (0: none, or a client without deltas).
+    # Once a client sends one, the server answers with `SnapshotDelta`s against the ticks it reports.
+    ack_tick: int = 0
 
     def __post_init__(self) -> None:
         check_int("seq", self.seq, 0, U32)
@@ -293,6 +304,7 @@ class Input(Message):
         check_float("move_y", self.move_y, -1.0, 1.0)
         check_int("yaw", self.yaw, 0, U16)
         check_bool("run", self.run)
+        check_int("ack_tick", self.ack_tick, 0, U32)
 
 
 @message(MessageType.SNAPSHOT, Sender.SERVER)
@@ -339,6 +351,77 @@ class Snapshot(Message):
             np.frombuffer(self.yaw, dtype="<u2"),
             np.frombuffer(self.anim, dtype="u1"),
         )
+
+
+# Bits of `SnapshotDelta.flags`, one byte per listed avatar: what follows for it, in the field named.
+DELTA_DPOS = 1  # moved a little: dx, dy int8 centimetres in `dpos`
+DELTA_POS = 2  # moved far, or new: x, y int32 centimetres in `pos`
+DELTA_YAW = 4  # turned, or new: uint16 in `yaw`
+DELTA_ANIM = 8  # changed animation, or new: uint8 in `anim`
+_DELTA_BITS = DELTA_DPOS | DELTA_POS | DELTA_YAW | DELTA_ANIM
+
+
+@message(MessageType.SNAPSHOT_DELTA, Sender.SERVER)
+class SnapshotDelta(Message):
+    """Your interest this tick as a change from the snapshot of tick `base_tick` (0: from nothing).
+
+    The avatars listed are the base's (sorted by id) without the `gone` ones (indices into the
+    base's list, u8), plus `new_ids` (u32), re-sorted by id; `flags` (u8, one per listed avatar)
+    says which of `dpos` (i8 pairs), `pos` (i32 pairs), `yaw` (u16) and `anim` (u8) carry a value
+    for it, in list order. Anything without a value is as it was in the base."""
+
+    tick: int
+    base_tick: int
+    ack_seq: int
+    server_time_ms: int
+    gone: bytes
+    new_ids: bytes
+    flags: bytes
+    dpos: bytes
+    pos: bytes
+    yaw: bytes
+    anim: bytes
+
+    def __post_init__(self) -> None:
+        check_int("tick", self.tick, 1, U32)
+        check_int("base_tick", self.base_tick, 0, self.tick - 1)
+        check_int("ack_seq", self.ack_seq, 0, U32)
+        check_int("server_time_ms", self.server_time_ms, 0, MS_LIMIT)
+        check_bytes("gone", self.gone, MAX_ENTITIES)
+        check_bytes("new_ids", self.new_ids, 4 * MAX_ENTITIES, multiple_of=4)
+        check_bytes("flags", self.flags, MAX_ENTITIES)
+        check_bytes("dpos", self.dpos, 2 * MAX_ENTITIES, multiple_of=2)
+        check_bytes("pos", self.pos, 8 * MAX_ENTITIES, multiple_of=8)
+        check_bytes("yaw", self.yaw, 2 * MAX_ENTITIES, multiple_of=2)
+        check_bytes("anim", self.anim, MAX_ENTITIES)
+        flags = np.frombuffer(self.flags, dtype="u1")
+        if (flags & (0xFF ^ _DELTA_BITS)).any():
+            raise InvalidField("flags: unknown bits")
+        if self.base_tick == 0 and self.gone:
+            raise InvalidField("gone: nothing to leave a delta from nothing")
+        counts = ((DELTA_DPOS, self.dpos, 2), (DELTA_POS, self.pos, 8), (DELTA_YAW, self.yaw, 2),
+                  (DELTA_ANIM, self.anim, 1))
+        for bit, data, size in counts:
+            if int(np.count_nonzero(flags & bit)) * size != len(data):
+                raise InvalidField("snapshot_delta: a field's length does not match its flags")
+        if (((flags & DELTA_DPOS) != 0) & ((flags & DELTA_POS) != 0)).any():
+            raise InvalidField("flags: dpos and pos for one avatar")
+
+
+@message(MessageType.FULL, Sender.SERVER)
+class Full(Message):
+    """`hello` refused: this server (or the instance you asked for) is at capacity. Try `url`
+    (another server process, empty if none is known) or `instance` (another copy, empty if none),
+    or the same server again after `retry_after_ms`. The connection is then closed with 4008."""
+
+    instance: str = ""
+    url: str = ""
+    retry_after_ms: int = 0
+
+    def __post_init__(self) -> None:
+        check_str("instance", self.instance, 0, 32)
+        check_str("url", self.url, 0, 256)
+        check_int("retry_after_ms", self.retry_after_ms, 0, 3_600_000)
 
 
 @message(MessageType.AVATAR_ENTER, Sender.SERVER)

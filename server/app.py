@@ -17,6 +17,7 @@ from makaverse.world import World, load_default_world, load_world
 from .accounts import Accounts
 from .admin.seed import ADMIN_PASSWORD_ENV, seed_admin
 from .log import configure_logging, log_event
+from .net.loops import run
 from .service_config import chat_config_from_env, hasher_from_env, wordfilter_from_file
 from .settings import Settings
 from .store import Store, migrate
@@ -91,5 +92,5 @@ def serve_forever(settings: Settings) -> int:
     world = load_configured_world(settings)
     _check_word_list()
     store = open_store(settings.db_url)
-    asyncio.run(_main(settings, world, store))
+    run(_main(settings, world, store), settings.loop)
     return 0

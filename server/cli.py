@@ -43,6 +43,22 @@ def add_server_options(p: argparse.ArgumentParser) -> None:
     )
     p.add_argument("--tick-hz", dest="tick_hz", type=int, default=None, help="simulation ticks per second (20)")
     p.add_argument("--snapshot-hz", dest="snapshot_hz", type=int, default=None, help="snapshots per second (20)")
+    p.add_argument("--capacity-players", dest="capacity_players", type=int, default=None,
+                   help="players admitted at most; beyond, hello gets `full` (default 0: as the measured load allows)")
+    p.add_argument("--full-url", dest="full_url", default=None,
+                   help="another server's ws:// URL that a `full` refusal names (default: none)")
+    p.add_argument(
+        "--gateways",
+        type=int,
+        default=None,
+        help="processes that hold the WebSocket connections beside the world's own (default 0: one process)",
+    )
+    p.add_argument(
+        "--loop",
+        choices=("auto", "uvloop", "asyncio"),
+        default=None,
+        help="event loop: uvloop when installed (auto, the default) or the standard asyncio loop",
+    )
     p.add_argument("--log-format", dest="log_format", choices=("json", "text"), default=None)
 
 

@@ -39,6 +39,10 @@ class Settings:
     interest_radius_m: float = 40.0
     interest_k: int = 50
     max_clients: int = 1000
+    # Players this process admits at most (0: as many as its measured load allows); beyond it a
+    # hello is answered `full`, naming `full_url` (another server) when one is set.
+    capacity_players: int = 0
+    full_url: str = ""
     # Open connections from one remote address (a NAT'd office shares one); over it: HTTP 503.
     max_clients_per_address: int = 64
     # Comma list of browser origins allowed to connect, or "*" for any. Requests without an
@@ -54,6 +58,10 @@ class Settings:
     msg_burst: int = 120
     reconnect_grace_s: float = 60.0
     auditorium_capacity: int = 200  # people per copy of the auditorium; more open an overflow copy
+    # Processes that hold the WebSocket connections, next to the one that runs the world (0: one
+    # process does both). See docs/performance.md, "gateways".
+    gateways: int = 0
+    loop: str = "auto"  # the event loop: auto (uvloop when installed) | uvloop | asyncio
     log_format: str = "json"  # json | text
     log_level: str = "INFO"
 
@@ -84,8 +92,16 @@ class Settings:
             raise ValueError("hello_timeout_s must be > 0")
         if self.reconnect_grace_s < 0:
             raise ValueError("reconnect_grace_s must be >= 0")
+        if self.capacity_players < 0:
+            raise ValueError("capacity_players must be >= 0")
+        if self.full_url and not self.full_url.startswith(("ws://", "wss://")):
+            raise ValueError("full_url must be a ws:// or wss:// URL")
         if self.auditorium_capacity < 1:
             raise ValueError("auditorium_capacity must be >= 1")
+        if not 0 <= self.gateways <= 64:
+            raise ValueError("gateways must be 0..64")
+        if self.loop not in ("auto", "uvloop", "asyncio"):
+            raise ValueError("loop must be auto, uvloop or asyncio")
         if self.public_url and not self.public_url.startswith(("ws://", "wss://")):
             raise ValueError("public_url must start with ws:// or wss://")
         if len(self.public_url) > 256 or len(self.process_id) > 64:

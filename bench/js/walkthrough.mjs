@@ -15,7 +15,7 @@ import WebSocket from "ws";
 
 // Message type numbers (README, "Messages").
 const T = {
-  HELLO: 1, WELCOME: 2, INPUT: 3, SNAPSHOT: 4, ZONE_CHANGED: 7, ERROR: 8, REDIRECT: 12,
+  HELLO: 1, WELCOME: 2, INPUT: 3, SNAPSHOT: 4, ZONE_CHANGED: 7, ERROR: 8, REDIRECT: 12, SNAPSHOT_DELTA: 14,
   REGISTER: 20, LOGIN: 21, AUTH_OK: 22, LOGOUT: 23,
   BOOTH_INFO_GET: 40, BOOTH_INFO: 41, TAKE_NUMBER: 43, TICKET: 45, SUBMIT_REQUEST: 46,
   REQUEST_SUBMITTED: 47, REQUEST_INVALID: 48, REQUEST_DETAIL: 53, REQUEST_STATUS_CHANGED: 54,
@@ -128,6 +128,7 @@ class Connection {
   constructor(ws) {
     this.ws = ws;
     this.received = [];
+    this.book = new SnapshotBook(); // kept per connection: deltas are read against its states
     this.waiters = [];
     this.closeCode = null;
     this.closed = new Promise((resolve) => {
@@ -221,16 +222,57 @@ async function login(url, username, password) {
   }
 }
 
-// Own position in metres from a snapshot (README: ids u32, pos i32 pairs in centimetres, little-endian).
-function positionIn(snapshot, avatarId) {
-  const ids = new DataView(snapshot.ids.buffer, snapshot.ids.byteOffset, snapshot.ids.byteLength);
-  const pos = new DataView(snapshot.pos.buffer, snapshot.pos.byteOffset, snapshot.pos.byteLength);
-  for (let i = 0; i < ids.byteLength / 4; i++) {
-    if (ids.getUint32(i * 4, true) === avatarId) {
-      return [pos.getInt32(i * 8, true) / 100, pos.getInt32(i * 8 + 4, true) / 100];
-    }
+const view = (bin) => new DataView(bin.buffer, bin.byteOffset, bin.byteLength);
+
+// The snapshots a client keeps to read deltas against (README, "Snapshot deltas"): per tick, the
+// avatars listed (sorted by id) with their x, y (cm), yaw and anim. `ackTick` goes in every input.
+class SnapshotBook {
+  constructor(keep = 32) {
+    this.keep = keep;
+    this.states = new Map();
+    this.ackTick = 0;
   }
-  return null;
+
+  // The state a `snapshot` or `snapshot_delta` describes, or null (not newer, or base not kept).
+  take(m) {
+    if (m.tick <= this.ackTick) return null;
+    let rows;
+    if (m.t === T.SNAPSHOT) {
+      const ids = view(m.ids), pos = view(m.pos), yaw = view(m.yaw);
+      rows = [];
+      for (let i = 0; i < ids.byteLength / 4; i++) {
+        rows.push({ id: ids.getUint32(i * 4, true), x: pos.getInt32(i * 8, true), y: pos.getInt32(i * 8 + 4, true),
+                    yaw: yaw.getUint16(i * 2, true), anim: m.anim[i] });
+      }
+    } else {
+      const base = m.base_tick === 0 ? [] : this.states.get(m.base_tick);
+      if (!base) return null;
+      const gone = new Set(m.gone);
+      rows = base.filter((_, i) => !gone.has(i)).map((r) => ({ ...r }));
+      const fresh = view(m.new_ids);
+      for (let i = 0; i < fresh.byteLength / 4; i++) rows.push({ id: fresh.getUint32(i * 4, true), x: 0, y: 0, yaw: 0, anim: 0 });
+      const dpos = view(m.dpos), pos = view(m.pos), yaw = view(m.yaw);
+      const at = { dpos: 0, pos: 0, yaw: 0, anim: 0 };
+      rows.sort((a, b) => a.id - b.id).forEach((r, i) => {
+        const f = m.flags[i];
+        if (f & 1) { r.x += dpos.getInt8(at.dpos); r.y += dpos.getInt8(at.dpos + 1); at.dpos += 2; }
+        if (f & 2) { r.x = pos.getInt32(at.pos, true); r.y = pos.getInt32(at.pos + 4, true); at.pos += 8; }
+        if (f & 4) { r.yaw = yaw.getUint16(at.yaw, true); at.yaw += 2; }
+        if (f & 8) { r.anim = m.anim[at.anim]; at.anim += 1; }
+      });
+    }
+    rows.sort((a, b) => a.id - b.id);
+    this.states.set(m.tick, rows);
+    if (this.states.size > this.keep) this.states.delete(this.states.keys().next().value);
+    this.ackTick = m.tick;
+    return rows;
+  }
+}
+
+// Own position in metres from a snapshot state.
+function positionIn(rows, avatarId) {
+  const me = rows.find((r) => r.id === avatarId);
+  return me ? [me.x / 100, me.y / 100] : null;
 }
 
 // Walk through `waypoints` (metres) by sending one intent per input period, steering by snapshots.
@@ -241,12 +283,16 @@ async function walk(conn, welcome, waypoints, arrived) {
   let lastProgress = { at: Date.now(), distance: Infinity };
   const periodMs = 1000 / welcome.input_hz;
   let seen = conn.received.length;
+  const book = conn.book;
   for (;;) {
     for (; seen < conn.received.length; seen++) {
       const m = conn.received[seen];
-      if (m.t === T.SNAPSHOT) here = positionIn(m, welcome.avatar_id) ?? here;
+      if (m.t === T.SNAPSHOT || m.t === T.SNAPSHOT_DELTA) {
+        const rows = book.take(m);
+        if (rows) here = positionIn(rows, welcome.avatar_id) ?? here;
+      }
       if (arrived(m)) {
-        conn.send(T.INPUT, { seq: ++seq, move_x: 0, move_y: 0, yaw: 0, run: false });
+        conn.send(T.INPUT, { seq: ++seq, move_x: 0, move_y: 0, yaw: 0, run: false, ack_tick: book.ackTick });
         return { here, message: m };
       }
     }
@@ -267,7 +313,8 @@ async function walk(conn, welcome, waypoints, arrived) {
     const scale = distance > 1e-6 ? 1 / distance : 0;
     // Yaw: 0 looks north, counter-clockwise positive, 65536 steps a turn (README, "Units").
     const yaw = Math.round(((Math.atan2(-dx, dy) / (2 * Math.PI)) * 65536 + 65536) % 65536) % 65536;
-    conn.send(T.INPUT, { seq: ++seq, move_x: dx * scale, move_y: dy * scale, yaw, run: distance > 1.5 });
+    conn.send(T.INPUT, { seq: ++seq, move_x: dx * scale, move_y: dy * scale, yaw, run: distance > 1.5,
+                         ack_tick: book.ackTick });
     await new Promise((resolve) => setTimeout(resolve, periodMs));
   }
 }

@@ -1,12 +1,28 @@
 """The world as the server last described it: who is here, their static facts, and a short
 history of snapshot poses for each. No rendering and no prediction here; messages in, state out.
+
+Snapshots come whole or as deltas against a tick this client reported (`book.ack_tick`, sent in
+its inputs); the book rebuilds each into the full list. The server sends nothing while nothing
+in view changes, so a snapshot after a quiet spell first re-stamps everyone's last pose one
+snapshot period earlier: interpolation then starts a move when it started, not at the last one.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from makaverse.protocol import AvatarEnter, AvatarLeave, InstanceChanged, Message, Snapshot, Welcome, ZoneChanged, quant
+from makaverse.protocol import (
+    AvatarEnter,
+    AvatarLeave,
+    InstanceChanged,
+    Message,
+    Snapshot,
+    SnapshotBook,
+    SnapshotDelta,
+    Welcome,
+    ZoneChanged,
+    quant,
+)
 
 from .interpolation import Pose, PoseBuffer
 
@@ -48,6 +64,7 @@ class Mirror:
         self.last_tick = -1
         self.last_server_time_ms: int | None = None
         self.snapshots = 0
+        self.book = SnapshotBook()
 
     def clear(self) -> None:
         """Forget everything the server said (a new session starts from nothing)."""
@@ -60,6 +77,7 @@ class Mirror:
         self.last_tick = -1
         self.last_server_time_ms = None
         self.snapshots = 0
+        self.book.clear()
 
     # ── messages in ──────────────────────────────────────────────────────────
     def apply(self, msg: Message) -> bool:
@@ -98,24 +116,33 @@ class Mirror:
         for avatar_id in [i for i in self.avatars if i != self.self_id]:
             del self.avatars[avatar_id]
         self.last_tick = -1
+        self.book.clear()
 
     def _on_zone(self, msg: ZoneChanged) -> None:
         self.zone_id = msg.zone_id
 
-    def _on_snapshot(self, msg: Snapshot) -> None:
+    def _on_snapshot(self, msg: Snapshot | SnapshotDelta) -> None:
         if msg.tick <= self.last_tick:
             return  # late or repeated: never step back in time
+        state = self.book.take(msg)
+        if state is None:
+            return  # a delta against a tick we no longer hold: the server sends a fresh one
+        previous_ms = self.last_server_time_ms
         self.last_tick = msg.tick
         self.ack_seq = msg.ack_seq
         self.last_server_time_ms = msg.server_time_ms
         self.snapshots += 1
-        ids, pos, yaw, anim = msg.arrays()
-        xs = quant.cm_to_m(pos[:, 0])
-        ys = quant.cm_to_m(pos[:, 1])
-        yaws = quant.u16s_to_yaw(yaw)
-        for i, avatar_id in enumerate(ids.tolist()):
-            pose = Pose(float(xs[i]), float(ys[i]), float(yaws[i]), int(anim[i]))
-            self._avatar(avatar_id).history.push(msg.server_time_ms, pose)
+        period_ms = 1000.0 / self.welcome.snapshot_hz if self.welcome is not None else 50.0
+        quiet = previous_ms is not None and msg.server_time_ms - previous_ms > 1.5 * period_ms
+        xs = quant.cm_to_m(state.pos[:, 0])
+        ys = quant.cm_to_m(state.pos[:, 1])
+        yaws = quant.u16s_to_yaw(state.yaw)
+        for i, avatar_id in enumerate(state.ids.tolist()):
+            pose = Pose(float(xs[i]), float(ys[i]), float(yaws[i]), int(state.anim[i]))
+            history = self._avatar(avatar_id).history
+            if quiet and history.newest is not None:
+                history.push(msg.server_time_ms - period_ms, history.newest)
+            history.push(msg.server_time_ms, pose)
 
     _handlers = {
         Welcome: _on_welcome,
@@ -124,6 +151,7 @@ class Mirror:
         ZoneChanged: _on_zone,
         InstanceChanged: _on_instance,
         Snapshot: _on_snapshot,
+        SnapshotDelta: _on_snapshot,
     }
 
     # ── queries ──────────────────────────────────────────────────────────────

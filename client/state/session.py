@@ -12,16 +12,17 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from makaverse.protocol import Error, Input, Message, Snapshot, Welcome, quant
+from makaverse.protocol import Error, Input, Message, Snapshot, SnapshotDelta, Welcome, quant
+from makaverse.protocol.pacing import InputPacer
 from makaverse.world import World
 
 from .. import i18n
+from ..net.events import ConnState, RttSample, StateChanged
 from .autopilot import Autopilot
 from .clock import ServerClock
 from .controls import Intent, world_move
 from .interpolation import DEFAULT_DELAY_MS, Pose
 from .mirror import Mirror, MirroredAvatar
-from ..net.events import ConnState, RttSample, StateChanged
 from .prediction import Prediction
 from .router import Router
 
@@ -65,6 +66,9 @@ class ClientSession:
         self.seq = 0
         self._last_move_seq = 0  # the newest input that asked to move
         self._acc_s = 0.0
+        self._clock_s = 0.0  # seconds of frames so far (the pacer's clock)
+        # Standing still sends no inputs, only a heartbeat and reports of new snapshot ticks.
+        self.pacer = InputPacer()
         # The models of each job (login, chat, booths) get their messages through the router,
         # after the session has taken them in. A model that returns True for an `Error` claims
         # it: its panel shows it, so the HUD posts no notice.
@@ -149,7 +153,7 @@ class ClientSession:
             )
             return
         self.mirror.apply(event)
-        if isinstance(event, Snapshot):
+        if isinstance(event, (Snapshot, SnapshotDelta)):
             self._on_snapshot(event, now_ms)
         else:
             self.router.dispatch(event, now_ms)
@@ -178,13 +182,14 @@ class ClientSession:
         self.clock.reset()
         self.clock.observe(msg.server_time_ms, now_ms)
         self._acc_s = 0.0
+        self.pacer.reset()
         self.notice = None
 
     def _on_rtt(self, sample: RttSample) -> None:
         rtt = sample.rtt_ms
         self.rtt_ms = rtt if self.rtt_ms is None else 0.7 * self.rtt_ms + 0.3 * rtt
 
-    def _on_snapshot(self, msg: Snapshot, now_ms: float) -> None:
+    def _on_snapshot(self, msg: Snapshot | SnapshotDelta, now_ms: float) -> None:
         self.clock.observe(msg.server_time_ms, now_ms)
         pose = self.mirror.self_server_pose()
         if pose is not None and self.mirror.welcome is not None:
@@ -200,6 +205,7 @@ class ClientSession:
         else:
             self.yaw = (self.yaw + intent.turn * TURN_RATE_RAD_S * dt + intent.yaw_delta) % _TAU
         self.prediction.decay(dt)
+        self._clock_s += dt
         if not self.in_world:
             self._acc_s = 0.0
             return []
@@ -208,12 +214,15 @@ class ClientSession:
         out: list[Input] = []
         while self._acc_s >= period and len(out) < MAX_INPUTS_PER_FRAME:
             self._acc_s -= period
-            out.append(self._next_input(intent, period))
+            msg = self._next_input(intent, period)
+            if msg is not None:
+                out.append(msg)
         if self._acc_s > period:
             self._acc_s = period  # the rest of a stall is dropped, not replayed later
         return out
 
-    def _next_input(self, intent: Intent, period: float) -> Input:
+    def _next_input(self, intent: Intent, period: float) -> Input | None:
+        """This input period's input, or None when standing still has nothing new to say."""
         if self.autopilot is not None:
             p = self.prediction
             self.autopilot.resume_if_displaced(p.x, p.y)
@@ -222,10 +231,13 @@ class ClientSession:
             if intent.face is not None:
                 self.yaw = intent.face % _TAU
         mx, my = world_move(self.yaw, intent.forward, intent.right)
+        yaw, run, ack_tick = quant.yaw_to_u16(self.yaw), bool(intent.run), self.mirror.book.ack_tick
+        if not self.pacer.due(self._clock_s, mx, my, yaw, run, ack_tick):
+            return None
         self.seq += 1
         if mx or my:
             self._last_move_seq = self.seq
-        msg = Input(seq=self.seq, move_x=mx, move_y=my, yaw=quant.yaw_to_u16(self.yaw), run=bool(intent.run))
+        msg = Input(seq=self.seq, move_x=mx, move_y=my, yaw=yaw, run=run, ack_tick=ack_tick)
         self.prediction.apply(msg)
         return msg
 

@@ -24,7 +24,10 @@ if TYPE_CHECKING:
 
     from .metrics import ServerMetrics
 
-__all__ = ["Verdict", "AdmissionPolicy", "AdmissionSettings", "Gate", "gate_for", "parse_origins", "normalise_origin"]
+__all__ = [
+    "Verdict", "AdmissionPolicy", "AdmissionSettings", "Elsewhere", "Gate", "gate_for", "parse_origins",
+    "normalise_origin",
+]
 
 
 class AdmissionSettings(Protocol):
@@ -93,12 +96,32 @@ class AdmissionPolicy:
         return Verdict.ADMIT
 
 
+class Elsewhere:
+    """Connections open in the server's other gateway processes (told by the simulation process),
+    counted with this process's own against the caps. Without gateways both stay zero."""
+
+    def __init__(self) -> None:
+        self.total = 0
+        self.by_address: dict[str, int] = {}
+
+    def update(self, total: int, changed: dict[str, int]) -> None:
+        self.total = total
+        for address, n in changed.items():
+            if n > 0:
+                self.by_address[address] = n
+            else:
+                self.by_address.pop(address, None)
+
+
 class Gate:
     """Applies an `AdmissionPolicy` to WebSocket upgrade requests and counts who got in."""
 
-    def __init__(self, policy: AdmissionPolicy, *, metrics: ServerMetrics | None = None) -> None:
+    def __init__(
+        self, policy: AdmissionPolicy, *, metrics: ServerMetrics | None = None, elsewhere: Elsewhere | None = None
+    ) -> None:
         self.policy = policy
         self.metrics = metrics
+        self.elsewhere = elsewhere or Elsewhere()
         self.by_address: Counter[str] = Counter()
         self.total = 0
 
@@ -107,8 +130,8 @@ class Gate:
         address = _address(connection)
         verdict = self.policy.decide(
             origin=request.headers.get("Origin"),
-            open_total=self.total,
-            open_from_address=self.by_address[address],
+            open_total=self.total + self.elsewhere.total,
+            open_from_address=self.by_address[address] + self.elsewhere.by_address.get(address, 0),
         )
         if verdict is Verdict.ADMIT:
             self._hold(address)
@@ -131,14 +154,16 @@ class Gate:
             del self.by_address[address]  # the map holds only addresses with open connections
 
 
-def gate_for(settings: AdmissionSettings, metrics: ServerMetrics | None = None) -> Gate:
+def gate_for(
+    settings: AdmissionSettings, metrics: ServerMetrics | None = None, elsewhere: Elsewhere | None = None
+) -> Gate:
     """The gate the settings describe (`allowed_origins`, `max_clients`, `max_clients_per_address`)."""
     policy = AdmissionPolicy(
         allowed_origins=parse_origins(settings.allowed_origins),
         max_clients=settings.max_clients,
         max_clients_per_address=settings.max_clients_per_address,
     )
-    return Gate(policy, metrics=metrics)
+    return Gate(policy, metrics=metrics, elsewhere=elsewhere)
 
 
 def _address(connection: ServerConnection) -> str:

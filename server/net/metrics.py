@@ -68,7 +68,17 @@ class ServerMetrics:
         )
         self.disconnects = Counter("makaverse_disconnects", "Connections closed, by reason", ["reason"], registry=r)
         self.snapshot_bodies = Gauge(
-            "makaverse_snapshot_bodies", "Distinct snapshot bodies packed on the last snapshot tick", registry=r
+            "makaverse_snapshot_bodies",
+            "Snapshot frames built on the last snapshot tick (a viewer with nothing new gets none)",
+            registry=r,
+        )
+        self.load = Gauge("makaverse_load", "CPU seconds per second of this process, smoothed (1 = one core)",
+                          registry=r)
+        self.detail_level = Gauge(
+            "makaverse_detail_level", "Snapshot detail shed under load: 0 full, higher sheds more", registry=r
+        )
+        self.capacity_players = Gauge(
+            "makaverse_capacity_players", "Players this process admits now (configured cap or measured)", registry=r
         )
         # One scheduler runs every instance's tick; each has its own figures.
         self.instance_tick = Histogram(

@@ -12,7 +12,8 @@ from __future__ import annotations
 import asyncio
 import itertools
 import logging
-from typing import Protocol
+from collections.abc import Awaitable, Callable
+from typing import Any, Protocol
 
 from websockets.asyncio.server import Server, ServerConnection, serve
 from websockets.exceptions import ConnectionClosed
@@ -22,6 +23,7 @@ from makaverse.protocol import (
     Error,
     ErrorCode,
     InvalidRequestFields,
+    MessageType,
     RemoteProtocolError,
     decode,
     refusal,
@@ -30,7 +32,7 @@ from makaverse.protocol.messages import SENDERS, Message, Sender
 from makaverse.protocol.ratelimit import TokenBucket
 
 from ..log import log_event
-from .admission import gate_for
+from .admission import Elsewhere, gate_for
 from .connection import Connection
 from .http import HttpRoutes
 from .metrics import ServerMetrics, watch_loop_lag
@@ -95,18 +97,41 @@ class Dispatcher(Protocol):
     async def dispatch(self, session: Session, msg: Message) -> None:
         """Handle one message; messages of one session are dispatched strictly in order."""
 
+    def dispatch_input(self, session: Session, msg: Message) -> None:
+        """Handle one movement input at once (the stream: nothing to wait for, nothing to reply)."""
+
     def disconnected(self, session: Session, now_s: float) -> None: ...
 
-    def health(self) -> dict: ...
+    def health(self) -> dict | Awaitable[dict]: ...
 
 
 class NetServer:
-    def __init__(self, settings: NetSettings, dispatcher: Dispatcher, metrics: ServerMetrics) -> None:
+    """`reuse_port` and `elsewhere` are for a gateway process: it shares the port with the other
+    gateways (the kernel spreads new connections over them) and counts their connections against
+    the caps."""
+
+    def __init__(
+        self,
+        settings: NetSettings,
+        dispatcher: Dispatcher,
+        metrics: ServerMetrics,
+        *,
+        reuse_port: bool = False,
+        elsewhere: Elsewhere | None = None,
+        render_metrics: Callable[[], Awaitable[bytes]] | None = None,
+        render_tick_stats: Callable[[], Awaitable[dict]] | None = None,
+        first_conn_id: int = 1,
+        conn_id_step: int = 1,
+    ) -> None:
         self.settings = settings
         self.dispatcher = dispatcher
         self.metrics = metrics
+        self.reuse_port = reuse_port
+        self.elsewhere = elsewhere or Elsewhere()
+        self.render_metrics = render_metrics  # a gateway's: the answers come from the simulation process
+        self.render_tick_stats = render_tick_stats
         self.sessions: dict[int, Session] = {}
-        self._conn_ids = itertools.count(1)
+        self._conn_ids = itertools.count(first_conn_id, conn_id_step)
         self._ws_server: Server | None = None
         self.stopping = False
         self.port: int | None = None
@@ -116,10 +141,11 @@ class NetServer:
         s = self.settings
         routes = HttpRoutes(
             health=self.dispatcher.health,
-            metrics=self.metrics.render,
-            admit=gate_for(s, self.metrics),
-            tick_stats=self.metrics.tick_stats,
+            metrics=self.render_metrics or self.metrics.render,
+            admit=gate_for(s, self.metrics, self.elsewhere),
+            tick_stats=self.render_tick_stats or self.metrics.tick_stats,
         )
+        extra: dict[str, Any] = {"reuse_port": True} if self.reuse_port else {}
         self._ws_server = await serve(
             self._handle,
             s.host,
@@ -131,6 +157,7 @@ class NetServer:
             ping_timeout=s.ping_timeout_s,
             close_timeout=s.close_timeout_s,
             compression=None,  # snapshots are packed numbers; deflate costs CPU for little
+            **extra,
         )
         self.port = self._ws_server.sockets[0].getsockname()[1]
         self._lag_task = asyncio.create_task(watch_loop_lag(self.metrics), name="loop-lag")
@@ -158,7 +185,7 @@ class NetServer:
         """Why a new connection is turned away (close code and reason), or None to serve it."""
         if self.stopping:
             return CloseCode.GOING_AWAY, "server shutting down"
-        if len(self.sessions) >= self.settings.max_clients:
+        if len(self.sessions) + self.elsewhere.total >= self.settings.max_clients:
             return CloseCode.SERVER_FULL, "server full"
         return None
 
@@ -247,5 +274,8 @@ class NetServer:
         self.metrics.messages_received.labels(type=msg.TYPE.name.lower()).inc()
         if SENDERS[msg.TYPE] is not Sender.CLIENT or msg.TYPE not in ALLOWED[session.state]:
             self._refuse(session, ErrorCode.UNEXPECTED, getattr(msg, "seq", 0) or getattr(msg, "request_id", 0))
+            return
+        if msg.TYPE is MessageType.INPUT:
+            self.dispatcher.dispatch_input(session, msg)
             return
         await self.dispatcher.dispatch(session, msg)

@@ -548,7 +548,9 @@ class Events(Component):
             "kind": "line", "event_id": hall.id, "number": number, "account_id": actor.account_id,
             "name": actor.name, "text": text,
         }
-        yield ctx.call("save_event_records", [line], lane=_lane(hall.id))
+        # Live first, like a microphone: the hall hears the line now, while the transcript write
+        # waits its turn behind the hall's other records; the speaker's `event_done` still comes
+        # only after the line is committed.
         self._broadcast(
             ctx,
             StageLine(
@@ -556,6 +558,7 @@ class Events(Component):
                 server_time_ms=ctx.now_ms,
             ),
         )
+        yield ctx.call("save_event_records", [line], lane=_lane(hall.id))
         self._done(ctx, hall.id, number)
 
     def speaker_set(self, ctx: Ctx, msg: SpeakerSet) -> None:

@@ -16,11 +16,11 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Protocol, TypeVar
 
-from makaverse.protocol import AvatarEnter, AvatarLeave, Input, MessageType, ZoneChanged, encode, encode_snapshot
+from makaverse.protocol import AvatarEnter, AvatarLeave, Input, MessageType, ZoneChanged, encode
 from makaverse.protocol.messages import Message
 from makaverse.world import World
 
-from ..sim import AvatarInfo, Simulation, Visibility
+from ..sim import AvatarInfo, Detail, Simulation, Views
 from .actor import Actor
 from .component import Component
 from .effects import Effects, Move
@@ -33,11 +33,16 @@ log = logging.getLogger("makaverse.instance")
 
 
 class Outbox(Protocol):
-    """Where a member's messages go; `False` means the member is being dropped."""
+    """Where a member's messages go; `False` means the member is being dropped. While `congested`
+    (frames already handed over are not leaving yet), snapshot ticks pass the member by: a later
+    snapshot replaces the skipped ones, instead of queueing behind them."""
 
     def send(self, msg: Message) -> bool: ...
 
     def send_bytes(self, data: bytes) -> bool: ...
+
+    @property
+    def congested(self) -> bool: ...
 
 
 @dataclass(slots=True)
@@ -84,7 +89,10 @@ class WorldInstance:
         self.tick_hz = tick_hz
         self.snapshot_every = max(1, tick_hz // snapshot_hz)
         self.sim = Simulation(world, input_hz=input_hz, seed=seed, issue_ids=issue_ids)
-        self.visibility = Visibility(radius_m=interest_radius_m, max_visible=interest_k)
+        # With nothing new, a viewer still gets one snapshot a second (its clock, its acks).
+        self.views = Views(radius_m=interest_radius_m, max_visible=interest_k,
+                           keepalive_every=max(1, tick_hz // self.snapshot_every))
+        self.detail = Detail()  # what the snapshot stream may carry (lowered under load)
         self.members: dict[int, Member] = {}
         self.spawn = spawn
         # zone id -> the hosted instance that owns it: stepping into one moves the avatar there
@@ -149,7 +157,7 @@ class WorldInstance:
         """The avatar disappears; everyone who saw it is told on the next snapshot tick."""
         self.members.pop(avatar_id, None)
         self.sim.remove_avatar(avatar_id)
-        self.visibility.forget(avatar_id)
+        self.views.forget(avatar_id)
 
     def detach(self, avatar_id: int) -> None:
         """The member's connection is gone: its avatar leaves everyone's view at once but is
@@ -161,7 +169,7 @@ class WorldInstance:
         member.parked_at = (x, y, self.sim.yaw(avatar_id))
         member.outbox = None
         self.sim.remove_avatar(avatar_id)
-        self.visibility.forget(avatar_id)
+        self.views.forget(avatar_id)
 
     def attach(self, avatar_id: int, outbox: Outbox) -> None:
         """Give a (parked or live) avatar a new outbox; it will be told about everyone anew."""
@@ -171,7 +179,7 @@ class WorldInstance:
             self.sim.add_avatar(member.info, position=(x, y), yaw=yaw, avatar_id=avatar_id)
             member.parked_at = None
         member.outbox = outbox
-        self.visibility.forget(avatar_id)
+        self.views.forget(avatar_id)
 
     def seat_or_spawn(self, avatar_id: int) -> int:
         """Sit an arriving avatar on the free seat nearest the stage; with none free, stand it at
@@ -183,7 +191,7 @@ class WorldInstance:
         member = self.members[avatar_id]
         self.sim.remove_avatar(avatar_id)
         self.sim.add_avatar(member.info, position=self.spawn_point(), avatar_id=avatar_id)
-        self.visibility.forget(avatar_id)
+        self.views.forget(avatar_id)
         return -1
 
     def is_parked(self, avatar_id: int) -> bool:
@@ -209,6 +217,8 @@ class WorldInstance:
 
     def on_input(self, avatar_id: int, intent: Input) -> None:
         self.sim.apply(avatar_id, intent)
+        if intent.ack_tick:
+            self.views.ack(avatar_id, intent.ack_tick)
 
     # ── moving between instances ─────────────────────────────────────────────
     def transfer_out(self, avatar_id: int) -> Transfer:
@@ -219,7 +229,7 @@ class WorldInstance:
         x, y = t.pos[slot]
         moving = Transfer(member, float(x), float(y), float(t.yaw[slot]), int(t.ack_seq[slot]), deque(t.inputs[slot]))
         self.sim.remove_avatar(avatar_id)
-        self.visibility.forget(avatar_id)
+        self.views.forget(avatar_id)
         return moving
 
     def transfer_in(self, moving: Transfer) -> None:
@@ -231,7 +241,7 @@ class WorldInstance:
         t.ack_seq[slot] = moving.ack_seq
         t.inputs[slot].extend(moving.inputs)
         self.members[member.avatar_id] = member
-        self.visibility.forget(member.avatar_id)
+        self.views.forget(member.avatar_id)
 
     # ── time ─────────────────────────────────────────────────────────────────
     def tick(self, dt: float, now_ms: int) -> Effects:
@@ -260,15 +270,16 @@ class WorldInstance:
         sim = self.sim
         n = sim.tick // self.snapshot_every
         viewers = [m.avatar_id for m in self.members.values() if m.outbox is not None and m.parked_at is None
-                   and n % self._snapshot_skip(m) == 0]
+                   and n % self._snapshot_skip(m) == 0 and not m.outbox.congested]
         if not viewers:
             return
         enter_frames: dict[int, bytes] = {}
-        for update in self.visibility.update(sim.avatars, viewers):
+        for update in self.views.update(sim.avatars, viewers, tick=sim.tick, now_ms=now_ms, turn=n,
+                                        detail=self.detail):
             outbox = self.members[update.viewer_id].outbox
             assert outbox is not None  # viewers are the members with an outbox
             for gone in update.left:
-                outbox.send(AvatarLeave(id=gone))
+                outbox.send_bytes(encode(AvatarLeave(id=gone)))
             for new in update.entered:
                 frame = enter_frames.get(new)
                 if frame is None:
@@ -278,6 +289,5 @@ class WorldInstance:
                                     style=info.style)
                     )
                 outbox.send_bytes(frame)
-            slot = sim.avatars.slot_of[update.viewer_id]
-            # Only the header is per viewer; the packed arrays are shared by everyone who sees the same set.
-            outbox.send_bytes(encode_snapshot(sim.tick, int(sim.avatars.ack_seq[slot]), now_ms, update.body.packed))
+            if update.frame:
+                outbox.send_bytes(update.frame)

@@ -1,17 +1,17 @@
 """The pure simulation: avatars as numpy arrays, intents in, snapshots and zone events out."""
 
 from .avatars import AvatarInfo, AvatarTable
-from .interest import SnapshotBody, ViewUpdate, Visibility
 from .simulation import SimError, Simulation, UnknownAvatar, ZoneEntered
+from .views import Detail, Views, ViewUpdate
 
 __all__ = [
     "AvatarInfo",
     "AvatarTable",
     "SimError",
     "Simulation",
-    "SnapshotBody",
+    "Detail",
     "UnknownAvatar",
     "ViewUpdate",
-    "Visibility",
+    "Views",
     "ZoneEntered",
 ]

@@ -231,7 +231,8 @@ class Simulation:
                     intent = queue.popleft()
                     t.budget_s[slot] -= self.input_dt
                     t.ack_seq[slot] = intent.seq
-                    t.yaw[slot] = quant.u16_to_yaw(intent.yaw)
+                    if intent.move_x or intent.move_y or t.seat[slot] < 0:
+                        t.yaw[slot] = quant.u16_to_yaw(intent.yaw)  # seated, it faces the stage until it moves
                     batch.append(slot)
                     moves.append((intent.move_x, intent.move_y))
                     runs.append(intent.run)

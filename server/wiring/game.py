@@ -16,6 +16,7 @@ from makaverse.world import World
 from ..bus import make_bus
 from ..cluster import Cluster, process_channel
 from ..log import log_event
+from ..net.gateways import GatewayHub
 from ..net.metrics import ServerMetrics
 from ..net.server import NetServer
 from ..rooms.booths import BoothConfig, Booths
@@ -29,6 +30,7 @@ from ..rooms.seats import Seats
 from ..service_config import chat_config_from_env, load_wordfilter
 from ..services.chat import ChatConfig, ChatRoom
 from ..settings import Settings
+from ..sim.capacity import CapacityPolicy
 from ..startup_errors import StartupError
 from .gate import Gate
 from .places import Places
@@ -139,12 +141,23 @@ class GameServer:
             home = self.instance
             home.add(EventCopy(home.instance_id, home.sim, self.players, origin=self._bus_origin,
                                process=self.process_id, mirror=False, forward_hooks=True))
-        self.gate = Gate(s, self.players, self.places, self.runner, accounts=accounts, world_id=world.id)
+        # Measured each tick by the scheduler; the gate asks it before letting a newcomer in.
+        self.capacity = CapacityPolicy(max_players=s.capacity_players)
+        self.gate = Gate(
+            s, self.players, self.places, self.runner, accounts=accounts, world_id=world.id, capacity=self.capacity
+        )
         self.router = Router(
             self.instances, self.players, self.places, self.gate, self.runner, health=self._health
         )
-        self.net = NetServer(s, self.router, self.metrics)
-        self.scheduler = Scheduler(self.instances, self.places, self.runner, self.metrics, tick_hz=s.tick_hz)
+        # One process holds the sockets too, or gateway processes hold them: the same surface.
+        self.net: NetServer | GatewayHub = (
+            GatewayHub(s, self.router, self.metrics, count=s.gateways)
+            if s.gateways
+            else NetServer(s, self.router, self.metrics)
+        )
+        self.scheduler = Scheduler(
+            self.instances, self.places, self.runner, self.metrics, tick_hz=s.tick_hz, capacity=self.capacity
+        )
         self.cluster: Cluster | None = None
         if clustered:
             self.cluster = Cluster(
@@ -199,6 +212,7 @@ class GameServer:
         log_event(
             log, "server_started", host=self.settings.host, port=self.port, world=self.world.id,
             tick_hz=self.settings.tick_hz, instances=",".join(self.instances),
+            loop=type(asyncio.get_running_loop()).__module__.split(".")[0], gateways=self.settings.gateways,
         )
 
     async def stop(self) -> None:
@@ -249,7 +263,8 @@ class GameServer:
                 for i in self.instances.values()
             ],
             "clients": len(self.net.sessions),
-            "capacity": self.settings.max_clients,
+            # what this process measures it can hold, so others send newcomers where there is room
+            "capacity": min(self.settings.max_clients, self.capacity.capacity),
         }
 
     def _pushed_here(self, payload: bytes) -> None:

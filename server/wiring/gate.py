@@ -18,6 +18,7 @@ from makaverse.protocol import (
     AuthOk,
     CloseCode,
     ErrorCode,
+    Full,
     Hello,
     Login,
     Logout,
@@ -36,6 +37,7 @@ from ..rooms.effects import Refused
 from ..services.accounts import Banned
 from ..settings import Settings
 from ..sim import AvatarInfo
+from ..sim.capacity import CapacityPolicy
 from ..store import StoreError, Unavailable
 from .errors import ban_text
 from .places import Away, Places
@@ -51,6 +53,7 @@ T = TypeVar("T")
 log = logging.getLogger("makaverse.session")
 
 _rng = random.Random()
+FULL_RETRY_MS = 5_000  # what a `full` refusal suggests waiting before the same server is tried again
 
 
 class Gate:
@@ -63,6 +66,7 @@ class Gate:
         *,
         accounts: Accounts | None = None,
         world_id: str,
+        capacity: CapacityPolicy | None = None,
     ) -> None:
         self.settings = settings
         self.players = players
@@ -70,6 +74,7 @@ class Gate:
         self.runner = runner
         self.accounts = accounts
         self.world_id = world_id
+        self.capacity = capacity or CapacityPolicy(max_players=settings.capacity_players)
         self.cluster: Cluster | None = None  # set when several processes share a Redis
         # Password hashing is deliberately slow; a burst of logins gets its own threads so it
         # never queues booth and chat commands behind it.
@@ -199,7 +204,22 @@ class Gate:
         log_event(log, "avatar_handed_over", conn=player.conn_id, avatar=player.avatar_id, instance=player.instance,
                   origin=str(handoff.get("from", "")))
 
+    def _elsewhere(self) -> str:
+        """Where a newcomer refused here may go: the configured server, else the process of the
+        instance directory with the most room (empty when none has any)."""
+        if self.settings.full_url or self.cluster is None:
+            return self.settings.full_url
+        roomy = [e for e in self.cluster.others() if self.cluster.room_of(e) > 0 and e.get("url")]
+        return str(max(roomy, key=self.cluster.room_of)["url"]) if roomy else ""
+
     def _enter_new(self, player: Player, msg: Hello, account: Any) -> None:
+        # A newcomer beyond capacity is sent elsewhere; a resume keeps the place it holds.
+        inside = sum(len(i) for i in self.places.instances.values())
+        if not self.capacity.admit(inside):
+            log_event(log, "join_refused_full", conn=player.conn_id, players=inside, capacity=self.capacity.capacity,
+                      level=self.capacity.level)
+            player.send(Full(url=self._elsewhere(), retry_after_ms=FULL_RETRY_MS))
+            raise Refused(ErrorCode.FULL, "server at capacity", close=CloseCode.SERVER_FULL)
         if account is not None:
             name, role, opd, key = account.display_name, account.role, account.opd_code or "", account.username
             token = msg.token

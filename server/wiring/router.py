@@ -68,14 +68,18 @@ class Router:
             return home
         return next((i for i in self.instances.values() if i.handles(mtype)), None)
 
+    def dispatch_input(self, session: Session, msg: Message) -> None:
+        """The movement stream: straight into the simulation, no effects to run."""
+        player = self.players.by_conn[session.conn.conn_id]
+        if player.avatar_id is not None:
+            assert isinstance(msg, Input)
+            self.instances[player.instance].on_input(player.avatar_id, msg)
+
     async def dispatch(self, session: Session, msg: Message) -> None:
         player = self.players.by_conn[session.conn.conn_id]
         mtype = msg.TYPE
         if mtype is MessageType.INPUT:
-            # The movement stream: straight into the simulation, no effects to run.
-            if player.avatar_id is not None:
-                assert isinstance(msg, Input)
-                self.instances[player.instance].on_input(player.avatar_id, msg)
+            self.dispatch_input(session, msg)
             return
         try:
             front = self._front.get(mtype)

@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from ..net.metrics import ServerMetrics
 from ..rooms.effects import Effects, Move
 from ..rooms.instance import WorldInstance
+from ..sim.capacity import CapacityPolicy
 from .places import Places
 from .runner import EffectRunner, now_ms
 
@@ -30,12 +31,16 @@ class Scheduler:
         metrics: ServerMetrics,
         *,
         tick_hz: int,
+        capacity: CapacityPolicy | None = None,
     ) -> None:
         self.instances = instances
         self.places = places
         self.runner = runner
         self.metrics = metrics
         self.dt = 1.0 / tick_hz
+        self.capacity = capacity or CapacityPolicy()
+        self._cpu_s = time.process_time()
+        self._late_s = 0.0
         # Each instance may use its share of the period; more is counted as over budget.
         self.budget_s = self.dt / max(1, len(instances))
         self.task: asyncio.Task | None = None
@@ -77,6 +82,7 @@ class Scheduler:
         next_at = loop.time()
         while True:
             started = time.perf_counter()
+            self._late_s = max(0.0, loop.time() - next_at)  # how far behind its schedule this tick starts
             try:
                 self.tick(loop.time())
             except Exception:
@@ -94,11 +100,20 @@ class Scheduler:
     def tick(self, now_s: float) -> None:
         self.places.expire(now_s)
         now = now_ms()
+        # The process measures its own load (CPU seconds per second: sockets, ticks, everything)
+        # and lowers snapshot detail before it falls behind.
+        cpu = time.process_time()
+        capacity = self.capacity
+        capacity.observe(now_s, cpu - self._cpu_s, sum(len(i) for i in self.instances.values()),
+                         late_s=self._late_s, period_s=self.dt)
+        self._cpu_s = cpu
+        detail = capacity.detail
         moves = Effects()
         m = self.metrics
         avatars = 0
         bodies = 0
         for instance in list(self.instances.values()):
+            instance.detail = detail
             started = time.perf_counter()
             try:
                 fx = instance.tick(self.dt, now)
@@ -114,11 +129,14 @@ class Scheduler:
                 over_budget.inc()
             population.set(len(instance.sim.avatars))
             avatars += len(instance.sim.avatars)
-            bodies += instance.visibility.bodies_built
+            bodies += instance.views.frames_built
         self.runner.apply(moves)
         self.places.reap()
         m.avatars.set(avatars)
         m.snapshot_bodies.set(bodies)
+        m.load.set(capacity.load)
+        m.detail_level.set(capacity.level)
+        m.capacity_players.set(min(capacity.capacity, 1 << 20))
 
 
 def _without_moves(fx: Effects, moves: Effects) -> Effects:

@@ -38,6 +38,7 @@ from makaverse.protocol.messages import Message
 
 __all__ = [
     "TEST_MODE_ENV",
+    "GATEWAYS_ENV",
     "TEST_SETTINGS",
     "PASSWORD",
     "LISTENING",
@@ -247,12 +248,19 @@ def seed_database(path: Path, monkeypatch: Any, *, admin_password: str = PASSWOR
     return url
 
 
-class Servers:
-    """Game servers in the test's event loop on port 0; `stop_all` after the test."""
+GATEWAYS_ENV = "MAKAVERSE_TEST_GATEWAYS"  # run the integration tests against `--gateways N` servers
 
-    def __init__(self, world: Any) -> None:
+
+class Servers:
+    """Game servers in the test's event loop on port 0; `stop_all` after the test.
+
+    `gateways` (default: $MAKAVERSE_TEST_GATEWAYS, else 0) starts each with that many gateway
+    processes holding its connections, so any test can run against gateway mode too."""
+
+    def __init__(self, world: Any, *, gateways: int | None = None) -> None:
         self.world = world
         self.running: list[Any] = []
+        self.gateways = int(os.environ.get(GATEWAYS_ENV) or 0) if gateways is None else gateways
 
     async def start(
         self, db_url: str | None = None, *, clock: Any = None, prepare: Any = None, **options: Any
@@ -266,6 +274,7 @@ class Servers:
 
         components = {k: options.pop(k) for k in ("chat", "booths") if k in options}
         store = Store(db_url, clock=clock or utc_now) if db_url else None
+        options.setdefault("gateways", self.gateways)
         settings = Settings(**{**TEST_SETTINGS, **({"db_url": db_url} if db_url else {}), **options})
         server = GameServer(
             settings,

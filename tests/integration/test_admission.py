@@ -83,3 +83,28 @@ async def test_only_pinging_does_not_extend_the_time_to_authenticate(start_serve
         await asyncio.sleep(timeout_s / 4)
     assert await c.wait_closed() == 4003
     assert not [m for m in c.received if isinstance(m, Welcome)]
+
+
+async def test_a_join_beyond_capacity_is_told_full_and_where_to_go(start_server):
+    """With capacity for two players the third hello gets `full` (naming the other server) and the
+    error `full`, and is closed with 4008; once one of the two has left (no reconnect grace here)
+    a newcomer gets in again."""
+    from harness import Client, eventually
+
+    from makaverse.protocol import CloseCode, Error, ErrorCode, Full
+
+    server = await start_server(capacity_players=2, full_url="ws://overflow.example:8765/", reconnect_grace_s=0)
+    first = await Client.join(server, "Satu")
+    second = await Client.join(server, "Dua")
+    third = await Client.connect(server)
+    reply = await third.hello(name="Tiga")
+    assert isinstance(reply, Error) and reply.code == ErrorCode.FULL.value
+    full = await third.expect(lambda m: isinstance(m, Full))
+    assert full.url == "ws://overflow.example:8765/" and full.retry_after_ms > 0
+    assert await third.wait_closed() == CloseCode.SERVER_FULL
+    await second.close()
+    await eventually(lambda: sum(len(i) for i in server.instances.values()) == 1)
+    fourth = await Client.connect(server)
+    assert isinstance(await fourth.hello(name="Empat"), Welcome)
+    for c in (first, third, fourth):
+        await c.dispose()

@@ -40,13 +40,18 @@ def _assert_sane(r: dict, scenario: str) -> None:
     assert 0 < r["loadgen_cpu_pct"] < 100 * r["cpus"] * 2
     assert r["down_kbit_s_per_client"]["median"] > 0
     assert r["up_kbit_s_per_client"]["median"] >= 0
-    assert 0 < r["snapshots_per_s"]["min"] <= r["snapshots_per_s"]["median"] <= 25
+    # Seated or idle clients may rightly get no snapshot when nothing around them changes.
+    assert 0 <= r["snapshots_per_s"]["min"] <= r["snapshots_per_s"]["median"] <= 25
+    if scenario in ("crowd", "ceiling"):
+        assert r["snapshots_per_s"]["min"] > 0
     assert r["rss_mib"] > 0 and r["rss_empty_mib"] > 0
     assert r["rss_kib_per_client"] is not None
     for key in ("p50", "p99"):
         assert key in r["latency_ms"]
     assert "ceiling_ratio" in r
     assert len(r["load_avg"]["start"]) == 3
+    assert isinstance(r["warnings"], list)
+    assert r["server_process_count"] >= 1 and 0 < r["server_main_cpu_pct"] <= r["server_cpu_pct"] + 0.1
 
 
 def test_crowd_walks_in_the_hall_and_compares_with_the_ceiling():
@@ -68,12 +73,14 @@ def test_ceiling_result_file_feeds_townhall(tmp_path):
     assert ceiling["ceiling_ratio"] == 1.0
     path = tmp_path / "ceiling.json"
     path.write_text(json.dumps(ceiling))
-    r = _bench("--scenario", "townhall", "--ceiling-file", str(path), *RUN)
+    # 4 s: stage lines come every 2 s, and those of the window's last second are not counted.
+    r = _bench("--scenario", "townhall", "--ceiling-file", str(path), *RUN, "--duration", "4")
     _assert_sane(r, "townhall")
     th = r["townhall"]
     assert th["joined"] == COUNT and th["seated"] == COUNT
     assert th["stage_lines_said"] >= 1 and th["host_error"] is None
     assert r["latency_ms"]["samples"] > 0  # stage lines reached the attendees in the window
+    assert r["latency_ms"]["expected"] >= r["latency_ms"]["samples"]
     assert r["up_kbit_s_per_client"]["median"] < 1.0  # seated attendees send no movement
     assert r["ceiling_ratio"] is not None
 
@@ -81,7 +88,7 @@ def test_ceiling_result_file_feeds_townhall(tmp_path):
 def test_services_acknowledges_durable_requests():
     r = _bench("--scenario", "services", "--no-ceiling", *RUN)
     _assert_sane(r, "services")
-    assert r["acked_per_s"] > 0
+    assert r["acked_per_s"] > 0 and r["server_cpu_ms_per_ack"] > 0
     assert r["services"]["request_invalid"] == 0
     assert r["latency_ms"]["samples"] > 0
     assert r["ceiling_ratio"] is None
@@ -111,3 +118,25 @@ def test_hall_world_spawns_everyone_in_the_service_hall(tmp_path):
     assert np.all((world.spawns[:, 0] > xmin) & (world.spawns[:, 0] < xmax))
     assert np.all((world.spawns[:, 1] > ymin) & (world.spawns[:, 1] < ymax))
     assert world.placement_ok(world.spawns).all()
+
+
+def test_perf_table_makes_one_markdown_row_per_result(tmp_path):
+    from makaverse.bench.perf_table import COLUMNS, main
+
+    result = {"scenario": "crowd", "count": 1000, "tick_ms": {"p50": 12.0, "p99": 24.5}, "server_cpu_pct": 150.2,
+              "cpu_us_per_client_tick": 75.0, "ceiling_ratio": 1.42, "snapshots_per_s": {"min": 19.2, "median": 20.0},
+              "down_kbit_s_per_client": {"median": 60.1}, "up_kbit_s_per_client": {"median": 9.4},
+              "latency_ms": {"p50": 40.0, "p99": 90.0}, "rss_kib_per_client": 50.0, "errors": 0, "disconnects": 0,
+              "loadgen_cpu_pct": 80.0, "load_avg": {"start": [2.5, 2.0, 1.0]}, "commit": "abc"}
+    good, bad = tmp_path / "crowd.json", tmp_path / "other.json"
+    good.write_text(json.dumps(result))
+    bad.write_text("{}")
+    import contextlib
+    import io
+
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        assert main([str(good), str(bad)]) == 0
+    lines = out.getvalue().strip().splitlines()
+    assert len(lines) == 3 and lines[0].count("|") == len(COLUMNS) + 1
+    assert "| crowd | 1,000 | 12.0 / 24.5 | 150 | 75 | 1.42 |" in lines[2]

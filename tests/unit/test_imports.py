@@ -97,7 +97,12 @@ RULES = (
     Rule("server/store", ("protocol",), frozenset({"sqlalchemy", "alembic"})),
     # Transport only: rooms through their interface, /metrics through prometheus_client, and the
     # structured-log helper below.
-    Rule("server/net", ("protocol", "server/rooms", "server/log.py"), frozenset({"websockets", "prometheus_client"})),
+    # uvloop: the event loop, when installed (server/net/loops.py).
+    Rule(
+        "server/net",
+        ("protocol", "server/rooms", "server/log.py"),
+        frozenset({"websockets", "prometheus_client", "uvloop"}),
+    ),
     # Structured logs (`log_event`): stdlib only, a leaf, so the transport can log like the wiring.
     Rule("server/log.py"),
     Rule("server/bus", (), frozenset({"redis"})),

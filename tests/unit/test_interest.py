@@ -1,4 +1,5 @@
-"""Interest: the neighbour grid (nearest K within R, self excluded) and per-viewer visibility with enter/leave."""
+"""Interest: the neighbour grid (nearest K within R) and per-viewer views: enter/leave, full
+snapshots, deltas against the reported tick, nothing when nothing changed."""
 
 from __future__ import annotations
 
@@ -8,7 +9,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
-from makaverse.server.sim import AvatarInfo, AvatarTable, Visibility
+from makaverse.protocol import Snapshot, SnapshotBook, SnapshotDelta, ViewState, decode, quant
+from makaverse.server.sim import AvatarInfo, AvatarTable, Detail, Views
 from makaverse.world import InterestGrid
 
 
@@ -98,7 +100,36 @@ def test_cell_smaller_than_radius_is_refused():
         InterestGrid(np.zeros((2, 2)), cell_m=1.0).neighbours(2.0, 5)
 
 
-# ── visibility: what each viewer is told ─────────────────────────────────────
+# ── nearest: every viewer at once ────────────────────────────────────────────
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    positions=arrays(np.float64, st.tuples(st.integers(1, 60), st.just(2)),
+                     elements=st.floats(-60, 60, allow_nan=False, width=32)),
+    radius_m=st.floats(1.0, 30.0),
+    k=st.integers(1, 12),
+)
+def test_nearest_matches_brute_force(positions, radius_m, k):
+    """`nearest` gives each viewer itself, then its nearest others within the radius (distances as brute force)."""
+    grid = InterestGrid(positions, cell_m=radius_m)
+    rows = grid.nearest(np.arange(len(positions)), radius_m, k + 1)
+    r2, eps = radius_m * radius_m, 1e-4  # distances are float32: a point on the rim may go either way
+    for i, row in enumerate(rows):
+        assert row[0] == i
+        others = row[1:][row[1:] >= 0]
+        all_d2 = ((positions - positions[i]) ** 2).sum(axis=1)
+        all_d2[i] = np.inf
+        d2 = all_d2[others]
+        assert (d2 <= r2 * (1 + eps) + eps).all()
+        inner, outer = (all_d2 <= r2 * (1 - eps) - eps).sum(), (all_d2 <= r2 * (1 + eps) + eps).sum()
+        assert min(k, inner) <= len(others) <= min(k, outer)
+        rest = np.delete(all_d2, np.r_[others, i])
+        if len(others) and len(rest):
+            assert d2.max() <= rest.min() * (1 + eps) + eps  # the nearest ones
+
+
+# ── views: what each viewer is told ──────────────────────────────────────────
 
 
 def table_with(*points: tuple[float, float]) -> AvatarTable:
@@ -108,85 +139,197 @@ def table_with(*points: tuple[float, float]) -> AvatarTable:
     return t
 
 
-def test_viewer_sees_itself_first_then_nearest():
-    """Each viewer's snapshot body lists itself first, then the others in range, nearest first."""
+class Clock:
+    """Snapshot ticks for a `Views`, one call each."""
+
+    def __init__(self, views: Views) -> None:
+        self.views = views
+        self.tick = 0
+
+    def __call__(self, table: AvatarTable, viewers: list[int], detail: Detail = Detail()):
+        self.tick += 1
+        return self.views.update(table, viewers, tick=self.tick, now_ms=1_000 + self.tick, turn=self.tick,
+                                 detail=detail)
+
+
+def truth(t: AvatarTable, ids) -> ViewState:
+    slots = [t.slot_of[i] for i in ids]
+    return ViewState.of(0, ids, quant.m_to_cm(t.pos[slots]), quant.yaws_to_u16(t.yaw[slots]), t.anim[slots])
+
+
+def test_full_snapshot_lists_the_viewer_and_those_in_range_by_id():
+    """A viewer that never reported a tick gets a full snapshot: itself and those in range, sorted by id."""
     t = table_with((0.0, 0.0), (3.0, 0.0), (1.0, 0.0), (100.0, 0.0))
-    vis = Visibility(radius_m=10.0, max_visible=5)
-    (u,) = vis.update(t, [1])
-    assert np.frombuffer(u.body.ids, "<u4").tolist() == [1, 3, 2]
-    assert np.frombuffer(u.body.pos, "<i4").reshape(-1, 2).tolist() == [[0, 0], [100, 0], [300, 0]]
+    (u,) = Clock(Views(radius_m=10.0, max_visible=5))(t, [1])
+    snap = decode(u.frame)
+    assert isinstance(snap, Snapshot)
+    ids, pos, _, _ = snap.arrays()
+    assert ids.tolist() == [1, 2, 3]
+    assert pos.tolist() == [[0, 0], [300, 0], [100, 0]]
     assert u.entered == (1, 2, 3) and u.left == ()
+
+
+def test_nothing_changed_means_no_frame():
+    """When nothing in a viewer's interest moved and its ack_seq is the same, it gets no snapshot."""
+    t = table_with((0.0, 0.0), (5.0, 0.0))
+    views = Views(radius_m=10.0, max_visible=5)
+    step = Clock(views)
+    assert step(t, [1, 2])[0].frame
+    quiet = step(t, [1, 2])
+    assert not any(u.frame for u in quiet) and views.frames_skipped == 2
+    t.pos[t.slot_of[2]] = (5.5, 0.0)
+    assert all(u.frame for u in step(t, [1, 2]))  # both see avatar 2 move
+    t.ack_seq[t.slot_of[1]] = 7
+    (u,) = step(t, [1])
+    assert decode(u.frame).ack_seq == 7  # an applied input is news too
+
+
+def test_an_idle_viewer_gets_a_keepalive_now_and_then():
+    """With nothing new, a viewer gets one snapshot every keepalive_every snapshots, no more."""
+    t = table_with((0.0, 0.0), (5.0, 0.0))
+    step = Clock(Views(radius_m=10.0, max_visible=5, keepalive_every=4))
+    sent = [any(u.frame for u in step(t, [1])) for _ in range(13)]
+    assert sent == [True, False, False, False, True, False, False, False, True, False, False, False, True]
 
 
 def test_enter_and_leave_follow_movement():
     """Walking out of range produces a leave once, walking back an enter once."""
     t = table_with((0.0, 0.0), (5.0, 0.0))
-    vis = Visibility(radius_m=10.0, max_visible=5)
-    (u,) = vis.update(t, [1])
+    step = Clock(Views(radius_m=10.0, max_visible=5))
+    (u,) = step(t, [1])
     assert u.entered == (1, 2)
-    (u,) = vis.update(t, [1])
-    assert u.entered == () and u.left == ()
+    assert step(t, [1]) == []  # a quiet instance: no work, no news
     t.pos[t.slot_of[2]] = (50.0, 0.0)
-    (u,) = vis.update(t, [1])
+    (u,) = step(t, [1])
     assert u.entered == () and u.left == (2,)
-    (u,) = vis.update(t, [1])
+    t.pos[t.slot_of[2]] = (51.0, 0.0)
+    (u,) = step(t, [1])
     assert u.left == ()
     t.pos[t.slot_of[2]] = (9.0, 0.0)
-    (u,) = vis.update(t, [1])
+    (u,) = step(t, [1])
     assert u.entered == (2,) and u.left == ()
 
 
 def test_removed_avatar_leaves():
     """An avatar removed from the table leaves the view of everyone who saw it."""
     t = table_with((0.0, 0.0), (1.0, 0.0), (2.0, 0.0))
-    vis = Visibility(radius_m=10.0, max_visible=5)
-    vis.update(t, [1, 3])
+    step = Clock(Views(radius_m=10.0, max_visible=5))
+    step(t, [1, 3])
     t.remove(2)
-    updates = {u.viewer_id: u for u in vis.update(t, [1, 3])}
+    updates = {u.viewer_id: u for u in step(t, [1, 3])}
     assert updates[1].left == (2,) and updates[3].left == (2,)
 
 
 def test_forgotten_viewer_is_told_everything_again():
-    """After `forget` (a reconnect), the viewer is told about everyone in range afresh."""
+    """After `forget` (a reconnect), the viewer is told about everyone in range afresh, in full."""
     t = table_with((0.0, 0.0), (1.0, 0.0))
-    vis = Visibility(radius_m=10.0, max_visible=5)
-    vis.update(t, [1])
-    vis.forget(1)
-    (u,) = vis.update(t, [1])
-    assert u.entered == (1, 2)
+    views = Views(radius_m=10.0, max_visible=5)
+    step = Clock(views)
+    step(t, [1])
+    views.ack(1, step.tick)
+    views.forget(1)
+    (u,) = step(t, [1])
+    assert u.entered == (1, 2) and isinstance(decode(u.frame), Snapshot)
 
 
 def test_viewers_not_in_the_table_are_skipped():
     """A viewer id with no avatar gets no update."""
     t = table_with((0.0, 0.0))
-    assert [u.viewer_id for u in Visibility().update(t, [1, 99])] == [1]
+    assert [u.viewer_id for u in Clock(Views())(t, [1, 99])] == [1]
 
 
 def test_cap_limits_visible_set():
     """A viewer sees at most max_visible others (plus itself), the nearest ones."""
     pts = [(0.0, 0.0)] + [(float(i), 0.0) for i in range(1, 30)]
     t = table_with(*pts)
-    (u,) = Visibility(radius_m=40.0, max_visible=5).update(t, [1])
-    assert np.frombuffer(u.body.ids, "<u4").tolist() == [1, 2, 3, 4, 5, 6]
+    (u,) = Clock(Views(radius_m=40.0, max_visible=5))(t, [1])
+    assert decode(u.frame).arrays()[0].tolist() == [1, 2, 3, 4, 5, 6]
 
 
 def test_same_visible_set_shares_one_body():
-    """Viewers who see the same avatars share one packed body (packed once)."""
+    """Full snapshots of viewers who see the same avatars share one packed body."""
     t = table_with((0.0, 0.0), (1.0, 0.0), (2.0, 0.0), (500.0, 0.0))
-    vis = Visibility(radius_m=10.0, max_visible=5)
-    ups = {u.viewer_id: u for u in vis.update(t, [1, 2, 3, 4])}
-    assert vis.bodies_built == 2
-    assert ups[1].body is ups[2].body is ups[3].body
-    assert set(np.frombuffer(ups[1].body.ids, "<u4").tolist()) == {1, 2, 3}
-    assert np.frombuffer(ups[4].body.ids, "<u4").tolist() == [4]
+    ups = {u.viewer_id: u for u in Clock(Views(radius_m=10.0, max_visible=5))(t, [1, 2, 3, 4])}
+    bodies = {decode(ups[i].frame).ids for i in (1, 2, 3)}
+    assert len(bodies) == 1 and np.frombuffer(bodies.pop(), "<u4").tolist() == [1, 2, 3]
+    assert decode(ups[4].frame).arrays()[0].tolist() == [4]
 
 
-def test_every_viewer_is_in_its_own_snapshot():
-    """Every viewer finds itself in its snapshot body, whoever it shares the body with."""
-    rng = np.random.default_rng(7)
-    pts = [tuple(p) for p in rng.uniform(-30, 30, (80, 2))]
-    t = table_with(*pts)
-    for u in Visibility(radius_m=15.0, max_visible=10).update(t, list(range(1, 81))):
-        ids = np.frombuffer(u.body.ids, "<u4").tolist()
-        assert u.viewer_id in ids
-        assert len(ids) <= 11
+def test_a_walking_avatar_costs_two_bytes():
+    """Once the viewer reports a tick, a step of another avatar travels as one flag and two int8s."""
+    t = table_with((0.0, 0.0), (5.0, 0.0))
+    views = Views(radius_m=10.0, max_visible=5)
+    step = Clock(views)
+    book = SnapshotBook()
+    (u,) = step(t, [1])
+    book.take(decode(u.frame))
+    views.ack(1, book.ack_tick)
+    t.pos[t.slot_of[2]] = (5.12, 0.03)
+    (u,) = step(t, [1])
+    delta = decode(u.frame)
+    assert isinstance(delta, SnapshotDelta) and delta.base_tick == 1
+    assert delta.flags == b"\x00\x01" and delta.dpos == bytes([12, 3]) and not delta.pos
+    assert book.take(delta).same(truth(t, [1, 2]))
+
+
+def test_an_old_report_gets_a_keyframe():
+    """A reported tick no longer among the last snapshots sent gets a delta from nothing."""
+    t = table_with((0.0, 0.0), (5.0, 0.0))
+    views = Views(radius_m=10.0, max_visible=5, ring=4)
+    step = Clock(views)
+    step(t, [1])
+    views.ack(1, 1)
+    for i in range(1, 6):  # five more snapshots: tick 1 falls out of a ring of four
+        t.pos[t.slot_of[2]] = (5.0 + 0.1 * i, 0.0)
+        (u,) = step(t, [1])
+    delta = decode(u.frame)
+    assert delta.base_tick == 0 and len(delta.new_ids) == 8
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(seed=st.integers(0, 2**31), far_every=st.sampled_from([1, 1, 3]), refresh_every=st.sampled_from([1, 2]))
+def test_clients_rebuild_exactly_what_the_server_saw(seed, far_every, refresh_every):
+    """Crowds walking, turning, leaving and joining, with reports that lag and skip: every client
+    rebuilds each avatar of its interest exactly (far ones, between their turns, as last sent)."""
+    rng = np.random.default_rng(seed)
+    n = 30
+    t = table_with(*[tuple(p) for p in rng.uniform(-15, 15, (n, 2))])
+    views = Views(radius_m=12.0, max_visible=8, near_k=3)
+    step = Clock(views)
+    detail = Detail(refresh_every=refresh_every, far_every=far_every)
+    books = {i: SnapshotBook() for i in range(1, n + 1)}
+    known: dict[int, set[int]] = {i: set() for i in books}
+    next_id = n + 1
+    for _ in range(25):
+        slots = t.active_slots()
+        t.pos[slots] += rng.normal(0, 0.3, (len(slots), 2)) * (rng.random(len(slots)) < 0.7)[:, None]
+        t.pos[slots[rng.random(len(slots)) < 0.05]] += 3.0  # a few jump farther than a byte reaches
+        t.yaw[slots] += (rng.random(len(slots)) < 0.2) * 0.5
+        t.anim[slots] = rng.integers(0, 3, len(slots)) * (rng.random(len(slots)) < 0.1)
+        if rng.random() < 0.3:
+            gone = int(rng.choice(t.ids[t.active_slots()]))
+            t.remove(gone)
+            books.pop(gone, None)
+            views.forget(gone)
+        if rng.random() < 0.3:
+            t.add(next_id, AvatarInfo(name="N", role="guest", look=0), *rng.uniform(-15, 15, 2), 0.0)
+            books[next_id] = SnapshotBook()
+            known[next_id] = set()
+            next_id += 1
+        viewers = sorted(books)
+        for u in step(t, viewers, detail):
+            known[u.viewer_id] |= set(u.entered)
+            known[u.viewer_id] -= set(u.left)
+            book = books[u.viewer_id]
+            if u.frame:
+                state = book.take(decode(u.frame))
+                assert state is not None
+                assert set(state.ids.tolist()) == known[u.viewer_id]
+                assert u.viewer_id in state.ids
+                want = truth(t, state.ids.tolist())
+                near = state.ids == u.viewer_id
+                np.testing.assert_array_equal(state.pos[near], want.pos[near])
+                if far_every == 1:
+                    assert state.same(want)
+            if rng.random() < 0.6:  # reports arrive late, and not after every snapshot
+                views.ack(u.viewer_id, max(0, book.ack_tick - int(rng.integers(0, 3))))

@@ -65,8 +65,13 @@ _SAMPLE_FIELDS = {
         y_cm=-650,
         yaw=16384,
     ),
-    "INPUT": dict(seq=42, move_x=0.5, move_y=-1.0, yaw=65535, run=True),
+    "INPUT": dict(seq=42, move_x=0.5, move_y=-1.0, yaw=65535, run=True, ack_tick=99),
     "SNAPSHOT": _snapshot_sample,
+    "SNAPSHOT_DELTA": dict(
+        tick=103, base_tick=100, ack_seq=44, server_time_ms=1_700_000_000_200, gone=b"\x02", new_ids=b"\x09\0\0\0",
+        flags=b"\x01\x00\x0e", dpos=b"\x0c\xfd", pos=b"\x10\0\0\0\x20\0\0\0", yaw=b"\x00\x40", anim=b"\x01",
+    ),
+    "FULL": dict(instance="building-2", url="ws://10.0.0.2:8765/", retry_after_ms=30_000),
     "AVATAR_ENTER": dict(id=8, name="Bu Ani", role="staff", look=0xB22222, opd="DUKCAPIL"),
     "AVATAR_LEAVE": dict(id=8),
     "ZONE_CHANGED": dict(zone_id="booth:DUKCAPIL"),
@@ -880,3 +885,58 @@ def test_a_slide_picture_travels_whole_beyond_the_general_bin_limit(mtype):
     hello = wire(SAMPLES[MessageType.HELLO])
     hello["style"] = picture
     assert_refused(pack(hello), ErrorCode.TOO_LARGE, MessageTooLarge)
+
+
+def test_a_delta_frame_built_in_parts_is_the_same_bytes_as_the_message():
+    """The server's per-viewer delta frame equals, byte for byte, the encoded `SnapshotDelta`."""
+    from makaverse.protocol import SnapshotDelta, encode, encode_snapshot_delta
+
+    msg = SAMPLES[MessageType.SNAPSHOT_DELTA]
+    assert isinstance(msg, SnapshotDelta)
+    parts = [getattr(msg, f) for f in msg.FIELD_NAMES]
+    assert encode_snapshot_delta(*parts) == encode(msg)
+    big = SnapshotDelta(tick=2, base_tick=0, ack_seq=0, server_time_ms=0, gone=b"", new_ids=b"\1\0\0\0" * 40,
+                        flags=b"\x0e" * 40, dpos=b"", pos=b"\0" * 320, yaw=b"\0" * 80, anim=b"\0" * 40)
+    assert encode_snapshot_delta(*[getattr(big, f) for f in big.FIELD_NAMES]) == encode(big)  # a 2-byte bin length
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        dict(flags=b"\x10\x00\x0e"),  # an unknown bit
+        dict(dpos=b"\x0c"),  # half a pair
+        dict(anim=b""),  # flags promise an anim
+        dict(flags=b"\x03\x00\x0e", pos=b"\0" * 16),  # dpos and pos for one avatar
+        dict(base_tick=103),  # a base that is not older
+        dict(base_tick=0),  # `gone` from nothing
+    ],
+)
+def test_a_delta_whose_fields_disagree_with_its_flags_is_refused(change):
+    """Each value field holds exactly what the flags promise; anything else is invalid_field."""
+    raw = wire(SAMPLES[MessageType.SNAPSHOT_DELTA])
+    raw.update(change)
+    assert_refused(pack(raw), ErrorCode.INVALID_FIELD, InvalidField)
+
+
+def test_deltas_rebuild_states_and_refuse_ones_that_do_not_fit():
+    """A delta read against its base gives the state it was made from; a client keeps recent
+    states to read against, and refuses a delta that names rows its base does not have."""
+    from makaverse.protocol import SnapshotBook, ViewState, apply_delta, make_delta
+
+    a = ViewState.of(5, [3, 1, 9], [[0, 0], [100, 100], [5000, -20]], [1, 2, 3], [0, 1, 0])
+    b = ViewState.of(8, [1, 9, 12], [[110, 90], [5000, -20], [7, 7]], [2, 3, 9], [1, 0, 2])
+    delta = decode(encode(make_delta(a, b, ack_seq=3, server_time_ms=1)))
+    assert apply_delta(a, delta).same(b)
+    assert delta.gone == b"\x01" and np.frombuffer(delta.new_ids, "<u4").tolist() == [12]
+    key = decode(encode(make_delta(None, b, ack_seq=3, server_time_ms=1)))
+    assert key.base_tick == 0 and apply_delta(ViewState.empty(), key).same(b)
+    with pytest.raises(InvalidField):
+        apply_delta(ViewState.of(5, [1], [[0, 0]], [0], [0]), delta)  # gone row 1 is not in this base
+    book = SnapshotBook(keep=2)
+    assert book.take(key) is not None and book.ack_tick == 8
+    assert book.take(key) is None  # not newer: ignored
+    later = make_delta(b, ViewState.of(9, [1, 9, 12], [[111, 90], [5000, -20], [7, 7]], [2, 3, 9], [1, 0, 2]),
+                       ack_seq=4, server_time_ms=2)
+    assert book.take(later).pos[0].tolist() == [111, 90]
+    orphan = make_delta(a, ViewState.of(10, [1], [[0, 0]], [0], [0]), ack_seq=4, server_time_ms=3)
+    assert book.take(orphan) is None and book.missing_base == 1

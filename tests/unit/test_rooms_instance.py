@@ -18,6 +18,7 @@ class ListOutbox:
 
     def __init__(self) -> None:
         self.messages: list[Message] = []
+        self.congested = False
 
     def send(self, msg: Message) -> bool:
         self.messages.append(msg)
@@ -46,6 +47,13 @@ def tick(inst: WorldInstance, n: int = 1) -> None:
         inst.tick(1.0 / inst.tick_hz, 1_700_000_000_000)
 
 
+def walk(inst: WorldInstance, avatar_id: int, n: int) -> None:
+    """n ticks with the avatar walking east (so every snapshot has news)."""
+    for seq in range(1, n + 1):
+        inst.on_input(avatar_id, Input(seq=seq, move_x=1.0, move_y=0.0, yaw=0))
+        tick(inst)
+
+
 def test_join_is_announced_to_other_members(inst):
     """When someone joins, the members around them get an AvatarEnter with its static facts."""
     alice_box, bob_box = ListOutbox(), ListOutbox()
@@ -61,15 +69,42 @@ def test_join_is_announced_to_other_members(inst):
 
 
 def test_enter_is_sent_once_then_snapshots_only(inst):
-    """Static facts are sent once; later ticks carry only snapshots."""
+    """Static facts are sent once; later ticks carry only snapshots, and none while nobody moves."""
     box = ListOutbox()
     inst.join(info("Alice"), box, position=(0.0, -5.0))
-    inst.join(info("Bob"), ListOutbox(), position=(1.0, -5.0))
+    bob = inst.join(info("Bob"), ListOutbox(), position=(1.0, -5.0))
     tick(inst)
     assert len(box.take(AvatarEnter)) == 2
     tick(inst, 5)
+    assert box.take() == []  # idle costs nothing
+    for seq in range(1, 4):
+        inst.on_input(bob, Input(seq=seq, move_x=0.0, move_y=1.0, yaw=0))
+        tick(inst)
     later = box.take()
     assert later and all(isinstance(m, Snapshot) for m in later)
+
+
+def test_a_member_that_reports_ticks_gets_deltas(inst):
+    """Once a member's inputs report the snapshot ticks it has, its snapshots come as deltas its
+    client rebuilds exactly."""
+    from makaverse.protocol import SnapshotBook, SnapshotDelta
+
+    box = ListOutbox()
+    alice = inst.join(info("Alice"), box, position=(0.0, -5.0))
+    bob = inst.join(info("Bob"), ListOutbox(), position=(1.0, -5.0))
+    book = SnapshotBook()
+    deltas = 0
+    for seq in range(1, 8):
+        inst.on_input(alice, Input(seq=seq, move_x=0.0, move_y=0.0, yaw=0, ack_tick=book.ack_tick))
+        inst.on_input(bob, Input(seq=seq, move_x=1.0, move_y=0.0, yaw=0))
+        tick(inst)
+        for m in box.take():
+            if isinstance(m, (Snapshot, SnapshotDelta)):
+                deltas += isinstance(m, SnapshotDelta)
+                state = book.take(m)
+                x, y = inst.sim.position(bob)
+                assert state.pos[state.ids.tolist().index(bob)].tolist() == [round(x * 100), round(y * 100)]
+    assert deltas >= 5
 
 
 def test_enter_arrives_before_the_first_snapshot_that_shows_the_avatar(inst):
@@ -209,10 +244,12 @@ def test_reattached_member_is_told_everything_again(inst):
     fresh = ListOutbox()
     inst.attach(a, fresh)
     tick(inst)
-    assert {m.id for m in fresh.take(AvatarEnter)} == {a, b}
+    first = fresh.take()
+    assert {m.id for m in first if isinstance(m, AvatarEnter)} == {a, b}
+    assert isinstance(first[-1], Snapshot)  # a full one at once
     tick(inst, 3)
     assert a_box.take() == []
-    assert len(fresh.take(Snapshot)) == 3
+    assert fresh.take() == []  # then nothing: nobody moved
 
 
 def test_others_see_a_reattached_avatar_enter_again(inst):
@@ -233,8 +270,8 @@ def test_snapshot_rate_divides_the_tick_rate():
     """With snapshots at a quarter of the tick rate, a member gets one snapshot every four ticks."""
     inst = WorldInstance(WORLD, tick_hz=20, snapshot_hz=5, seed=3)
     box = ListOutbox()
-    inst.join(info("Alice"), box, position=(0.0, -5.0))
-    tick(inst, 12)
+    alice = inst.join(info("Alice"), box, position=(0.0, -5.0))
+    walk(inst, alice, 12)
     assert [s.tick for s in box.take(Snapshot)] == [4, 8, 12]
 
 
@@ -250,6 +287,6 @@ def test_a_failing_outbox_does_not_stop_the_others(inst):
 
     ok = ListOutbox()
     inst.join(info("Slow"), Refusing(), position=(0.0, -5.0))
-    inst.join(info("Fine"), ok, position=(1.0, -5.0))
-    tick(inst, 3)
+    fine = inst.join(info("Fine"), ok, position=(1.0, -5.0))
+    walk(inst, fine, 3)
     assert len(ok.take(Snapshot)) == 3

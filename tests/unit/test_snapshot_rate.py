@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import msgpack
 import pytest
-from makaverse.protocol import Hello, Snapshot, decode, encode
+from makaverse.protocol import Hello, Input, Snapshot, decode, encode
 from makaverse.protocol.errors import ProtocolError
 from makaverse.server.rooms.instance import WorldInstance
 from makaverse.server.sim import AvatarInfo
@@ -17,6 +17,7 @@ WORLD = load_default_world()
 class Box:
     def __init__(self) -> None:
         self.messages: list = []
+        self.congested = False
 
     def send(self, msg) -> bool:
         self.messages.append(msg)
@@ -25,6 +26,12 @@ class Box:
     def send_bytes(self, data: bytes) -> bool:
         self.messages.append(decode(data))
         return True
+
+
+def step(inst: WorldInstance, walker: int, seq: int, now_ms: int = 1_700_000_000_000) -> None:
+    """One tick with `walker` walking east, so every snapshot has news (nothing new: no snapshot)."""
+    inst.on_input(walker, Input(seq=seq, move_x=1.0, move_y=0.0, yaw=0))
+    inst.tick(0.05, now_ms)
 
 
 def test_a_member_who_asks_for_fewer_snapshots_gets_fewer() -> None:
@@ -36,8 +43,8 @@ def test_a_member_who_asks_for_fewer_snapshots_gets_fewer() -> None:
     inst.set_snapshot_hz(ids[1], 10)
     inst.set_snapshot_hz(ids[2], 7)
     assert [inst.snapshot_hz_of(i) for i in ids] == [20, 10, 6]
-    for _ in range(60):
-        inst.tick(0.05, 1_700_000_000_000)
+    for seq in range(1, 61):
+        step(inst, ids[0], seq)
     counts = [sum(isinstance(m, Snapshot) for m in b.messages) for b in boxes]
     assert counts == [60, 30, 20]
     inst.set_snapshot_hz(ids[1], 0)
@@ -64,6 +71,23 @@ def test_the_asked_rate_travels_with_an_avatar_to_another_instance() -> None:
     hall.set_snapshot_hz(a, 5)
     room.transfer_in(hall.transfer_out(a))
     assert room.snapshot_hz_of(a) == 5
-    for _ in range(40):
-        room.tick(0.05, 1_700_000_000_000)
+    for seq in range(1, 41):
+        step(room, a, seq)
     assert sum(isinstance(m, Snapshot) for m in box.messages) == 10
+
+
+def test_a_congested_outbox_skips_snapshot_ticks_and_then_gets_the_newest() -> None:
+    """While a member's outbox is congested it gets no snapshots (none queue up); once clear, the next tick's."""
+    inst = WorldInstance(WORLD, tick_hz=20, snapshot_hz=20, input_hz=20, seed=1)
+    box, other = Box(), Box()
+    inst.join(AvatarInfo(name="A", role="guest", look=0), box, position=(0.0, -5.0))
+    b = inst.join(AvatarInfo(name="B", role="guest", look=0), other, position=(1.0, -5.0))
+    box.congested = True
+    for seq in range(1, 6):
+        step(inst, b, seq, 1000)
+    assert not [m for m in box.messages if isinstance(m, Snapshot)]
+    assert len([m for m in other.messages if isinstance(m, Snapshot)]) == 5
+    box.congested = False
+    step(inst, b, 6, 1000)
+    (snap,) = [m for m in box.messages if isinstance(m, Snapshot)]
+    assert snap.tick == inst.sim.tick
