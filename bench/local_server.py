@@ -95,7 +95,7 @@ class LocalServer:
         start_timeout_s: float = 30.0,
         db_url: str = "",
     ) -> None:
-        self.db_url = db_url  # empty: a throwaway SQLite file
+        self._db_url = db_url  # empty: a throwaway SQLite file in the server's temporary folder
         self.tick_hz = tick_hz
         self.snapshot_hz = snapshot_hz
         self.extra_args = extra_args
@@ -111,6 +111,13 @@ class LocalServer:
         self._stdout_lines: list[str] = []
 
     @property
+    def db_url(self) -> str:
+        """The database the server runs on (once started, for the throwaway SQLite file)."""
+        if self._db_url or self._tmp is None:
+            return self._db_url
+        return f"sqlite:///{Path(self._tmp.name) / 'bench.db'}"
+
+    @property
     def pid(self) -> int:
         assert self.proc is not None
         return self.proc.pid
@@ -122,8 +129,7 @@ class LocalServer:
 
     def command(self) -> list[str]:
         assert self._tmp is not None
-        db = self.db_url or f"sqlite:///{Path(self._tmp.name) / 'bench.db'}"
-        cmd = [self.python, "-m", "makaverse", "serve", "--port", "0", "--db", db]
+        cmd = [self.python, "-m", "makaverse", "serve", "--port", "0", "--db", self.db_url]
         if self.tick_hz is not None:
             cmd += ["--tick-hz", str(self.tick_hz)]
         if self.snapshot_hz is not None:

@@ -47,10 +47,6 @@ class _QueueServer(LocalServer):
         assert self._tmp is not None
         return Path(self._tmp.name) / "bench.db"
 
-    @property
-    def db_url(self) -> str:
-        return f"sqlite:///{self.db_file}"
-
 
 def _restore_env(name: str, value: str | None) -> None:
     if value is None:

@@ -283,20 +283,6 @@ def run_services(
 
 
 # ── on its own: a server of its own, then the load ─────────────────────────────────────────────────────────
-class _ServicesServer(LocalServer):
-    """The local server on a given database URL instead of its throwaway SQLite file."""
-
-    def __init__(self, db_url: str | None, **kw) -> None:
-        super().__init__(**kw)
-        self.db_url = db_url
-
-    def command(self) -> list[str]:
-        cmd = super().command()
-        if self.db_url:
-            cmd[cmd.index("--db") + 1] = self.db_url
-        return cmd
-
-
 def _db(*args: str) -> str:
     """`makaverse db ARGS` (the bench stays clear of the store's code); its stdout."""
     done = subprocess.run([sys.executable, "-m", "makaverse", "db", *args], capture_output=True, text=True, timeout=60)
@@ -324,7 +310,7 @@ def services_cli(argv: list[str] | None = None) -> int:
     if args.db:  # a schema of its own, dropped afterwards
         schema = f"mkv_bench_{uuid.uuid4().hex[:12]}"
         db_url = _db("create-schema", schema, "--db", args.db)
-    server = _ServicesServer(db_url or None, extra_env=SERVER_ENV)
+    server = LocalServer(db_url=db_url or "", extra_env=SERVER_ENV)
     spy = None
     try:
         server.start()

@@ -18,27 +18,9 @@ from makaverse.client.net.events import monotonic_ms
 from .booth_script import BoothScript, Step
 from .screenshot import ScriptedShot
 
-__all__ = ["EventDriver", "add_event_options"]
+__all__ = ["EventDriver"]
 
 
-def add_event_options(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--event-board", action="store_true", help="open the event board (F12) and wait for its events")
-    p.add_argument("--event-register", action="store_true",
-                   help="register (Tab to the board's Register button, Enter) for the first event you are not in")
-    p.add_argument("--event-title", default=None, metavar="TITLE",
-                   help="with --event-register/--event-go: the event to pick on the board (default: the first)")
-    p.add_argument("--event-wait-started", action="store_true", help="wait for an event's 'started' notice")
-    p.add_argument("--event-go", action="store_true",
-                   help="go to the live event (Tab to Go to event, Enter) and wait until seated")
-    p.add_argument("--event-sit", action="store_true", help="press E at the seat you stand by")
-    p.add_argument("--event-vote", type=int, default=None, metavar="N",
-                   help="wait for an open poll and press digit N to vote")
-    p.add_argument("--event-hand", action="store_true", help="press H (raise your hand); wait until the hall lists it")
-    p.add_argument("--event-ask", default=None, metavar="TEXT", help="ask TEXT in the questions panel (Q)")
-    p.add_argument("--event-questions", action="store_true", help="open the questions panel (Q) at the end")
-    p.add_argument("--event-wait-line", default=None, metavar="TEXT",
-                   help="wait until a stage line containing TEXT shows as a subtitle")
-    p.add_argument("--event-timeout", type=float, default=120.0, metavar="S", help="how long each step may wait")
 
 
 def _press_button(ui: Any, label: str, tries: dict, nth: int = 0) -> None:

@@ -25,24 +25,12 @@ from makaverse.client.ui.booth_widgets import screen_rect
 from .booth_script import BoothScript, Step
 from .screenshot import ScriptedShot
 
-__all__ = ["HostDriver", "host_steps", "HOST_FLAGS", "add_host_options"]
+__all__ = ["HostDriver", "host_steps", "HOST_FLAGS"]
 
 HOST_FLAGS = ("host_schedule", "host_open", "host_wait_live", "host_deck", "host_next", "host_poll", "host_wait_votes",
               "host_wait_hands", "host_floor", "host_console")
 
 
-def add_host_options(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--host-schedule", default=None, metavar="TITLE", help="host: schedule an event from the console")
-    p.add_argument("--host-open", action="store_true", help="host: open the event (the console then joins it)")
-    p.add_argument("--host-wait-live", action="store_true",
-                   help="host: wait until the event is live and you are in its hall (someone opens it: Ctrl+O)")
-    p.add_argument("--host-deck", default=None, metavar="PATH", help="host: load a deck (folder, or files with ;)")
-    p.add_argument("--host-next", type=int, default=0, metavar="N", help="host: advance N slides")
-    p.add_argument("--host-poll", default=None, metavar="Q|A|B", help="host: open a poll (question|options...)")
-    p.add_argument("--host-wait-votes", type=int, default=0, metavar="N", help="host: wait for N votes in the poll")
-    p.add_argument("--host-wait-hands", type=int, default=0, metavar="N", help="host: wait for N raised hands")
-    p.add_argument("--host-floor", action="store_true", help="host: give the floor to the first raised hand")
-    p.add_argument("--host-console", action="store_true", help="host: leave the console open for the picture")
 
 
 def _when(ms: float) -> str:

@@ -6,6 +6,8 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
+from .event_options import add_event_options, add_host_options
+
 __all__ = ["add_shot_options", "run_scripted"]
 
 
@@ -61,12 +63,8 @@ def add_shot_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--look-chooser", action="store_true",
                    help="open the look chooser (F10, Avatar look) as at the first entry; --press keys then work in it")
     # Town-hall events (event_script.py), after --walk.
-    from .event_script import add_event_options
-
     add_event_options(p)
     # The host console (host_script.py), after --walk.
-    from .host_script import add_host_options
-
     add_host_options(p)
 
 
