@@ -26,8 +26,8 @@ from pathlib import Path
 
 from makaverse.world import load_default_world
 
-from .bots import RunConfig, run_group
 from .bench import server_figures
+from .bots import RunConfig, run_group
 from .local_server import LocalServer, ServerError, ServerWatch
 from .queue import LEDGER, STAFF_PASSWORD, queue_opds, username_for
 from .report import quantiles
