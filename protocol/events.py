@@ -602,17 +602,18 @@ class EventHall(Message):
 
 @message(MessageType.QUESTIONS, Sender.SERVER)
 class Questions(Message):
-    """The questions, most votes first (the host also sees hidden ones)."""
+    """The questions, most votes first. The host's copy also holds hidden ones and each asker's
+    `account_id` (0 in everyone else's copy)."""
 
     event_id: int
-    questions: tuple  # [{"id", "text", "name", "votes", "answered", "hidden"}]
+    questions: tuple  # [{"id", "text", "name", "account_id", "votes", "answered", "hidden"}]
 
     def __post_init__(self) -> None:
         _id("event_id", self.event_id)
         _maps(
             self,
             "questions",
-            {"id": int, "text": str, "name": str, "votes": int, "answered": bool, "hidden": bool},
+            {"id": int, "text": str, "name": str, "account_id": int, "votes": int, "answered": bool, "hidden": bool},
         )
 
 

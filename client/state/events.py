@@ -186,6 +186,7 @@ class QuestionView:
     votes: int
     answered: bool = False
     hidden: bool = False
+    account_id: int = 0  # the asker; only in the host's copy (0 for everyone else)
 
 
 @dataclass(frozen=True, slots=True)
@@ -703,8 +704,8 @@ class EventModel:
         self.rev["hall"] += 1
 
     def _on_questions(self, msg: Questions, now_ms: float) -> None:
-        self.questions = tuple(QuestionView(q["id"], q["text"], q["name"], q["votes"], q["answered"], q["hidden"])
-                               for q in msg.questions)
+        self.questions = tuple(QuestionView(q["id"], q["text"], q["name"], q["votes"], q["answered"], q["hidden"],
+                                            q["account_id"]) for q in msg.questions)
         self.rev["questions"] += 1
 
     def _on_poll(self, msg: Poll, now_ms: float) -> None:

@@ -1,5 +1,6 @@
 """The host console's view model, without Panda3D: which event it runs, the people a host can act
-on (raised hands in order, speakers, whoever has the floor), which of its actions may be used
+on (raised hands in order, speakers, whoever has the floor, and whoever asked the selected
+question: mute / unmute / remove act on its asker when no person is picked), which of its actions may be used
 in the event's present state, and the checks of its forms (a poll, a new event).
 
 The console (`ui/host_console.py`) draws this and calls `EventModel`'s commands; a button is
@@ -27,6 +28,8 @@ __all__ = [
     "Person",
     "people",
     "Selection",
+    "ModTarget",
+    "moderation_target",
     "enabled_actions",
     "console_event",
     "may_host",
@@ -84,10 +87,31 @@ def people(hands: Sequence, speakers: Iterable[int], floor: int, *, names: dict[
 
 @dataclass(frozen=True, slots=True)
 class Selection:
-    """What the host picked: a person (by account), a question (by id)."""
+    """What the host picked: a person (by account, 0: none picked), a question (by id). Picking a
+    question drops the person, so mute / unmute / remove then act on that question's asker."""
 
     account_id: int = 0
     question_id: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class ModTarget:
+    """Whom mute / unmute / remove act on; `asker`: taken from the selected question."""
+
+    account_id: int
+    name: str
+    asker: bool = False
+
+
+def moderation_target(selection: Selection, person: Person | None, question=None) -> ModTarget | None:
+    """The person the host picked; when none is picked, the asker of the selected question (the
+    host's `questions` carry each asker's account); else the person shown first (None: nobody)."""
+    if person is not None and selection.account_id and person.account_id == selection.account_id:
+        return ModTarget(person.account_id, person.name)
+    asker = getattr(question, "account_id", 0) if question is not None else 0
+    if asker:
+        return ModTarget(asker, question.name, asker=True)
+    return ModTarget(person.account_id, person.name) if person is not None else None
 
 
 def may_host(role: str, part: str) -> bool:
@@ -135,7 +159,8 @@ def enabled_actions(*, status: str, doors: str, joined: bool, person: Person | N
         on.add("speaker_off" if person.speaker else "speaker_on")
         if not person.floor:
             on.add("floor_give")
-        on.update(("mod_mute", "mod_unmute", "mod_remove"))
+    if person is not None or (question is not None and getattr(question, "account_id", 0)):
+        on.update(("mod_mute", "mod_unmute", "mod_remove"))  # see `moderation_target`
     if floor:
         on.add("floor_back")
     if question_count > 1:

@@ -3,8 +3,8 @@
 Two tabs. **Acara / Event**: the event's state (status, doors, attendees in each copy of the
 hall) with open / close doors / lock / end; the people a host acts on (raised hands in the
 order raised, whoever has the floor, the speakers) with invite / remove as speaker, give the
-floor / take it back, mute / unmute / remove; the questions, most votes first, with answered /
-hide; the poll (its live counts, or a form: question, up to six options, live results on or
+floor / take it back, mute / unmute / remove (the picked person, or else the selected question's
+asker); the questions, most votes first, with answered / hide; the poll (its live counts, or a form: question, up to six options, live results on or
 off; open / close); and the slides (load a deck from files, previous / next).
 **Jadwalkan / Schedule**: a new event (title, description, start and end in WITA, capacity,
 language).
@@ -251,21 +251,30 @@ class HostConsole:
     def _do_floor_back(self) -> None:
         self.model.floor_give(0)
 
+    def mod_target(self) -> V.ModTarget | None:
+        """Whom mute / unmute / remove act on (`host_view.moderation_target`)."""
+        return V.moderation_target(self.selected, self.person(), self.question())
+
+    def _moderate(self, action: str) -> None:
+        target = self.mod_target()
+        if target is not None:
+            self.model.moderate(target.account_id, action)
+
     def _do_mod_mute(self) -> None:
-        self.model.moderate(self._target(), "mute")
+        self._moderate("mute")
 
     def _do_mod_unmute(self) -> None:
-        self.model.moderate(self._target(), "unmute")
+        self._moderate("unmute")
 
     def _do_mod_remove(self) -> None:
-        self.model.moderate(self._target(), "remove")
+        self._moderate("remove")
 
     def _do_question_next(self) -> None:
         qs = self.model.questions
         cur = self.question()
         if qs:
             i = next((k for k, q in enumerate(qs) if cur is not None and q.id == cur.id), -1)
-            self.selected = V.Selection(self.selected.account_id, qs[(i + 1) % len(qs)].id)
+            self.selected = V.Selection(0, qs[(i + 1) % len(qs)].id)  # moderation: its asker
 
     def _do_question_answered(self) -> None:
         q = self.question()
@@ -342,7 +351,7 @@ class HostConsole:
         if self.tab == "event":
             if self._due("state", base_key + (rev["board"], rev["hall"], rev["joined"], rev["error"])):
                 self._draw_state()
-            if self._due("people", base_key + (rev["hall"], self.selected.account_id)):
+            if self._due("people", base_key + (rev["hall"], self.selected.account_id, self.mod_target())):
                 self._draw_people()
             if self._due("questions", base_key + (rev["questions"], self.selected.question_id)):
                 self._draw_questions()
@@ -481,8 +490,15 @@ class HostConsole:
                                   ("speaker_on" if chosen is None or not chosen.speaker else "speaker_off",
                                    "host.speaker_on" if chosen is None or not chosen.speaker else "host.speaker_off"),
                                   ("floor_give", "host.floor_give"), ("floor_back", "host.floor_back"),
-                                  ("mod_mute", "host.mute"), ("mod_unmute", "host.unmute"),
-                                  ("mod_remove", "host.remove")], right=SPLIT - PAD)
+                                  *self._mod_buttons()], right=SPLIT - PAD)
+
+    def _mod_buttons(self) -> list[tuple[str, str]]:
+        """Mute / unmute / remove, named after whom they act on: the asker of the selected question
+        when no person is picked."""
+        target = self.mod_target()
+        tail = "_asker" if target is not None and target.asker else ""
+        return [("mod_mute", f"host.mute{tail}"), ("mod_unmute", f"host.unmute{tail}"),
+                ("mod_remove", f"host.remove{tail}")]
 
     def _draw_questions(self) -> None:
         m, lang = self.model, self.lang

@@ -291,8 +291,8 @@ class Events(Component):
             if what == "hall":
                 self._broadcast(ctx, self._hall_msg(hall))
             elif what == "questions":
-                self._broadcast(ctx, self._questions_msg(hall, with_hidden=False))
-                ctx.push(ToAccount(hall.facts.host_account), self._questions_msg(hall, with_hidden=True))
+                self._broadcast(ctx, self._questions_msg(hall, for_host=False))
+                ctx.push(ToAccount(hall.facts.host_account), self._questions_msg(hall, for_host=True))
             elif what.startswith("poll:"):
                 poll = hall.polls.get(int(what[5:]))
                 if poll is not None and poll.live and poll.open:
@@ -393,15 +393,17 @@ class Events(Component):
             copies=tuple({"instance": c, "attendees": n} for c, n in sorted(copies.items())),
         )
 
-    def _questions_msg(self, hall: Hall, *, with_hidden: bool) -> Questions:
+    def _questions_msg(self, hall: Hall, *, for_host: bool) -> Questions:
         return Questions(
             event_id=hall.id,
-            questions=tuple(q.entry() for q in hall.sorted_questions(with_hidden=with_hidden)[:200]),
+            questions=tuple(
+                q.entry(for_host=for_host) for q in hall.sorted_questions(with_hidden=for_host)[:200]
+            ),
         )
 
     def _state_for(self, hall: Hall, account: int) -> list[Message]:
         out: list[Message] = [self._hall_msg(hall)]
-        out.append(self._questions_msg(hall, with_hidden=hall.facts.host_account == account))
+        out.append(self._questions_msg(hall, for_host=hall.facts.host_account == account))
         for poll in hall.polls.values():
             if poll.open:
                 out.append(_poll_msg(hall.id, poll))

@@ -103,11 +103,13 @@ class Question:
     answered: bool = False
     hidden: bool = False
 
-    def entry(self) -> dict:
+    def entry(self, *, for_host: bool = False) -> dict:
+        """The question as a `questions` entry; the asker's account id only in the host's copy."""
         return {
             "id": self.id,
             "text": self.text,
             "name": self.name,
+            "account_id": self.account_id if for_host else 0,
             "votes": len(self.voters),
             "answered": self.answered,
             "hidden": self.hidden,

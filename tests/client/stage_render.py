@@ -154,7 +154,7 @@ def _console(base):
                        hands=[{"account_id": 5, "name": "Andi", "avatar_id": 11}], floor=0,
                        copies=[{"instance": "auditorium", "attendees": 12}]), 0.0)
     m.handle(Questions(event_id=1, questions=[{"id": 1, "text": "Kapan drainase diperbaiki?", "name": "Andi",
-                                               "votes": 4, "answered": False, "hidden": False}]), 0.0)
+                                               "account_id": 0, "votes": 4, "answered": False, "hidden": False}]), 0.0)
     m.handle(Poll(event_id=1, poll_id=1, question="Prioritas anggaran 2027?", options=["Drainase", "Taman", "Jalan"],
                   open=True, live=True, counts=[6, 3, 0], total=9), 0.0)
     console = HostConsole(base, m, lang="id")

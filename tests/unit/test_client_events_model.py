@@ -214,8 +214,8 @@ def test_stage_lines_make_a_bounded_transcript_and_fading_subtitles():
 def test_questions_sorted_as_sent_and_upvoted_once():
     m = joined_model()
     m.handle(Questions(event_id=1, questions=(
-        {"id": 3, "text": "Kapan jalan diperbaiki?", "name": "Sari", "votes": 5, "answered": False, "hidden": False},
-        {"id": 1, "text": "Taman?", "name": "Budi", "votes": 1, "answered": True, "hidden": False},
+        {"id": 3, "text": "Kapan jalan diperbaiki?", "name": "Sari", "account_id": 0, "votes": 5, "answered": False, "hidden": False},
+        {"id": 1, "text": "Taman?", "name": "Budi", "account_id": 0, "votes": 1, "answered": True, "hidden": False},
     )), 0.0)
     assert [q.id for q in m.questions] == [3, 1]
     rid = m.vote_question(3)

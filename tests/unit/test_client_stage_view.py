@@ -139,6 +139,22 @@ def test_a_selected_person_can_be_invited_given_the_floor_and_moderated():
     assert not speaking & {"speaker_on", "floor_give"}
 
 
+def test_a_selected_question_makes_its_asker_the_one_moderated():
+    """With no person picked, mute / unmute / remove act on the selected question's asker (the host's
+    copy names the account); a picked person comes first; an attendee's copy (account 0) names nobody."""
+    spam = QuestionView(4, "Beli pulsa murah!", "Spammer", 0, account_id=77)
+    andi = V.Person(5, "Andi", 11, hand=1)
+    assert V.moderation_target(V.Selection(0, 4), andi, spam) == V.ModTarget(77, "Spammer", asker=True)
+    assert V.moderation_target(V.Selection(5, 4), andi, spam) == V.ModTarget(5, "Andi")
+    assert V.moderation_target(V.Selection(0, 4), None, spam) == V.ModTarget(77, "Spammer", asker=True)
+    unknown = QuestionView(4, "Kapan?", "Sari", 1)
+    assert V.moderation_target(V.Selection(0, 4), andi, unknown) == V.ModTarget(5, "Andi")
+    assert V.moderation_target(V.Selection(0, 4), None, unknown) is None
+    on = _enabled(question=spam, question_count=1)
+    assert {"mod_mute", "mod_unmute", "mod_remove"} <= on and "floor_give" not in on
+    assert not {"mod_mute", "mod_unmute", "mod_remove"} & _enabled(question=unknown, question_count=1)
+
+
 def test_questions_polls_and_slides_are_offered_as_they_allow():
     q = QuestionView(1, "Kapan?", "Andi", 3)
     on = _enabled(question=q, question_count=2)

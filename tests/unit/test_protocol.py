@@ -235,7 +235,7 @@ _SAMPLE_FIELDS = {
         copies=(dict(instance="auditorium", attendees=20), dict(instance="auditorium-2", attendees=10)),
     ),
     "QUESTIONS": dict(
-        event_id=1, questions=(dict(id=2, text="Kapan?", name="Daeng", votes=3, answered=False, hidden=False),),
+        event_id=1, questions=(dict(id=2, text="Kapan?", name="Daeng", account_id=0, votes=3, answered=False, hidden=False),),
     ),
     "POLL": dict(event_id=1, poll_id=1, question="Prioritas?", options=("Jalan", "Taman"), open=True, live=False,
                  counts=(), total=7),

@@ -37,6 +37,7 @@ from makaverse.server.rooms.effects import (
     Effects,
     Move,
     Refused,
+    ToAccount,
     ToConn,
     ToInstance,
 )
@@ -231,6 +232,24 @@ def test_poll_totals_from_hall_and_copy_are_exact_and_pushed_at_most_four_times_
     assert not events.tick(T0 + 100)  # too soon
     later = events.tick(T0 + 300)
     assert any(isinstance(p.msg, Questions) for p in later.pushes)  # the host's own list with hidden ones
+
+
+def test_only_the_hosts_questions_carry_the_askers_account():
+    """The host's `questions` name each asker's account (to mute or remove them); everyone else's carry 0."""
+    sim, roster, events = world_of()
+    host = person(roster, sim, 1, 1, role="host")
+    live_event(events, host)
+    asker = person(roster, sim, 10, 100)
+    attend(events, asker)
+    fx = settle(events.handle(QuestionAsk(request_id=41, event_id=1, text="Kapan banjir diatasi?"), asker, T0))
+    assert fx.failure is None, fx.failure
+    pushed = [(p.target, decode(p.msg) if isinstance(p.msg, bytes) else p.msg) for p in events.tick(T0).pushes]
+    lists = {target: msg for target, msg in pushed if isinstance(msg, Questions)}
+    assert [q["account_id"] for q in lists[ToAccount(1)].questions] == [100]
+    assert [q["account_id"] for q in lists[ToInstance("auditorium")].questions] == [0]
+    late = person(roster, sim, 11, 110)
+    joined = [r.msg for r in attend(events, late).replies if isinstance(r.msg, Questions)]
+    assert [q["account_id"] for q in joined[0].questions] == [0]  # an attendee's own copy on arrival
 
 
 def test_a_failed_vote_is_undone():
