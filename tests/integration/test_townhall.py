@@ -1,7 +1,8 @@
 """A whole town hall over real sockets: the host schedules and opens; 30 attendees join a hall of
 capacity 20 so an overflow copy opens; a speaker's line reaches both copies; a hand raised in the
 overflow reaches the host and the floor is given; a poll answered from both copies gives exact
-totals; a question is upvoted from both; bad input gets typed errors; the event ends and the
+totals; a question is upvoted from both, the host's list names its asker's account (attendees'
+don't) and the host mutes the asker by it; bad input gets typed errors; the event ends and the
 export matches what happened."""
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from makaverse.protocol import (
     EventJoin,
     EventJoined,
     EventList,
+    EventModerate,
     EventNotice,
     EventRegister,
     EventSchedule,
@@ -184,14 +186,32 @@ async def test_a_whole_town_hall_with_an_overflow_copy(tmp_path, monkeypatch, se
     asked = await ask(hall_people[1], QuestionAsk(request_id=rid(), event_id=event_id, text="Kapan banjir diatasi?"))
     assert isinstance(asked, EventDone) and asked.id == 1
     mark = host.mark()
+    seen = {id(p): p.mark() for p in (hall_people[4], overflow[5])}
     for voter in (hall_people[2], overflow[3]):
         assert isinstance(await ask(voter, QuestionVote(request_id=rid(), event_id=event_id, question_id=1)), EventDone)
     refused(await ask(overflow[3], QuestionVote(request_id=rid(), event_id=event_id, question_id=1)),
             ErrorCode.ALREADY_VOTED)
+    # The host gets the hall's list and then its own (hidden questions, askers' accounts).
+    asker = await asyncio.get_running_loop().run_in_executor(
+        None, server.store.get_account_by_username, f"warga{crowd.index(hall_people[1]):02d}"
+    )
     listed = await host.expect(
-        lambda m: isinstance(m, Questions) and m.questions and m.questions[0]["votes"] == 2, since=mark
+        lambda m: isinstance(m, Questions) and m.questions and m.questions[0]["votes"] == 2
+        and m.questions[0]["account_id"] == asker.id, since=mark
     )
     assert listed.questions[0]["text"] == "Kapan banjir diatasi?"
+
+    # ── the host moderates whoever asked, by the account its list names ─────
+    for p in (hall_people[4], overflow[5]):  # attendees, in the hall and in the copy, don't learn it
+        theirs = await p.expect(lambda m: isinstance(m, Questions) and m.questions and m.questions[0]["votes"] == 2,
+                                since=seen[id(p)])
+        assert theirs.questions[0]["account_id"] == 0
+    mark = hall_people[1].mark()
+    muted = await ask(host, EventModerate(request_id=rid(), event_id=event_id, account_id=asker.id, action="mute"))
+    assert isinstance(muted, EventDone), muted
+    await hall_people[1].expect(lambda m: isinstance(m, EventNotice) and m.kind == "muted", since=mark)
+    refused(await ask(hall_people[1], QuestionAsk(request_id=rid(), event_id=event_id, text="Halo lagi?")),
+            ErrorCode.MUTED)
 
     # ── someone not in the event ────────────────────────────────────────────
     outsider = await people.citizen(server, "pendatang01", "Pendatang")
