@@ -4,8 +4,9 @@ Two tabs. **Acara / Event**: the event's state (status, doors, attendees in each
 hall) with open / close doors / lock / end; the people a host acts on (raised hands in the
 order raised, whoever has the floor, the speakers) with invite / remove as speaker, give the
 floor / take it back, mute / unmute / remove (the picked person, or else the selected question's
-asker); the questions, most votes first, with answered / hide; the poll (its live counts, or a form: question, up to six options, live results on or
-off; open / close); and the slides (load a deck from files, previous / next).
+asker); the questions, most votes first, with answered / hide; the poll (its live counts, or a
+form: question, up to six options, live results on or off; open / close); and the slides (load a
+deck from files, previous / next).
 **Jadwalkan / Schedule**: a new event (title, description, start and end in WITA, capacity,
 language).
 
@@ -42,6 +43,7 @@ from .booth_widgets import (
     text_height,
 )
 from .slide_deck import read_deck
+from .theme import theme_for
 
 __all__ = ["HostConsole", "TABS", "HostKeys"]
 
@@ -69,11 +71,12 @@ class HostConsole:
         self.model = model
         self.lang = lang
         self.focus = focus
-        self.root = DirectFrame(parent=base.a2dRightCenter, frameColor=(*BG[:3], 1.0),
-                                frameSize=(0, WIDTH, BOTTOM, TOP),
-                                pos=(-WIDTH - 0.03, 0, 0), sortOrder=11)
+        self.root = theme_for(base).frame("right_center", frameColor=(*BG[:3], 1.0),
+                                          frameSize=(0, WIDTH, BOTTOM, TOP),
+                                          pos=(-WIDTH - 0.03, 0, 0), sortOrder=11)
         # Over the minimap and the HUD, which hang on other corners (sort orders only order siblings).
         self.root.set_bin("gui-popup", 10)
+        theme_for(base).subscribe(lambda: self.set_lang(self.lang))  # redraw with the new text size / colours
         self.root.hide()
         self.shown = False
         self.tab = "event"
