@@ -18,6 +18,7 @@ from panda3d.core import TextNode
 from .. import i18n
 from ..state.events import EventEntry, EventModel
 from .booth_widgets import BAD, BG, BUTTON_ON, GOLD, GOOD, INK, MUTED, button, holder, label
+from .theme import theme_for
 
 __all__ = ["EventBoardPanel", "when_text", "VISIBLE_EVENTS"]
 
@@ -52,8 +53,9 @@ class EventBoardPanel:
         self.lang = lang
         self.on_register, self.on_go, self.on_leave = on_register, on_go, on_leave
         self.logged_in = logged_in
-        self.root = DirectFrame(parent=base.aspect2d, frameColor=BG, frameSize=(-WIDTH / 2, WIDTH / 2, BOTTOM, TOP),
-                                pos=(0, 0, 0), sortOrder=12)
+        self.theme = theme_for(base)  # the text size grows the panel as a whole
+        self.root = self.theme.frame("center", frameColor=BG, frameSize=(-WIDTH / 2, WIDTH / 2, BOTTOM, TOP),
+                                     pos=(0, 0, 0), sortOrder=12)
         self.root.hide()
         self.body = None
         self.loaded = False  # a board arrived since it was opened
@@ -104,6 +106,7 @@ class EventBoardPanel:
         bottom = max(BOTTOM, TOP - 0.15 - max(1, shown) * ROW_H - (0.07 if len(events) > shown else 0.0)
                      - (0.08 if not self.logged_in() else 0.0) - 0.1)
         self.root["frameSize"] = (-WIDTH / 2, WIDTH / 2, bottom, TOP)
+        self.theme.set_box(self.root.themed_pivot, (-WIDTH / 2, WIDTH / 2, bottom, TOP))
         label(b, i18n.t("event.board.keys", lang), (0, bottom + 0.04), scale=0.03, fg=MUTED,
               align=TextNode.A_center)
         self.rows = []

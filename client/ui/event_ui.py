@@ -34,6 +34,7 @@ from .panel_keys import PanelKeys
 from .poll_panel import PollPanel
 from .questions_panel import QuestionsPanel
 from .subtitles import Subtitles
+from .theme import theme_for
 
 __all__ = ["EventUi", "POLL_KEYS", "BOARD_REFRESH_MS"]
 
@@ -70,6 +71,7 @@ class EventUi:
         self.questions = QuestionsPanel(base, m, lang=lang, focus=self.focus)
         self.poll = PollPanel(base, m, lang=lang)
         self.subtitles = Subtitles(base, m, lang=lang)
+        theme_for(base).subscribe(lambda: self.set_lang(self.lang))  # redraw with the new text size / colours
         self.screen = EventBoardScreen(base.render, self.world, lang=lang)
         self.line = label(base.a2dTopCenter, "", (0, -0.29), scale=0.04, fg=(1, 1, 1, 1), align=TextNode.A_center,
                           bg=(0.35, 0.06, 0.08, 0.85))

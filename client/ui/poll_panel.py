@@ -14,6 +14,7 @@ from panda3d.core import TextNode
 from .. import i18n
 from ..state.events import EventModel, PollView
 from .booth_widgets import BG, GOLD, GOOD, INK, MUTED, holder, label
+from .theme import theme_for
 
 __all__ = ["PollPanel", "CLOSED_SHOW_MS"]
 
@@ -33,8 +34,9 @@ class PollPanel:
         self.lang = lang
         # Top left under the HUD and the event line (the right holds the toasts, the map and its keys; the chat box is
         # bottom left), beside the questions panel when that is open.
-        self.root = DirectFrame(parent=base.a2dTopLeft, frameColor=BG, frameSize=(0, WIDTH, -0.6, 0),
-                                pos=(0.03, 0, -0.37), sortOrder=11)
+        self.theme = theme_for(base)  # the text size grows the panel as a whole
+        self.root = self.theme.frame("top_left", frameColor=BG, frameSize=(0, WIDTH, -0.6, 0),
+                                     pos=(0.03, 0, -0.37), sortOrder=11)
         self.root.hide()
         self.body = None
         self._key: tuple | None = None
@@ -89,6 +91,7 @@ class PollPanel:
         height = 0.1 + rows_q * 0.045 + len(p.options) * OPTION_H + 0.15
         top = 0.0
         self.root["frameSize"] = (0, WIDTH, -height, top)
+        self.theme.set_box(self.root.themed_pivot, (0.03, WIDTH + 0.03, -height - 0.37, top - 0.37))
         label(b, i18n.t("event.poll.title", lang), (x0, top - 0.06), scale=0.036, fg=GOLD)
         label(b, question, (x0, top - 0.11), scale=0.034, fg=INK)
         y = top - 0.11 - rows_q * 0.045 - 0.01

@@ -14,6 +14,7 @@ from panda3d.core import TextNode
 from .. import i18n
 from ..state.events import EventModel
 from .booth_widgets import BG, GOLD, GOOD, INK, MUTED, TextField, button, holder, label
+from .theme import theme_for
 
 __all__ = ["QuestionsPanel", "VISIBLE_QUESTIONS"]
 
@@ -30,8 +31,8 @@ class QuestionsPanel:
         self.model = model
         self.lang = lang
         self.focus = focus
-        self.root = DirectFrame(parent=base.a2dLeftCenter, frameColor=BG, frameSize=(0, WIDTH, BOTTOM, TOP),
-                                pos=(0.03, 0, 0), sortOrder=11)
+        self.root = theme_for(base).frame("left_center", frameColor=BG, frameSize=(0, WIDTH, BOTTOM, TOP),
+                                          pos=(0.03, 0, 0), sortOrder=11)
         self.root.hide()
         self.static = None
         self.field: TextField | None = None

@@ -15,6 +15,7 @@ from panda3d.core import NodePath
 from .. import i18n
 from ..scene.signs import TextCard
 from ..state.events import EventModel
+from .theme import theme_for
 
 __all__ = ["Subtitles", "subtitle_text", "WRAP_CHARS"]
 
@@ -24,6 +25,8 @@ BOTTOM_Z = 0.36  # above the chat box's folded strip and the E prompts
 FG = (1.0, 1.0, 1.0, 1.0)
 NAME_BG = (0.02, 0.03, 0.06, 0.82)
 GUI_BIN = "gui-popup"  # drawn after every other 2D bin
+BOX_HALF_WIDTH = 0.9  # about half a card of WRAP_CHARS letters at SCALE
+BOX_TOP = BOTTOM_Z + 0.45  # two lines of up to three rows
 
 
 def subtitle_text(name: str, text: str, lang: str, width: int = WRAP_CHARS) -> str:
@@ -41,7 +44,10 @@ class Subtitles:
         self.base = base
         self.model = model
         self.lang = lang
-        self.root: NodePath = base.a2dBottomCenter.attach_new_node("subtitles")
+        # On the theme's pivot at the bottom centre, so the text size grows the subtitles too.
+        self.pivot = theme_for(base).root("bottom_center", box=(-BOX_HALF_WIDTH, BOX_HALF_WIDTH, BOTTOM_Z, BOX_TOP),
+                                          name="subtitles")
+        self.root: NodePath = self.pivot.attach_new_node("subtitles")
         self.root.set_z(BOTTOM_Z)
         self.cards: dict[int, TextCard] = {}  # line id -> its card
         self.shown: list[tuple[int, str, float]] = []  # (line id, text, alpha), bottom line last
@@ -83,4 +89,4 @@ class Subtitles:
         return [self.cards[lid].card for lid, _, _ in self.shown if lid in self.cards]
 
     def destroy(self) -> None:
-        self.root.remove_node()
+        self.pivot.remove_node()

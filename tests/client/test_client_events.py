@@ -30,6 +30,7 @@ PASSWORD = "rembuk-rahasia-1"
 HOST = "walikota"
 TITLE = "Rembuk Warga Mariso"
 OTHER = "Musrenbang Kecamatan Tamalate"
+LARGE = "Rembuk Warga Ujung Pandang"
 SAID = "Selamat pagi warga Makassar"
 OPTIONS = ("Jalan", "Drainase", "Taman")
 ASKED = "Kapan saluran di Jalan Veteran diperbaiki?"
@@ -84,17 +85,19 @@ def _inside(rgb, rect, inset: int = 2):
     return rgb[y0 + inset:y1 - inset, x0 + inset:x1 - inset].reshape(-1, 3).astype(int)
 
 
-def test_a_citizen_takes_part_in_a_town_hall(hall, shots):
+def _town_hall(hall, png, title: str, user: str, *extra: str) -> tuple[int, dict, list]:
+    """A citizen's client registers for `title`, goes, votes 2, asks, raises a hand and waits for the
+    host's line, while the host opens the event and a live poll and says the line: the event's id,
+    the client's summary and what the host received."""
     host = Host(hall.url, HOST, PASSWORD)
-    png = shots / "event-attendee.png"
     proc = None
     try:
-        event_id = _schedule(host, TITLE)
+        event_id = _schedule(host, title)
         proc = subprocess.Popen(
-            client_args(hall.url, "--screenshot", str(png), "--user", "warga1", "--register", "--display-name",
+            client_args(hall.url, "--screenshot", str(png), "--user", user, "--register", "--display-name",
                         "Daeng Warga", "--frames", "4", "--event-register", "--event-wait-started", "--event-go",
                         "--event-vote", "2", "--event-ask", ASKED, "--event-hand", "--event-wait-line", SAID,
-                        "--event-questions"),
+                        "--event-questions", *extra),
             stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, cwd=REPO, env=_env())
         _wait_registered(host, event_id, 1)
         opened = host.ask(lambda r: EventControl(request_id=r, event_id=event_id, action="open"))
@@ -118,6 +121,12 @@ def test_a_citizen_takes_part_in_a_town_hall(hall, shots):
             proc.kill()
             proc.wait(10)
         host.close()
+    return event_id, summary, host_got
+
+
+def test_a_citizen_takes_part_in_a_town_hall(hall, shots):
+    png = shots / "event-attendee.png"
+    event_id, summary, host_got = _town_hall(hall, png, TITLE, "warga1")
     ev = summary["events"]
     assert [s["outcome"] for s in summary["event_script"]] == ["ok"] * 9, summary["event_script"]
     assert event_id in ev["registered"]
@@ -143,6 +152,29 @@ def test_a_citizen_takes_part_in_a_town_hall(hall, shots):
     assert me["sitting"], me
     (mx, my), seat = me["position"], ev["seated"]
     assert abs(mx - seat["x"]) < 0.3 and abs(my - seat["y"]) < 0.3, (me, seat)
+
+
+def test_large_text_grows_the_town_hall_panels(hall, shots, tmp_path):
+    """At 140 % text the questions panel, the poll and the subtitle grow with it (as a whole), stay
+    in the 1280×720 window, and the two panels stay side by side."""
+    import json
+
+    from makaverse.client.ui.hud_layout import overlaps
+
+    settings = tmp_path / "settings.json"
+    settings.write_text(json.dumps({"text_scale": 1.4}))
+    png = shots / "event-attendee-large-text.png"
+    _, summary, _ = _town_hall(hall, png, LARGE, "warga4", "--event-title", LARGE, "--settings-file", str(settings))
+    ev = summary["events"]
+    assert [s["outcome"] for s in summary["event_script"]] == ["ok"] * 9, summary["event_script"]
+    (sub,) = [s for s in ev["subtitles"] if SAID in s["text"]]
+    rects = {"questions": ev["questions"]["rect"], "poll": ev["poll"]["rect"], "subtitle": sub["px"]}
+    for name, r in rects.items():
+        assert r is not None and 0 <= r[0] < r[2] <= 1280 and 0 <= r[1] < r[3] <= 720, (name, r)
+    assert not overlaps(rects["questions"], rects["poll"]), rects
+    # At 100 % the questions panel is 380 pixels high and a subtitle line about 24.
+    assert rects["questions"][3] - rects["questions"][1] > 450, rects
+    assert sub["px"][3] - sub["px"][1] > 28, rects
 
 
 def test_a_start_told_while_offline_arrives_at_the_next_login(hall, shots):
