@@ -487,8 +487,22 @@ async def test_a_slow_database_call_does_not_stop_the_tick(start, peers, monkeyp
         return real_login(*args, **kwargs)
 
     monkeypatch.setattr(server.accounts, "login", slow_login)
+
+    async def pace() -> None:
+        # The watcher walks back and forth: a hall where nothing moves sends no snapshots at all.
+        seq = 0
+        while True:
+            seq += 1
+            await watcher.send(Input(seq=seq, move_x=1.0 if seq // 10 % 2 else -1.0, move_y=0.0, yaw=0))
+            await asyncio.sleep(0.05)
+
+    walking = asyncio.create_task(pace())
+    await asyncio.sleep(0.3)
     since = watcher.mark()
-    reply = await client.login("sabar", PASSWORD)
+    try:
+        reply = await client.login("sabar", PASSWORD)
+    finally:
+        walking.cancel()
     assert isinstance(reply, AuthOk)
     during = [m.tick for m in watcher.received[since:] if isinstance(m, Snapshot)]
     assert len(during) >= 10  # about 40 at 40 Hz; a blocked loop would give none
