@@ -29,7 +29,7 @@ run: $(STAMP)
 # PostgreSQL schema and Redis key prefix, so none of them are shared between workers.
 TEST_WORKERS ?= auto
 test: $(STAMP)
-	$(BIN)/python -m pytest -q -n $(TEST_WORKERS) --dist loadfile
+	$(BIN)/python -m pytest -q -n $(TEST_WORKERS) --dist loadfile --durations=25
 
 ## lint: ruff (lint and import order) and mypy over protocol/, world/ and server/
 LINT_PATHS := protocol world server
