@@ -43,7 +43,7 @@ class CapacityPolicy:
     # ... and of the one that sizes capacity: slower, so a burst of handshakes (everyone joining at
     # once) is not taken for what the players cost once they are in
     capacity_smoothing_s: float = 5.0
-    min_players_to_measure: int = 20  # fewer: per-player cost is mostly noise, only the cap counts
+    min_players_to_measure: int = 50  # fewer: per-player cost is mostly noise, only the cap counts
     load: float = 0.0
     slow_load: float = 0.0
     level: int = 0
@@ -99,5 +99,13 @@ class CapacityPolicy:
         return cap
 
     def admit(self, players: int) -> bool:
-        """Whether one more player may enter now, with `players` already in."""
-        return players < self.capacity and self.level < REFUSE_AT_LEVEL
+        """Whether one more player may enter now, with `players` already in. Under
+        `min_players_to_measure` only the configured cap refuses: a burst of handshakes or a
+        neighbour's load on a shared machine must not turn citizens away from a nearly empty
+        process. Shedding refuses newcomers only once the load stayed high (the slow average)."""
+        if self.max_players > 0 and players >= self.max_players:
+            return False
+        if players < self.min_players_to_measure:
+            return True
+        sustained = self.slow_load >= self.shed_at
+        return players < self.capacity and not (self.level >= REFUSE_AT_LEVEL and sustained)

@@ -47,7 +47,27 @@ def test_overload_sheds_detail_one_level_at_a_time_then_refuses():
     t = run(p, seconds=10, busy=1.0, players=500, start=t)
     assert p.level == len(LEVELS) - 1
     assert p.detail.refresh_every > 1 and p.detail.far_every > 1
-    assert not p.admit(10)
+    assert not p.admit(500)
+
+
+def test_a_nearly_empty_process_never_refuses_on_load():
+    """A join burst (or a neighbour's load) with a handful in: shed detail, but let people in."""
+    p = CapacityPolicy()
+    run(p, seconds=10, busy=1.0, players=8, late_s=0.04)
+    assert p.level >= REFUSE_AT_LEVEL
+    assert p.admit(8) and p.admit(49)
+    capped = CapacityPolicy(max_players=5)
+    run(capped, seconds=10, busy=0.1, players=5)
+    assert not capped.admit(5)
+
+
+def test_a_short_spike_sheds_but_does_not_refuse():
+    """Refusing needs the slow average high too: two seconds of saturation shed detail only."""
+    p = CapacityPolicy()
+    t = run(p, seconds=30, busy=0.3, players=200)
+    run(p, seconds=2.5, busy=1.0, players=200, start=t)
+    assert p.level >= 1 and p.slow_load < p.shed_at
+    assert p.admit(200)
 
 
 def test_levels_come_down_only_after_the_load_stays_low():
@@ -74,7 +94,7 @@ def test_ticks_running_late_count_as_saturation_on_a_starved_machine():
     """A process that gets only half a core but whose ticks start late is saturated: it sheds and
     refuses, though its CPU figure alone would say it has room."""
     p = CapacityPolicy()
-    run(p, seconds=5, busy=0.5, players=300, late_s=0.04)
+    run(p, seconds=15, busy=0.5, players=300, late_s=0.04)  # late for a while, not a moment
     assert p.load > 0.9 and p.level >= 1
     assert not p.admit(300)
     q = CapacityPolicy()
