@@ -44,7 +44,9 @@ def add_server_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--tick-hz", dest="tick_hz", type=int, default=None, help="simulation ticks per second (20)")
     p.add_argument("--snapshot-hz", dest="snapshot_hz", type=int, default=None, help="snapshots per second (20)")
     p.add_argument("--capacity-players", dest="capacity_players", type=int, default=None,
-                   help="players admitted at most; beyond, hello gets `full` (default 0: as the measured load allows)")
+                   help="players admitted at most; beyond, hello gets `full` (default 0: no cap)")
+    p.add_argument("--capacity-auto", dest="capacity_auto", action="store_true", default=None,
+                   help="also refuse newcomers beyond what this process's measured load allows")
     p.add_argument("--full-url", dest="full_url", default=None,
                    help="another server's ws:// URL that a `full` refusal names (default: none)")
     p.add_argument(

@@ -39,9 +39,12 @@ class Settings:
     interest_radius_m: float = 40.0
     interest_k: int = 50
     max_clients: int = 1000
-    # Players this process admits at most (0: as many as its measured load allows); beyond it a
-    # hello is answered `full`, naming `full_url` (another server) when one is set.
+    # Players this process admits at most (0: no cap); beyond it a hello is answered `full`, naming
+    # `full_url` (another server) when one is set. With `capacity_auto` the process also refuses
+    # newcomers beyond what its own measured load allows (off by default: on a shared machine a
+    # neighbour's load would turn citizens away; shedding detail under load happens either way).
     capacity_players: int = 0
+    capacity_auto: bool = False
     full_url: str = ""
     # Open connections from one remote address (a NAT'd office shares one); over it: HTTP 503.
     max_clients_per_address: int = 64
@@ -130,7 +133,7 @@ class Settings:
                 try:
                     values[f.name] = _coerce(f.type, raw)
                 except ValueError:
-                    raise SettingsError(f"MAKAVERSE_{f.name.upper()}={raw!r} is not a number") from None
+                    raise SettingsError(f"MAKAVERSE_{f.name.upper()}={raw!r} is not a {_kind(f.type)}") from None
             flag = getattr(args, f.name, None) if args is not None else None
             if flag is not None:
                 values[f.name] = flag
@@ -140,10 +143,21 @@ class Settings:
             raise SettingsError(f"invalid settings: {exc}") from None
 
 
+def _kind(type_name: Any) -> str:
+    t = type_name if isinstance(type_name, str) else type_name.__name__
+    return "yes/no value (1, true, yes, on; 0, false, no, off)" if t == "bool" else "number"
+
+
 def _coerce(type_name: Any, raw: str) -> Any:
     t = type_name if isinstance(type_name, str) else type_name.__name__
     if t == "int":
         return int(raw)
     if t == "float":
         return float(raw)
+    if t == "bool":
+        if raw.lower() in ("1", "true", "yes", "on"):
+            return True
+        if raw.lower() in ("0", "false", "no", "off"):
+            return False
+        raise ValueError(raw)
     return raw

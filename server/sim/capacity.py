@@ -33,7 +33,8 @@ REFUSE_AT_LEVEL = 2  # shedding this hard: no newcomers, whatever the estimate s
 
 @dataclass(slots=True)
 class CapacityPolicy:
-    max_players: int = 0  # a configured cap (0: as measured)
+    max_players: int = 0  # a configured cap (0: none)
+    measured: bool = False  # also refuse beyond the measured capacity (the `capacity_auto` setting)
     target_load: float = 0.7  # busy fraction the measured capacity aims at
     shed_at: float = 0.85  # smoothed load above which a level is added ...
     relax_at: float = 0.55  # ... and below which, held for `relax_after_s`, one is taken off
@@ -105,7 +106,7 @@ class CapacityPolicy:
         process. Shedding refuses newcomers only once the load stayed high (the slow average)."""
         if self.max_players > 0 and players >= self.max_players:
             return False
-        if players < self.min_players_to_measure:
+        if not self.measured or players < self.min_players_to_measure:
             return True
         sustained = self.slow_load >= self.shed_at
         return players < self.capacity and not (self.level >= REFUSE_AT_LEVEL and sustained)
