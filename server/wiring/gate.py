@@ -74,7 +74,9 @@ class Gate:
         self.runner = runner
         self.accounts = accounts
         self.world_id = world_id
-        self.capacity = capacity or CapacityPolicy(max_players=settings.capacity_players, measured=settings.capacity_auto)
+        self.capacity = capacity or CapacityPolicy(
+            max_players=settings.capacity_players, measured=settings.capacity_auto
+        )
         self.cluster: Cluster | None = None  # set when several processes share a Redis
         # Password hashing is deliberately slow; a burst of logins gets its own threads so it
         # never queues booth and chat commands behind it.
