@@ -155,6 +155,10 @@ class GatewayHub:
         self._lag_task: asyncio.Task[None] | None = None
         self._respawns = 0
 
+    def receive_backlog_bytes(self) -> int | None:
+        """Unknown here: the client sockets are the gateways' (their loop lag tells instead)."""
+        return None
+
     # ── lifecycle ────────────────────────────────────────────────────────────
     async def start(self) -> None:
         s = self.settings

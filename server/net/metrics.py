@@ -80,6 +80,22 @@ class ServerMetrics:
         self.capacity_players = Gauge(
             "makaverse_capacity_players", "Players this process admits now (configured cap or measured)", registry=r
         )
+        self.load_steady = Gauge(
+            "makaverse_load_steady", "Load over steady stretches only (no join burst), smoothed over 5 s", registry=r
+        )
+        self.inputs_coalesced = Counter(
+            "makaverse_inputs_coalesced",
+            "Stale inputs dropped because a newer one of the same client was waiting (only the newest intent matters)",
+            registry=r,
+        )
+        self.input_backlog = Gauge(
+            "makaverse_input_backlog", "Inputs received and not yet applied, over every avatar", registry=r
+        )
+        self.receive_backlog_bytes = Gauge(
+            "makaverse_receive_backlog_bytes",
+            "Bytes from clients waiting unread in this process's socket buffers (sampled once a second)",
+            registry=r,
+        )
         # One scheduler runs every instance's tick; each has its own figures.
         self.instance_tick = Histogram(
             "makaverse_instance_tick_duration_seconds",

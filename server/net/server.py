@@ -10,8 +10,11 @@ must pass before a connection is served (an origin list, a per-address cap) hook
 from __future__ import annotations
 
 import asyncio
+import fcntl
 import itertools
 import logging
+import struct
+import termios
 from collections.abc import Awaitable, Callable
 from typing import Any, Protocol
 
@@ -179,6 +182,22 @@ class NetServer:
                 await asyncio.wait_for(self._ws_server.wait_closed(), 1.0)
             except TimeoutError:
                 pass
+
+    def receive_backlog_bytes(self) -> int | None:
+        """Bytes clients sent that wait unread in the kernel's socket buffers, over every
+        connection: how far reading has fallen behind (a standing queue of input shows here)."""
+        total = 0
+        count = bytearray(4)
+        for session in list(self.sessions.values()):
+            sock = session.conn.ws.transport.get_extra_info("socket")
+            if sock is None:
+                continue
+            try:
+                fcntl.ioctl(sock.fileno(), termios.FIONREAD, count)
+            except (OSError, ValueError):
+                continue  # closed meanwhile
+            total += struct.unpack("i", count)[0]
+        return total
 
     # ── connections ──────────────────────────────────────────────────────────
     def _admit(self, conn: Connection) -> tuple[int, str] | None:

@@ -75,6 +75,7 @@ class Simulation:
         self.push_mps = push_mps
         self.tick = 0
         self.time_s = 0.0
+        self.inputs_dropped = 0  # stale inputs given way to newer ones, ever (acknowledged all the same)
         self.avatars = AvatarTable()
         self._next_id = 1
         self._events: list[ZoneEntered] = []
@@ -207,6 +208,7 @@ class Simulation:
         while len(queue) > self.max_queued_inputs:
             dropped = queue.popleft()
             self.avatars.ack_seq[slot] = dropped.seq
+            self.inputs_dropped += 1
 
     # ── time ─────────────────────────────────────────────────────────────────
     def step(self, dt: float) -> None:
@@ -255,6 +257,7 @@ class Simulation:
             queue = t.inputs[slot]
             while len(queue) > self.max_waiting_after_tick:
                 t.ack_seq[slot] = queue.popleft().seq
+                self.inputs_dropped += 1
         walking = moved[slots] > 1e-3
         idle = np.where(t.seat[slots] >= 0, ANIM_SIT, ANIM_IDLE)
         t.anim[slots] = np.where(walking, np.where(running[slots], ANIM_RUN, ANIM_WALK), idle)
@@ -278,6 +281,11 @@ class Simulation:
         pushed = np.flatnonzero(delta.any(axis=1))
         if len(pushed):
             t.pos[slots[pushed]] = self.world.resolve_moves(pos[pushed], delta[pushed])
+
+    def input_backlog(self) -> int:
+        """Inputs received and not yet applied, over every avatar (at most `max_queued_inputs` each)."""
+        inputs = self.avatars.inputs
+        return sum(len(inputs[slot]) for slot in self.avatars.active_slots().tolist())
 
     def drain_events(self) -> list[ZoneEntered]:
         events, self._events = self._events, []

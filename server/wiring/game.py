@@ -156,7 +156,8 @@ class GameServer:
             else NetServer(s, self.router, self.metrics)
         )
         self.scheduler = Scheduler(
-            self.instances, self.places, self.runner, self.metrics, tick_hz=s.tick_hz, capacity=self.capacity
+            self.instances, self.places, self.runner, self.metrics, tick_hz=s.tick_hz, capacity=self.capacity,
+            receive_backlog=self.net.receive_backlog_bytes,
         )
         self.cluster: Cluster | None = None
         if clustered:
@@ -354,6 +355,27 @@ class GameServer:
             "directory": self._directory(),
             # False while the heartbeat cannot reach Redis (the directory above is then the last one read).
             "directory_fresh": self.cluster.healthy if self.cluster is not None else None,
+            "capacity": self._capacity_health(),
+        }
+
+    def _capacity_health(self) -> dict:
+        """What the process measures it can hold, how loaded it is and what input waits: what a
+        load test (or an operator) reads before deciding how hard to push."""
+        c = self.capacity
+        return {
+            "players": c.players,
+            "capacity": min(c.capacity, 1 << 20),
+            "configured": c.max_players,
+            "measured": c.per_player is not None,
+            "refuses_on_measure": c.measured,
+            "measurements": c.measurements,
+            "per_player_load": None if c.per_player is None else round(c.per_player, 6),
+            "steady": c.steady,
+            "load": round(c.load, 3),
+            "steady_load": round(c.steady_load, 3),
+            "level": c.level,
+            "input_backlog": self.scheduler.backlog["inputs"],
+            "receive_backlog_bytes": self.scheduler.backlog["receive_bytes"],
         }
 
     def _directory(self) -> list[dict] | None:

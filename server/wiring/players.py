@@ -76,6 +76,7 @@ class Players:
         self.parked: dict[int, Actor] = {}  # avatars waiting out their reconnect grace
         self.instance_of: dict[int, str] = {}  # every avatar in the world -> its instance
         self.accounts_by_id: dict[int, Any] = {}  # accounts with an avatar in the world
+        self.arrivals = 0  # connections opened, ever: a burst of them is no measure of what players cost
 
     # ── the rooms' Roster ────────────────────────────────────────────────────
     def actor(self, avatar_id: int) -> Actor | None:

@@ -53,6 +53,7 @@ class Router:
 
     def connected(self, session: Session) -> None:
         self.players.by_conn[session.conn.conn_id] = Player(session)
+        self.players.arrivals += 1
 
     def disconnected(self, session: Session, now_s: float) -> None:
         player = self.players.by_conn.pop(session.conn.conn_id, None)
