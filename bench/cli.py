@@ -56,6 +56,11 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
                    help="crowd/townhall/services: the server's database URL (default: a fresh SQLite file)")
     p.add_argument("--frame-bytes", dest="frame_bytes", type=int, default=900,
                    help="ceiling: bytes of the frame sent to each client every tick (default 900)")
+    # --scenario overload: --count walkers calibrate, then factor x the capacity the server measured.
+    p.add_argument("--factor", type=float, default=2.0,
+                   help="overload: bots driven, as a multiple of the capacity the server measured (default 2)")
+    p.add_argument("--full-url", dest="full_url", default="",
+                   help="overload: the server's --full-url, which its refusals name (default a placeholder)")
     p.set_defaults(func=_bench)
 
     from .scripted.run import add_shot_options
@@ -83,6 +88,10 @@ def _bench(args: argparse.Namespace) -> int:
         return 2
     from .measure import MEASURED_SCENARIOS
 
+    if args.scenario == "overload":
+        from .overload import run_overload_cli
+
+        return run_overload_cli(args)
     if args.scenario in MEASURED_SCENARIOS:
         from .measure import run_measured_cli
 

@@ -47,9 +47,11 @@ LATENCY_GRACE_S = 1.0  # inputs sent in the window's last second are not counted
 MAX_UNACKED = 256  # inputs a bot remembers waiting for their ack
 HANDSHAKE_TIMEOUT_S = 20.0
 _READY_TIMEOUT_S = 60.0
+_GO_TIMEOUT_S = 600.0  # started ahead (`start(go=False)`), a process waits this long for `go`
 _HELLO = {"t": 1, "version": 1, "kind": "bot"}
 _T_WELCOME, _T_INPUT, _T_SNAPSHOT, _T_ERROR, _T_REDIRECT, _T_DELTA = 2, 3, 4, 8, 12, 14
 _T_INSTANCE_CHANGED = 11
+_T_FULL = 15
 _KEEP_TICKS = 32  # snapshot states a steering bot keeps to read deltas against
 _NOT_REFUSALS = frozenset({"request_invalid"})  # answers to a command, not to entering
 _OP_CONT, _OP_BIN, _OP_CLOSE, _OP_PING, _OP_PONG = 0x0, 0x2, 0x8, 0x9, 0xA
@@ -123,6 +125,7 @@ class Bot(asyncio.Protocol):
         self.frames_down = 0
         self.snapshots = 0
         self.errors: Counter = Counter()
+        self.full_url: str | None = None  # refused with `full`: the place it named ("" for none)
         self.opened_at = 0.0
         self.deltas = bool(run.spec.options.get("deltas", True))  # report ticks, get deltas
         self.ack_tick = 0
@@ -277,6 +280,8 @@ class Bot(asyncio.Protocol):
         elif t == _T_INSTANCE_CHANGED:
             self.ack_tick = 0  # ticks count afresh in the other instance
             self.states.clear()
+        elif t == _T_FULL and not self.in_world:
+            self.full_url = str(msg.get("url", "")) or str(msg.get("instance", ""))
         elif t == _T_REDIRECT and not self.in_world:
             self.connect_error = self.connect_error or "redirected"  # these bots don't follow redirects
         self.on_message(msg)
@@ -568,7 +573,7 @@ class LoadRun:
         return {
             "in_world": sum(1 for b in bots if b.in_world and not b.done),
             "failed": sum(1 for b in bots if b.connect_error),
-            "disconnects": sum(1 for b in bots if b.close_code is not None),
+            "disconnects": sum(1 for b in bots if b.close_code is not None and b.in_world),
             "errors": sum(sum(b.errors.values()) for b in bots),
             "snapshots": sum(b.snapshots for b in bots),
             "loop_lag_ms": round(1000.0 * max(self.lags[-20:], default=0.0), 1),
@@ -610,13 +615,21 @@ class LoadRun:
             "bots": len(self.bots),
             "in_world_at_end": sum(1 for b in self.bots if b.in_world and (not b.done or b.close_code is None)),
             "connect_errors": dict(Counter(b.connect_error for b in self.bots if b.connect_error)),
-            "close_codes": dict(Counter(str(b.close_code) for b in self.bots if b.close_code is not None)),
+            # Closes of bots that were in the world (a refusal on the way in is a connect failure).
+            "close_codes": dict(Counter(str(b.close_code) for b in self.bots
+                                        if b.close_code is not None and b.in_world)),
             "error_codes": dict(sum((b.errors for b in self.bots), Counter())),
             "figures": dict(sum((Counter(b.figures()) for b in self.bots), Counter())),
             "loop_lag_ms_p99": round(1000.0 * _q(self.lags, 0.99), 1) if self.lags else None,
             "latency_s": self.latency.tobytes(),
             "latency_missing": self.latency_missing + sum(b.unanswered() for b in self.bots),
             "extra_latency_s": self.extra_latency.tobytes(),
+            # Refusals with `full`: how many, how many named a place to go, and the places named.
+            "full": {
+                "refused": sum(1 for b in self.bots if b.full_url is not None),
+                "named_a_place": sum(1 for b in self.bots if b.full_url),
+                "places": sorted({b.full_url for b in self.bots if b.full_url}),
+            },
         }
         if s is None or e is None:
             out["window"] = None
@@ -667,7 +680,7 @@ def _worker(spec: LoadSpec, wid: int, indices: list[int], control: Control, even
         importlib.import_module(m)
     use_fast_loop()
     events.put(("ready", wid, None))
-    if not control.go.wait(_READY_TIMEOUT_S):
+    if not control.go.wait(_GO_TIMEOUT_S):
         return
 
     def report(kind: str, payload) -> None:
@@ -703,8 +716,10 @@ class LoadProcesses:
     def pids(self) -> list[int]:
         return [p.pid for p in self.workers if p.pid is not None]
 
-    def start(self, margin_s: float = 0.3) -> float:
-        """Start the processes; once all are ready, connects begin `margin_s` later. Returns that time."""
+    def start(self, margin_s: float = 0.3, *, go: bool = True) -> float:
+        """Start the processes; once all are ready, connects begin `margin_s` later (returns that
+        time). With `go` False they wait, started and idle, for `go()`: starting Python processes
+        costs CPU that a measurement running meanwhile would count."""
         for p in self.workers:
             p.start()
         ready: set[int] = set()
@@ -713,6 +728,10 @@ class LoadProcesses:
             kind, wid, _ = self.events.get(timeout=max(0.1, deadline - time.monotonic()))
             if kind == "ready":
                 ready.add(wid)
+        return self.go(margin_s) if go else 0.0
+
+    def go(self, margin_s: float = 0.3) -> float:
+        """Connects begin `margin_s` from now; returns that time."""
         self.control.start.value = time.time() + margin_s
         self.control.go.set()
         return self.control.start.value
