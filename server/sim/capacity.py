@@ -5,7 +5,8 @@ many connections arrived.
 The measure is the process's busy fraction: CPU seconds per wall second. One Python process runs
 on one core, so 1.0 is saturation, where ticks start late and input queues up. On a shared
 machine the process may be starved of CPU long before it uses a whole core, so a tick that starts
-more than half a period late counts as saturation too, whatever the CPU figure says.
+more than half a period late counts as saturation too, whatever the CPU figure says (for the cost
+of a player: ticks late through most of a measurement, not one late tick now and then).
 
 Two uses, two averages:
 
@@ -71,6 +72,7 @@ class CapacityPolicy:
     _unsteady_at_s: float = -math.inf  # the last time arrivals were above the steady rate
     _acc_busy_s: float = 0.0  # the steady window being measured: CPU seconds ...
     _acc_player_s: float = 0.0  # ... player-seconds ...
+    _acc_late_s: float = 0.0  # ... seconds with ticks running late ...
     _acc_s: float = 0.0  # ... and seconds
 
     def observe(self, now_s: float, busy_s: float, players: int, *, arrivals: int = 0, late_s: float = 0.0,
@@ -87,34 +89,45 @@ class CapacityPolicy:
             return
         self._last_s = now_s
         sample = busy_s / dt
-        if late_s > 0.5 * period_s:
+        late = late_s > 0.5 * period_s
+        if late:
             sample = max(sample, 1.0)  # falling behind: saturated, even if the CPU went elsewhere
         self.load += (1.0 - math.exp(-dt / self.smoothing_s)) * (sample - self.load)
-        self._measure(now_s, dt, sample, players, arrivals)
+        self._measure(now_s, dt, sample, busy_s, late, players, arrivals)
         self._shed(now_s)
 
-    def _measure(self, now_s: float, dt: float, sample: float, players: int, arrivals: int) -> None:
+    def _measure(self, now_s: float, dt: float, sample: float, busy_s: float, late: bool, players: int,
+                 arrivals: int) -> None:
         self.arrival_rate += (1.0 - math.exp(-dt)) * (arrivals / dt - self.arrival_rate)
         if self.arrival_rate > max(1.0, self.steady_arrivals_per_player_s * players):
             self._unsteady_at_s = now_s
-            self._acc_busy_s = self._acc_player_s = self._acc_s = 0.0  # a window cut by a burst is dropped
+            self._reset_window()  # a window cut by a burst is dropped
             return
         if now_s - self._unsteady_at_s < self.settle_s:
             return
         self.steady_load += (1.0 - math.exp(-dt / self.steady_smoothing_s)) * (sample - self.steady_load)
         if players < self.min_players_to_measure:
-            self._acc_busy_s = self._acc_player_s = self._acc_s = 0.0
+            self._reset_window()
             return
-        self._acc_busy_s += sample * dt
+        self._acc_busy_s += busy_s
+        self._acc_late_s += dt if late else 0.0
         self._acc_player_s += players * dt
         self._acc_s += dt
         if self._acc_s >= self.measure_window_s:
-            cost = self._acc_busy_s / self._acc_player_s
+            busy = self._acc_busy_s
+            if self._acc_late_s > 0.5 * self._acc_s:
+                # Late through most of the window: starved, it holds no more than it has now. A
+                # late tick here and there (a neighbour taking the core for a moment) is not that.
+                busy = max(busy, self._acc_s)
+            cost = busy / self._acc_player_s
             # The first window sets it; later ones move it halfway (a crowd that grew denser, or
             # players that sat down, change what one costs).
             self.per_player = cost if self.per_player is None else 0.5 * (self.per_player + cost)
             self.measurements += 1
-            self._acc_busy_s = self._acc_player_s = self._acc_s = 0.0
+            self._reset_window()
+
+    def _reset_window(self) -> None:
+        self._acc_busy_s = self._acc_player_s = self._acc_late_s = self._acc_s = 0.0
 
     def _shed(self, now_s: float) -> None:
         if self.load > self.shed_at:

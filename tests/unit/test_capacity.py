@@ -116,6 +116,18 @@ def test_ticks_running_late_count_as_saturation_on_a_starved_machine():
     assert q.level == 0 and q.load < 0.6
 
 
+def test_a_late_tick_now_and_then_is_no_measure_of_the_players():
+    """One tick in ten starting late (a neighbour taking the core for a moment) sheds nothing and
+    leaves the measured cost of a player as its CPU says."""
+    p = CapacityPolicy(measured=True)
+    t = 0.0
+    for i in range(20 * 20):
+        t += 0.05
+        p.observe(t, 0.2 * 0.05, 100, late_s=0.04 if i % 10 == 0 else 0.0, period_s=0.05)
+    assert p.level == 0
+    assert 330 <= p.capacity <= 370
+
+
 def test_without_measured_admission_only_the_cap_refuses():
     """Without `measured`: load sheds detail but never turns anyone away; a configured cap still does."""
     p = CapacityPolicy()
