@@ -46,7 +46,10 @@ def add_server_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--capacity-players", dest="capacity_players", type=int, default=None,
                    help="players admitted at most; beyond, hello gets `full` (default 0: no cap)")
     p.add_argument("--capacity-auto", dest="capacity_auto", action="store_true", default=None,
-                   help="also refuse newcomers beyond what this process's measured load allows")
+                   help="also refuse newcomers beyond what this process's measured load allows "
+                        "(default: when --full-url or other processes on Redis give them somewhere to go)")
+    p.add_argument("--no-capacity-auto", dest="capacity_auto", action="store_false",
+                   help="refuse newcomers only at --capacity-players, whatever the load")
     p.add_argument("--full-url", dest="full_url", default=None,
                    help="another server's ws:// URL that a `full` refusal names (default: none)")
     p.add_argument(

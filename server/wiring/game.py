@@ -142,7 +142,7 @@ class GameServer:
             home.add(EventCopy(home.instance_id, home.sim, self.players, origin=self._bus_origin,
                                process=self.process_id, mirror=False, forward_hooks=True))
         # Measured each tick by the scheduler; the gate asks it before letting a newcomer in.
-        self.capacity = CapacityPolicy(max_players=s.capacity_players, measured=s.capacity_auto)
+        self.capacity = CapacityPolicy(max_players=s.capacity_players, measured=s.refuses_on_measure)
         self.gate = Gate(
             s, self.players, self.places, self.runner, accounts=accounts, world_id=world.id, capacity=self.capacity
         )

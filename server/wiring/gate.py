@@ -75,7 +75,7 @@ class Gate:
         self.accounts = accounts
         self.world_id = world_id
         self.capacity = capacity or CapacityPolicy(
-            max_players=settings.capacity_players, measured=settings.capacity_auto
+            max_players=settings.capacity_players, measured=settings.refuses_on_measure
         )
         self.cluster: Cluster | None = None  # set when several processes share a Redis
         # Password hashing is deliberately slow; a burst of logins gets its own threads so it
