@@ -140,3 +140,25 @@ def test_perf_table_makes_one_markdown_row_per_result(tmp_path):
     lines = out.getvalue().strip().splitlines()
     assert len(lines) == 3 and lines[0].count("|") == len(COLUMNS) + 1
     assert "| crowd | 1,000 | 12.0 / 24.5 | 150 | 75 | 1.42 |" in lines[2]
+
+
+def test_overload_calibrates_then_drives_twice_what_the_server_holds():
+    """With a configured cap of 4 and 3 walkers calibrating, the bench drives 8: 4 walk in the world,
+    4 are refused with `full` naming the place the server was given, and /healthz is sampled for
+    the input backlog throughout."""
+    from makaverse.bench.overload import DEFAULT_FULL_URL
+
+    r = _bench("--scenario", "overload", "--count", "3", "--duration", "2", "--warmup", "1", "--json",
+               "--serve-args", "--capacity-players 4")
+    o = r["overload"]
+    assert r["scenario"] == "overload" and r["count"] == 8
+    assert o["capacity_measured"] == 4 and o["driven"] == 8 and o["calibration_bots"] == 3
+    assert o["admitted"] == r["clients_measured"] == 4
+    assert o["refused_full"] == o["full_named_a_place"] == 4 and o["full_places"] == [DEFAULT_FULL_URL]
+    assert r["connect_errors"] == {"error:full": 4} and r["disconnects"] == 0
+    assert r["snapshots_per_s"]["min"] > 0 and r["latency_ms"]["samples"] > 0
+    assert o["healthz"] and all(s["input_backlog"] is not None and s["capacity"] == 4 for s in o["healthz"])
+    assert o["input_backlog_max"] is not None and o["receive_backlog_bytes_max"] is not None
+    assert set(o["verdict"]) == {"snapshots_min_ge_15", "ack_p99_lt_250_ms", "refused_beyond_capacity",
+                                 "every_full_named_a_place", "input_backlog_bounded"}
+    assert o["verdict"]["refused_beyond_capacity"] is True and o["verdict"]["every_full_named_a_place"] is True
