@@ -263,7 +263,8 @@ def format_overload(r: dict) -> str:
     o = r["overload"]
     lines = [format_measured(r), "",
              f"overload: measured capacity {o['capacity_measured']} (with {o['calibration_bots']} walking), "
-             f"drove {o['driven']} ({o['factor_achieved']:g}x): {o['admitted']} admitted, {o['refused_full']} refused `full` "
+             f"drove {o['driven']} ({o['factor_achieved']:g}x): {o['admitted']} admitted, "
+             f"{o['refused_full']} refused `full` "
              f"({o['full_named_a_place']} naming {', '.join(o['full_places']) or 'nothing'})",
              f"input backlog: max {o['input_backlog_max']} inputs waiting, max {o['receive_backlog_bytes_max']} bytes "
              f"unread in sockets; detail level max {o['level_max']}",

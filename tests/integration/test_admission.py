@@ -132,12 +132,12 @@ async def test_a_server_at_its_cap_refuses_newcomers_while_the_admitted_keep_mov
     async def walk_and_see() -> None:
         """Each admitted player sends inputs and gets a snapshot acknowledging one of them."""
         nonlocal seq
+        seq += 1
         for c in admitted:
-            seq += 1
             await c.send(Input(seq=seq, move_x=1.0, move_y=0.0, yaw=0))
+        sent = seq
         for c in admitted:
-            first = seq - len(admitted) + 1
-            await c.expect(lambda m: isinstance(m, Snapshot) and m.ack_seq >= first, since=0, timeout=10)
+            await c.expect(lambda m: isinstance(m, Snapshot) and m.ack_seq >= sent, since=0, timeout=10)
 
     await walk_and_see()
     refused = [await Client.connect(server) for _ in range(4)]
