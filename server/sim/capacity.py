@@ -15,7 +15,8 @@ Two uses, two averages:
   less often), and takes a level off only after the load has stayed low for a while, so the
   stream does not flap.
 - **Capacity** is what one player costs, measured only over *steady* stretches: once arrivals
-  (new connections: handshakes, hellos, refusals) have slowed to a trickle for `settle_s`. A join
+  (new connections: handshakes, hellos, refusals) have slowed to a trickle, and few connections
+  wait to get in, for `settle_s`. A join
   burst costs CPU that the players do not cost once they are in; measured during the burst, it
   would make the process refuse people it can hold. During a burst the last steady measure
   stands; a process that has never had one refuses only at its configured cap. Capacity is the
@@ -75,11 +76,12 @@ class CapacityPolicy:
     _acc_late_s: float = 0.0  # ... seconds with ticks running late ...
     _acc_s: float = 0.0  # ... and seconds
 
-    def observe(self, now_s: float, busy_s: float, players: int, *, arrivals: int = 0, late_s: float = 0.0,
-                period_s: float = 0.05) -> None:
-        """`busy_s` CPU seconds were used since the previous call, with `players` in the world now
-        and `arrivals` new connections since then; this tick started `late_s` behind its schedule
-        (ticks every `period_s`)."""
+    def observe(self, now_s: float, busy_s: float, players: int, *, arrivals: int = 0, joining: int = 0,
+                late_s: float = 0.0, period_s: float = 0.05) -> None:
+        """`busy_s` CPU seconds were used since the previous call, with `players` in the world now,
+        `arrivals` new connections since then and `joining` connections open but not yet in the
+        world (handshaking, logging in, waiting for their `hello` to be read, being refused);
+        this tick started `late_s` behind its schedule (ticks every `period_s`)."""
         self.players = players
         if self._last_s is None:
             self._last_s = now_s
@@ -93,13 +95,16 @@ class CapacityPolicy:
         if late:
             sample = max(sample, 1.0)  # falling behind: saturated, even if the CPU went elsewhere
         self.load += (1.0 - math.exp(-dt / self.smoothing_s)) * (sample - self.load)
-        self._measure(now_s, dt, sample, busy_s, late, players, arrivals)
+        self._measure(now_s, dt, sample, busy_s, late, players, arrivals, joining)
         self._shed(now_s)
 
     def _measure(self, now_s: float, dt: float, sample: float, busy_s: float, late: bool, players: int,
-                 arrivals: int) -> None:
+                 arrivals: int, joining: int) -> None:
         self.arrival_rate += (1.0 - math.exp(-dt)) * (arrivals / dt - self.arrival_rate)
-        if self.arrival_rate > max(1.0, self.steady_arrivals_per_player_s * players):
+        # A burst that a busy process lets in slowly looks like a trickle of arrivals, but the
+        # connections queueing to get in show it.
+        limit = max(1.0, self.steady_arrivals_per_player_s * players)
+        if self.arrival_rate > limit or joining > limit:
             self._unsteady_at_s = now_s
             self._reset_window()  # a window cut by a burst is dropped
             return

@@ -110,9 +110,11 @@ class Scheduler:
         # and lowers snapshot detail before it falls behind.
         cpu = time.process_time()
         capacity = self.capacity
-        arrivals = self.places.players.arrivals
+        players = self.places.players
+        arrivals = players.arrivals
         capacity.observe(now_s, cpu - self._cpu_s, sum(len(i) for i in self.instances.values()),
-                         arrivals=arrivals - self._arrivals, late_s=self._late_s, period_s=self.dt)
+                         arrivals=arrivals - self._arrivals, joining=len(players.by_conn) - len(players.by_avatar),
+                         late_s=self._late_s, period_s=self.dt)
         self._cpu_s, self._arrivals = cpu, arrivals
         detail = capacity.detail
         moves = Effects()

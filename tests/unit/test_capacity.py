@@ -172,6 +172,22 @@ def test_a_burst_into_a_measured_process_holds_the_steady_measure():
     assert p.capacity == before
 
 
+def test_a_burst_let_in_slowly_is_still_a_burst():
+    """A starved process accepting a crowd at one connection a second, with dozens waiting to get
+    in, measures nothing until they are in: the queue at the door shows the burst."""
+    p = CapacityPolicy(measured=True)
+    t = 0.0
+    admitted = []
+    for i in range(20 * 20):
+        t += 0.05
+        players = 60 + i // 20
+        p.observe(t, 0.05, players, arrivals=1 if i % 20 == 0 else 0, joining=40, late_s=0.04, period_s=0.05)
+        admitted.append(p.admit(players))
+    assert p.per_player is None and all(admitted)
+    run(p, seconds=10, busy=0.3, players=80, start=t)
+    assert p.per_player is not None and p.admit(80)
+
+
 def test_a_trickle_of_arrivals_still_measures():
     """One arrival a second among 200 players is a steady stretch: the cost is measured."""
     p = CapacityPolicy(measured=True)
