@@ -27,7 +27,7 @@ from makaverse.protocol.ratelimit import TokenBucket
 
 from ..log import log_event
 from .channel import Channel
-from .gateway import STATE_NUMBERS, TRANSPORT_COUNTERS, gateway_main
+from .gateway import RECEIVE_BACKLOG, STATE_NUMBERS, TRANSPORT_COUNTERS, gateway_main
 from .gateway_wire import InputFields, Kind, iter_records
 from .metrics import ServerMetrics, watch_loop_lag
 from .server import Dispatcher, NetSettings
@@ -133,6 +133,7 @@ class GatewayLink:
         self.telling = False  # a message about `dirty` is due at the end of this loop turn
         self.ready: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         self.lost = False
+        self.unread: int | None = None  # bytes unread in its client sockets, as it last reported
 
 
 class GatewayHub:
@@ -156,8 +157,9 @@ class GatewayHub:
         self._respawns = 0
 
     def receive_backlog_bytes(self) -> int | None:
-        """Unknown here: the client sockets are the gateways' (their loop lag tells instead)."""
-        return None
+        """Bytes unread in the gateways' client sockets, as each last reported (once a second)."""
+        readings = [link.unread for link in self.links if link is not None and link.unread is not None]
+        return sum(readings) if readings else None
 
     # ── lifecycle ────────────────────────────────────────────────────────────
     async def start(self) -> None:
@@ -251,7 +253,7 @@ class GatewayHub:
             elif kind is Kind.CLOSED:
                 self._closed(link, rec.conn_id)
             elif kind is Kind.STATS:
-                self._count(json.loads(rec.data))
+                self._count(link, json.loads(rec.data))
             elif kind is Kind.HTTP_ASK:
                 self._spawn_task(self._answer(link, rec.conn_id, rec.data.decode("ascii")), "gateway-http")
             elif kind is Kind.READY:
@@ -357,9 +359,13 @@ class GatewayHub:
         link.channel.soon()
 
     # ── figures ──────────────────────────────────────────────────────────────
-    def _count(self, grown: list) -> None:
-        """A gateway's transport counters, added to this process's (one /metrics for the server)."""
+    def _count(self, link: GatewayLink, grown: list) -> None:
+        """A gateway's transport counters, added to this process's (one /metrics for the server),
+        and its reading of bytes unread in its sockets."""
         for attr, labels, delta in grown:
+            if attr == RECEIVE_BACKLOG:
+                link.unread = int(delta)
+                continue
             if attr not in TRANSPORT_COUNTERS:
                 continue
             metric = getattr(self.metrics, attr)
