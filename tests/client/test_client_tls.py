@@ -7,10 +7,10 @@ from __future__ import annotations
 import ssl
 import subprocess
 import sys
-import time
 
 import pytest
 from client_harness import REPO
+from test_client_net import _wait_for
 
 from makaverse.bench.tls_proxy import TlsProxy, make_certificates
 from makaverse.client.net import Backoff, ConnState, NetClient, StateChanged
@@ -31,27 +31,15 @@ def front_door(server, certs):
     proxy.stop()
 
 
-def _events_until(net: NetClient, predicate, timeout_s: float = 30.0) -> list:
-    """Poll until an event satisfies `predicate` (bounded, so a failure can't hang the run)."""
-    seen: list = []
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        for event in net.poll():
-            seen.append(event)
-            if predicate(event):
-                return seen
-        time.sleep(0.01)
-    raise AssertionError(f"no matching event; saw {[type(e).__name__ for e in seen][-20:]}")
-
-
 def test_wss_with_the_ca_file_enters_the_world(front_door, certs):
     net = NetClient(front_door.url, Hello(version=PROTOCOL_VERSION, name="Daeng Aman"), ca_file=str(certs.ca_file))
+    seen: list = []
     net.start()
     try:
-        seen = _events_until(net, lambda e: isinstance(e, Welcome))
+        welcome = _wait_for(net, seen, lambda e: isinstance(e, Welcome))
     finally:
         net.stop()
-    assert seen[-1].name == "Daeng Aman"
+    assert welcome.name == "Daeng Aman"
     assert front_door.url.startswith("wss://")
     assert front_door.handshakes >= 1
 
@@ -63,10 +51,11 @@ def test_wss_without_the_ca_is_refused(front_door, monkeypatch):
     monkeypatch.delenv("SSL_CERT_DIR", raising=False)
     net = NetClient(front_door.url, Hello(version=PROTOCOL_VERSION, name="x"),
                     backoff=Backoff(initial_s=0.05, max_s=0.1, jitter=0.0))
+    seen: list = []
     net.start()
     try:
-        seen = _events_until(net, lambda e: isinstance(e, StateChanged) and e.state is ConnState.DISCONNECTED
-                             and e.attempt >= 2)
+        _wait_for(net, seen, lambda e: isinstance(e, StateChanged) and e.state is ConnState.DISCONNECTED
+                  and e.attempt >= 2)
     finally:
         net.stop()
     assert not any(isinstance(e, StateChanged) and e.state is ConnState.OPEN for e in seen)
