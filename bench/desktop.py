@@ -206,7 +206,8 @@ def bundle_openssl(app_dir: Path) -> int:
 def bundle_vcruntime(app_dir: Path) -> int:
     """Put vcruntime140_1.dll beside the program: numpy's C++ parts need it, build_apps finds it in
     no wheel it has, and only PCs with Microsoft's Visual C++ redistributable installed have it
-    (Wine has its own, so the check can't miss it). Microsoft lets apps carry it beside themselves."""
+    (Wine has its own, so a run under Wine would not show it missing). Microsoft's licence lets an
+    app carry it beside itself."""
     wheel = _wheel(VCRUNTIME_WHEEL, WINDOWS)
     if wheel is None:
         print(f"dist: could not download {VCRUNTIME_WHEEL} for the Windows build's vcruntime140_1.dll", file=sys.stderr)
