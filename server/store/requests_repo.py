@@ -20,9 +20,9 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import insert, select, text
+from sqlalchemy import Table, insert, select, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -221,8 +221,8 @@ def _insert_rows_pg(session: Session, rows: list[_Row], status: str, now: dateti
     return {number: request_id for number, request_id in session.execute(_INSERT_GROUP_PG, params)}
 
 
-_REQUESTS = ServiceRequestRow.__table__
-_HISTORY = StatusHistoryRow.__table__
+_REQUESTS = cast(Table, ServiceRequestRow.__table__)
+_HISTORY = cast(Table, StatusHistoryRow.__table__)
 
 _BUMP_COUNTERS_PG = text(
     """

@@ -8,9 +8,9 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
+from ..rooms.notes import note
 from ..store.chat_repo import ChatLine
 from ..store.dto import Audit, Localized, ProgramDraft
-from ..rooms.notes import note
 from ..store.requests_repo import Submission
 
 __all__ = ["OPS"]
