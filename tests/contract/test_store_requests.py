@@ -395,3 +395,14 @@ def test_groups_over_several_opds_on_many_threads_number_every_request_once(seed
     for prefix in ("DUK", "PEN", "KES"):
         numbers = sorted(r.tracking_number for g in results for r, _ in g if r.tracking_number.startswith(prefix))
         assert numbers == [f"{prefix}-2026-{i:06d}" for i in range(1, THREADS * 3 + 1)]
+
+
+def test_a_group_matches_retries_by_account_and_id_together(seeded, citizen):
+    """A client request id another account used is not a retry; the same pair is."""
+    other = seeded.create_account(username="warga2", display_name="Warga Dua", password_hash="x")
+    mine, _ = _submit(seeded, citizen.id, "x")
+    _submit(seeded, other.id, "y")
+    answers = seeded.create_service_requests([_sub(citizen.id, "y"), _sub(other.id, "x"), _sub(citizen.id, "x")])
+    assert [a[1] for a in answers] == [True, True, False]
+    assert answers[2][0] == mine
+    assert (answers[0][0].account_id, answers[1][0].account_id) == (citizen.id, other.id)
