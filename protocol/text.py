@@ -67,6 +67,8 @@ _LINE_SPACES = re.compile(r"[^\S\n]+")
 
 
 def normalise(raw: str) -> str:
+    if raw.isascii():
+        return raw  # ASCII is its own NFC
     return unicodedata.normalize("NFC", raw)
 
 
