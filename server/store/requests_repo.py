@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import Integer, String, Table, and_, bindparam, column, func, insert, select, text, values
+from sqlalchemy import Table, insert, select, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -149,20 +149,6 @@ def _next_sequence(session: Session, opd_code: str, year: int, count: int = 1) -
 
 # A group's rows as (tracking number, submission, service id, fingerprint).
 _Row = tuple[str, Submission, int, str]
-
-
-def _wanted_pairs(session: Session, pairs: list[tuple[int, str]]) -> Any:
-    """A FROM clause of (account_id, client_request_id) rows to join the requests with."""
-    if session.get_bind().dialect.name == "postgresql":
-        return (
-            func.unnest(
-                bindparam("wanted_accounts", [a for a, _ in pairs], type_=postgresql.ARRAY(Integer)),
-                bindparam("wanted_ids", [c for _, c in pairs], type_=postgresql.ARRAY(String)),
-            )
-            .table_valued("account_id", "client_request_id")
-            .render_derived(name="wanted")
-        )
-    return values(column("account_id", Integer), column("client_request_id", String), name="wanted").data(pairs).cte()
 
 
 def _next_sequences(session: Session, counts: dict[str, int], year: int) -> dict[str, int]:
@@ -356,20 +342,14 @@ class RequestsRepo(StoreBase):
         fails the group and so sends each submission down the one-by-one path that names it."""
         fingerprints = [content_fingerprint(s.opd_code, s.service_code, s.field_values, s.note) for s in subs]
         keys = [(s.account_id, s.client_request_id) for s in subs]
-        # The exact (account, client request id) pairs, each one probe of their UNIQUE index: two plain
-        # INs would probe every account with every id (a group of 100: 10,000 probes on SQLite), and a
-        # row-value IN makes SQLite scan the table. PostgreSQL joins them from arrays (one statement text
-        # whatever the group's size), SQLite from a VALUES list.
-        wanted = _wanted_pairs(session, list(dict.fromkeys(keys)))
+        # Two plain INs (the exact pairs are looked up below): SQLite answers a row-value IN by
+        # scanning the whole table, plain INs through the (account, client request id) index.
         twins = {
             (row.account_id, row.client_request_id): row
             for row in session.scalars(
-                select(ServiceRequestRow).join(
-                    wanted,
-                    and_(
-                        ServiceRequestRow.account_id == wanted.c.account_id,
-                        ServiceRequestRow.client_request_id == wanted.c.client_request_id,
-                    ),
+                select(ServiceRequestRow).where(
+                    ServiceRequestRow.account_id.in_({s.account_id for s in subs}),
+                    ServiceRequestRow.client_request_id.in_({s.client_request_id for s in subs}),
                 )
             )
         }
