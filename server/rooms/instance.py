@@ -11,6 +11,7 @@ an avatar walking into another instance.
 from __future__ import annotations
 
 import logging
+import zlib
 from collections import deque
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -21,6 +22,7 @@ from makaverse.protocol.messages import Message
 from makaverse.world import World
 
 from ..sim import AvatarInfo, Detail, Simulation, Views
+from ..sim.views import FULL_DETAIL
 from .actor import Actor
 from .component import Component
 from .effects import Effects, Move
@@ -93,6 +95,11 @@ class WorldInstance:
         self.views = Views(radius_m=interest_radius_m, max_visible=interest_k,
                            keepalive_every=max(1, tick_hz // self.snapshot_every))
         self.detail = Detail()  # what the snapshot stream may carry (lowered under load)
+        # Something a viewer may not have been sent yet: a step that changed anything, or someone
+        # came, went or asked for another rate. Without it, only keepalives are owed, and this
+        # instance sends all of them at one turn a second (its own, so instances take turns).
+        self._changed = True
+        self._keepalive_turn = zlib.crc32(instance_id.encode()) % self.views.keepalive_every
         self.members: dict[int, Member] = {}
         self.spawn = spawn
         # zone id -> the hosted instance that owns it: stepping into one moves the avatar there
@@ -151,6 +158,7 @@ class WorldInstance:
             position = self.spawn_point()
         avatar_id = self.sim.add_avatar(info, position=position, yaw=yaw, avatar_id=avatar_id)
         self.members[avatar_id] = Member(avatar_id, info, outbox)
+        self._changed = True
         return avatar_id
 
     def leave(self, avatar_id: int) -> None:
@@ -158,6 +166,7 @@ class WorldInstance:
         self.members.pop(avatar_id, None)
         self.sim.remove_avatar(avatar_id)
         self.views.forget(avatar_id)
+        self._changed = True
 
     def detach(self, avatar_id: int) -> None:
         """The member's connection is gone: its avatar leaves everyone's view at once but is
@@ -170,6 +179,7 @@ class WorldInstance:
         member.outbox = None
         self.sim.remove_avatar(avatar_id)
         self.views.forget(avatar_id)
+        self._changed = True
 
     def attach(self, avatar_id: int, outbox: Outbox) -> None:
         """Give a (parked or live) avatar a new outbox; it will be told about everyone anew."""
@@ -180,6 +190,7 @@ class WorldInstance:
             member.parked_at = None
         member.outbox = outbox
         self.views.forget(avatar_id)
+        self._changed = True
 
     def seat_or_spawn(self, avatar_id: int) -> int:
         """Sit an arriving avatar on the free seat nearest the stage; with none free, stand it at
@@ -203,6 +214,7 @@ class WorldInstance:
         member = self.members.get(avatar_id)
         if member is not None:
             member.snapshot_hz = wanted_hz
+            self._changed = True
 
     def _snapshot_skip(self, member: Member) -> int:
         """Send this member every n-th snapshot: the smallest n that keeps it at or under its asked rate."""
@@ -230,6 +242,7 @@ class WorldInstance:
         moving = Transfer(member, float(x), float(y), float(t.yaw[slot]), int(t.ack_seq[slot]), deque(t.inputs[slot]))
         self.sim.remove_avatar(avatar_id)
         self.views.forget(avatar_id)
+        self._changed = True
         return moving
 
     def transfer_in(self, moving: Transfer) -> None:
@@ -239,9 +252,11 @@ class WorldInstance:
         t = self.sim.avatars
         slot = t.slot_of[member.avatar_id]
         t.ack_seq[slot] = moving.ack_seq
-        t.inputs[slot].extend(moving.inputs)
+        for intent in moving.inputs:
+            self.sim.apply(member.avatar_id, intent)
         self.members[member.avatar_id] = member
         self.views.forget(member.avatar_id)
+        self._changed = True
 
     # ── time ─────────────────────────────────────────────────────────────────
     def tick(self, dt: float, now_ms: int) -> Effects:
@@ -250,6 +265,8 @@ class WorldInstance:
         fx = Effects()
         sim = self.sim
         sim.step(dt)
+        if sim.changed:
+            self._changed = True
         # Only where each avatar ended up counts: one placed on a seat after arriving elsewhere
         # (go to event) must not be sent back by the zone it passed through.
         last = {event.avatar_id: event for event in sim.drain_events()}
@@ -269,6 +286,10 @@ class WorldInstance:
     def _send_snapshots(self, now_ms: int) -> None:
         sim = self.sim
         n = sim.tick // self.snapshot_every
+        # Shedding detail holds some poses back for later turns: those turns are owed frames.
+        if not self._changed and self.detail == FULL_DETAIL and (n - self._keepalive_turn) % self.views.keepalive_every:
+            return  # nothing new for anyone, and not this instance's turn for keepalives
+        self._changed = False
         viewers = [m.avatar_id for m in self.members.values() if m.outbox is not None and m.parked_at is None
                    and n % self._snapshot_skip(m) == 0 and not m.outbox.congested]
         if not viewers:
