@@ -22,7 +22,6 @@ from makaverse.protocol.messages import Message
 from makaverse.world import World
 
 from ..sim import AvatarInfo, Detail, Simulation, Views
-from ..sim.views import FULL_DETAIL
 from .actor import Actor
 from .component import Component
 from .effects import Effects, Move
@@ -99,7 +98,9 @@ class WorldInstance:
         # came, went or asked for another rate. Without it, only keepalives are owed, and this
         # instance sends all of them at one turn a second (its own, so instances take turns).
         self._changed = True
+        self._owed = 0  # snapshot turns still to run in full since the last change (see `_send_snapshots`)
         self._keepalive_turn = zlib.crc32(instance_id.encode()) % self.views.keepalive_every
+        self._slow: set[int] = set()  # members served every n-th snapshot only (they asked for fewer)
         self.members: dict[int, Member] = {}
         self.spawn = spawn
         # zone id -> the hosted instance that owns it: stepping into one moves the avatar there
@@ -164,6 +165,7 @@ class WorldInstance:
     def leave(self, avatar_id: int) -> None:
         """The avatar disappears; everyone who saw it is told on the next snapshot tick."""
         self.members.pop(avatar_id, None)
+        self._slow.discard(avatar_id)
         self.sim.remove_avatar(avatar_id)
         self.views.forget(avatar_id)
         self._changed = True
@@ -215,6 +217,10 @@ class WorldInstance:
         if member is not None:
             member.snapshot_hz = wanted_hz
             self._changed = True
+            if self._snapshot_skip(member) > 1:
+                self._slow.add(avatar_id)
+            else:
+                self._slow.discard(avatar_id)
 
     def _snapshot_skip(self, member: Member) -> int:
         """Send this member every n-th snapshot: the smallest n that keeps it at or under its asked rate."""
@@ -236,6 +242,7 @@ class WorldInstance:
     def transfer_out(self, avatar_id: int) -> Transfer:
         """Take a live avatar out (everyone who saw it is told on the next snapshot tick)."""
         member = self.members.pop(avatar_id)
+        self._slow.discard(avatar_id)
         t = self.sim.avatars
         slot = t.slot_of[avatar_id]
         x, y = t.pos[slot]
@@ -257,6 +264,8 @@ class WorldInstance:
         self.members[member.avatar_id] = member
         self.views.forget(member.avatar_id)
         self._changed = True
+        if self._snapshot_skip(member) > 1:
+            self._slow.add(member.avatar_id)
 
     # ── time ─────────────────────────────────────────────────────────────────
     def tick(self, dt: float, now_ms: int) -> Effects:
@@ -286,10 +295,14 @@ class WorldInstance:
     def _send_snapshots(self, now_ms: int) -> None:
         sim = self.sim
         n = sim.tick // self.snapshot_every
-        # Shedding detail holds some poses back for later turns: those turns are owed frames.
-        if not self._changed and self.detail == FULL_DETAIL and (n - self._keepalive_turn) % self.views.keepalive_every:
+        if self._changed:
+            # Shed detail refreshes interest and far poses on later turns, in turn per viewer:
+            # those turns are owed in full too.
+            self._changed = False
+            self._owed = max(self.detail.refresh_every, self.detail.far_every)
+        elif self._owed <= 0 and not self._slow and (n - self._keepalive_turn) % self.views.keepalive_every:
             return  # nothing new for anyone, and not this instance's turn for keepalives
-        self._changed = False
+        self._owed -= 1
         viewers = [m.avatar_id for m in self.members.values() if m.outbox is not None and m.parked_at is None
                    and n % self._snapshot_skip(m) == 0 and not m.outbox.congested]
         if not viewers:

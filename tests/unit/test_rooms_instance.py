@@ -334,3 +334,16 @@ def test_a_settled_simulation_steps_without_changes_until_an_input_comes():
     b = hall.join(info("B"), ListOutbox())
     tick(hall)
     assert sim.changed and sim.has(b)
+
+
+def test_a_quiet_instance_still_serves_a_member_that_asked_for_fewer_snapshots():
+    """A member at 1 snapshot a second keeps getting its keepalive while nothing moves."""
+    hall = WorldInstance(WORLD, instance_id="auditorium-3", kind="auditorium", tick_hz=20, snapshot_hz=20, seed=3)
+    box = ListOutbox()
+    a = hall.join(info("A"), box)
+    hall.set_snapshot_hz(a, 1)
+    hall.seat_or_spawn(a)
+    tick(hall, 25)
+    box.take()
+    tick(hall, 60)
+    assert 2 <= len(box.take(Snapshot)) <= 3
