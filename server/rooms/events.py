@@ -792,9 +792,18 @@ class EventCopy(Component):
         """A message for one of this copy's members: its copy, in this process."""
         return body.get("copy") == self.instance_id and str(body.get("proc", "")) in ("", self.process)
 
+    # The envelope read last and what it said: every copy in this process is handed the same
+    # payload, and a poll's thousands of replies were otherwise read once per copy each.
+    _last_read: tuple[bytes, dict[str, Any]] | None = None
+
     def receive(self, channel: str, payload: bytes, now_ms: int) -> Effects:
         fx = Effects()
-        body = unpack(payload)
+        last = EventCopy._last_read
+        if last is not None and last[0] is payload:
+            body = last[1]
+        else:
+            body = unpack(payload)
+            EventCopy._last_read = (payload, body)
         if body.get("origin", "") != self.origin:
             return fx
         to = body.get("to")
