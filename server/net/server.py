@@ -48,8 +48,8 @@ _FLOOD_CLOSE_AFTER = 200  # messages over the rate limit before the connection i
 # Frames read while a command is being handled wait in the session's backlog, up to these; past
 # them reading stops until the backlog is handled (only a flood gets there).
 _BACKLOG_FRAMES = 256
-_LISTEN_BACKLOG = 4096
 _BACKLOG_BYTES = 256 * 1024
+_LISTEN_BACKLOG = 4096  # connections the kernel holds for us to accept (see `start`)
 
 
 def _close_code(conn: Connection, ws: ServerConnection) -> int | str:
@@ -245,6 +245,7 @@ class NetServer:
             if session.watchdog is not None:
                 session.watchdog.cancel()
             session.backlog.clear()
+            session.backlog_bytes = 0
             if session.working is not None:
                 # The command in hand finishes before the game hears of the disconnect, as it did
                 # when reading waited for it.
@@ -282,7 +283,9 @@ class NetServer:
                     await pending
                 except Exception:
                     log.exception("dispatch_failed")
-                if not session.backlog:
+                if not session.backlog or session.conn.closing:
+                    session.backlog.clear()
+                    session.backlog_bytes = 0
                     return
                 data, now_s = session.backlog.popleft()
                 session.backlog_bytes -= len(data)
