@@ -242,14 +242,14 @@ class NetServer:
         except ConnectionClosed:
             pass
         finally:
-            if session.watchdog is not None:
-                session.watchdog.cancel()
             session.backlog.clear()
             session.backlog_bytes = 0
             if session.working is not None:
                 # The command in hand finishes before the game hears of the disconnect, as it did
                 # when reading waited for it.
                 await asyncio.wait((session.working,))
+            if session.watchdog is not None:
+                session.watchdog.cancel()
             self.sessions.pop(conn.conn_id, None)
             self.metrics.clients.dec()
             self.dispatcher.disconnected(session, loop.time())
@@ -267,10 +267,9 @@ class NetServer:
             return
         if session.working is not None:
             # The client asked and the server has not answered yet (a join burst queues its
-            # registrations): the wait is ours, not the client's, so it gets more time.
-            session.watchdog = asyncio.get_running_loop().call_later(
-                self.settings.hello_timeout_s, self._hello_timeout, session
-            )
+            # registrations): the wait is ours, not the client's. The time starts again once
+            # the answer is out (`_in_order`).
+            session.watchdog = None
             return
         session.conn.drop(CloseCode.HANDSHAKE_TIMEOUT, "no hello")
 
@@ -299,6 +298,10 @@ class NetServer:
                 pending = next_pending
         finally:
             session.working = None
+            if session.watchdog is None and session.state is SessionState.CONNECTING and not session.conn.closing:
+                session.watchdog = asyncio.get_running_loop().call_later(
+                    self.settings.hello_timeout_s, self._hello_timeout, session
+                )
 
     def _refuse(self, session: Session, code: ErrorCode, ref: int = 0) -> None:
         self.metrics.protocol_errors.labels(code=code.value).inc()
