@@ -39,7 +39,7 @@ def add_server_options(p: argparse.ArgumentParser) -> None:
         dest="auditorium_capacity",
         type=int,
         default=None,
-        help="people per copy of the auditorium; when full, an overflow copy opens (200)",
+        help="people per copy of the auditorium; when full, an overflow copy opens (150, its seats)",
     )
     p.add_argument("--tick-hz", dest="tick_hz", type=int, default=None, help="simulation ticks per second (20)")
     p.add_argument("--snapshot-hz", dest="snapshot_hz", type=int, default=None, help="snapshots per second (20)")

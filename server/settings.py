@@ -61,7 +61,9 @@ class Settings:
     msg_rate_per_s: float = 60.0
     msg_burst: int = 120
     reconnect_grace_s: float = 60.0
-    auditorium_capacity: int = 200  # people per copy of the auditorium; more open an overflow copy
+    # People per copy of the auditorium (its 150 seats: everyone sits; standing people jostle, and
+    # every viewer then gets their moves every tick); more open an overflow copy.
+    auditorium_capacity: int = 150
     # Processes that hold the WebSocket connections, next to the one that runs the world (0: one
     # process does both). See docs/performance.md, "gateways".
     gateways: int = 0

@@ -120,7 +120,13 @@ class Players:
         elif isinstance(target, ToEveryone):
             yield from list(self.by_avatar.values())
         elif isinstance(target, ToInstance):
-            yield from [p for p in self.by_avatar.values() if p.instance == target.instance]
+            # Through the instance's members, not everyone here: a town hall pushes to each of
+            # its copies, and a scan of every player per copy grows with copies x people.
+            instance = self.instances.get(target.instance)
+            if instance is not None:
+                by_avatar = self.by_avatar
+                yield from [p for a in list(instance.members) if (p := by_avatar.get(a)) is not None
+                            and p.instance == target.instance]
         elif isinstance(target, ToZone):
             instance = self.instances.get(target.instance)
             if instance is not None:
