@@ -6,6 +6,7 @@ import asyncio
 import math
 from collections import deque
 from collections.abc import Iterator, Sequence
+from enum import IntEnum
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, ProcessCollector, generate_latest
 from prometheus_client.core import GaugeMetricFamily
@@ -57,6 +58,7 @@ class ServerMetrics:
         self.messages_received = Counter(
             "makaverse_messages_received", "Messages received, by type", ["type"], registry=r
         )
+        self._received: dict[IntEnum, Counter] = {}
         self.protocol_errors = Counter(
             "makaverse_protocol_errors", "Messages refused, by error code", ["code"], registry=r
         )
@@ -117,6 +119,14 @@ class ServerMetrics:
         r.register(self.recent_loop_lag)
         # Resident memory, open descriptors and CPU of this process (process_*), for soak runs.
         ProcessCollector(registry=r)
+
+    def received(self, mtype: IntEnum) -> Counter:
+        """The `messages_received` child of one message type, looked up once (a label lookup
+        per message cost more than the count itself)."""
+        child = self._received.get(mtype)
+        if child is None:
+            child = self._received[mtype] = self.messages_received.labels(type=mtype.name.lower())
+        return child
 
     def observe_tick(self, seconds: float) -> None:
         self.tick.observe(seconds)

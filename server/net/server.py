@@ -271,7 +271,7 @@ class NetServer:
         except RemoteProtocolError as exc:
             self._refuse(session, exc.code, exc.ref)
             return
-        self.metrics.messages_received.labels(type=msg.TYPE.name.lower()).inc()
+        self.metrics.received(msg.TYPE).inc()
         if SENDERS[msg.TYPE] is not Sender.CLIENT or msg.TYPE not in ALLOWED[session.state]:
             self._refuse(session, ErrorCode.UNEXPECTED, getattr(msg, "seq", 0) or getattr(msg, "request_id", 0))
             return
