@@ -368,8 +368,8 @@ class Views:
         rows = np.full((n_v, w), -1, dtype=np.int64)
         todo = np.flatnonzero(fresh)
         if len(todo):
-            grid = InterestGrid(table.pos[slots], cell_m=self.radius_m)
             m = self.hysteresis
+            grid = InterestGrid.for_nearest(table.pos[slots], self.radius_m, w + m)
             near = grid.nearest(vrows[todo], self.radius_m, w + m)
             if m:
                 # Those the viewer sees already count `m` places nearer than they are.
