@@ -48,7 +48,7 @@ CONGESTED_BYTES = 256 * 1024
 
 def trusted_input(f: InputFields) -> Input:
     """An `Input` a gateway already validated, built without checking it again (8x cheaper)."""
-    return unchecked_input(f.seq, f.move_x, f.move_y, f.yaw, f.run, f.ack_tick)
+    return unchecked_input(*f)
 
 
 class RemoteConnection:
