@@ -214,7 +214,7 @@ class NetServer:
             async for data in ws:
                 if conn.closing:
                     break
-                self.metrics.bytes_received.inc(len(data))
+                self.metrics.received_bytes += len(data)
                 await self._receive(session, data, loop.time())
                 if not conn.queue.empty():
                     # Let the writer run between messages: a burst of replies must not fill the queue.
@@ -271,7 +271,8 @@ class NetServer:
         except RemoteProtocolError as exc:
             self._refuse(session, exc.code, exc.ref)
             return
-        self.metrics.received(msg.TYPE).inc()
+        tallies = self.metrics.received_messages
+        tallies[msg.TYPE] = tallies.get(msg.TYPE, 0) + 1
         if SENDERS[msg.TYPE] is not Sender.CLIENT or msg.TYPE not in ALLOWED[session.state]:
             self._refuse(session, ErrorCode.UNEXPECTED, getattr(msg, "seq", 0) or getattr(msg, "request_id", 0))
             return
