@@ -10,8 +10,8 @@ then ticks the instance (simulation step, interest, enter/leave, frames). `--idl
 (inputs only as the pacing's heartbeat would send them: none here).
 
 It prints CPU µs per client-tick for the input path and for the tick (mean, and the median
-tick's), kbit/s and frames a second per client, as one JSON object. `--profile FILE` records the measured loop with cProfile
-(`python -m pstats FILE`). The bots' own work (building inputs, steering) is outside the
+tick's), kbit/s and frames a second per client, as one JSON object. `--profile FILE` records the
+measured loop with cProfile (`python -m pstats FILE`). The bots' own work (building inputs, steering) is outside the
 measured time. No timing asserts anywhere: this is a bench.
 """
 

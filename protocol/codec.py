@@ -248,7 +248,7 @@ def _plain_input(obj: dict) -> Input | None:
     refuses it with its usual error and ref: this path only ever accepts, never refuses."""
     if len(obj) > 7 or not obj.keys() <= _INPUT_KEYS or type(obj["t"]) is not int:
         return None
-    get = obj.get
+    get: Any = obj.get  # decoded msgpack: anything until its type is checked
     seq = get("seq")
     move_x = get("move_x")
     move_y = get("move_y")

@@ -264,7 +264,7 @@ class Views:
 
         # Who entered and left each viewer's interest since its last snapshot.
         entered: np.ndarray = valid & ~found_last
-        left = (l_ids != _PAD) & ~_matched(in_last, found_last)
+        left: np.ndarray = (l_ids != _PAD) & ~_matched(in_last, found_last)
 
         # Deltas against the reported tick, where it is still in the ring.
         acked = self._acked[vs]
@@ -345,8 +345,8 @@ class Views:
         self.frames_built = int(send.sum())
         self.frames_skipped += n_v - self.frames_built
 
-        any_entered = entered.any(axis=1).tolist()
-        any_left = left.any(axis=1).tolist()
+        any_entered = (entered.sum(axis=1) > 0).tolist()
+        any_left = (left.sum(axis=1) > 0).tolist()
         updates = []
         for i, viewer in enumerate(vids):
             ent = tuple(sorted(cur_ids[i][entered[i]].tolist())) if any_entered[i] else ()
