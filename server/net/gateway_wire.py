@@ -62,12 +62,14 @@ BATCH_HEADER = struct.Struct("<I")
 MAX_BATCH_BYTES = 256 * 1024 * 1024  # a tick's frames for thousands of clients fit many times over
 _HEAD = struct.Struct("<BI")  # kind, connection id (or request id)
 _LEN = struct.Struct("<I")
+_FRAME_HEAD = struct.Struct("<BII")  # _HEAD and _LEN of a FRAME record in one
 _INPUT = struct.Struct("<IddH?I")  # seq, move_x, move_y, yaw, run, ack_tick: as decoded, to the bit
 _DROP = struct.Struct("<H?")  # close code, flush
 _STATE = struct.Struct("<B")
 _HTTP = struct.Struct("<H")  # status
 
 _KINDS = {int(kind): kind for kind in Kind}
+_FRAME = int(Kind.FRAME)
 # Kinds whose body is length-prefixed bytes (the others have fixed fields or none).
 _BYTES_KINDS = frozenset({Kind.OPEN, Kind.COMMAND, Kind.STATS, Kind.FRAME, Kind.ELSEWHERE, Kind.HTTP_ASK})
 
@@ -111,6 +113,13 @@ class BatchWriter:
 
     def blob(self, kind: Kind, conn_id: int, data: bytes) -> None:
         self._add(_HEAD.pack(kind, conn_id), _LEN.pack(len(data)), data)
+
+    def frame(self, conn_id: int, data: bytes) -> None:
+        """`blob(Kind.FRAME, …)`, the same bytes: one per client per tick, so its head is one pack."""
+        parts = self._parts
+        parts.append(_FRAME_HEAD.pack(_FRAME, conn_id, len(data)))
+        parts.append(data)
+        self._size += _FRAME_HEAD.size + len(data)
 
     def plain(self, kind: Kind, conn_id: int) -> None:
         self._add(_HEAD.pack(kind, conn_id))

@@ -79,10 +79,10 @@ class RemoteConnection:
         return self.send_bytes(encode(msg))
 
     def send_bytes(self, data: bytes) -> bool:
-        if self.closing:
+        if self.close_code is not None or self.closed.done():  # `closing`, inlined: every frame
             return False
         channel = self.link.channel
-        channel.out.blob(Kind.FRAME, self.conn_id, data)
+        channel.out.frame(self.conn_id, data)
         channel.soon()
         return True
 
