@@ -115,7 +115,7 @@ class InterestGrid:
                 d2[mine[:, None] == cand[None, :]] = -1.0  # yourself first, whoever stands on you
                 c = len(cand)
                 if c > k:
-                    cols = np.argpartition(d2, k - 1, axis=1)[:, :k]
+                    cols = _k_smallest(d2, k)
                 else:
                     cols = np.broadcast_to(np.arange(c), (len(mine), c))
                 picked = np.take_along_axis(d2, cols, axis=1)
@@ -134,3 +134,15 @@ class InterestGrid:
                 at = at[~done]
                 ring += 1
         return out
+
+
+def _k_smallest(d2: np.ndarray, k: int) -> np.ndarray:
+    """The columns of each row's k smallest values (in no particular order: they are sorted next).
+    A partition for the k-th value and a mask is cheaper than `argpartition`; when the k-th value
+    is tied within a row (several candidates out of range, or at the same distance) the mask
+    holds more than k, and `argpartition` picks."""
+    kth = np.partition(d2, k - 1, axis=1)[:, k - 1 : k]
+    within = d2 <= kth
+    if int(np.count_nonzero(within)) == len(d2) * k:  # each row has at least k: exactly k each
+        return np.nonzero(within)[1].reshape(len(d2), k)
+    return np.argpartition(d2, k - 1, axis=1)[:, :k]

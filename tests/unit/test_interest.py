@@ -363,3 +363,19 @@ def test_clients_rebuild_exactly_what_the_server_saw(seed, far_every, refresh_ev
                     assert state.same(want)
             if rng.random() < 0.6:  # reports arrive late, and not after every snapshot
                 views.ack(u.viewer_id, max(0, book.ack_tick - int(rng.integers(0, 3))))
+
+
+@pytest.mark.parametrize("ties", [False, True])
+def test_k_smallest_picks_the_k_smallest_values_with_or_without_ties(ties):
+    from makaverse.world.interest import _k_smallest
+
+    rng = np.random.default_rng(7)
+    d2 = rng.random((30, 120)).astype(np.float32)
+    if ties:
+        d2[::2, 5:] = np.inf  # fewer than k in range: the k-th value is tied
+        d2[1::2, :40] = 0.5  # many at the k-th distance
+    cols = _k_smallest(d2, 20)
+    assert cols.shape == (30, 20)
+    for row, picked in zip(d2, cols, strict=True):
+        assert len(set(picked.tolist())) == 20
+        np.testing.assert_array_equal(np.sort(row[picked]), np.sort(row)[:20])
