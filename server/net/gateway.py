@@ -160,6 +160,7 @@ class Forwarder:
     def report_stats(self) -> None:
         """The transport counters' growth since the last report, for the simulation's /metrics."""
         grown: list[list[Any]] = []
+        self.metrics.flush()
         for attr in TRANSPORT_COUNTERS:
             for family in getattr(self.metrics, attr).collect():
                 for sample in family.samples:

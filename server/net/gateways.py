@@ -22,7 +22,7 @@ from dataclasses import replace
 from typing import Any
 
 from makaverse.protocol import Input, decode, encode
-from makaverse.protocol.messages import Message
+from makaverse.protocol.messages import Message, unchecked_input
 from makaverse.protocol.ratelimit import TokenBucket
 
 from ..log import log_event
@@ -46,16 +46,9 @@ MAX_CHANNEL_BACKLOG_BYTES = 64 * 1024 * 1024  # a gateway this far behind is stu
 CONGESTED_BYTES = 256 * 1024
 
 
-def trusted_input(f: InputFields, _new: Any = object.__new__, _set: Any = object.__setattr__) -> Input:
+def trusted_input(f: InputFields) -> Input:
     """An `Input` a gateway already validated, built without checking it again (8x cheaper)."""
-    obj = _new(Input)
-    _set(obj, "seq", f.seq)
-    _set(obj, "move_x", f.move_x)
-    _set(obj, "move_y", f.move_y)
-    _set(obj, "yaw", f.yaw)
-    _set(obj, "run", f.run)
-    _set(obj, "ack_tick", f.ack_tick)
-    return obj
+    return unchecked_input(*f)
 
 
 class RemoteConnection:
@@ -86,10 +79,10 @@ class RemoteConnection:
         return self.send_bytes(encode(msg))
 
     def send_bytes(self, data: bytes) -> bool:
-        if self.closing:
+        if self.close_code is not None or self.closed.done():  # `closing`, inlined: every frame
             return False
         channel = self.link.channel
-        channel.out.blob(Kind.FRAME, self.conn_id, data)
+        channel.out.frame(self.conn_id, data)
         channel.soon()
         return True
 

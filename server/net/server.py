@@ -144,8 +144,6 @@ class NetServer:
         self.stopping = False
         self.port: int | None = None
         self._lag_task: asyncio.Task[None] | None = None
-        # One counter child per message type, looked up once (`labels` takes a lock and checks its arguments).
-        self._received: dict[MessageType, Any] = {}
 
     async def start(self) -> None:
         s = self.settings
@@ -244,7 +242,7 @@ class NetServer:
             async for data in ws:
                 if conn.closing:
                     break
-                self.metrics.bytes_received.inc(len(data))
+                self.metrics.received_bytes += len(data)
                 work = session.working
                 if work is not None:
                     # A command is still being handled: this frame waits its turn, but reading
@@ -358,10 +356,8 @@ class NetServer:
         except RemoteProtocolError as exc:
             self._refuse(session, exc.code, exc.ref)
             return None
-        received = self._received.get(msg.TYPE)
-        if received is None:
-            received = self._received[msg.TYPE] = self.metrics.messages_received.labels(type=msg.TYPE.name.lower())
-        received.inc()
+        tallies = self.metrics.received_messages
+        tallies[msg.TYPE] = tallies.get(msg.TYPE, 0) + 1
         if SENDERS[msg.TYPE] is not Sender.CLIENT or msg.TYPE not in ALLOWED[session.state]:
             self._refuse(session, ErrorCode.UNEXPECTED, getattr(msg, "seq", 0) or getattr(msg, "request_id", 0))
             return None

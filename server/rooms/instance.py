@@ -15,6 +15,7 @@ import zlib
 from collections import deque
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Protocol, TypeVar
 
 from makaverse.protocol import AvatarEnter, AvatarLeave, Input, MessageType, ZoneChanged, encode
@@ -308,20 +309,30 @@ class WorldInstance:
         if not viewers:
             return
         enter_frames: dict[int, bytes] = {}
+        members = self.members
         for update in self.views.update(sim.avatars, viewers, tick=sim.tick, now_ms=now_ms, turn=n,
                                         detail=self.detail):
-            outbox = self.members[update.viewer_id].outbox
+            outbox = members[update.viewer_id].outbox
             assert outbox is not None  # viewers are the members with an outbox
+            send = outbox.send_bytes
             for gone in update.left:
-                outbox.send_bytes(encode(AvatarLeave(id=gone)))
+                send(_leave_frame(gone))
             for new in update.entered:
                 frame = enter_frames.get(new)
                 if frame is None:
-                    info = sim.info(new)
-                    frame = enter_frames[new] = encode(
-                        AvatarEnter(id=new, name=info.name, role=info.role, look=info.look, opd=info.opd,
-                                    style=info.style)
-                    )
-                outbox.send_bytes(frame)
+                    frame = enter_frames[new] = _enter_frame(new, sim.info(new))
+                send(frame)
             if update.frame:
-                outbox.send_bytes(update.frame)
+                send(update.frame)
+
+
+# A crowd's interest sets change at their edge every tick: the same few frames, encoded once.
+@lru_cache(maxsize=4096)
+def _leave_frame(avatar_id: int) -> bytes:
+    return encode(AvatarLeave(id=avatar_id))
+
+
+@lru_cache(maxsize=4096)
+def _enter_frame(avatar_id: int, info: AvatarInfo) -> bytes:
+    return encode(AvatarEnter(id=avatar_id, name=info.name, role=info.role, look=info.look, opd=info.opd,
+                              style=info.style))

@@ -241,43 +241,44 @@ class Simulation:
         busy = [slot for slot in slots.tolist() if t.inputs[slot]] if self._waiting else []
         applied = False
         # Round r applies the r-th waiting input of every avatar that can afford it.
-        while True:
-            batch: list[int] = []
-            moves: list[tuple[float, float]] = []
-            runs: list[bool] = []
-            for slot in busy:
-                queue = t.inputs[slot]
-                if queue and t.budget_s[slot] >= self.input_dt - 1e-9:
-                    intent = queue.popleft()
-                    t.budget_s[slot] -= self.input_dt
-                    t.ack_seq[slot] = intent.seq
-                    if intent.move_x or intent.move_y or t.seat[slot] < 0:
-                        t.yaw[slot] = quant.u16_to_yaw(intent.yaw)  # seated, it faces the stage until it moves
-                    batch.append(slot)
-                    moves.append((intent.move_x, intent.move_y))
-                    runs.append(intent.run)
-                    running[slot] |= intent.run
+        inputs = t.inputs
+        waiting = busy
+        need = self.input_dt - 1e-9
+        while waiting:
+            afford = (t.budget_s[waiting] >= need).tolist()
+            batch = [slot for slot, ok in zip(waiting, afford, strict=True) if ok]
             if not batch:
                 break
             applied = True
+            intents = [inputs[slot].popleft() for slot in batch]
             idx = np.array(batch)
+            t.budget_s[idx] -= self.input_dt
+            t.ack_seq[idx] = [intent.seq for intent in intents]
+            moves = np.array([(intent.move_x, intent.move_y) for intent in intents], dtype=np.float64)
+            runs = np.array([intent.run for intent in intents], dtype=bool)
+            # Seated, it faces the stage until it moves.
+            turn = (moves != 0.0).any(axis=1) | (t.seat[idx] < 0)
+            t.yaw[idx[turn]] = quant.u16s_to_yaw(np.array([intent.yaw for intent in intents])[turn])
+            running[idx] |= runs
             before = t.pos[idx].copy()
-            after = move_step(
-                self.world, before, np.array(moves), np.array(runs), dt_s=self.input_dt, stage_solid=~t.stage_ok[idx]
-            )
+            after = move_step(self.world, before, moves, runs, dt_s=self.input_dt, stage_solid=~t.stage_ok[idx])
             t.pos[idx] = after
             gone = np.hypot(*(after - before).T)
             moved[idx] += gone
             # Any move stands a seated avatar up.
             t.seat[idx[gone > 1e-6]] = -1
+            waiting = [slot for slot in batch if inputs[slot]]
         # Inputs still waiting once this tick's time is spent would only ever be applied late:
         # keep the newest, so a stall or a burst costs one input of lag at most, not a standing queue.
+        keep = self.max_waiting_after_tick
         for slot in busy:
-            queue = t.inputs[slot]
-            while len(queue) > self.max_waiting_after_tick:
-                t.ack_seq[slot] = queue.popleft().seq
-                self.inputs_dropped += 1
-        self._waiting = any(t.inputs[slot] for slot in busy)
+            queue = inputs[slot]
+            if len(queue) > keep:
+                while len(queue) > keep:
+                    seq = queue.popleft().seq
+                    self.inputs_dropped += 1
+                t.ack_seq[slot] = seq
+        self._waiting = any(inputs[slot] for slot in busy)
         walking = moved[slots] > 1e-3
         idle = np.where(t.seat[slots] >= 0, ANIM_SIT, ANIM_IDLE)
         anim = np.where(walking, np.where(running[slots], ANIM_RUN, ANIM_WALK), idle).astype(t.anim.dtype)
