@@ -14,12 +14,14 @@ from collections.abc import Callable, MutableMapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from makaverse.protocol import CloseCode, Error, ErrorCode, InstanceChanged, Redirect
+from makaverse.protocol import CloseCode, Error, ErrorCode, InstanceChanged, Redirect, encode
+from makaverse.protocol.messages import Message
 
 from ..log import log_event
 from ..net.metrics import ServerMetrics
 from ..rooms.actor import Actor
-from ..rooms.effects import Move
+from ..rooms.booths import Booths
+from ..rooms.effects import Move, Refused
 from ..rooms.events import copy_id, is_copy_of
 from ..rooms.instance import WorldInstance
 from ..rooms.seats import seated
@@ -69,6 +71,8 @@ class Places:
         self.entrance = home  # where newcomers to the world appear (in a cluster, maybe another process's)
         self.capacity = capacity  # avatars this process takes before new copies open elsewhere (0: no limit)
         self.cluster: Cluster | None = None  # set when several processes share a Redis
+        self.booths: Booths | None = None  # this process's booth desk, and the instance that has it
+        self.booth_instance = ""
         self._ids = itertools.count(1)
 
     def number_avatars_from(self, first: int) -> None:
@@ -294,6 +298,24 @@ class Places:
             return None
         return self._elsewhere(self.entrance)
 
+    def sends_to_desk(self, player: Player) -> bool:
+        """Queue and counter commands of this player go to the desk's process: its booths are
+        in this process's building, but another process runs the queues."""
+        booths = self.booths
+        return (booths is not None and not booths.desk and self.cluster is not None
+                and player.avatar_id is not None and player.instance == self.booth_instance)
+
+    def to_desk(self, player: Player, msg: Message) -> None:
+        """The player goes to the same spot of the building on the desk's process, and the
+        command goes with it (replayed there once it is in)."""
+        assert self.cluster is not None and player.avatar_id is not None
+        entry = self.cluster.desk_host()
+        if entry is None:
+            raise Refused(ErrorCode.UNAVAILABLE, "booth desk unavailable")
+        src = self.instances[player.instance]
+        away = Away(self.booth_instance, str(entry["url"]), str(entry["id"]))
+        self._send_away(Move(player.avatar_id, self.booth_instance), src, away, replay=encode(msg).hex())
+
     async def send_newcomer(self, player: Player, token: str, handoff: dict, away: Away) -> None:
         """A newcomer to the world whose entrance is in another process goes there."""
         await self._redirect(player, token, {**handoff, "instance": away.instance}, away)
@@ -305,7 +327,7 @@ class Places:
             return None
         return Away(instance_id, str(entry["url"]), str(entry["id"]))
 
-    def _send_away(self, move: Move, src: WorldInstance, away: Away) -> None:
+    def _send_away(self, move: Move, src: WorldInstance, away: Away, *, replay: str = "") -> None:
         """The avatar leaves this process and its client is redirected, with a hand-off in Redis
         that tells the other process who it is and where it was going."""
         players, cluster = self.players, self.cluster
@@ -320,6 +342,8 @@ class Places:
             "name": info.name, "role": info.role, "opd": info.opd, "style": info.style.hex(),
             "account_id": player.account_id, "from": cluster.process_id,
         }
+        if replay:
+            handoff["replay"] = replay
         actor = player.actor()
         token = player.token
         players.presence.unbind(avatar_id)
