@@ -635,6 +635,12 @@ def format_measured(r: dict) -> str:
     for section in ("townhall", "services"):
         if r.get(section):
             rows.append((section, _fmt(r[section])))
+    for row in r.get("per_process") or []:
+        rows.append((row["process"], f"{_fmt(row['cpu_pct'])} % CPU, {row['bots_at_end']} bots, tick ms "
+                     f"{_fmt(row['tick_ms'])}" + (f"; stage latency ms {_fmt(row['stage_latency_ms'])}"
+                                                  if row.get("stage_latency_ms") else "")))
+    if r.get("redirects_followed"):
+        rows.append(("redirects followed", str(r["redirects_followed"])))
     rows += [("warning", w) for w in r.get("warnings", [])]
     if r.get("scenario_counters"):
         rows.append(("scenario counters", _fmt(r["scenario_counters"])))

@@ -366,27 +366,34 @@ class Places:
 
     # ── overflow copies of the hall ──────────────────────────────────────────
     def _room_for_hall(self) -> WorldInstance | Away | None:
-        """The hall if it has room, else the first copy with room (here first, then on other
-        processes), else a new copy: here while this process has room, else on the process with
-        the most room."""
+        """The hall while it has room (wherever it is: the stage is there); else a copy with room
+        here, else a new copy here while this process has room; only a full process sends people
+        on: to a copy with room on another process, else to a new copy on the process with the
+        most room. So a town hall spreads over the processes people reached, each with at most
+        one copy part-filled, and nobody is moved between processes while their own has room."""
         hall, cap, cluster = self.hall, self.hall_capacity, self.cluster
         local = self.instances.get(hall)
         if cap <= 0 or self.make_copy is None:
             return local if local is not None else self._elsewhere(hall)
+        if local is not None and local.population < cap:
+            return local
+        if local is None and cluster is not None:
+            for entry, inst in cluster.instances_elsewhere():
+                if inst.get("id") == hall and int(inst.get("count", 0)) < int(inst.get("capacity", cap)):
+                    return Away(hall, str(entry["url"]), str(entry["id"]))
         for instance in self._local_copies():
             if instance.population < cap:
                 return instance
-        if cluster is not None:
+        if cluster is not None and self.capacity and self.population() >= self.capacity:
             elsewhere = [(e, i) for e, i in cluster.instances_elsewhere() if is_copy_of(hall, str(i.get("id")))]
-            elsewhere.sort(key=lambda pair: (pair[1].get("id") != hall, str(pair[1].get("id"))))
+            elsewhere.sort(key=lambda pair: str(pair[1].get("id")))
             for entry, inst in elsewhere:
                 if int(inst.get("count", 0)) < int(inst.get("capacity", cap)):
                     return Away(str(inst["id"]), str(entry["url"]), str(entry["id"]))
-            if self.capacity and self.population() >= self.capacity:
-                others = sorted(cluster.others(), key=cluster.room_of, reverse=True)
-                if others and cluster.room_of(others[0]) > 0:
-                    best = others[0]
-                    return Away(copy_id(hall, cluster.next_copy_number(hall)), str(best["url"]), str(best["id"]))
+            others = sorted(cluster.others(), key=cluster.room_of, reverse=True)
+            if others and cluster.room_of(others[0]) > 0:
+                best = others[0]
+                return Away(copy_id(hall, cluster.next_copy_number(hall)), str(best["url"]), str(best["id"]))
         return self._new_copy()
 
     def _local_copies(self) -> list[WorldInstance]:
