@@ -74,6 +74,8 @@ class Places:
         self.booths: Booths | None = None  # this process's booth desk, and the instance that has it
         self.booth_instance = ""
         self._ids = itertools.count(1)
+        self._sent_to_hall = 0  # people sent to the hall on another process since the last heartbeat
+        self._sent_at_beat = -1
 
     def number_avatars_from(self, first: int) -> None:
         """Avatar ids from `first` on: each process of a cluster has its own range."""
@@ -378,8 +380,14 @@ class Places:
         if local is not None and local.population < cap:
             return local
         if local is None and cluster is not None:
+            if self._sent_at_beat != cluster.beats:  # a fresh view counts those sent before it
+                self._sent_at_beat, self._sent_to_hall = cluster.beats, 0
             for entry, inst in cluster.instances_elsewhere():
-                if inst.get("id") == hall and int(inst.get("count", 0)) < int(inst.get("capacity", cap)):
+                # As the last view had it, with those sent there since: a join burst does not
+                # send more than the hall holds (who arrives to a full hall takes a copy there).
+                taken = int(inst.get("count", 0)) + self._sent_to_hall
+                if inst.get("id") == hall and taken < int(inst.get("capacity", cap)):
+                    self._sent_to_hall += 1
                     return Away(hall, str(entry["url"]), str(entry["id"]))
         for instance in self._local_copies():
             if instance.population < cap:
