@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import itertools
 import logging
+from collections import deque
 from collections.abc import Callable, MutableMapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -33,6 +34,10 @@ if TYPE_CHECKING:
     from ..cluster import Cluster
 
 __all__ = ["Places", "Away"]
+
+# How long someone sent to the hall on another process counts as on their way (a reconnect; the
+# directory shows them there a heartbeat after they arrive).
+HALL_SENT_MEMORY_MS = 5_000
 
 log = logging.getLogger("makaverse.places")
 
@@ -74,8 +79,7 @@ class Places:
         self.booths: Booths | None = None  # this process's booth desk, and the instance that has it
         self.booth_instance = ""
         self._ids = itertools.count(1)
-        self._sent_to_hall = 0  # people sent to the hall on another process since the last heartbeat
-        self._sent_at_beat = -1
+        self._sent_to_hall: deque[int] = deque()  # when people were sent to the hall on another process (ms)
 
     def number_avatars_from(self, first: int) -> None:
         """Avatar ids from `first` on: each process of a cluster has its own range."""
@@ -380,14 +384,17 @@ class Places:
         if local is not None and local.population < cap:
             return local
         if local is None and cluster is not None:
-            if self._sent_at_beat != cluster.beats:  # a fresh view counts those sent before it
-                self._sent_at_beat, self._sent_to_hall = cluster.beats, 0
+            now = now_ms()
+            sent = self._sent_to_hall
+            while sent and sent[0] < now - HALL_SENT_MEMORY_MS:
+                sent.popleft()
             for entry, inst in cluster.instances_elsewhere():
-                # As the last view had it, with those sent there since: a join burst does not
-                # send more than the hall holds (who arrives to a full hall takes a copy there).
-                taken = int(inst.get("count", 0)) + self._sent_to_hall
+                # As the last view had it, with those sent there lately and maybe not arrived yet:
+                # a join burst does not send far more than the hall holds (who arrives to a full
+                # hall takes a copy there).
+                taken = int(inst.get("count", 0)) + len(sent)
                 if inst.get("id") == hall and taken < int(inst.get("capacity", cap)):
-                    self._sent_to_hall += 1
+                    sent.append(now)
                     return Away(hall, str(entry["url"]), str(entry["id"]))
         for instance in self._local_copies():
             if instance.population < cap:
