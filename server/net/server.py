@@ -136,6 +136,8 @@ class NetServer:
         self.stopping = False
         self.port: int | None = None
         self._lag_task: asyncio.Task[None] | None = None
+        # One counter child per message type, looked up once (`labels` takes a lock and checks its arguments).
+        self._received: dict[MessageType, Any] = {}
 
     async def start(self) -> None:
         s = self.settings
@@ -271,7 +273,10 @@ class NetServer:
         except RemoteProtocolError as exc:
             self._refuse(session, exc.code, exc.ref)
             return
-        self.metrics.messages_received.labels(type=msg.TYPE.name.lower()).inc()
+        received = self._received.get(msg.TYPE)
+        if received is None:
+            received = self._received[msg.TYPE] = self.metrics.messages_received.labels(type=msg.TYPE.name.lower())
+        received.inc()
         if SENDERS[msg.TYPE] is not Sender.CLIENT or msg.TYPE not in ALLOWED[session.state]:
             self._refuse(session, ErrorCode.UNEXPECTED, getattr(msg, "seq", 0) or getattr(msg, "request_id", 0))
             return

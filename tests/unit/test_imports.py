@@ -115,7 +115,9 @@ RULES = (
         ("protocol", "world", "client", "client/net"),
         # msgpack: the fuzzer (bench/fuzz_atheris.py) builds raw frames the codec would never make.
         # atheris: optional, for long fuzzing runs only; uvloop: the load processes' loop when installed.
-        frozenset({"websockets", "numpy", "psutil", "panda3d", "direct", "msgpack", "atheris", "uvloop"}),
+        # cryptography: the throwaway CA of the wss:// checks (bench/tls_proxy.py).
+        frozenset({"websockets", "numpy", "psutil", "panda3d", "direct", "msgpack", "atheris", "uvloop",
+                   "cryptography"}),
     ),
     Rule("assets", (), frozenset({"numpy"})),
 )
