@@ -128,6 +128,7 @@ class GameServer:
             if plan.owns_booth(world):
                 desk = instance.add(Booths(world, instance.sim, self.players, booths))
                 instance.add(Requests(desk))
+                self.places.booths, self.places.booth_instance = desk, plan.id
             instance.add(Chat(plan.id, instance.sim, self.players, shared))
             if self._hall_plan is not None and plan.id == self._hall_plan.id:
                 instance.add(Seats(instance.sim))
@@ -186,6 +187,12 @@ class GameServer:
         self._event_subs = [self.bus.subscribe(UP, self._event_up), self.bus.subscribe(DOWN, self._event_down)]
         if self.cluster is not None:
             self._event_subs.append(self.bus.subscribe(process_channel(self.process_id), self._pushed_here))
+        booths = self.places.booths
+        if self.cluster is not None and booths is not None:
+            # One booth desk (ticket queues, counters) for the whole city: the first process with
+            # the booths takes it; the others send queue and counter commands to it.
+            booths.desk = await self.cluster.claim_desk()
+            log_event(log, "booth_desk", here=booths.desk)
         if self.store is not None:
             now = now_ms()
             for instance in self.instances.values():

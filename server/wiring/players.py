@@ -34,6 +34,7 @@ class Player:
     lang: str = "id"
     snapshot_hz: int = 0  # asked for in hello (0: the server's rate)
     logged_out: bool = False  # leave at once on disconnect: no reconnect grace
+    replay: Any = None  # a command another process sent along with a redirect here: run after the welcome
     actor_cache: Actor | None = field(default=None, repr=False)
 
     @property
