@@ -116,9 +116,10 @@ RULES = (
         ("protocol", "world", "client", "client/net", "server/rooms", "server/sim"),
         # msgpack: the fuzzer (bench/fuzz_atheris.py) builds raw frames the codec would never make.
         # atheris: optional, for long fuzzing runs only; uvloop: the load processes' loop when installed.
-        # cryptography: the throwaway CA of the wss:// checks (bench/tls_proxy.py).
+        # cryptography: the throwaway CA of the wss:// checks (bench/tls_proxy.py); redis: `--processes`
+        # checks the cluster's Redis answers before starting servers (bench/cluster_server.py).
         frozenset({"websockets", "numpy", "psutil", "panda3d", "direct", "msgpack", "atheris", "uvloop",
-                   "cryptography"}),
+                   "cryptography", "redis"}),
     ),
     Rule("assets", (), frozenset({"numpy"})),
 )
