@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import logging
+import socket
 from collections.abc import Awaitable, Callable
 from typing import Any, Protocol
 
@@ -75,6 +76,8 @@ class NetSettings(Protocol):
     def max_frame_bytes(self) -> int: ...
     @property
     def send_queue_frames(self) -> int: ...
+    @property
+    def send_buffer_bytes(self) -> int: ...
     @property
     def ping_interval_s(self) -> float: ...
     @property
@@ -191,6 +194,10 @@ class NetServer:
 
     async def _handle(self, ws: ServerConnection) -> None:
         s = self.settings
+        if s.send_buffer_bytes:
+            sock = ws.transport.get_extra_info("socket")
+            if sock is not None:
+                sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, s.send_buffer_bytes)
         conn = Connection(
             ws,
             conn_id=next(self._conn_ids),
