@@ -62,7 +62,8 @@ DIST_URL ?= ws://127.0.0.1:8765
 dist: $(STAMP)
 	$(BIN)/python -m makaverse.bench.desktop --url $(DIST_URL)
 
-## dist-check: build the Linux app only and start it headless against a server for a few frames
+## dist-check: build the Linux app (and the Windows one when Wine is installed) and start each
+##             headless over wss:// (a local TLS front door, a throwaway CA) for a few frames
 dist-check: $(STAMP)
 	$(BIN)/python -m makaverse.bench.desktop --check
 

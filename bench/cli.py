@@ -44,7 +44,8 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--in-hz", dest="in_hz", type=float, default=20.0,
                    help="crowd/ceiling: inputs a second per bot (default 20)")
     p.add_argument("--processes", type=int, default=1,
-                   help="crowd/townhall/services: server processes (needs a server with `serve --processes`)")
+                   help="crowd/townhall/services: server processes sharing PostgreSQL (a fresh schema at --db) "
+                        "and Redis (--redis); default 1")
     p.add_argument("--warmup", type=float, default=3.0, help="seconds after every bot is in before measuring")
     p.add_argument("--no-ceiling", dest="no_ceiling", action="store_true",
                    help="don't run the ceiling scenario for ceiling_ratio")
@@ -53,9 +54,18 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--serve-args", dest="serve_args", default="",
                    help='crowd/townhall/services: more `makaverse serve` options, one string (e.g. "--gateways 2")')
     p.add_argument("--db", default="",
-                   help="crowd/townhall/services: the server's database URL (default: a fresh SQLite file)")
+                   help="crowd/townhall/services: the server's database URL (default: a fresh SQLite file); with "
+                        "--processes N > 1 the PostgreSQL in which each run makes a fresh schema (default "
+                        "postgresql+psycopg://postgres@127.0.0.1:5432/test)")
+    p.add_argument("--redis", default="",
+                   help="with --processes N > 1: the Redis the processes share (default redis://127.0.0.1:6379/0)")
     p.add_argument("--frame-bytes", dest="frame_bytes", type=int, default=900,
                    help="ceiling: bytes of the frame sent to each client every tick (default 900)")
+    # --scenario overload: --count walkers calibrate, then factor x the capacity the server measured.
+    p.add_argument("--factor", type=float, default=2.0,
+                   help="overload: bots driven, as a multiple of the capacity the server measured (default 2)")
+    p.add_argument("--full-url", dest="full_url", default="",
+                   help="overload: the server's --full-url, which its refusals name (default a placeholder)")
     p.set_defaults(func=_bench)
 
     from .scripted.run import add_shot_options
@@ -83,6 +93,10 @@ def _bench(args: argparse.Namespace) -> int:
         return 2
     from .measure import MEASURED_SCENARIOS
 
+    if args.scenario == "overload":
+        from .overload import run_overload_cli
+
+        return run_overload_cli(args)
     if args.scenario in MEASURED_SCENARIOS:
         from .measure import run_measured_cli
 

@@ -10,6 +10,11 @@ inputs (`ack_tick`), as real clients do, so the server sends them deltas; a bot 
 just enough of each (the ids listed and its own position) to read its position out of the next.
 Everything else a bot counts is bytes and frames.
 
+With several server processes (`LoadSpec.urls`), bot i first connects to `urls[i % len(urls)]`,
+as a reverse proxy's pool hands out new connections. A bot told `redirect` (type 12, then close
+4009) does what a real client does: it connects to the `url` it names at once and says `hello`
+there with the `token` it got, keeping its session; its counters and figures carry on.
+
 A load process runs its share of the bots and reports back through a queue: progress while it
 runs, then one result with every bot's figures over the steady window the parent announces
 through shared values (so windows line up across processes). Each process also reports the CPU
@@ -47,9 +52,11 @@ LATENCY_GRACE_S = 1.0  # inputs sent in the window's last second are not counted
 MAX_UNACKED = 256  # inputs a bot remembers waiting for their ack
 HANDSHAKE_TIMEOUT_S = 20.0
 _READY_TIMEOUT_S = 60.0
+_GO_TIMEOUT_S = 600.0  # started ahead (`start(go=False)`), a process waits this long for `go`
 _HELLO = {"t": 1, "version": 1, "kind": "bot"}
 _T_WELCOME, _T_INPUT, _T_SNAPSHOT, _T_ERROR, _T_REDIRECT, _T_DELTA = 2, 3, 4, 8, 12, 14
 _T_INSTANCE_CHANGED = 11
+_T_FULL = 15
 _KEEP_TICKS = 32  # snapshot states a steering bot keeps to read deltas against
 _NOT_REFUSALS = frozenset({"request_invalid"})  # answers to a command, not to entering
 _OP_CONT, _OP_BIN, _OP_CLOSE, _OP_PING, _OP_PONG = 0x0, 0x2, 0x8, 0x9, 0xA
@@ -91,6 +98,10 @@ class LoadSpec:
     ramp_s: float = 2.0  # connects are spread over this
     seed: int = 1
     options: dict = field(default_factory=dict)  # kind-specific (world box, event id, ...)
+    urls: tuple[str, ...] = ()  # several server processes: bot i starts at urls[i % len]; () for `url`
+
+    def url_of(self, index: int) -> str:
+        return self.urls[index % len(self.urls)] if self.urls else self.url
 
 
 class Bot(asyncio.Protocol):
@@ -123,17 +134,23 @@ class Bot(asyncio.Protocol):
         self.frames_down = 0
         self.snapshots = 0
         self.errors: Counter = Counter()
+        self.full_url: str | None = None  # refused with `full`: the place it named ("" for none)
         self.opened_at = 0.0
         self.deltas = bool(run.spec.options.get("deltas", True))  # report ticks, get deltas
         self.ack_tick = 0
         # tick -> (ids listed, sorted; own x, y cm): what a steering bot needs to read the next delta
         self.states: OrderedDict[int, tuple[list[int], int, int]] = OrderedDict()
         self.pacer = InputPacer()  # a bot standing still sends what a real client would: a heartbeat
+        self.url = run.spec.url_of(index)  # the server process it talks to (a redirect changes it)
+        self.parsed = urllib.parse.urlsplit(self.url)
+        self.token = ""  # after a redirect: what to say `hello` with at the new address
+        self.redirect_to = ""  # a `redirect` arrived: where to go once the server closes
+        self.redirects = 0
 
     # ── transport ───────────────────────────────────────────────────────────
     def connection_made(self, transport) -> None:  # type: ignore[override]
         self.transport = transport
-        u = self.run.parsed
+        u = self.parsed
         key = base64.b64encode(self.rng.randbytes(16)).decode()
         request = (
             f"GET {u.path or '/'} HTTP/1.1\r\nHost: {u.netloc}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
@@ -143,6 +160,9 @@ class Bot(asyncio.Protocol):
         self.bytes_up += len(request)
 
     def connection_lost(self, exc) -> None:
+        if self.redirect_to and not self.done:  # close 4009 after a `redirect`: on to the new address
+            self.follow()
+            return
         if not self.done:
             if not self.upgraded or not self.in_world:
                 self.connect_error = self.connect_error or ("closed:" + str(self.close_code or "before_welcome"))
@@ -208,6 +228,21 @@ class Bot(asyncio.Protocol):
             if self.transport is None:
                 return
         self.buf = buf[i:] if i < n else b""
+
+    def follow(self) -> None:
+        """Connect where the `redirect` said, as the same bot: the stream starts afresh there (its
+        ticks, acks and deltas), the bot's counters carry on; inputs waiting for an ack from the
+        process it left are not counted."""
+        self.url, self.redirect_to = self.redirect_to.rstrip("/"), ""  # as the bench names the processes
+        self.parsed = urllib.parse.urlsplit(self.url)
+        self.transport = None
+        self.buf, self.frag, self.upgraded, self.in_world = b"", [], False, False
+        self.close_code = None
+        self.ack_tick = 0
+        self.states.clear()
+        self.sent.clear()
+        self.redirects += 1
+        asyncio.ensure_future(self.run.connect(self))
 
     def write(self, frame: bytes) -> None:
         t = self.transport
@@ -277,8 +312,14 @@ class Bot(asyncio.Protocol):
         elif t == _T_INSTANCE_CHANGED:
             self.ack_tick = 0  # ticks count afresh in the other instance
             self.states.clear()
-        elif t == _T_REDIRECT and not self.in_world:
-            self.connect_error = self.connect_error or "redirected"  # these bots don't follow redirects
+        elif t == _T_FULL and not self.in_world:
+            self.full_url = str(msg.get("url", "")) or str(msg.get("instance", ""))
+        elif t == _T_REDIRECT:
+            url, token = str(msg.get("url", "")), str(msg.get("token", ""))
+            if url.startswith(("ws://", "wss://")) and token:
+                self.redirect_to, self.token = url, token  # followed once the server closes (4009)
+            else:
+                self.connect_error = self.connect_error or "redirect_unusable"
         self.on_message(msg)
 
     def read_state(self, msg: dict, tick: int) -> bool:
@@ -336,7 +377,10 @@ class Bot(asyncio.Protocol):
 
     # ── for subclasses ───────────────────────────────────────────────────────
     def on_open(self) -> None:
-        self.send({**_HELLO, "name": f"bot-{self.index:04d}"})
+        if self.token:  # redirected: the same session at the new address
+            self.send({**_HELLO, "name": f"bot-{self.index:04d}", "token": self.token})
+        else:
+            self.send({**_HELLO, "name": f"bot-{self.index:04d}"})
 
     def on_message(self, msg: dict) -> None:
         pass
@@ -464,7 +508,6 @@ class LoadRun:
         self.indices = indices
         self.control = control  # shared values: start (Unix), steady_from, steady_to (0 until known), stop
         self.report = report
-        self.parsed = urllib.parse.urlsplit(spec.url)
         self.bots: list[Bot] = []
         self.recording = False
         # Latency counts inputs sent between these loop times (the window, less its last second),
@@ -474,6 +517,7 @@ class LoadRun:
         self.latency_missing = 0
         self.latency = array("f")
         self.extra_latency = array("f")  # scenario-specific latency samples (e.g. stage lines), seconds
+        self.extra_latency_by: dict[str, array] = {}  # the same by the server process (url) the bot was on
         self.entered = 0
         self.ended = 0
         self.loop: asyncio.AbstractEventLoop | None = None
@@ -491,8 +535,16 @@ class LoadRun:
     def bot_ended(self, bot: Bot) -> None:
         self.ended += 1
 
-    async def _connect(self, bot: Bot) -> None:
-        u = self.parsed
+    def add_extra_latency(self, bot: Bot, seconds: float) -> None:
+        """A scenario's own latency sample (e.g. a stage line), also kept by the bot's server process."""
+        self.extra_latency.append(seconds)
+        by = self.extra_latency_by.get(bot.url)
+        if by is None:
+            by = self.extra_latency_by[bot.url] = array("f")
+        by.append(seconds)
+
+    async def connect(self, bot: Bot) -> None:
+        u = bot.parsed
         try:
             async with asyncio.timeout(HANDSHAKE_TIMEOUT_S):
                 await self.loop.create_connection(lambda: bot, u.hostname, u.port or 80)  # type: ignore[union-attr]
@@ -520,7 +572,7 @@ class LoadRun:
         t0 = self.now() + (self.control.start.value - time.time())
         ramp, count = self.spec.ramp_s, max(1, self.spec.count)
         connects = [
-            self.loop.call_at(t0 + ramp * i / count, lambda b=b: asyncio.ensure_future(self._connect(b)))
+            self.loop.call_at(t0 + ramp * i / count, lambda b=b: asyncio.ensure_future(self.connect(b)))
             for i, b in zip(self.indices, self.bots, strict=True)
         ]
         tasks = [asyncio.create_task(self._inputs()), asyncio.create_task(self._lag())]
@@ -568,7 +620,7 @@ class LoadRun:
         return {
             "in_world": sum(1 for b in bots if b.in_world and not b.done),
             "failed": sum(1 for b in bots if b.connect_error),
-            "disconnects": sum(1 for b in bots if b.close_code is not None),
+            "disconnects": sum(1 for b in bots if b.close_code is not None and b.in_world),
             "errors": sum(sum(b.errors.values()) for b in bots),
             "snapshots": sum(b.snapshots for b in bots),
             "loop_lag_ms": round(1000.0 * max(self.lags[-20:], default=0.0), 1),
@@ -610,13 +662,25 @@ class LoadRun:
             "bots": len(self.bots),
             "in_world_at_end": sum(1 for b in self.bots if b.in_world and (not b.done or b.close_code is None)),
             "connect_errors": dict(Counter(b.connect_error for b in self.bots if b.connect_error)),
-            "close_codes": dict(Counter(str(b.close_code) for b in self.bots if b.close_code is not None)),
+            # Closes of bots that were in the world (a refusal on the way in is a connect failure).
+            "close_codes": dict(Counter(str(b.close_code) for b in self.bots
+                                        if b.close_code is not None and b.in_world)),
             "error_codes": dict(sum((b.errors for b in self.bots), Counter())),
             "figures": dict(sum((Counter(b.figures()) for b in self.bots), Counter())),
             "loop_lag_ms_p99": round(1000.0 * _q(self.lags, 0.99), 1) if self.lags else None,
             "latency_s": self.latency.tobytes(),
             "latency_missing": self.latency_missing + sum(b.unanswered() for b in self.bots),
             "extra_latency_s": self.extra_latency.tobytes(),
+            # Refusals with `full`: how many, how many named a place to go, and the places named.
+            "full": {
+                "refused": sum(1 for b in self.bots if b.full_url is not None),
+                "named_a_place": sum(1 for b in self.bots if b.full_url),
+                "places": sorted({b.full_url for b in self.bots if b.full_url}),
+            },
+            "extra_latency_by": {url: a.tobytes() for url, a in self.extra_latency_by.items()},
+            "redirects_followed": sum(b.redirects for b in self.bots),
+            # Where the bots ended: in the world at the end, by server process (url).
+            "bots_by_url": dict(Counter(b.url for b in self.bots if b.in_world and b.close_code is None)),
         }
         if s is None or e is None:
             out["window"] = None
@@ -667,7 +731,7 @@ def _worker(spec: LoadSpec, wid: int, indices: list[int], control: Control, even
         importlib.import_module(m)
     use_fast_loop()
     events.put(("ready", wid, None))
-    if not control.go.wait(_READY_TIMEOUT_S):
+    if not control.go.wait(_GO_TIMEOUT_S):
         return
 
     def report(kind: str, payload) -> None:
@@ -703,8 +767,10 @@ class LoadProcesses:
     def pids(self) -> list[int]:
         return [p.pid for p in self.workers if p.pid is not None]
 
-    def start(self, margin_s: float = 0.3) -> float:
-        """Start the processes; once all are ready, connects begin `margin_s` later. Returns that time."""
+    def start(self, margin_s: float = 0.3, *, go: bool = True) -> float:
+        """Start the processes; once all are ready, connects begin `margin_s` later (returns that
+        time). With `go` False they wait, started and idle, for `go()`: starting Python processes
+        costs CPU that a measurement running meanwhile would count."""
         for p in self.workers:
             p.start()
         ready: set[int] = set()
@@ -713,6 +779,10 @@ class LoadProcesses:
             kind, wid, _ = self.events.get(timeout=max(0.1, deadline - time.monotonic()))
             if kind == "ready":
                 ready.add(wid)
+        return self.go(margin_s) if go else 0.0
+
+    def go(self, margin_s: float = 0.3) -> float:
+        """Connects begin `margin_s` from now; returns that time."""
         self.control.start.value = time.time() + margin_s
         self.control.go.set()
         return self.control.start.value

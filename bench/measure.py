@@ -10,6 +10,10 @@ exactly one JSON object. Figures (see docs/performance.md for every field):
 - from the bots: bytes down and up, snapshots and input → ack latency, per client;
 - `ceiling_ratio`: the server's CPU per client-tick over the bare transport's at the same count,
   run in the same invocation (or read from `--ceiling-file`, or left out with `--no-ceiling`).
+
+With `--processes N` (N > 1) the server is N `makaverse serve` processes on PostgreSQL and Redis
+(`bench/cluster_server.py`); the bots start round-robin over them and follow redirects; CPU and
+memory are summed over every process, ticks read from each (`per_process` has each one's figures).
 """
 
 from __future__ import annotations
@@ -32,6 +36,7 @@ from typing import Any
 import numpy as np
 import psutil
 
+from .cluster_server import DEFAULT_CLUSTER_DB, DEFAULT_CLUSTER_REDIS, BenchCluster
 from .loadgen import LoadProcesses, LoadSpec
 from .local_server import LocalServer, ServerError, http_get, parse_metrics
 
@@ -61,16 +66,6 @@ class CeilingProcess(LocalServer):
     def command(self) -> list[str]:
         return [self.python, "-m", "makaverse.bench.ceiling", "--port", "0", "--hz", f"{self.hz:g}",
                 "--frame-bytes", str(self.frame_bytes)]
-
-
-def serve_supports(flag: str) -> bool:
-    """Whether `makaverse serve` knows `flag` (e.g. --processes, added when the server can)."""
-    try:
-        out = subprocess.run([sys.executable, "-m", "makaverse", "serve", "--help"], capture_output=True, text=True,
-                             timeout=60)
-    except (OSError, subprocess.TimeoutExpired):
-        return False
-    return flag in out.stdout
 
 
 def hall_world_file(directory: Path) -> Path:
@@ -144,14 +139,16 @@ class ServerTree:
         return total
 
 
-def read_ticks(server: LocalServer) -> dict | None:
-    """`/stats/ticks` ({"ticks", "recent_s"}), or the `/metrics` histogram as {"hist": ...}, or None."""
+def read_ticks(server: LocalServer | str) -> dict | None:
+    """`/stats/ticks` ({"ticks", "recent_s"}), or the `/metrics` histogram as {"hist": ...}, or None
+    (`server`: a server, or one process's HTTP base URL)."""
+    base = server if isinstance(server, str) else server.http_url
     try:
-        return json.loads(http_get(server.http_url + "/stats/ticks", timeout_s=STATS_TIMEOUT_S))
+        return json.loads(http_get(base + "/stats/ticks", timeout_s=STATS_TIMEOUT_S))
     except (OSError, ValueError):
         pass
     try:
-        metrics = parse_metrics(http_get(server.http_url + "/metrics", timeout_s=STATS_TIMEOUT_S).decode())
+        metrics = parse_metrics(http_get(base + "/metrics", timeout_s=STATS_TIMEOUT_S).decode())
     except (OSError, ValueError):
         return None
     return {"hist": {k: v for k, v in metrics.items() if k.startswith("makaverse_tick_duration_seconds")}}
@@ -177,20 +174,29 @@ def _hist_quantile(first: dict, last: dict, q: float) -> float | None:
     return None
 
 
+def _tick_window(first: dict, last: dict) -> list[float]:
+    """The durations (s) of the ticks run between two `/stats/ticks` readings (as far as kept)."""
+    n = int(last["ticks"] - first["ticks"])
+    return last["recent_s"][-n:] if n > 0 else []
+
+
+def _tick_figures(out: dict, window: list[float]) -> dict:
+    if window:
+        arr = np.asarray(window) * 1000.0
+        out.update(p50=round(float(np.percentile(arr, 50)), 2), p99=round(float(np.percentile(arr, 99)), 2),
+                   max=round(float(arr.max()), 2))
+    return out
+
+
 def tick_quantiles(first: dict | None, last: dict | None) -> dict:
     """Tick durations (ms) over the window between two `read_ticks` readings."""
     out: dict[str, Any] = {"p50": None, "p99": None, "max": None, "ticks": 0, "source": None}
     if not first or not last:
         return out
     if "ticks" in first and "ticks" in last:
-        n = int(last["ticks"] - first["ticks"])
-        window = last["recent_s"][-n:] if n > 0 else []
-        out.update(ticks=n, source="stats", covered=len(window))
-        if window:
-            arr = np.asarray(window) * 1000.0
-            out.update(p50=round(float(np.percentile(arr, 50)), 2), p99=round(float(np.percentile(arr, 99)), 2),
-                       max=round(float(arr.max()), 2))
-        return out
+        window = _tick_window(first, last)
+        out.update(ticks=int(last["ticks"] - first["ticks"]), source="stats", covered=len(window))
+        return _tick_figures(out, window)
     if "hist" in first and "hist" in last:
         count = "makaverse_tick_duration_seconds_count"
         n = int(last["hist"].get(count, 0) - first["hist"].get(count, 0))
@@ -198,6 +204,26 @@ def tick_quantiles(first: dict | None, last: dict | None) -> dict:
         for key, q in (("p50", 0.5), ("p99", 0.99)):
             v = _hist_quantile(first["hist"], last["hist"], q)
             out[key] = None if v is None else round(v * 1000.0, 2)
+    return out
+
+
+def cluster_ticks(firsts: list[dict | None], lasts: list[dict | None]) -> dict:
+    """Several processes' ticks over one window: p50/p99/max over all their ticks together;
+    `ticks` is the mean a process ran (each client is ticked by one process), `per_process` has
+    each one's own figures."""
+    per = [tick_quantiles(a, b) for a, b in zip(firsts, lasts, strict=True)]
+    if len(per) == 1:
+        return per[0]
+    out: dict[str, Any] = {"p50": None, "p99": None, "max": None, "source": per[0]["source"],
+                           "ticks": round(sum(p["ticks"] for p in per) / len(per))}
+    if all(a and b and "ticks" in a and "ticks" in b for a, b in zip(firsts, lasts, strict=True)):
+        window = [d for a, b in zip(firsts, lasts, strict=True) for d in _tick_window(a, b)]  # type: ignore[arg-type]
+        _tick_figures(out, window)
+    else:  # histograms: the worst process's quantiles
+        for key in ("p50", "p99"):
+            values = [p[key] for p in per if p[key] is not None]
+            out[key] = max(values) if values else None
+    out["per_process"] = per
     return out
 
 
@@ -241,22 +267,27 @@ def plan_for(args: argparse.Namespace, tmp: Path) -> Plan:
 
 
 def make_server(plan: Plan, args: argparse.Namespace, server_args: list[str], env: dict[str, str],
-                processes: int) -> LocalServer:
-    """The server (not yet started) for one run. With `--processes P` > 1 the server is asked for P
-    processes through `serve --processes P`; a server that runs several processes differently
-    changes this function and `server_pids`, and nothing else in the bench."""
+                processes: int) -> LocalServer | BenchCluster:
+    """The server (not yet started) for one run: one process on a fresh SQLite file (or `--db`),
+    or with `--processes P` > 1, P processes on a fresh schema of the PostgreSQL at `--db` and
+    the Redis at `--redis` (`bench/cluster_server.py`)."""
+    db = getattr(args, "db", "") or ""
     if plan.ceiling:
         return CeilingProcess(hz=20.0, frame_bytes=args.frame_bytes, extra_env=env)
     if processes > 1:
-        if not serve_supports("--processes"):
-            raise ServerError("this server has no `serve --processes` yet: run with --processes 1")
-        server_args = [*server_args, "--processes", str(processes)]
-    return LocalServer(extra_args=tuple(server_args), extra_env=env)
+        return BenchCluster(processes, db_url=db or DEFAULT_CLUSTER_DB,
+                            redis_url=getattr(args, "redis", "") or DEFAULT_CLUSTER_REDIS,
+                            extra_args=tuple(server_args), extra_env=env)
+    return LocalServer(extra_args=tuple(server_args), extra_env=env, db_url=db)
 
 
-def server_pids(server: LocalServer) -> list[int]:
+def server_pids(server: LocalServer | BenchCluster) -> list[int]:
     """The processes whose CPU and memory are the server's (each with every process it starts)."""
-    return [server.pid]
+    return list(server.pids) if isinstance(server, BenchCluster) else [server.pid]
+
+
+def http_urls(server: LocalServer | BenchCluster) -> tuple[str, ...]:
+    return server.http_urls if isinstance(server, BenchCluster) else (server.http_url,)
 
 
 def default_load_procs(count: int) -> int:
@@ -286,8 +317,6 @@ def run_one(args: argparse.Namespace, plan: Plan, *, log: Log = _stderr) -> dict
     count = args.count
     processes = getattr(args, "processes", 1) or 1
     server_args = list(plan.server_args)
-    if getattr(args, "db", ""):  # another database than a fresh SQLite file (e.g. PostgreSQL)
-        server_args += ["--db", args.db]
     server_args += shlex.split(getattr(args, "serve_args", "") or "")  # e.g. "--gateways 2 --loop uvloop"
     env = {"MAKAVERSE_MAX_CLIENTS": str(max(1000, count + 100)), "MAKAVERSE_LOG_LEVEL": "WARNING",
            **plan.server_env}
@@ -295,8 +324,12 @@ def run_one(args: argparse.Namespace, plan: Plan, *, log: Log = _stderr) -> dict
     load = None
     try:
         server.start()
-        tree = ServerTree(server_pids(server))
-        log(f"[bench] {plan.scenario}: server pid {server.pid} on {server.url}")
+        pids = server_pids(server)
+        tree = ServerTree(pids)
+        trees = [ServerTree([pid]) for pid in pids] if len(pids) > 1 else []  # each process's own share
+        bases = http_urls(server)
+        urls = server.urls if isinstance(server, BenchCluster) else ()
+        log(f"[bench] {plan.scenario}: server pid {', '.join(map(str, pids))} on {', '.join(urls or (server.url,))}")
         time.sleep(1.0)
         rss_empty = tree.rss()
         if plan.after_start is not None:
@@ -304,7 +337,7 @@ def run_one(args: argparse.Namespace, plan: Plan, *, log: Log = _stderr) -> dict
         procs = args.procs or default_load_procs(count)
         ramp = args.ramp if args.ramp is not None else min(20.0, max(1.0, count / 100.0))
         spec = LoadSpec(url=server.url, kind=plan.bot_kind, count=count, in_hz=plan.in_hz, ramp_s=ramp,
-                        seed=args.seed, options=plan.options)
+                        seed=args.seed, options=plan.options, urls=urls)
         load = LoadProcesses(spec, procs, modules=plan.modules)
         load.start()
         load_avg_start = os.getloadavg()
@@ -329,7 +362,8 @@ def run_one(args: argparse.Namespace, plan: Plan, *, log: Log = _stderr) -> dict
         # the tick window is defined by its counts, so that costs nothing.
         cpu0, t0 = tree.cpu_s(), time.time()
         main0 = tree.main_cpu_s()
-        ticks0 = read_ticks(server)
+        each0 = [t.cpu_s() for t in trees]
+        ticks0 = [read_ticks(base) for base in bases]
         log(f"[bench] measuring {args.duration:g} s …")
         next_line = t0 + 5.0
         while time.time() < steady_to - 0.05:
@@ -341,7 +375,8 @@ def run_one(args: argparse.Namespace, plan: Plan, *, log: Log = _stderr) -> dict
                 next_line += 5.0
         cpu1, t1 = tree.cpu_s(), time.time()
         main1 = tree.main_cpu_s()
-        ticks1 = read_ticks(server)
+        each1 = [t.cpu_s() for t in trees]
+        ticks1 = [read_ticks(base) for base in bases]
         rss_end = tree.rss()
         load_avg_end = os.getloadavg()
         results = load.collect(timeout_s=30.0 + count / 50.0)
@@ -354,7 +389,7 @@ def run_one(args: argparse.Namespace, plan: Plan, *, log: Log = _stderr) -> dict
         tail = server.log_tail(5) if code not in (0, None) else ""
         server.cleanup()
     report = build_measured(
-        plan, args, results, server_cpu_s=cpu1 - cpu0, window_s=t1 - t0, ticks=tick_quantiles(ticks0, ticks1),
+        plan, args, results, server_cpu_s=cpu1 - cpu0, window_s=t1 - t0, ticks=cluster_ticks(ticks0, ticks1),
         rss_empty=rss_empty, rss_end=rss_end, load_avg=(load_avg_start, load_avg_end), procs=load.procs,
     )
     report.update(extra)
@@ -365,10 +400,35 @@ def run_one(args: argparse.Namespace, plan: Plan, *, log: Log = _stderr) -> dict
     # With several server processes (gateways, workers): the first one's own share, and how many.
     report["server_main_cpu_pct"] = _round(100.0 * (main1 - main0) / max(1e-6, t1 - t0))
     report["server_process_count"] = tree.count()
+    if trees:
+        report["per_process"] = per_process(report, results, urls, [b - a for a, b in zip(each0, each1, strict=True)],
+                                            t1 - t0)
     report["server_exit_code"] = code
     if tail:
         report["server_log_tail"] = tail
     return report
+
+
+def per_process(report: dict, results: list[dict], urls: tuple[str, ...], cpu_s: list[float],
+                window_s: float) -> list[dict]:
+    """Each server process's share: its CPU, its ticks, the bots in it at the end and (town hall)
+    the stage lines' latency of the attendees in it."""
+    ticks = report["tick_ms"].get("per_process") or [{}] * len(urls)
+    out = []
+    for i, url in enumerate(urls):
+        bots = sum(r.get("bots_by_url", {}).get(url, 0) for r in results)
+        stage = [np.frombuffer(r.get("extra_latency_by", {}).get(url, b""), dtype=np.float32) for r in results]
+        row: dict[str, Any] = {
+            "process": f"bench-{i + 1}", "url": url, "bots_at_end": bots,
+            "cpu_pct": _round(100.0 * cpu_s[i] / max(1e-6, window_s)),
+            "tick_ms": {k: ticks[i].get(k) for k in ("p50", "p99", "max", "ticks")},
+        }
+        samples = np.sort(np.concatenate(stage) * 1000.0) if stage else np.array([])
+        if samples.size:
+            row["stage_latency_ms"] = {"p50": _round(float(np.percentile(samples, 50))),
+                                       "p99": _round(float(np.percentile(samples, 99))), "samples": int(samples.size)}
+        out.append(row)
+    return out
 
 
 def _sleep_until(wall: float, load: LoadProcesses) -> None:
@@ -446,6 +506,7 @@ def build_measured(plan: Plan, args, results: list[dict], *, server_cpu_s: float
         "connect_errors": connect_errors,
         "load_loop_lag_ms_p99": max((r["loop_lag_ms_p99"] or 0.0 for r in results), default=None),
         "scenario_counters": figures,
+        "redirects_followed": sum(r.get("redirects_followed", 0) for r in results),
         "ceiling_ratio": None,
         "load_avg": {"start": [round(x, 2) for x in load_avg[0]], "end": [round(x, 2) for x in load_avg[1]]},
         "cpus": psutil.cpu_count() or 0,
@@ -574,6 +635,12 @@ def format_measured(r: dict) -> str:
     for section in ("townhall", "services"):
         if r.get(section):
             rows.append((section, _fmt(r[section])))
+    for row in r.get("per_process") or []:
+        rows.append((row["process"], f"{_fmt(row['cpu_pct'])} % CPU, {row['bots_at_end']} bots, tick ms "
+                     f"{_fmt(row['tick_ms'])}" + (f"; stage latency ms {_fmt(row['stage_latency_ms'])}"
+                                                  if row.get("stage_latency_ms") else "")))
+    if r.get("redirects_followed"):
+        rows.append(("redirects followed", str(r["redirects_followed"])))
     rows += [("warning", w) for w in r.get("warnings", [])]
     if r.get("scenario_counters"):
         rows.append(("scenario counters", _fmt(r["scenario_counters"])))

@@ -12,7 +12,8 @@ def add_bots_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--duration", type=float, default=20.0, help="seconds with every bot in the world (default 20)")
     p.add_argument(
         "--scenario", default="wander",
-        help="what the bots do: wander (default), idle, chatty, queue, townhall; bench also: crowd, services, ceiling",
+        help="what the bots do: wander (default), idle, chatty, queue, townhall; "
+             "bench also: crowd, services, ceiling, overload",
     )
     p.add_argument(
         "--procs", type=int, default=None, help="processes for the bots (default: one per 100 bots, up to the CPUs)"

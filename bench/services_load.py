@@ -52,6 +52,7 @@ from makaverse.protocol import (
 from makaverse.protocol.messages import Message
 
 from . import scenarios  # noqa: F401  (first: the scenario registry loads `queue` in the order its imports need)
+from .cluster_server import db_command
 from .local_server import LocalServer, ServerWatch
 from .queue import _fill
 from .report import quantiles
@@ -283,14 +284,6 @@ def run_services(
 
 
 # ── on its own: a server of its own, then the load ─────────────────────────────────────────────────────────
-def _db(*args: str) -> str:
-    """`makaverse db ARGS` (the bench stays clear of the store's code); its stdout."""
-    done = subprocess.run([sys.executable, "-m", "makaverse", "db", *args], capture_output=True, text=True, timeout=60)
-    if done.returncode != 0:
-        raise RuntimeError(f"makaverse db {args[0]}: {done.stderr.strip()[-300:]}")
-    return done.stdout.strip()
-
-
 def services_cli(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m makaverse.bench.services_load", description=__doc__.split("\n")[0])
     parser.add_argument("--count", type=int, default=50, help="bots (default 50)")
@@ -309,7 +302,7 @@ def services_cli(argv: list[str] | None = None) -> int:
     db_url, schema = "", ""
     if args.db:  # a schema of its own, dropped afterwards
         schema = f"mkv_bench_{uuid.uuid4().hex[:12]}"
-        db_url = _db("create-schema", schema, "--db", args.db)
+        db_url = db_command("create-schema", schema, "--db", args.db)
     server = LocalServer(db_url=db_url or "", extra_env=SERVER_ENV)
     spy = None
     try:
@@ -347,7 +340,7 @@ def services_cli(argv: list[str] | None = None) -> int:
         server.stop()
         server.cleanup()
         if schema:
-            _db("drop-schema", schema, "--db", args.db)
+            db_command("drop-schema", schema, "--db", args.db)
     print(json.dumps(result, indent=1))
     return 0
 

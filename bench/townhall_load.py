@@ -73,6 +73,9 @@ class TownhallBot(Bot):
         self.rid = 10
 
     def on_open(self) -> None:
+        if self.token:  # redirected (to the hall or a copy on another process): the same session there
+            super().on_open()
+            return
         self.send({"t": int(_T.REGISTER), "request_id": 1, "username": f"w{self.tag}{self.index:05d}",
                    "password": f"pw-{self.tag}-{self.index}-makassar", "display_name": f"Warga {self.index:05d}"})
 
@@ -81,7 +84,8 @@ class TownhallBot(Bot):
         if t == _T.AUTH_OK:
             self.send({"t": int(_T.HELLO), "version": 1, "kind": "bot", "name": f"Warga {self.index:05d}",
                        "token": msg["token"]})
-        elif t == _T.WELCOME:
+        elif t == _T.WELCOME and not self.redirects:
+            # (After a redirect the join that sent it there completes on arrival: nothing to send.)
             self.send({"t": int(_T.EVENT_JOIN), "request_id": 2, "event_id": self.event_id})
         elif t == _T.EVENT_JOINED:
             self.joined = 1
@@ -102,7 +106,7 @@ class TownhallBot(Bot):
                 said = 0.0
             c = self.run.control
             if c.steady_from.value <= said <= c.steady_to.value - LINE_GRACE_S:
-                self.run.extra_latency.append(time.time() - said)
+                self.run.add_extra_latency(self, time.time() - said)
         elif t == _T.POLL and msg.get("open") and msg.get("poll_id") not in self.voted:
             self.voted.add(msg["poll_id"])
             self.rid += 1
@@ -236,8 +240,7 @@ def townhall_plan(args: argparse.Namespace, tmp: Path):
     from .measure import Plan, latency_figures
 
     def after_start(server: LocalServer, plan: Plan, log) -> None:
-        db = Path(server._tmp.name) / "bench.db"  # type: ignore[union-attr]  (LocalServer's own file)
-        create_host(args.db or f"sqlite:///{db}")
+        create_host(server.db_url)  # its own SQLite file, --db, or the processes' fresh schema
         host = Host(server.url, args.count)
         plan.options["event_id"] = host.start()
         plan.state["host"] = host

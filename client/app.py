@@ -12,6 +12,7 @@ their own screenshot run and drivers: `bench/scripted/`.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Callable
 from dataclasses import replace
@@ -25,6 +26,7 @@ from .scene.camera_math import preset_view
 from .state.controls import KEY_FLAGS, Controls
 from .state.keymap import key_of
 from .net.events import monotonic_ms
+from .net.tls import CA_FILE_ENV, client_tls_context
 from .screenshot import EXIT_OK, ScreenshotRun, ShotPlan
 from .settings_file import load_settings, save_settings
 from .state.session import ClientSession
@@ -110,7 +112,7 @@ class ClientApp:
         self.net = NetClient(args.url, Hello(version=PROTOCOL_VERSION, name=args.name or "", kind="desktop",
                                              lang=self.lang, snapshot_hz=profile.snapshot_hz,
                                              style=getattr(args, "style", b"")),
-                             enter_on_connect=False)
+                             enter_on_connect=False, ca_file=getattr(args, "ca_file", None))
         from .scene.daylight import supports_shadows
 
         # The high preset lights the scene with a shadow-casting sun where shaders exist (OpenGL);
@@ -367,6 +369,13 @@ def run_client(args: argparse.Namespace, *, build: Callable[[Any, argparse.Names
         save_settings(settings, getattr(args, "settings_path", None))
     if getattr(args, "lang", None) is None:
         args.lang = settings.lang
+    args.ca_file = getattr(args, "ca_file", None) or os.environ.get(CA_FILE_ENV) or None
+    if args.ca_file:
+        try:
+            client_tls_context(args.ca_file)  # a missing or unreadable file is said now, not retried
+        except (OSError, ValueError, RuntimeError) as exc:  # RuntimeError: no TLS here (desktop.py)
+            print(f"--ca-file {args.ca_file}: {exc}", file=sys.stderr)
+            return 2
     profile = preset_profile(getattr(args, "preset", None) or settings.preset)
     configure_panda(offscreen=offscreen, renderer=getattr(args, "renderer", None), title=i18n.t("app.title", args.lang),
                     fullscreen=settings.fullscreen, multisample=profile.multisample,

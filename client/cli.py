@@ -20,6 +20,9 @@ def add_client_options(p: argparse.ArgumentParser, *, default_url: str = DEFAULT
     """The options of `makaverse client` (scripted runs in `bench/scripted/` add their own; the
     desktop app, `desktop.py`, passes the URL it was built for)."""
     p.add_argument("--url", default=default_url, help=f"the server (default {default_url})")
+    p.add_argument("--ca-file", default=None, metavar="PEM",
+                   help="for wss://: trust this certificate authority besides the system's "
+                        "(default: $MAKAVERSE_CA_FILE)")
     p.add_argument("--name", default="")
     p.add_argument("--look", default="", metavar="PART=VALUE,...",
                    help="your avatar's look, e.g. skin=3,headwear=hijab,pattern=batik,top=#1e5aa8 "

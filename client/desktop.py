@@ -3,9 +3,10 @@
 The server it connects to is, in order: `--url`, the MAKAVERSE_URL environment variable, or
 the URL fixed when the app was built (`make dist DIST_URL=wss://...`).
 
-The Python inside Panda3D's Linux build links its `ssl` module against the system's OpenSSL
-(3.3 or newer). Where the system's is older, `import ssl` fails; plain `ws://` needs no TLS, so
-the app then runs without it, and only a `wss://` server is refused (with a clear message).
+A `wss://` server's certificate is checked against the system's certificate authorities, and
+against `--ca-file` / MAKAVERSE_CA_FILE when given (net/tls.py). The Linux build carries its own
+OpenSSL beside the program (bench/desktop.py). Should TLS still fail to load, the app runs without
+it: plain `ws://` needs none, and only a `wss://` server is refused, with a clear message.
 """
 
 from __future__ import annotations
@@ -30,7 +31,7 @@ def parse_args(argv: list[str], *, built_url: str, environ: dict[str, str] | Non
 
 
 def tls_available() -> bool:
-    """Import `ssl`; when the system's OpenSSL can't back it, stand in a module that refuses TLS."""
+    """Import `ssl`; when no OpenSSL can back it, stand in a module that refuses TLS."""
     import asyncio  # noqa: F401  (first: asyncio notes for itself that ssl is missing)
 
     try:
@@ -51,7 +52,8 @@ def tls_available() -> bool:
 def main(argv: list[str] | None = None, *, built_url: str) -> int:
     args = parse_args(sys.argv[1:] if argv is None else argv, built_url=built_url)
     if not tls_available() and args.url.startswith("wss://"):
-        print(f"{args.url}: this system's OpenSSL is too old for secure connections (wss://)", file=sys.stderr)
+        print(f"{args.url}: secure connections (wss://) are not available here: OpenSSL did not load",
+              file=sys.stderr)
         return 2
     from .app import run_client
 

@@ -4,7 +4,16 @@ from .booths import *  # noqa: F401,F403
 from .booths import __all__ as _booths_all
 from .chat import *  # noqa: F401,F403
 from .chat import __all__ as _chat_all
-from .codec import MAX_FRAME_BYTES, decode, encode, encode_snapshot, encode_snapshot_delta, pack_snapshot_body, refusal
+from .codec import (
+    MAX_FRAME_BYTES,
+    decode,
+    encode,
+    encode_snapshot,
+    encode_snapshot_delta,
+    encode_snapshot_deltas,
+    pack_snapshot_body,
+    refusal,
+)
 from .delta import SnapshotBook, ViewState, apply_delta, make_delta
 from .errors import (
     CloseCode,
@@ -32,6 +41,7 @@ __all__ = [
     "refusal",
     "encode_snapshot",
     "encode_snapshot_delta",
+    "encode_snapshot_deltas",
     "SnapshotBook",
     "ViewState",
     "apply_delta",

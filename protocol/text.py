@@ -67,6 +67,8 @@ _LINE_SPACES = re.compile(r"[^\S\n]+")
 
 
 def normalise(raw: str) -> str:
+    if raw.isascii():
+        return raw  # ASCII is its own NFC
     return unicodedata.normalize("NFC", raw)
 
 
@@ -81,6 +83,8 @@ def _emoji_joiner(text: str, i: int) -> bool:
 
 def forbidden_char(text: str, *, multiline: bool = False) -> int:
     """Index of the first character the policy refuses, or -1."""
+    if text.isascii() and text.isprintable():
+        return -1  # printable ASCII holds no control, format or invisible character: most text, checked in C
     for i, ch in enumerate(text):
         if ch in "\r\n" and multiline:
             continue

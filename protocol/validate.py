@@ -39,6 +39,8 @@ def check_str(name: str, value: object, min_len: int, max_len: int, *, single_li
         raise MessageTooLarge(f"{name}: longer than {max_len}")
     if len(value) < min_len:
         raise InvalidField(f"{name}: shorter than {min_len}")
+    if value.isascii() and value.isprintable():
+        return  # printable ASCII has no control character (the usual case, checked in C)
     for ch in value:
         if unicodedata.category(ch) in ("Cc", "Cs", "Co", "Cn") and not (ch == "\n" and not single_line):
             raise InvalidField(f"{name}: control or unassigned character")

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import secrets
 import time
+from datetime import timedelta
 from functools import cached_property
 
 from argon2 import PasswordHasher
@@ -34,7 +35,9 @@ from .store.dto import Account, Audit
 from .store.errors import Conflict
 from .store.store import Store
 
-__all__ = ["Accounts"]
+__all__ = ["Accounts", "LAST_SEEN_EVERY"]
+
+LAST_SEEN_EVERY = timedelta(minutes=10)  # a resume records "last seen" when the last record is older
 
 
 class Accounts:
@@ -94,9 +97,19 @@ class Accounts:
     def register(
         self, username: str, password: str, *, display_name: str | None = None, lang: str = "id"
     ) -> tuple[Account, str]:
-        """A new citizen account, already logged in: returns (account, session token)."""
-        account = self.create_user(username=username, password=password, display_name=display_name, lang=lang)
-        return account, self._store.create_session(account.id, ttl_s=self._session_ttl_s)
+        """A new citizen account, already logged in: returns (account, session token), written in
+        one transaction."""
+        username = normalize_username(username)
+        check_password(password, username=username)
+        name = normalize_display_name(display_name, fallback=username)
+        check_not_reserved(username, name)
+        try:
+            return self._store.create_account_with_session(
+                username=username, display_name=name, password_hash=self._hasher.hash(password), lang=lang,
+                ttl_s=self._session_ttl_s,
+            )
+        except Conflict as exc:
+            raise UsernameTaken(username) from exc
 
     def login(self, username: str, password: str, address: str) -> tuple[Account, str]:
         """Check the password and open a session: returns (account, session token).
@@ -135,9 +148,14 @@ class Accounts:
         self._refuse_if_banned(info.account)
         if info.revoked:
             raise InvalidToken()
-        if info.is_expired(self._store.now()):
+        now = self._store.now()
+        if info.is_expired(now):
             raise TokenExpired()
-        self._store.touch_last_seen(info.account.id)
+        seen = info.account.last_seen_at
+        # Coarse on purpose: a write (a commit) per reconnect would be the costliest part of a
+        # join burst, and "last seen" means the day, not the second.
+        if seen is None or now - seen >= LAST_SEEN_EVERY:
+            self._store.touch_last_seen(info.account.id)
         return info.account
 
     def logout(self, token: str) -> bool:

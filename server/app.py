@@ -24,9 +24,11 @@ from .store import Store, migrate
 from .store.seed import seed
 from .wiring import GameServer
 
-__all__ = ["serve_forever", "load_configured_world", "open_store"]
+__all__ = ["serve_forever", "load_configured_world", "open_store", "allow_open_files"]
 
 log = logging.getLogger("makaverse.server")
+
+OPEN_FILES_MARGIN = 256  # descriptors beyond one per client: database, logs, listening sockets, gateways
 
 
 def load_configured_world(settings: Settings) -> World:
@@ -86,8 +88,29 @@ def _check_word_list() -> None:
         wordfilter_from_file(path)
 
 
+def allow_open_files(clients: int) -> int:
+    """Raise this process's soft limit on open files toward what `clients` sockets (and the
+    database, the logs, the listening socket) need, within the hard limit; returns the limit.
+    A soft limit of 1024 is common and would refuse a town hall's thousands at accept."""
+    try:
+        import resource
+    except ImportError:  # not on this platform: the limit is what it is
+        return -1
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    wanted = clients + OPEN_FILES_MARGIN
+    if soft != resource.RLIM_INFINITY and soft < wanted:
+        new = wanted if hard == resource.RLIM_INFINITY else min(wanted, hard)
+        if new > soft:
+            resource.setrlimit(resource.RLIMIT_NOFILE, (new, hard))
+            soft = new
+    return soft
+
+
 def serve_forever(settings: Settings) -> int:
     configure_logging(settings.log_format, settings.log_level)
+    limit = allow_open_files(settings.max_clients)
+    if 0 <= limit < settings.max_clients + OPEN_FILES_MARGIN:
+        log_event(log, "open_files_limit_low", limit=limit, max_clients=settings.max_clients)
     # Files first: a wrong path fails in a moment, before the database is touched.
     world = load_configured_world(settings)
     _check_word_list()

@@ -39,14 +39,17 @@ def add_server_options(p: argparse.ArgumentParser) -> None:
         dest="auditorium_capacity",
         type=int,
         default=None,
-        help="people per copy of the auditorium; when full, an overflow copy opens (200)",
+        help="people per copy of the auditorium; when full, an overflow copy opens (150, its seats)",
     )
     p.add_argument("--tick-hz", dest="tick_hz", type=int, default=None, help="simulation ticks per second (20)")
     p.add_argument("--snapshot-hz", dest="snapshot_hz", type=int, default=None, help="snapshots per second (20)")
     p.add_argument("--capacity-players", dest="capacity_players", type=int, default=None,
                    help="players admitted at most; beyond, hello gets `full` (default 0: no cap)")
     p.add_argument("--capacity-auto", dest="capacity_auto", action="store_true", default=None,
-                   help="also refuse newcomers beyond what this process's measured load allows")
+                   help="also refuse newcomers beyond what this process's measured load allows "
+                        "(default: when --full-url or other processes on Redis give them somewhere to go)")
+    p.add_argument("--no-capacity-auto", dest="capacity_auto", action="store_false",
+                   help="refuse newcomers only at --capacity-players, whatever the load")
     p.add_argument("--full-url", dest="full_url", default=None,
                    help="another server's ws:// URL that a `full` refusal names (default: none)")
     p.add_argument(

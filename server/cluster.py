@@ -10,7 +10,10 @@ What lives in Redis (every key under the settings' `redis_prefix`):
 - `handoff:<sha256 of the token>`: where a redirected client is going and who it is, for
   `HANDOFF_TTL_S`, read once;
 - `seq:process`: each start takes a number, which gives it its own range of avatar ids;
-- `seq:copy:<hall>`: overflow copies' numbers, unique across processes.
+- `seq:copy:<hall>`: overflow copies' numbers, unique across processes;
+- `desk`: the id of the process running the booth desk (ticket queues and counters, one per
+  city), taken with SET NX by the first process hosting the booths and renewed by its heartbeat
+  with the same lifetime as its entry (whose `desk` is then true).
 
 On the bus, channel `proc.<id>` carries what is addressed to one process: a push to an account
 it holds. A process that dies stops renewing its keys, so within `ttl_s` its instances leave the
@@ -35,6 +38,7 @@ __all__ = ["Cluster", "HANDOFF_TTL_S", "read_directory", "process_channel"]
 log = logging.getLogger("makaverse.cluster")
 
 HANDOFF_TTL_S = 30.0
+DESK_CLAIM_S = 30.0  # the desk's claim until the first heartbeat renews it
 AVATAR_ID_RANGE = 1 << 20  # avatar ids per process start: 4,096 ranges fit in a uint32
 _COPY_POOL = 2  # copy numbers reserved ahead, so opening a copy never waits on Redis
 
@@ -105,6 +109,7 @@ class Cluster:
         self._task: asyncio.Task[None] | None = None
         self._started_ms = _now_ms()
         self._pending: set[asyncio.Task] = set()
+        self.desk = False  # this process runs the booth desk (claimed at start)
 
     # ── lifecycle ────────────────────────────────────────────────────────────
     async def start(self, halls: list[str]) -> None:
@@ -113,6 +118,18 @@ class Cluster:
             self._copies[hall] = []
         await self.beat()
         self._task = asyncio.get_running_loop().create_task(self._run(), name="cluster-heartbeat")
+
+    async def claim_desk(self) -> bool:
+        """Take the booth desk unless another live process holds it; True when this one has it
+        (also after a restart under the same process id, before the old claim expired)."""
+        key = self._key("desk")
+        # Long enough to load and start listening; the heartbeats renew it with the entry's lifetime.
+        taken = await self._redis.set(key, self.process_id, nx=True, px=int(max(self.ttl_s, DESK_CLAIM_S) * 1000))
+        holder = self.process_id if taken else await self._redis.get(key)
+        if isinstance(holder, bytes):
+            holder = holder.decode()
+        self.desk = holder == self.process_id
+        return self.desk
 
     @property
     def first_avatar_id(self) -> int:
@@ -126,7 +143,10 @@ class Cluster:
                 await self._task
         with contextlib.suppress(Exception):
             async with asyncio.timeout(2.0):
-                await self._redis.delete(self._key(f"proc:{self.process_id}"), self._key(f"accounts:{self.process_id}"))
+                keys = [self._key(f"proc:{self.process_id}"), self._key(f"accounts:{self.process_id}")]
+                if self.desk:  # the next process to start with the booths takes the desk
+                    keys.append(self._key("desk"))
+                await self._redis.delete(*keys)
         with contextlib.suppress(Exception):
             await self._redis.aclose()
 
@@ -151,12 +171,14 @@ class Cluster:
         """Write this process's entry and account set (with their TTL), top up the copy numbers,
         and read everyone's entries."""
         entry = {**self._entry(), "id": self.process_id, "url": self.public_url, "at_ms": _now_ms(),
-                 "started_ms": self._started_ms}
+                 "started_ms": self._started_ms, "desk": self.desk}
         ttl_ms = int(self.ttl_s * 1000)
         accounts_key = self._key(f"accounts:{self.process_id}")
         accounts = self._accounts()
         async with self._redis.pipeline(transaction=True) as pipe:
             pipe.set(self._key(f"proc:{self.process_id}"), json.dumps(entry, separators=(",", ":")), px=ttl_ms)
+            if self.desk:
+                pipe.set(self._key("desk"), self.process_id, px=ttl_ms)
             pipe.delete(accounts_key)
             if accounts:
                 pipe.sadd(accounts_key, *accounts)
@@ -194,6 +216,10 @@ class Cluster:
             if any(i.get("id") == instance_id for i in entry.get("instances", ())):
                 return entry
         return None
+
+    def desk_host(self) -> dict[str, Any] | None:
+        """The other live process running the booth desk (from the last view), or None."""
+        return next((e for e in self.others() if e.get("desk")), None)
 
     def instances_elsewhere(self) -> list[tuple[dict[str, Any], dict[str, Any]]]:
         """(process entry, instance entry) for every instance another process hosts."""

@@ -41,10 +41,11 @@ class Settings:
     max_clients: int = 1000
     # Players this process admits at most (0: no cap); beyond it a hello is answered `full`, naming
     # `full_url` (another server) when one is set. With `capacity_auto` the process also refuses
-    # newcomers beyond what its own measured load allows (off by default: on a shared machine a
-    # neighbour's load would turn citizens away; shedding detail under load happens either way).
+    # newcomers beyond what its own measured load allows. Unset (None), it does so when a refusal
+    # can name somewhere to go (`full_url`, or other processes on Redis); a lone server with
+    # nowhere to send people keeps letting them in and sheds detail instead.
     capacity_players: int = 0
-    capacity_auto: bool = False
+    capacity_auto: bool | None = None
     full_url: str = ""
     # Open connections from one remote address (a NAT'd office shares one); over it: HTTP 503.
     max_clients_per_address: int = 64
@@ -64,7 +65,9 @@ class Settings:
     msg_rate_per_s: float = 60.0
     msg_burst: int = 120
     reconnect_grace_s: float = 60.0
-    auditorium_capacity: int = 200  # people per copy of the auditorium; more open an overflow copy
+    # People per copy of the auditorium (its 150 seats: everyone sits; standing people jostle, and
+    # every viewer then gets their moves every tick); more open an overflow copy.
+    auditorium_capacity: int = 150
     # Processes that hold the WebSocket connections, next to the one that runs the world (0: one
     # process does both). See docs/performance.md, "gateways".
     gateways: int = 0
@@ -125,6 +128,13 @@ class Settings:
         return bool(self.redis_url and self.public_url)
 
     @property
+    def refuses_on_measure(self) -> bool:
+        """Whether newcomers are refused beyond the measured capacity (see `capacity_auto`)."""
+        if self.capacity_auto is not None:
+            return self.capacity_auto
+        return bool(self.full_url) or self.clustered
+
+    @property
     def instance_ids(self) -> list[str]:
         return [i.strip() for i in self.instances.split(",") if i.strip()]
 
@@ -149,9 +159,12 @@ class Settings:
             raise SettingsError(f"invalid settings: {exc}") from None
 
 
+_BOOLS = ("bool", "bool | None")
+
+
 def _kind(type_name: Any) -> str:
     t = type_name if isinstance(type_name, str) else type_name.__name__
-    return "yes/no value (1, true, yes, on; 0, false, no, off)" if t == "bool" else "number"
+    return "yes/no value (1, true, yes, on; 0, false, no, off)" if t in _BOOLS else "number"
 
 
 def _coerce(type_name: Any, raw: str) -> Any:
@@ -160,7 +173,7 @@ def _coerce(type_name: Any, raw: str) -> Any:
         return int(raw)
     if t == "float":
         return float(raw)
-    if t == "bool":
+    if t in _BOOLS:
         if raw.lower() in ("1", "true", "yes", "on"):
             return True
         if raw.lower() in ("0", "false", "no", "off"):

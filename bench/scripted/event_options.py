@@ -9,7 +9,7 @@ import argparse
 
 
 def add_event_options(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--event-board", action="store_true", help="open the event board (F12) and wait for its events")
+    p.add_argument("--event-board", action="store_true", help="open the event board (F12) and wait until it has loaded")
     p.add_argument("--event-register", action="store_true",
                    help="register (Tab to the board's Register button, Enter) for the first event you are not in")
     p.add_argument("--event-title", default=None, metavar="TITLE",

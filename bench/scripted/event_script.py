@@ -72,7 +72,7 @@ class EventDriver:
                 ui.toggle_board()
 
         if getattr(args, "event_board", False) or getattr(args, "event_register", False):
-            steps.append(Step("board", board_open, lambda: ui.board.visible and ui.board.loaded and bool(m.board),
+            steps.append(Step("board", board_open, lambda: ui.board.visible and ui.board.loaded,
                               timeout_ms=timeout, retry_ms=5000.0))
         if getattr(args, "event_register", False):
             def register() -> None:

@@ -20,6 +20,7 @@ import queue
 import random
 import threading
 import time
+from typing import TYPE_CHECKING
 
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidURI
@@ -43,6 +44,10 @@ from makaverse.protocol import (
 
 from .backoff import Backoff
 from .events import FINAL_CLOSE_CODES, ConnState, RttSample, StateChanged, monotonic_ms
+from .tls import client_tls_context
+
+if TYPE_CHECKING:
+    import ssl
 
 __all__ = ["NetClient"]
 
@@ -63,12 +68,15 @@ class NetClient:
         outbound_limit: int = 256,
         seed: int | None = None,
         enter_on_connect: bool = True,
+        ca_file: str | None = None,
     ) -> None:
         self.url = url
         self.home_url = url  # where we go back to when a process we were sent to is gone
         self.hello = hello
         # False until the player has chosen how to enter (login screen): connect, but say nothing.
         self.enter_on_connect = enter_on_connect
+        self.ca_file = ca_file  # for wss://, trusted besides the system's CAs (net/tls.py)
+        self._tls: ssl.SSLContext | None = None  # made at the first wss:// connection, then kept
         self._said_hello = False  # on the current connection (read and written on the net thread)
         self.ping_interval_s = ping_interval_s
         self.stale_after_s = stale_after_s
@@ -235,6 +243,11 @@ class NetClient:
         await asyncio.gather(stopper, return_exceptions=True)
         self._publish(StateChanged(ConnState.CLOSED, close_code=final_code))
 
+    def _tls_context(self) -> ssl.SSLContext:
+        if self._tls is None:
+            self._tls = client_tls_context(self.ca_file)
+        return self._tls
+
     async def _connect_loop(self) -> int | None:
         """Connect, run a session, back off, repeat; returns a close code that ends retrying."""
         attempt = 0
@@ -246,6 +259,7 @@ class NetClient:
             try:
                 async with connect(
                     self.url,
+                    ssl=self._tls_context() if self.url.startswith("wss://") else None,
                     max_size=MAX_FRAME_BYTES,
                     open_timeout=self.open_timeout_s,
                     ping_interval=10.0,

@@ -282,6 +282,7 @@ class EventModel:
         self.instance = ""
         # The board.
         self._board: dict[int, EventEntry] = {}
+        self.boards_received = 0  # whole boards the server sent: from the first on, an empty one means none
         self.registered: set[int] = set()
         # The event you are in.
         self.joined: Joined | None = None
@@ -636,6 +637,7 @@ class EventModel:
         for m in msg.events:
             entry = EventEntry.from_map(m)
             self._board[entry.id] = entry
+        self.boards_received += 1
         self.rev["board"] += 1
 
     def _on_info(self, msg: EventInfo, now_ms: float) -> None:

@@ -9,6 +9,7 @@ destroying one holder and building it again.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from typing import Any
 
 from direct.gui import DirectGuiGlobals as DGG
 from direct.gui.DirectGui import DirectButton, DirectEntry, DirectFrame
@@ -35,6 +36,7 @@ __all__ = [
     "TextField",
     "Cycler",
     "holder",
+    "Parts",
     "screen_rect",
     "box_px",
 ]
@@ -46,6 +48,49 @@ FIELD_BAD = (1.0, 0.82, 0.80, 1.0)
 def holder(parent, pos=(0, 0, 0)) -> DirectFrame:
     """An invisible frame to hang widgets on (destroying it destroys them)."""
     return DirectFrame(parent=parent, frameColor=(0, 0, 0, 0), frameSize=(0, 0, 0, 0), pos=pos)
+
+
+class Parts:
+    """A panel's parts, each on a holder of its own, redrawn only when that part's key changes:
+
+        if parts.due("list", (rev,)):   # the key changed: the old holder is gone
+            h = parts.holder("list")    # a fresh one to draw on
+    """
+
+    def __init__(self, parent, *, make: Callable[[Any], Any] = holder) -> None:
+        self._parent = parent
+        self._make = make
+        self.holders: dict[str, Any] = {}
+        self.keys: dict[str, tuple] = {}
+
+    def due(self, part: str, key: tuple) -> bool:
+        """True (and the part's old holder destroyed) when `key` differs from the last drawing's."""
+        if self.keys.get(part) == key:
+            return False
+        self.keys[part] = key
+        old = self.holders.pop(part, None)
+        if old is not None:
+            old.destroy()
+        return True
+
+    def holder(self, part: str):
+        h = self.holders[part] = self._make(self._parent)
+        return h
+
+    def redraw(self, part: str) -> None:
+        """`part` is due at the next check, whatever its key."""
+        self.keys.pop(part, None)
+
+    def redraw_all(self) -> None:
+        """Every part is due at the next check (a language switch, a change of what is enabled)."""
+        self.keys.clear()
+
+    def clear(self) -> None:
+        """Destroy every part's holder."""
+        for h in self.holders.values():
+            h.destroy()
+        self.holders.clear()
+        self.keys.clear()
 
 
 def label(parent, text: str, pos: tuple[float, float], *, scale: float = 0.038, fg=INK, width: float | None = None,

@@ -20,7 +20,7 @@ from ..state.events import EventEntry, EventModel
 from .booth_widgets import BAD, BG, BUTTON_ON, GOLD, GOOD, INK, MUTED, button, holder, label
 from .theme import theme_for
 
-__all__ = ["EventBoardPanel", "when_text", "VISIBLE_EVENTS"]
+__all__ = ["EventBoardPanel", "board_notes", "when_text", "VISIBLE_EVENTS"]
 
 WIDTH, TOP, BOTTOM = 1.9, 0.74, -0.78
 PAD = 0.05
@@ -44,6 +44,15 @@ def _clip(text: str, chars: int) -> str:
     return text if len(text) <= chars else text[: max(1, chars - 1)].rstrip() + "…"
 
 
+def board_notes(*, logged_in: bool, has_events: bool, loaded: bool) -> list[str]:
+    """The translation keys of the lines above the rows: why a guest can't register, and, with
+    no rows, that there is nothing yet (or that the board is still on its way)."""
+    notes = [] if logged_in else ["event.board.login"]
+    if not has_events:
+        notes.append("event.board.empty" if loaded else "event.board.loading")
+    return notes
+
+
 class EventBoardPanel:
     def __init__(self, base, model: EventModel, *, lang: str = "id", on_register: Callable[[int], None],
                  on_go: Callable[[int], None], on_leave: Callable[[int], None],
@@ -58,10 +67,11 @@ class EventBoardPanel:
                                      pos=(0, 0, 0), sortOrder=12)
         self.root.hide()
         self.body = None
-        self.loaded = False  # a board arrived since it was opened
+        self.loaded = False  # a whole board has arrived (until then: "loading")
         self.first = 0
         self._key: tuple | None = None
         self.rows: list[dict] = []  # what is drawn, for a summary
+        self.notes: list[str] = []  # the lines above the rows, as drawn
 
     @property
     def visible(self) -> bool:
@@ -111,14 +121,12 @@ class EventBoardPanel:
               align=TextNode.A_center)
         self.rows = []
         top = TOP - 0.15
-        if not self.logged_in():
-            label(b, i18n.t("event.board.login", lang), (x0, top - 0.06), scale=0.036, fg=MUTED)
+        self.notes = [i18n.t(k, lang) for k in board_notes(logged_in=self.logged_in(), has_events=bool(events),
+                                                           loaded=self.loaded)]
+        for note in self.notes:
+            label(b, note, (x0, top - 0.06), scale=0.036, fg=MUTED)
             top -= 0.08
         if not events:
-            if not self.logged_in():
-                return  # guests see no events: the line above says why
-            key = "event.board.empty" if self.loaded else "event.board.loading"
-            label(b, i18n.t(key, lang), (x0, top - 0.07), scale=0.038, fg=MUTED)
             return
         self.first = max(0, min(self.first, max(0, len(events) - VISIBLE_EVENTS)))
         for i, e in enumerate(events[self.first:self.first + VISIBLE_EVENTS]):

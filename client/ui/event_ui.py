@@ -205,10 +205,9 @@ class EventUi:
         return self.model.role not in ("guest", "")
 
     def refresh(self) -> None:
-        """Ask for the board (logged in only: guests get nothing about events)."""
-        if self._logged_in():
-            self._listed_at = monotonic_ms()
-            self.model.list_events()
+        """Ask for the board (guests too: they may read it; registering needs a login)."""
+        self._listed_at = monotonic_ms()
+        self.model.list_events()
 
     def show_board(self, on: bool) -> None:
         if on == self.board.visible:
@@ -273,8 +272,8 @@ class EventUi:
         self._notices(m, now)
         if m.rev["board"] != self._board_rev:
             self._board_rev = m.rev["board"]
-            if self._listed_at > -math.inf:
-                self.board.loaded = True
+            if m.boards_received:
+                self.board.loaded = True  # a whole board arrived: an empty one now means "none yet"
             self.screen.show(m.board)
             self._directory_events()
         if not m.in_event and self.questions.visible:
@@ -378,7 +377,7 @@ class EventUi:
         hall = m.hall
         poll = self.poll.shown_poll
         return {
-            "board": {"open": self.board.visible, "rows": self.board.rows,
+            "board": {"open": self.board.visible, "rows": self.board.rows, "notes": self.board.notes,
                       "rect": screen_rect(self.board.root, b) if self.board.visible else None},
             "registered": sorted(m.registered),
             "joined": None if m.joined is None else {"event_id": m.joined.event_id, "instance": m.joined.instance,

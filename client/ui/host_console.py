@@ -36,9 +36,9 @@ from .booth_widgets import (
     INK,
     MUTED,
     Cycler,
+    Parts,
     TextField,
     button,
-    holder,
     label,
     text_height,
 )
@@ -80,8 +80,7 @@ class HostConsole:
         self.root.hide()
         self.shown = False
         self.tab = "event"
-        self.parts: dict[str, Any] = {}
-        self.keys: dict[str, tuple] = {}
+        self.parts = Parts(self.root)
         self.fields: dict[str, TextField | Cycler] = {}
         self.selected = V.Selection()
         self.poll_live = True
@@ -126,7 +125,7 @@ class HostConsole:
 
     def set_lang(self, lang: str) -> None:
         self.lang = lang
-        self.keys.clear()
+        self.parts.redraw_all()
 
     def show_tab(self, tab: str) -> None:
         self._auto_tab = False
@@ -208,7 +207,7 @@ class HostConsole:
         if not self.shown or action not in self.compute_enabled():
             return False
         getattr(self, f"_do_{action}")()
-        self.keys.clear()  # redraw: what is enabled changed
+        self.parts.redraw_all()  # what is enabled changed
         return True
 
     def _do_event_open(self) -> None:
@@ -349,41 +348,25 @@ class HostConsole:
         self.enabled = self.compute_enabled()
         rev = m.rev
         base_key = (self.tab, self.lang, self.enabled, eid)
-        if self._due("head", base_key + (rev["board"], rev["hall"], status)):
+        if self.parts.due("head", base_key + (rev["board"], rev["hall"], status)):
             self._draw_head()
         if self.tab == "event":
-            if self._due("state", base_key + (rev["board"], rev["hall"], rev["joined"], rev["error"])):
+            if self.parts.due("state", base_key + (rev["board"], rev["hall"], rev["joined"], rev["error"])):
                 self._draw_state()
-            if self._due("people", base_key + (rev["hall"], self.selected.account_id, self.mod_target())):
+            if self.parts.due("people", base_key + (rev["hall"], self.selected.account_id, self.mod_target())):
                 self._draw_people()
-            if self._due("questions", base_key + (rev["questions"], self.selected.question_id)):
+            if self.parts.due("questions", base_key + (rev["questions"], self.selected.question_id)):
                 self._draw_questions()
-            if self._due("poll", base_key + (rev["poll"], self.poll_live)):
+            if self.parts.due("poll", base_key + (rev["poll"], self.poll_live)):
                 self._draw_poll()
-            if self._due("slides", base_key + (rev["slide"], rev["done"], tuple(self.deck_problems),
+            if self.parts.due("slides", base_key + (rev["slide"], rev["done"], tuple(self.deck_problems),
                                                self.deck_count())):
                 self._draw_slides()
-        elif self._due("schedule", base_key + (rev["done"], rev["error"], self.schedule_form().problem)):
+        elif self.parts.due("schedule", base_key + (rev["done"], rev["error"], self.schedule_form().problem)):
             self._draw_schedule()
 
-    def _due(self, part: str, key: tuple) -> bool:
-        if self.keys.get(part) == key:
-            return False
-        self.keys[part] = key
-        old = self.parts.pop(part, None)
-        if old is not None:
-            old.destroy()
-        return True
-
-    def _holder(self, part: str):
-        h = self.parts[part] = holder(self.root)
-        return h
-
     def _clear(self) -> None:
-        for h in self.parts.values():
-            h.destroy()
         self.parts.clear()
-        self.keys.clear()
         for f in self.fields.values():
             f.destroy()
         self.fields.clear()
@@ -423,7 +406,7 @@ class HostConsole:
     # ── drawing: the head ────────────────────────────────────────────────────
     def _draw_head(self) -> None:
         m, lang = self.model, self.lang
-        h = self._holder("head")
+        h = self.parts.holder("head")
         DirectFrame(parent=h, frameColor=(*_EJA, 1.0), frameSize=(0, WIDTH, TOP - 0.085, TOP))
         entry = m.entry(self.event_id())
         title = entry.title if entry is not None else i18n.t("host.no_event", lang)
@@ -440,7 +423,7 @@ class HostConsole:
     # ── drawing: the event tab, left ─────────────────────────────────────────
     def _draw_state(self) -> None:
         m, lang = self.model, self.lang
-        h = self._holder("state")
+        h = self.parts.holder("state")
         y = STATE_TOP
         status, doors = self.status()
         if not status:
@@ -462,7 +445,7 @@ class HostConsole:
 
     def _draw_people(self) -> None:
         lang = self.lang
-        h = self._holder("people")
+        h = self.parts.holder("people")
         y = PEOPLE_TOP
         everyone = self.people()
         label(h, i18n.t("host.people", lang, n=len(everyone)), (PAD, y), scale=TEXT + 0.003, fg=GOLD)
@@ -505,7 +488,7 @@ class HostConsole:
 
     def _draw_questions(self) -> None:
         m, lang = self.model, self.lang
-        h = self._holder("questions")
+        h = self.parts.holder("questions")
         y = QUESTIONS_TOP
         DirectFrame(parent=h, frameColor=(1, 1, 1, 0.12), frameSize=(PAD, SPLIT - PAD, y + 0.05, y + 0.053))
         label(h, i18n.t("host.questions", lang, n=len(m.questions)), (PAD, y), scale=TEXT + 0.003, fg=GOLD)
@@ -534,7 +517,7 @@ class HostConsole:
     # ── drawing: the event tab, right ────────────────────────────────────────
     def _draw_poll(self) -> None:
         m, lang = self.model, self.lang
-        h = self._holder("poll")
+        h = self.parts.holder("poll")
         x0 = SPLIT + 0.03
         right = WIDTH - PAD
         y = POLL_TOP
@@ -585,7 +568,7 @@ class HostConsole:
 
     def _draw_slides(self) -> None:
         m, lang = self.model, self.lang
-        h = self._holder("slides")
+        h = self.parts.holder("slides")
         x0 = SPLIT + 0.03
         right = WIDTH - PAD
         y = SLIDES_TOP
@@ -613,7 +596,7 @@ class HostConsole:
     # ── drawing: the schedule tab ────────────────────────────────────────────
     def _draw_schedule(self) -> None:
         m, lang = self.model, self.lang
-        h = self._holder("schedule")
+        h = self.parts.holder("schedule")
         y = TOP - 0.25
         x_field = PAD + 0.42
         width = WIDTH - x_field - PAD

@@ -33,9 +33,9 @@ from .booth_widgets import (
     MUTED,
     Column,
     Cycler,
+    Parts,
     TextField,
     button,
-    holder,
     label,
     text_height,
 )
@@ -66,8 +66,7 @@ class StaffConsole:
         self.root.hide()
         self.tab = "counter"
         self.head = None
-        self.part: dict[str, object] = {}  # holders per part, rebuilt on their own keys
-        self.keys: dict[str, tuple] = {}
+        self.parts = Parts(self.root)  # holders per part, rebuilt on their own keys
         self.fields: dict[str, TextField | Cycler] = {}
         self.move_to = ""
         self.program_id = 0
@@ -81,7 +80,7 @@ class StaffConsole:
     def set_lang(self, lang: str) -> None:
         """Redraw every part in `lang`."""
         self.lang = lang
-        self.keys.clear()
+        self.parts.redraw_all()
 
     # ── drawing ──────────────────────────────────────────────────────────────
     def sync(self, now_ms: float) -> None:
@@ -92,42 +91,26 @@ class StaffConsole:
                 self._clear()
             return
         self.root.show()
-        if self._due("head", (self.tab, m.opd, m.rev["info"])):
+        if self.parts.due("head", (self.tab, m.opd, m.rev["info"])):
             self._draw_head()
         if self.tab == "counter":
             tick = int(time.time()) if m.staff.console is not None and m.staff.console.current_status == "called" else 0
-            if self._due("counter", (m.rev["counter"], self.at_post(), tick)):
+            if self.parts.due("counter", (m.rev["counter"], self.at_post(), tick)):
                 self._draw_counter()
-            if self._due("talk", (m.rev["lines"], m.rev["counter"])):
+            if self.parts.due("talk", (m.rev["lines"], m.rev["counter"])):
                 self._draw_talk()
         elif self.tab == "requests":
-            if self._due("list", (m.rev["staff"],)):
+            if self.parts.due("list", (m.rev["staff"],)):
                 self._draw_list()
             detail = m.staff.detail
-            if self._due("detail", (m.rev["staff"], self.move_to)):
+            if self.parts.due("detail", (m.rev["staff"], self.move_to)):
                 self._draw_detail(detail)
         else:
-            if self._due("edit", (m.rev["info"], m.rev["edit"])):
+            if self.parts.due("edit", (m.rev["info"], m.rev["edit"])):
                 self._draw_edit()
 
-    def _due(self, part: str, key: tuple) -> bool:
-        if self.keys.get(part) == key:
-            return False
-        self.keys[part] = key
-        old = self.part.pop(part, None)
-        if old is not None:
-            old.destroy()
-        return True
-
-    def _holder(self, part: str):
-        h = self.part[part] = holder(self.root)
-        return h
-
     def _clear(self) -> None:
-        for h in self.part.values():
-            h.destroy()
-        self.part.clear()
-        self.keys.clear()
+        self.parts.clear()
         for f in self.fields.values():
             f.destroy()
         self.fields.clear()
@@ -141,7 +124,7 @@ class StaffConsole:
 
     def _draw_head(self) -> None:
         m, lang = self.model, self.lang
-        h = self._holder("head")
+        h = self.parts.holder("head")
         booth = m.world.booth(m.opd)
         colour = (*booth.colour_rgb, 1.0) if booth is not None else (0.3, 0.3, 0.3, 1.0)
         DirectFrame(parent=h, frameColor=colour, frameSize=(0, WIDTH, TOP - 0.09, TOP))
@@ -157,7 +140,7 @@ class StaffConsole:
     # ── the counter ──────────────────────────────────────────────────────────
     def _draw_counter(self) -> None:
         m, lang = self.model, self.lang
-        h = self._holder("counter")
+        h = self.parts.holder("counter")
         c = m.staff.console
         manning = c is not None and c.manning
         y = BODY_TOP - 0.06
@@ -226,7 +209,7 @@ class StaffConsole:
 
     def _draw_talk(self) -> None:
         m, lang = self.model, self.lang
-        h = self._holder("talk")
+        h = self.parts.holder("talk")
         x0 = SPLIT + 0.04
         width = WIDTH - x0 - PAD
         label(h, i18n.t("counter.title", lang), (x0, BODY_TOP - 0.06), scale=0.038, fg=GOLD)
@@ -269,7 +252,7 @@ class StaffConsole:
     # ── requests ─────────────────────────────────────────────────────────────
     def _draw_list(self) -> None:
         m, lang = self.model, self.lang
-        h = self._holder("list")
+        h = self.parts.holder("list")
         desk = m.staff
         x = PAD
         y = BODY_TOP - 0.06
@@ -305,7 +288,7 @@ class StaffConsole:
 
     def _draw_detail(self, detail) -> None:
         m, lang = self.model, self.lang
-        h = self._holder("detail")
+        h = self.parts.holder("detail")
         x0 = SPLIT + 0.04
         width = WIDTH - x0 - PAD
         note_field = self.fields.get("note")
@@ -377,7 +360,7 @@ class StaffConsole:
     # ── editing the booth ────────────────────────────────────────────────────
     def _draw_edit(self) -> None:
         m, lang = self.model, self.lang
-        h = self._holder("edit")
+        h = self.parts.holder("edit")
         info = m.panel.infos.get(m.opd)
         if info is None:
             label(h, i18n.t("booth.loading", lang), (PAD, BODY_TOP - 0.06), scale=0.034, fg=MUTED)
@@ -470,7 +453,7 @@ class StaffConsole:
         info = self.model.panel.infos.get(self.model.opd)
         if info is not None:
             self._fill_program(info)
-        self.keys.pop("edit", None)
+        self.parts.redraw("edit")
 
     def _delete_program(self, program_id: int) -> None:
         self.model.staff.edit_program(program_id=program_id, delete=True)

@@ -73,7 +73,7 @@ class Connection:
         if self._idle and self.queue.empty() and not ws.paused and ws.protocol.state is OPEN:
             ws.protocol.send_binary(data)
             ws.send_data()
-            self.metrics.bytes_sent.inc(len(data))
+            self.metrics.sent_bytes += len(data)
             return True
         try:
             self.queue.put_nowait(data)
@@ -90,7 +90,7 @@ class Connection:
                 self._idle = False
                 await self.ws.send(data)
                 self._idle = True
-                self.metrics.bytes_sent.inc(len(data))
+                self.metrics.sent_bytes += len(data)
         except ConnectionClosed:
             pass
 

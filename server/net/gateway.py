@@ -36,7 +36,8 @@ from .server import NetServer, NetSettings
 from .session import Session
 from .session_state import SessionState
 
-__all__ = ["gateway_main", "Forwarder", "STATE_NUMBERS", "TRANSPORT_COUNTERS", "INPUT_FLUSH_S", "STATS_EVERY_S"]
+__all__ = ["gateway_main", "Forwarder", "STATE_NUMBERS", "TRANSPORT_COUNTERS", "RECEIVE_BACKLOG", "INPUT_FLUSH_S",
+           "STATS_EVERY_S"]
 
 log = logging.getLogger("makaverse.gateway")
 
@@ -48,6 +49,7 @@ _STATES = list(SessionState)
 TRANSPORT_COUNTERS = (
     "bytes_sent", "bytes_received", "messages_received", "protocol_errors", "handshakes_refused", "disconnects",
 )
+RECEIVE_BACKLOG = "receive_backlog_bytes"  # a gauge in the same report: the gateway's reading
 
 
 class Forwarder:
@@ -64,6 +66,7 @@ class Forwarder:
         self._asks: dict[int, asyncio.Future[tuple[int, bytes]]] = {}
         self._ask_ids = itertools.count(1)
         self._reported: dict[tuple[str, tuple[tuple[str, str], ...]], float] = {}
+        self._unread: int | None = None  # the last bytes-unread reading sent
 
     # ── the Dispatcher ───────────────────────────────────────────────────────
     def connected(self, session: Session) -> None:
@@ -157,6 +160,7 @@ class Forwarder:
     def report_stats(self) -> None:
         """The transport counters' growth since the last report, for the simulation's /metrics."""
         grown: list[list[Any]] = []
+        self.metrics.flush()
         for attr in TRANSPORT_COUNTERS:
             for family in getattr(self.metrics, attr).collect():
                 for sample in family.samples:
@@ -167,6 +171,11 @@ class Forwarder:
                     if delta:
                         self._reported[key] = sample.value
                         grown.append([attr, sample.labels, delta])
+        # Bytes unread in this gateway's client sockets: a reading, not a count (sent as it changes).
+        unread = self.net.receive_backlog_bytes() if self.net is not None else None
+        if unread is not None and unread != self._unread:
+            self._unread = unread
+            grown.append([RECEIVE_BACKLOG, {}, unread])
         if grown:
             self.channel.out.json(Kind.STATS, self.index, grown)
             self.channel.soon()

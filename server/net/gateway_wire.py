@@ -19,9 +19,8 @@ from __future__ import annotations
 import json
 import struct
 from collections.abc import Iterator
-from dataclasses import dataclass
 from enum import IntEnum
-from typing import Any
+from typing import Any, NamedTuple
 
 __all__ = [
     "Kind",
@@ -63,17 +62,19 @@ BATCH_HEADER = struct.Struct("<I")
 MAX_BATCH_BYTES = 256 * 1024 * 1024  # a tick's frames for thousands of clients fit many times over
 _HEAD = struct.Struct("<BI")  # kind, connection id (or request id)
 _LEN = struct.Struct("<I")
+_FRAME_HEAD = struct.Struct("<BII")  # _HEAD and _LEN of a FRAME record in one
 _INPUT = struct.Struct("<IddH?I")  # seq, move_x, move_y, yaw, run, ack_tick: as decoded, to the bit
 _DROP = struct.Struct("<H?")  # close code, flush
 _STATE = struct.Struct("<B")
 _HTTP = struct.Struct("<H")  # status
 
+_KINDS = {int(kind): kind for kind in Kind}
+_FRAME = int(Kind.FRAME)
 # Kinds whose body is length-prefixed bytes (the others have fixed fields or none).
 _BYTES_KINDS = frozenset({Kind.OPEN, Kind.COMMAND, Kind.STATS, Kind.FRAME, Kind.ELSEWHERE, Kind.HTTP_ASK})
 
 
-@dataclass(frozen=True, slots=True)
-class InputFields:
+class InputFields(NamedTuple):  # tuples: one record per input, thousands a second, cheapest to build
     seq: int
     move_x: float
     move_y: float
@@ -82,11 +83,13 @@ class InputFields:
     ack_tick: int = 0
 
 
-@dataclass(frozen=True, slots=True)
-class Record:
+class Record(NamedTuple):
     kind: Kind
     conn_id: int
     data: Any = b""  # bytes, InputFields, (code, flush, reason), state number, or (status, body)
+
+
+_input_fields = InputFields._make
 
 
 class BatchWriter:
@@ -110,6 +113,13 @@ class BatchWriter:
 
     def blob(self, kind: Kind, conn_id: int, data: bytes) -> None:
         self._add(_HEAD.pack(kind, conn_id), _LEN.pack(len(data)), data)
+
+    def frame(self, conn_id: int, data: bytes) -> None:
+        """`blob(Kind.FRAME, …)`, the same bytes: one per client per tick, so its head is one pack."""
+        parts = self._parts
+        parts.append(_FRAME_HEAD.pack(_FRAME, conn_id, len(data)))
+        parts.append(data)
+        self._size += _FRAME_HEAD.size + len(data)
 
     def plain(self, kind: Kind, conn_id: int) -> None:
         self._add(_HEAD.pack(kind, conn_id))
@@ -148,7 +158,7 @@ def iter_records(body: bytes | memoryview) -> Iterator[Record]:
         while at < end:
             kind_n, conn_id = _HEAD.unpack_from(view, at)
             at += _HEAD.size
-            kind = Kind(kind_n)
+            kind = _KINDS[kind_n]
             if kind in _BYTES_KINDS:
                 (n,) = _LEN.unpack_from(view, at)
                 at += _LEN.size
@@ -157,7 +167,7 @@ def iter_records(body: bytes | memoryview) -> Iterator[Record]:
                 yield Record(kind, conn_id, bytes(view[at : at + n]))
                 at += n
             elif kind is Kind.INPUT:
-                yield Record(kind, conn_id, InputFields(*_INPUT.unpack_from(view, at)))
+                yield Record(kind, conn_id, _input_fields(_INPUT.unpack_from(view, at)))
                 at += _INPUT.size
             elif kind is Kind.DROP:
                 code, flush = _DROP.unpack_from(view, at)
@@ -178,7 +188,7 @@ def iter_records(body: bytes | memoryview) -> Iterator[Record]:
                 at += n
             else:
                 yield Record(kind, conn_id)
-    except (struct.error, ValueError) as exc:
+    except (struct.error, ValueError, KeyError) as exc:
         if isinstance(exc, WireError):
             raise
         raise WireError(f"bad record at byte {at}: {exc}") from None

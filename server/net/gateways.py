@@ -22,12 +22,12 @@ from dataclasses import replace
 from typing import Any
 
 from makaverse.protocol import Input, decode, encode
-from makaverse.protocol.messages import Message
+from makaverse.protocol.messages import Message, unchecked_input
 from makaverse.protocol.ratelimit import TokenBucket
 
 from ..log import log_event
 from .channel import Channel
-from .gateway import STATE_NUMBERS, TRANSPORT_COUNTERS, gateway_main
+from .gateway import RECEIVE_BACKLOG, STATE_NUMBERS, TRANSPORT_COUNTERS, gateway_main
 from .gateway_wire import InputFields, Kind, iter_records
 from .metrics import ServerMetrics, watch_loop_lag
 from .server import Dispatcher, NetSettings
@@ -46,16 +46,9 @@ MAX_CHANNEL_BACKLOG_BYTES = 64 * 1024 * 1024  # a gateway this far behind is stu
 CONGESTED_BYTES = 256 * 1024
 
 
-def trusted_input(f: InputFields, _new: Any = object.__new__, _set: Any = object.__setattr__) -> Input:
+def trusted_input(f: InputFields) -> Input:
     """An `Input` a gateway already validated, built without checking it again (8x cheaper)."""
-    obj = _new(Input)
-    _set(obj, "seq", f.seq)
-    _set(obj, "move_x", f.move_x)
-    _set(obj, "move_y", f.move_y)
-    _set(obj, "yaw", f.yaw)
-    _set(obj, "run", f.run)
-    _set(obj, "ack_tick", f.ack_tick)
-    return obj
+    return unchecked_input(*f)
 
 
 class RemoteConnection:
@@ -86,10 +79,10 @@ class RemoteConnection:
         return self.send_bytes(encode(msg))
 
     def send_bytes(self, data: bytes) -> bool:
-        if self.closing:
+        if self.close_code is not None or self.closed.done():  # `closing`, inlined: every frame
             return False
         channel = self.link.channel
-        channel.out.blob(Kind.FRAME, self.conn_id, data)
+        channel.out.frame(self.conn_id, data)
         channel.soon()
         return True
 
@@ -133,6 +126,7 @@ class GatewayLink:
         self.telling = False  # a message about `dirty` is due at the end of this loop turn
         self.ready: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         self.lost = False
+        self.unread: int | None = None  # bytes unread in its client sockets, as it last reported
 
 
 class GatewayHub:
@@ -154,6 +148,11 @@ class GatewayHub:
         self._tasks: set[asyncio.Task[Any]] = set()
         self._lag_task: asyncio.Task[None] | None = None
         self._respawns = 0
+
+    def receive_backlog_bytes(self) -> int | None:
+        """Bytes unread in the gateways' client sockets, as each last reported (once a second)."""
+        readings = [link.unread for link in self.links if link is not None and link.unread is not None]
+        return sum(readings) if readings else None
 
     # ── lifecycle ────────────────────────────────────────────────────────────
     async def start(self) -> None:
@@ -247,7 +246,7 @@ class GatewayHub:
             elif kind is Kind.CLOSED:
                 self._closed(link, rec.conn_id)
             elif kind is Kind.STATS:
-                self._count(json.loads(rec.data))
+                self._count(link, json.loads(rec.data))
             elif kind is Kind.HTTP_ASK:
                 self._spawn_task(self._answer(link, rec.conn_id, rec.data.decode("ascii")), "gateway-http")
             elif kind is Kind.READY:
@@ -353,9 +352,13 @@ class GatewayHub:
         link.channel.soon()
 
     # ── figures ──────────────────────────────────────────────────────────────
-    def _count(self, grown: list) -> None:
-        """A gateway's transport counters, added to this process's (one /metrics for the server)."""
+    def _count(self, link: GatewayLink, grown: list) -> None:
+        """A gateway's transport counters, added to this process's (one /metrics for the server),
+        and its reading of bytes unread in its sockets."""
         for attr, labels, delta in grown:
+            if attr == RECEIVE_BACKLOG:
+                link.unread = int(delta)
+                continue
             if attr not in TRANSPORT_COUNTERS:
                 continue
             metric = getattr(self.metrics, attr)

@@ -6,6 +6,7 @@ import asyncio
 import math
 from collections import deque
 from collections.abc import Iterator, Sequence
+from enum import IntEnum
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, ProcessCollector, generate_latest
 from prometheus_client.core import GaugeMetricFamily
@@ -57,6 +58,13 @@ class ServerMetrics:
         self.messages_received = Counter(
             "makaverse_messages_received", "Messages received, by type", ["type"], registry=r
         )
+        # Counted for every frame in and out: plain numbers here, moved into the counters above
+        # whenever they are read (`flush`), since a Counter's `inc` takes a lock and a label
+        # lookup costs more than the count itself.
+        self.sent_bytes = 0
+        self.received_bytes = 0
+        self.received_messages: dict[IntEnum, int] = {}
+        self._received: dict[IntEnum, Counter] = {}
         self.protocol_errors = Counter(
             "makaverse_protocol_errors", "Messages refused, by error code", ["code"], registry=r
         )
@@ -79,6 +87,22 @@ class ServerMetrics:
         )
         self.capacity_players = Gauge(
             "makaverse_capacity_players", "Players this process admits now (configured cap or measured)", registry=r
+        )
+        self.load_steady = Gauge(
+            "makaverse_load_steady", "Load over steady stretches only (no join burst), smoothed over 5 s", registry=r
+        )
+        self.inputs_coalesced = Counter(
+            "makaverse_inputs_coalesced",
+            "Stale inputs dropped because a newer one of the same client was waiting (only the newest intent matters)",
+            registry=r,
+        )
+        self.input_backlog = Gauge(
+            "makaverse_input_backlog", "Inputs received and not yet applied, over every avatar", registry=r
+        )
+        self.receive_backlog_bytes = Gauge(
+            "makaverse_receive_backlog_bytes",
+            "Bytes from clients waiting unread in this process's socket buffers (sampled once a second)",
+            registry=r,
         )
         # One scheduler runs every instance's tick; each has its own figures.
         self.instance_tick = Histogram(
@@ -118,6 +142,22 @@ class ServerMetrics:
         # Resident memory, open descriptors and CPU of this process (process_*), for soak runs.
         ProcessCollector(registry=r)
 
+    def flush(self) -> None:
+        """Move the plain per-frame tallies into their Prometheus counters (before anyone reads them)."""
+        if self.sent_bytes:
+            self.bytes_sent.inc(self.sent_bytes)
+            self.sent_bytes = 0
+        if self.received_bytes:
+            self.bytes_received.inc(self.received_bytes)
+            self.received_bytes = 0
+        if self.received_messages:
+            tallies, self.received_messages = self.received_messages, {}
+            for mtype, n in tallies.items():
+                child = self._received.get(mtype)
+                if child is None:
+                    child = self._received[mtype] = self.messages_received.labels(type=mtype.name.lower())
+                child.inc(n)
+
     def observe_tick(self, seconds: float) -> None:
         self.tick.observe(seconds)
         self.recent_ticks.samples.append(seconds)
@@ -129,6 +169,7 @@ class ServerMetrics:
         return {"ticks": self.ticks_observed, "recent_s": list(self.recent_ticks.samples)}
 
     def render(self) -> bytes:
+        self.flush()
         return generate_latest(self.registry)
 
 

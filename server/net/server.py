@@ -10,9 +10,12 @@ must pass before a connection is served (an origin list, a per-address cap) hook
 from __future__ import annotations
 
 import asyncio
+import fcntl
 import itertools
 import logging
 import socket
+import struct
+import termios
 from collections.abc import Awaitable, Callable
 from typing import Any, Protocol
 
@@ -46,6 +49,11 @@ log = logging.getLogger("makaverse.server")
 
 _MAX_STRIKES = 20  # refused messages before the connection is closed for policy
 _FLOOD_CLOSE_AFTER = 200  # messages over the rate limit before the connection is closed
+# Frames read while a command is being handled wait in the session's backlog, up to these; past
+# them reading stops until the backlog is handled (only a flood gets there).
+_BACKLOG_FRAMES = 256
+_BACKLOG_BYTES = 256 * 1024
+_LISTEN_BACKLOG = 4096  # connections the kernel holds for us to accept (see `start`)
 
 
 def _close_code(conn: Connection, ws: ServerConnection) -> int | str:
@@ -160,6 +168,10 @@ class NetServer:
             ping_timeout=s.ping_timeout_s,
             close_timeout=s.close_timeout_s,
             compression=None,  # snapshots are packed numbers; deflate costs CPU for little
+            # A join burst (a town hall opening) connects thousands at once; the default of 100
+            # pending connections drops SYNs while the loop is busy, and a dropped SYN costs the
+            # client seconds of retransmits. The kernel caps this at net.core.somaxconn.
+            backlog=_LISTEN_BACKLOG,
             **extra,
         )
         self.port = self._ws_server.sockets[0].getsockname()[1]
@@ -182,6 +194,22 @@ class NetServer:
                 await asyncio.wait_for(self._ws_server.wait_closed(), 1.0)
             except TimeoutError:
                 pass
+
+    def receive_backlog_bytes(self) -> int | None:
+        """Bytes clients sent that wait unread in the kernel's socket buffers, over every
+        connection: how far reading has fallen behind (a standing queue of input shows here)."""
+        total = 0
+        count = bytearray(4)
+        for session in list(self.sessions.values()):
+            sock = session.conn.ws.transport.get_extra_info("socket")
+            if sock is None:
+                continue
+            try:
+                fcntl.ioctl(sock.fileno(), termios.FIONREAD, count)
+            except (OSError, ValueError):
+                continue  # closed meanwhile
+            total += struct.unpack("i", count)[0]
+        return total
 
     # ── connections ──────────────────────────────────────────────────────────
     def _admit(self, conn: Connection) -> tuple[int, str] | None:
@@ -216,20 +244,38 @@ class NetServer:
         self.dispatcher.connected(session)
         self.metrics.clients.inc()
         log_event(log, "client_connected", conn=conn.conn_id, remote=conn.remote)
-        watchdog = loop.call_later(s.hello_timeout_s, self._hello_timeout, session)
+        session.watchdog = loop.call_later(s.hello_timeout_s, self._hello_timeout, session)
         try:
             async for data in ws:
                 if conn.closing:
                     break
-                self.metrics.bytes_received.inc(len(data))
-                await self._receive(session, data, loop.time())
-                if not conn.queue.empty():
+                self.metrics.received_bytes += len(data)
+                work = session.working
+                if work is not None:
+                    # A command is still being handled: this frame waits its turn, but reading
+                    # goes on, so the keepalive's pongs are read however long the server takes.
+                    session.backlog.append((data, loop.time()))
+                    session.backlog_bytes += len(data)
+                    if len(session.backlog) >= _BACKLOG_FRAMES or session.backlog_bytes >= _BACKLOG_BYTES:
+                        await asyncio.wait((work,))  # a flood: stop reading until its turn comes
+                    continue
+                pending = self._receive(session, data, loop.time())
+                if pending is not None:
+                    session.working = asyncio.create_task(self._in_order(session, pending))
+                elif not conn.queue.empty():
                     # Let the writer run between messages: a burst of replies must not fill the queue.
                     await asyncio.sleep(0)
         except ConnectionClosed:
             pass
         finally:
-            watchdog.cancel()
+            session.backlog.clear()
+            session.backlog_bytes = 0
+            if session.working is not None:
+                # The command in hand finishes before the game hears of the disconnect, as it did
+                # when reading waited for it.
+                await asyncio.wait((session.working,))
+            if session.watchdog is not None:
+                session.watchdog.cancel()
             self.sessions.pop(conn.conn_id, None)
             self.metrics.clients.dec()
             self.dispatcher.disconnected(session, loop.time())
@@ -243,8 +289,45 @@ class NetServer:
             log_event(log, "client_disconnected", conn=conn.conn_id, code=code, reason=conn.close_reason)
 
     def _hello_timeout(self, session: Session) -> None:
-        if session.state is SessionState.CONNECTING:
-            session.conn.drop(CloseCode.HANDSHAKE_TIMEOUT, "no hello")
+        if session.state is not SessionState.CONNECTING:
+            return
+        if session.working is not None:
+            # The client asked and the server has not answered yet (a join burst queues its
+            # registrations): the wait is ours, not the client's. The time starts again once
+            # the answer is out (`_in_order`).
+            session.watchdog = None
+            return
+        session.conn.drop(CloseCode.HANDSHAKE_TIMEOUT, "no hello")
+
+    async def _in_order(self, session: Session, pending: Awaitable[None]) -> None:
+        """Handle a command that waits (a store call, another process), then the frames that
+        arrived meanwhile, strictly in order; frames handled at once need no task."""
+        try:
+            while True:
+                try:
+                    await pending
+                except Exception:
+                    log.exception("dispatch_failed")
+                if not session.backlog or session.conn.closing:
+                    session.backlog.clear()
+                    session.backlog_bytes = 0
+                    return
+                data, now_s = session.backlog.popleft()
+                session.backlog_bytes -= len(data)
+                next_pending = self._receive(session, data, now_s)
+                while next_pending is None and session.backlog:
+                    data, now_s = session.backlog.popleft()
+                    session.backlog_bytes -= len(data)
+                    next_pending = self._receive(session, data, now_s)
+                if next_pending is None:
+                    return
+                pending = next_pending
+        finally:
+            session.working = None
+            if session.watchdog is None and session.state is SessionState.CONNECTING and not session.conn.closing:
+                session.watchdog = asyncio.get_running_loop().call_later(
+                    self.settings.hello_timeout_s, self._hello_timeout, session
+                )
 
     def _refuse(self, session: Session, code: ErrorCode, ref: int = 0) -> None:
         self.metrics.protocol_errors.labels(code=code.value).inc()
@@ -253,7 +336,9 @@ class NetServer:
         if session.strikes > _MAX_STRIKES:
             session.conn.drop(CloseCode.POLICY, "too many invalid messages")
 
-    async def _receive(self, session: Session, data: bytes | str, now_s: float) -> None:
+    def _receive(self, session: Session, data: bytes | str, now_s: float) -> Awaitable[None] | None:
+        """Check and decode one frame and hand it on: a movement input or a refusal at once (None),
+        a command as the awaitable that handles it."""
         if not session.bucket.take(now_s):
             session.flooded += 1
             if session.flooded > _FLOOD_CLOSE_AFTER:
@@ -262,27 +347,28 @@ class NetServer:
                 session.last_limit_notice_s = now_s
                 self.metrics.protocol_errors.labels(code=ErrorCode.RATE_LIMITED.value).inc()
                 session.conn.send(Error(code=ErrorCode.RATE_LIMITED.value))
-            return
+            return None
         # Accepted messages pay the flood count down slowly, so a steady flood far over the
         # limit still adds up to a close while an occasional burst never does.
         session.flooded = max(0, session.flooded - 1)
         if isinstance(data, str):
             self._refuse(session, ErrorCode.MALFORMED)  # frames are binary msgpack
-            return
+            return None
         try:
             msg = decode(data)
         except InvalidRequestFields as exc:
             # What a person typed, answered field by field: not a strike against the connection.
             session.conn.send(refusal(exc))
-            return
+            return None
         except RemoteProtocolError as exc:
             self._refuse(session, exc.code, exc.ref)
-            return
-        self.metrics.messages_received.labels(type=msg.TYPE.name.lower()).inc()
+            return None
+        tallies = self.metrics.received_messages
+        tallies[msg.TYPE] = tallies.get(msg.TYPE, 0) + 1
         if SENDERS[msg.TYPE] is not Sender.CLIENT or msg.TYPE not in ALLOWED[session.state]:
             self._refuse(session, ErrorCode.UNEXPECTED, getattr(msg, "seq", 0) or getattr(msg, "request_id", 0))
-            return
+            return None
         if msg.TYPE is MessageType.INPUT:
             self.dispatcher.dispatch_input(session, msg)
-            return
-        await self.dispatcher.dispatch(session, msg)
+            return None
+        return self.dispatcher.dispatch(session, msg)

@@ -3,6 +3,8 @@ its rate limit and strikes. The game's side of it (avatar, account, instance) is
 
 from __future__ import annotations
 
+import asyncio
+from collections import deque
 from typing import TYPE_CHECKING
 
 from makaverse.protocol.ratelimit import TokenBucket
@@ -24,6 +26,11 @@ class Session:
         self.strikes = 0
         self.flooded = 0
         self.last_limit_notice_s = 0.0
+        # The command being handled (a task while it waits), and the frames read meanwhile.
+        self.working: asyncio.Task | None = None
+        self.backlog: deque[tuple[bytes | str, float]] = deque()
+        self.backlog_bytes = 0
+        self.watchdog: asyncio.TimerHandle | None = None  # the hello timeout, while connecting
 
     def advance(self, event: SessionEvent) -> None:
         self.state = next_state(self.state, event)

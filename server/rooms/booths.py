@@ -6,6 +6,11 @@ Every rule is checked here: who may do what (a citizen can't call the queue, sta
 their own OPD), where they must stand (a number is taken at the booth, a counter is manned from
 behind it); the queue rules themselves live in `services/queues.py` and `services/counters.py`.
 The desk is process-wide: your ticket follows you into the auditorium.
+
+With several server processes the queues are one per city, run by one process (the *desk*).
+Another process's booths (`desk` false) show the panels and take service requests, but hold no
+tickets and no clerks: the wiring sends queue and counter commands to the desk's process (a
+redirect that replays the command there), and nothing here loads, changes or expires tickets.
 """
 
 from __future__ import annotations
@@ -40,9 +45,16 @@ from .component import Component, Roster
 from .effects import Ctx, Deliver, Effects, HandlerRun, Refused, ToAvatar, ToConn, drive
 from .notes import note
 
-__all__ = ["Booths", "BoothConfig", "notice_msg"]
+__all__ = ["Booths", "BoothConfig", "QUEUE_COMMANDS", "notice_msg"]
 
 log = logging.getLogger("makaverse.booths")
+
+
+# What only the desk can do (the queues and the counters); sent to its process from any other.
+QUEUE_COMMANDS = frozenset({
+    MessageType.TAKE_NUMBER, MessageType.LEAVE_QUEUE, MessageType.COUNTER_MAN, MessageType.CALL_NEXT,
+    MessageType.FINISH_TICKET, MessageType.COUNTER_SAY,
+})
 
 
 class Booths(Component):
@@ -63,6 +75,7 @@ class Booths(Component):
     def __init__(self, world: World, sim: Simulation, roster: Roster, config: BoothConfig | None = None) -> None:
         self.board = BoothBoard(world, sim, roster, config or BoothConfig())
         self._loading = False
+        self.desk = True  # this process runs the queues (false: another process of the cluster does)
 
     # ── loading ──────────────────────────────────────────────────────────────
     def start(self, now_ms: int) -> Effects:
@@ -77,12 +90,14 @@ class Booths(Component):
         try:
             now = ctx.now_s
             opds = yield ctx.call("list_opds")
-            state = yield ctx.call("load_queue_state", service_day(now))
+            state = (yield ctx.call("load_queue_state", service_day(now))) if self.desk else None
         finally:
             self._loading = False
         board = self.board
         queues = Queues({o.code: o.ticket_prefix for o in opds}, now_s=now, no_show_s=board.config.no_show_s)
-        changed = queues.restore(list(state.open_tickets), state.last_numbers, names=state.names, now_s=now)
+        # The tickets are the desk's: restored (and expired) there only.
+        changed = (queues.restore(list(state.open_tickets), state.last_numbers, names=state.names, now_s=now)
+                   if state is not None else [])
         board.opds = {o.code: o for o in opds}
         board.info_version = {o.code: 1 for o in opds}
         board.queues = queues
@@ -337,6 +352,9 @@ class Booths(Component):
         if not board.ready:
             return
         assert board.queues is not None
+        if not self.desk:  # the queues are on the desk's process: only waiting notifications here
+            yield from self._notifications(ctx)
+            return
         for opd in board.queues.opds():
             ctx.reply(board.booth_state(opd))
         holder = actor.holder
@@ -354,6 +372,13 @@ class Booths(Component):
             if current is not None:
                 for line in board.conversation(current):
                     ctx.reply(line)
+        yield from self._notifications(ctx)
+
+    @staticmethod
+    def _notifications(ctx: Ctx) -> HandlerRun:
+        """Status changes of the account's requests that waited for it."""
+        actor = ctx.actor
+        assert actor is not None
         if actor.account_id is None:
             return
         pending = yield ctx.call("pending_notifications", actor.account_id)
@@ -397,7 +422,7 @@ class Booths(Component):
     def tick(self, now_ms: int) -> Effects:
         ctx = Ctx(None, 0, now_ms)
         board = self.board
-        if not board.ready:
+        if not board.ready or not self.desk:
             return ctx.fx
         if board.check_due(ctx.now_s):
             self._check(ctx)

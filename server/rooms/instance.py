@@ -11,9 +11,11 @@ an avatar walking into another instance.
 from __future__ import annotations
 
 import logging
+import zlib
 from collections import deque
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Protocol, TypeVar
 
 from makaverse.protocol import AvatarEnter, AvatarLeave, Input, MessageType, ZoneChanged, encode
@@ -93,6 +95,13 @@ class WorldInstance:
         self.views = Views(radius_m=interest_radius_m, max_visible=interest_k,
                            keepalive_every=max(1, tick_hz // self.snapshot_every))
         self.detail = Detail()  # what the snapshot stream may carry (lowered under load)
+        # Something a viewer may not have been sent yet: a step that changed anything, or someone
+        # came, went or asked for another rate. Without it, only keepalives are owed, and this
+        # instance sends all of them at one turn a second (its own, so instances take turns).
+        self._changed = True
+        self._owed = 0  # snapshot turns still to run in full since the last change (see `_send_snapshots`)
+        self._keepalive_turn = zlib.crc32(instance_id.encode()) % self.views.keepalive_every
+        self._slow: set[int] = set()  # members served every n-th snapshot only (they asked for fewer)
         self.members: dict[int, Member] = {}
         self.spawn = spawn
         # zone id -> the hosted instance that owns it: stepping into one moves the avatar there
@@ -151,13 +160,16 @@ class WorldInstance:
             position = self.spawn_point()
         avatar_id = self.sim.add_avatar(info, position=position, yaw=yaw, avatar_id=avatar_id)
         self.members[avatar_id] = Member(avatar_id, info, outbox)
+        self._changed = True
         return avatar_id
 
     def leave(self, avatar_id: int) -> None:
         """The avatar disappears; everyone who saw it is told on the next snapshot tick."""
         self.members.pop(avatar_id, None)
+        self._slow.discard(avatar_id)
         self.sim.remove_avatar(avatar_id)
         self.views.forget(avatar_id)
+        self._changed = True
 
     def detach(self, avatar_id: int) -> None:
         """The member's connection is gone: its avatar leaves everyone's view at once but is
@@ -170,6 +182,7 @@ class WorldInstance:
         member.outbox = None
         self.sim.remove_avatar(avatar_id)
         self.views.forget(avatar_id)
+        self._changed = True
 
     def attach(self, avatar_id: int, outbox: Outbox) -> None:
         """Give a (parked or live) avatar a new outbox; it will be told about everyone anew."""
@@ -180,6 +193,7 @@ class WorldInstance:
             member.parked_at = None
         member.outbox = outbox
         self.views.forget(avatar_id)
+        self._changed = True
 
     def seat_or_spawn(self, avatar_id: int) -> int:
         """Sit an arriving avatar on the free seat nearest the stage; with none free, stand it at
@@ -203,6 +217,11 @@ class WorldInstance:
         member = self.members.get(avatar_id)
         if member is not None:
             member.snapshot_hz = wanted_hz
+            self._changed = True
+            if self._snapshot_skip(member) > 1:
+                self._slow.add(avatar_id)
+            else:
+                self._slow.discard(avatar_id)
 
     def _snapshot_skip(self, member: Member) -> int:
         """Send this member every n-th snapshot: the smallest n that keeps it at or under its asked rate."""
@@ -224,12 +243,14 @@ class WorldInstance:
     def transfer_out(self, avatar_id: int) -> Transfer:
         """Take a live avatar out (everyone who saw it is told on the next snapshot tick)."""
         member = self.members.pop(avatar_id)
+        self._slow.discard(avatar_id)
         t = self.sim.avatars
         slot = t.slot_of[avatar_id]
         x, y = t.pos[slot]
         moving = Transfer(member, float(x), float(y), float(t.yaw[slot]), int(t.ack_seq[slot]), deque(t.inputs[slot]))
         self.sim.remove_avatar(avatar_id)
         self.views.forget(avatar_id)
+        self._changed = True
         return moving
 
     def transfer_in(self, moving: Transfer) -> None:
@@ -239,9 +260,13 @@ class WorldInstance:
         t = self.sim.avatars
         slot = t.slot_of[member.avatar_id]
         t.ack_seq[slot] = moving.ack_seq
-        t.inputs[slot].extend(moving.inputs)
+        for intent in moving.inputs:
+            self.sim.apply(member.avatar_id, intent)
         self.members[member.avatar_id] = member
         self.views.forget(member.avatar_id)
+        self._changed = True
+        if self._snapshot_skip(member) > 1:
+            self._slow.add(member.avatar_id)
 
     # ── time ─────────────────────────────────────────────────────────────────
     def tick(self, dt: float, now_ms: int) -> Effects:
@@ -250,6 +275,8 @@ class WorldInstance:
         fx = Effects()
         sim = self.sim
         sim.step(dt)
+        if sim.changed:
+            self._changed = True
         # Only where each avatar ended up counts: one placed on a seat after arriving elsewhere
         # (go to event) must not be sent back by the zone it passed through.
         last = {event.avatar_id: event for event in sim.drain_events()}
@@ -269,25 +296,43 @@ class WorldInstance:
     def _send_snapshots(self, now_ms: int) -> None:
         sim = self.sim
         n = sim.tick // self.snapshot_every
+        if self._changed:
+            # Shed detail refreshes interest and far poses on later turns, in turn per viewer:
+            # those turns are owed in full too.
+            self._changed = False
+            self._owed = max(self.detail.refresh_every, self.detail.far_every)
+        elif self._owed <= 0 and not self._slow and (n - self._keepalive_turn) % self.views.keepalive_every:
+            return  # nothing new for anyone, and not this instance's turn for keepalives
+        self._owed -= 1
         viewers = [m.avatar_id for m in self.members.values() if m.outbox is not None and m.parked_at is None
                    and n % self._snapshot_skip(m) == 0 and not m.outbox.congested]
         if not viewers:
             return
         enter_frames: dict[int, bytes] = {}
+        members = self.members
         for update in self.views.update(sim.avatars, viewers, tick=sim.tick, now_ms=now_ms, turn=n,
                                         detail=self.detail):
-            outbox = self.members[update.viewer_id].outbox
+            outbox = members[update.viewer_id].outbox
             assert outbox is not None  # viewers are the members with an outbox
+            send = outbox.send_bytes
             for gone in update.left:
-                outbox.send_bytes(encode(AvatarLeave(id=gone)))
+                send(_leave_frame(gone))
             for new in update.entered:
                 frame = enter_frames.get(new)
                 if frame is None:
-                    info = sim.info(new)
-                    frame = enter_frames[new] = encode(
-                        AvatarEnter(id=new, name=info.name, role=info.role, look=info.look, opd=info.opd,
-                                    style=info.style)
-                    )
-                outbox.send_bytes(frame)
+                    frame = enter_frames[new] = _enter_frame(new, sim.info(new))
+                send(frame)
             if update.frame:
-                outbox.send_bytes(update.frame)
+                send(update.frame)
+
+
+# A crowd's interest sets change at their edge every tick: the same few frames, encoded once.
+@lru_cache(maxsize=4096)
+def _leave_frame(avatar_id: int) -> bytes:
+    return encode(AvatarLeave(id=avatar_id))
+
+
+@lru_cache(maxsize=4096)
+def _enter_frame(avatar_id: int, info: AvatarInfo) -> bytes:
+    return encode(AvatarEnter(id=avatar_id, name=info.name, role=info.role, look=info.look, opd=info.opd,
+                              style=info.style))

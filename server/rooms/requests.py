@@ -84,9 +84,7 @@ class Requests(Component):
         )
         if isinstance(answer, Exception):
             raise answer  # this submission's own store error: mapped to its code like any other
-        request, created = answer
-        if created:
-            note(log, "request_submitted", tracking=request.tracking_number, account=actor.account_id)
+        request, created = answer  # logged with its group (`requests_submitted`, store_ops)
         ctx.reply(
             RequestSubmitted(
                 request_id=msg.request_id,

@@ -75,9 +75,16 @@ class Simulation:
         self.push_mps = push_mps
         self.tick = 0
         self.time_s = 0.0
+        self.inputs_dropped = 0  # stale inputs given way to newer ones, ever (acknowledged all the same)
         self.avatars = AvatarTable()
         self._next_id = 1
         self._events: list[ZoneEntered] = []
+        # Nothing can change on the next step unless an input arrives or someone is placed:
+        # no input was applied, nobody was pushed, nobody came or went since the last step. A
+        # seated town hall is this most of the time, and its steps then cost nothing.
+        self.settled = False
+        self.changed = True  # the last step changed something, or someone was placed before it
+        self._waiting = False  # some avatar has an input queued
         self._rng = random.Random(seed)
 
     # ── membership ───────────────────────────────────────────────────────────
@@ -117,6 +124,7 @@ class Simulation:
         elif avatar_id in self.avatars.slot_of or avatar_id <= 0 or (self.issue_ids and avatar_id >= self._next_id):
             raise SimError(f"avatar id {avatar_id} is in use or was never issued")
         slot = self.avatars.add(avatar_id, info, float(x), float(y), self.world.spawn_yaw if yaw is None else yaw)
+        self.settled = False
         zone = int(self.world.zone_index(self.avatars.pos[slot : slot + 1])[0])
         self.avatars.zone[slot] = zone
         self._events.append(ZoneEntered(avatar_id, self.world.zones[zone].id if zone >= 0 else ""))
@@ -125,6 +133,7 @@ class Simulation:
     def remove_avatar(self, avatar_id: int) -> None:
         if avatar_id in self.avatars.slot_of:
             self.avatars.remove(avatar_id)
+            self.settled = False
 
     def has(self, avatar_id: int) -> bool:
         return avatar_id in self.avatars.slot_of
@@ -168,6 +177,7 @@ class Simulation:
         t.pos[slot] = (x, y)
         t.yaw[slot] = yaw
         t.seat[slot] = seat
+        self.settled = False
         t.anim[slot] = ANIM_SIT
         zone = int(self.world.zone_index(t.pos[slot : slot + 1])[0])
         if zone != t.zone[slot]:
@@ -204,9 +214,11 @@ class Simulation:
         slot = self._slot(avatar_id)
         queue = self.avatars.inputs[slot]
         queue.append(intent)
+        self._waiting = True
         while len(queue) > self.max_queued_inputs:
             dropped = queue.popleft()
             self.avatars.ack_seq[slot] = dropped.seq
+            self.inputs_dropped += 1
 
     # ── time ─────────────────────────────────────────────────────────────────
     def step(self, dt: float) -> None:
@@ -215,60 +227,78 @@ class Simulation:
         self.tick += 1
         self.time_s += dt
         slots = t.active_slots()
+        placed = not self.settled
         if len(slots) == 0:
+            self.changed, self.settled = placed, True
             return
         t.budget_s[slots] = np.minimum(t.budget_s[slots] + dt, self.max_backlog_s)
+        if self.settled and not self._waiting:
+            self.changed = False
+            return
         moved = np.zeros(len(t.ids), dtype=np.float64)
         running = np.zeros(len(t.ids), dtype=bool)
+        # Only avatars with inputs waiting can move by themselves.
+        busy = [slot for slot in slots.tolist() if t.inputs[slot]] if self._waiting else []
+        applied = False
         # Round r applies the r-th waiting input of every avatar that can afford it.
-        while True:
-            batch: list[int] = []
-            moves: list[tuple[float, float]] = []
-            runs: list[bool] = []
-            for slot in slots:
-                queue = t.inputs[slot]
-                if queue and t.budget_s[slot] >= self.input_dt - 1e-9:
-                    intent = queue.popleft()
-                    t.budget_s[slot] -= self.input_dt
-                    t.ack_seq[slot] = intent.seq
-                    if intent.move_x or intent.move_y or t.seat[slot] < 0:
-                        t.yaw[slot] = quant.u16_to_yaw(intent.yaw)  # seated, it faces the stage until it moves
-                    batch.append(slot)
-                    moves.append((intent.move_x, intent.move_y))
-                    runs.append(intent.run)
-                    running[slot] |= intent.run
+        inputs = t.inputs
+        waiting = busy
+        need = self.input_dt - 1e-9
+        while waiting:
+            afford = (t.budget_s[waiting] >= need).tolist()
+            batch = [slot for slot, ok in zip(waiting, afford, strict=True) if ok]
             if not batch:
                 break
+            applied = True
+            intents = [inputs[slot].popleft() for slot in batch]
             idx = np.array(batch)
+            t.budget_s[idx] -= self.input_dt
+            t.ack_seq[idx] = [intent.seq for intent in intents]
+            moves = np.array([(intent.move_x, intent.move_y) for intent in intents], dtype=np.float64)
+            runs = np.array([intent.run for intent in intents], dtype=bool)
+            # Seated, it faces the stage until it moves.
+            turn = (moves != 0.0).any(axis=1) | (t.seat[idx] < 0)
+            t.yaw[idx[turn]] = quant.u16s_to_yaw(np.array([intent.yaw for intent in intents])[turn])
+            running[idx] |= runs
             before = t.pos[idx].copy()
-            after = move_step(
-                self.world, before, np.array(moves), np.array(runs), dt_s=self.input_dt, stage_solid=~t.stage_ok[idx]
-            )
+            after = move_step(self.world, before, moves, runs, dt_s=self.input_dt, stage_solid=~t.stage_ok[idx])
             t.pos[idx] = after
             gone = np.hypot(*(after - before).T)
             moved[idx] += gone
             # Any move stands a seated avatar up.
             t.seat[idx[gone > 1e-6]] = -1
+            waiting = [slot for slot in batch if inputs[slot]]
         # Inputs still waiting once this tick's time is spent would only ever be applied late:
         # keep the newest, so a stall or a burst costs one input of lag at most, not a standing queue.
-        for slot in slots:
-            queue = t.inputs[slot]
-            while len(queue) > self.max_waiting_after_tick:
-                t.ack_seq[slot] = queue.popleft().seq
+        keep = self.max_waiting_after_tick
+        for slot in busy:
+            queue = inputs[slot]
+            if len(queue) > keep:
+                while len(queue) > keep:
+                    seq = queue.popleft().seq
+                    self.inputs_dropped += 1
+                t.ack_seq[slot] = seq
+        self._waiting = any(inputs[slot] for slot in busy)
         walking = moved[slots] > 1e-3
         idle = np.where(t.seat[slots] >= 0, ANIM_SIT, ANIM_IDLE)
-        t.anim[slots] = np.where(walking, np.where(running[slots], ANIM_RUN, ANIM_WALK), idle)
-        self._separate(slots, dt)
+        anim = np.where(walking, np.where(running[slots], ANIM_RUN, ANIM_WALK), idle).astype(t.anim.dtype)
+        animated = bool((anim != t.anim[slots]).any())
+        t.anim[slots] = anim
+        pushed = self._separate(slots, dt)
         zones = self.world.zone_index(t.pos[slots])
         changed = zones != t.zone[slots]
         for slot, z in zip(slots[changed], zones[changed], strict=True):
             t.zone[slot] = z
             self._events.append(ZoneEntered(int(t.ids[slot]), self.world.zones[z].id if z >= 0 else ""))
+        # Nothing changed in this step: the next one without inputs computes the same.
+        self.settled = not applied and not pushed and not animated
+        self.changed = placed or not self.settled
 
-    def _separate(self, slots: np.ndarray, dt: float) -> None:
-        """Push overlapping avatars apart a little (a push is not a step: `anim` stays as it was)."""
+    def _separate(self, slots: np.ndarray, dt: float) -> bool:
+        """Push overlapping avatars apart a little (a push is not a step: `anim` stays as it was).
+        Whether anyone was pushed."""
         if self.push_mps <= 0.0 or len(slots) < 2:
-            return
+            return False
         t = self.avatars
         radius = self.world.avatar_radius_m
         pos = t.pos[slots]
@@ -278,6 +308,12 @@ class Simulation:
         pushed = np.flatnonzero(delta.any(axis=1))
         if len(pushed):
             t.pos[slots[pushed]] = self.world.resolve_moves(pos[pushed], delta[pushed])
+        return bool(len(pushed))
+
+    def input_backlog(self) -> int:
+        """Inputs received and not yet applied, over every avatar (at most `max_queued_inputs` each)."""
+        inputs = self.avatars.inputs
+        return sum(len(inputs[slot]) for slot in self.avatars.active_slots().tolist())
 
     def drain_events(self) -> list[ZoneEntered]:
         events, self._events = self._events, []

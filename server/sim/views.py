@@ -28,10 +28,11 @@ No clock, no I/O.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
 
-from makaverse.protocol import encode_snapshot, encode_snapshot_delta, pack_snapshot_body, quant
+from makaverse.protocol import encode_snapshot, encode_snapshot_deltas, pack_snapshot_body, quant
 from makaverse.protocol.delta import DPOS_MAX_CM
 from makaverse.protocol.messages import DELTA_ANIM, DELTA_DPOS, DELTA_POS, DELTA_YAW
 from makaverse.world import InterestGrid
@@ -55,8 +56,7 @@ class Detail:
 FULL_DETAIL = Detail()
 
 
-@dataclass(frozen=True, slots=True)
-class ViewUpdate:
+class ViewUpdate(NamedTuple):  # one per viewer per snapshot tick: a tuple is the cheapest to build
     viewer_id: int
     entered: tuple[int, ...]
     left: tuple[int, ...]
@@ -264,7 +264,7 @@ class Views:
 
         # Who entered and left each viewer's interest since its last snapshot.
         entered: np.ndarray = valid & ~found_last
-        left = (l_ids != _PAD) & (_match(l_ids, cur_ids) < 0)
+        left: np.ndarray = (l_ids != _PAD) & ~_matched(in_last, found_last)
 
         # Deltas against the reported tick, where it is still in the ring.
         acked = self._acked[vs]
@@ -286,22 +286,7 @@ class Views:
         turned = new | (found & (cyaw != np.take_along_axis(b_yaw, col, axis=1)))
         changed = new | (found & (canim != np.take_along_axis(b_anim, col, axis=1)))
         flags = (small * DELTA_DPOS | far * DELTA_POS | turned * DELTA_YAW | changed * DELTA_ANIM).astype(np.uint8)
-        gone = (b_ids != _PAD) & (_match(b_ids, cur_ids) < 0)
-
-        # Per-viewer byte ranges of every field, cut from one buffer per field.
-        col_idx = np.broadcast_to(np.arange(w, dtype=np.uint8), (n_v, w))
-        f_gone = _cut(col_idx, gone)
-        f_new = _cut(cur_ids.astype("<u4"), new)
-        f_flags = _cut(flags, valid)
-        f_dpos = _cut(np.stack((dx, dy), axis=2).astype("i1"), small)
-        f_pos = _cut(np.stack((cx, cy), axis=2).astype("<i4"), far)
-        f_yaw = _cut(cyaw.astype("<u2"), turned)
-        f_anim = _cut(canim, changed)
-        # Full snapshots (viewers that never reported a tick): every listed avatar.
-        f_ids = _cut(cur_ids.astype("<u4"), valid)
-        f_all_pos = _cut(np.stack((cx, cy), axis=2).astype("<i4"), valid)
-        f_all_yaw = _cut(cyaw.astype("<u2"), valid)
-        f_all_anim = _cut(canim, valid)
+        gone = (b_ids != _PAD) & ~_matched(bcol, found)
 
         # Remember what went out.
         out = np.flatnonzero(send)
@@ -319,36 +304,54 @@ class Views:
             self._ack_seq[so] = ack_seq[out]
             self._sent_turn[so] = turn
 
-        send_l = send.tolist()
-        delta_l = self._deltas[vs].tolist()
-        base_l = np.where(has_base, acked, 0).tolist()
-        ack_l = ack_seq.tolist()
+        # Frames: deltas for the viewers that report ticks, full snapshots for the others, each
+        # field's bytes for every viewer cut from one buffer per field.
+        deltas = self._deltas[vs]
+        frames: list[bytes] = [b""] * n_v
+        who = np.flatnonzero(send & deltas)
+        if len(who):
+            pos32 = np.stack((cx[who], cy[who]), axis=2)
+            cut = [
+                _rows(np.broadcast_to(np.arange(w, dtype=np.uint8), (len(who), w)), gone[who]),
+                _rows(cur_ids[who].astype("<u4"), new[who]),
+                _rows(flags[who], valid[who]),
+                _rows(np.stack((dx[who], dy[who]), axis=2).astype("i1"), small[who]),
+                _rows(pos32.astype("<i4"), far[who]),
+                _rows(cyaw[who].astype("<u2"), turned[who]),
+                _rows(canim[who], changed[who]),
+            ]
+            built = encode_snapshot_deltas(tick, now_ms, np.where(has_base, acked, 0)[who].tolist(),
+                                           ack_seq[who].tolist(), cut)
+            for i, frame in zip(who.tolist(), built, strict=True):
+                frames[i] = frame
+            self.deltas = len(who)
+        who = np.flatnonzero(send & ~deltas)
+        if len(who):
+            # Viewers who see the same avatars in the same poses share one packed body.
+            sub = valid[who]
+            parts = zip(
+                _rows(cur_ids[who].astype("<u4"), sub),
+                _rows(np.stack((cx[who], cy[who]), axis=2).astype("<i4"), sub),
+                _rows(cyaw[who].astype("<u2"), sub),
+                _rows(canim[who], sub),
+                strict=True,
+            )
+            bodies: dict[tuple[bytes, ...], bytes] = {}
+            for i, ack, body_parts in zip(who.tolist(), ack_seq[who].tolist(), parts, strict=True):
+                body = bodies.get(body_parts)
+                if body is None:
+                    body = bodies[body_parts] = pack_snapshot_body(*body_parts)
+                frames[i] = encode_snapshot(tick, ack, now_ms, body)
+        self.frames_built = int(send.sum())
+        self.frames_skipped += n_v - self.frames_built
+
         any_entered = (entered.sum(axis=1) > 0).tolist()
         any_left = (left.sum(axis=1) > 0).tolist()
         updates = []
-        bodies: dict[tuple[bytes, ...], bytes] = {}
         for i, viewer in enumerate(vids):
             ent = tuple(sorted(cur_ids[i][entered[i]].tolist())) if any_entered[i] else ()
             lft = tuple(sorted(l_ids[i][left[i]].tolist())) if any_left[i] else ()
-            frame = b""
-            if send_l[i]:
-                if delta_l[i]:
-                    frame = encode_snapshot_delta(
-                        tick, base_l[i], ack_l[i], now_ms, f_gone(i), f_new(i), f_flags(i), f_dpos(i), f_pos(i),
-                        f_yaw(i), f_anim(i),
-                    )
-                    self.deltas += 1
-                else:
-                    # Viewers who see the same avatars in the same poses share one packed body.
-                    parts = (f_ids(i), f_all_pos(i), f_all_yaw(i), f_all_anim(i))
-                    body = bodies.get(parts)
-                    if body is None:
-                        body = bodies[parts] = pack_snapshot_body(*parts)
-                    frame = encode_snapshot(tick, ack_l[i], now_ms, body)
-                self.frames_built += 1
-            else:
-                self.frames_skipped += 1
-            updates.append(ViewUpdate(viewer, ent, lft, frame))
+            updates.append(ViewUpdate(viewer, ent, lft, frames[i]))
         return updates
 
     def _interest(
@@ -368,8 +371,8 @@ class Views:
         rows = np.full((n_v, w), -1, dtype=np.int64)
         todo = np.flatnonzero(fresh)
         if len(todo):
-            grid = InterestGrid(table.pos[slots], cell_m=self.radius_m)
             m = self.hysteresis
+            grid = InterestGrid.for_nearest(table.pos[slots], self.radius_m, w + m)
             near = grid.nearest(vrows[todo], self.radius_m, w + m)
             if m:
                 # Those the viewer sees already count `m` places nearer than they are.
@@ -406,14 +409,18 @@ def _match(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return np.where(hit, at % w, -1).reshape(n, w)
 
 
-def _cut(values: np.ndarray, mask: np.ndarray):
-    """`f(i)`: the bytes of row i's masked values, in column order (all rows cut from one buffer)."""
+def _matched(col: np.ndarray, hit: np.ndarray) -> np.ndarray:
+    """Which columns of `b` some entry of `a` was found at, from `col = _match(a, b)` and `hit`
+    (where `col` counts): the reverse match without a second search (both rows are `w` wide)."""
+    out = np.zeros(col.shape, dtype=bool)
+    r, c = np.nonzero(hit)
+    out[r, col[r, c]] = True
+    return out
+
+
+def _rows(values: np.ndarray, mask: np.ndarray) -> list[bytes]:
+    """The bytes of each row's masked values, in column order (all rows cut from one buffer)."""
     per = values.itemsize * (values.shape[2] if values.ndim == 3 else 1)
     data = values[mask].tobytes()
     ends = (np.cumsum(mask.sum(axis=1)) * per).tolist()
-    starts = [0, *ends[:-1]]
-
-    def row(i: int) -> bytes:
-        return data[starts[i] : ends[i]]
-
-    return row
+    return [data[a:b] for a, b in zip([0, *ends[:-1]], ends, strict=True)]

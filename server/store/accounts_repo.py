@@ -58,6 +58,18 @@ def _account_row(session: Session, account_id: int, *, lock: bool = False) -> Ac
     return row
 
 
+def _add_session(session: Session, account_id: int, token: str, now: datetime, ttl_s: float) -> None:
+    session.add(
+        SessionRow(
+            token_sha256=token_digest(token),
+            account_id=account_id,
+            created_at=now,
+            expires_at=now + timedelta(seconds=ttl_s),
+            revoked=False,
+        )
+    )
+
+
 class AccountsRepo(StoreBase):
     # -- accounts ---------------------------------------------------------------------------
 
@@ -73,6 +85,38 @@ class AccountsRepo(StoreBase):
         audit: Audit | None = None,
     ) -> Account:
         """Add an account; `Conflict` when the username is taken in any letter case."""
+        with self._write() as session:
+            row = self._add_account(session, username=username, display_name=display_name,
+                                    password_hash=password_hash, role=role, opd_code=opd_code, lang=lang, audit=audit)
+            return account_dto(row)
+
+    def create_account_with_session(
+        self, *, username: str, display_name: str, password_hash: str, lang: str = "id", ttl_s: float
+    ) -> tuple[Account, str]:
+        """A citizen registering: the account and its first session token in one transaction (one
+        commit where a join burst would otherwise pay two), seen now."""
+        if ttl_s <= 0:
+            raise InvalidValue("ttl_s must be positive")
+        token = secrets.token_urlsafe(TOKEN_BYTES)
+        with self._write() as session:
+            row = self._add_account(session, username=username, display_name=display_name,
+                                    password_hash=password_hash, role="citizen", opd_code=None, lang=lang, audit=None)
+            row.last_seen_at = row.created_at
+            _add_session(session, row.id, token, row.created_at, ttl_s)
+            return account_dto(row), token
+
+    def _add_account(
+        self,
+        session: Session,
+        *,
+        username: str,
+        display_name: str,
+        password_hash: str,
+        role: str,
+        opd_code: str | None,
+        lang: str,
+        audit: Audit | None,
+    ) -> AccountRow:
         username = _fold(username)
         if not 0 < len(username) <= 24 or not 0 < len(display_name) <= 32:
             raise InvalidValue("username 1..24 and display name 1..32 characters")
@@ -80,31 +124,30 @@ class AccountsRepo(StoreBase):
             raise InvalidValue(f"role {role!r} or lang {lang!r}")
         if role == "staff" and opd_code is None:
             raise InvalidValue("a staff account belongs to an OPD")
-        with self._write() as session:
-            if opd_code is not None and session.get(OpdRow, opd_code) is None:
-                raise NotFound(f"OPD {opd_code}")
-            if session.scalar(select(AccountRow.id).where(AccountRow.username == username)) is not None:
-                raise Conflict(f"username {username!r} is taken")
-            now = self.now()
-            row = AccountRow(
-                username=username,
-                display_name=display_name,
-                password_hash=password_hash,
-                role=role,
-                opd_code=opd_code,
-                lang=lang,
-                created_at=now,
-                last_seen_at=None,
-                banned=False,
-                banned_reason=None,
-                banned_until=None,
-            )
-            session.add(row)
-            session.flush()
-            if audit is not None:
-                detail = {"role": role, "opd_code": opd_code}
-                add_audit(session, audit, "account.create", f"account:{username}", at=now, detail=detail)
-            return account_dto(row)
+        if opd_code is not None and session.get(OpdRow, opd_code) is None:
+            raise NotFound(f"OPD {opd_code}")
+        if session.scalar(select(AccountRow.id).where(AccountRow.username == username)) is not None:
+            raise Conflict(f"username {username!r} is taken")
+        now = self.now()
+        row = AccountRow(
+            username=username,
+            display_name=display_name,
+            password_hash=password_hash,
+            role=role,
+            opd_code=opd_code,
+            lang=lang,
+            created_at=now,
+            last_seen_at=None,
+            banned=False,
+            banned_reason=None,
+            banned_until=None,
+        )
+        session.add(row)
+        session.flush()
+        if audit is not None:
+            detail = {"role": role, "opd_code": opd_code}
+            add_audit(session, audit, "account.create", f"account:{username}", at=now, detail=detail)
+        return row
 
     def get_account(self, account_id: int) -> Account:
         with self._read() as session:
@@ -191,16 +234,7 @@ class AccountsRepo(StoreBase):
         token = secrets.token_urlsafe(TOKEN_BYTES)
         with self._write() as session:
             _account_row(session, account_id)
-            now = self.now()
-            session.add(
-                SessionRow(
-                    token_sha256=token_digest(token),
-                    account_id=account_id,
-                    created_at=now,
-                    expires_at=now + timedelta(seconds=ttl_s),
-                    revoked=False,
-                )
-            )
+            _add_session(session, account_id, token, self.now(), ttl_s)
         return token
 
     def find_session(self, token: str) -> SessionInfo | None:

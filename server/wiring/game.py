@@ -128,6 +128,7 @@ class GameServer:
             if plan.owns_booth(world):
                 desk = instance.add(Booths(world, instance.sim, self.players, booths))
                 instance.add(Requests(desk))
+                self.places.booths, self.places.booth_instance = desk, plan.id
             instance.add(Chat(plan.id, instance.sim, self.players, shared))
             if self._hall_plan is not None and plan.id == self._hall_plan.id:
                 instance.add(Seats(instance.sim))
@@ -142,7 +143,7 @@ class GameServer:
             home.add(EventCopy(home.instance_id, home.sim, self.players, origin=self._bus_origin,
                                process=self.process_id, mirror=False, forward_hooks=True))
         # Measured each tick by the scheduler; the gate asks it before letting a newcomer in.
-        self.capacity = CapacityPolicy(max_players=s.capacity_players, measured=s.capacity_auto)
+        self.capacity = CapacityPolicy(max_players=s.capacity_players, measured=s.refuses_on_measure)
         self.gate = Gate(
             s, self.players, self.places, self.runner, accounts=accounts, world_id=world.id, capacity=self.capacity
         )
@@ -156,7 +157,8 @@ class GameServer:
             else NetServer(s, self.router, self.metrics)
         )
         self.scheduler = Scheduler(
-            self.instances, self.places, self.runner, self.metrics, tick_hz=s.tick_hz, capacity=self.capacity
+            self.instances, self.places, self.runner, self.metrics, tick_hz=s.tick_hz, capacity=self.capacity,
+            receive_backlog=self.net.receive_backlog_bytes,
         )
         self.cluster: Cluster | None = None
         if clustered:
@@ -185,6 +187,12 @@ class GameServer:
         self._event_subs = [self.bus.subscribe(UP, self._event_up), self.bus.subscribe(DOWN, self._event_down)]
         if self.cluster is not None:
             self._event_subs.append(self.bus.subscribe(process_channel(self.process_id), self._pushed_here))
+        booths = self.places.booths
+        if self.cluster is not None and booths is not None:
+            # One booth desk (ticket queues, counters) for the whole city: the first process with
+            # the booths takes it; the others send queue and counter commands to it.
+            booths.desk = await self.cluster.claim_desk()
+            log_event(log, "booth_desk", here=booths.desk)
         if self.store is not None:
             now = now_ms()
             for instance in self.instances.values():
@@ -354,6 +362,27 @@ class GameServer:
             "directory": self._directory(),
             # False while the heartbeat cannot reach Redis (the directory above is then the last one read).
             "directory_fresh": self.cluster.healthy if self.cluster is not None else None,
+            "capacity": self._capacity_health(),
+        }
+
+    def _capacity_health(self) -> dict:
+        """What the process measures it can hold, how loaded it is and what input waits: what a
+        load test (or an operator) reads before deciding how hard to push."""
+        c = self.capacity
+        return {
+            "players": c.players,
+            "capacity": min(c.capacity, 1 << 20),
+            "configured": c.max_players,
+            "measured": c.per_player is not None,
+            "refuses_on_measure": c.measured,
+            "measurements": c.measurements,
+            "per_player_load": None if c.per_player is None else round(c.per_player, 6),
+            "steady": c.steady,
+            "load": round(c.load, 3),
+            "steady_load": round(c.steady_load, 3),
+            "level": c.level,
+            "input_backlog": self.scheduler.backlog["inputs"],
+            "receive_backlog_bytes": self.scheduler.backlog["receive_bytes"],
         }
 
     def _directory(self) -> list[dict] | None:

@@ -26,6 +26,7 @@ from makaverse.protocol import (
     Pong,
     Register,
     Welcome,
+    decode,
     quant,
 )
 from makaverse.protocol.look import Look, default_look
@@ -33,6 +34,7 @@ from makaverse.protocol.look import Look, default_look
 from ..accounts import Accounts
 from ..log import log_event
 from ..net.session_state import SessionEvent
+from ..rooms.booths import QUEUE_COMMANDS
 from ..rooms.effects import Refused
 from ..services.accounts import Banned
 from ..settings import Settings
@@ -75,7 +77,7 @@ class Gate:
         self.accounts = accounts
         self.world_id = world_id
         self.capacity = capacity or CapacityPolicy(
-            max_players=settings.capacity_players, measured=settings.capacity_auto
+            max_players=settings.capacity_players, measured=settings.refuses_on_measure
         )
         self.cluster: Cluster | None = None  # set when several processes share a Redis
         # Password hashing is deliberately slow; a burst of logins gets its own threads so it
@@ -203,6 +205,7 @@ class Gate:
             return
         self._welcome(player, resumed=not handoff.get("newcomer"))
         self.places.arrived(player, seat=bool(handoff.get("seat")))
+        player.replay = _replay(handoff)
         log_event(log, "avatar_handed_over", conn=player.conn_id, avatar=player.avatar_id, instance=player.instance,
                   origin=str(handoff.get("from", "")))
 
@@ -296,6 +299,19 @@ class Gate:
                 log.exception("logout_failed")
         player.logged_out = True
         player.session.conn.drop(CloseCode.NORMAL, "logged out")
+
+
+def _replay(handoff: dict) -> Any:
+    """The queue or counter command that came along with a client sent to the desk's process
+    (anything else is ignored: a hand-off names where to go, it does not carry commands)."""
+    raw = handoff.get("replay")
+    if not raw:
+        return None
+    try:
+        msg = decode(bytes.fromhex(str(raw)))
+    except Exception:
+        return None
+    return msg if msg.TYPE in QUEUE_COMMANDS else None
 
 
 def _auth_ok(request_id: int, account: Any, token: str) -> AuthOk:

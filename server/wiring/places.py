@@ -10,16 +10,19 @@ from __future__ import annotations
 
 import itertools
 import logging
+from collections import deque
 from collections.abc import Callable, MutableMapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from makaverse.protocol import CloseCode, Error, ErrorCode, InstanceChanged, Redirect
+from makaverse.protocol import CloseCode, Error, ErrorCode, InstanceChanged, Redirect, encode
+from makaverse.protocol.messages import Message
 
 from ..log import log_event
 from ..net.metrics import ServerMetrics
 from ..rooms.actor import Actor
-from ..rooms.effects import Move
+from ..rooms.booths import Booths
+from ..rooms.effects import Move, Refused
 from ..rooms.events import copy_id, is_copy_of
 from ..rooms.instance import WorldInstance
 from ..rooms.seats import seated
@@ -31,6 +34,10 @@ if TYPE_CHECKING:
     from ..cluster import Cluster
 
 __all__ = ["Places", "Away"]
+
+# How long someone sent to the hall on another process counts as on their way (a reconnect; the
+# directory shows them there a heartbeat after they arrive).
+HALL_SENT_MEMORY_MS = 5_000
 
 log = logging.getLogger("makaverse.places")
 
@@ -69,7 +76,10 @@ class Places:
         self.entrance = home  # where newcomers to the world appear (in a cluster, maybe another process's)
         self.capacity = capacity  # avatars this process takes before new copies open elsewhere (0: no limit)
         self.cluster: Cluster | None = None  # set when several processes share a Redis
+        self.booths: Booths | None = None  # this process's booth desk, and the instance that has it
+        self.booth_instance = ""
         self._ids = itertools.count(1)
+        self._sent_to_hall: deque[int] = deque()  # when people were sent to the hall on another process (ms)
 
     def number_avatars_from(self, first: int) -> None:
         """Avatar ids from `first` on: each process of a cluster has its own range."""
@@ -294,6 +304,24 @@ class Places:
             return None
         return self._elsewhere(self.entrance)
 
+    def sends_to_desk(self, player: Player) -> bool:
+        """Queue and counter commands of this player go to the desk's process: its booths are
+        in this process's building, but another process runs the queues."""
+        booths = self.booths
+        return (booths is not None and not booths.desk and self.cluster is not None
+                and player.avatar_id is not None and player.instance == self.booth_instance)
+
+    def to_desk(self, player: Player, msg: Message) -> None:
+        """The player goes to the same spot of the building on the desk's process, and the
+        command goes with it (replayed there once it is in)."""
+        assert self.cluster is not None and player.avatar_id is not None
+        entry = self.cluster.desk_host()
+        if entry is None:
+            raise Refused(ErrorCode.UNAVAILABLE, "booth desk unavailable")
+        src = self.instances[player.instance]
+        away = Away(self.booth_instance, str(entry["url"]), str(entry["id"]))
+        self._send_away(Move(player.avatar_id, self.booth_instance), src, away, replay=encode(msg).hex())
+
     async def send_newcomer(self, player: Player, token: str, handoff: dict, away: Away) -> None:
         """A newcomer to the world whose entrance is in another process goes there."""
         await self._redirect(player, token, {**handoff, "instance": away.instance}, away)
@@ -305,7 +333,7 @@ class Places:
             return None
         return Away(instance_id, str(entry["url"]), str(entry["id"]))
 
-    def _send_away(self, move: Move, src: WorldInstance, away: Away) -> None:
+    def _send_away(self, move: Move, src: WorldInstance, away: Away, *, replay: str = "") -> None:
         """The avatar leaves this process and its client is redirected, with a hand-off in Redis
         that tells the other process who it is and where it was going."""
         players, cluster = self.players, self.cluster
@@ -320,6 +348,8 @@ class Places:
             "name": info.name, "role": info.role, "opd": info.opd, "style": info.style.hex(),
             "account_id": player.account_id, "from": cluster.process_id,
         }
+        if replay:
+            handoff["replay"] = replay
         actor = player.actor()
         token = player.token
         players.presence.unbind(avatar_id)
@@ -342,27 +372,43 @@ class Places:
 
     # ── overflow copies of the hall ──────────────────────────────────────────
     def _room_for_hall(self) -> WorldInstance | Away | None:
-        """The hall if it has room, else the first copy with room (here first, then on other
-        processes), else a new copy: here while this process has room, else on the process with
-        the most room."""
+        """The hall while it has room (wherever it is: the stage is there); else a copy with room
+        here, else a new copy here while this process has room; only a full process sends people
+        on: to a copy with room on another process, else to a new copy on the process with the
+        most room. So a town hall spreads over the processes people reached, each with at most
+        one copy part-filled, and nobody is moved between processes while their own has room."""
         hall, cap, cluster = self.hall, self.hall_capacity, self.cluster
         local = self.instances.get(hall)
         if cap <= 0 or self.make_copy is None:
             return local if local is not None else self._elsewhere(hall)
+        if local is not None and local.population < cap:
+            return local
+        if local is None and cluster is not None:
+            now = now_ms()
+            sent = self._sent_to_hall
+            while sent and sent[0] < now - HALL_SENT_MEMORY_MS:
+                sent.popleft()
+            for entry, inst in cluster.instances_elsewhere():
+                # As the last view had it, with those sent there lately and maybe not arrived yet:
+                # a join burst does not send far more than the hall holds (who arrives to a full
+                # hall takes a copy there).
+                taken = int(inst.get("count", 0)) + len(sent)
+                if inst.get("id") == hall and taken < int(inst.get("capacity", cap)):
+                    sent.append(now)
+                    return Away(hall, str(entry["url"]), str(entry["id"]))
         for instance in self._local_copies():
             if instance.population < cap:
                 return instance
-        if cluster is not None:
+        if cluster is not None and self.capacity and self.population() >= self.capacity:
             elsewhere = [(e, i) for e, i in cluster.instances_elsewhere() if is_copy_of(hall, str(i.get("id")))]
-            elsewhere.sort(key=lambda pair: (pair[1].get("id") != hall, str(pair[1].get("id"))))
+            elsewhere.sort(key=lambda pair: str(pair[1].get("id")))
             for entry, inst in elsewhere:
                 if int(inst.get("count", 0)) < int(inst.get("capacity", cap)):
                     return Away(str(inst["id"]), str(entry["url"]), str(entry["id"]))
-            if self.capacity and self.population() >= self.capacity:
-                others = sorted(cluster.others(), key=cluster.room_of, reverse=True)
-                if others and cluster.room_of(others[0]) > 0:
-                    best = others[0]
-                    return Away(copy_id(hall, cluster.next_copy_number(hall)), str(best["url"]), str(best["id"]))
+            others = sorted(cluster.others(), key=cluster.room_of, reverse=True)
+            if others and cluster.room_of(others[0]) > 0:
+                best = others[0]
+                return Away(copy_id(hall, cluster.next_copy_number(hall)), str(best["url"]), str(best["id"]))
         return self._new_copy()
 
     def _local_copies(self) -> list[WorldInstance]:

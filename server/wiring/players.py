@@ -34,6 +34,7 @@ class Player:
     lang: str = "id"
     snapshot_hz: int = 0  # asked for in hello (0: the server's rate)
     logged_out: bool = False  # leave at once on disconnect: no reconnect grace
+    replay: Any = None  # a command another process sent along with a redirect here: run after the welcome
     actor_cache: Actor | None = field(default=None, repr=False)
 
     @property
@@ -76,6 +77,7 @@ class Players:
         self.parked: dict[int, Actor] = {}  # avatars waiting out their reconnect grace
         self.instance_of: dict[int, str] = {}  # every avatar in the world -> its instance
         self.accounts_by_id: dict[int, Any] = {}  # accounts with an avatar in the world
+        self.arrivals = 0  # connections opened, ever: a burst of them is no measure of what players cost
 
     # ── the rooms' Roster ────────────────────────────────────────────────────
     def actor(self, avatar_id: int) -> Actor | None:
@@ -119,7 +121,13 @@ class Players:
         elif isinstance(target, ToEveryone):
             yield from list(self.by_avatar.values())
         elif isinstance(target, ToInstance):
-            yield from [p for p in self.by_avatar.values() if p.instance == target.instance]
+            # Through the instance's members, not everyone here: a town hall pushes to each of
+            # its copies, and a scan of every player per copy grows with copies x people.
+            instance = self.instances.get(target.instance)
+            if instance is not None:
+                by_avatar = self.by_avatar
+                yield from [p for a in list(instance.members) if (p := by_avatar.get(a)) is not None
+                            and p.instance == target.instance]
         elif isinstance(target, ToZone):
             instance = self.instances.get(target.instance)
             if instance is not None:

@@ -13,6 +13,7 @@ from makaverse.protocol import ErrorCode, Input, MessageType
 from makaverse.protocol.messages import Message
 
 from ..net.session import Session
+from ..rooms.booths import QUEUE_COMMANDS
 from ..rooms.component import ref_of
 from ..rooms.effects import Refused
 from ..rooms.instance import WorldInstance
@@ -53,6 +54,7 @@ class Router:
 
     def connected(self, session: Session) -> None:
         self.players.by_conn[session.conn.conn_id] = Player(session)
+        self.players.arrivals += 1
 
     def disconnected(self, session: Session, now_s: float) -> None:
         player = self.players.by_conn.pop(session.conn.conn_id, None)
@@ -90,6 +92,12 @@ class Router:
                     await result
                 if entering and player.avatar_id is not None and not session.conn.closing:
                     self.places.entered(player)
+                replay, player.replay = player.replay, None
+                if replay is not None and not session.conn.closing:
+                    await self.dispatch(session, replay)  # sent here by another process, with the client
+                return
+            if mtype in QUEUE_COMMANDS and self.places.sends_to_desk(player):
+                self.places.to_desk(player, msg)  # the queues are another process's: the client goes there
                 return
             instance = self._instance_for(player, mtype)
             if instance is None or player.avatar_id is None:

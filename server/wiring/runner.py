@@ -47,7 +47,8 @@ T = TypeVar("T")
 log = logging.getLogger("makaverse.effects")
 
 # Store methods that take one list, merged across consecutive calls on a lane, up to this many items:
-_BATCHED = {"save_tickets": 200}  # ... returning the items refused (each caller gets its own back)
+# (a town hall's attendance, stage lines and votes: hundreds at once on the event's lane)
+_BATCHED = {"save_tickets": 200, "save_event_records": 500}  # ... returning the items refused (each caller its own)
 _GROUPED = {"create_service_requests": 500}  # ... returning one answer per item, in order (each caller its slice)
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 
 from ..net.metrics import ServerMetrics
 from ..rooms.effects import Effects, Move
@@ -32,6 +32,7 @@ class Scheduler:
         *,
         tick_hz: int,
         capacity: CapacityPolicy | None = None,
+        receive_backlog: Callable[[], int | None] | None = None,
     ) -> None:
         self.instances = instances
         self.places = places
@@ -41,6 +42,11 @@ class Scheduler:
         self.capacity = capacity or CapacityPolicy()
         self._cpu_s = time.process_time()
         self._late_s = 0.0
+        self._arrivals = places.players.arrivals
+        self._dropped: dict[str, int] = {}  # each instance's `inputs_dropped` already counted
+        self.receive_backlog = receive_backlog  # bytes unread in client sockets (None: not known here)
+        self.backlog = {"inputs": 0, "receive_bytes": None}  # the last once-a-second reading
+        self._backlog_at_s = 0.0
         # Each instance may use its share of the period; more is counted as over budget.
         self.budget_s = self.dt / max(1, len(instances))
         self.task: asyncio.Task | None = None
@@ -104,9 +110,12 @@ class Scheduler:
         # and lowers snapshot detail before it falls behind.
         cpu = time.process_time()
         capacity = self.capacity
+        players = self.places.players
+        arrivals = players.arrivals
         capacity.observe(now_s, cpu - self._cpu_s, sum(len(i) for i in self.instances.values()),
+                         arrivals=arrivals - self._arrivals, joining=len(players.by_conn) - len(players.by_avatar),
                          late_s=self._late_s, period_s=self.dt)
-        self._cpu_s = cpu
+        self._cpu_s, self._arrivals = cpu, arrivals
         detail = capacity.detail
         moves = Effects()
         m = self.metrics
@@ -128,6 +137,9 @@ class Scheduler:
             if took > self.budget_s:
                 over_budget.inc()
             population.set(len(instance.sim.avatars))
+            dropped = instance.sim.inputs_dropped
+            m.inputs_coalesced.inc(dropped - self._dropped.get(instance.instance_id, 0))
+            self._dropped[instance.instance_id] = dropped
             avatars += len(instance.sim.avatars)
             bodies += instance.views.frames_built
         self.runner.apply(moves)
@@ -137,6 +149,20 @@ class Scheduler:
         m.load.set(capacity.load)
         m.detail_level.set(capacity.level)
         m.capacity_players.set(min(capacity.capacity, 1 << 20))
+        m.load_steady.set(capacity.steady_load)
+        if now_s - self._backlog_at_s >= 1.0:
+            self._backlog_at_s = now_s
+            self._read_backlog()
+
+    def _read_backlog(self) -> None:
+        """Input waiting anywhere in this process: in the simulations' queues (bounded per avatar)
+        and unread in the sockets (bounded only by reading in time)."""
+        inputs = sum(i.sim.input_backlog() for i in self.instances.values())
+        unread = self.receive_backlog() if self.receive_backlog is not None else None
+        self.backlog = {"inputs": inputs, "receive_bytes": unread}
+        self.metrics.input_backlog.set(inputs)
+        if unread is not None:
+            self.metrics.receive_backlog_bytes.set(unread)
 
 
 def _without_moves(fx: Effects, moves: Effects) -> Effects:

@@ -104,3 +104,16 @@ def test_subtitles_show_the_stage_line(town, shots, renderer, request):
     assert len(card) > 500, sub["px"]
     assert (card.max(axis=1) < 90).mean() > 0.35  # the dark card
     assert 0.03 < (card.min(axis=1) > 200).mean() < 0.6  # white letters on it, not an empty box
+
+
+def test_a_guest_reads_that_there_are_no_events_yet(server, shots):
+    """A guest at the board of a town hall with no events: why they can't register, and that
+    nothing is scheduled (not the login line alone)."""
+    png = shots / "event-board-guest-empty.png"
+    run = run_client(server.url, png, "--name", "Daeng", "--frames", "3", "--walk", AT_BOARD, "--press", "e",
+                     "--event-board", env=_env())
+    assert run.returncode == 0, run.stderr[-2000:]
+    board = run.summary["events"]["board"]
+    assert board["open"] and board["rows"] == []
+    assert board["notes"] == ["Masuk dengan akun untuk mendaftar.", "Belum ada acara terjadwal."]
+    assert run.summary["events"]["screen"] == ["Belum ada acara"]  # the board in the lobby agrees

@@ -150,3 +150,25 @@ def test_staff_accounts_are_created_with_an_audit_row(accounts, seeded):
     assert (staff.role, staff.opd_code) == ("staff", "DLH")
     (entry,) = seeded.list_audit(action="account.create")
     assert entry.detail == {"role": "staff", "opd_code": "DLH", "via": "cli"}
+
+
+def test_registering_writes_account_and_session_together_and_last_seen_is_coarse(accounts, store, clock):
+    """A registration is seen at once; resuming within 10 minutes leaves 'last seen' as it was, later moves it."""
+    account, token = accounts.register("daeng_a", "coto-makassar")
+    registered = store.get_account(account.id).last_seen_at
+    assert registered == clock.now and account.last_seen_at == registered
+    assert store.find_session(token).account.id == account.id
+    clock.now += timedelta(minutes=9)
+    accounts.resume(token)
+    assert store.get_account(account.id).last_seen_at == registered
+    clock.now += timedelta(minutes=2)
+    accounts.resume(token)
+    assert store.get_account(account.id).last_seen_at == clock.now
+
+
+def test_a_taken_name_leaves_no_session_behind(accounts, store):
+    """Registering a taken name writes nothing: no second account, no session for it."""
+    first, _ = accounts.register("konro_b", "sop-saudara-1")
+    with pytest.raises(UsernameTaken):
+        accounts.register("KONRO_B", "sop-saudara-2")
+    assert store.count_accounts() == 1 and store.get_account(first.id).username == "konro_b"

@@ -349,3 +349,60 @@ def test_concurrent_groups_with_the_same_submission_store_it_once(seeded, citize
     assert sorted(created for _, created in shared) == [False] * (THREADS - 1) + [True]
     assert all(group[0][1] for group in results)
     assert _stored(seeded) == THREADS + 1
+
+
+def test_a_group_over_several_opds_numbers_each_opd_in_order_and_keeps_what_was_sent(seeded, citizen):
+    """Submissions to several OPDs in one group: each OPD's numbers are consecutive in the group's order, and
+    every request reads back exactly as submitted (values and notes beyond ASCII included)."""
+    subs = [
+        _sub(citizen.id, "m-1"),
+        _sub(citizen.id, "m-2", opd="BAPENDA", service="INFO_PBB", nama_lengkap="Daeng Ngalle’ — “Tata”"),
+        _sub(citizen.id, "m-3"),
+        _sub(citizen.id, "m-4", opd="DINKES", service="SURAT_SEHAT", alamat="Jl. Somba Opu 7\nRT 02"),
+        _sub(citizen.id, "m-5", opd="BAPENDA", service="KERINGANAN_PBB"),
+    ]
+    from dataclasses import replace
+
+    subs[2] = replace(subs[2], note="Tolong dipercepat 🙏")
+    answers = seeded.create_service_requests(subs)
+    assert [a[0].tracking_number for a in answers] == [
+        "DUK-2026-000001", "PEN-2026-000001", "DUK-2026-000002", "KES-2026-000001", "PEN-2026-000002"
+    ]
+    for (request, created), sub in zip(answers, subs, strict=True):
+        assert created
+        stored = seeded.get_request(request.id)
+        assert stored == request
+        assert (stored.field_values, stored.note, stored.service_code) == (sub.field_values, sub.note, sub.service_code)
+        (first,) = seeded.request_history(request.id)
+        assert (first.to_status, first.actor_id) == (RequestStatus.SUBMITTED, citizen.id)
+    later, _ = _submit(seeded, citizen.id, "m-6", opd="BAPENDA", service="INFO_PBB")
+    assert later.tracking_number == "PEN-2026-000003"
+
+
+def test_groups_over_several_opds_on_many_threads_number_every_request_once(seeded, citizen):
+    """Groups naming the same OPDs in opposite orders, committed at once: every submission is stored, and
+    every OPD's numbers have no gap and no repeat."""
+    opds = [("DUKCAPIL", "KTP_EL"), ("BAPENDA", "INFO_PBB"), ("DINKES", "SURAT_SEHAT")]
+
+    def group(t: int):
+        order = opds if t % 2 else opds[::-1]
+        return seeded.create_service_requests(
+            [_sub(citizen.id, f"o{t}-{o}-{i}", opd=o, service=s) for i in range(3) for o, s in order]
+        )
+
+    results = _race(THREADS, group)
+    assert all(isinstance(a, tuple) and a[1] for g in results for a in g), results
+    for prefix in ("DUK", "PEN", "KES"):
+        numbers = sorted(r.tracking_number for g in results for r, _ in g if r.tracking_number.startswith(prefix))
+        assert numbers == [f"{prefix}-2026-{i:06d}" for i in range(1, THREADS * 3 + 1)]
+
+
+def test_a_group_matches_retries_by_account_and_id_together(seeded, citizen):
+    """A client request id another account used is not a retry; the same pair is."""
+    other = seeded.create_account(username="warga2", display_name="Warga Dua", password_hash="x")
+    mine, _ = _submit(seeded, citizen.id, "x")
+    _submit(seeded, other.id, "y")
+    answers = seeded.create_service_requests([_sub(citizen.id, "y"), _sub(other.id, "x"), _sub(citizen.id, "x")])
+    assert [a[1] for a in answers] == [True, True, False]
+    assert answers[2][0] == mine
+    assert (answers[0][0].account_id, answers[1][0].account_id) == (citizen.id, other.id)

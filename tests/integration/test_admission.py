@@ -111,3 +111,56 @@ async def test_a_join_beyond_capacity_is_told_full_and_where_to_go(start_server)
     assert isinstance(await fourth.hello(name="Empat"), Welcome)
     for c in (first, third, fourth):
         await c.dispose()
+
+
+async def test_a_server_at_its_cap_refuses_newcomers_while_the_admitted_keep_moving(start_server):
+    """At its cap the server answers every newcomer `full` with the configured URL, `error full`
+    and close 4008, while the players already in keep getting snapshots that acknowledge their
+    inputs; /healthz says how full it is and /metrics counts the input it keeps bounded."""
+    import json
+    import urllib.request
+
+    from harness import Client
+
+    from makaverse.protocol import CloseCode, Error, ErrorCode, Full, Input
+
+    url = "ws://overflow.example:8765/"
+    server = await start_server(capacity_players=2, full_url=url)
+    admitted = [await Client.join(server, "Satu"), await Client.join(server, "Dua")]
+    seq = 0
+
+    async def walk_and_see() -> None:
+        """Each admitted player sends inputs and gets a snapshot acknowledging one of them."""
+        nonlocal seq
+        seq += 1
+        for c in admitted:
+            await c.send(Input(seq=seq, move_x=1.0, move_y=0.0, yaw=0))
+        sent = seq
+        for c in admitted:
+            await c.expect(lambda m: isinstance(m, Snapshot) and m.ack_seq >= sent, since=0, timeout=10)
+
+    await walk_and_see()
+    refused = [await Client.connect(server) for _ in range(4)]
+    replies = await asyncio.gather(*(c.hello(name=f"Baru{i}") for i, c in enumerate(refused)))
+    for c, reply in zip(refused, replies, strict=True):
+        assert isinstance(reply, Error) and reply.code == ErrorCode.FULL.value
+        full = await c.expect(lambda m: isinstance(m, Full))
+        assert full.url == url and full.retry_after_ms > 0
+        assert await c.wait_closed() == CloseCode.SERVER_FULL
+        await walk_and_see()
+    for _ in range(3):
+        await walk_and_see()
+
+    def get(path: str) -> bytes:
+        with urllib.request.urlopen(f"http://127.0.0.1:{server.port}{path}", timeout=10) as r:
+            return r.read()
+
+    health = json.loads(await asyncio.to_thread(get, "/healthz"))
+    assert health["capacity"]["capacity"] == 2 and health["capacity"]["players"] == 2
+    assert health["capacity"]["input_backlog"] <= 2
+    metrics = (await asyncio.to_thread(get, "/metrics")).decode()
+    for name in ("makaverse_inputs_coalesced_total", "makaverse_input_backlog", "makaverse_receive_backlog_bytes",
+                 "makaverse_capacity_players"):
+        assert name in metrics
+    for c in admitted + refused:
+        await c.dispose()

@@ -4,12 +4,14 @@ has every field with sane values. Nothing here asserts speed: figures vary with 
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 
 import numpy as np
+import pytest
 
-from makaverse.bench.measure import HALL_BOX_M, _hist_quantile, hall_world_file, tick_quantiles
+from makaverse.bench.measure import HALL_BOX_M, _hist_quantile, cluster_ticks, hall_world_file, tick_quantiles
 
 COUNT = 6
 RUN = ("--count", str(COUNT), "--duration", "2", "--warmup", "1", "--json")
@@ -94,6 +96,55 @@ def test_services_acknowledges_durable_requests():
     assert r["ceiling_ratio"] is None
 
 
+def _cluster_services() -> tuple[str, str]:
+    """The PostgreSQL and Redis that `--processes 2` runs on; skipped when either does not answer
+    (a failure with MAKAVERSE_REQUIRE_SERVICES=1)."""
+    db = os.environ.get("MAKAVERSE_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+    redis_url = os.environ.get("MAKAVERSE_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
+    try:
+        import redis
+        from sqlalchemy import create_engine
+
+        redis.Redis.from_url(redis_url, socket_connect_timeout=3).ping()
+        engine = create_engine(db, connect_args={"connect_timeout": 3})
+        with engine.connect():
+            pass
+        engine.dispose()
+    except Exception as exc:
+        reason = f"--processes needs PostgreSQL ({db}) and Redis ({redis_url}): {type(exc).__name__}"
+        if os.environ.get("MAKAVERSE_REQUIRE_SERVICES") == "1":
+            pytest.fail(reason)
+        pytest.skip(reason)
+    return db, redis_url
+
+
+def test_two_server_processes_share_a_town_hall_and_each_reports_its_share():
+    """`--processes 2`: attendees start on both processes, sit in the hall or in copies of two
+    (on either process), every vote is counted once; CPU and ticks come from both processes."""
+    db, redis_url = _cluster_services()
+    r = _bench("--scenario", "townhall", "--processes", "2", "--db", db, "--redis", redis_url, "--no-ceiling",
+               "--serve-args", "--auditorium-capacity 2", *RUN, "--duration", "4")
+    _assert_sane(r, "townhall")
+    assert r["processes"] == 2 and r["server_process_count"] == 2
+    rows = r["per_process"]
+    assert [row["process"] for row in rows] == ["bench-1", "bench-2"]
+    assert sum(row["bots_at_end"] for row in rows) == COUNT
+    assert all(row["cpu_pct"] > 0 and row["tick_ms"]["ticks"] > 0 for row in rows)
+    th = r["townhall"]
+    assert th["joined"] == COUNT and th["seated"] == COUNT and th["copies"] >= 3
+    assert th["poll_votes_counted"] == th["poll_votes_sent"] or th["polls_opened"] == 0
+    assert r["latency_ms"]["samples"] > 0
+
+
+def test_cluster_ticks_pool_the_processes_windows():
+    a0, a1 = {"ticks": 10, "recent_s": [0.5] * 10}, {"ticks": 14, "recent_s": [0.5] * 10 + [0.001] * 4}
+    b0, b1 = {"ticks": 3, "recent_s": [0.5] * 3}, {"ticks": 7, "recent_s": [0.5] * 3 + [0.003] * 4}
+    q = cluster_ticks([a0, b0], [a1, b1])
+    assert q["ticks"] == 4 and q["max"] == 3.0 and q["p50"] == 2.0
+    assert [p["max"] for p in q["per_process"]] == [1.0, 3.0]
+    assert cluster_ticks([a0], [a1]) == tick_quantiles(a0, a1)
+
+
 def test_tick_quantiles_take_exactly_the_window():
     first = {"ticks": 100, "recent_s": [1.0] * 100}
     last = {"ticks": 110, "recent_s": [1.0] * 100 + [0.001 * i for i in range(1, 11)]}
@@ -140,3 +191,25 @@ def test_perf_table_makes_one_markdown_row_per_result(tmp_path):
     lines = out.getvalue().strip().splitlines()
     assert len(lines) == 3 and lines[0].count("|") == len(COLUMNS) + 1
     assert "| crowd | 1,000 | 12.0 / 24.5 | 150 | 75 | 1.42 |" in lines[2]
+
+
+def test_overload_calibrates_then_drives_twice_what_the_server_holds():
+    """With a configured cap of 4 and 3 walkers calibrating, the bench drives 8: 4 walk in the world,
+    4 are refused with `full` naming the place the server was given, and /healthz is sampled for
+    the input backlog throughout."""
+    from makaverse.bench.overload import DEFAULT_FULL_URL
+
+    r = _bench("--scenario", "overload", "--count", "3", "--duration", "2", "--warmup", "1", "--json",
+               "--serve-args", "--capacity-players 4")
+    o = r["overload"]
+    assert r["scenario"] == "overload" and r["count"] == 8
+    assert o["capacity_measured"] == 4 and o["driven"] == 8 and o["calibration_bots"] == 3
+    assert o["admitted"] == r["clients_measured"] == 4
+    assert o["refused_full"] == o["full_named_a_place"] == 4 and o["full_places"] == [DEFAULT_FULL_URL]
+    assert r["connect_errors"] == {"error:full": 4} and r["disconnects"] == 0
+    assert r["snapshots_per_s"]["min"] > 0 and r["latency_ms"]["samples"] > 0
+    assert o["healthz"] and all(s["input_backlog"] is not None and s["capacity"] == 4 for s in o["healthz"])
+    assert o["input_backlog_max"] is not None and o["receive_backlog_bytes_max"] is not None
+    assert set(o["verdict"]) == {"snapshots_min_ge_15", "ack_p99_lt_250_ms", "refused_beyond_capacity",
+                                 "every_full_named_a_place", "input_backlog_bounded"}
+    assert o["verdict"]["refused_beyond_capacity"] is True and o["verdict"]["every_full_named_a_place"] is True

@@ -412,3 +412,69 @@ async def test_a_second_process_may_not_host_the_hall_again(servers, tmp_path, m
     await servers.start(db_url, instances="building", process_id="p2", **common)  # a second building is fine
     with pytest.raises(StartupError, match="'auditorium' is already hosted by process 'p1'"):
         await servers.start(db_url, instances="auditorium", process_id="p3", **common)
+
+
+async def test_one_booth_desk_a_citizen_on_p2_and_a_clerk_on_p1_work_the_same_queue(
+    servers, pg_schema_url, redis_prefix, monkeypatch
+):
+    """Both processes host the building, with its booths; p1 (started first) runs the desk: the
+    ticket queues and counters. A clerk mans DUKCAPIL on p1; a citizen on p2 taking a number at
+    the booth is sent to p1 with the command (a redirect; it arrives where it stood and the number
+    is taken there), a citizen on p1 queues behind it, and the clerk calls the p2 citizen first.
+    p2 holds no ticket of its own."""
+    from harness import TEST_MODE_ENV, People, ticks_pass
+
+    from makaverse.protocol import CallNext, CounterMan, StaffQueue, TakeNumber, Ticket
+    from makaverse.server.admin.seed import ADMIN_PASSWORD_ENV
+    from makaverse.server.app import open_store
+
+    monkeypatch.setenv(TEST_MODE_ENV, "1")
+    monkeypatch.setenv(ADMIN_PASSWORD_ENV, PASSWORD)
+    open_store(pg_schema_url).dispose()  # migrated and seeded once, as the first process would
+    common = dict(redis_url=REDIS_URL, redis_prefix=redis_prefix, public_url="ws://127.0.0.1:{port}/")
+    p1 = await servers.start(pg_schema_url, instances="building,auditorium", process_id="p1", **common)
+    p2 = await servers.start(pg_schema_url, instances="building", process_id="p2", **common)
+    assert p1.places.booths.desk and not p2.places.booths.desk
+    await eventually(lambda: (p2.cluster.desk_host() or {}).get("id") == "p1", timeout_s=30)
+
+    async def place(server, client, x: float, y: float) -> None:
+        sim = server.instance.sim
+        sim.avatars.pos[sim.avatars.slot_of[client.welcome.avatar_id]] = (x, y)
+        await ticks_pass(sim, 3)
+
+    booth = next(b for b in p1.world.booths if b.opd == "DUKCAPIL")
+    people = People(display_name=str.title)
+    try:
+        clerk = await people.staff(p1, "bu_ani", "DUKCAPIL")
+        await place(p1, clerk, *booth.staff_spot)
+        manned = await ask(clerk, CounterMan(request_id=rid(), on=True))
+        assert isinstance(manned, StaffQueue) and manned.manning, manned
+
+        andi = await people.citizen(p2, "andi_p2")
+        await place(p2, andi, *booth.zone.centre)
+        since = andi.mark()
+        take = TakeNumber(request_id=rid(), opd="DUKCAPIL")
+        await andi.send(take)
+        redirect = await andi.expect(lambda m: isinstance(m, Redirect), since=since, timeout=15)
+        assert redirect.instance == "building" and redirect.url == f"ws://127.0.0.1:{p1.port}/"
+        assert await andi.wait_closed(10) == 4009
+        andi = await people.connect(p1)
+        welcome = await andi.hello(token=redirect.token)
+        assert isinstance(welcome, Welcome) and welcome.resumed and welcome.name == "Andi_P2"
+        ticket = await andi.expect(lambda m: isinstance(m, Ticket) and m.request_id == take.request_id, timeout=15)
+        assert ticket.status == "waiting" and ticket.place == 1 and ticket.code.startswith("DUK-")
+
+        citra = await people.citizen(p1, "citra_p1")
+        await place(p1, citra, *booth.zone.centre)
+        second = await ask(citra, TakeNumber(request_id=rid(), opd="DUKCAPIL"))
+        assert isinstance(second, Ticket) and second.place == 2 and second.code != ticket.code, second
+
+        since = andi.mark()
+        called = await ask(clerk, CallNext(request_id=rid()))
+        assert isinstance(called, StaffQueue) and called.current == ticket.code, called
+        note = await andi.expect(lambda m: isinstance(m, Ticket) and m.status == "called", since=since, timeout=15)
+        assert note.code == ticket.code and note.clerk == "Bu_Ani"
+        queues = p2.places.booths.board.queues
+        assert queues is not None and queues.waiting_count("DUKCAPIL") == 0 and not queues.called("DUKCAPIL")
+    finally:
+        await people.dispose()

@@ -1,5 +1,6 @@
-"""The capacity policy: load measured from CPU time, detail shed before joins are refused. Time is
-passed in; no clock, no sockets."""
+"""The capacity policy: load measured from CPU time, detail shed before joins are refused, and what
+one player costs measured only over steady stretches (never during a join burst). Time, CPU and
+arrivals are passed in; no clock, no sockets."""
 
 from __future__ import annotations
 
@@ -7,12 +8,23 @@ from makaverse.server.sim.capacity import LEVELS, REFUSE_AT_LEVEL, CapacityPolic
 
 
 def run(policy: CapacityPolicy, *, seconds: float, busy: float, players: int, start: float = 0.0,
-        late_s: float = 0.0) -> float:
-    """Feed `seconds` of ticks (20 a second) at a busy fraction of `busy`; returns the end time."""
+        late_s: float = 0.0, arrivals_per_s: float = 0.0, to_players: int | None = None,
+        admitted: list[bool] | None = None) -> float:
+    """Feed `seconds` of ticks (20 a second) at a busy fraction of `busy`, with `arrivals_per_s`
+    new connections a second and the players going from `players` to `to_players`; returns the end
+    time. With `admitted`, each tick also asks whether one more may enter and records the answer."""
     t = start
-    for _ in range(int(seconds * 20)):
+    n = int(seconds * 20)
+    owed = 0.0
+    for i in range(n):
         t += 0.05
-        policy.observe(t, busy * 0.05, players, late_s=late_s, period_s=0.05)
+        now_players = players if to_players is None else round(players + (to_players - players) * (i + 1) / n)
+        owed += arrivals_per_s * 0.05
+        arrivals = int(owed)
+        owed -= arrivals
+        policy.observe(t, busy * 0.05, now_players, arrivals=arrivals, late_s=late_s, period_s=0.05)
+        if admitted is not None:
+            admitted.append(policy.admit(now_players))
     return t
 
 
@@ -28,6 +40,7 @@ def test_measured_capacity_scales_the_players_to_the_target_load():
     """With 100 players at 35 % busy and a 70 % target, about 200 fit; with no cap that is the limit."""
     p = CapacityPolicy(target_load=0.7, measured=True)
     run(p, seconds=20, busy=0.35, players=100)
+    assert p.per_player is not None and p.measurements >= 5
     assert 190 <= p.capacity <= 210
     assert p.admit(150) and not p.admit(p.capacity)
 
@@ -36,11 +49,12 @@ def test_few_players_are_no_measure():
     """Under min_players_to_measure the per-player cost is noise: only the cap counts."""
     p = CapacityPolicy(max_players=50, measured=True)
     run(p, seconds=10, busy=0.9, players=5)
-    assert p.capacity == 50
+    assert p.per_player is None and p.capacity == 50
 
 
 def test_overload_sheds_detail_one_level_at_a_time_then_refuses():
-    """Past shed_at the policy adds a level at most every shed_after_s; at REFUSE_AT_LEVEL it refuses joins."""
+    """Past shed_at the policy adds a level at most every shed_after_s; shedding hard with the
+    steady load high, it refuses joins."""
     p = CapacityPolicy(max_players=10_000, measured=True)
     t = run(p, seconds=3, busy=1.0, players=500)
     assert 1 <= p.level < REFUSE_AT_LEVEL + 1
@@ -51,7 +65,7 @@ def test_overload_sheds_detail_one_level_at_a_time_then_refuses():
 
 
 def test_a_nearly_empty_process_never_refuses_on_load():
-    """A join burst (or a neighbour's load) with a handful in: shed detail, but let people in."""
+    """A neighbour's load with a handful in: shed detail, but let people in."""
     p = CapacityPolicy(measured=True)
     run(p, seconds=10, busy=1.0, players=8, late_s=0.04)
     assert p.level >= REFUSE_AT_LEVEL
@@ -62,11 +76,11 @@ def test_a_nearly_empty_process_never_refuses_on_load():
 
 
 def test_a_short_spike_sheds_but_does_not_refuse():
-    """Refusing needs the slow average high too: two seconds of saturation shed detail only."""
+    """Refusing needs the steady load high too: two seconds of saturation shed detail only."""
     p = CapacityPolicy(measured=True)
     t = run(p, seconds=30, busy=0.3, players=200)
     run(p, seconds=2.5, busy=1.0, players=200, start=t)
-    assert p.level >= 1 and p.slow_load < p.shed_at
+    assert p.level >= 1 and p.steady_load < p.shed_at
     assert p.admit(200)
 
 
@@ -102,8 +116,20 @@ def test_ticks_running_late_count_as_saturation_on_a_starved_machine():
     assert q.level == 0 and q.load < 0.6
 
 
+def test_a_late_tick_now_and_then_is_no_measure_of_the_players():
+    """One tick in ten starting late (a neighbour taking the core for a moment) sheds nothing and
+    leaves the measured cost of a player as its CPU says."""
+    p = CapacityPolicy(measured=True)
+    t = 0.0
+    for i in range(20 * 20):
+        t += 0.05
+        p.observe(t, 0.2 * 0.05, 100, late_s=0.04 if i % 10 == 0 else 0.0, period_s=0.05)
+    assert p.level == 0
+    assert 330 <= p.capacity <= 370
+
+
 def test_without_measured_admission_only_the_cap_refuses():
-    """The default: load sheds detail but never turns anyone away; a configured cap still does."""
+    """Without `measured`: load sheds detail but never turns anyone away; a configured cap still does."""
     p = CapacityPolicy()
     run(p, seconds=30, busy=1.0, players=500, late_s=0.04)
     assert p.level == len(LEVELS) - 1 and p.capacity <= 500  # what it would hold: no more than now
@@ -111,3 +137,78 @@ def test_without_measured_admission_only_the_cap_refuses():
     capped = CapacityPolicy(max_players=500)
     run(capped, seconds=30, busy=1.0, players=500)
     assert not capped.admit(500)
+
+
+# ── join bursts ───────────────────────────────────────────────────────────────
+def test_a_join_burst_into_a_fresh_process_is_not_taken_for_load():
+    """300 attendees joining at once on a busy machine (saturated, ticks late) are all let in: a
+    burst is no measure of what they cost. Once arrivals settle, the cost is measured, and the
+    process says it has room for more."""
+    p = CapacityPolicy(measured=True)
+    admitted: list[bool] = []
+    t = run(p, seconds=6, busy=1.0, players=0, to_players=300, arrivals_per_s=50, late_s=0.04, admitted=admitted)
+    assert all(admitted)
+    assert p.per_player is None and not p.steady
+    t = run(p, seconds=10, busy=0.3, players=300, start=t)
+    assert p.steady and p.per_player is not None
+    assert p.capacity > 600 and p.admit(300)
+
+
+def test_a_burst_into_a_measured_process_holds_the_steady_measure():
+    """Measured at 100 players and 20 % busy (room for 350), a burst of joins at full load neither
+    lowers nor raises that: newcomers are let in up to 350 and refused beyond, while the burst
+    lasts; the refused ones' own arrivals don't move it either."""
+    p = CapacityPolicy(measured=True)
+    t = run(p, seconds=10, busy=0.2, players=100)
+    assert 340 <= p.capacity <= 360
+    before = p.capacity
+    admitted: list[bool] = []
+    t = run(p, seconds=5, busy=1.0, players=100, to_players=before, arrivals_per_s=100, late_s=0.04,
+            admitted=admitted)
+    assert p.capacity == before and not p.admit(before)
+    assert all(admitted[:-1])
+    # Refused newcomers keep arriving; the process is busy refusing them. Still no new measure.
+    run(p, seconds=5, busy=1.0, players=before, arrivals_per_s=100, start=t)
+    assert p.capacity == before
+
+
+def test_a_burst_let_in_slowly_is_still_a_burst():
+    """A starved process accepting a crowd at one connection a second, with dozens waiting to get
+    in, measures nothing until they are in: the queue at the door shows the burst."""
+    p = CapacityPolicy(measured=True)
+    t = 0.0
+    admitted = []
+    for i in range(20 * 20):
+        t += 0.05
+        players = 60 + i // 20
+        p.observe(t, 0.05, players, arrivals=1 if i % 20 == 0 else 0, joining=40, late_s=0.04, period_s=0.05)
+        admitted.append(p.admit(players))
+    assert p.per_player is None and all(admitted)
+    run(p, seconds=10, busy=0.3, players=80, start=t)
+    assert p.per_player is not None and p.admit(80)
+
+
+def test_a_trickle_of_arrivals_still_measures():
+    """One arrival a second among 200 players is a steady stretch: the cost is measured."""
+    p = CapacityPolicy(measured=True)
+    run(p, seconds=15, busy=0.4, players=200, arrivals_per_s=1.0)
+    assert p.per_player is not None
+    assert 340 <= p.capacity <= 360
+
+
+def test_too_many_let_in_by_a_burst_are_found_out_once_it_settles():
+    """A fresh process let in 600 during a burst (no measure yet); once arrivals settle it finds
+    itself saturated: capacity below the players it holds, and it refuses newcomers."""
+    p = CapacityPolicy(measured=True)
+    t = run(p, seconds=6, busy=1.0, players=0, to_players=600, arrivals_per_s=100)
+    assert p.admit(600)
+    run(p, seconds=20, busy=1.0, players=600, start=t)
+    assert p.capacity < 600 and p.steady_load > p.shed_at
+    assert not p.admit(600)
+
+
+def test_a_configured_cap_bounds_the_measured_capacity():
+    """The measure never raises the cap: capacity is the smaller of the two."""
+    p = CapacityPolicy(max_players=120, measured=True)
+    run(p, seconds=10, busy=0.1, players=100)
+    assert p.capacity == 120 and p.admit(119) and not p.admit(120)

@@ -61,6 +61,17 @@ def test_every_record_kind_comes_back_as_it_went_in():
     assert list(iter_records(body)) == expected
 
 
+def test_a_frame_record_is_the_same_bytes_as_a_frame_blob():
+    a, b = BatchWriter(), BatchWriter()
+    for conn_id, data in ((11, b"\x00" * 900), (2**32 - 1, b""), (5, b"\x8c\xa1t\x0c")):
+        a.frame(conn_id, data)
+        b.blob(Kind.FRAME, conn_id, data)
+    assert a.size == b.size
+    body = a.take()
+    assert body == b.take()
+    assert list(iter_records(body[4:]))[0] == Record(Kind.FRAME, 11, b"\x00" * 900)
+
+
 def test_an_input_keeps_its_floats_to_the_bit():
     """Move directions travel as doubles: the simulation steps exactly what the client sent."""
     w = BatchWriter()

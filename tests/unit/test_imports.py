@@ -109,13 +109,16 @@ RULES = (
     Rule("client/net", ("protocol",), frozenset({"websockets"})),
     Rule("client", ("protocol", "world", "client/net", "assets"), frozenset({"panda3d", "direct", "numpy"})),
     # The table says protocol and world; the scripted client runs and the README screenshot tools
-    # that issue #8 moved out of the shipped client into bench/ drive the client itself.
+    # that issue #8 moved out of the shipped client into bench/ drive the client itself, and
+    # bench/tick_cost.py runs one world instance's tick in-process (the world's CPU without sockets).
     Rule(
         "bench",
-        ("protocol", "world", "client", "client/net"),
+        ("protocol", "world", "client", "client/net", "server/rooms", "server/sim"),
         # msgpack: the fuzzer (bench/fuzz_atheris.py) builds raw frames the codec would never make.
         # atheris: optional, for long fuzzing runs only; uvloop: the load processes' loop when installed.
-        frozenset({"websockets", "numpy", "psutil", "panda3d", "direct", "msgpack", "atheris", "uvloop"}),
+        # cryptography: the throwaway CA of the wss:// checks (bench/tls_proxy.py).
+        frozenset({"websockets", "numpy", "psutil", "panda3d", "direct", "msgpack", "atheris", "uvloop",
+                   "cryptography"}),
     ),
     Rule("assets", (), frozenset({"numpy"})),
 )

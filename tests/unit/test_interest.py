@@ -112,7 +112,37 @@ def test_cell_smaller_than_radius_is_refused():
 )
 def test_nearest_matches_brute_force(positions, radius_m, k):
     """`nearest` gives each viewer itself, then its nearest others within the radius (distances as brute force)."""
-    grid = InterestGrid(positions, cell_m=radius_m)
+    assert_nearest(positions, radius_m, k, InterestGrid(positions, cell_m=radius_m))
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    positions=arrays(np.float64, st.tuples(st.integers(1, 80), st.just(2)),
+                     elements=st.floats(-30, 30, allow_nan=False, width=32)),
+    radius_m=st.floats(1.0, 30.0),
+    k=st.integers(1, 12),
+    cells_per_radius=st.sampled_from([1.5, 2, 3, 5, 8]),
+)
+def test_nearest_with_cells_smaller_than_the_radius_matches_brute_force(positions, radius_m, k, cells_per_radius):
+    """Cells narrower than the radius: rings of cells widen until the k nearest are sure, never past the radius."""
+    assert_nearest(positions, radius_m, k, InterestGrid(positions, cell_m=radius_m / cells_per_radius))
+
+
+@pytest.mark.parametrize("count", [30, 200, 1000])
+def test_a_grid_for_a_crowd_finds_the_same_nearest(count):
+    rng = np.random.default_rng(count)
+    positions = rng.uniform((-23.0, 15.0), (23.0, 43.0), (count, 2))
+    grid = InterestGrid.for_nearest(positions, 40.0, 76)
+    assert grid.cell_m <= 40.0
+    if count == 1000:
+        assert grid.cell_m < 20.0  # a dense crowd gets small cells
+    assert_nearest(positions, 40.0, 75, grid)
+    wide = InterestGrid(positions, cell_m=40.0).nearest(np.arange(count), 40.0, 76)
+    fine = grid.nearest(np.arange(count), 40.0, 76)
+    np.testing.assert_array_equal(np.sort(fine, axis=1), np.sort(wide, axis=1))
+
+
+def assert_nearest(positions, radius_m, k, grid):
     rows = grid.nearest(np.arange(len(positions)), radius_m, k + 1)
     r2, eps = radius_m * radius_m, 1e-4  # distances are float32: a point on the rim may go either way
     for i, row in enumerate(rows):
@@ -333,3 +363,19 @@ def test_clients_rebuild_exactly_what_the_server_saw(seed, far_every, refresh_ev
                     assert state.same(want)
             if rng.random() < 0.6:  # reports arrive late, and not after every snapshot
                 views.ack(u.viewer_id, max(0, book.ack_tick - int(rng.integers(0, 3))))
+
+
+@pytest.mark.parametrize("ties", [False, True])
+def test_k_smallest_picks_the_k_smallest_values_with_or_without_ties(ties):
+    from makaverse.world.interest import _k_smallest
+
+    rng = np.random.default_rng(7)
+    d2 = rng.random((30, 120)).astype(np.float32)
+    if ties:
+        d2[::2, 5:] = np.inf  # fewer than k in range: the k-th value is tied
+        d2[1::2, :40] = 0.5  # many at the k-th distance
+    cols = _k_smallest(d2, 20)
+    assert cols.shape == (30, 20)
+    for row, picked in zip(d2, cols, strict=True):
+        assert len(set(picked.tolist())) == 20
+        np.testing.assert_array_equal(np.sort(row[picked]), np.sort(row)[:20])

@@ -27,3 +27,23 @@ def test_recent_ticks_are_scraped_as_quantiles():
     text = m.render().decode()
     assert 'makaverse_tick_recent_seconds{quantile="0.5"} 0.0025' in text
     assert 'makaverse_tick_recent_seconds{quantile="1.0"} 0.004' in text
+
+
+def test_per_frame_tallies_reach_the_counters_when_read():
+    """Bytes and messages are tallied as plain numbers and show up in /metrics whenever it is rendered."""
+    from makaverse.protocol import MessageType
+
+    m = ServerMetrics()
+    m.sent_bytes += 900
+    m.sent_bytes += 100
+    m.received_bytes += 40
+    for _ in range(3):
+        m.received_messages[MessageType.INPUT] = m.received_messages.get(MessageType.INPUT, 0) + 1
+    m.received_messages[MessageType.HELLO] = 1
+    text = m.render().decode()
+    assert "makaverse_bytes_sent_total 1000.0" in text
+    assert "makaverse_bytes_received_total 40.0" in text
+    assert 'makaverse_messages_received_total{type="input"} 3.0' in text
+    assert 'makaverse_messages_received_total{type="hello"} 1.0' in text
+    m.sent_bytes += 5
+    assert "makaverse_bytes_sent_total 1005.0" in m.render().decode()

@@ -900,6 +900,26 @@ def test_a_delta_frame_built_in_parts_is_the_same_bytes_as_the_message():
     assert encode_snapshot_delta(*[getattr(big, f) for f in big.FIELD_NAMES]) == encode(big)  # a 2-byte bin length
 
 
+def test_delta_frames_for_many_viewers_are_each_the_same_bytes_as_the_message():
+    from makaverse.protocol import SnapshotDelta, encode, encode_snapshot_deltas
+
+    arrays = ("gone", "new_ids", "flags", "dpos", "pos", "yaw", "anim")
+    msgs = [
+        SAMPLES[MessageType.SNAPSHOT_DELTA],
+        SnapshotDelta(tick=70_000, base_tick=69_990, ack_seq=2**32 - 1, server_time_ms=2**40, gone=b"\3",
+                      new_ids=b"\1\0\0\0" * 40, flags=b"\x0e" * 40, dpos=b"", pos=b"\0" * 320, yaw=b"\0" * 80,
+                      anim=b"\0" * 40),
+        SnapshotDelta(tick=70_000, base_tick=0, ack_seq=0, server_time_ms=2**40, gone=b"", new_ids=b"", flags=b"",
+                      dpos=b"", pos=b"", yaw=b"", anim=b""),
+    ]
+    for msg in msgs[1:]:
+        frames = encode_snapshot_deltas(msg.tick, msg.server_time_ms, [msg.base_tick, 5], [msg.ack_seq, 300],
+                                        [[getattr(msg, f), getattr(msgs[0], f)] for f in arrays])
+        twin = SnapshotDelta(**{**{f: getattr(msgs[0], f) for f in msgs[0].FIELD_NAMES}, "tick": msg.tick,
+                                "server_time_ms": msg.server_time_ms, "base_tick": 5, "ack_seq": 300})
+        assert frames == [encode(msg), encode(twin)]
+
+
 @pytest.mark.parametrize(
     "change",
     [

@@ -270,3 +270,27 @@ def test_event_texts_follow_the_policy():
         with pytest.raises(InvalidField):
             build()
     assert StageSay(request_id=1, event_id=1, text="halo\u200b semua").text == "halo\u200b semua"
+
+
+def test_every_ascii_control_is_refused_and_printable_ascii_passes():
+    """Printable ASCII takes a shortcut past the per-character checks; every other ASCII character still meets them."""
+    from makaverse.protocol.text import forbidden_char
+    from makaverse.protocol.validate import check_str
+
+    printable = "".join(chr(c) for c in range(0x20, 0x7F))
+    assert forbidden_char(printable) == -1
+    check_str("f", printable, 0, 200)
+    for c in [*range(0x20), 0x7F]:
+        text = f"ab{chr(c)}cd"
+        if chr(c) in "\r\n":
+            assert forbidden_char(text, multiline=True) == -1
+        else:
+            assert forbidden_char(text, multiline=True) == 2
+        assert forbidden_char(text) == 2
+        if chr(c) == "\n":
+            check_str("f", text, 0, 10, single_line=False)
+        else:
+            with pytest.raises(InvalidField):
+                check_str("f", text, 0, 10, single_line=False)
+        with pytest.raises(InvalidField):
+            check_str("f", text, 0, 10)

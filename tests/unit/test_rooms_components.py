@@ -194,6 +194,28 @@ def test_a_called_citizen_who_never_comes_is_a_no_show_after_the_timeout(desk):
     assert any(isinstance(e, Write) and e.call.method == "save_tickets" for e in late.out)
 
 
+def test_booths_of_a_process_without_the_desk_hold_no_tickets():
+    """Another process runs the desk: loading reads the OPDs only (no tickets restored or saved),
+    an arrival gets no booth states, and a tick changes nothing, while the desk's own queue goes on."""
+    sim = Simulation(WORLD, issue_ids=False)
+    roster = FakeRoster(sim)
+    branch = Booths(WORLD, sim, roster, BoothConfig(no_show_s=60.0, check_every_s=0.0, push_every_s=0.0))
+    branch.desk = False
+    asked: list[str] = []
+
+    def answers(request):
+        asked.append(request.method)
+        return _store_answers(request)
+
+    settle(branch.start(T0_MS), answers)
+    assert branch.board.ready and asked == ["list_opds"]
+    someone = roster.add(Actor(conn_id=9, avatar_id=9, instance="building", name="W9", role="guest"), 0.0, 30.0)
+    arrived = settle(branch.enter(someone, T0_MS), answers)
+    assert not [e for e in out(arrived) if isinstance(e, Reply)]
+    assert branch.tick(T0_MS + 120_000).out == []
+    assert branch.board.queues is not None and branch.board.queues.waiting_count(OPD) == 0
+
+
 # ── chat ─────────────────────────────────────────────────────────────────────
 
 

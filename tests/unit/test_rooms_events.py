@@ -41,7 +41,7 @@ from makaverse.server.rooms.effects import (
     ToConn,
     ToInstance,
 )
-from makaverse.server.rooms.events import DOWN, UP, EventCopy, Events, is_copy_of, unpack
+from makaverse.server.rooms.events import DOWN, UP, EventCopy, Events, is_copy_of, push_every_ms, unpack
 from makaverse.server.rooms.seats import Seats
 from makaverse.server.services.events import EventRefusal
 from makaverse.server.sim import AvatarInfo, Simulation
@@ -232,6 +232,22 @@ def test_poll_totals_from_hall_and_copy_are_exact_and_pushed_at_most_four_times_
     assert not events.tick(T0 + 100)  # too soon
     later = events.tick(T0 + 300)
     assert any(isinstance(p.msg, Questions) for p in later.pushes)  # the host's own list with hidden ones
+
+
+def test_a_big_audience_gets_the_halls_lists_less_often():
+    """With 1,200 attending, the hall's list goes out every 750 ms instead of every 250 ms."""
+    sim, roster, events = world_of()
+    host = person(roster, sim, 1, 1, role="host")
+    live_event(events, host)
+    hall = events.halls[1]
+    for account in range(1000, 2200):
+        hall.attendees[account] = "auditorium-2"
+    events.dirty.add((1, "hall"))
+    assert any(isinstance(p.msg, bytes) and isinstance(decode(p.msg), EventHall) for p in events.tick(T0).pushes)
+    events.dirty.add((1, "hall"))
+    assert not events.tick(T0 + 300).out and not events.tick(T0 + 700).out
+    assert any(isinstance(decode(p.msg), EventHall) for p in events.tick(T0 + 750).pushes)
+    assert push_every_ms(0) == push_every_ms(500) == 250 and push_every_ms(5000) == 2500
 
 
 def test_only_the_hosts_questions_carry_the_askers_account():

@@ -290,3 +290,60 @@ def test_a_failing_outbox_does_not_stop_the_others(inst):
     fine = inst.join(info("Fine"), ok, position=(1.0, -5.0))
     walk(inst, fine, 3)
     assert len(ok.take(Snapshot)) == 3
+
+
+def test_a_quiet_instance_sends_everyone_one_keepalive_a_second_at_its_own_turn():
+    """Seated and silent: after the first frames, each member gets one snapshot a second, all at
+    the same tick; a move in between reaches the others at once."""
+    hall = WorldInstance(WORLD, instance_id="auditorium", kind="auditorium", tick_hz=20, snapshot_hz=20, seed=3)
+    boxes = [ListOutbox() for _ in range(4)]
+    ids = [hall.join(info(f"W{i}"), box) for i, box in enumerate(boxes)]
+    for avatar_id in ids:
+        assert hall.seat_or_spawn(avatar_id) >= 0
+    tick(hall, 25)
+    for box in boxes:
+        box.take()
+    arrivals: dict[int, list[int]] = {}
+    for n in range(60):
+        tick(hall)
+        for i, box in enumerate(boxes):
+            if box.take(Snapshot):
+                arrivals.setdefault(i, []).append(n)
+    assert [len(arrivals.get(i, [])) for i in range(4)] == [3, 3, 3, 3]
+    assert len({tuple(v) for v in arrivals.values()}) == 1  # the same ticks for everyone
+    hall.on_input(ids[0], Input(seq=1, move_x=1.0, move_y=0.0, yaw=0))
+    tick(hall)
+    assert all(box.take(Snapshot) for box in boxes[1:])  # the one who stood up, seen at once
+
+
+def test_a_settled_simulation_steps_without_changes_until_an_input_comes():
+    """No inputs and nobody pushed: steps change nothing and say so; an input or a newcomer does."""
+    hall = WorldInstance(WORLD, instance_id="auditorium", kind="auditorium", tick_hz=20, snapshot_hz=20, seed=3)
+    a = hall.join(info("A"), ListOutbox())
+    hall.seat_or_spawn(a)
+    tick(hall, 3)
+    sim = hall.sim
+    assert sim.settled and not sim.changed
+    before = sim.position(a)
+    tick(hall, 5)
+    assert not sim.changed and sim.position(a) == before
+    hall.on_input(a, Input(seq=1, move_x=1.0, move_y=0.0, yaw=0))
+    tick(hall)
+    assert sim.changed and sim.position(a) != before
+    tick(hall, 3)
+    b = hall.join(info("B"), ListOutbox())
+    tick(hall)
+    assert sim.changed and sim.has(b)
+
+
+def test_a_quiet_instance_still_serves_a_member_that_asked_for_fewer_snapshots():
+    """A member at 1 snapshot a second keeps getting its keepalive while nothing moves."""
+    hall = WorldInstance(WORLD, instance_id="auditorium-3", kind="auditorium", tick_hz=20, snapshot_hz=20, seed=3)
+    box = ListOutbox()
+    a = hall.join(info("A"), box)
+    hall.set_snapshot_hz(a, 1)
+    hall.seat_or_spawn(a)
+    tick(hall, 25)
+    box.take()
+    tick(hall, 60)
+    assert 2 <= len(box.take(Snapshot)) <= 3

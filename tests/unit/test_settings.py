@@ -146,3 +146,16 @@ def test_instances_come_from_the_environment_and_must_name_one():
     assert Settings.from_env(env={"MAKAVERSE_INSTANCES": " building "}).instance_ids == ["building"]
     with pytest.raises(ValueError):
         Settings(instances=" , ")
+
+
+def test_measured_refusal_is_on_where_a_refusal_can_name_somewhere_to_go():
+    """Unset, measured refusal follows `full_url` (or a cluster); the flag and the variable
+    override it either way."""
+    assert not Settings.from_env(serve_args(), env={}).refuses_on_measure
+    assert Settings.from_env(serve_args("--full-url", "ws://other:8765/"), env={}).refuses_on_measure
+    assert Settings.from_env(serve_args("--capacity-auto"), env={}).refuses_on_measure
+    off = Settings.from_env(serve_args("--full-url", "ws://other:8765/", "--no-capacity-auto"), env={})
+    assert not off.refuses_on_measure
+    assert not Settings.from_env(serve_args(), env={"MAKAVERSE_CAPACITY_AUTO": "off",
+                                                    "MAKAVERSE_FULL_URL": "ws://o/"}).refuses_on_measure
+    assert Settings.from_env(serve_args(), env={"MAKAVERSE_CAPACITY_AUTO": "yes"}).refuses_on_measure

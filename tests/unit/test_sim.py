@@ -151,7 +151,7 @@ def test_no_client_message_carries_a_position():
 # `sit` moves an avatar only onto a seat of the world; the events component lets a client sit
 # only within 2 m of it, and "go to event" places an arriving avatar, as a spawn does.
 _SIM_API = {"spawn_point", "add_avatar", "remove_avatar", "has", "info", "position", "yaw", "zone_id", "apply", "step",
-            "drain_events", "sit", "seat_taken", "seat_of", "free_seat", "allow_stage"}
+            "drain_events", "sit", "seat_taken", "seat_of", "free_seat", "allow_stage", "input_backlog"}
 
 
 def test_simulation_has_no_way_to_set_a_position():
@@ -208,6 +208,22 @@ def test_inputs_beyond_the_queue_cap_drop_the_oldest_and_ack_advances():
     x1, y1 = s.position(a)
     assert x1 == pytest.approx(x0)
     assert y1 - y0 == pytest.approx(4 * WORLD.walk_speed_mps * 0.05)
+
+
+def test_stale_inputs_are_counted_and_the_backlog_stays_bounded():
+    """A client that sends ten inputs within one tick leaves at most one waiting after it; the
+    stale ones are counted as dropped, and the backlog is what still waits."""
+    s = sim()
+    a = s.add_avatar(INFO, position=OPEN_FORECOURT)
+    b = s.add_avatar(INFO, position=(OPEN_FORECOURT[0] + 3.0, OPEN_FORECOURT[1]))
+    for i in range(1, 11):
+        s.apply(a, inp(i, 1.0, 0.0))
+    s.apply(b, inp(1, 1.0, 0.0))
+    assert s.input_backlog() == s.max_queued_inputs + 1
+    s.step(0.05)
+    assert s.input_backlog() <= 2  # at most one an avatar
+    assert s.inputs_dropped == 10 - 1 - s.input_backlog()  # one applied, the rest dropped or waiting
+    assert s.avatars.ack_seq[s.avatars.slot_of[a]] >= 9
 
 
 def test_unknown_avatar_is_refused():
