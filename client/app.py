@@ -143,7 +143,7 @@ class ClientApp:
         self.focus = KeyboardFocus(self.controls)  # a text field holding the keys stops WASD walking
         self.shot: ScreenshotRun | None = None
         if args.screenshot or args.offscreen:
-            plan = ShotPlan(args.screenshot, max(1, int(args.frames)))
+            plan = ShotPlan(args.screenshot, max(1, int(args.frames)), draw_while_waiting=not args.offscreen)
             if getattr(args, "wait", None) is not None:
                 plan.connect_timeout_s = max(0.0, float(args.wait))
             if make_shot is not None:

@@ -54,6 +54,10 @@ class Settings:
     allowed_origins: str = ""
     max_frame_bytes: int = 64 * 1024
     send_queue_frames: int = 128
+    # The kernel's send buffer per connection in bytes (SO_SNDBUF; 0: the kernel's own, which on
+    # Linux grows to megabytes). A smaller one bounds the memory a stalled client holds and lets
+    # the send queue above notice it (close 4001) before megabytes of snapshots pile up unread.
+    send_buffer_bytes: int = 0
     ping_interval_s: float = 5.0
     ping_timeout_s: float = 10.0
     close_timeout_s: float = 1.0
@@ -85,6 +89,8 @@ class Settings:
         # One tick may queue an enter and a leave per visible avatar plus a snapshot.
         if self.send_queue_frames < 2 * self.interest_k + 4:
             raise ValueError("send_queue_frames must hold a whole tick (2 * interest_k + 4)")
+        if self.send_buffer_bytes and not 4096 <= self.send_buffer_bytes <= 64 * 1024 * 1024:
+            raise ValueError("send_buffer_bytes must be 0 (the kernel's) or 4096..67108864")
         if self.msg_rate_per_s <= 0 or self.msg_burst < 1:
             raise ValueError("msg_rate_per_s must be > 0 and msg_burst >= 1")
         if not 1024 <= self.max_frame_bytes <= 1024 * 1024:

@@ -13,6 +13,7 @@ import asyncio
 import fcntl
 import itertools
 import logging
+import socket
 import struct
 import termios
 from collections.abc import Awaitable, Callable
@@ -83,6 +84,8 @@ class NetSettings(Protocol):
     def max_frame_bytes(self) -> int: ...
     @property
     def send_queue_frames(self) -> int: ...
+    @property
+    def send_buffer_bytes(self) -> int: ...
     @property
     def ping_interval_s(self) -> float: ...
     @property
@@ -219,6 +222,10 @@ class NetServer:
 
     async def _handle(self, ws: ServerConnection) -> None:
         s = self.settings
+        if s.send_buffer_bytes:
+            sock = ws.transport.get_extra_info("socket")
+            if sock is not None:
+                sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, s.send_buffer_bytes)
         conn = Connection(
             ws,
             conn_id=next(self._conn_ids),

@@ -73,8 +73,10 @@ async def test_clients_are_spread_over_the_gateways(server, clients):
 
 async def test_a_client_that_stops_reading_is_dropped_by_its_gateway(start_server, clients):
     """A client that stops reading is closed with 4001 by its gateway's bounded queue; others keep their snapshots."""
-    server = await start_server(tick_hz=100, snapshot_hz=100, send_queue_frames=104, close_timeout_s=5.0,
-                                ping_interval_s=60.0)
+    # Small socket buffers on both ends (a slow link): the gateway's queue fills in moments, not
+    # after the megabytes a loopback send buffer grows to.
+    server = await start_server(tick_hz=100, snapshot_hz=100, send_queue_frames=104, ping_interval_s=60.0,
+                                send_buffer_bytes=4096)
     b = await clients.join(server, "Besse")
     crowd = [await clients.join(server, f"Bot {i}") for i in range(40)]  # fatter snapshots fill buffers sooner
     stop = asyncio.Event()

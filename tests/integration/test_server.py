@@ -315,13 +315,15 @@ async def test_server_full_refuses_the_handshake_with_503(start_server, clients)
 async def test_client_that_stops_reading_is_dropped_and_the_tick_goes_on(start_server, clients):
     """A client that stops reading is dropped with 4001 without slowing the tick: others keep getting snapshots."""
     server = await start_server(
-        tick_hz=100, snapshot_hz=100, send_queue_frames=32, interest_k=10, close_timeout_s=5.0, ping_interval_s=60.0
+        tick_hz=100, snapshot_hz=100, send_queue_frames=32, interest_k=10, close_timeout_s=5.0, ping_interval_s=60.0,
+        send_buffer_bytes=4096,
     )
     b = await clients.join(server, "Besse")
     crowd = [await clients.join(server, f"Bot {i}") for i in range(20)]  # fatter snapshots fill buffers sooner
     stop = asyncio.Event()
     walking = asyncio.create_task(pace(crowd, stop))  # a crowd standing still sends nothing
-    # The slow client, with small socket buffers on both ends (a slow link), so the queue fills in moments.
+    # The slow client, with small socket buffers on both ends (a slow link), so the queue fills in moments:
+    # its own receive buffer here, the server's send buffer by the setting.
     sock = socket.socket()
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
     sock.setblocking(False)
@@ -331,7 +333,8 @@ async def test_client_that_stops_reading_is_dropped_and_the_tick_goes_on(start_s
     await slow.expect(lambda m: isinstance(m, Snapshot))
     local_port = sock.getsockname()[1]
     conn = next(s.conn for s in server.sessions.values() if s.conn.ws.remote_address[1] == local_port)
-    conn.ws.transport.get_extra_info("socket").setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, 4096)
+    # send_buffer_bytes reached the server's end of the socket (Linux reports twice what was set).
+    assert conn.ws.transport.get_extra_info("socket").getsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF) <= 2 * 4096
 
     slow.ws.transport.pause_reading()
     tick_at_pause = server.instance.sim.tick

@@ -122,6 +122,8 @@ def test_invalid_flag_combination_raises():
     "kw",
     [
         dict(send_queue_frames=0),
+        dict(send_buffer_bytes=100),
+        dict(send_buffer_bytes=-1),
         dict(msg_rate_per_s=0.0),
         dict(msg_burst=0),
         dict(interest_radius_m=0.0),
