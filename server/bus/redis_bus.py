@@ -82,18 +82,19 @@ class RedisBus:
             await self._redis.aclose()
 
     async def publish(self, channel: str, payload: bytes) -> None:
-        """Queued behind every earlier publish and sent by the writer; raises `BusError` when it
-        did not reach Redis within `timeout_s` (one that timed out before being sent never is)."""
+        """Queued behind every earlier publish and sent by the writer; raises `BusError` when its
+        round trip to Redis failed or took over `timeout_s` (the time spent queued behind a burst
+        does not count: a busy process is not taken for a lost Redis)."""
         if self._writer is None or self._writer.done():
             self._writer = asyncio.get_running_loop().create_task(self._write(), name="redis-bus-writer")
         sent: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         self._outbox.append((self._prefix + channel, bytes(payload), sent))
         self._outbox_ready.set()
         try:
-            async with asyncio.timeout(self._timeout_s):
-                await sent
+            await sent  # (a publisher cancelled meanwhile cancels it: the writer skips it)
+        except asyncio.CancelledError:
+            raise
         except Exception as exc:
-            sent.cancel()  # still queued: the writer skips it
             raise BusError("publish failed") from exc
 
     async def _write(self) -> None:
@@ -110,18 +111,23 @@ class RedisBus:
             if not batch:
                 continue
             try:
-                async with self._redis.pipeline(transaction=False) as pipe:
-                    for channel, payload, _ in batch:
-                        pipe.publish(channel, payload)
-                    await pipe.execute()
+                async with asyncio.timeout(self._timeout_s):
+                    async with self._redis.pipeline(transaction=False) as pipe:
+                        for channel, payload, _ in batch:
+                            pipe.publish(channel, payload)
+                        await pipe.execute()
             except asyncio.CancelledError:
                 for *_, sent in batch:
                     sent.cancel()
                 raise
             except Exception as exc:
-                for *_, sent in batch:
+                # Redis is away: what waits behind would only wait as long again to fail the same.
+                for *_, sent in [*batch, *self._outbox]:
                     if not sent.done():
-                        sent.set_exception(exc)
+                        sent.set_exception(BusError("publish failed"))
+                self._outbox.clear()
+                self._outbox_ready.clear()
+                log.debug("redis_bus_publish_failed", extra={"fields": {"error": type(exc).__name__}})
                 continue
             for *_, sent in batch:
                 if not sent.done():
