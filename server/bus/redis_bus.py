@@ -101,7 +101,7 @@ class RedisBus:
         """Send what is queued, oldest first, up to `PUBLISH_BATCH` per round trip."""
         while True:
             await self._outbox_ready.wait()
-            batch = []
+            batch: list[tuple[str, bytes, asyncio.Future[None]]] = []
             while self._outbox and len(batch) < PUBLISH_BATCH:
                 item = self._outbox.popleft()
                 if not item[2].done():  # its publisher gave up waiting
