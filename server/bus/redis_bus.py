@@ -1,8 +1,9 @@
 """The Redis bus: pub/sub across server processes (`redis.asyncio`).
 
 Redis may go away (a restart, a failover, a network cut). The server must go on serving its own
-instances meanwhile, so nothing here waits on Redis without a timeout: a publish that cannot
-reach it fails within `timeout_s` with `BusError` (callers fall back to local delivery), and the
+instances meanwhile, so nothing here waits on Redis without a timeout: a round trip of publishes
+that cannot reach it fails within `timeout_s`, with it everything queued, each with `BusError`
+(callers fall back to local delivery), and the
 reader, on losing its connection, reconnects by itself with a capped backoff and subscribes to
 every channel again. Messages published while a process was cut off are not replayed to it:
 pub/sub is for live fan-out, and what must survive is in the store.
