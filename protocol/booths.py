@@ -47,6 +47,7 @@ __all__ = [
     "RequestGet",
     "RequestDetail",
     "RequestStatusChanged",
+    "StaffRequestNew",
     "CounterMan",
     "CallNext",
     "FinishTicket",
@@ -572,6 +573,27 @@ class RequestStatusChanged(Message):
         check_choice("previous", self.previous, REQUEST_STATUSES)
         _text("note", self.note, 0, MAX_STATUS_NOTE)
         check_int("at_ms", self.at_ms, 0, MS_LIMIT)
+
+
+@message(MessageType.STAFF_REQUEST_NEW, Sender.SERVER)
+class StaffRequestNew(Message):
+    """Staff: a citizen submitted a request to your OPD (pushed after its commit, to every clerk of
+    that OPD who is online). Only the summary: read the fields with `request_get`."""
+
+    id: int
+    tracking: str
+    opd: str
+    service: str
+    status: str
+    created_ms: int
+
+    def __post_init__(self) -> None:
+        check_int("id", self.id, 1, U32)
+        check_str("tracking", self.tracking, 1, MAX_TRACKING)
+        _opd("opd", self.opd)
+        check_str("service", self.service, 1, MAX_CODE)
+        check_choice("status", self.status, REQUEST_STATUSES)
+        check_int("created_ms", self.created_ms, 0, MS_LIMIT)
 
 
 # ── the counter (staff) ──────────────────────────────────────────────────────
