@@ -478,3 +478,43 @@ async def test_one_booth_desk_a_citizen_on_p2_and_a_clerk_on_p1_work_the_same_qu
         assert queues is not None and queues.waiting_count("DUKCAPIL") == 0 and not queues.called("DUKCAPIL")
     finally:
         await people.dispose()
+
+
+async def test_a_new_request_reaches_its_opds_staff_on_both_processes_and_nobody_else(
+    servers, pg_schema_url, redis_prefix, monkeypatch
+):
+    """A citizen on p1 submits a KTP-el request: DUKCAPIL clerks on p1 and on p2 get
+    `staff_request_new` (over the bus); DINKES staff and a citizen on p2, and the citizen, do not."""
+    from harness import KTP, TEST_MODE_ENV, People
+
+    from makaverse.protocol import MyRequests, RequestSubmitted, StaffRequestNew, StaffRequests, SubmitRequest
+    from makaverse.server.app import open_store
+
+    monkeypatch.setenv(TEST_MODE_ENV, "1")
+    monkeypatch.setenv(ADMIN_PASSWORD_ENV, PASSWORD)
+    open_store(pg_schema_url).dispose()  # migrated and seeded once, as the first process would
+    common = dict(redis_url=REDIS_URL, redis_prefix=redis_prefix, public_url="ws://127.0.0.1:{port}/")
+    p1 = await servers.start(pg_schema_url, instances="building,auditorium", process_id="p1", **common)
+    p2 = await servers.start(pg_schema_url, instances="building", process_id="p2", **common)
+    people = People(display_name=str.title)
+    try:
+        here = await people.staff(p1, "duk_p1", "DUKCAPIL")
+        there = await people.staff(p2, "duk_p2", "DUKCAPIL")
+        dinkes = await people.staff(p2, "kes_p2", "DINKES")
+        neighbour = await people.citizen(p2, "tetangga_p2")
+        citizen = await people.citizen(p1, "pemohon_p1")
+        submitted = await ask(citizen, SubmitRequest(
+            request_id=rid(), client_request_id="lintas-proses", opd="DUKCAPIL", service="KTP_EL", fields=dict(KTP),
+        ))
+        assert isinstance(submitted, RequestSubmitted), submitted
+        for clerk in (here, there):
+            notice = await clerk.expect(lambda m: isinstance(m, StaffRequestNew), timeout=15)
+            assert (notice.tracking, notice.opd, notice.service) == (submitted.tracking, "DUKCAPIL", "KTP_EL")
+        # p2 handed the notice to all its people at once: a later round trip shows none came to these.
+        assert (await ask(dinkes, StaffRequests(request_id=rid()))).requests == ()
+        assert (await ask(neighbour, MyRequests(request_id=rid()))).requests == ()
+        assert len((await ask(citizen, MyRequests(request_id=rid()))).requests) == 1  # p1, after `here` got it
+        for bystander in (dinkes, neighbour, citizen):
+            assert not any(isinstance(m, StaffRequestNew) for m in bystander.received)
+    finally:
+        await people.dispose()
