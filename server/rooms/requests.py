@@ -1,8 +1,9 @@
 """The service requests component: submit a request at a booth, list and read your own, and for
 staff their OPD's requests and status changes (the citizen is told at once when online, else at
 the next login). A new request is announced to its OPD's staff on every process (channel
-`requests.staff`, the encoded `staff_request_new` frame); the wiring delivers what arrives. Field rules are `protocol/request_fields.py`, the status machine
-`protocol/request_status.py`; nobody reads another's requests. Replies follow the commit."""
+`requests.staff`, the encoded `staff_request_new` frame); the wiring delivers what arrives. Field
+rules are `protocol/request_fields.py`, the status machine `protocol/request_status.py`; nobody
+reads another's requests. Replies follow the commit."""
 
 from __future__ import annotations
 

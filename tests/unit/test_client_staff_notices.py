@@ -8,7 +8,15 @@ import pytest
 
 from makaverse.client.state.booths import BoothModel
 from makaverse.client.ui.booth_text import toast_text
-from makaverse.protocol import BoothInfo, RequestDetail, RequestGet, RequestList, StaffRequestNew, StaffRequests, Welcome
+from makaverse.protocol import (
+    BoothInfo,
+    RequestDetail,
+    RequestGet,
+    RequestList,
+    StaffRequestNew,
+    StaffRequests,
+    Welcome,
+)
 from makaverse.world import load_default_world
 
 SERVICE = {"code": "KTP_EL", "name_id": "KTP Elektronik", "name_en": "Electronic ID card", "description_id": "",
