@@ -90,30 +90,17 @@ class Requests(Component):
         if isinstance(answer, Exception):
             raise answer  # this submission's own store error: mapped to its code like any other
         request, created = answer  # logged with its group (`requests_submitted`, store_ops)
-        created_ms = ms(request.created_at.timestamp())
-        ctx.reply(
-            RequestSubmitted(
-                request_id=msg.request_id,
-                tracking=request.tracking_number,
-                opd=request.opd_code,
-                service=request.service_code,
-                status=request.status.value,
-                created_ms=created_ms,
-                duplicate=not created,
-            )
+        summary = dict(
+            tracking=request.tracking_number,
+            opd=request.opd_code,
+            service=request.service_code,
+            status=request.status.value,
+            created_ms=ms(request.created_at.timestamp()),
         )
+        ctx.reply(RequestSubmitted(request_id=msg.request_id, duplicate=not created, **summary))
         if created:
             # Committed: the OPD's staff wherever they are (a summary; the fields stay in the store).
-            frame = encode(
-                StaffRequestNew(
-                    id=request.id,
-                    tracking=request.tracking_number,
-                    opd=request.opd_code,
-                    service=request.service_code,
-                    status=request.status.value,
-                    created_ms=created_ms,
-                )
-            )
+            frame = encode(StaffRequestNew(id=request.id, **summary))
             if not (yield Announce(STAFF_NOTICES_CHANNEL, frame)):
                 ctx.push(ToStaff(request.opd_code), frame)  # the bus failed: tell this process's staff at least
 
