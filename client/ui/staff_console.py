@@ -72,6 +72,8 @@ class StaffConsole:
         self.program_id = 0
         self._desc_checked = False
         self._desc_fits = True
+        self.tab_texts: dict[str, str] = {}  # what the tab buttons say now (the requests tab counts new ones)
+        self.list_rows: list[tuple[str, str]] = []  # (tracking, status text) of the rows drawn, top first
 
     @property
     def visible(self) -> bool:
@@ -137,6 +139,7 @@ class StaffConsole:
             text = i18n.t(f"staff.tab_{tab}", lang)
             if tab == "requests" and m.staff.new_count:
                 text = i18n.t("staff.tab_requests_new", lang, n=m.staff.new_count)
+            self.tab_texts[tab] = text
             btn = button(h, text, (x, TOP - 0.14), self.show_tab, args=(tab,),
                          colour=BUTTON_ON if tab == self.tab else (0.16, 0.19, 0.26, 1.0), scale=0.036)
             x += btn.width_units + 0.015
@@ -270,6 +273,7 @@ class StaffConsole:
             label(h, i18n.t("staff.no_requests" if desk.loaded else "booth.loading", lang), (PAD, y), scale=0.032,
                   fg=MUTED)
         chosen = desk.detail.tracking if desk.detail is not None else ""
+        self.list_rows = []
         for row in desk.requests:
             if y < BOTTOM + 0.12:
                 break
@@ -279,6 +283,7 @@ class StaffConsole:
             status = T.status_label(row["status"], lang)
             if row["tracking"] in desk.unseen:
                 status = f"{i18n.t('staff.new_mark', lang)} • {status}"
+            self.list_rows.append((row["tracking"], status))
             label(h, status, (SPLIT - 0.04, y), scale=0.03,
                   fg=GOLD if row["tracking"] in desk.unseen else STATUS_COLOUR.get(row["status"], INK),
                   align=TextNode.A_right)
