@@ -429,6 +429,15 @@ class SubmitRequest(Message):
         object.__setattr__(self, "note", note)
 
 
+def _check_summary(msg: RequestSubmitted | StaffRequestNew) -> None:
+    """A request's summary as both its submitter and its OPD's staff are told it."""
+    check_str("tracking", msg.tracking, 1, MAX_TRACKING)
+    _opd("opd", msg.opd)
+    check_str("service", msg.service, 1, MAX_CODE)
+    check_choice("status", msg.status, REQUEST_STATUSES)
+    check_int("created_ms", msg.created_ms, 0, MS_LIMIT)
+
+
 @message(MessageType.REQUEST_SUBMITTED, Sender.SERVER)
 class RequestSubmitted(Message):
     """Your request is stored (sent only after the commit). `duplicate`: this `client_request_id` was seen before."""
@@ -443,11 +452,7 @@ class RequestSubmitted(Message):
 
     def __post_init__(self) -> None:
         check_int("request_id", self.request_id, 1, U32)
-        check_str("tracking", self.tracking, 1, MAX_TRACKING)
-        _opd("opd", self.opd)
-        check_str("service", self.service, 1, MAX_CODE)
-        check_choice("status", self.status, REQUEST_STATUSES)
-        check_int("created_ms", self.created_ms, 0, MS_LIMIT)
+        _check_summary(self)
         check_bool("duplicate", self.duplicate)
 
 
@@ -589,11 +594,7 @@ class StaffRequestNew(Message):
 
     def __post_init__(self) -> None:
         check_int("id", self.id, 1, U32)
-        check_str("tracking", self.tracking, 1, MAX_TRACKING)
-        _opd("opd", self.opd)
-        check_str("service", self.service, 1, MAX_CODE)
-        check_choice("status", self.status, REQUEST_STATUSES)
-        check_int("created_ms", self.created_ms, 0, MS_LIMIT)
+        _check_summary(self)
 
 
 # ── the counter (staff) ──────────────────────────────────────────────────────
