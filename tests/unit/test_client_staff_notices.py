@@ -89,6 +89,7 @@ def test_a_new_request_goes_on_top_of_the_list_and_is_toasted(world):
 
 
 def test_opening_it_clears_the_mark_and_the_same_notice_twice_is_one_row(world):
+    """A row already listed is not added twice; opening the request takes its "baru" mark and count away."""
     m = clerk(world)
     listed(m, "", row(1))
     m.handle(notice(2), 0)
@@ -99,6 +100,7 @@ def test_opening_it_clears_the_mark_and_the_same_notice_twice_is_one_row(world):
 
 
 def test_a_filter_that_does_not_show_it_gets_no_row_but_the_count_and_toast(world):
+    """Filtered to "in_review", a new (submitted) request adds no row, but it is counted and toasted."""
     m = clerk(world)
     listed(m, "in_review", row(1, "in_review"))
     m.handle(notice(2), 0)
@@ -114,8 +116,10 @@ def test_before_the_list_was_loaded_only_the_count_and_toast_change(world):
 
 
 def test_a_notice_for_another_opd_or_a_citizen_is_ignored(world):
+    """DINKES staff, or a citizen, given a DUKCAPIL notice: no row, no count, no toast."""
     for m, n in ((clerk(world, opd="DINKES"), notice(1)), (clerk(world, role="citizen", opd=""), notice(1))):
-        listed(m, "") if m.is_staff else None
+        if m.is_staff:
+            listed(m, "")
         before = m.rev["toast"]
         m.handle(n, 0)
         assert m.staff.requests == () and m.staff.new_count == 0 and m.rev["toast"] == before

@@ -59,6 +59,7 @@ def test_a_new_request_is_announced_to_its_opds_staff_after_the_commit():
 
 
 def test_when_the_bus_fails_this_processs_staff_still_hear_of_it():
+    """The bus refused the announcement: the same frame is pushed to the OPD's staff on this process."""
     fx = _requests().handle(SUBMIT, CITIZEN, T0_MS)
     committed = fx.pending.resume(_stored(created=True), None, T0_MS)
     done = committed.pending.resume(False, None, T0_MS)
@@ -66,6 +67,7 @@ def test_when_the_bus_fails_this_processs_staff_still_hear_of_it():
 
 
 def test_a_repeated_submission_announces_nothing():
+    """A retry of a stored submission (`duplicate`) gets its reply and tells no clerk again."""
     fx = _requests().handle(SUBMIT, CITIZEN, T0_MS)
     done = fx.pending.resume(_stored(created=False), None, T0_MS)
     assert [type(e) for e in done.out] == [Reply] and done.out[0].msg.duplicate and done.pending is None
