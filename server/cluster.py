@@ -41,6 +41,7 @@ HANDOFF_TTL_S = 30.0
 DESK_CLAIM_S = 30.0  # the desk's claim until the first heartbeat renews it
 AVATAR_ID_RANGE = 1 << 20  # avatar ids per process start: 4,096 ranges fit in a uint32
 _COPY_POOL = 2  # copy numbers reserved ahead, so opening a copy never waits on Redis
+MAX_CONNECTIONS = 50  # to Redis at once; more calls than this wait their turn
 
 
 def process_channel(process_id: str) -> str:
@@ -91,7 +92,13 @@ class Cluster:
     ) -> None:
         import redis.asyncio as redis_asyncio
 
-        self._redis = redis_asyncio.from_url(redis_url, socket_connect_timeout=timeout_s, socket_timeout=timeout_s)
+        # A burst (hundreds redirected at once, each with its hand-off) waits up to `timeout_s` for
+        # one of the pool's connections instead of failing at once when all are in use.
+        pool = redis_asyncio.BlockingConnectionPool.from_url(
+            redis_url, max_connections=MAX_CONNECTIONS, timeout=timeout_s,
+            socket_connect_timeout=timeout_s, socket_timeout=timeout_s,
+        )
+        self._redis = redis_asyncio.Redis(connection_pool=pool)
         self.bus = bus
         self.prefix = prefix
         self.process_id = process_id

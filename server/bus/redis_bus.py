@@ -1,11 +1,16 @@
 """The Redis bus: pub/sub across server processes (`redis.asyncio`).
 
 Redis may go away (a restart, a failover, a network cut). The server must go on serving its own
-instances meanwhile, so nothing here waits on Redis without a timeout: a publish that cannot
-reach it fails within `timeout_s` with `BusError` (callers fall back to local delivery), and the
+instances meanwhile, so nothing here waits on Redis without a timeout: a round trip of publishes
+that cannot reach it fails within `timeout_s`, with it everything queued, each with `BusError`
+(callers fall back to local delivery), and the
 reader, on losing its connection, reconnects by itself with a capped backoff and subscribes to
 every channel again. Messages published while a process was cut off are not replayed to it:
 pub/sub is for live fan-out, and what must survive is in the store.
+
+Publishes go out through one writer, in the order they were made, each burst in one pipeline:
+a poll's hundreds of votes forwarded at once neither open a connection each (the client's pool
+is bounded, and a publish finding it full was lost) nor overtake each other.
 """
 
 from __future__ import annotations
@@ -13,6 +18,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from collections import deque
 from typing import TYPE_CHECKING
 
 from .base import BusError, Callback, Subscribers, Subscription
@@ -23,6 +29,8 @@ if TYPE_CHECKING:
 __all__ = ["RedisBus"]
 
 log = logging.getLogger("makaverse.bus")
+
+PUBLISH_BATCH = 500  # publishes sent in one pipeline at most
 
 
 class RedisBus:
@@ -50,6 +58,10 @@ class RedisBus:
         self._subscribed: set[str] = set()
         self.connected = False  # the reader holds a live subscription
         self.reconnects = 0  # times the connection was lost and made again
+        # (channel, payload, its publisher's future): the writer sends them in this order.
+        self._outbox: deque[tuple[str, bytes, asyncio.Future[None]]] = deque()
+        self._outbox_ready = asyncio.Event()
+        self._writer: asyncio.Task[None] | None = None
 
     async def start(self) -> None:
         try:
@@ -59,20 +71,72 @@ class RedisBus:
         self._reader = asyncio.create_task(self._run(), name="redis-bus")
 
     async def close(self) -> None:
-        if self._reader is not None:
-            self._reader.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._reader
+        for task in (self._reader, self._writer):
+            if task is not None:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
+        self._writer = None
+        self._fail_outbox()
         await self._drop_pubsub()
         with contextlib.suppress(Exception):
             await self._redis.aclose()
 
     async def publish(self, channel: str, payload: bytes) -> None:
+        """Queued behind every earlier publish and sent by the writer; raises `BusError` when its
+        round trip to Redis failed or took over `timeout_s` (the time spent queued behind a burst
+        does not count: a busy process is not taken for a lost Redis)."""
+        if self._writer is None or self._writer.done():
+            self._writer = asyncio.get_running_loop().create_task(self._write(), name="redis-bus-writer")
+        sent: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._outbox.append((self._prefix + channel, bytes(payload), sent))
+        self._outbox_ready.set()
         try:
-            async with asyncio.timeout(self._timeout_s):
-                await self._redis.publish(self._prefix + channel, bytes(payload))
+            await sent  # (a publisher cancelled meanwhile cancels it: the writer skips it)
+        except asyncio.CancelledError:
+            raise
         except Exception as exc:
             raise BusError("publish failed") from exc
+
+    async def _write(self) -> None:
+        """Send what is queued, oldest first, up to `PUBLISH_BATCH` per round trip."""
+        while True:
+            await self._outbox_ready.wait()
+            batch: list[tuple[str, bytes, asyncio.Future[None]]] = []
+            while self._outbox and len(batch) < PUBLISH_BATCH:
+                item = self._outbox.popleft()
+                if not item[2].done():  # its publisher gave up waiting
+                    batch.append(item)
+            if not self._outbox:
+                self._outbox_ready.clear()
+            if not batch:
+                continue
+            try:
+                async with asyncio.timeout(self._timeout_s):
+                    async with self._redis.pipeline(transaction=False) as pipe:
+                        for channel, payload, _ in batch:
+                            pipe.publish(channel, payload)
+                        await pipe.execute()
+            except asyncio.CancelledError:
+                for *_, sent in batch:
+                    sent.cancel()
+                raise
+            except Exception as exc:
+                # Redis is away: what waits behind would only wait as long again to fail the same.
+                for *_, sent in [*batch, *self._outbox]:
+                    if not sent.done():
+                        sent.set_exception(BusError("publish failed"))
+                self._outbox.clear()
+                self._outbox_ready.clear()
+                log.debug("redis_bus_publish_failed", extra={"fields": {"error": type(exc).__name__}})
+                continue
+            for *_, sent in batch:
+                if not sent.done():
+                    sent.set_result(None)
+
+    def _fail_outbox(self) -> None:
+        while self._outbox:
+            self._outbox.popleft()[2].cancel()
 
     def subscribe(self, channel: str, callback: Callback) -> Subscription:
         sub = self._subscribers.add(channel, callback)

@@ -87,6 +87,19 @@ async def test_messages_arrive_in_order_and_only_on_their_channel(buses):
     assert got == [str(i).encode() for i in range(20)] and other == []
 
 
+async def test_a_burst_of_concurrent_publishes_all_arrive_in_the_order_made(buses):
+    """Hundreds of publishes made at once (a poll's votes forwarded from a copy) all arrive, in
+    the order they were made: none is lost because many are in flight together."""
+    a, b = buses
+    got: list[bytes] = []
+    b.subscribe("events.up", got.append)
+    await _settle(a, b)
+    burst = [f"vote {i}".encode() for i in range(600)]
+    await asyncio.gather(*(a.publish("events.up", payload) for payload in burst))
+    await _wait_for(lambda: len(got) >= len(burst), timeout_s=15.0)
+    assert got == burst
+
+
 async def test_a_cancelled_subscription_hears_nothing_more(buses):
     """After cancel, a subscriber receives nothing, and a failing callback doesn't stop the others."""
     a, b = buses

@@ -12,6 +12,7 @@ PostgreSQL or Redis does not answer (a failure with MAKAVERSE_REQUIRE_SERVICES=1
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import os
 import sys
@@ -31,6 +32,7 @@ from makaverse.protocol import (
     DirectSend,
     DirectSent,
     EventControl,
+    EventDone,
     EventJoin,
     EventJoined,
     EventRegister,
@@ -50,6 +52,7 @@ pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="SIGKILL is a PO
 PG_URL = os.environ.get("MAKAVERSE_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 REDIS_URL = os.environ.get("MAKAVERSE_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 REQUIRE = os.environ.get("MAKAVERSE_REQUIRE_SERVICES") == "1"
+BURST = 300  # votes sent at once from a copy on p2: more than a Redis client's pool has connections
 rids = iter(range(1, 1_000_000))
 
 
@@ -123,6 +126,9 @@ class Cluster:
             MAKAVERSE_PROCESS_ID=name,
             MAKAVERSE_INSTANCES=instances,
             MAKAVERSE_AUDITORIUM_CAPACITY="1",
+            # Room for a burst of hundreds of commands from one client (see the burst test).
+            MAKAVERSE_MSG_BURST=str(BURST + 50),
+            MAKAVERSE_MSG_RATE_PER_S=str(BURST),
             **{ADMIN_PASSWORD_ENV: PASSWORD},
         )
         proc = await ServerProcess.start(self.db_url, self.workdir, env=env)
@@ -217,35 +223,47 @@ async def test_a_direct_message_and_an_announcement_cross_processes(cluster):
         assert shown.text == "Balai Kota tutup pukul 16.00"
 
 
-async def test_a_poll_answered_from_copies_in_both_processes_has_exact_totals(cluster):
-    """With room for one per hall copy, attendees sit in copies on both processes; every vote is counted once."""
+async def _host_event(cluster: Cluster, title: str) -> tuple[Client, int]:
+    """The admin on p1 opens an event and takes the hall (room for one: everyone else sits in a copy)."""
     host = await cluster.connect(cluster.procs["p1"])
     auth = await host.login("admin", PASSWORD)
     await host.hello(token=auth.token)
-    info = await ask(host, EventSchedule(request_id=rid(), title="Musrenbang Tallo", start_ms=1, end_ms=2**40))
+    info = await ask(host, EventSchedule(request_id=rid(), title=title, start_ms=1, end_ms=2**40))
     event_id = info.event["id"]
     await ask(host, EventControl(request_id=rid(), event_id=event_id, action="open"))
     joined = await ask(host, EventJoin(request_id=rid(), event_id=event_id))
     assert isinstance(joined, EventJoined) and joined.instance == "auditorium"
     # Each join is chosen from the directory: let everyone see who sits where before the next.
     await eventually(lambda: cluster.seen_everywhere({"auditorium"}), timeout_s=30)
+    return host, event_id
+
+
+async def _attend(cluster: Cluster, where: str, username: str, event_id: int) -> tuple[Client, str]:
+    """A new member on `where` registers for the event and joins it (following a redirect if
+    sent one); the client in the end and the copy of the hall it sits in."""
+    person, _ = await cluster.member(where, username)
+    await ask(person, EventRegister(request_id=rid(), event_id=event_id))
+    since = person.mark()
+    join = EventJoin(request_id=rid(), event_id=event_id)
+    await person.send(join)
+    first = await person.expect(lambda m: isinstance(m, (Redirect, EventJoined))
+                                or getattr(m, "ref", None) == join.request_id, since=since, timeout=15)
+    if isinstance(first, Redirect):
+        person = await cluster.follow(person, since)
+        first = await person.expect(lambda m: isinstance(m, EventJoined) and m.request_id == join.request_id,
+                                    timeout=15)
+    assert isinstance(first, EventJoined), first
+    return person, first.instance
+
+
+async def test_a_poll_answered_from_copies_in_both_processes_has_exact_totals(cluster):
+    """With room for one per hall copy, attendees sit in copies on both processes; every vote is counted once."""
+    host, event_id = await _host_event(cluster, "Musrenbang Tallo")
 
     attendees: list[Client] = []
     copies: dict[str, str] = {}  # username -> copy
     for name, where in (("citra", "p1"), ("dewi", "p2"), ("eko", "p2"), ("fajar", "p1")):
-        person, _ = await cluster.member(where, f"{name}_{where}")
-        await ask(person, EventRegister(request_id=rid(), event_id=event_id))
-        since = person.mark()
-        join = EventJoin(request_id=rid(), event_id=event_id)
-        await person.send(join)
-        first = await person.expect(lambda m, r=join.request_id: isinstance(m, (Redirect, EventJoined))
-                                    or getattr(m, "ref", None) == r, since=since, timeout=15)
-        if isinstance(first, Redirect):
-            person = await cluster.follow(person, since)
-            first = await person.expect(lambda m, r=join.request_id: isinstance(m, EventJoined) and m.request_id == r,
-                                        timeout=15)
-        assert isinstance(first, EventJoined), first
-        copies[name] = first.instance
+        person, copies[name] = await _attend(cluster, where, f"{name}_{where}", event_id)
         attendees.append(person)
         await eventually(lambda: cluster.seen_everywhere(set(copies.values())), timeout_s=30)
     # The hall holds the host; everyone else sits in a copy of their own, on both processes.
@@ -268,6 +286,39 @@ async def test_a_poll_answered_from_copies_in_both_processes_has_exact_totals(cl
         final = await person.expect(lambda m: isinstance(m, Poll) and m.poll_id == poll_id and not m.open,
                                     since=mark, timeout=15)
         assert list(final.counts) == [2, 2, 0] and final.total == 4
+
+
+async def test_a_burst_of_votes_from_a_copy_on_the_other_process_is_counted_in_full(cluster):
+    """Hundreds of votes forwarded at once from a copy on p2 (as when a poll opens before a full
+    hall) each reach the authority on p1, are counted, and are answered: none is lost on the bus."""
+    host, event_id = await _host_event(cluster, "Rembuk Warga Mariso")
+    voter, copy = await _attend(cluster, "p2", "gita_p2", event_id)
+    assert copy != "auditorium"
+    await eventually(lambda: any(i["id"] == copy for i in cluster.health("p2")["instances"]), timeout_s=30)
+    polls = []
+    for n in range(BURST):  # one vote each: an attendee answers every poll once
+        opened = await ask(host, PollOpen(request_id=rid(), event_id=event_id, question=f"Usulan {n + 1}?",
+                                          options=("Setuju", "Tidak"), live=False))
+        polls.append(opened.id)
+    votes = [PollVote(request_id=rid(), event_id=event_id, poll_id=p, option=p % 2) for p in polls]
+    since = voter.mark()
+    await asyncio.gather(*(voter.send(v) for v in votes))
+    asked = {v.request_id for v in votes}
+
+    def answered() -> set[int]:
+        return {m.request_id for m in voter.received[since:] if isinstance(m, EventDone)} & asked
+
+    with contextlib.suppress(AssertionError):  # (what never came is named below)
+        await eventually(lambda: answered() == asked or voter.closed.is_set(), timeout_s=60)
+    refused = [m for m in voter.received[since:] if getattr(m, "ref", None) in asked]
+    assert answered() == asked, f"{len(asked - answered())} of {BURST} votes unanswered; refused: {refused[:3]}"
+
+    since = host.mark()
+    for p in polls:
+        await ask(host, PollClose(request_id=rid(), event_id=event_id, poll_id=p))
+    finals = {m.poll_id: m for m in host.received[since:] if isinstance(m, Poll) and not m.open}
+    assert sorted(finals) == sorted(polls)
+    assert all(f.total == 1 and list(f.counts) == [1 - p % 2, p % 2] for p, f in finals.items())
 
 
 async def test_a_redirected_client_keeps_its_login(cluster):
