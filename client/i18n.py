@@ -461,7 +461,7 @@ STRINGS: dict[str, dict[str, str]] = {
     "staff.select_request": {"id": "Pilih permohonan di daftar.", "en": "Pick a request from the list."},
     "staff.no_requests": {"id": "Tidak ada permohonan.", "en": "No requests."},
     "staff.new_request": {"id": "Permohonan baru: {tracking} ({service})", "en": "New request: {tracking} ({service})"},
-    "staff.new_mark": {"id": "baru", "en": "new"},
+    "staff.new_mark": {"id": "Baru", "en": "New"},
     "staff.tab_requests_new": {"id": "Permohonan ({n} baru)", "en": "Requests ({n} new)"},
     "staff.refresh": {"id": "Muat ulang", "en": "Reload"},
     "staff.description_id": {"id": "Deskripsi (Indonesia)", "en": "Description (Indonesian)"},

@@ -280,12 +280,11 @@ class StaffConsole:
             button(h, f"{row['tracking']}  {service_title(m, row['opd'], row['service'], lang)}", (PAD, y),
                    self._pick, args=(row["tracking"],), scale=0.03, width=SPLIT - PAD - 0.24,
                    colour=BUTTON_ON if row["tracking"] == chosen else BUTTON)
-            status = T.status_label(row["status"], lang)
-            if row["tracking"] in desk.unseen:
-                status = f"{i18n.t('staff.new_mark', lang)} • {status}"
+            # A request that just came in and was not opened says "Baru" while it is still submitted.
+            fresh = row["tracking"] in desk.unseen and row["status"] == "submitted"
+            status = i18n.t("staff.new_mark", lang) if fresh else T.status_label(row["status"], lang)
             self.list_rows.append((row["tracking"], status))
-            label(h, status, (SPLIT - 0.04, y), scale=0.03,
-                  fg=GOLD if row["tracking"] in desk.unseen else STATUS_COLOUR.get(row["status"], INK),
+            label(h, status, (SPLIT - 0.04, y), scale=0.03, fg=GOLD if fresh else STATUS_COLOUR.get(row["status"], INK),
                   align=TextNode.A_right)
             y -= 0.062
         if desk.more:
