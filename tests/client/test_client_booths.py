@@ -238,3 +238,5 @@ def test_a_new_request_appears_live_in_the_clerks_console(hall, shots, red):
     rgb = load_rgb(png)
     x0, y0, x1, y1 = c["rect"]
     assert colour_fraction(rgb, (x0 + 6, y0 + 4, x1 - 80, y0 + 28), red) > 0.5  # the console is drawn
+    toast = (158, 112, 10)  # ticket_hud.TONES["call"]: the toast stands left of the console, not under it
+    assert colour_fraction(rgb, (x0 - 280, y0 + 4, x0 - 10, y0 + 36), toast, chroma_tol=0.06) > 0.3
