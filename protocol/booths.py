@@ -47,6 +47,7 @@ __all__ = [
     "RequestGet",
     "RequestDetail",
     "RequestStatusChanged",
+    "StaffRequestNew",
     "CounterMan",
     "CallNext",
     "FinishTicket",
@@ -428,6 +429,15 @@ class SubmitRequest(Message):
         object.__setattr__(self, "note", note)
 
 
+def _check_summary(msg: RequestSubmitted | StaffRequestNew) -> None:
+    """A request's summary as both its submitter and its OPD's staff are told it."""
+    check_str("tracking", msg.tracking, 1, MAX_TRACKING)
+    _opd("opd", msg.opd)
+    check_str("service", msg.service, 1, MAX_CODE)
+    check_choice("status", msg.status, REQUEST_STATUSES)
+    check_int("created_ms", msg.created_ms, 0, MS_LIMIT)
+
+
 @message(MessageType.REQUEST_SUBMITTED, Sender.SERVER)
 class RequestSubmitted(Message):
     """Your request is stored (sent only after the commit). `duplicate`: this `client_request_id` was seen before."""
@@ -442,11 +452,7 @@ class RequestSubmitted(Message):
 
     def __post_init__(self) -> None:
         check_int("request_id", self.request_id, 1, U32)
-        check_str("tracking", self.tracking, 1, MAX_TRACKING)
-        _opd("opd", self.opd)
-        check_str("service", self.service, 1, MAX_CODE)
-        check_choice("status", self.status, REQUEST_STATUSES)
-        check_int("created_ms", self.created_ms, 0, MS_LIMIT)
+        _check_summary(self)
         check_bool("duplicate", self.duplicate)
 
 
@@ -572,6 +578,23 @@ class RequestStatusChanged(Message):
         check_choice("previous", self.previous, REQUEST_STATUSES)
         _text("note", self.note, 0, MAX_STATUS_NOTE)
         check_int("at_ms", self.at_ms, 0, MS_LIMIT)
+
+
+@message(MessageType.STAFF_REQUEST_NEW, Sender.SERVER)
+class StaffRequestNew(Message):
+    """Staff: a citizen submitted a request to your OPD (pushed after its commit, to every clerk of
+    that OPD who is online). Only the summary: read the fields with `request_get`."""
+
+    id: int
+    tracking: str
+    opd: str
+    service: str
+    status: str
+    created_ms: int
+
+    def __post_init__(self) -> None:
+        check_int("id", self.id, 1, U32)
+        _check_summary(self)
 
 
 # ── the counter (staff) ──────────────────────────────────────────────────────

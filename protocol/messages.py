@@ -114,6 +114,7 @@ class MessageType(IntEnum):
     SET_REQUEST_STATUS = 61
     EDIT_OPD = 62
     EDIT_PROGRAM = 63
+    STAFF_REQUEST_NEW = 64
     # chat, emotes and moderation (protocol/chat.py)
     CHAT_SEND = 70
     CHAT = 71

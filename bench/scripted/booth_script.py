@@ -1,7 +1,7 @@
 """Scripted booth actions for screenshots, demos and tests (`--open-booth`, `--take-number`,
 `--request`, `--my-requests`, `--man-counter`, `--staff-console`, `--call-next`,
-`--counter-say`, `--wait-called`): ordinary commands through `BoothModel`, run one after another once your
-scripted walk has arrived, each waiting (bounded) for the server's answer.
+`--counter-say`, `--wait-called`, `--wait-new-request`): ordinary commands through `BoothModel`,
+run one after another once your scripted walk has arrived, each waiting (bounded) for the server's answer.
 
 `BoothScript` is Panda-free: `step(now_ms)` every frame; `done` tells the screenshot run it may
 take its picture; `report()` says what happened, for the JSON summary. `BoothDriver` runs it
@@ -24,7 +24,7 @@ from .screenshot import ScriptedShot
 __all__ = ["Step", "BoothScript", "BoothDriver", "script_from_args", "SCRIPT_FLAGS"]
 
 SCRIPT_FLAGS = ("open_booth", "take_number", "request", "my_requests", "man_counter", "staff_console", "call_next",
-                "counter_say", "wait_called")
+                "counter_say", "wait_called", "wait_new_request")
 
 
 @dataclass
@@ -183,6 +183,8 @@ def script_from_args(model: BoothModel, args: argparse.Namespace, *, open_tab: C
     if getattr(args, "wait_called", False):
         steps.append(Step("wait_called", lambda: None, lambda: model.ticket.called_ticket() is not None,
                           timeout_ms=90000.0))
+    if getattr(args, "wait_new_request", False):
+        steps.append(Step("wait_new_request", lambda: None, lambda: model.staff.new_count > 0, timeout_ms=90000.0))
     if getattr(args, "counter_say", None):
         text = args.counter_say
         steps.append(Step("counter_say", lambda: model.ticket.say(text), lambda: any(
@@ -236,6 +238,9 @@ class BoothDriver:
                 "open": m.staff.shown, "tab": ui.console.tab,
                 "manning": bool(console and console.manning), "current": console.current if console else "",
                 "waiting": console.waiting_count if console else 0, "requests": len(m.staff.requests),
+                "rows": [list(r) for r in ui.console.list_rows], "new": sorted(m.staff.unseen),
+                "tabs": dict(ui.console.tab_texts),
+                "detail": m.staff.detail.tracking if m.staff.detail is not None else "",
                 "rect": screen_rect(ui.console.root, ui.base) if ui.console.visible else None,
             },
             "lights": lights,

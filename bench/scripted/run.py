@@ -52,6 +52,8 @@ def add_shot_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--call-next", action="store_true", help="staff: call the next citizen (waits for one)")
     p.add_argument("--counter-say", default=None, metavar="TEXT", help="say TEXT across the counter")
     p.add_argument("--wait-called", action="store_true", help="wait until your number is called")
+    p.add_argument("--wait-new-request", action="store_true",
+                   help="staff: wait until a request is submitted to your OPD while you are in the world")
     # Finding your way and settings (find_script.py), after --walk.
     p.add_argument("--directory", nargs="?", const="", default=None, metavar="QUERY",
                    help="open the directory (F1), searching for QUERY")

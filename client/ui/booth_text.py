@@ -138,6 +138,9 @@ def toast_text(toast: Toast, lang: str) -> str:
     note = str(fmt.pop("note", "") or "")
     if "status" in fmt:
         fmt["status"] = status_label(str(fmt["status"]), lang)
+    if "service_id" in fmt:  # a service's name as the booth content gave it, in both languages
+        fmt["service"] = localized({"name_id": fmt.pop("service_id"), "name_en": fmt.pop("service_en", "")},
+                                   "name", lang) or fmt["service"]
     if toast.key.startswith("error."):
         text = error_text(toast.key.split(".", 1)[1], lang)
     else:

@@ -421,8 +421,7 @@ class FindLayer:
         if self.booths is not None:
             toasts = self.booths.model.rev["toast"]
             if toasts != self._toasts_seen:
-                if self._toasts_seen:
-                    self.sounds.play("notify")
+                self.sounds.play("notify")  # the very first toast too: a clerk's first new request rings
                 self._toasts_seen = toasts
         self.panel.sync()
         self.settings_panel.sync()

@@ -72,6 +72,8 @@ class StaffConsole:
         self.program_id = 0
         self._desc_checked = False
         self._desc_fits = True
+        self.tab_texts: dict[str, str] = {}  # what the tab buttons say now (the requests tab counts new ones)
+        self.list_rows: list[tuple[str, str]] = []  # (tracking, status text) of the rows drawn, top first
 
     @property
     def visible(self) -> bool:
@@ -91,7 +93,7 @@ class StaffConsole:
                 self._clear()
             return
         self.root.show()
-        if self.parts.due("head", (self.tab, m.opd, m.rev["info"])):
+        if self.parts.due("head", (self.tab, m.opd, m.rev["info"], m.staff.new_count)):
             self._draw_head()
         if self.tab == "counter":
             tick = int(time.time()) if m.staff.console is not None and m.staff.console.current_status == "called" else 0
@@ -100,7 +102,8 @@ class StaffConsole:
             if self.parts.due("talk", (m.rev["lines"], m.rev["counter"])):
                 self._draw_talk()
         elif self.tab == "requests":
-            if self.parts.due("list", (m.rev["staff"],)):
+            # A row arriving redraws the list only: the open request and its typed note stay as they are.
+            if self.parts.due("list", (m.rev["staff"], m.rev["staff_new"])):
                 self._draw_list()
             detail = m.staff.detail
             if self.parts.due("detail", (m.rev["staff"], self.move_to)):
@@ -133,7 +136,11 @@ class StaffConsole:
         button(h, i18n.t("booth.close", lang), (WIDTH - PAD, TOP - 0.062), m.staff.close, align="right", scale=0.034)
         x = PAD
         for tab in TABS:
-            btn = button(h, i18n.t(f"staff.tab_{tab}", lang), (x, TOP - 0.14), self.show_tab, args=(tab,),
+            text = i18n.t(f"staff.tab_{tab}", lang)
+            if tab == "requests" and m.staff.new_count:
+                text = i18n.t("staff.tab_requests_new", lang, n=m.staff.new_count)
+            self.tab_texts[tab] = text
+            btn = button(h, text, (x, TOP - 0.14), self.show_tab, args=(tab,),
                          colour=BUTTON_ON if tab == self.tab else (0.16, 0.19, 0.26, 1.0), scale=0.036)
             x += btn.width_units + 0.015
 
@@ -266,14 +273,19 @@ class StaffConsole:
             label(h, i18n.t("staff.no_requests" if desk.loaded else "booth.loading", lang), (PAD, y), scale=0.032,
                   fg=MUTED)
         chosen = desk.detail.tracking if desk.detail is not None else ""
+        self.list_rows = []
         for row in desk.requests:
             if y < BOTTOM + 0.12:
                 break
             button(h, f"{row['tracking']}  {service_title(m, row['opd'], row['service'], lang)}", (PAD, y),
                    self._pick, args=(row["tracking"],), scale=0.03, width=SPLIT - PAD - 0.24,
                    colour=BUTTON_ON if row["tracking"] == chosen else BUTTON)
-            label(h, T.status_label(row["status"], lang), (SPLIT - 0.04, y), scale=0.03,
-                  fg=STATUS_COLOUR.get(row["status"], INK), align=TextNode.A_right)
+            # A request that just came in and was not opened says "Baru" while it is still submitted.
+            fresh = row["tracking"] in desk.unseen and row["status"] == "submitted"
+            status = i18n.t("staff.new_mark", lang) if fresh else T.status_label(row["status"], lang)
+            self.list_rows.append((row["tracking"], status))
+            label(h, status, (SPLIT - 0.04, y), scale=0.03, fg=GOLD if fresh else STATUS_COLOUR.get(row["status"], INK),
+                  align=TextNode.A_right)
             y -= 0.062
         if desk.more:
             button(h, i18n.t("requests.more", lang), (PAD, BOTTOM + 0.05), self._more, scale=0.03)

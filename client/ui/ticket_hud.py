@@ -20,6 +20,7 @@ from ..state.booths import BoothModel
 from ..scene.meshes import MeshBuilder
 from . import booth_text as T
 from .booth_panel import WIDTH as PANEL_W
+from .staff_console import WIDTH as CONSOLE_W
 from .booth_widgets import BG, GOLD, GOOD, INK, MUTED, TextField, button, holder, label, text_height
 from .theme import theme_for
 
@@ -102,7 +103,7 @@ class TicketHud:
         if self._changed("cards", (m.rev["ticket"], bool(m.panel.opd), counters)):
             self._draw_cards()
         visible = tuple(id(t) for t in m.recent_toasts(now_ms))
-        if self._changed("toasts", (visible, m.rev["ticket"], bool(m.panel.opd))):
+        if self._changed("toasts", (visible, m.rev["ticket"], bool(m.panel.opd), self._console_shown())):
             self._draw_toasts(now_ms)
         self._called(own, zone_opd)
         self._talk()
@@ -166,13 +167,16 @@ class TicketHud:
             y -= h + 0.02
         self._cards_bottom = y
 
+    def _console_shown(self) -> bool:
+        return self.model.staff.shown and self.model.is_staff
+
     def _draw_toasts(self, now_ms: float) -> None:
         m, lang = self.model, self.lang
         if self.toasts is not None:
             self.toasts.destroy()
         self.toasts = t = holder(self.corner)
-        # Beside an open booth panel rather than under it.
-        right = -0.03 - (PANEL_W + 0.05 if m.panel.opd else 0.0)
+        # Beside an open booth panel or staff console rather than under it.
+        right = -0.03 - (CONSOLE_W + 0.06 if self._console_shown() else PANEL_W + 0.05 if m.panel.opd else 0.0)
         y = (CARDS_TOP if m.panel.opd else getattr(self, "_cards_bottom", CARDS_TOP)) - 0.01
         for toast in reversed(m.recent_toasts(now_ms)):
             text = T.toast_text(toast, lang)

@@ -28,6 +28,7 @@ __all__ = [
     "ToZone",
     "ToInstance",
     "ToEveryone",
+    "ToStaff",
     "Target",
     "Reply",
     "Push",
@@ -97,7 +98,14 @@ class ToEveryone:
     """Every avatar in the world on this process, whichever instance."""
 
 
-Target = ToConn | ToAvatar | ToAccount | ToZone | ToInstance | ToEveryone
+@dataclass(frozen=True, slots=True)
+class ToStaff:
+    """Every logged-in staff member of one OPD in the world on this process, whichever instance."""
+
+    opd: str
+
+
+Target = ToConn | ToAvatar | ToAccount | ToZone | ToInstance | ToEveryone | ToStaff
 
 
 # ── things to do now ─────────────────────────────────────────────────────────

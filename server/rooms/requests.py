@@ -1,7 +1,9 @@
 """The service requests component: submit a request at a booth, list and read your own, and for
 staff their OPD's requests and status changes (the citizen is told at once when online, else at
-the next login). Field rules are `protocol/request_fields.py`, the status machine
-`protocol/request_status.py`; nobody reads another's requests. Replies follow the commit."""
+the next login). A new request is announced to its OPD's staff on every process (channel
+`requests.staff`, the encoded `staff_request_new` frame); the wiring delivers what arrives. Field
+rules are `protocol/request_fields.py`, the status machine `protocol/request_status.py`; nobody
+reads another's requests. Replies follow the commit."""
 
 from __future__ import annotations
 
@@ -18,8 +20,10 @@ from makaverse.protocol import (
     RequestList,
     RequestSubmitted,
     SetRequestStatus,
+    StaffRequestNew,
     StaffRequests,
     SubmitRequest,
+    encode,
     request_status,
 )
 from makaverse.protocol.booths import MAX_HISTORY
@@ -28,12 +32,13 @@ from makaverse.protocol.request_fields import InvalidSubmission, check_submissio
 from .booth_board import ms
 from .booths import Booths, notice_msg
 from .component import Component
-from .effects import Ctx, Deliver, HandlerRun, Refused, ToAccount
+from .effects import Announce, Ctx, Deliver, HandlerRun, Refused, ToAccount, ToStaff
 from .notes import note
 
-__all__ = ["Requests", "REQUESTS_LANE"]
+__all__ = ["Requests", "REQUESTS_LANE", "STAFF_NOTICES_CHANNEL"]
 
 REQUESTS_LANE = "requests"
+STAFF_NOTICES_CHANNEL = "requests.staff"
 
 log = logging.getLogger("makaverse.requests")
 
@@ -85,17 +90,19 @@ class Requests(Component):
         if isinstance(answer, Exception):
             raise answer  # this submission's own store error: mapped to its code like any other
         request, created = answer  # logged with its group (`requests_submitted`, store_ops)
-        ctx.reply(
-            RequestSubmitted(
-                request_id=msg.request_id,
-                tracking=request.tracking_number,
-                opd=request.opd_code,
-                service=request.service_code,
-                status=request.status.value,
-                created_ms=ms(request.created_at.timestamp()),
-                duplicate=not created,
-            )
+        summary = dict(
+            tracking=request.tracking_number,
+            opd=request.opd_code,
+            service=request.service_code,
+            status=request.status.value,
+            created_ms=ms(request.created_at.timestamp()),
         )
+        ctx.reply(RequestSubmitted(request_id=msg.request_id, duplicate=not created, **summary))
+        if created:
+            # Committed: the OPD's staff wherever they are (a summary; the fields stay in the store).
+            frame = encode(StaffRequestNew(id=request.id, **summary))
+            if not (yield Announce(STAFF_NOTICES_CHANNEL, frame)):
+                ctx.push(ToStaff(request.opd_code), frame)  # the bus failed: tell this process's staff at least
 
     def my_requests(self, ctx: Ctx, msg: MyRequests) -> HandlerRun:
         actor = ctx.actor

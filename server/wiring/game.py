@@ -10,7 +10,7 @@ import socket
 import time
 from typing import Any
 
-from makaverse.protocol import PROTOCOL_VERSION, Announcement, decode
+from makaverse.protocol import PROTOCOL_VERSION, Announcement, StaffRequestNew, decode
 from makaverse.world import World
 
 from ..bus import make_bus
@@ -21,11 +21,11 @@ from ..net.metrics import ServerMetrics
 from ..net.server import NetServer
 from ..rooms.booths import BoothConfig, Booths
 from ..rooms.chat import ANNOUNCEMENTS_CHANNEL, Chat, ChatShared
-from ..rooms.effects import ToEveryone
+from ..rooms.effects import ToEveryone, ToStaff
 from ..rooms.events import DOWN, UP, EventCopy, Events, Forwarded
 from ..rooms.instance import WorldInstance
 from ..rooms.layout import InstancePlan, plan_instances
-from ..rooms.requests import Requests
+from ..rooms.requests import STAFF_NOTICES_CHANNEL, Requests
 from ..rooms.seats import Seats
 from ..service_config import chat_config_from_env, load_wordfilter
 from ..services.chat import ChatConfig, ChatRoom
@@ -184,7 +184,11 @@ class GameServer:
     async def start(self) -> None:
         await self.bus.start()
         self._subscription = self.bus.subscribe(ANNOUNCEMENTS_CHANNEL, self._announcement_arrived)
-        self._event_subs = [self.bus.subscribe(UP, self._event_up), self.bus.subscribe(DOWN, self._event_down)]
+        self._event_subs = [
+            self.bus.subscribe(UP, self._event_up),
+            self.bus.subscribe(DOWN, self._event_down),
+            self.bus.subscribe(STAFF_NOTICES_CHANNEL, self._staff_notice_arrived),
+        ]
         if self.cluster is not None:
             self._event_subs.append(self.bus.subscribe(process_channel(self.process_id), self._pushed_here))
         booths = self.places.booths
@@ -258,6 +262,18 @@ class GameServer:
             log.warning("announcement_malformed_on_bus")
             return
         for player in self.players.resolve(ToEveryone()):
+            player.send(payload)
+
+    def _staff_notice_arrived(self, payload: bytes) -> None:
+        """A new request from any process on the bus (this one included): to that OPD's staff here."""
+        try:
+            notice = decode(payload)
+        except Exception:
+            notice = None
+        if not isinstance(notice, StaffRequestNew):
+            log.warning("staff_notice_malformed_on_bus")
+            return
+        for player in self.players.resolve(ToStaff(notice.opd)):
             player.send(payload)
 
     # ── several processes ────────────────────────────────────────────────────

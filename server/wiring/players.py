@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from ..rooms.actor import Actor
-from ..rooms.effects import Target, ToAccount, ToAvatar, ToConn, ToEveryone, ToInstance, ToZone
+from ..rooms.effects import Target, ToAccount, ToAvatar, ToConn, ToEveryone, ToInstance, ToStaff, ToZone
 from ..rooms.instance import WorldInstance
 from ..services.presence import Presence
 
@@ -44,6 +44,11 @@ class Player:
     @property
     def account_id(self) -> int | None:
         return self.account.id if self.account is not None else None
+
+    @property
+    def staff_opd(self) -> str:
+        """The OPD this logged-in staff member works for, or '' for anyone else (as `Actor.staff_opd`)."""
+        return self.opd if self.role == "staff" and self.account is not None else ""
 
     def actor(self) -> Actor:
         actor = self.actor_cache
@@ -120,6 +125,8 @@ class Players:
                 yield player
         elif isinstance(target, ToEveryone):
             yield from list(self.by_avatar.values())
+        elif isinstance(target, ToStaff):
+            yield from [p for p in list(self.by_avatar.values()) if p.staff_opd == target.opd]
         elif isinstance(target, ToInstance):
             # Through the instance's members, not everyone here: a town hall pushes to each of
             # its copies, and a scan of every player per copy grows with copies x people.

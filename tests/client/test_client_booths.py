@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import os
 import subprocess
+import threading
 
 import pytest
 
@@ -15,7 +16,7 @@ from client_harness import REPO, client_args, colour_fraction, hex_rgb, load_rgb
 pytest.importorskip("panda3d")
 
 WIDTH, HEIGHT = 1280, 720
-CLERK, CLERK2, CITIZEN = "clerk", "clerk_dua", "andi_baso"
+CLERK, CLERK2, CITIZEN, APPLICANT = "clerk", "clerk_dua", "andi_baso", "sitti_baru"
 PASSWORD = "loket-rahasia-1"
 TO_DUKCAPIL = "0,-4;0,17;-17.5,18@90"
 TO_DUKCAPIL_POST = "0,-4;0,16;-18.1,16;-21.4,16;-21.4,18@270"  # through the gap beside the counter
@@ -30,8 +31,9 @@ def _env() -> dict:
 
 @pytest.fixture(scope="module")
 def hall(tmp_path_factory):
-    """A server on a seeded database with two DUKCAPIL clerks and a citizen account."""
-    users = [(CLERK, "staff", "DUKCAPIL"), (CLERK2, "staff", "DUKCAPIL"), (CITIZEN, "citizen", "")]
+    """A server on a seeded database with two DUKCAPIL clerks and two citizen accounts."""
+    users = [(CLERK, "staff", "DUKCAPIL"), (CLERK2, "staff", "DUKCAPIL"), (CITIZEN, "citizen", ""),
+             (APPLICANT, "citizen", "")]
     srv = start_seeded_server(tmp_path_factory.mktemp("booths"), users, PASSWORD)
     yield srv
     srv.stop()
@@ -172,3 +174,69 @@ def test_a_manned_counter_lights_up_for_everyone_and_the_console_calls_the_next(
             clerk.wait(15)
         except subprocess.TimeoutExpired:
             clerk.kill()
+
+
+KTP_FIELDS = {"nik": "7371010101010002", "nama_lengkap": "Sitti Baru", "jenis_permohonan": "Perekaman baru",
+              "kecamatan": "Tamalate", "no_hp": "081234567891"}
+
+
+def _submit_until(url: str, stop: threading.Event, out: dict) -> None:
+    """The applicant submits a KTP-el request now and then until told to stop (the clerk's client
+    takes its picture once one arrived live)."""
+    from event_host import Host
+
+    from makaverse.protocol import RequestSubmitted, SubmitRequest
+
+    try:
+        who = Host(url, APPLICANT, PASSWORD, timeout_s=60.0)
+        try:
+            n = 0
+            while not stop.is_set() and n < 40:
+                n += 1
+                got = who.ask(lambda r, n=n: SubmitRequest(request_id=r, client_request_id=f"live-{n}", opd="DUKCAPIL",
+                                                           service="KTP_EL", fields=dict(KTP_FIELDS)))
+                assert isinstance(got, RequestSubmitted), got
+                out.setdefault("tracking", []).append(got.tracking)
+                stop.wait(1.5)
+        finally:
+            who.close()
+    except Exception as exc:  # noqa: BLE001 - reported to the test
+        out["error"] = repr(exc)
+
+
+def test_a_new_request_appears_live_in_the_clerks_console(hall, shots, red):
+    """The clerk has the Permohonan tab open with a request picked; a citizen submits at the booth:
+    without reloading, the new one is on top marked "baru", the tab counts it, a toast says
+    "Permohonan baru: DUK-… (KTP Elektronik)" and the notification sound plays; the pick stays."""
+    out: dict = {}
+    stop = threading.Event()
+    submitter = threading.Thread(target=_submit_until, args=(hall.url, stop, out), daemon=True)
+    submitter.start()
+    png = shots / "booth-staff-new-request.png"
+    try:
+        for _ in range(300):  # one is in the list before the clerk comes: it gets picked
+            if out.get("tracking") or out.get("error") or stop.wait(0.1):
+                break
+        assert out.get("tracking"), out
+        run = run_client(hall.url, png, "--user", CLERK, "--frames", "6", "--staff-console", "requests",
+                         "--wait-new-request", "--camera", "hall", env=_env())
+    finally:
+        stop.set()
+        submitter.join(30)
+    assert "error" not in out, out
+    b = _booths(run)
+    assert [s["outcome"] for s in b["script"]] == ["ok", "ok"], b["script"]
+    c = b["console"]
+    assert c["open"] and c["tab"] == "requests" and c["new"], c
+    top_tracking, top_status = c["rows"][0]
+    assert top_tracking in c["new"] and top_tracking in out["tracking"]
+    assert top_status == "Baru", c["rows"]
+    assert c["tabs"]["requests"].startswith("Permohonan (") and c["tabs"]["requests"].endswith(" baru)"), c["tabs"]
+    assert c["detail"] and c["detail"] not in c["new"]  # the request the clerk had picked stays open
+    assert "staff.new_request" in b["toasts"]
+    assert run.summary["find"]["sounds"].get("notify", 0) >= 1
+    rgb = load_rgb(png)
+    x0, y0, x1, y1 = c["rect"]
+    assert colour_fraction(rgb, (x0 + 6, y0 + 4, x1 - 80, y0 + 28), red) > 0.5  # the console is drawn
+    toast = (158, 112, 10)  # ticket_hud.TONES["call"]: the toast stands left of the console, not under it
+    assert colour_fraction(rgb, (x0 - 280, y0 + 4, x0 - 10, y0 + 36), toast, chroma_tol=0.06) > 0.3

@@ -43,6 +43,7 @@ from makaverse.protocol import (
     SetRequestStatus,
     Snapshot,
     StaffQueue,
+    StaffRequestNew,
     StaffRequests,
     SubmitRequest,
     TakeNumber,
@@ -307,6 +308,57 @@ async def test_staff_of_one_opd_cannot_touch_another_opds_requests(start, people
     assert (await set_status(dukcapil, submitted.tracking, "in_review")).status == "in_review"
     seen = await ask(dukcapil, StaffRequests(request_id=next(rids)))
     assert [r["tracking"] for r in seen.requests] == [submitted.tracking]
+
+
+class _ReadsTheStoreOnArrival(list):
+    """A client's record that, the moment a `staff_request_new` arrives, looks the request up in the store."""
+
+    def __init__(self, db_file: Path) -> None:
+        super().__init__()
+        self.db_file = db_file
+        self.stored_on_arrival: list[list[tuple]] = []
+
+    def append(self, msg) -> None:
+        if isinstance(msg, StaffRequestNew):
+            self.stored_on_arrival.append(
+                db_rows(self.db_file, "SELECT opd_code, status FROM service_requests WHERE tracking_number = ?",
+                        msg.tracking)
+            )
+        super().append(msg)
+
+
+async def test_a_new_request_is_pushed_to_its_opds_staff_only_after_the_commit(start, people, db_file):
+    """A citizen submits a KTP-el request: both DUKCAPIL clerks get `staff_request_new` (the request is
+    already in the store when it arrives; no field values in it), DINKES staff and another citizen get
+    nothing. A repeated submission sends no second notice."""
+    server = await start()
+    clerks = [await people.staff(server, f"duk_{i}", "DUKCAPIL") for i in range(2)]
+    for clerk in clerks:
+        clerk.received = _ReadsTheStoreOnArrival(db_file)
+    dinkes = await people.staff(server, "kes_1", "DINKES")
+    other = await people.citizen(server, "tetangga")
+    citizen = await people.citizen(server, "pemohon_baru")
+    submitted = await submit(citizen, "baru-1")
+    assert isinstance(submitted, RequestSubmitted) and not submitted.duplicate
+    for clerk in clerks:
+        notice = await clerk.expect(lambda m: isinstance(m, StaffRequestNew))
+        assert notice == StaffRequestNew(
+            id=notice.id, tracking=submitted.tracking, opd="DUKCAPIL", service="KTP_EL", status="submitted",
+            created_ms=submitted.created_ms,
+        )
+        assert clerk.received.stored_on_arrival == [[("DUKCAPIL", "submitted")]]
+    # A round trip after the notice went out: anything pushed to them would have come before the reply.
+    assert (await ask(dinkes, StaffRequests(request_id=next(rids)))).requests == ()
+    assert (await ask(other, MyRequests(request_id=next(rids)))).requests == ()
+    assert (await ask(citizen, MyRequests(request_id=next(rids)))).requests != ()
+    for bystander in (dinkes, other, citizen):
+        assert not any(isinstance(m, StaffRequestNew) for m in bystander.received)
+
+    since = clerks[0].mark()
+    assert (await submit(citizen, "baru-1")).duplicate
+    second = await submit(citizen, "baru-2")
+    after = await clerks[0].expect(lambda m: isinstance(m, StaffRequestNew), since=since)
+    assert after.tracking == second.tracking  # the duplicate announced nothing
 
 
 async def test_nobody_reads_someone_elses_requests(start, people):

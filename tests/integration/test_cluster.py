@@ -465,18 +465,10 @@ async def test_a_second_process_may_not_host_the_hall_again(servers, tmp_path, m
         await servers.start(db_url, instances="auditorium", process_id="p3", **common)
 
 
-async def test_one_booth_desk_a_citizen_on_p2_and_a_clerk_on_p1_work_the_same_queue(
-    servers, pg_schema_url, redis_prefix, monkeypatch
-):
-    """Both processes host the building, with its booths; p1 (started first) runs the desk: the
-    ticket queues and counters. A clerk mans DUKCAPIL on p1; a citizen on p2 taking a number at
-    the booth is sent to p1 with the command (a redirect; it arrives where it stood and the number
-    is taken there), a citizen on p1 queues behind it, and the clerk calls the p2 citizen first.
-    p2 holds no ticket of its own."""
-    from harness import TEST_MODE_ENV, People, ticks_pass
+async def _two_building_processes(servers, pg_schema_url: str, redis_prefix: str, monkeypatch):
+    """p1 (the building and the hall) and p2 (a building) in this process, on one schema and one Redis."""
+    from harness import TEST_MODE_ENV
 
-    from makaverse.protocol import CallNext, CounterMan, StaffQueue, TakeNumber, Ticket
-    from makaverse.server.admin.seed import ADMIN_PASSWORD_ENV
     from makaverse.server.app import open_store
 
     monkeypatch.setenv(TEST_MODE_ENV, "1")
@@ -485,6 +477,22 @@ async def test_one_booth_desk_a_citizen_on_p2_and_a_clerk_on_p1_work_the_same_qu
     common = dict(redis_url=REDIS_URL, redis_prefix=redis_prefix, public_url="ws://127.0.0.1:{port}/")
     p1 = await servers.start(pg_schema_url, instances="building,auditorium", process_id="p1", **common)
     p2 = await servers.start(pg_schema_url, instances="building", process_id="p2", **common)
+    return p1, p2
+
+
+async def test_one_booth_desk_a_citizen_on_p2_and_a_clerk_on_p1_work_the_same_queue(
+    servers, pg_schema_url, redis_prefix, monkeypatch
+):
+    """Both processes host the building, with its booths; p1 (started first) runs the desk: the
+    ticket queues and counters. A clerk mans DUKCAPIL on p1; a citizen on p2 taking a number at
+    the booth is sent to p1 with the command (a redirect; it arrives where it stood and the number
+    is taken there), a citizen on p1 queues behind it, and the clerk calls the p2 citizen first.
+    p2 holds no ticket of its own."""
+    from harness import People, ticks_pass
+
+    from makaverse.protocol import CallNext, CounterMan, StaffQueue, TakeNumber, Ticket
+
+    p1, p2 = await _two_building_processes(servers, pg_schema_url, redis_prefix, monkeypatch)
     assert p1.places.booths.desk and not p2.places.booths.desk
     await eventually(lambda: (p2.cluster.desk_host() or {}).get("id") == "p1", timeout_s=30)
 
@@ -527,5 +535,39 @@ async def test_one_booth_desk_a_citizen_on_p2_and_a_clerk_on_p1_work_the_same_qu
         assert note.code == ticket.code and note.clerk == "Bu_Ani"
         queues = p2.places.booths.board.queues
         assert queues is not None and queues.waiting_count("DUKCAPIL") == 0 and not queues.called("DUKCAPIL")
+    finally:
+        await people.dispose()
+
+
+async def test_a_new_request_reaches_its_opds_staff_on_both_processes_and_nobody_else(
+    servers, pg_schema_url, redis_prefix, monkeypatch
+):
+    """A citizen on p1 submits a KTP-el request: DUKCAPIL clerks on p1 and on p2 get
+    `staff_request_new` (over the bus); DINKES staff and a citizen on p2, and the citizen, do not."""
+    from harness import KTP, People
+
+    from makaverse.protocol import MyRequests, RequestSubmitted, StaffRequestNew, StaffRequests, SubmitRequest
+
+    p1, p2 = await _two_building_processes(servers, pg_schema_url, redis_prefix, monkeypatch)
+    people = People(display_name=str.title)
+    try:
+        here = await people.staff(p1, "duk_p1", "DUKCAPIL")
+        there = await people.staff(p2, "duk_p2", "DUKCAPIL")
+        dinkes = await people.staff(p2, "kes_p2", "DINKES")
+        neighbour = await people.citizen(p2, "tetangga_p2")
+        citizen = await people.citizen(p1, "pemohon_p1")
+        submitted = await ask(citizen, SubmitRequest(
+            request_id=rid(), client_request_id="lintas-proses", opd="DUKCAPIL", service="KTP_EL", fields=dict(KTP),
+        ))
+        assert isinstance(submitted, RequestSubmitted), submitted
+        for clerk in (here, there):
+            notice = await clerk.expect(lambda m: isinstance(m, StaffRequestNew), timeout=15)
+            assert (notice.tracking, notice.opd, notice.service) == (submitted.tracking, "DUKCAPIL", "KTP_EL")
+        # p2 handed the notice to all its people at once: a later round trip shows none came to these.
+        assert (await ask(dinkes, StaffRequests(request_id=rid()))).requests == ()
+        assert (await ask(neighbour, MyRequests(request_id=rid()))).requests == ()
+        assert len((await ask(citizen, MyRequests(request_id=rid()))).requests) == 1  # p1, after `here` got it
+        for bystander in (dinkes, neighbour, citizen):
+            assert not any(isinstance(m, StaffRequestNew) for m in bystander.received)
     finally:
         await people.dispose()

@@ -143,6 +143,10 @@ _SAMPLE_FIELDS = {
         tracking="DUK-2026-000039", opd="DUKCAPIL", service="KTP_EL", status="completed", previous="in_progress",
         note="Silakan ambil di loket", at_ms=1_700_000_200_000,
     ),
+    "STAFF_REQUEST_NEW": dict(
+        id=40, tracking="DUK-2026-000040", opd="DUKCAPIL", service="KTP_EL", status="submitted",
+        created_ms=1_700_000_300_000,
+    ),
     "COUNTER_MAN": dict(request_id=19, on=False),
     "CALL_NEXT": dict(request_id=20),
     "FINISH_TICKET": dict(request_id=21, served=False),

@@ -61,7 +61,8 @@ class Link:
         self.events: list[tuple[str, str, str]] = []  # ("called", opd, code): for a sound
         self.toasts: deque[Toast] = deque(maxlen=MAX_TOASTS)
         # Changes per area ("state", "info", "panel", "ticket", "form", "mine", "toast", "lines",
-        # "zone", "counter", "staff" for requests, "edit", "console", "requests").
+        # "zone", "counter", "staff" for requests, "staff_new" for requests that arrived live, "edit",
+        # "console", "requests").
         self.rev: Counter[str] = Counter()
         self._pending: dict[int, Pending] = {}
 

@@ -28,6 +28,7 @@ from makaverse.protocol import (
     RequestStatusChanged,
     RequestSubmitted,
     StaffQueue,
+    StaffRequestNew,
     Ticket,
     Welcome,
     ZoneChanged,
@@ -47,7 +48,7 @@ __all__ = ["BoothModel"]
 class BoothModel:
     # What the router (`state/router.py`) hands to `handle`.
     OWNS: tuple[type, ...] = (BoothState, BoothInfo, Ticket, CounterMessage, RequestSubmitted, RequestInvalid,
-                              RequestList, RequestDetail, RequestStatusChanged, StaffQueue)
+                              RequestList, RequestDetail, RequestStatusChanged, StaffQueue, StaffRequestNew)
     WATCHES: tuple[type, ...] = (Welcome, ZoneChanged, Error)
 
     def __init__(self, world: World, *, lang: str = "id", ids: Callable[[], int] | None = None) -> None:
@@ -169,6 +170,8 @@ class BoothModel:
             self.my_requests.on_status_changed(msg, now_ms)
         elif isinstance(msg, StaffQueue):
             self.staff.on_console(msg, now_ms)
+        elif isinstance(msg, StaffRequestNew):
+            self.staff.on_new(msg, now_ms)
         elif isinstance(msg, RequestList):
             pending = self.link.take(msg.request_id)
             if pending is not None and pending.owner is self.staff:

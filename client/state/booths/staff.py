@@ -16,6 +16,7 @@ from makaverse.protocol import (
     RequestList,
     SetRequestStatus,
     StaffQueue,
+    StaffRequestNew,
     StaffRequests,
 )
 from makaverse.protocol.request_fields import valid_date
@@ -45,6 +46,7 @@ class StaffConsoleModel:
         self.counter_error = ""  # about the counter (manning, calling)
         self.edit_error = ""
         self.saved = ""  # what the last edit saved ("description", "program"), for a confirmation
+        self.unseen: set[str] = set()  # tracking numbers that arrived live and were not opened yet ("baru")
 
     # ── facts ────────────────────────────────────────────────────────────────
     def at_post(self, x: float, y: float) -> bool:
@@ -55,6 +57,11 @@ class StaffConsoleModel:
     @property
     def manning(self) -> bool:
         return self.console is not None and self.console.manning
+
+    @property
+    def new_count(self) -> int:
+        """Requests that arrived while you were in the world and you have not opened: the tab's badge."""
+        return len(self.unseen)
 
     # ── commands ─────────────────────────────────────────────────────────────
     def open(self) -> None:
@@ -95,6 +102,9 @@ class StaffConsoleModel:
         if not keep_error and self.error:
             self.error = ""
             self.link.rev["staff"] += 1
+        if tracking in self.unseen:
+            self.unseen.discard(tracking)
+            self.link.rev["staff_new"] += 1
         self.link.send(self, "get", lambda rid: RequestGet(request_id=rid, tracking=tracking))
 
     def move_request(self, status: str, note: str) -> bool:
@@ -189,6 +199,24 @@ class StaffConsoleModel:
         self.requests = (*self.requests, *msg.requests) if paging else tuple(msg.requests)
         self.more, self.loaded, self.error = msg.more, True, ""
         self.link.rev["staff"] += 1
+
+    def on_new(self, msg: StaffRequestNew, now_ms: float) -> None:
+        """A citizen just submitted a request to your OPD: a row at the top of the list when the
+        filter shows it (the rows below, the one you opened and the paging stay as they are), a
+        "baru" mark until you open it, and a toast (which rings the notification sound)."""
+        if not self.link.is_staff or msg.opd != self.link.opd:
+            return
+        row = {"id": msg.id, "tracking": msg.tracking, "opd": msg.opd, "service": msg.service,
+               "status": msg.status, "created_ms": msg.created_ms, "updated_ms": msg.created_ms}
+        if self.loaded and self.filter in ("", msg.status) and all(r["id"] != msg.id for r in self.requests):
+            self.requests = (row, *self.requests)
+        self.unseen.add(msg.tracking)
+        self.link.rev["staff_new"] += 1
+        self.panel.want_info(msg.opd)
+        info = self.panel.infos.get(msg.opd)
+        service = next((s for s in info.services if s["code"] == msg.service), None) if info is not None else None
+        names = {"service_id": service["name_id"], "service_en": service["name_en"]} if service is not None else {}
+        self.link.toast("staff.new_request", now_ms, "call", tracking=msg.tracking, service=msg.service, **names)
 
     def on_detail(self, msg: RequestDetail, kind: str, now_ms: float) -> None:
         self.panel.want_info(msg.opd)
