@@ -16,6 +16,7 @@ Every submission is valid: the bench reads the services' field specs from the se
 from __future__ import annotations
 
 import argparse
+import asyncio
 import random
 import secrets
 from pathlib import Path
@@ -64,6 +65,9 @@ def service_catalog(url: str, *, seed: int = 1) -> list[dict]:
             for s in (out[i % len(out)] for i in range(VARIANTS))]
 
 
+_MIN_GAP_S = 1 / 50  # at most 50 submissions a second per bot, under the server's 60 messages
+
+
 @register_bot("services")
 class ServicesBot(Bot):
     """Register, enter, then submit → wait for `request_submitted` → submit again."""
@@ -81,6 +85,20 @@ class ServicesBot(Bot):
     def on_open(self) -> None:
         self.send({"t": int(_T.REGISTER), "request_id": 1, "username": f"s{self.tag}{self.index:05d}",
                    "password": f"pw-{self.tag}-{self.index}-makassar", "display_name": f"Warga {self.index:05d}"})
+
+    def submit_when_allowed(self) -> None:
+        """The next submission, no sooner than the server's per-connection message rate allows
+        (60 a second, protocol/README.md): with a fast commit one bot would otherwise be refused
+        `rate_limited`. A hundred bots together still offer up to 5,000 a second."""
+        if self.in_flight is None:
+            self.submit()
+            return
+        wait = self.in_flight[1] + _MIN_GAP_S - self.run.now()
+        if wait > 0:
+            self.in_flight = None  # answered: nothing is in flight while it waits its turn
+            asyncio.get_running_loop().call_later(wait, self.submit)
+        else:
+            self.submit()
 
     def submit(self) -> None:
         self.rid += 1
@@ -113,7 +131,7 @@ class ServicesBot(Bot):
             elif t == _T.ERROR:  # counted with the errors; this bot stops rather than spin on it
                 self.in_flight = None
                 return
-            self.submit()
+            self.submit_when_allowed()
 
     def unanswered(self) -> int:
         run = self.run
