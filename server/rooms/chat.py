@@ -69,6 +69,9 @@ class ChatShared:
     next_prune_s: float = 0.0
     pending: list[dict] = field(default_factory=list)  # public lines waiting to be logged (store ChatLine fields)
     next_flush_s: float | None = None
+    # Direct messages handed to a connection whose "delivered" mark is not committed yet, by
+    # recipient account: a login in that window reads them as waiting and must not send them again.
+    marking: dict[int, set[int]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
@@ -240,9 +243,22 @@ class Chat(Component):
         )
         if online:
             try:
-                yield ctx.call("mark_directs_delivered", dm.recipient.id, [dm.id])
+                yield from self._mark_delivered(ctx, dm.recipient.id, [dm.id])
             except Exception:
                 log.exception("mark_delivered_failed")  # it is sent again on their next login
+
+    def _mark_delivered(self, ctx: Ctx, account_id: int, ids: list[int]) -> HandlerRun:
+        """Store that `ids` reached `account_id`; until that commits, an arrival skips them."""
+        marking = self.shared.marking
+        marking.setdefault(account_id, set()).update(ids)
+        try:
+            yield ctx.call("mark_directs_delivered", account_id, ids)
+        finally:
+            waiting = marking.get(account_id)
+            if waiting is not None:
+                waiting.difference_update(ids)
+                if not waiting:
+                    del marking[account_id]
 
     # ── mute and block ───────────────────────────────────────────────────────
     def mute(self, ctx: Ctx, msg: Mute) -> HandlerRun:
@@ -406,11 +422,14 @@ class Chat(Component):
             room.global_mutes.set(actor.speaker, until_s, mute.reason)
             ctx.reply(Moderated(action="mute", reason=mute.reason, minutes=mute.minutes, until_ms=int(until_s * 1000)))
         sent = []
+        being_marked = self.shared.marking.get(actor.account_id, ())
         for dm in arrival.directs:
+            if dm.id in being_marked:
+                continue  # delivered a moment ago to this account's previous connection
             if (yield Deliver(ToConn(actor.conn_id), _direct(dm, stored=True))):
                 sent.append(dm.id)
         if sent:
-            yield ctx.call("mark_directs_delivered", actor.account_id, sent)
+            yield from self._mark_delivered(ctx, actor.account_id, sent)
 
     def leave(self, actor: Actor, now_ms: int) -> Effects:
         self.room.forget(actor.avatar_id, actor.account_id)

@@ -3,6 +3,7 @@ effects come out, and the store's answers are fed back by hand."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from types import SimpleNamespace
 
 import pytest
@@ -23,22 +24,28 @@ from makaverse.protocol import (
 )
 from makaverse.server.rooms.actor import Actor
 from makaverse.server.rooms.booths import BoothConfig, Booths
-from makaverse.server.rooms.chat import ANNOUNCEMENTS_CHANNEL, Chat as ChatComponent, ChatShared
+from makaverse.server.rooms.chat import ANNOUNCEMENTS_CHANNEL, ChatShared
+from makaverse.server.rooms.chat import Chat as ChatComponent
 from makaverse.server.rooms.effects import (
     Announce as AnnounceRequest,
+)
+from makaverse.server.rooms.effects import (
     Call,
     Ctx,
+    Deliver,
     Effects,
     Push,
     Refused,
     Reply,
     ToAvatar,
+    ToConn,
     ToEveryone,
     Write,
     drive,
 )
 from makaverse.server.services.chat import ChatConfig, ChatRoom
 from makaverse.server.sim import AvatarInfo, Simulation
+from makaverse.server.store.chat_repo import AccountRef, ChatArrival, ChatLists, DirectMessage
 from makaverse.world import load_default_world
 
 WORLD = load_default_world()
@@ -274,6 +281,46 @@ def test_an_announcement_goes_on_the_bus_and_here_only_when_the_bus_fails(chat):
     failed = fx.pending.resume(False, None, T0_MS + 5_000)
     assert [e.target for e in failed.pushes] == [ToEveryone()]
     assert [w.call.method for w in failed.writes] == ["record_audit"]
+
+
+def _waiting_direct(dm_id: int, recipient_id: int):
+    """What the store answers `chat_arrival` with: one stored direct message for `recipient_id`."""
+    sent_at = datetime.fromtimestamp(T0_MS / 1000, UTC)
+    dm = DirectMessage(
+        id=dm_id, sender=AccountRef(id=2, username="ani", display_name="Ani"), sender_role="citizen",
+        recipient=AccountRef(id=recipient_id, username="budi", display_name="Budi"), text="ketemu di lobi",
+        sent_at=sent_at, delivered_at=None,
+    )
+    return ChatArrival(lists=ChatLists(), mute=None, directs=(dm,))
+
+
+def _arrive(component, actor: Actor, arrival) -> Effects:
+    """Enter `actor` and answer its arrival read with `arrival`; returns the effects after that answer."""
+    fx = component.enter(actor, T0_MS)
+    assert isinstance(fx.pending.request, Call) and fx.pending.request.method == "chat_arrival"
+    return fx.pending.resume(arrival, None, T0_MS)
+
+
+def test_a_stored_direct_message_is_not_sent_again_while_its_delivered_mark_is_being_written(chat):
+    """Budi's first connection gets the waiting message; before the store has marked it delivered
+    he connects again: that arrival still reads it as waiting, and it is not sent a second time.
+    Once the mark is done (or has failed) a later arrival follows the store again."""
+    hall = chat["building"]
+    first = hall.roster.add(Actor(conn_id=11, avatar_id=11, instance="building", name="Budi", account_id=7), 0.0, 41.0)
+    fx = _arrive(hall.chat, first, _waiting_direct(1, 7))
+    deliver = fx.pending.request
+    assert deliver.target == ToConn(11) and deliver.msg.stored is True
+    marking = fx.pending.resume(True, None, T0_MS)
+    assert marking.pending.request == Call("mark_directs_delivered", (7, [1]))
+
+    again = hall.roster.add(Actor(conn_id=12, avatar_id=12, instance="building", name="Budi", account_id=7), 0.0, 42.0)
+    second = _arrive(hall.chat, again, _waiting_direct(1, 7))
+    assert second.pending is None and second.failure is None  # the lists only; no second delivery
+
+    failed = marking.pending.resume(None, RuntimeError("database is locked"), T0_MS)
+    assert failed.failure is not None  # reported; the message stays waiting in the store
+    third = _arrive(hall.chat, again, _waiting_direct(1, 7))
+    assert isinstance(third.pending.request, Deliver) and third.pending.request.target == ToConn(12)
 
 
 def test_chat_lines_are_logged_in_batches_by_the_tick(chat):
