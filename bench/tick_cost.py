@@ -7,7 +7,9 @@ sends one `input` as the bench's crowd bots do (msgpack bytes: walking straight,
 2-6 s and back toward the middle when out of the hall, reporting the newest snapshot tick it got
 as `ack_tick`), the server decodes and applies it (`protocol.decode`, `WorldInstance.on_input`),
 then ticks the instance (simulation step, interest, enter/leave, frames). `--idle`: nobody moves
-(inputs only as the pacing's heartbeat would send them: none here).
+(inputs only as the pacing's heartbeat would send them: none here). `--level L`: the snapshot
+stream at the capacity policy's detail level L (`server/sim/capacity.py`, `LEVELS`; 0 by default,
+what a server that is not shedding sends).
 
 It prints CPU µs per client-tick for the input path and for the tick (mean, and the median
 tick's), kbit/s and frames a second per client, as one JSON object. `--profile FILE` records the
@@ -33,6 +35,7 @@ import msgpack
 from makaverse.protocol import MessageType, decode
 from makaverse.server.rooms.instance import WorldInstance
 from makaverse.server.sim import AvatarInfo
+from makaverse.server.sim.capacity import LEVELS
 from makaverse.world import load_world
 
 from .measure import HALL_BOX_M, hall_world_file
@@ -104,11 +107,12 @@ class Walker:
         return msgpack.packb(msg)
 
 
-def run(count: int, ticks: int, warmup: int, idle: bool, seed: int, profile: str = "") -> dict:
+def run(count: int, ticks: int, warmup: int, idle: bool, seed: int, profile: str = "", level: int = 0) -> dict:
     with tempfile.TemporaryDirectory() as tmp:
         world = load_world(hall_world_file(Path(tmp)))
     tick_hz = 20
     instance = WorldInstance(world, instance_id="main", seed=seed)
+    instance.detail = LEVELS[level]  # as the scheduler sets it: level 0 unless the process sheds
     rng = random.Random(seed)
     box = (HALL_BOX_M[0] + 1.0, HALL_BOX_M[1] + 1.0, HALL_BOX_M[2] - 1.0, HALL_BOX_M[3] - 1.0)
     bots = []
@@ -159,6 +163,7 @@ def run(count: int, ticks: int, warmup: int, idle: bool, seed: int, profile: str
         "count": count,
         "ticks": ticks,
         "idle": idle,
+        "detail_level": level,
         "input_us_per_client_tick": round(cpu_input / client_ticks * 1e6, 1),
         "tick_us_per_client_tick": round(cpu_tick / client_ticks * 1e6, 1),
         "us_per_client_tick": round((cpu_input + cpu_tick) / client_ticks * 1e6, 1),
@@ -178,8 +183,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--idle", action="store_true", help="nobody moves")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--profile", default="", help="write cProfile stats of the measured ticks to this file")
+    parser.add_argument("--level", type=int, default=0, choices=range(len(LEVELS)),
+                        help="the capacity policy's detail level (0: full detail, as an unloaded server)")
     args = parser.parse_args(argv)
-    json.dump(run(args.count, args.ticks, args.warmup, args.idle, args.seed, args.profile), sys.stdout)
+    json.dump(run(args.count, args.ticks, args.warmup, args.idle, args.seed, args.profile, args.level), sys.stdout)
     print()
     return 0
 

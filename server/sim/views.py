@@ -74,6 +74,7 @@ class Views:
     _yaw: np.ndarray  # uint16
     _anim: np.ndarray  # uint8
     _near: np.ndarray  # uint32 [slots, width]: the interest set last computed, nearest first
+    _near_slot: np.ndarray  # int64 [slots, width]: the same avatars' slots in the table (-1: none)
     _head: np.ndarray  # int64 [slots]: the ring entry written next
     _last: np.ndarray  # the ring entry last sent (-1: none)
     _acked: np.ndarray  # the tick the client last reported (0: none)
@@ -123,6 +124,7 @@ class Views:
         grow("_yaw", (r, w), np.uint16, 0)
         grow("_anim", (r, w), np.uint8, 0)
         grow("_near", (w,), np.uint32, _PAD)  # the interest set last computed (ids), for turns
+        grow("_near_slot", (w,), np.int64, -1)  # and where they stood in the table
         grow("_head", (), np.int64, 0)
         grow("_last", (), np.int64, -1)
         grow("_acked", (), np.int64, 0)
@@ -142,6 +144,7 @@ class Views:
             self._ids[slot] = _PAD
             self._x[slot] = self._y[slot] = self._yaw[slot] = self._anim[slot] = 0
             self._near[slot] = _PAD
+            self._near_slot[slot] = -1
             self._head[slot] = 0
             self._last[slot] = -1
             self._acked[slot] = 0
@@ -213,11 +216,13 @@ class Views:
 
         # Interest: recomputed for the viewers whose turn it is (and new ones); the others keep
         # their set (as ids), less whoever has left the instance.
-        rows = self._interest(table, slots, ids, vrows, vs, np.array(vids, dtype=np.int64), turn, detail)
+        rows = self._interest(table, slots, ids, row_of_slot, vrows, vs, np.array(vids, dtype=np.int64), turn,
+                              detail)
         valid = rows >= 0
         r0 = np.where(valid, rows, 0)
         cur_ids = np.where(valid, ids[r0], _PAD).astype(np.uint32)
         self._near[vs] = cur_ids  # nearest first: kept for the turns this set is not recomputed
+        self._near_slot[vs] = np.where(valid, slots[r0], -1)
         by_id = np.argsort(cur_ids, axis=1, kind="stable")
         rank = np.broadcast_to(np.arange(w), (n_v, w))
         rows = np.take_along_axis(rows, by_id, axis=1)
@@ -274,7 +279,13 @@ class Views:
         b_ids = np.where(has_base[:, None], self._ids[vs, bi], _PAD)
         b_x, b_y = self._x[vs, bi], self._y[vs, bi]
         b_yaw, b_anim = self._yaw[vs, bi], self._anim[vs, bi]
-        bcol = _match(cur_ids, b_ids)
+        # Most clients report the snapshot they were sent last: its match is the one just made.
+        bcol = np.empty_like(in_last)
+        last_is_base = has_base & has_last & (bi == li)
+        bcol[last_is_base] = in_last[last_is_base]
+        other = np.flatnonzero(~last_is_base)
+        if len(other):
+            bcol[other] = _match(cur_ids[other], b_ids[other])
         found = valid & (bcol >= 0)
         col = np.maximum(bcol, 0)
         dx = cx.astype(np.int64) - np.take_along_axis(b_x, col, axis=1)
@@ -359,6 +370,7 @@ class Views:
         table: AvatarTable,
         slots: np.ndarray,
         ids: np.ndarray,
+        row_of_slot: np.ndarray,
         vrows: np.ndarray,
         vs: np.ndarray,
         vids: np.ndarray,
@@ -385,22 +397,39 @@ class Views:
             rows[todo] = near
         keep = np.flatnonzero(~fresh)
         if len(keep):
-            # Known sets as ids, back to rows; whoever left the instance drops out.
-            order = np.argsort(ids)
+            # Known sets back to rows through the table slots they stood in; whoever left the
+            # instance drops out (a slot reused since holds another id, a free one id 0).
             known = self._near[vs[keep]]
-            at = np.searchsorted(ids[order], known)
-            at = np.minimum(at, len(order) - 1)
-            ok = (known != _PAD) & (ids[order][at] == known)
-            rows[keep] = np.where(ok, order[at], -1)  # nearest first as computed; the viewer is first
+            at = self._near_slot[vs[keep]]
+            ok = at >= 0
+            at = np.where(ok, at, 0)
+            ok &= table.ids[at] == known
+            rows[keep] = np.where(ok, row_of_slot[at], -1)  # nearest first as computed; the viewer is first
         return rows
 
 
 def _match(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     """For each id in each row of `a`, its column in the same row of `b`, or -1. Rows sorted
-    ascending, padded with `_PAD` (pads match pads: mask them)."""
+    ascending, padded with `_PAD` (pads match pads: mask them). Rows that are the same in both
+    (most of them, while interest sets are kept between refreshes) match column for column."""
     n, w = a.shape
     if n == 0:
         return np.zeros((0, w), dtype=np.int64)
+    if b.shape == a.shape:
+        same = (a == b).all(axis=1)
+        if same.any():
+            out = np.empty((n, w), dtype=np.int64)
+            out[same] = np.arange(w)
+            differ = np.flatnonzero(~same)
+            if len(differ):
+                out[differ] = _search(a[differ], b[differ])
+            return out
+    return _search(a, b)
+
+
+def _search(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """`_match` by one search over every row at once (each row's ids offset by its row number)."""
+    n, w = a.shape
     off = (np.arange(n, dtype=np.uint64) << np.uint64(32))[:, None]
     ka = (off | a.astype(np.uint64)).ravel()
     kb = (off | b.astype(np.uint64)).ravel()
