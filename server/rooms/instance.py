@@ -22,7 +22,8 @@ from makaverse.protocol import AvatarEnter, AvatarLeave, Input, MessageType, Zon
 from makaverse.protocol.messages import Message
 from makaverse.world import World
 
-from ..sim import AvatarInfo, Detail, Simulation, Views
+from ..sim import AvatarInfo, Simulation, Views
+from ..sim.capacity import LEVELS
 from .actor import Actor
 from .component import Component
 from .effects import Effects, Move
@@ -94,7 +95,7 @@ class WorldInstance:
         # With nothing new, a viewer still gets one snapshot a second (its clock, its acks).
         self.views = Views(radius_m=interest_radius_m, max_visible=interest_k,
                            keepalive_every=max(1, tick_hz // self.snapshot_every))
-        self.detail = Detail()  # what the snapshot stream may carry (lowered under load)
+        self.detail = LEVELS[0]  # what the snapshot stream may carry (lowered under load)
         # Something a viewer may not have been sent yet: a step that changed anything, or someone
         # came, went or asked for another rate. Without it, only keepalives are owed, and this
         # instance sends all of them at one turn a second (its own, so instances take turns).

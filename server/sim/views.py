@@ -43,6 +43,7 @@ __all__ = ["Detail", "ViewUpdate", "Views", "RING"]
 
 RING = 16  # snapshots remembered per viewer; a reported tick older than this gets a keyframe
 _PAD = np.uint32(0xFFFF_FFFF)  # the id of an empty column: sorts after every real id
+_NEVER = -(1 << 40)  # a turn before any
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,6 +82,8 @@ class Views:
     _deltas: np.ndarray  # bool: the client reports ticks, so it reads deltas
     _ack_seq: np.ndarray  # the ack_seq last sent
     _sent_turn: np.ndarray  # the snapshot turn of the last frame sent
+    _refreshed: np.ndarray  # the turn the interest set was last recomputed
+    _far_turn: np.ndarray  # the turn far avatars last had fresh poses
 
     def __init__(
         self,
@@ -103,6 +106,7 @@ class Views:
         self._free: list[int] = []
         self._alloc(0, 64)
         self._prev: tuple[np.ndarray, ...] | None = None  # the instance's poses at the last update
+        self._changed_turn = _NEVER  # the last update at which they were not those of the one before
         self.frames_built = 0  # figures of the last update, for metrics
         self.frames_skipped = 0
         self.deltas = 0
@@ -131,6 +135,8 @@ class Views:
         grow("_deltas", (), bool, False)
         grow("_ack_seq", (), np.int64, -1)
         grow("_sent_turn", (), np.int64, 0)
+        grow("_refreshed", (), np.int64, _NEVER)
+        grow("_far_turn", (), np.int64, _NEVER)
         self._free.extend(range(new - 1, old - 1, -1))
 
     def _viewer_slot(self, viewer_id: int) -> int:
@@ -151,6 +157,7 @@ class Views:
             self._deltas[slot] = False
             self._ack_seq[slot] = -1
             self._sent_turn[slot] = 0
+            self._refreshed[slot] = self._far_turn[slot] = _NEVER
         return slot
 
     def forget(self, viewer_id: int) -> None:
@@ -201,9 +208,16 @@ class Views:
         # update): only viewers owed a keepalive, an ack or a first snapshot need any work.
         now_state = (ids, pos_cm, yaw_u16, anim)
         prev, self._prev = self._prev, now_state
-        if prev is not None and all(np.array_equal(a, b) for a, b in zip(prev, now_state, strict=True)):
+        # Someone new in the instance (a join, a move here, a return): every set is recomputed
+        # now, so whoever it is near sees it at once, whatever their turns.
+        arrived = prev is None or (not np.array_equal(ids, prev[0]) and not np.isin(ids, prev[0]).all())
+        if arrived or not all(np.array_equal(a, b) for a, b in zip(prev, now_state, strict=True)):
+            self._changed_turn = turn
+        else:
+            # Viewers whose set or far poses were last brought up to date before the instance
+            # last changed are owed their turn still.
             due = (self._last[vs] < 0) | (turn - self._sent_turn[vs] >= self.keepalive_every) | (
-                ack_seq != self._ack_seq[vs])
+                ack_seq != self._ack_seq[vs]) | (np.minimum(self._refreshed[vs], self._far_turn[vs]) < self._changed_turn)
             if not due.all():
                 pick = np.flatnonzero(due)
                 self.frames_skipped = len(vids) - len(pick)
@@ -217,7 +231,7 @@ class Views:
         # Interest: recomputed for the viewers whose turn it is (and new ones); the others keep
         # their set (as ids), less whoever has left the instance.
         rows = self._interest(table, slots, ids, row_of_slot, vrows, vs, np.array(vids, dtype=np.int64), turn,
-                              detail)
+                              detail, everyone=arrived)
         valid = rows >= 0
         r0 = np.where(valid, rows, 0)
         cur_ids = np.where(valid, ids[r0], _PAD).astype(np.uint32)
@@ -247,13 +261,17 @@ class Views:
 
         # Far avatars between their turns keep the pose the viewer was last sent.
         if detail.far_every > 1:
-            fresh = ((turn + np.array(vids, dtype=np.int64)) % detail.far_every) == 0
+            fresh = (((turn + np.array(vids, dtype=np.int64)) % detail.far_every) == 0) | (
+                turn - self._far_turn[vs] >= detail.far_every)  # a turn missed (skipped snapshots)
+            self._far_turn[vs[fresh]] = turn
             hold = found_last & ~near & ~fresh[:, None]
             col = np.maximum(in_last, 0)
             cx = np.where(hold, np.take_along_axis(l_x, col, axis=1), cx)
             cy = np.where(hold, np.take_along_axis(l_y, col, axis=1), cy)
             cyaw = np.where(hold, np.take_along_axis(l_yaw, col, axis=1), cyaw)
             canim = np.where(hold, np.take_along_axis(l_anim, col, axis=1), canim)
+        else:
+            self._far_turn[vs] = turn
 
         same: np.ndarray = (
             has_last
@@ -376,12 +394,19 @@ class Views:
         vids: np.ndarray,
         turn: int,
         detail: Detail,
+        *,
+        everyone: bool = False,
     ) -> np.ndarray:
         """[viewers x width] rows of each viewer's interest set, nearest first where recomputed."""
         n_v, w = len(vrows), self.width
-        fresh = (self._near[vs, 0] == _PAD) | (((turn + vids) % max(1, detail.refresh_every)) == 0)
+        every = max(1, detail.refresh_every)
+        # Viewers take turns (by id); one that missed its turn (skipped snapshots) has it now.
+        fresh = (self._near[vs, 0] == _PAD) | (((turn + vids) % every) == 0) | (turn - self._refreshed[vs] >= every)
+        if everyone:
+            fresh[:] = True
         rows = np.full((n_v, w), -1, dtype=np.int64)
         todo = np.flatnonzero(fresh)
+        self._refreshed[vs[todo]] = turn
         if len(todo):
             m = self.hysteresis
             grid = InterestGrid.for_nearest(table.pos[slots], self.radius_m, w + m)

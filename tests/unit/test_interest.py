@@ -317,7 +317,7 @@ def test_an_old_report_gets_a_keyframe():
 
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(seed=st.integers(0, 2**31), far_every=st.sampled_from([1, 1, 3]), refresh_every=st.sampled_from([1, 2]))
+@given(seed=st.integers(0, 2**31), far_every=st.sampled_from([1, 1, 3]), refresh_every=st.sampled_from([1, 2, 4]))
 def test_clients_rebuild_exactly_what_the_server_saw(seed, far_every, refresh_every):
     """Crowds walking, turning, leaving and joining, with reports that lag and skip: every client
     rebuilds each avatar of its interest exactly (far ones, between their turns, as last sent)."""
@@ -363,6 +363,46 @@ def test_clients_rebuild_exactly_what_the_server_saw(seed, far_every, refresh_ev
                     assert state.same(want)
             if rng.random() < 0.6:  # reports arrive late, and not after every snapshot
                 views.ack(u.viewer_id, max(0, book.ack_tick - int(rng.integers(0, 3))))
+
+
+@pytest.mark.parametrize("refresh_every,far_every", [(4, 1), (2, 2), (4, 3), (8, 8)])
+def test_in_a_still_hall_every_viewer_gets_its_turn_and_sees_a_newcomer_at_once(refresh_every, far_every):
+    """Viewers recompute their sets (and far poses) in turns; when the hall then goes still (a
+    quiet instance skips viewers it owes nothing), each viewer still gets its turn: within
+    `refresh_every` snapshots everyone sees the one who walked in, and within `far_every` the far
+    ones' last poses, however the viewers' turns fall. A newcomer is seen at the next snapshot."""
+    n = 24
+    t = table_with(*[(float(i % 6), float(i // 6)) for i in range(n - 1)], (200.0, 0.0))  # the last one far off
+    views = Views(radius_m=50.0, max_visible=n + 2, near_k=2)
+    step = Clock(views)
+    detail = Detail(refresh_every=refresh_every, far_every=far_every)
+    viewers = list(range(1, n + 1))
+    books = {v: SnapshotBook() for v in viewers}
+    seen: dict[int, ViewState] = {}
+
+    def snapshot(turns: int, *, moving: bool = False) -> None:
+        for _ in range(turns):
+            if moving:  # a little shuffle, so the viewers' turns run as in a moving crowd
+                t.pos[t.slot_of[2]] += (0.01, 0.0)
+            for u in step(t, viewers, detail):
+                if u.frame:
+                    state = books[u.viewer_id].take(decode(u.frame))
+                    assert state is not None
+                    seen[u.viewer_id] = state
+                    views.ack(u.viewer_id, books[u.viewer_id].ack_tick)
+
+    snapshot(2 * max(refresh_every, far_every), moving=True)  # everyone has its set and every pose
+    t.pos[t.slot_of[n]] = (2.5, 3.5)  # the far one walks in
+    t.pos[t.slot_of[1]] += (0.5, 0.0)  # someone steps aside
+    snapshot(max(refresh_every, far_every))  # then nobody moves
+    for v in viewers:
+        state = seen[v]
+        assert n in state.ids.tolist(), v
+        assert state.same(truth(t, state.ids.tolist())), v
+    t.add(n + 1, AvatarInfo(name="N", role="guest", look=0), 2.5, 2.5, 0.0)
+    snapshot(1)  # a newcomer is seen at once by everyone near it
+    for v in viewers:
+        assert n + 1 in seen[v].ids.tolist(), v
 
 
 @pytest.mark.parametrize("ties", [False, True])
