@@ -211,13 +211,14 @@ class Views:
         # Someone new in the instance (a join, a move here, a return): every set is recomputed
         # now, so whoever it is near sees it at once, whatever their turns.
         arrived = prev is None or (not np.array_equal(ids, prev[0]) and not np.isin(ids, prev[0]).all())
-        if arrived or not all(np.array_equal(a, b) for a, b in zip(prev, now_state, strict=True)):
+        if prev is None or arrived or not all(np.array_equal(a, b) for a, b in zip(prev, now_state, strict=True)):
             self._changed_turn = turn
         else:
             # Viewers whose set or far poses were last brought up to date before the instance
             # last changed are owed their turn still.
+            stale = np.minimum(self._refreshed[vs], self._far_turn[vs]) < self._changed_turn
             due = (self._last[vs] < 0) | (turn - self._sent_turn[vs] >= self.keepalive_every) | (
-                ack_seq != self._ack_seq[vs]) | (np.minimum(self._refreshed[vs], self._far_turn[vs]) < self._changed_turn)
+                ack_seq != self._ack_seq[vs]) | stale
             if not due.all():
                 pick = np.flatnonzero(due)
                 self.frames_skipped = len(vids) - len(pick)
