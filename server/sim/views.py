@@ -215,10 +215,13 @@ class Views:
             self._changed_turn = turn
         else:
             # Viewers whose set or far poses were last brought up to date before the instance
-            # last changed are owed their turn still.
-            stale = np.minimum(self._refreshed[vs], self._far_turn[vs]) < self._changed_turn
+            # last changed are owed their turn still, when it comes.
+            changed, vid_arr = self._changed_turn, np.array(vids, dtype=np.int64)
+            refreshed, far_turn = self._refreshed[vs], self._far_turn[vs]
+            owed = ((refreshed < changed) & _turn(vid_arr, turn, detail.refresh_every, refreshed)) | (
+                (far_turn < changed) & _turn(vid_arr, turn, detail.far_every, far_turn))
             due = (self._last[vs] < 0) | (turn - self._sent_turn[vs] >= self.keepalive_every) | (
-                ack_seq != self._ack_seq[vs]) | stale
+                ack_seq != self._ack_seq[vs]) | owed
             if not due.all():
                 pick = np.flatnonzero(due)
                 self.frames_skipped = len(vids) - len(pick)
@@ -262,8 +265,7 @@ class Views:
 
         # Far avatars between their turns keep the pose the viewer was last sent.
         if detail.far_every > 1:
-            fresh = (((turn + np.array(vids, dtype=np.int64)) % detail.far_every) == 0) | (
-                turn - self._far_turn[vs] >= detail.far_every)  # a turn missed (skipped snapshots)
+            fresh = _turn(np.array(vids, dtype=np.int64), turn, detail.far_every, self._far_turn[vs])
             self._far_turn[vs[fresh]] = turn
             hold = found_last & ~near & ~fresh[:, None]
             col = np.maximum(in_last, 0)
@@ -400,9 +402,7 @@ class Views:
     ) -> np.ndarray:
         """[viewers x width] rows of each viewer's interest set, nearest first where recomputed."""
         n_v, w = len(vrows), self.width
-        every = max(1, detail.refresh_every)
-        # Viewers take turns (by id); one that missed its turn (skipped snapshots) has it now.
-        fresh = (self._near[vs, 0] == _PAD) | (((turn + vids) % every) == 0) | (turn - self._refreshed[vs] >= every)
+        fresh = (self._near[vs, 0] == _PAD) | _turn(vids, turn, detail.refresh_every, self._refreshed[vs])
         if everyone:
             fresh[:] = True
         rows = np.full((n_v, w), -1, dtype=np.int64)
@@ -432,6 +432,13 @@ class Views:
             ok &= table.ids[at] == known
             rows[keep] = np.where(ok, row_of_slot[at], -1)  # nearest first as computed; the viewer is first
         return rows
+
+
+def _turn(vids: np.ndarray, turn: int, every: int, last: np.ndarray) -> np.ndarray:
+    """Which viewers have their turn (of one in `every` snapshots, by id, so they take turns), or
+    missed it (skipped snapshots: `last` is the turn they last had it)."""
+    every = max(1, every)
+    return (((turn + vids) % every) == 0) | (turn - last >= every)
 
 
 def _match(a: np.ndarray, b: np.ndarray) -> np.ndarray:
