@@ -61,6 +61,16 @@ def last_containing(points: np.ndarray, boxes: np.ndarray) -> np.ndarray:
 def _sweep_axis(pos: np.ndarray, step: np.ndarray, boxes: np.ndarray, axis: int) -> np.ndarray:
     """Move `pos[:, axis]` by `step`, stopping before the first box crossed; returns the new coordinate."""
     other = 1 - axis
+    if len(pos) and len(boxes):
+        # Only boxes across the lanes and the span the movers sweep can stop any of them: the
+        # others would only add columns of "no block" (a crowd in one hall skips most of the world).
+        a, b = pos[:, axis] + np.minimum(step, 0.0), pos[:, axis] + np.maximum(step, 0.0)
+        near = ((boxes[:, other] <= pos[:, other].max()) & (boxes[:, other + 2] >= pos[:, other].min())
+                & (boxes[:, axis] <= b.max() + _TOL) & (boxes[:, axis + 2] >= a.min() - _TOL))
+        if not near.all():
+            boxes = boxes[near]
+            if not len(boxes):
+                return pos[:, axis] + step
     p = pos[:, axis : axis + 1]
     q = pos[:, other : other + 1]
     d = step[:, None]
