@@ -150,6 +150,8 @@ class Gate:
             if existing is not None:
                 players.presence.rekey(existing.avatar_id, msg.token)
                 self._resumed(player, existing.avatar_id, msg.token, account=account)
+                if handoff is not None and handoff.get("account_id") == account.id:
+                    player.replay = _replay(handoff)  # the command it was sent here with still gets its answer
                 return
             if handoff is not None and handoff.get("account_id") == account.id:
                 self._enter_handoff(player, msg, account, handoff)
