@@ -40,6 +40,9 @@ KILLS = 3
 # A new seed each run unless given, printed on failure so the run can be repeated.
 SEED = int(os.environ.get("MAKAVERSE_CRASH_SEED", random.SystemRandom().randrange(1_000_000)))
 rids = itertools.count(1)
+# A reply's limit: generous, since a machine busy with other work can stall a commit (fsync) for
+# seconds; a reply that never comes fails all the same, with the server's log attached.
+REPLY_TIMEOUT_S = 60.0
 
 
 def ktp(crid: str) -> dict[str, str]:
@@ -101,7 +104,9 @@ async def submit_until_killed(run: Run, citizen: Citizen, duplicates: list[str],
                     request_id=rid, client_request_id=crid, opd="DUKCAPIL", service="KTP_EL", fields=ktp(crid)
                 )
             )
-            reply = await client.expect(lambda m: getattr(m, "request_id", None) == rid, since=since, timeout=20)
+            reply = await client.expect(
+                lambda m: getattr(m, "request_id", None) == rid, since=since, timeout=REPLY_TIMEOUT_S
+            )
             assert isinstance(reply, RequestSubmitted), reply
             if reply.duplicate:
                 duplicates.append(crid)
@@ -141,7 +146,9 @@ async def review_until_killed(
             await client.send(
                 SetRequestStatus(request_id=rid, tracking=tracking, status="in_review", note="diperiksa", expected="submitted")
             )
-            reply = await client.expect(lambda m: getattr(m, "request_id", getattr(m, "ref", None)) == rid, since=since, timeout=20)
+            reply = await client.expect(
+                lambda m: getattr(m, "request_id", getattr(m, "ref", None)) == rid, since=since, timeout=REPLY_TIMEOUT_S
+            )
             assert isinstance(reply, RequestDetail) and reply.status == "in_review", reply
             reviewed.add(tracking)
     except (AssertionError, ConnectionClosed, OSError):
@@ -218,6 +225,9 @@ async def test_sigkill_at_random_moments_loses_and_duplicates_no_acknowledged_re
                 assert all(c.pending is None for c in citizens)
                 await review_until_killed(run, citizens, reviewed, tried, until_done=True)
                 assert await run.server.terminate() == 0
+        except AssertionError as exc:
+            exc.add_note(f"seed {SEED}, round {round_no}; the server's log:\n{run.server.output()[-4000:]}")
+            raise
         finally:
             await run.server.ensure_stopped()
         check_database(db_file, url, citizens, reviewed)
