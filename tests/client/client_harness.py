@@ -12,6 +12,7 @@ import subprocess
 import sys
 import threading
 import time
+from concurrent.futures import Future
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -142,6 +143,21 @@ def run_client(url: str, png: Path, *extra: str, timeout_s: float = 240.0, comma
             summary = json.loads(line)
             break
     return ClientRun(proc.returncode, summary, proc.stderr)
+
+
+def start_client(url: str, png: Path, *extra: str, **kw) -> Future[ClientRun]:
+    """`run_client` begun in a thread of its own: its walk overlaps whatever the test does next (a
+    speaker's walk, another picture); `.result()` is the run's outcome, or its exception."""
+    done: Future[ClientRun] = Future()
+
+    def run() -> None:
+        try:
+            done.set_result(run_client(url, png, *extra, **kw))
+        except BaseException as exc:  # noqa: BLE001 - handed to the test by .result()
+            done.set_exception(exc)
+
+    threading.Thread(target=run, daemon=True).start()
+    return done
 
 
 # ── a display for OpenGL ─────────────────────────────────────────────────────

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from client_harness import REPO, client_args, load_rgb, makaverse_command, run_client, start_server
+from client_harness import REPO, client_args, load_rgb, makaverse_command, run_client, start_client, start_server
 
 pytest.importorskip("panda3d")
 
@@ -166,10 +166,12 @@ def test_a_nearby_line_shows_as_a_bubble_over_the_speaker_and_in_the_log(account
     andi = _speaker(accounts_server.url, "--name", "Andi", "--walk", "0,-4;0,20;1.5,29@180", "--say", text,
                     "--say-near", "8")
     try:
-        assert json.loads(andi.stdout.readline())["connected"]
+        # Daeng sets off as Andi does: Andi speaks once he has arrived and Daeng is near; the picture waits for it.
         png = shots / "chat-bubble.png"
-        run = run_client(accounts_server.url, png, "--name", "Daeng", "--frames", "8", "--walk", "0,-4;-1,24@0",
-                         "--wait-chat", "1")
+        daeng = start_client(accounts_server.url, png, "--name", "Daeng", "--frames", "8", "--walk", "0,-4;-1,24@0",
+                             "--wait-chat", "1")
+        assert json.loads(andi.stdout.readline())["connected"]
+        run = daeng.result()
         assert run.returncode == 0, run.stderr[-2000:]
     finally:
         _stop(andi)
