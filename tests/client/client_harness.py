@@ -110,6 +110,27 @@ def start_seeded_server(folder: Path, users: list[tuple[str, str, str]], passwor
             os.environ["MAKAVERSE_TEST_MODE"] = old
 
 
+def health(server: Server) -> dict:
+    """The server's /healthz: how many clients are connected ("clients"), in the world ("avatars")."""
+    import urllib.request
+
+    with urllib.request.urlopen(f"http://127.0.0.1:{server.port}/healthz", timeout=10) as reply:
+        return json.loads(reply.read())
+
+
+def wait_until(check, timeout_s: float, every_s: float = 1.0, then=None) -> bool:
+    """Poll `check()` until true or `timeout_s` is up (a hang guard, not a speed requirement);
+    `then()` runs between tries (a key to press again). Returns the last `check()`."""
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if check():
+            return True
+        if then is not None:
+            then()
+        time.sleep(every_s)
+    return check()
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
