@@ -13,7 +13,9 @@ What lives in Redis (every key under the settings' `redis_prefix`):
 - `seq:copy:<hall>`: overflow copies' numbers, unique across processes;
 - `desk`: the id of the process running the booth desk (ticket queues and counters, one per
   city), taken with SET NX by the first process hosting the booths and renewed by its heartbeat
-  with the same lifetime as its entry (whose `desk` is then true).
+  with the same lifetime as its entry (whose `desk` is then true), only while it is still its own.
+  When it lapses (the holder stopped), the next heartbeat of another process hosting the booths
+  takes it with SET NX: the desk fails over within `ttl_s` and a beat.
 
 On the bus, channel `proc.<id>` carries what is addressed to one process: a push to an account
 it holds. A process that dies stops renewing its keys, so within `ttl_s` its instances leave the
@@ -42,6 +44,24 @@ DESK_CLAIM_S = 30.0  # the desk's claim until the first heartbeat renews it
 AVATAR_ID_RANGE = 1 << 20  # avatar ids per process start: 4,096 ranges fit in a uint32
 _COPY_POOL = 2  # copy numbers reserved ahead, so opening a copy never waits on Redis
 MAX_CONNECTIONS = 50  # to Redis at once; more calls than this wait their turn
+
+# The desk's heartbeat renews its claim only while the claim is still its own (or written again
+# when Redis has forgotten it): a process cut off longer than the claim's lifetime may find that
+# another took the desk meanwhile, and must not take it back. Leaving drops only its own claim.
+_RENEW_DESK = """
+local holder = redis.call('GET', KEYS[1])
+if holder == ARGV[1] or not holder then
+  redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
+  return 1
+end
+return 0
+"""
+_DROP_DESK = """
+if redis.call('GET', KEYS[1]) == ARGV[1] then
+  return redis.call('DEL', KEYS[1])
+end
+return 0
+"""
 
 
 def process_channel(process_id: str) -> str:
@@ -116,7 +136,13 @@ class Cluster:
         self._task: asyncio.Task[None] | None = None
         self._started_ms = _now_ms()
         self._pending: set[asyncio.Task] = set()
-        self.desk = False  # this process runs the booth desk (claimed at start)
+        self.desk = False  # this process runs the booth desk (claimed at start, or taken over)
+        self.desk_seen = ""  # the process last seen running the desk in the directory
+        self._desk_candidate = False  # it hosts the booths: it may take the desk when it is free
+        # Called once when a heartbeat finds another process holding the desk this one had.
+        self.on_desk_lost: Callable[[], None] | None = None
+        # Called once when a heartbeat took over the desk another process had left.
+        self.on_desk_taken: Callable[[], None] | None = None
 
     # ── lifecycle ────────────────────────────────────────────────────────────
     async def start(self, halls: list[str]) -> None:
@@ -130,6 +156,7 @@ class Cluster:
         """Take the booth desk unless another live process holds it; True when this one has it
         (also after a restart under the same process id, before the old claim expired)."""
         key = self._key("desk")
+        self._desk_candidate = True
         # Long enough to load and start listening; the heartbeats renew it with the entry's lifetime.
         taken = await self._redis.set(key, self.process_id, nx=True, px=int(max(self.ttl_s, DESK_CLAIM_S) * 1000))
         holder = self.process_id if taken else await self._redis.get(key)
@@ -150,10 +177,9 @@ class Cluster:
                 await self._task
         with contextlib.suppress(Exception):
             async with asyncio.timeout(2.0):
-                keys = [self._key(f"proc:{self.process_id}"), self._key(f"accounts:{self.process_id}")]
+                await self._redis.delete(self._key(f"proc:{self.process_id}"), self._key(f"accounts:{self.process_id}"))
                 if self.desk:  # the next process to start with the booths takes the desk
-                    keys.append(self._key("desk"))
-                await self._redis.delete(*keys)
+                    await self._redis.eval(_DROP_DESK, 1, self._key("desk"), self.process_id)
         with contextlib.suppress(Exception):
             await self._redis.aclose()
 
@@ -177,15 +203,26 @@ class Cluster:
     async def beat(self) -> None:
         """Write this process's entry and account set (with their TTL), top up the copy numbers,
         and read everyone's entries."""
+        ttl_ms = int(self.ttl_s * 1000)
+        if self.desk and not await self._redis.eval(_RENEW_DESK, 1, self._key("desk"), self.process_id, ttl_ms):
+            self.desk = False
+            log.warning("booth_desk_lost")  # another process runs the desk now: commands go there
+            if self.on_desk_lost is not None:
+                self.on_desk_lost()
+        elif not self.desk and self._desk_candidate and await self._redis.set(
+            self._key("desk"), self.process_id, nx=True, px=ttl_ms
+        ):
+            # Nobody holds the desk (its process stopped or is cut off): this one runs it now.
+            self.desk = True
+            log.warning("booth_desk_taken", extra={"fields": {"process": self.process_id, "from": self.desk_seen}})
+            if self.on_desk_taken is not None:
+                self.on_desk_taken()
         entry = {**self._entry(), "id": self.process_id, "url": self.public_url, "at_ms": _now_ms(),
                  "started_ms": self._started_ms, "desk": self.desk}
-        ttl_ms = int(self.ttl_s * 1000)
         accounts_key = self._key(f"accounts:{self.process_id}")
         accounts = self._accounts()
         async with self._redis.pipeline(transaction=True) as pipe:
             pipe.set(self._key(f"proc:{self.process_id}"), json.dumps(entry, separators=(",", ":")), px=ttl_ms)
-            if self.desk:
-                pipe.set(self._key("desk"), self.process_id, px=ttl_ms)
             pipe.delete(accounts_key)
             if accounts:
                 pipe.sadd(accounts_key, *accounts)
@@ -197,6 +234,7 @@ class Cluster:
         view = {str(e["id"]): e for e in await read_directory(self._redis, self.prefix)}
         view[self.process_id] = entry  # always see ourselves, even when a read raced the write
         self.view = view
+        self.desk_seen = next((pid for pid, e in sorted(view.items()) if e.get("desk")), self.desk_seen)
         self.beats += 1
 
     def _key(self, name: str) -> str:
@@ -227,6 +265,13 @@ class Cluster:
     def desk_host(self) -> dict[str, Any] | None:
         """The other live process running the booth desk (from the last view), or None."""
         return next((e for e in self.others() if e.get("desk")), None)
+
+    def desk_process(self) -> str | None:
+        """The process running the booth desk (this one included), from the last view."""
+        if self.desk:
+            return self.process_id
+        entry = self.desk_host()
+        return str(entry["id"]) if entry is not None else None
 
     def instances_elsewhere(self) -> list[tuple[dict[str, Any], dict[str, Any]]]:
         """(process entry, instance entry) for every instance another process hosts."""

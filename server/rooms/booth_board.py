@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import math
 from collections import deque
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from makaverse.protocol import (
@@ -32,10 +32,12 @@ from ..sim import Simulation
 from .component import Roster
 from .effects import Ctx, ToAccount, ToAvatar, ToEveryone
 
-__all__ = ["BoothConfig", "BoothBoard", "ms", "TICKETS_LANE"]
+__all__ = ["BoothConfig", "BoothBoard", "ms", "TICKETS_LANE", "BOOTH_STATES_CHANNEL"]
 
 _CONVERSATION_LINES = 20
 TICKETS_LANE = "tickets"  # ticket snapshots are saved in the order they were taken
+# With several server processes, the desk's booth states (encoded `booth_state` frames) for the others.
+BOOTH_STATES_CHANNEL = "booths.state"
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,6 +48,9 @@ class BoothConfig:
     push_every_s: float = 0.5  # places, estimates and staff consoles are pushed at most this often
     state_every_s: float = 2.0  # a booth's waiting count is broadcast at most this often
     zone_margin_m: float = 0.5  # standing this close outside the interaction zone still counts
+    # The desk sends every booth's state to the other processes this often as well as on each
+    # change, so a process started since (or one that missed a message) catches up.
+    mirror_every_s: float = 5.0
 
 
 def ms(t: float | None) -> int:
@@ -79,6 +84,23 @@ class BoothBoard:
         self._pushed_consoles: dict[int, tuple] = {}
         self._pushed_states: dict[str, tuple] = {}
         self._state_sent_s: dict[str, float] = {}
+        self.desk = True  # this process runs the queues; false: another process does
+        self.shared = False  # several processes: the desk publishes its booth states on the bus
+        self.mirrored: dict[str, BoothState] = {}  # not the desk: the desk's last state per OPD
+        self._mirror_sent_s: float | None = None
+
+    def reset(self, queues: Queues | None) -> None:
+        """The desk changed hands: new queues (None: to be loaded), no clerks, nothing sent yet,
+        so the next tick sends everything anew."""
+        self.queues = queues
+        self.counters = Counters(grace_s=self.config.close_grace_s)
+        self.conversations.clear()
+        self._pushed_tickets.clear()
+        self._pushed_consoles.clear()
+        self._pushed_states.clear()
+        self._state_sent_s.clear()
+        self.mirrored.clear()
+        self._mirror_sent_s = None
 
     @property
     def ready(self) -> bool:
@@ -164,6 +186,9 @@ class BoothBoard:
         return self.staff_queue(opd, clerk_id, now, request_id)
 
     def booth_state(self, opd: str) -> BoothState:
+        mirrored = None if self.desk else self.mirrored.get(opd)
+        if mirrored is not None:  # the desk's queue, with this process's content version
+            return replace(mirrored, info_version=self.info_version.get(opd, 1))
         waiting = self.lines.waiting_count(opd)
         return BoothState(
             opd=opd,
@@ -333,7 +358,29 @@ class BoothBoard:
             return
         self._pushed_states[opd] = key
         self._state_sent_s[opd] = now_s
-        ctx.push(ToEveryone(), encode(state))
+        data = encode(state)
+        ctx.push(ToEveryone(), data)
+        if self.desk and self.shared:
+            ctx.publish(BOOTH_STATES_CHANNEL, data)
+
+    def publish_states(self, ctx: Ctx, now_s: float) -> None:
+        """The desk: every booth's state to the other processes, every `mirror_every_s`."""
+        if not (self.desk and self.shared):
+            return
+        if self._mirror_sent_s is not None and now_s - self._mirror_sent_s < self.config.mirror_every_s:
+            return
+        self._mirror_sent_s = now_s
+        for opd in self.lines.opds():
+            ctx.publish(BOOTH_STATES_CHANNEL, encode(self.booth_state(opd)))
+
+    def mirror(self, ctx: Ctx, state: BoothState, now_s: float) -> None:
+        """Not the desk: the desk's state of a booth arrived; kept, and sent to everyone here
+        when it differs from what they were last sent."""
+        if self.desk or state.opd not in self.booths:
+            return
+        self.mirrored[state.opd] = state
+        if self.ready:
+            self.broadcast_state(ctx, state.opd, now_s, force=True)
 
     def forget_session(self, holder: str, clerk_id: int | None) -> None:
         """A client entered anew: what it was sent before no longer counts."""

@@ -11,6 +11,9 @@ With several server processes the queues are one per city, run by one process (t
 Another process's booths (`desk` false) show the panels and take service requests, but hold no
 tickets and no clerks: the wiring sends queue and counter commands to the desk's process (a
 redirect that replays the command there), and nothing here loads, changes or expires tickets.
+The desk publishes each booth state it sends (channel `booths.state`); the others keep the last
+one per OPD and show it to their own people (`receive`). When the desk's process is gone another
+takes the desk over (`take_desk`): the open tickets are read again from the store.
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ from typing import Any
 
 from makaverse.protocol import (
     BoothInfoGet,
+    BoothState,
     CallNext,
     CounterMan,
     CounterMessage,
@@ -33,6 +37,7 @@ from makaverse.protocol import (
     MessageType,
     RequestStatusChanged,
     TakeNumber,
+    decode,
 )
 from makaverse.protocol.booths import MAX_PROGRAMS
 from makaverse.world import World
@@ -40,12 +45,12 @@ from makaverse.world import World
 from ..services.queues import Queues, Ticket, service_day
 from ..sim import Simulation
 from .actor import Actor
-from .booth_board import TICKETS_LANE, BoothBoard, BoothConfig, ms
+from .booth_board import BOOTH_STATES_CHANNEL, TICKETS_LANE, BoothBoard, BoothConfig, ms
 from .component import Component, Roster
 from .effects import Ctx, Deliver, Effects, HandlerRun, Refused, ToAvatar, ToConn, drive
 from .notes import note
 
-__all__ = ["Booths", "BoothConfig", "QUEUE_COMMANDS", "notice_msg"]
+__all__ = ["Booths", "BoothConfig", "BOOTH_STATES_CHANNEL", "QUEUE_COMMANDS", "notice_msg"]
 
 log = logging.getLogger("makaverse.booths")
 
@@ -60,6 +65,7 @@ QUEUE_COMMANDS = frozenset({
 class Booths(Component):
     name = "booths"
     process_wide = True
+    channels = (BOOTH_STATES_CHANNEL,)
     handlers = {
         MessageType.BOOTH_INFO_GET: "booth_info_get",
         MessageType.TAKE_NUMBER: "take_number",
@@ -75,7 +81,58 @@ class Booths(Component):
     def __init__(self, world: World, sim: Simulation, roster: Roster, config: BoothConfig | None = None) -> None:
         self.board = BoothBoard(world, sim, roster, config or BoothConfig())
         self._loading = False
-        self.desk = True  # this process runs the queues (false: another process of the cluster does)
+
+    @property
+    def desk(self) -> bool:
+        """This process runs the queues (false: another process of the cluster does)."""
+        return self.board.desk
+
+    @desk.setter
+    def desk(self, value: bool) -> None:
+        self.board.desk = value
+
+    @property
+    def shared(self) -> bool:
+        """Several processes: the desk's booth states go to the others over the bus."""
+        return self.board.shared
+
+    @shared.setter
+    def shared(self, value: bool) -> None:
+        self.board.shared = value
+
+    # ── the desk changing hands ──────────────────────────────────────────────
+    def take_desk(self, now_ms: int) -> Effects:
+        """This process now runs the desk (the one that did is gone): the queues are read again
+        from the store, today's numbering going on where it stopped; no counter is manned yet."""
+        self.desk = True
+        self.board.reset(None)
+        ctx = Ctx(None, 0, now_ms)
+        return drive(self._load(ctx), ctx)
+
+    def lose_desk(self, now_ms: int) -> None:
+        """Another process runs the desk now: this one's queues and counters are dropped (that
+        process read the tickets from the store), the OPDs stay."""
+        self.desk = False
+        board = self.board
+        if board.queues is None:
+            return
+        prefixes = {code: o.ticket_prefix for code, o in board.opds.items()}
+        board.reset(Queues(prefixes, now_s=now_ms / 1000, no_show_s=board.config.no_show_s))
+
+    def receive(self, channel: str, payload: bytes, now_ms: int) -> Effects:
+        """A booth state the desk published: kept and shown here (on the desk itself, ignored)."""
+        ctx = Ctx(None, 0, now_ms)
+        if channel != BOOTH_STATES_CHANNEL or self.desk:
+            return ctx.fx
+        try:
+            state = decode(payload)
+        except Exception:
+            state = None
+        if not isinstance(state, BoothState):
+            log.warning("booth_state_malformed_on_bus")
+            return ctx.fx
+        self.board.mirror(ctx, state, ctx.now_s)
+        return ctx.fx
 
     # ── loading ──────────────────────────────────────────────────────────────
     def start(self, now_ms: int) -> Effects:
@@ -99,8 +156,12 @@ class Booths(Component):
         changed = (queues.restore(list(state.open_tickets), state.last_numbers, names=state.names, now_s=now)
                    if state is not None else [])
         board.opds = {o.code: o for o in opds}
-        board.info_version = {o.code: 1 for o in opds}
+        # read again (the desk taken over): a new version, so open panels fetch the content again
+        board.info_version = {o.code: board.info_version.get(o.code, 0) + 1 for o in opds}
         board.queues = queues
+        if state is not None:
+            note(log, "booth_queues_loaded", waiting=sum(queues.waiting_count(o) for o in queues.opds()),
+                 closed=len(changed))
         for i in range(0, len(changed), 100):  # the store takes bounded batches
             self._save(ctx, changed[i : i + 100])
 
@@ -352,7 +413,10 @@ class Booths(Component):
         if not board.ready:
             return
         assert board.queues is not None
-        if not self.desk:  # the queues are on the desk's process: only waiting notifications here
+        if not self.desk:  # the queues are on the desk's process: its last states, and notifications
+            for opd in board.queues.opds():
+                if opd in board.mirrored:
+                    ctx.reply(board.booth_state(opd))
             yield from self._notifications(ctx)
             return
         for opd in board.queues.opds():
@@ -427,6 +491,7 @@ class Booths(Component):
         if board.check_due(ctx.now_s):
             self._check(ctx)
         board.push_changes(ctx, ctx.now_s)
+        board.publish_states(ctx, ctx.now_s)
         return ctx.fx
 
     def _check(self, ctx: Ctx) -> None:

@@ -19,7 +19,7 @@ from ..log import log_event
 from ..net.gateways import GatewayHub
 from ..net.metrics import ServerMetrics
 from ..net.server import NetServer
-from ..rooms.booths import BoothConfig, Booths
+from ..rooms.booths import BOOTH_STATES_CHANNEL, BoothConfig, Booths
 from ..rooms.chat import ANNOUNCEMENTS_CHANNEL, Chat, ChatShared
 from ..rooms.effects import ToEveryone, ToStaff
 from ..rooms.events import DOWN, UP, EventCopy, Events, Forwarded
@@ -194,9 +194,21 @@ class GameServer:
         booths = self.places.booths
         if self.cluster is not None and booths is not None:
             # One booth desk (ticket queues, counters) for the whole city: the first process with
-            # the booths takes it; the others send queue and counter commands to it.
+            # the booths takes it; the others send queue and counter commands to it and show its
+            # booth states; when it stops, one of them takes it over.
+            booths.shared = True
             booths.desk = await self.cluster.claim_desk()
             log_event(log, "booth_desk", here=booths.desk)
+            self._event_subs.append(self.bus.subscribe(BOOTH_STATES_CHANNEL, self._booth_state_arrived))
+
+            def desk_lost() -> None:  # another process took it while this one was cut off
+                booths.lose_desk(now_ms())
+
+            def desk_taken() -> None:  # the desk's process stopped: this one runs the queues now
+                self.runner.run_soon(booths.take_desk(now_ms()), what="booth_desk_taken")
+
+            self.cluster.on_desk_lost = desk_lost
+            self.cluster.on_desk_taken = desk_taken
         if self.store is not None:
             now = now_ms()
             for instance in self.instances.values():
@@ -291,6 +303,12 @@ class GameServer:
             "capacity": min(self.settings.max_clients, self.capacity.capacity),
         }
 
+    def _booth_state_arrived(self, payload: bytes) -> None:
+        """A booth state the desk's process published: shown to everyone here (unless this is it)."""
+        booths = self.places.booths
+        if booths is not None:
+            self.runner.apply(booths.receive(BOOTH_STATES_CHANNEL, payload, now_ms()))
+
     def _pushed_here(self, payload: bytes) -> None:
         """A message another process had for an account this one holds."""
         try:
@@ -378,6 +396,8 @@ class GameServer:
             "directory": self._directory(),
             # False while the heartbeat cannot reach Redis (the directory above is then the last one read).
             "directory_fresh": self.cluster.healthy if self.cluster is not None else None,
+            # The process running the ticket queues and counters (None: no booths, or none seen).
+            "booth_desk": self._desk_process(),
             "capacity": self._capacity_health(),
         }
 
@@ -401,12 +421,19 @@ class GameServer:
             "receive_backlog_bytes": self.scheduler.backlog["receive_bytes"],
         }
 
+    def _desk_process(self) -> str | None:
+        booths = self.places.booths
+        if self.cluster is None:
+            return self.process_id if booths is not None else None
+        return self.cluster.desk_process()
+
     def _directory(self) -> list[dict] | None:
         """Who hosts what, as this process last read it (None: a single process, no directory)."""
         if self.cluster is None:
             return None
         return [
             {"process": pid, "url": e.get("url", ""), "instances": e.get("instances", []),
-             "clients": e.get("clients", 0), "capacity": e.get("capacity", 0), "at_ms": e.get("at_ms", 0)}
+             "clients": e.get("clients", 0), "capacity": e.get("capacity", 0), "at_ms": e.get("at_ms", 0),
+             "desk": bool(e.get("desk", False))}
             for pid, e in sorted(self.cluster.view.items())
         ]

@@ -44,3 +44,66 @@ async def test_a_burst_of_hand_offs_all_reach_redis_and_read_back(cluster):
     await asyncio.gather(*(cluster.put_handoff(t, {"instance": "auditorium-2", "n": i}) for i, t in enumerate(tokens)))
     taken = await asyncio.gather(*(cluster.take_handoff(t) for t in tokens))
     assert [h["n"] if h else None for h in taken] == list(range(burst))
+
+
+async def test_a_process_whose_desk_claim_lapsed_does_not_take_it_from_its_successor(cluster):
+    """p1 ran the booth desk; its claim lapsed (cut off from Redis longer than its lifetime) and p2,
+    starting meanwhile, took the desk. p1's next heartbeat leaves p2's claim alone and p1 stops
+    being the desk: two desks would hand out the same ticket numbers twice."""
+    p2 = Cluster(REDIS_URL, LocalBus(), prefix=cluster.prefix, process_id="p2", public_url="ws://127.0.0.1:2/",
+                 entry=dict, accounts=list)
+    lost: list[bool] = []
+    cluster.on_desk_lost = lambda: lost.append(True)
+    try:
+        assert await cluster.claim_desk()
+        await cluster.beat()  # renewed while it holds it
+        assert await cluster._redis.get(cluster._key("desk")) == b"p1" and cluster.desk
+        await cluster._redis.delete(cluster._key("desk"))  # the claim lapsed
+        assert await p2.claim_desk()
+        await cluster.beat()
+        assert await cluster._redis.get(cluster._key("desk")) == b"p2"
+        assert not cluster.desk and lost == [True]
+        assert not cluster.view["p1"]["desk"]
+        await cluster.close()  # and leaving does not drop p2's claim either
+        assert await p2._redis.get(p2._key("desk")) == b"p2"
+    finally:
+        await p2.close()
+
+
+async def test_the_desk_takes_its_claim_back_when_redis_forgot_it(cluster):
+    """Redis restarted without its data: the desk's next heartbeat writes its claim again."""
+    assert await cluster.claim_desk()
+    await cluster._redis.delete(cluster._key("desk"))
+    await cluster.beat()
+    assert cluster.desk and await cluster._redis.get(cluster._key("desk")) == b"p1"
+
+
+async def test_a_desk_claim_that_lapsed_is_taken_by_the_next_heartbeat_of_another_process(cluster, caplog):
+    """p1 runs the desk and p2 hosts the booths too: while p1's claim is renewed p2 leaves it;
+    once it lapsed (p1 stopped), p2's next heartbeat takes it, says so once (a log line naming
+    who had it) and its directory entry shows it; p1, were it to come back, leaves it to p2."""
+    import logging
+
+    p2 = Cluster(REDIS_URL, LocalBus(), prefix=cluster.prefix, process_id="p2", public_url="ws://127.0.0.1:2/",
+                 entry=dict, accounts=list)
+    taken: list[bool] = []
+    p2.on_desk_taken = lambda: taken.append(True)
+    try:
+        assert await cluster.claim_desk()
+        await cluster.beat()
+        assert not await p2.claim_desk()
+        await p2.beat()
+        assert not p2.desk and taken == [] and p2.desk_process() == "p1"
+        await cluster._redis.delete(cluster._key("desk"))  # the claim lapsed: p1 stopped renewing it
+        with caplog.at_level(logging.INFO, logger="makaverse.cluster"):
+            await p2.beat()
+        assert p2.desk and taken == [True] and p2.view["p2"]["desk"] and p2.desk_process() == "p2"
+        assert await p2._redis.get(p2._key("desk")) == b"p2"
+        (line,) = [r for r in caplog.records if r.getMessage() == "booth_desk_taken"]
+        assert line.fields == {"process": "p2", "from": "p1"}
+        await p2.beat()  # renewed, not taken again
+        assert taken == [True] and p2.desk
+        await cluster.beat()
+        assert not cluster.desk and await p2._redis.get(p2._key("desk")) == b"p2"
+    finally:
+        await p2.close()

@@ -571,3 +571,116 @@ async def test_a_new_request_reaches_its_opds_staff_on_both_processes_and_nobody
             assert not any(isinstance(m, StaffRequestNew) for m in bystander.received)
     finally:
         await people.dispose()
+
+
+async def test_a_desk_that_lost_its_claim_sends_queue_commands_on(servers, pg_schema_url, redis_prefix, monkeypatch):
+    """p1's claim on the desk lapsed and p2 took it: p1's next heartbeat leaves it to p2, and p1's
+    booths stop running the queues (its queue commands now go to p2)."""
+    p1, p2 = await _two_building_processes(servers, pg_schema_url, redis_prefix, monkeypatch)
+    assert p1.places.booths.desk
+    await p1.cluster._redis.delete(p1.cluster._key("desk"))
+    assert await p2.cluster.claim_desk()
+    await p1.cluster.beat()
+    assert not p1.places.booths.desk and not p1.cluster.desk
+
+
+async def _place(server, client: Client, x: float, y: float) -> None:
+    """Put the client's avatar at (x, y) in the server's building (a server in this process)."""
+    from harness import ticks_pass
+
+    sim = server.instance.sim
+    sim.avatars.pos[sim.avatars.slot_of[client.welcome.avatar_id]] = (x, y)
+    await ticks_pass(sim, 3)
+
+
+async def test_a_citizen_on_the_other_process_sees_the_desks_booth_states(
+    servers, pg_schema_url, redis_prefix, monkeypatch
+):
+    """p1 runs the desk; a citizen entering p2's building gets the booths' states as the desk has
+    them, and sees DUKCAPIL open when a clerk mans its counter on p1 (and close when they leave)."""
+    from harness import People
+
+    from makaverse.protocol import BoothState, CounterMan, StaffQueue
+
+    p1, p2 = await _two_building_processes(servers, pg_schema_url, redis_prefix, monkeypatch)
+    assert p1.places.booths.desk and not p2.places.booths.desk
+    # The desk sends every state over the bus now and then: p2 has them without anyone doing anything.
+    await eventually(lambda: "DUKCAPIL" in p2.places.booths.board.mirrored, timeout_s=30)
+    booth = next(b for b in p1.world.booths if b.opd == "DUKCAPIL")
+    people = People(display_name=str.title)
+    try:
+        dewi = await people.citizen(p2, "dewi_p2")
+        first = await dewi.expect(lambda m: isinstance(m, BoothState) and m.opd == "DUKCAPIL", timeout=15)
+        assert not first.open and first.staff == 0 and first.waiting == 0
+
+        clerk = await people.staff(p1, "pak_budi", "DUKCAPIL")
+        await _place(p1, clerk, *booth.staff_spot)
+        since = dewi.mark()
+        manned = await ask(clerk, CounterMan(request_id=rid(), on=True))
+        assert isinstance(manned, StaffQueue) and manned.manning, manned
+        opened = await dewi.expect(lambda m: isinstance(m, BoothState) and m.opd == "DUKCAPIL", since=since, timeout=15)
+        assert opened.open and opened.staff == 1
+
+        since = dewi.mark()
+        await ask(clerk, CounterMan(request_id=rid(), on=False))
+        closed = await dewi.expect(lambda m: isinstance(m, BoothState) and m.opd == "DUKCAPIL", since=since, timeout=15)
+        assert not closed.open and closed.staff == 0
+        assert p2.places.booths.board.queues.waiting_count("DUKCAPIL") == 0  # still no queue of its own
+    finally:
+        await people.dispose()
+
+
+async def test_killing_the_desk_process_hands_the_desk_to_the_other_and_the_numbering_goes_on(
+    servers, pg_schema_url, redis_prefix, tmp_path, monkeypatch
+):
+    """p1 (a child process) runs the desk, p2 (in this process) a building. A citizen on p2 takes
+    a DUKCAPIL number (carried out on p1); p1 is killed with SIGKILL. Once p1's claim lapses p2
+    takes the desk (healthz says so), reads the open ticket back from PostgreSQL, and a number
+    taken on p2 follows the first one, behind it in line."""
+    from harness import People
+
+    from makaverse.protocol import TakeNumber, Ticket
+    from makaverse.server.app import open_store
+
+    monkeypatch.setenv(ADMIN_PASSWORD_ENV, PASSWORD)
+    open_store(pg_schema_url).dispose()
+    children = Cluster(pg_schema_url, redis_prefix, tmp_path)
+    people = People(display_name=str.title)
+    try:
+        p1 = await children.start("p1", "building,auditorium")
+        from harness import TEST_MODE_ENV
+
+        monkeypatch.setenv(TEST_MODE_ENV, "1")
+        p2 = await servers.start(pg_schema_url, instances="building", process_id="p2", redis_url=REDIS_URL,
+                                 redis_prefix=redis_prefix, public_url="ws://127.0.0.1:{port}/")
+        await eventually(lambda: (p2.cluster.desk_host() or {}).get("id") == "p1", timeout_s=30)
+        assert not p2.places.booths.desk and p2._health()["booth_desk"] == "p1"
+        booth = next(b for b in p2.world.booths if b.opd == "DUKCAPIL")
+
+        andi = await people.citizen(p2, "andi_p2")
+        await _place(p2, andi, *booth.zone.centre)
+        since = andi.mark()
+        take = TakeNumber(request_id=rid(), opd="DUKCAPIL")
+        await andi.send(take)
+        redirect = await andi.expect(lambda m: isinstance(m, Redirect), since=since, timeout=15)
+        assert redirect.url == f"ws://127.0.0.1:{p1.port}/"
+        andi = await people.connect(p1)
+        assert isinstance(await andi.hello(token=redirect.token), Welcome)
+        first = await andi.expect(lambda m: isinstance(m, Ticket) and m.request_id == take.request_id, timeout=15)
+        assert first.status == "waiting" and first.code.startswith("DUK-")
+
+        p1.kill9()
+        await p1.proc.wait()
+        await eventually(lambda: p2.places.booths.desk and p2.places.booths.board.ready, timeout_s=60)
+        assert p2.cluster.desk and p2._health()["booth_desk"] == "p2"
+        assert p2.places.booths.board.queues.waiting_count("DUKCAPIL") == 1  # andi's, from the store
+
+        budi = await people.citizen(p2, "budi_p2")
+        await _place(p2, budi, *booth.zone.centre)
+        second = await ask(budi, TakeNumber(request_id=rid(), opd="DUKCAPIL"))
+        assert isinstance(second, Ticket), second
+        number = int(first.code.rsplit("-", 1)[1])
+        assert second.code == f"DUK-{number + 1:03d}" and second.place == 2, second
+    finally:
+        await people.dispose()
+        await children.stop()

@@ -11,6 +11,7 @@ import pytest
 from makaverse.protocol import (
     Announce,
     Announcement,
+    BoothState,
     CallNext,
     Chat,
     ChatSend,
@@ -21,9 +22,10 @@ from makaverse.protocol import (
     TakeNumber,
     Ticket,
     decode,
+    encode,
 )
 from makaverse.server.rooms.actor import Actor
-from makaverse.server.rooms.booths import BoothConfig, Booths
+from makaverse.server.rooms.booths import BOOTH_STATES_CHANNEL, BoothConfig, Booths
 from makaverse.server.rooms.chat import ANNOUNCEMENTS_CHANNEL, ChatShared
 from makaverse.server.rooms.chat import Chat as ChatComponent
 from makaverse.server.rooms.effects import (
@@ -221,6 +223,123 @@ def test_booths_of_a_process_without_the_desk_hold_no_tickets():
     assert not [e for e in out(arrived) if isinstance(e, Reply)]
     assert branch.tick(T0_MS + 120_000).out == []
     assert branch.board.queues is not None and branch.board.queues.waiting_count(OPD) == 0
+
+
+def _branch(*, shared: bool = True) -> SimpleNamespace:
+    """Booths of a process that is not the desk, loaded."""
+    sim = Simulation(WORLD, issue_ids=False)
+    roster = FakeRoster(sim)
+    booths = Booths(WORLD, sim, roster, BoothConfig(no_show_s=60.0, check_every_s=0.0, push_every_s=0.0))
+    booths.desk, booths.shared = False, shared
+    settle(booths.start(T0_MS), _store_answers)
+    assert booths.board.ready
+    return SimpleNamespace(booths=booths, sim=sim, roster=roster, booth=WORLD.booth(OPD))
+
+
+def _published_states(fx: Effects) -> list[BoothState]:
+    return [decode(e.payload) for e in fx.bus if e.channel == BOOTH_STATES_CHANNEL]
+
+
+def test_the_desk_publishes_each_booth_state_it_sends_and_every_one_now_and_then(desk):
+    """In a cluster the desk puts each booth state it sends everyone on the bus too, and every
+    `mirror_every_s` all of them (for a process started since); alone, it publishes nothing."""
+    clerk = desk.roster.add(
+        Actor(conn_id=50, avatar_id=50, instance="building", name="Loket", role="staff", account_id=7, opd=OPD),
+        *desk.booth.staff_spot,
+    )
+    alone = settle(desk.booths.handle(CounterMan(request_id=1, on=True), clerk, T0_MS), _store_answers)
+    assert [e for fx in alone for e in fx.bus] == [] and desk.booths.tick(T0_MS).bus == []
+    desk.booths.shared = True
+    settle(desk.booths.handle(CounterMan(request_id=2, on=False), clerk, T0_MS), _store_answers)
+    (fx,) = settle(desk.booths.handle(CounterMan(request_id=3, on=True), clerk, T0_MS), _store_answers)
+    (sent,) = [e.msg for e in fx.pushes if e.target == ToEveryone()]
+    assert [e.payload for e in fx.bus] == [sent]
+    (state,) = _published_states(fx)
+    assert (state.opd, state.open, state.staff, state.waiting) == (OPD, True, 1, 0)
+    every = _published_states(desk.booths.tick(T0_MS + 1_000))
+    assert sorted(s.opd for s in every) == sorted(b.opd for b in WORLD.booths)
+    assert _published_states(desk.booths.tick(T0_MS + 2_000)) == []
+    assert len(_published_states(desk.booths.tick(T0_MS + 6_000))) == len(WORLD.booths)
+
+
+def test_a_process_without_the_desk_shows_the_desks_booth_states():
+    """The desk's state of a booth arrives over the bus: everyone here gets it (with this process's
+    content version), once; an arrival gets the last ones; the desk itself and a garbled message
+    change nothing."""
+    branch = _branch()
+    someone = branch.roster.add(Actor(conn_id=9, avatar_id=9, instance="building", name="W9", role="guest"), 0.0, 30.0)
+    assert [e for e in out(settle(branch.booths.enter(someone, T0_MS), _store_answers)) if isinstance(e, Reply)] == []
+    state = BoothState(opd=OPD, open=True, staff=2, waiting=3, est_wait_s=90, info_version=7)
+    fx = branch.booths.receive(BOOTH_STATES_CHANNEL, encode(state), T0_MS)
+    shown = BoothState(opd=OPD, open=True, staff=2, waiting=3, est_wait_s=90, info_version=1)
+    assert [(e.target, decode(e.msg)) for e in fx.pushes] == [(ToEveryone(), shown)] and fx.bus == []
+    assert branch.booths.receive(BOOTH_STATES_CHANNEL, encode(state), T0_MS + 10).out == []
+    later = BoothState(opd=OPD, open=True, staff=2, waiting=4, est_wait_s=120, info_version=7)
+    (push,) = branch.booths.receive(BOOTH_STATES_CHANNEL, encode(later), T0_MS + 20).pushes
+    assert decode(push.msg).waiting == 4
+    arrived = out(settle(branch.booths.enter(someone, T0_MS + 30), _store_answers))
+    replies = [e.msg for e in arrived if isinstance(e, Reply)]
+    assert replies == [BoothState(opd=OPD, open=True, staff=2, waiting=4, est_wait_s=120, info_version=1)]
+    assert branch.booths.board.booth_state(OPD).waiting == 4  # what the panel shows too
+    assert branch.booths.receive(BOOTH_STATES_CHANNEL, b"\x00garbled", T0_MS).out == []
+    assert branch.booths.tick(T0_MS + 60_000).out == []  # the queue is not run here
+
+    sim = Simulation(WORLD, issue_ids=False)
+    itself = Booths(WORLD, sim, FakeRoster(sim), BoothConfig())
+    itself.shared = True
+    settle(itself.start(T0_MS), _store_answers)
+    assert itself.receive(BOOTH_STATES_CHANNEL, encode(state), T0_MS).out == []
+    assert itself.board.booth_state(OPD).waiting == 0
+
+
+def test_taking_over_the_desk_reads_the_queues_again_and_the_numbering_goes_on():
+    """The desk's process stopped and this one takes over: today's open tickets come back from the
+    store (the desk's states kept here are dropped) and the next number follows the last one."""
+    from datetime import date
+
+    from makaverse.protocol.tickets import TicketRecord
+
+    branch = _branch()
+    kept = BoothState(opd=OPD, open=True, staff=1, waiting=1, est_wait_s=30, info_version=1)
+    branch.booths.receive(BOOTH_STATES_CHANNEL, encode(kept), T0_MS)
+    today = date(2026, 1, 1)
+    waiting = TicketRecord(opd=OPD, day=today, number=5, holder="account:105", account_id=105, status="waiting",
+                           taken_at=datetime(2026, 1, 1, tzinfo=UTC))
+    asked: list[str] = []
+
+    def answers(request):
+        asked.append(request.method)
+        if request.method == "load_queue_state":
+            return SimpleNamespace(open_tickets=(waiting,), last_numbers={OPD: 5}, names={"account:105": "Ani"})
+        return _store_answers(request)
+
+    steps = settle(branch.booths.take_desk(T0_MS + 1_000), answers)
+    assert failure(steps) is None and asked == ["list_opds", "load_queue_state"]
+    board = branch.booths.board
+    assert branch.booths.desk and board.mirrored == {} and board.lines.waiting_count(OPD) == 1
+    assert board.booth_state(OPD).open is False  # nobody mans the counter here yet
+    me = citizen(branch, 6, at_booth=True)
+    took = out(settle(branch.booths.handle(TakeNumber(request_id=4, opd=OPD), me, T0_MS + 2_000), answers))
+    (reply,) = [e for e in took if isinstance(e, Reply)]
+    assert reply.msg.code == "D-006" and reply.msg.place == 2
+    # The tick sends the booths' states anew, to everyone here and to the other processes.
+    tick = branch.booths.tick(T0_MS + 3_000)
+    assert any(s.opd == OPD and s.waiting == 2 for s in _published_states(tick))
+
+
+def test_a_desk_that_lost_its_claim_drops_its_queues():
+    """Another process took the desk over: this one's tickets and clerks are dropped (they are
+    read from the store there), and nothing here runs them any more."""
+    sim = Simulation(WORLD, issue_ids=False)
+    roster = FakeRoster(sim)
+    booths = Booths(WORLD, sim, roster, BoothConfig(no_show_s=60.0, check_every_s=0.0, push_every_s=0.0))
+    settle(booths.start(T0_MS), _store_answers)
+    me = citizen(SimpleNamespace(roster=roster, booth=WORLD.booth(OPD)), 1, at_booth=True)
+    settle(booths.handle(TakeNumber(request_id=1, opd=OPD), me, T0_MS), _store_answers)
+    assert booths.board.lines.waiting_count(OPD) == 1
+    booths.lose_desk(T0_MS + 1_000)
+    assert not booths.desk and booths.board.lines.waiting_count(OPD) == 0 and booths.board.lines.has(OPD)
+    assert booths.leave(me, T0_MS + 2_000).out == [] and booths.tick(T0_MS + 3_000).out == []
 
 
 # ── chat ─────────────────────────────────────────────────────────────────────
