@@ -24,7 +24,10 @@ run: $(STAMP)
 ## test: every test, headless, over one worker per core (TEST_WORKERS=0 runs them in this one process)
 # A test file is the unit handed to a worker (loadfile): files share module-scoped servers and
 # fixtures, and ~5,000 tiny protocol cases cost more to hand out one by one than to run (unit and
-# contract tests: 119 s in one process, 138 s handed out singly, 71 s by file on 2 cores). Each test
+# contract tests: 119 s in one process, 138 s handed out singly, 71 s by file on 2 cores).
+# Files go out in the order tests/conftest.py collects them, the slow client and integration ones
+# first (--no-loadscope-reorder; xdist's own order, most tests first, left them for the end, where
+# one worker ran the last of them alone). Each test
 # already brings its own ports (port 0), Xvfb display (-displayfd), settings file, SQLite file,
 # PostgreSQL schema and Redis key prefix, so none of them are shared between workers.
 # Bytecode is cached even where the environment says not to (PYTHONDONTWRITEBYTECODE): without it
@@ -32,7 +35,7 @@ run: $(STAMP)
 # CLI process the tests start compiles the package from source again (~0.4 s CPU each).
 TEST_WORKERS ?= auto
 test: $(STAMP)
-	PYTHONDONTWRITEBYTECODE= $(BIN)/python -m pytest -q -n $(TEST_WORKERS) --dist loadfile --durations=25
+	PYTHONDONTWRITEBYTECODE= $(BIN)/python -m pytest -q -n $(TEST_WORKERS) --dist loadfile --no-loadscope-reorder --durations=25
 
 ## lint: ruff (lint and import order) and mypy over protocol/, world/ and server/
 LINT_PATHS := protocol world server

@@ -54,8 +54,10 @@ class ScreenshotRun:
         self._frame_times: list[float] = []
         # Others may take part: `ready_when` replaces waiting for the world (the login screen is
         # a picture before entering); `also_wait_for` adds conditions (a chat line heard);
-        # `summary_parts` add keys to the JSON summary.
+        # `nothing_more_when` ends the wait early, as its limit would (a refused login: the form
+        # waits for the player, not the server); `summary_parts` add keys to the JSON summary.
         self.ready_when: Callable[[], bool] | None = None
+        self.nothing_more_when: list[Callable[[], bool]] = []
         self.also_wait_for: list[Callable[[], bool]] = []
         self.summary_parts: dict[str, Callable[[], object]] = {}
         self.panel_ready = False
@@ -78,7 +80,8 @@ class ScreenshotRun:
     def step(self, dt: float) -> bool:
         """Called once per drawn frame; True when the run is over."""
         if self.phase == "wait":
-            if self.ready() or time.monotonic() - self._started > self.wait_limit_s():
+            if (self.ready() or time.monotonic() - self._started > self.wait_limit_s()
+                    or any(check() for check in self.nothing_more_when)):
                 self.phase = "frames"
                 self._draw(True)
                 self.on_ready()

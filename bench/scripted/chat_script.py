@@ -13,14 +13,19 @@ import math
 from typing import Any
 
 from makaverse.client.net.events import monotonic_ms
-from makaverse.client.state.auth_state import role_label
+from makaverse.client.state.auth_state import AuthPhase, role_label
 from makaverse.client.state.chat_state import HEARD_KINDS, ChatState
 from makaverse.client.state.keymap import key_of
-from makaverse.protocol import Emote
+from makaverse.protocol import Emote, ErrorCode
 
 from .screenshot import ScriptedShot
 
 __all__ = ["ChatScript"]
+
+# The server's final word on a login or registration: asking again gets the same answer, so a
+# picture need not wait out `--wait` for a welcome that cannot come.
+FINAL_REFUSALS = frozenset({ErrorCode.BAD_CREDENTIALS, ErrorCode.USERNAME_TAKEN, ErrorCode.INVALID_USERNAME,
+                            ErrorCode.WEAK_PASSWORD, ErrorCode.BANNED})
 
 
 class ChatScript:
@@ -79,6 +84,17 @@ class ChatScript:
                 return bool(social.flow.connected and social.login.shown and frames["n"] > 5)
 
             shot.ready_when = login_ready
+        refused = {"n": 0}
+
+        def refused_on_the_form() -> bool:
+            flow = social.flow
+            if flow.phase is AuthPhase.CHOOSING and flow.error is not None and flow.error.code in FINAL_REFUSALS:
+                refused["n"] += 1  # a few frames, so the form shows the refusal
+            else:
+                refused["n"] = 0
+            return refused["n"] > 5
+
+        shot.nothing_more_when.append(refused_on_the_form)
         if self.wait_chat:
             shot.also_wait_for.append(lambda: self.heard() >= self.wait_chat)
         if (self.say or self.emote) and shot.plan.path:

@@ -27,18 +27,14 @@ from datetime import timedelta
 
 from makaverse.server.startup_errors import describe
 
-from ..accounts import Accounts
-from ..service_config import hasher_from_env
-from ..services.accounts import AccountError
-from ..store import migrate, schemas
 from ..store.dto import ROLES, Audit
 from ..store.engine import URL_ENV, url_from_env
 from ..store.errors import StoreError
-from ..store.seed import seed
-from ..store.store import Store
 from .events import add_event_commands
 from .reports import add_report_commands
-from .seed import ADMIN_PASSWORD_ENV, seed_admin
+
+# The store, Alembic and argon2 are imported by the command that runs, not here: every
+# `makaverse` command (the client's too) builds this parser, and they take ~1 s to load.
 
 __all__ = ["add_commands", "CLI_AUDIT"]
 
@@ -118,6 +114,9 @@ def _db_upgrade(args: argparse.Namespace) -> int:
 
 
 def _upgrade(url: str) -> int:
+    from ..store import migrate
+    from ..store.store import Store
+
     before = migrate.current_revision(url)
     migrate.upgrade(url)
     after = migrate.current_revision(url)
@@ -131,6 +130,8 @@ def _upgrade(url: str) -> int:
 
 
 def _db_create_schema(args: argparse.Namespace) -> int:
+    from ..store import schemas
+
     def run() -> int:
         print(schemas.create_schema(url_from_env(args.db), args.name))
         return 0
@@ -139,6 +140,8 @@ def _db_create_schema(args: argparse.Namespace) -> int:
 
 
 def _db_drop_schema(args: argparse.Namespace) -> int:
+    from ..store import schemas
+
     def run() -> int:
         schemas.drop_schema(url_from_env(args.db), args.name)
         return 0
@@ -147,6 +150,11 @@ def _db_drop_schema(args: argparse.Namespace) -> int:
 
 
 def _db_seed(args: argparse.Namespace) -> int:
+    from ..service_config import hasher_from_env
+    from ..store.seed import seed
+    from ..store.store import Store
+    from .seed import ADMIN_PASSWORD_ENV, seed_admin
+
     url = url_from_env(args.db)
 
     def run() -> int:
@@ -175,6 +183,10 @@ def _db_seed(args: argparse.Namespace) -> int:
 
 
 def _admin_create_user(args: argparse.Namespace) -> int:
+    from ..accounts import Accounts
+    from ..service_config import hasher_from_env
+    from ..store.store import Store
+
     def run() -> int:
         password, generated = _read_password(args)
         with Store(url_from_env(args.db)) as store:
@@ -194,6 +206,10 @@ def _admin_create_user(args: argparse.Namespace) -> int:
 
 
 def _admin_reset_password(args: argparse.Namespace) -> int:
+    from ..accounts import Accounts
+    from ..service_config import hasher_from_env
+    from ..store.store import Store
+
     def run() -> int:
         password, generated = _read_password(args)
         with Store(url_from_env(args.db)) as store:
@@ -206,6 +222,8 @@ def _admin_reset_password(args: argparse.Namespace) -> int:
 
 
 def _admin_ban(args: argparse.Namespace) -> int:
+    from ..store.store import Store
+
     def run() -> int:
         if args.minutes is not None and args.minutes <= 0:
             print("error: --minutes must be positive", file=sys.stderr)
@@ -221,6 +239,8 @@ def _admin_ban(args: argparse.Namespace) -> int:
 
 
 def _admin_unban(args: argparse.Namespace) -> int:
+    from ..store.store import Store
+
     def run() -> int:
         with Store(url_from_env(args.db)) as store:
             account = store.unban_account(store.get_account_by_username(args.username).id, audit=CLI_AUDIT)
@@ -231,6 +251,8 @@ def _admin_unban(args: argparse.Namespace) -> int:
 
 
 def _admin_list_users(args: argparse.Namespace) -> int:
+    from ..store.store import Store
+
     def run() -> int:
         with Store(url_from_env(args.db)) as store:
             accounts = store.list_accounts(role=args.role, limit=args.limit)
@@ -311,6 +333,8 @@ class _Refused(Exception):
 
 def _guarded(run: Callable[[], int]) -> int:
     """Run a command; turn expected failures into one line on stderr and exit code 1."""
+    from ..services.accounts import AccountError
+
     try:
         return run()
     except AccountError as exc:

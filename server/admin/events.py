@@ -20,10 +20,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from ..services.event_summary import summarize, summary_markdown
-from ..services.slides import SlideRefusal, check_slide
 from ..store.engine import url_from_env
-from ..store.store import Store
 
 __all__ = ["add_event_commands", "export_csv"]
 
@@ -57,6 +54,9 @@ def add_event_commands(
 
 
 def _load_slides(args: argparse.Namespace) -> int:
+    from ..services.slides import SlideRefusal, check_slide
+    from ..store.store import Store
+
     checked = []
     for path in args.files:
         try:
@@ -119,6 +119,8 @@ def _write(text: str, out: Path | None) -> None:
 
 
 def _export(args: argparse.Namespace) -> int:
+    from ..store.store import Store
+
     with Store(url_from_env(args.db)) as store:
         export = store.export_event(args.event_id)
     text = json.dumps(export, ensure_ascii=False, indent=2) + "\n" if args.format == "json" else export_csv(export)
@@ -127,6 +129,9 @@ def _export(args: argparse.Namespace) -> int:
 
 
 def _summary(args: argparse.Namespace) -> int:
+    from ..services.event_summary import summarize, summary_markdown
+    from ..store.store import Store
+
     with Store(url_from_env(args.db)) as store:
         export = store.export_event(args.event_id)
     summary = summarize(export, bucket_s=max(1, args.bucket_s))

@@ -11,7 +11,6 @@ import json
 from collections.abc import Callable
 
 from ..store.engine import url_from_env
-from ..store.store import Store
 
 __all__ = ["add_report_commands"]
 
@@ -37,6 +36,8 @@ def add_report_commands(
 
 
 def _list(args: argparse.Namespace) -> int:
+    from ..store.store import Store
+
     with Store(url_from_env(args.db)) as store:
         reports = store.list_reports(status=None if args.all else "open", limit=args.limit)
     print(f"{'id':>5}  {'status':<7} {'reason':<11} {'reported':<24} {'created':<16} note")
@@ -50,6 +51,8 @@ def _list(args: argparse.Namespace) -> int:
 
 
 def _show(args: argparse.Namespace) -> int:
+    from ..store.store import Store
+
     with Store(url_from_env(args.db)) as store:
         moderator = store.get_account_by_username(args.moderator)
         report = store.get_report(args.report_id)
@@ -66,6 +69,8 @@ def _show(args: argparse.Namespace) -> int:
 
 
 def _close(args: argparse.Namespace) -> int:
+    from ..store.store import Store
+
     with Store(url_from_env(args.db)) as store:
         moderator = store.get_account_by_username(args.moderator)
         report = store.close_report(args.report_id, handled_by=moderator.id, note=args.note)

@@ -11,12 +11,12 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Any
-
-from sqlalchemy import create_engine, event
-from sqlalchemy.engine import URL, Connection, Engine, make_url
+from typing import TYPE_CHECKING, Any
 
 from .errors import InvalidValue
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import URL, Connection, Engine
 
 __all__ = ["DEFAULT_URL", "URL_ENV", "WRITE_OPTIONS", "url_from_env", "make_engine"]
 
@@ -35,6 +35,11 @@ def url_from_env(url: str | None = None) -> str:
 
 def make_engine(url: str | URL = DEFAULT_URL, *, echo: bool = False) -> Engine:
     """An engine for `url`; for an SQLite file, its folder is created first."""
+    # SQLAlchemy is imported here, not at the top: commands that only name the database
+    # (`url_from_env`, the `--db` help) start without it.
+    from sqlalchemy import create_engine
+    from sqlalchemy.engine import make_url
+
     parsed = make_url(url)
     backend = parsed.get_backend_name()
     if backend == "sqlite":
@@ -47,6 +52,8 @@ def make_engine(url: str | URL = DEFAULT_URL, *, echo: bool = False) -> Engine:
 
 
 def _sqlite_engine(url: URL, *, echo: bool) -> Engine:
+    from sqlalchemy import create_engine, event
+
     database = url.database or ""
     in_memory = database in ("", ":memory:")
     if not in_memory:

@@ -12,6 +12,7 @@ import subprocess
 import sys
 import threading
 import time
+from concurrent.futures import Future
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -64,18 +65,40 @@ def start_server(db_dir: Path, port: int = 0, timeout_s: float = 30.0) -> Server
     return Server(proc, found[0])
 
 
+def makaverse_command(*args: str, env: dict[str, str] | None = None) -> str:
+    """`makaverse ARGS` (an operator's `db` or `admin` command) run in this process with `env` set
+    meanwhile: the same parser and code as from a shell, without a new interpreter loading the
+    store and Alembic for each command (~1.5 s apiece). Returns what it printed; fails on an error."""
+    import contextlib
+    import io
+
+    from makaverse.__main__ import main
+
+    out, err = io.StringIO(), io.StringIO()
+    saved = {name: os.environ.get(name) for name in env or {}}
+    os.environ.update(env or {})
+    try:
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            code = main(list(args))
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+    assert code == 0, f"makaverse {' '.join(args)}: exit {code}\n{out.getvalue()}{err.getvalue()}"
+    return out.getvalue()
+
+
 def start_seeded_server(folder: Path, users: list[tuple[str, str, str]], password: str) -> Server:
     """`makaverse db seed`, then `admin create-user` for each (username, role, opd or ""), then the
     server, all with cheap password hashing (MAKAVERSE_TEST_MODE=1)."""
     url = f"sqlite:///{folder}/t.db"
-    env = {**os.environ, "MAKAVERSE_TEST_MODE": "1"}
-    commands = [["db", "seed", "--db", url]]
+    env = {"MAKAVERSE_TEST_MODE": "1"}
+    makaverse_command("db", "seed", "--db", url, env=env)
     for username, role, opd in users:
-        commands.append(["admin", "create-user", "--db", url, "--username", username, "--role", role,
-                         "--password", password, *(["--opd", opd] if opd else [])])
-    for args in commands:
-        subprocess.run([sys.executable, "-m", "makaverse", *args], check=True, capture_output=True, text=True,
-                       env=env, cwd=REPO, timeout=120)
+        makaverse_command("admin", "create-user", "--db", url, "--username", username, "--role", role,
+                          "--password", password, *(["--opd", opd] if opd else []), env=env)
     old = os.environ.get("MAKAVERSE_TEST_MODE")
     os.environ["MAKAVERSE_TEST_MODE"] = "1"
     try:
@@ -85,6 +108,27 @@ def start_seeded_server(folder: Path, users: list[tuple[str, str, str]], passwor
             os.environ.pop("MAKAVERSE_TEST_MODE")
         else:
             os.environ["MAKAVERSE_TEST_MODE"] = old
+
+
+def health(server: Server) -> dict:
+    """The server's /healthz: how many clients are connected ("clients"), in the world ("avatars")."""
+    import urllib.request
+
+    with urllib.request.urlopen(f"http://127.0.0.1:{server.port}/healthz", timeout=10) as reply:
+        return json.loads(reply.read())
+
+
+def wait_until(check, timeout_s: float, every_s: float = 1.0, then=None) -> bool:
+    """Poll `check()` until true or `timeout_s` is up (a hang guard, not a speed requirement);
+    `then()` runs between tries (a key to press again). Returns the last `check()`."""
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if check():
+            return True
+        if then is not None:
+            then()
+        time.sleep(every_s)
+    return check()
 
 
 def free_port() -> int:
@@ -120,6 +164,21 @@ def run_client(url: str, png: Path, *extra: str, timeout_s: float = 240.0, comma
             summary = json.loads(line)
             break
     return ClientRun(proc.returncode, summary, proc.stderr)
+
+
+def start_client(url: str, png: Path, *extra: str, **kw) -> Future[ClientRun]:
+    """`run_client` begun in a thread of its own: its walk overlaps whatever the test does next (a
+    speaker's walk, another picture); `.result()` is the run's outcome, or its exception."""
+    done: Future[ClientRun] = Future()
+
+    def run() -> None:
+        try:
+            done.set_result(run_client(url, png, *extra, **kw))
+        except BaseException as exc:  # noqa: BLE001 - handed to the test by .result()
+            done.set_exception(exc)
+
+    threading.Thread(target=run, daemon=True).start()
+    return done
 
 
 # ── a display for OpenGL ─────────────────────────────────────────────────────

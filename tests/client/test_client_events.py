@@ -188,7 +188,7 @@ def test_a_start_told_while_offline_arrives_at_the_next_login(hall, shots):
                         "--frames", "2", "--event-register", "--event-title", OTHER),
             capture_output=True, text=True, timeout=240, cwd=REPO, env=_env())
         assert first.returncode == 0, first.stderr[-2000:]
-        _wait_registered(host, event_id, 1, timeout_s=10)
+        _wait_registered(host, event_id, 1, timeout_s=60)  # a hang guard: stored before the client exited
         host.ask(lambda r: EventControl(request_id=r, event_id=event_id, action="open"))
     finally:
         host.close()

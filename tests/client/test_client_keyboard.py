@@ -9,7 +9,7 @@ import subprocess
 import time
 
 import pytest
-from client_harness import REPO, client_args, client_window, run_client, start_seeded_server
+from client_harness import REPO, client_args, client_window, health, run_client, start_seeded_server, wait_until
 
 PASSWORD = "loket-rahasia-1"
 
@@ -44,6 +44,8 @@ def test_keyboard_only_from_the_login_screen_into_the_world(accounts, x11, xdoto
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=REPO, env=x11.env())
     try:
         window = client_window(x11, proc)
+        # The login screen is live (and holds the keyboard) once the client has connected.
+        assert wait_until(lambda: health(accounts)["clients"] > 0, 60), "the client never connected"
         time.sleep(3)  # a few frames: the login screen is up, the username field holds the keyboard
         xdotool("windowfocus", "--sync", window)
         # At a person's pace: a key is handled in the frame after it arrives, and the language

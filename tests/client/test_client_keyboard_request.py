@@ -10,14 +10,12 @@ request, Tab Tab Enter the first kecamatan, Tab, the phone number; F6 sends it."
 
 from __future__ import annotations
 
-import json
 import sqlite3
 import subprocess
 import time
-import urllib.request
 
 import pytest
-from client_harness import REPO, client_args, client_window, start_seeded_server
+from client_harness import REPO, client_args, client_window, health, start_seeded_server, wait_until
 
 PASSWORD = "loket-rahasia-2"
 
@@ -30,26 +28,9 @@ def citizen(tmp_path_factory):
     srv.stop()
 
 
-def _health(server) -> dict:
-    with urllib.request.urlopen(f"http://127.0.0.1:{server.port}/healthz", timeout=10) as reply:
-        return json.loads(reply.read())
-
-
 def _count(db, sql: str) -> int:
     with sqlite3.connect(db) as conn:
         return int(conn.execute(sql).fetchone()[0])
-
-
-def _wait_for(check, timeout_s: float, every_s: float = 1.0, then=None) -> bool:
-    """Poll `check()` until true; `then()` runs between tries (a key to press again)."""
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        if check():
-            return True
-        if then is not None:
-            then()
-        time.sleep(every_s)
-    return check()
 
 
 def test_keyboard_only_from_login_to_a_stored_request(citizen, x11, xdotool, tmp_path):
@@ -63,7 +44,7 @@ def test_keyboard_only_from_login_to_a_stored_request(citizen, x11, xdotool, tmp
     try:
         window = client_window(x11, proc)
         # The login screen is live (and holds the keyboard) once the client has connected.
-        assert _wait_for(lambda: _health(server)["clients"] > 0, 60), "the client never connected"
+        assert wait_until(lambda: health(server)["clients"] > 0, 60), "the client never connected"
         time.sleep(2)
         xdotool("windowfocus", "--sync", window)
 
@@ -73,16 +54,16 @@ def test_keyboard_only_from_login_to_a_stored_request(citizen, x11, xdotool, tmp
                 time.sleep(pause_s)
 
         keys(("type", "--delay", "60", "besse"), "Tab", ("type", "--delay", "60", PASSWORD), "Return")
-        assert _wait_for(lambda: _health(server)["avatars"] > 0, 60), "never logged in"
+        assert wait_until(lambda: health(server)["avatars"] > 0, 60), "never logged in"
 
         def look_saved() -> bool:
             return settings.exists() and '"look": "skin=' in settings.read_text()
 
         # The look chooser opens once in the world; Esc is "later", which saves the look shown
         # (so it is not offered again): the settings file says when it happened.
-        assert _wait_for(look_saved, 60, every_s=2, then=lambda: keys("Escape")), "no look chooser to close"
+        assert wait_until(look_saved, 60, every_s=2, then=lambda: keys("Escape")), "no look chooser to close"
         keys("F1", ("type", "--delay", "80", "KTP"), "Return")  # the directory: Take me there
-        took = _wait_for(lambda: _count(db, "select count(*) from tickets") > 0, 90, every_s=3,
+        took = wait_until(lambda: _count(db, "select count(*) from tickets") > 0, 90, every_s=3,
                          then=lambda: keys("F5"))  # F5 takes a number once the avatar stands in the booth
         assert took, "no ticket: the avatar never reached the booth, or F5 did nothing"
         keys("e", "Tab", "Tab", "Tab", "Tab", "Return", pause_s=1.0)  # the panel; its "Layanan" tab
@@ -91,7 +72,7 @@ def test_keyboard_only_from_login_to_a_stored_request(citizen, x11, xdotool, tmp
              ("type", "--delay", "50", "Besse Daeng"), "Tab", "Tab", "Return",  # the kind of request: »
              "Tab", "Tab", "Return",  # the kecamatan: »
              "Tab", ("type", "--delay", "50", "081234567890"), "F6")
-        stored = _wait_for(lambda: _count(db, "select count(*) from service_requests") > 0, 30)
+        stored = wait_until(lambda: _count(db, "select count(*) from service_requests") > 0, 30)
         assert stored, proc.stderr.read()[-2000:] if proc.poll() is not None else "no request stored"
         with sqlite3.connect(db) as conn:
             opd, values = conn.execute("select opd_code, field_values from service_requests").fetchone()

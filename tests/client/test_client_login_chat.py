@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from client_harness import REPO, client_args, load_rgb, run_client, start_server
+from client_harness import REPO, client_args, load_rgb, makaverse_command, run_client, start_client, start_server
 
 pytest.importorskip("panda3d")
 
@@ -24,19 +24,13 @@ GOLD = (245, 194, 66)  # the login panel's top stripe (ACCENT)
 def accounts_server(tmp_path_factory):
     """A server with cheap password hashing, and a staff member, an admin and two citizens."""
     db_dir = tmp_path_factory.mktemp("db")
-    env = {**os.environ, "MAKAVERSE_TEST_MODE": "1"}
+    env = {"MAKAVERSE_TEST_MODE": "1"}
     url = f"sqlite:///{db_dir}/t.db"
-    seeded = subprocess.run([sys.executable, "-m", "makaverse", "db", "seed", "--db", url], capture_output=True,
-                            text=True, env=env, cwd=REPO, timeout=120)
-    assert seeded.returncode == 0, seeded.stdout + seeded.stderr
+    makaverse_command("db", "seed", "--db", url, env=env)
     for username, role, opd, name in (("petugas1", "staff", "DUKCAPIL", "Sari"), ("wali", "admin", None, "Wali"),
                                       ("budi", "citizen", None, "Budi"), ("citra", "citizen", None, "Citra")):
-        cmd = [sys.executable, "-m", "makaverse", "admin", "create-user", "--db", url,
-               "--username", username, "--role", role, "--display-name", name, "--password", PASSWORD]
-        if opd:
-            cmd += ["--opd", opd]
-        done = subprocess.run(cmd, capture_output=True, text=True, env=env, cwd=REPO, timeout=120)
-        assert done.returncode == 0, done.stdout + done.stderr
+        makaverse_command("admin", "create-user", "--db", url, "--username", username, "--role", role,
+                          "--display-name", name, "--password", PASSWORD, *(["--opd", opd] if opd else []), env=env)
     srv = _start_cheap_server(db_dir)
     yield srv
     srv.stop()
@@ -172,10 +166,12 @@ def test_a_nearby_line_shows_as_a_bubble_over_the_speaker_and_in_the_log(account
     andi = _speaker(accounts_server.url, "--name", "Andi", "--walk", "0,-4;0,20;1.5,29@180", "--say", text,
                     "--say-near", "8")
     try:
-        assert json.loads(andi.stdout.readline())["connected"]
+        # Daeng sets off as Andi does: Andi speaks once he has arrived and Daeng is near; the picture waits for it.
         png = shots / "chat-bubble.png"
-        run = run_client(accounts_server.url, png, "--name", "Daeng", "--frames", "8", "--walk", "0,-4;-1,24@0",
-                         "--wait-chat", "1")
+        daeng = start_client(accounts_server.url, png, "--name", "Daeng", "--frames", "8", "--walk", "0,-4;-1,24@0",
+                             "--wait-chat", "1")
+        assert json.loads(andi.stdout.readline())["connected"]
+        run = daeng.result()
         assert run.returncode == 0, run.stderr[-2000:]
     finally:
         _stop(andi)
@@ -397,12 +393,10 @@ def test_an_account_resumes_after_a_restart_and_returns_to_the_login_screen_when
 
     env = {**os.environ, "MAKAVERSE_TEST_MODE": "1", PASSWORD_ENV: PASSWORD}
     url = f"sqlite:///{tmp_path}/t.db"
-    for cmd in (["db", "seed", "--db", url],
-                ["admin", "create-user", "--db", url, "--username", "dewi", "--role", "citizen", "--display-name",
-                 "Dewi", "--password", PASSWORD]):
-        done = subprocess.run([sys.executable, "-m", "makaverse", *cmd], capture_output=True, text=True, env=env,
-                              cwd=REPO, timeout=120)
-        assert done.returncode == 0, done.stdout + done.stderr
+    cheap = {"MAKAVERSE_TEST_MODE": "1"}
+    makaverse_command("db", "seed", "--db", url, env=cheap)
+    makaverse_command("admin", "create-user", "--db", url, "--username", "dewi", "--role", "citizen", "--display-name",
+                      "Dewi", "--password", PASSWORD, env=cheap)
     port = free_port()
     srv = _start_cheap_server(tmp_path, port=port)
     probe = subprocess.Popen([sys.executable, "-c", _RESTART_PROBE, srv.url, PASSWORD_ENV], stdout=subprocess.PIPE,
@@ -415,10 +409,8 @@ def test_an_account_resumes_after_a_restart_and_returns_to_the_login_screen_when
         back = _next_probe_event(probe)
         assert back == {"event": "back", "name": "Dewi", "who": "account"}
         srv.stop()
-        reset = subprocess.run([sys.executable, "-m", "makaverse", "admin", "reset-password", "--db", url,
-                                "--username", "dewi", "--password", "sandi-baru-dewi-2"], capture_output=True,
-                               text=True, env=env, cwd=REPO, timeout=120)
-        assert reset.returncode == 0, reset.stdout + reset.stderr
+        makaverse_command("admin", "reset-password", "--db", url, "--username", "dewi", "--password",
+                          "sandi-baru-dewi-2", env=cheap)
         srv = _start_cheap_server(tmp_path, port=port)
         last = _next_probe_event(probe)
         assert last == {"event": "login", "error": "token_expired",

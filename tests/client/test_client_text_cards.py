@@ -8,7 +8,7 @@ import subprocess
 
 import numpy as np
 import pytest
-from client_harness import REPO, client_args, load_rgb, run_client
+from client_harness import REPO, client_args, load_rgb, run_client, start_client
 
 SAID = "Halo semua, selamat pagi"
 
@@ -38,14 +38,17 @@ def _inside(rgb, rect: list[int], inset: int = 2):
 def _render(server, shots, renderer: str, x11) -> dict:
     andi = _speaker(server.url)
     try:
-        assert json.loads(andi.stdout.readline())["connected"]
+        # Daeng sets off as Andi does: Andi speaks only once he has arrived and Daeng is near, and
+        # Daeng's picture waits for the line.
         png = shots / f"text-cards-{renderer}.png"
         if renderer == "gl":
-            run = run_client(server.url, png, "--renderer", "gl", "--name", "Daeng", "--frames", "8", "--walk",
-                             "0,-4;-1,24@10", "--wait-chat", "1", offscreen=False, env=x11.env())
+            daeng = start_client(server.url, png, "--renderer", "gl", "--name", "Daeng", "--frames", "8", "--walk",
+                                 "0,-4;-1,24@10", "--wait-chat", "1", offscreen=False, env=x11.env())
         else:
-            run = run_client(server.url, png, "--name", "Daeng", "--frames", "8", "--walk", "0,-4;-1,24@10",
-                             "--wait-chat", "1")
+            daeng = start_client(server.url, png, "--name", "Daeng", "--frames", "8", "--walk", "0,-4;-1,24@10",
+                                 "--wait-chat", "1")
+        assert json.loads(andi.stdout.readline())["connected"]
+        run = daeng.result()
         assert run.returncode == 0, run.stderr[-2000:]
     finally:
         _stop(andi)

@@ -69,6 +69,10 @@ KTP = {
 }
 
 TEST_MODE_ENV = "MAKAVERSE_TEST_MODE"
+# How long a client waits for a message by default: a hang guard, not a speed requirement (a
+# reply takes milliseconds; on a machine busy with two test workers and more, a commit's fsync
+# alone has taken seconds).
+WAIT_S = 15.0
 LISTENING = re.compile(r"Makaverse server listening on ws://([^:\s]+):(\d+)")
 
 request_ids = itertools.count(1)
@@ -133,7 +137,7 @@ class Client:
         """A position in the record: `expect(..., since=mark)` looks only at later messages."""
         return len(self.received)
 
-    async def expect(self, pred: Callable[[Message], bool], *, since: int = 0, timeout: float = 5.0) -> Message:
+    async def expect(self, pred: Callable[[Message], bool], *, since: int = 0, timeout: float = WAIT_S) -> Message:
         """The first recorded message from `since` on that satisfies `pred`, waiting for it if need be."""
         loop = asyncio.get_running_loop()
         deadline = loop.time() + timeout
@@ -155,7 +159,7 @@ class Client:
             except TimeoutError:
                 pass
 
-    async def request(self, msg: Register | Login, *, timeout: float = 10.0) -> AuthOk | Error:
+    async def request(self, msg: Register | Login, *, timeout: float = WAIT_S) -> AuthOk | Error:
         """Send a register or login and return its answer: `auth_ok`, or the `error` naming its request id."""
         since = self.mark()
         await self.send(msg)
@@ -166,15 +170,15 @@ class Client:
             timeout=timeout,
         )
 
-    async def register(self, username: str, password: str, *, timeout: float = 10.0, **kw) -> AuthOk | Error:
+    async def register(self, username: str, password: str, *, timeout: float = WAIT_S, **kw) -> AuthOk | Error:
         msg = Register(request_id=next(request_ids), username=username, password=password, **kw)
         return await self.request(msg, timeout=timeout)
 
-    async def login(self, username: str, password: str, *, timeout: float = 10.0) -> AuthOk | Error:
+    async def login(self, username: str, password: str, *, timeout: float = WAIT_S) -> AuthOk | Error:
         msg = Login(request_id=next(request_ids), username=username, password=password)
         return await self.request(msg, timeout=timeout)
 
-    async def hello(self, token: str = "", name: str = "", *, timeout: float = 10.0) -> Welcome | Error:
+    async def hello(self, token: str = "", name: str = "", *, timeout: float = WAIT_S) -> Welcome | Error:
         """Say hello; the answer is `welcome` or an `error`."""
         since = self.mark()
         await self.send(Hello(version=PROTOCOL_VERSION, name=name, kind="bot", token=token))
@@ -183,10 +187,10 @@ class Client:
             self.welcome = reply
         return reply
 
-    async def next_snapshot(self, *, timeout: float = 5.0) -> Snapshot:
+    async def next_snapshot(self, *, timeout: float = WAIT_S) -> Snapshot:
         return await self.expect(lambda m: isinstance(m, Snapshot), since=self.mark(), timeout=timeout)
 
-    async def wait_closed(self, timeout: float = 5.0) -> int | None:
+    async def wait_closed(self, timeout: float = WAIT_S) -> int | None:
         await asyncio.wait_for(self.closed.wait(), timeout)
         return self.close_code
 
@@ -224,7 +228,7 @@ async def ticks_pass(sim: Any, n: int = 3, *, timeout_s: float = 30.0) -> None:
     await eventually(lambda: sim.tick >= until, timeout_s=timeout_s)
 
 
-async def ask(client: Client, msg: Message, *, timeout: float = 10.0) -> Message:
+async def ask(client: Client, msg: Message, *, timeout: float = WAIT_S) -> Message:
     """Send a command and return its reply: the first message carrying its request id (or an error naming it)."""
     since = client.mark()
     await client.send(msg)

@@ -28,6 +28,7 @@ from makaverse.server.accounts import Accounts
 from makaverse.server.admin.seed import ADMIN_PASSWORD_ENV
 from makaverse.server.app import open_store
 from makaverse.server.services.accounts import make_hasher
+from makaverse.server.settings import Settings
 from makaverse.server.store import NotFound, Store
 
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="SIGKILL is a POSIX signal")
@@ -40,6 +41,26 @@ KILLS = 3
 # A new seed each run unless given, printed on failure so the run can be repeated.
 SEED = int(os.environ.get("MAKAVERSE_CRASH_SEED", random.SystemRandom().randrange(1_000_000)))
 rids = itertools.count(1)
+# A reply's limit: generous, since a machine busy with other work can stall a commit (fsync) for
+# seconds; a reply that never comes fails all the same, with the server's log attached.
+REPLY_TIMEOUT_S = 60.0
+# The server takes at most `msg_rate_per_s` messages a second from one connection and drops the
+# rest with a single `rate_limited` notice that names no request; a clerk here moves requests one
+# after another as fast as they commit, which outran it. Each client keeps under it, as the
+# bench's bots do.
+SEND_GAP_S = 1.0 / (0.8 * Settings().msg_rate_per_s)
+
+
+class Pace:
+    """Sends at most one message every SEND_GAP_S."""
+
+    def __init__(self) -> None:
+        self.next_at = 0.0
+
+    async def wait(self) -> None:
+        loop = asyncio.get_running_loop()
+        await asyncio.sleep(max(0.0, self.next_at - loop.time()))
+        self.next_at = loop.time() + SEND_GAP_S
 
 
 def ktp(crid: str) -> dict[str, str]:
@@ -87,7 +108,9 @@ async def submit_until_killed(run: Run, citizen: Citizen, duplicates: list[str],
             citizen.token = reply.token
         welcome = await client.hello(token=citizen.token)
         assert isinstance(welcome, Welcome), welcome
+        pace = Pace()
         while new is None or new > 0:
+            await pace.wait()
             if citizen.pending is None and new is not None:
                 new -= 1
             crid = citizen.next_crid()
@@ -101,7 +124,9 @@ async def submit_until_killed(run: Run, citizen: Citizen, duplicates: list[str],
                     request_id=rid, client_request_id=crid, opd="DUKCAPIL", service="KTP_EL", fields=ktp(crid)
                 )
             )
-            reply = await client.expect(lambda m: getattr(m, "request_id", None) == rid, since=since, timeout=20)
+            reply = await client.expect(
+                lambda m: getattr(m, "request_id", None) == rid, since=since, timeout=REPLY_TIMEOUT_S
+            )
             assert isinstance(reply, RequestSubmitted), reply
             if reply.duplicate:
                 duplicates.append(crid)
@@ -127,6 +152,7 @@ async def review_until_killed(
         auth = await client.login(CLERK, PASSWORD)
         assert isinstance(auth, AuthOk), auth
         assert isinstance(await client.hello(token=auth.token), Welcome)
+        pace = Pace()
         while True:
             todo = sorted({t for c in citizens for t in c.acked.values()} - tried)
             if not todo:
@@ -134,6 +160,7 @@ async def review_until_killed(
                     return
                 await asyncio.sleep(0.02)
                 continue
+            await pace.wait()
             tracking = todo[0]
             tried.add(tracking)
             rid = next(rids)
@@ -141,7 +168,9 @@ async def review_until_killed(
             await client.send(
                 SetRequestStatus(request_id=rid, tracking=tracking, status="in_review", note="diperiksa", expected="submitted")
             )
-            reply = await client.expect(lambda m: getattr(m, "request_id", getattr(m, "ref", None)) == rid, since=since, timeout=20)
+            reply = await client.expect(
+                lambda m: getattr(m, "request_id", getattr(m, "ref", None)) == rid, since=since, timeout=REPLY_TIMEOUT_S
+            )
             assert isinstance(reply, RequestDetail) and reply.status == "in_review", reply
             reviewed.add(tracking)
     except (AssertionError, ConnectionClosed, OSError):
@@ -218,6 +247,9 @@ async def test_sigkill_at_random_moments_loses_and_duplicates_no_acknowledged_re
                 assert all(c.pending is None for c in citizens)
                 await review_until_killed(run, citizens, reviewed, tried, until_done=True)
                 assert await run.server.terminate() == 0
+        except AssertionError as exc:
+            exc.add_note(f"seed {SEED}, round {round_no}; the server's log:\n{run.server.output()[-4000:]}")
+            raise
         finally:
             await run.server.ensure_stopped()
         check_database(db_file, url, citizens, reviewed)

@@ -5,9 +5,11 @@ the hello timeout waits for the server's own answer."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from dataclasses import replace
 
 import pytest
+from harness import eventually
 from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed
 
@@ -72,10 +74,8 @@ async def test_pongs_are_read_while_a_command_waits_and_frames_follow_it_in_orde
             await asyncio.wait_for(pong, 5.0)  # websockets stops reading after 16 unread messages
             assert game.handled == ["started:w0"]
             game.release.set()
-            for _ in range(100):
-                if len(game.handled) == 41:
-                    break
-                await asyncio.sleep(0.02)
+            with contextlib.suppress(AssertionError):  # the assert below says what arrived
+                await eventually(lambda: len(game.handled) >= 41)
             assert game.handled == ["started:w0", *[f"w{i}" for i in range(40)]]
     finally:
         await server.stop()
@@ -96,10 +96,8 @@ async def test_the_hello_timeout_waits_for_a_command_the_server_is_still_handlin
             with pytest.raises(ConnectionClosed) as closed:
                 await asyncio.wait_for(ws.recv(), 5.0)
             assert closed.value.rcvd is not None and closed.value.rcvd.code == CloseCode.HANDSHAKE_TIMEOUT
-        for _ in range(100):
-            if game.disconnected_after:
-                break
-            await asyncio.sleep(0.02)
+        with contextlib.suppress(AssertionError):
+            await eventually(lambda: bool(game.disconnected_after))
         assert game.disconnected_after == ["started:lambat", "lambat"]  # the command finished first
     finally:
         await server.stop()
@@ -131,10 +129,8 @@ async def test_a_frame_that_fails_behind_a_command_does_not_hold_up_the_frames_a
             await ws.send(encode(Ping(client_time_ms=1)))
             await asyncio.sleep(0.3)  # all three read, the last two waiting behind the first
             game.release.set()
-            for _ in range(100):
-                if "ping" in game.handled:
-                    break
-                await asyncio.sleep(0.02)
+            with contextlib.suppress(AssertionError):  # the assert below says what arrived
+                await eventually(lambda: "ping" in game.handled)
             assert game.handled == ["started", "hello", "input", "ping"]
     finally:
         await server.stop()

@@ -32,3 +32,15 @@ def test_serve_without_the_server_extra_says_which_to_install(monkeypatch, capsy
 def test_full_install_has_the_server_extra():
     """In the development install every server dependency is present."""
     assert server_cli.missing_server_modules() == []
+
+
+def test_building_the_command_line_loads_no_database_library():
+    """Every `makaverse` command builds the whole parser (the client's `shot` and `client` too): the
+    `db` and `admin` commands load SQLAlchemy, Alembic and argon2 only when one of them runs."""
+    import subprocess
+    import sys
+
+    probe = ("import sys; from makaverse.__main__ import build_parser; build_parser(); "
+             "print(sorted(m for m in ('sqlalchemy', 'alembic', 'argon2') if m in sys.modules))")
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=120, check=True)
+    assert done.stdout.strip() == "[]", done.stdout + done.stderr
