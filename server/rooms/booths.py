@@ -159,9 +159,9 @@ class Booths(Component):
         # read again (the desk taken over): a new version, so open panels fetch the content again
         board.info_version = {o.code: board.info_version.get(o.code, 0) + 1 for o in opds}
         board.queues = queues
-        if state is not None:
-            note(log, "booth_queues_loaded", waiting=sum(queues.waiting_count(o) for o in queues.opds()),
-                 closed=len(changed))
+        waiting = sum(queues.waiting_count(o) for o in queues.opds())
+        if state is not None and (waiting or changed):  # an empty start has nothing to tell
+            note(log, "booth_queues_loaded", waiting=waiting, closed=len(changed))
         for i in range(0, len(changed), 100):  # the store takes bounded batches
             self._save(ctx, changed[i : i + 100])
 
