@@ -14,7 +14,7 @@ from __future__ import annotations
 import base64
 import json
 import logging
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from typing import Any
 
 from makaverse.protocol import (
@@ -773,7 +773,8 @@ class EventCopy(Component):
 
     def _up(self, actor: Actor, **body: Any) -> Effects:
         fx = Effects()
-        fx.out.append(Publish(UP, pack({**body, "actor": asdict(actor), "origin": self.origin, "proc": self.process})))
+        envelope = {**body, "actor": actor.as_dict(), "origin": self.origin, "proc": self.process}
+        fx.out.append(Publish(UP, pack(envelope)))
         return fx
 
     def handle(self, cmd: Message, actor: Actor, now_ms: int) -> Effects:
