@@ -196,14 +196,27 @@ class Client:
         return await self.expect(lambda m: isinstance(m, Snapshot), since=since, timeout=timeout)
 
     async def fresh_snapshot(self, *, timeout: float = 5.0) -> Snapshot:
-        """A snapshot of a tick from now on: the client turns its standing avatar a little (an
+        """A snapshot of a tick from now on: the client turns its standing avatar (an
         input with no direction and a new yaw) and waits for the snapshot that acknowledges it, so
         the server's tick runs and this client is still served. Its `seq` is far above any a test
         counts itself."""
         self._turns += 1
         seq = 2_000_000_000 + self._turns
+        me = self.welcome.avatar_id if self.welcome is not None else -1
+
+        def shows_me(m: Message) -> bool:
+            return isinstance(m, Snapshot) and me in m.arrays()[0].tolist()
+
+        # A quarter turn from the facing last seen (a turn to where it faces is no turn); the
+        # first snapshot always comes, if it has not yet.
+        last = next((m for m in reversed(self.received) if shows_me(m)), None)
+        if last is None:
+            last = await self.expect(shows_me, timeout=timeout)
+        assert isinstance(last, Snapshot)
+        ids, _, yaws, _ = last.arrays()
+        yaw = (int(yaws[ids.tolist().index(me)]) + 16384) % 65536
         mark = self.mark()
-        await self.send(Input(seq=seq, move_x=0.0, move_y=0.0, yaw=(self._turns * 4096) % 65536))
+        await self.send(Input(seq=seq, move_x=0.0, move_y=0.0, yaw=yaw))
         return await self.expect(lambda m: isinstance(m, Snapshot) and m.ack_seq >= seq, since=mark, timeout=timeout)
 
     async def wait_closed(self, timeout: float = 5.0) -> int | None:

@@ -166,7 +166,7 @@ async def walk(client) -> float:
         snap = await client.expect(lambda m: isinstance(m, Snapshot) and m.ack_seq >= seq, since=since)
         return positions(snap)[me]
 
-    start = await step(0.0, 0.0)
+    start = positions(await client.fresh_snapshot())[me]
     for direction in ((1.0, 0.0), (-1.0, 0.0), (0.0, 1.0), (0.0, -1.0)):
         for _ in range(6):
             x_cm, y_cm = await step(*direction)
