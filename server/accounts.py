@@ -75,17 +75,12 @@ class Accounts:
         audit: Audit | None = None,
     ) -> Account:
         """Check the rules, hash the password and store the account."""
-        username = normalize_username(username)
-        check_password(password, username=username)
-        name = normalize_display_name(display_name, fallback=username)
-        if role in ("citizen", "guest"):
-            # Only accounts an operator gives a role may carry a name that says so.
-            check_not_reserved(username, name)
+        username, name, password_hash = self._checked(username, password, display_name, role=role)
         try:
             return self._store.create_account(
                 username=username,
                 display_name=name,
-                password_hash=self._hasher.hash(password),
+                password_hash=password_hash,
                 role=role,
                 opd_code=opd_code,
                 lang=lang,
@@ -99,17 +94,24 @@ class Accounts:
     ) -> tuple[Account, str]:
         """A new citizen account, already logged in: returns (account, session token), written in
         one transaction."""
-        username = normalize_username(username)
-        check_password(password, username=username)
-        name = normalize_display_name(display_name, fallback=username)
-        check_not_reserved(username, name)
+        username, name, password_hash = self._checked(username, password, display_name, role="citizen")
         try:
             return self._store.create_account_with_session(
-                username=username, display_name=name, password_hash=self._hasher.hash(password), lang=lang,
+                username=username, display_name=name, password_hash=password_hash, lang=lang,
                 ttl_s=self._session_ttl_s,
             )
         except Conflict as exc:
             raise UsernameTaken(username) from exc
+
+    def _checked(self, username: str, password: str, display_name: str | None, *, role: str) -> tuple[str, str, str]:
+        """A new account's rules: (normalised username, display name, password hash)."""
+        username = normalize_username(username)
+        check_password(password, username=username)
+        name = normalize_display_name(display_name, fallback=username)
+        if role in ("citizen", "guest"):
+            # Only accounts an operator gives a role may carry a name that says so.
+            check_not_reserved(username, name)
+        return username, name, self._hasher.hash(password)
 
     def login(self, username: str, password: str, address: str) -> tuple[Account, str]:
         """Check the password and open a session: returns (account, session token).

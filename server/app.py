@@ -101,8 +101,11 @@ def allow_open_files(clients: int) -> int:
     if soft != resource.RLIM_INFINITY and soft < wanted:
         new = wanted if hard == resource.RLIM_INFINITY else min(wanted, hard)
         if new > soft:
-            resource.setrlimit(resource.RLIMIT_NOFILE, (new, hard))
-            soft = new
+            try:
+                resource.setrlimit(resource.RLIMIT_NOFILE, (new, hard))
+                soft = new
+            except (ValueError, OSError):  # refused (macOS caps it below an unlimited hard limit)
+                pass
     return soft
 
 

@@ -13,7 +13,7 @@ What lives in Redis (every key under the settings' `redis_prefix`):
 - `seq:copy:<hall>`: overflow copies' numbers, unique across processes;
 - `desk`: the id of the process running the booth desk (ticket queues and counters, one per
   city), taken with SET NX by the first process hosting the booths and renewed by its heartbeat
-  with the same lifetime as its entry (whose `desk` is then true).
+  with the same lifetime as its entry (whose `desk` is then true), only while it is still its own.
 
 On the bus, channel `proc.<id>` carries what is addressed to one process: a push to an account
 it holds. A process that dies stops renewing its keys, so within `ttl_s` its instances leave the
@@ -42,6 +42,24 @@ DESK_CLAIM_S = 30.0  # the desk's claim until the first heartbeat renews it
 AVATAR_ID_RANGE = 1 << 20  # avatar ids per process start: 4,096 ranges fit in a uint32
 _COPY_POOL = 2  # copy numbers reserved ahead, so opening a copy never waits on Redis
 MAX_CONNECTIONS = 50  # to Redis at once; more calls than this wait their turn
+
+# The desk's heartbeat renews its claim only while the claim is still its own (or written again
+# when Redis has forgotten it): a process cut off longer than the claim's lifetime may find that
+# another took the desk meanwhile, and must not take it back. Leaving drops only its own claim.
+_RENEW_DESK = """
+local holder = redis.call('GET', KEYS[1])
+if holder == ARGV[1] or not holder then
+  redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
+  return 1
+end
+return 0
+"""
+_DROP_DESK = """
+if redis.call('GET', KEYS[1]) == ARGV[1] then
+  return redis.call('DEL', KEYS[1])
+end
+return 0
+"""
 
 
 def process_channel(process_id: str) -> str:
@@ -117,6 +135,8 @@ class Cluster:
         self._started_ms = _now_ms()
         self._pending: set[asyncio.Task] = set()
         self.desk = False  # this process runs the booth desk (claimed at start)
+        # Called once when a heartbeat finds another process holding the desk this one had.
+        self.on_desk_lost: Callable[[], None] | None = None
 
     # ── lifecycle ────────────────────────────────────────────────────────────
     async def start(self, halls: list[str]) -> None:
@@ -150,10 +170,9 @@ class Cluster:
                 await self._task
         with contextlib.suppress(Exception):
             async with asyncio.timeout(2.0):
-                keys = [self._key(f"proc:{self.process_id}"), self._key(f"accounts:{self.process_id}")]
+                await self._redis.delete(self._key(f"proc:{self.process_id}"), self._key(f"accounts:{self.process_id}"))
                 if self.desk:  # the next process to start with the booths takes the desk
-                    keys.append(self._key("desk"))
-                await self._redis.delete(*keys)
+                    await self._redis.eval(_DROP_DESK, 1, self._key("desk"), self.process_id)
         with contextlib.suppress(Exception):
             await self._redis.aclose()
 
@@ -177,15 +196,18 @@ class Cluster:
     async def beat(self) -> None:
         """Write this process's entry and account set (with their TTL), top up the copy numbers,
         and read everyone's entries."""
+        ttl_ms = int(self.ttl_s * 1000)
+        if self.desk and not await self._redis.eval(_RENEW_DESK, 1, self._key("desk"), self.process_id, ttl_ms):
+            self.desk = False
+            log.warning("booth_desk_lost")  # another process runs the desk now: commands go there
+            if self.on_desk_lost is not None:
+                self.on_desk_lost()
         entry = {**self._entry(), "id": self.process_id, "url": self.public_url, "at_ms": _now_ms(),
                  "started_ms": self._started_ms, "desk": self.desk}
-        ttl_ms = int(self.ttl_s * 1000)
         accounts_key = self._key(f"accounts:{self.process_id}")
         accounts = self._accounts()
         async with self._redis.pipeline(transaction=True) as pipe:
             pipe.set(self._key(f"proc:{self.process_id}"), json.dumps(entry, separators=(",", ":")), px=ttl_ms)
-            if self.desk:
-                pipe.set(self._key("desk"), self.process_id, px=ttl_ms)
             pipe.delete(accounts_key)
             if accounts:
                 pipe.sadd(accounts_key, *accounts)

@@ -315,19 +315,18 @@ class NetServer:
                     await pending
                 except Exception:
                     log.exception("dispatch_failed")
-                if not session.backlog or session.conn.closing:
-                    session.backlog.clear()
-                    session.backlog_bytes = 0
-                    return
-                data, now_s = session.backlog.popleft()
-                session.backlog_bytes -= len(data)
-                next_pending = self._receive(session, data, now_s)
-                while next_pending is None and session.backlog:
+                next_pending = None
+                while next_pending is None:
+                    if not session.backlog or session.conn.closing:
+                        session.backlog.clear()
+                        session.backlog_bytes = 0
+                        return
                     data, now_s = session.backlog.popleft()
                     session.backlog_bytes -= len(data)
-                    next_pending = self._receive(session, data, now_s)
-                if next_pending is None:
-                    return
+                    try:
+                        next_pending = self._receive(session, data, now_s)
+                    except Exception:  # as a command that fails: logged, and the frames after it go on
+                        log.exception("dispatch_failed")
                 pending = next_pending
         finally:
             session.working = None

@@ -197,6 +197,11 @@ class GameServer:
             # the booths takes it; the others send queue and counter commands to it.
             booths.desk = await self.cluster.claim_desk()
             log_event(log, "booth_desk", here=booths.desk)
+
+            def desk_lost() -> None:  # another process took it while this one was cut off
+                booths.desk = False
+
+            self.cluster.on_desk_lost = desk_lost
         if self.store is not None:
             now = now_ms()
             for instance in self.instances.values():

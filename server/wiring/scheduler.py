@@ -43,7 +43,9 @@ class Scheduler:
         self._cpu_s = time.process_time()
         self._late_s = 0.0
         self._arrivals = places.players.arrivals
-        self._dropped: dict[str, int] = {}  # each instance's `inputs_dropped` already counted
+        # Each instance's `inputs_dropped` already counted, with the simulation it was counted on: a
+        # copy of the hall that closes and opens again under its old name has a new one, counting from 0.
+        self._dropped: dict[str, tuple[object, int]] = {}
         self.receive_backlog = receive_backlog  # bytes unread in client sockets (None: not known here)
         self.backlog = {"inputs": 0, "receive_bytes": None}  # the last once-a-second reading
         self._backlog_at_s = 0.0
@@ -137,13 +139,19 @@ class Scheduler:
             if took > self.budget_s:
                 over_budget.inc()
             population.set(len(instance.sim.avatars))
-            dropped = instance.sim.inputs_dropped
-            m.inputs_coalesced.inc(dropped - self._dropped.get(instance.instance_id, 0))
-            self._dropped[instance.instance_id] = dropped
+            sim = instance.sim
+            counted_on, counted = self._dropped.get(instance.instance_id, (sim, 0))
+            if counted_on is not sim:
+                counted = 0
+            if sim.inputs_dropped > counted:
+                m.inputs_coalesced.inc(sim.inputs_dropped - counted)
+            self._dropped[instance.instance_id] = (sim, sim.inputs_dropped)
             avatars += len(instance.sim.avatars)
             bodies += instance.views.frames_built
         self.runner.apply(moves)
         self.places.reap()
+        if len(self._dropped) > len(self.instances):  # copies closed: forget their counts
+            self._dropped = {i: c for i, c in self._dropped.items() if i in self.instances}
         m.avatars.set(avatars)
         m.snapshot_bodies.set(bodies)
         m.load.set(capacity.load)

@@ -44,3 +44,35 @@ async def test_a_burst_of_hand_offs_all_reach_redis_and_read_back(cluster):
     await asyncio.gather(*(cluster.put_handoff(t, {"instance": "auditorium-2", "n": i}) for i, t in enumerate(tokens)))
     taken = await asyncio.gather(*(cluster.take_handoff(t) for t in tokens))
     assert [h["n"] if h else None for h in taken] == list(range(burst))
+
+
+async def test_a_process_whose_desk_claim_lapsed_does_not_take_it_from_its_successor(cluster):
+    """p1 ran the booth desk; its claim lapsed (cut off from Redis longer than its lifetime) and p2,
+    starting meanwhile, took the desk. p1's next heartbeat leaves p2's claim alone and p1 stops
+    being the desk: two desks would hand out the same ticket numbers twice."""
+    p2 = Cluster(REDIS_URL, LocalBus(), prefix=cluster.prefix, process_id="p2", public_url="ws://127.0.0.1:2/",
+                 entry=dict, accounts=list)
+    lost: list[bool] = []
+    cluster.on_desk_lost = lambda: lost.append(True)
+    try:
+        assert await cluster.claim_desk()
+        await cluster.beat()  # renewed while it holds it
+        assert await cluster._redis.get(cluster._key("desk")) == b"p1" and cluster.desk
+        await cluster._redis.delete(cluster._key("desk"))  # the claim lapsed
+        assert await p2.claim_desk()
+        await cluster.beat()
+        assert await cluster._redis.get(cluster._key("desk")) == b"p2"
+        assert not cluster.desk and lost == [True]
+        assert not cluster.view["p1"]["desk"]
+        await cluster.close()  # and leaving does not drop p2's claim either
+        assert await p2._redis.get(p2._key("desk")) == b"p2"
+    finally:
+        await p2.close()
+
+
+async def test_the_desk_takes_its_claim_back_when_redis_forgot_it(cluster):
+    """Redis restarted without its data: the desk's next heartbeat writes its claim again."""
+    assert await cluster.claim_desk()
+    await cluster._redis.delete(cluster._key("desk"))
+    await cluster.beat()
+    assert cluster.desk and await cluster._redis.get(cluster._key("desk")) == b"p1"

@@ -571,3 +571,14 @@ async def test_a_new_request_reaches_its_opds_staff_on_both_processes_and_nobody
             assert not any(isinstance(m, StaffRequestNew) for m in bystander.received)
     finally:
         await people.dispose()
+
+
+async def test_a_desk_that_lost_its_claim_sends_queue_commands_on(servers, pg_schema_url, redis_prefix, monkeypatch):
+    """p1's claim on the desk lapsed and p2 took it: p1's next heartbeat leaves it to p2, and p1's
+    booths stop running the queues (its queue commands now go to p2)."""
+    p1, p2 = await _two_building_processes(servers, pg_schema_url, redis_prefix, monkeypatch)
+    assert p1.places.booths.desk
+    await p1.cluster._redis.delete(p1.cluster._key("desk"))
+    assert await p2.cluster.claim_desk()
+    await p1.cluster.beat()
+    assert not p1.places.booths.desk and not p1.cluster.desk

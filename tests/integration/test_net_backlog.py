@@ -11,11 +11,12 @@ import pytest
 from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed
 
-from makaverse.protocol import PROTOCOL_VERSION, CloseCode, Hello, encode
+from makaverse.protocol import PROTOCOL_VERSION, CloseCode, Hello, Input, Ping, encode
 from makaverse.protocol.messages import Message
 from makaverse.server.net.metrics import ServerMetrics
 from makaverse.server.net.server import NetServer
 from makaverse.server.net.session import Session
+from makaverse.server.net.session_state import SessionEvent
 from makaverse.server.settings import Settings
 
 
@@ -100,5 +101,40 @@ async def test_the_hello_timeout_waits_for_a_command_the_server_is_still_handlin
                 break
             await asyncio.sleep(0.02)
         assert game.disconnected_after == ["started:lambat", "lambat"]  # the command finished first
+    finally:
+        await server.stop()
+
+
+class BrokenInputGame(SlowGame):
+    """Enters the world on the first command (which waits), then records what it is given; its
+    movement handler fails (a bug in the game must not wedge the connection)."""
+
+    async def dispatch(self, session: Session, msg: Message) -> None:
+        if not self.handled:
+            session.advance(SessionEvent.ENTERED)
+            self.handled.append("started")
+            await self.release.wait()
+        self.handled.append(msg.TYPE.name.lower())
+
+    def dispatch_input(self, session: Session, msg: Message) -> None:
+        self.handled.append("input")
+        raise RuntimeError("broken")
+
+
+async def test_a_frame_that_fails_behind_a_command_does_not_hold_up_the_frames_after_it():
+    game = BrokenInputGame()
+    server = await start(game)
+    try:
+        async with connect(f"ws://127.0.0.1:{server.port}/", ping_interval=None) as ws:
+            await ws.send(hello("pertama"))
+            await ws.send(encode(Input(seq=1, move_x=0.0, move_y=0.0, yaw=0)))
+            await ws.send(encode(Ping(client_time_ms=1)))
+            await asyncio.sleep(0.3)  # all three read, the last two waiting behind the first
+            game.release.set()
+            for _ in range(100):
+                if "ping" in game.handled:
+                    break
+                await asyncio.sleep(0.02)
+            assert game.handled == ["started", "hello", "input", "ping"]
     finally:
         await server.stop()

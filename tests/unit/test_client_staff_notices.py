@@ -123,3 +123,22 @@ def test_a_notice_for_another_opd_or_a_citizen_is_ignored(world):
         before = m.rev["toast"]
         m.handle(n, 0)
         assert m.staff.requests == () and m.staff.new_count == 0 and m.rev["toast"] == before
+
+
+def test_a_long_stream_of_new_requests_keeps_the_list_and_the_marks_bounded(world):
+    """A busy OPD all day: the live rows keep the list at `MAX_ROWS` (the rest come back with
+    "more", from the last row kept) and the "baru" marks at `MAX_UNSEEN`, the newest ones."""
+    from makaverse.client.state.booths.staff import MAX_ROWS, MAX_UNSEEN
+
+    m = clerk(world)
+    listed(m, "", row(1))
+    for n in range(2, 2 + 3 * MAX_ROWS):
+        m.handle(notice(n), 0)
+    desk = m.staff
+    assert len(desk.requests) == MAX_ROWS and desk.more
+    assert [r["id"] for r in desk.requests[:2]] == [1 + 3 * MAX_ROWS, 3 * MAX_ROWS]
+    assert len(desk.unseen) == MAX_UNSEEN and notice(1 + 3 * MAX_ROWS).tracking in desk.unseen
+    m.drain()
+    desk.load_requests(more=True)
+    ask = [x for x in m.drain() if isinstance(x, StaffRequests)][-1]
+    assert ask.before_id == desk.requests[-1]["id"]

@@ -27,7 +27,12 @@ from .panel import BoothPanelModel
 from .rules import legal_next
 from .tickets import TicketModel
 
-__all__ = ["StaffConsoleModel"]
+__all__ = ["StaffConsoleModel", "MAX_ROWS", "MAX_UNSEEN"]
+
+# New requests arriving live are added at the top of the list: past this many rows the oldest are
+# let go (and "more" loads them again from the last row kept), so a clerk's day stays bounded.
+MAX_ROWS = 200
+MAX_UNSEEN = 99  # "baru" marks kept, the newest; the tab counts at most this many
 
 
 class StaffConsoleModel:
@@ -210,7 +215,11 @@ class StaffConsoleModel:
                "status": msg.status, "created_ms": msg.created_ms, "updated_ms": msg.created_ms}
         if self.loaded and self.filter in ("", msg.status) and all(r["id"] != msg.id for r in self.requests):
             self.requests = (row, *self.requests)
+            if len(self.requests) > MAX_ROWS:
+                self.requests, self.more = self.requests[:MAX_ROWS], True
         self.unseen.add(msg.tracking)
+        if len(self.unseen) > MAX_UNSEEN:
+            self.unseen.discard(min(self.unseen))  # the oldest: tracking numbers count up
         self.link.rev["staff_new"] += 1
         self.panel.want_info(msg.opd)
         info = self.panel.infos.get(msg.opd)
