@@ -518,6 +518,7 @@ class LoadRun:
         self.latency = array("f")
         self.extra_latency = array("f")  # scenario-specific latency samples (e.g. stage lines), seconds
         self.extra_latency_by: dict[str, array] = {}  # the same by the server process (url) the bot was on
+        self.extra_latency_tagged: dict[str, array] = {}  # the same by a scenario's own tag
         self.entered = 0
         self.ended = 0
         self.loop: asyncio.AbstractEventLoop | None = None
@@ -535,13 +536,16 @@ class LoadRun:
     def bot_ended(self, bot: Bot) -> None:
         self.ended += 1
 
-    def add_extra_latency(self, bot: Bot, seconds: float) -> None:
-        """A scenario's own latency sample (e.g. a stage line), also kept by the bot's server process."""
+    def add_extra_latency(self, bot: Bot, seconds: float, tag: str = "") -> None:
+        """A scenario's own latency sample (e.g. a stage line), also kept by the bot's server
+        process and, given one, by `tag` (e.g. stage lines said near a poll)."""
         self.extra_latency.append(seconds)
         by = self.extra_latency_by.get(bot.url)
         if by is None:
             by = self.extra_latency_by[bot.url] = array("f")
         by.append(seconds)
+        if tag:
+            self.extra_latency_tagged.setdefault(tag, array("f")).append(seconds)
 
     async def connect(self, bot: Bot) -> None:
         u = bot.parsed
@@ -678,6 +682,7 @@ class LoadRun:
                 "places": sorted({b.full_url for b in self.bots if b.full_url}),
             },
             "extra_latency_by": {url: a.tobytes() for url, a in self.extra_latency_by.items()},
+            "extra_latency_tagged": {tag: a.tobytes() for tag, a in self.extra_latency_tagged.items()},
             "redirects_followed": sum(b.redirects for b in self.bots),
             # Where the bots ended: in the world at the end, by server process (url).
             "bots_by_url": dict(Counter(b.url for b in self.bots if b.in_world and b.close_code is None)),

@@ -34,7 +34,8 @@ class ShotPlan:
     path: str | None
     frames: int
     connect_timeout_s: float = 20.0
-    min_snapshots: int = 5
+    # A world where nothing moves sends one snapshot and then none (protocol README, *Interest*).
+    min_snapshots: int = 1
     # Draw the frames of the wait too. An offscreen buffer shows nobody those frames, and the
     # software renderer spends most of a run's CPU drawing them (a walk to a booth is ~250).
     draw_while_waiting: bool = True

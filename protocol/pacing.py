@@ -1,17 +1,17 @@
 """When a client sends an `input` (README, *Movement*): every input period while it moves or its
-intent changes, and while it stands still only a slow heartbeat, or a report of the snapshots that
-arrived meanwhile. Pure: time is passed in."""
+intent changes; while it stands still nothing, but a report of the snapshots that arrived
+meanwhile (at most one every `ack_every_s`). Pure: time is passed in."""
 
 from __future__ import annotations
 
 __all__ = ["InputPacer", "HEARTBEAT_S", "ACK_EVERY_S"]
 
-HEARTBEAT_S = 1.0  # an idle client's input at least this often (the server never needs it: it is a courtesy)
+HEARTBEAT_S: float | None = None  # an idle client's input at least this often; none (the server needs none)
 ACK_EVERY_S = 0.4  # an idle client reports new snapshot ticks at most this often
 
 
 class InputPacer:
-    def __init__(self, *, heartbeat_s: float = HEARTBEAT_S, ack_every_s: float = ACK_EVERY_S) -> None:
+    def __init__(self, *, heartbeat_s: float | None = HEARTBEAT_S, ack_every_s: float = ACK_EVERY_S) -> None:
         self.heartbeat_s = heartbeat_s
         self.ack_every_s = ack_every_s
         self._last: tuple[float, float, int, bool] | None = None
@@ -24,7 +24,8 @@ class InputPacer:
         key = (move_x, move_y, yaw, run)
         idle = move_x == 0.0 and move_y == 0.0
         since = now_s - self._sent_at
-        if (not idle or key != self._last or since >= self.heartbeat_s
+        heartbeat = self.heartbeat_s is not None and since >= self.heartbeat_s
+        if (not idle or key != self._last or heartbeat
                 or (ack_tick != self._ack_tick and since >= self.ack_every_s)):
             self._last, self._sent_at, self._ack_tick = key, now_s, ack_tick
             return True

@@ -60,6 +60,8 @@ class Settings:
     send_buffer_bytes: int = 0
     ping_interval_s: float = 5.0
     ping_timeout_s: float = 10.0
+    # A client that has sent nothing for this long (a seated audience) is pinged only this often.
+    ping_idle_interval_s: float = 15.0
     close_timeout_s: float = 1.0
     hello_timeout_s: float = 5.0  # from connecting to entering the world: login/register and hello
     msg_rate_per_s: float = 60.0

@@ -20,7 +20,12 @@ class LocalBus:
         return None
 
     async def publish(self, channel: str, payload: bytes) -> None:
-        # Delivered on a later loop iteration, as from a broker: a publisher never re-enters itself.
+        self.publish_soon(channel, payload)
+
+    def publish_soon(self, channel: str, payload: bytes) -> None:
+        """Delivered on a later loop iteration, as from a broker: a publisher never re-enters
+        itself. No task to wait on: a poll's thousands of votes and replies each went through one
+        of their own, and a stage line waited behind them."""
         asyncio.get_running_loop().call_soon(self._subscribers.deliver, channel, bytes(payload))
 
     def subscribe(self, channel: str, callback: Callback) -> Subscription:

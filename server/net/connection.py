@@ -2,16 +2,19 @@
 never hangs on a peer that stopped reading.
 
 A frame sent while nothing waits before it (the queue empty, the writer idle, the socket taking
-data) goes straight through the WebSocket protocol to the socket, as websockets' own `send` would
-without its lock and drain: most frames of a tick, at the cost of one call instead of a task
-switch each. Anything else waits its turn in the queue, so the order never changes and a reader
-that can't keep up still fills the queue and is dropped."""
+data) goes straight to the socket, as websockets' own `send` would without its lock and drain:
+most frames of a tick, at the cost of one call instead of a task switch each. Its WebSocket
+framing (`ws_frame`, a server's frames are never masked nor compressed here) is built here, and
+built once for a message many receive (a stage line to a hall: one header and one copy for all).
+Anything else waits its turn in the queue, so the order never changes and a reader that can't
+keep up still fills the queue and is dropped."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
 import logging
+import struct
 
 from websockets.asyncio.server import ServerConnection
 from websockets.exceptions import ConnectionClosed
@@ -22,9 +25,36 @@ from makaverse.protocol.messages import Message
 
 from .metrics import ServerMetrics
 
-__all__ = ["Connection"]
+__all__ = ["Connection", "ws_frame"]
 
 log = logging.getLogger("makaverse.net")
+
+_BINARY_FIN = 0x82
+
+
+def ws_frame(payload: bytes) -> bytes:
+    """A complete, unmasked binary WebSocket frame (RFC 6455 5.2) carrying `payload`."""
+    n = len(payload)
+    if n < 126:
+        head = bytes((_BINARY_FIN, n))
+    elif n < 1 << 16:
+        head = struct.pack("!BBH", _BINARY_FIN, 126, n)
+    else:
+        head = struct.pack("!BBQ", _BINARY_FIN, 127, n)
+    return head + payload
+
+
+# The frame built last and its payload: a broadcast hands every receiver the same bytes object.
+_last: tuple[bytes, bytes] = (b"", ws_frame(b""))
+
+
+def _framed(payload: bytes) -> bytes:
+    global _last
+    if _last[0] is payload:
+        return _last[1]
+    frame = ws_frame(payload)
+    _last = (payload, frame)
+    return frame
 
 
 class Connection:
@@ -71,8 +101,14 @@ class Connection:
             return False
         ws = self.ws
         if self._idle and self.queue.empty() and not ws.paused and ws.protocol.state is OPEN:
-            ws.protocol.send_binary(data)
-            ws.send_data()
+            protocol = ws.protocol
+            if protocol.extensions:  # none are negotiated; with one, the protocol frames it
+                protocol.send_binary(data)
+                ws.send_data()
+            else:
+                if protocol.writes:
+                    ws.send_data()  # the protocol's own frames (a pong) go first
+                ws.transport.write(_framed(data))
             self.metrics.sent_bytes += len(data)
             return True
         try:

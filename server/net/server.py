@@ -39,6 +39,7 @@ from ..log import log_event
 from .admission import Elsewhere, gate_for
 from .connection import Connection
 from .http import HttpRoutes
+from .keepalive import PacedPings, paced_pings
 from .metrics import ServerMetrics, watch_loop_lag
 from .session import Session
 from .session_state import ALLOWED, SessionEvent, SessionState
@@ -90,6 +91,8 @@ class NetSettings(Protocol):
     def ping_interval_s(self) -> float: ...
     @property
     def ping_timeout_s(self) -> float: ...
+    @property
+    def ping_idle_interval_s(self) -> float: ...
     @property
     def close_timeout_s(self) -> float: ...
     @property
@@ -166,6 +169,7 @@ class NetServer:
             max_queue=16,
             ping_interval=s.ping_interval_s,
             ping_timeout=s.ping_timeout_s,
+            create_connection=paced_pings(s.ping_idle_interval_s),
             close_timeout=s.close_timeout_s,
             compression=None,  # snapshots are packed numbers; deflate costs CPU for little
             # A join burst (a town hall opening) connects thousands at once; the default of 100
@@ -246,9 +250,12 @@ class NetServer:
         log_event(log, "client_connected", conn=conn.conn_id, remote=conn.remote)
         session.watchdog = loop.call_later(s.hello_timeout_s, self._hello_timeout, session)
         try:
+            paced = isinstance(ws, PacedPings)
             async for data in ws:
                 if conn.closing:
                     break
+                if paced:
+                    ws.heard_at = loop.time()  # type: ignore[attr-defined]
                 self.metrics.received_bytes += len(data)
                 work = session.working
                 if work is not None:

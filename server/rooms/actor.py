@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 
 from makaverse.protocol.tickets import holder_key
 
@@ -23,6 +23,11 @@ class Actor:
     opd: str = ""
     lang: str = "id"
 
+    def as_dict(self) -> dict:
+        """Its fields by name (for an envelope on the bus): `dataclasses.asdict` without its deep
+        copy, several times cheaper, for a poll's thousands of votes."""
+        return {name: getattr(self, name) for name in _FIELDS}
+
     @property
     def holder(self) -> str:
         """Tickets belong to the account, or for a guest to the avatar (which survives a reconnect)."""
@@ -37,3 +42,6 @@ class Actor:
     def speaker(self) -> SpeakerKey:
         """The chat key: an account across reconnects, else the avatar."""
         return speaker_key(self.account_id, self.avatar_id)
+
+
+_FIELDS = tuple(f.name for f in fields(Actor))

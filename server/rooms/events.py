@@ -14,7 +14,7 @@ from __future__ import annotations
 import base64
 import json
 import logging
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from typing import Any
 
 from makaverse.protocol import (
@@ -773,7 +773,8 @@ class EventCopy(Component):
 
     def _up(self, actor: Actor, **body: Any) -> Effects:
         fx = Effects()
-        fx.out.append(Publish(UP, pack({**body, "actor": asdict(actor), "origin": self.origin, "proc": self.process})))
+        envelope = {**body, "actor": actor.as_dict(), "origin": self.origin, "proc": self.process}
+        fx.out.append(Publish(UP, pack(envelope)))
         return fx
 
     def handle(self, cmd: Message, actor: Actor, now_ms: int) -> Effects:
@@ -792,18 +793,30 @@ class EventCopy(Component):
         """A message for one of this copy's members: its copy, in this process."""
         return body.get("copy") == self.instance_id and str(body.get("proc", "")) in ("", self.process)
 
-    # The envelope read last and what it said: every copy in this process is handed the same
-    # payload, and a poll's thousands of replies were otherwise read once per copy each.
+    # The envelope read last and what it said: every copy in this process may be handed the
+    # same payload (a broadcast), and it is read once.
     _last_read: tuple[bytes, dict[str, Any]] | None = None
+
+    @staticmethod
+    def _read(payload: bytes) -> dict[str, Any]:
+        last = EventCopy._last_read
+        if last is not None and last[0] is payload:
+            return last[1]
+        body = unpack(payload)
+        EventCopy._last_read = (payload, body)
+        return body
+
+    @staticmethod
+    def addressed_to(payload: bytes) -> str | None:
+        """The one copy an envelope from the authority is for (a reply to one of its people, a
+        move), or None when it is for every copy. A poll's thousands of replies each go to one
+        copy: handing each to every copy of the process cost more than the votes themselves."""
+        body = EventCopy._read(payload)
+        return str(body["copy"]) if body.get("to") in ("conn", "move") else None
 
     def receive(self, channel: str, payload: bytes, now_ms: int) -> Effects:
         fx = Effects()
-        last = EventCopy._last_read
-        if last is not None and last[0] is payload:
-            body = last[1]
-        else:
-            body = unpack(payload)
-            EventCopy._last_read = (payload, body)
+        body = EventCopy._read(payload)
         if body.get("origin", "") != self.origin:
             return fx
         to = body.get("to")

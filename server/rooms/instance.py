@@ -11,7 +11,6 @@ an avatar walking into another instance.
 from __future__ import annotations
 
 import logging
-import zlib
 from collections import deque
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -92,16 +91,21 @@ class WorldInstance:
         self.tick_hz = tick_hz
         self.snapshot_every = max(1, tick_hz // snapshot_hz)
         self.sim = Simulation(world, input_hz=input_hz, seed=seed, issue_ids=issue_ids)
+<<<<<<< HEAD
         # With nothing new, a viewer still gets one snapshot a second (its clock, its acks).
         self.views = Views(radius_m=interest_radius_m, max_visible=interest_k,
                            keepalive_every=max(1, tick_hz // self.snapshot_every))
         self.detail = LEVELS[0]  # what the snapshot stream may carry (lowered under load)
+=======
+        # With nothing new in its interest, a viewer gets no snapshot at all (see `Views`).
+        self.views = Views(radius_m=interest_radius_m, max_visible=interest_k)
+        self.detail = Detail()  # what the snapshot stream may carry (lowered under load)
+>>>>>>> h-townhall
         # Something a viewer may not have been sent yet: a step that changed anything, or someone
-        # came, went or asked for another rate. Without it, only keepalives are owed, and this
-        # instance sends all of them at one turn a second (its own, so instances take turns).
+        # came, went or asked for another rate, or a viewer was passed by while congested.
+        # Without it nobody is owed anything and the snapshot turn is skipped.
         self._changed = True
         self._owed = 0  # snapshot turns still to run in full since the last change (see `_send_snapshots`)
-        self._keepalive_turn = zlib.crc32(instance_id.encode()) % self.views.keepalive_every
         self._slow: set[int] = set()  # members served every n-th snapshot only (they asked for fewer)
         self.members: dict[int, Member] = {}
         self.spawn = spawn
@@ -260,7 +264,7 @@ class WorldInstance:
         self.sim.add_avatar(member.info, position=(moving.x, moving.y), yaw=moving.yaw, avatar_id=member.avatar_id)
         t = self.sim.avatars
         slot = t.slot_of[member.avatar_id]
-        t.ack_seq[slot] = moving.ack_seq
+        t.ack_seq[slot] = t.ack_news[slot] = moving.ack_seq
         for intent in moving.inputs:
             self.sim.apply(member.avatar_id, intent)
         self.members[member.avatar_id] = member
@@ -302,11 +306,17 @@ class WorldInstance:
             # those turns are owed in full too.
             self._changed = False
             self._owed = max(self.detail.refresh_every, self.detail.far_every)
-        elif self._owed <= 0 and not self._slow and (n - self._keepalive_turn) % self.views.keepalive_every:
-            return  # nothing new for anyone, and not this instance's turn for keepalives
+        elif self._owed <= 0 and not self._slow:
+            return  # nothing new for anyone
         self._owed -= 1
-        viewers = [m.avatar_id for m in self.members.values() if m.outbox is not None and m.parked_at is None
-                   and n % self._snapshot_skip(m) == 0 and not m.outbox.congested]
+        viewers = []
+        for m in self.members.values():
+            if m.outbox is None or m.parked_at is not None or n % self._snapshot_skip(m):
+                continue
+            if m.outbox.congested:
+                self._changed = True  # passed by: it is owed this turn's news on a later one
+                continue
+            viewers.append(m.avatar_id)
         if not viewers:
             return
         enter_frames: dict[int, bytes] = {}

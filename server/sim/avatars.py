@@ -30,6 +30,10 @@ class AvatarTable:
         self.yaw = np.zeros(capacity, dtype=np.float64)
         self.anim = np.zeros(capacity, dtype=np.uint8)
         self.ack_seq = np.zeros(capacity, dtype=np.uint32)
+        # The ack_seq as of the last input that asked to move (or was dropped): a viewer is sent
+        # a frame for its ack only when this changes, so a standing client's reports of the
+        # snapshots it has (zero-direction inputs) are acknowledged without a frame of their own.
+        self.ack_news = np.zeros(capacity, dtype=np.uint32)
         self.budget_s = np.zeros(capacity, dtype=np.float64)
         self.zone = np.full(capacity, -1, dtype=np.int64)
         self.seat = np.full(capacity, -1, dtype=np.int64)  # the seat sat on, -1 standing
@@ -54,6 +58,7 @@ class AvatarTable:
         self.yaw[slot] = yaw
         self.anim[slot] = 0
         self.ack_seq[slot] = 0
+        self.ack_news[slot] = 0
         self.budget_s[slot] = 0.0
         self.zone[slot] = -1
         self.seat[slot] = -1
@@ -73,7 +78,7 @@ class AvatarTable:
     def _grow(self) -> None:
         old = len(self.ids)
         new = old * 2
-        for name in ("ids", "pos", "yaw", "anim", "ack_seq", "budget_s", "zone", "seat", "stage_ok"):
+        for name in ("ids", "pos", "yaw", "anim", "ack_seq", "ack_news", "budget_s", "zone", "seat", "stage_ok"):
             arr = getattr(self, name)
             grown = np.zeros((new, *arr.shape[1:]), dtype=arr.dtype)
             if name in ("zone", "seat"):

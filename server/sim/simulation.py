@@ -184,7 +184,7 @@ class Simulation:
             t.zone[slot] = zone
             self._events.append(ZoneEntered(avatar_id, self.world.zones[zone].id if zone >= 0 else ""))
         while t.inputs[slot]:
-            t.ack_seq[slot] = t.inputs[slot].popleft().seq
+            t.ack_seq[slot] = t.ack_news[slot] = t.inputs[slot].popleft().seq
         return float(x), float(y), yaw
 
     def seat_taken(self, seat: int) -> bool:
@@ -217,7 +217,7 @@ class Simulation:
         self._waiting = True
         while len(queue) > self.max_queued_inputs:
             dropped = queue.popleft()
-            self.avatars.ack_seq[slot] = dropped.seq
+            self.avatars.ack_seq[slot] = self.avatars.ack_news[slot] = dropped.seq
             self.inputs_dropped += 1
 
     # ── time ─────────────────────────────────────────────────────────────────
@@ -253,11 +253,14 @@ class Simulation:
             intents = [inputs[slot].popleft() for slot in batch]
             idx = np.array(batch)
             t.budget_s[idx] -= self.input_dt
-            t.ack_seq[idx] = [intent.seq for intent in intents]
+            seqs = np.array([intent.seq for intent in intents], dtype=np.uint32)
+            t.ack_seq[idx] = seqs
             moves = np.array([(intent.move_x, intent.move_y) for intent in intents], dtype=np.float64)
             runs = np.array([intent.run for intent in intents], dtype=bool)
+            asked = (moves != 0.0).any(axis=1)
+            t.ack_news[idx[asked]] = seqs[asked]
             # Seated, it faces the stage until it moves.
-            turn = (moves != 0.0).any(axis=1) | (t.seat[idx] < 0)
+            turn = asked | (t.seat[idx] < 0)
             t.yaw[idx[turn]] = quant.u16s_to_yaw(np.array([intent.yaw for intent in intents])[turn])
             running[idx] |= runs
             before = t.pos[idx].copy()
@@ -277,7 +280,7 @@ class Simulation:
                 while len(queue) > keep:
                     seq = queue.popleft().seq
                     self.inputs_dropped += 1
-                t.ack_seq[slot] = seq
+                t.ack_seq[slot] = t.ack_news[slot] = seq
         self._waiting = any(inputs[slot] for slot in busy)
         walking = moved[slots] > 1e-3
         idle = np.where(t.seat[slots] >= 0, ANIM_SIT, ANIM_IDLE)

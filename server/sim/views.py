@@ -7,9 +7,13 @@ viewer was sent, and builds the viewer's frame:
 - a viewer that has never reported a snapshot tick (`ack`) gets a full `Snapshot`;
 - one that has gets a `SnapshotDelta` against the snapshot it last reported, if that is still
   among the last `ring` snapshots sent to it, else against nothing (a keyframe);
-- a viewer for whom nothing changed since its last snapshot (same set, same poses, same
-  `ack_seq`) gets no frame, except one keepalive snapshot every `keepalive_every` snapshots
-  (a second): idle costs almost nothing, and a client still hears the server's clock.
+- a viewer for whom nothing changed since its last snapshot (same set, same poses, and no
+  input that asked to move acknowledged since) gets no frame at all: a seated, silent audience
+  costs nothing per tick. (`keepalive_every` > 0 sends such a viewer a snapshot every that many
+  snapshots anyway; the server runs without.) An input that did not ask to move (a standing
+  client reporting the snapshots it has) is acknowledged in the next frame that goes out for
+  another reason, never by a frame of its own: otherwise each report would bring a snapshot, and
+  that snapshot's tick the next report.
 
 Each viewer has a ring of the states it was sent (exactly what its client rebuilt), in arrays
 shared by all viewers, so the work per tick is a handful of numpy operations over a
@@ -80,7 +84,8 @@ class Views:
     _last: np.ndarray  # the ring entry last sent (-1: none)
     _acked: np.ndarray  # the tick the client last reported (0: none)
     _deltas: np.ndarray  # bool: the client reports ticks, so it reads deltas
-    _ack_seq: np.ndarray  # the ack_seq last sent
+    _ack_news: np.ndarray  # the table's `ack_news` when the last frame was sent
+    _seen: np.ndarray  # the instance's `_version` this viewer was last compared against
     _sent_turn: np.ndarray  # the snapshot turn of the last frame sent
     _refreshed: np.ndarray  # the turn the interest set was last recomputed
     _far_turn: np.ndarray  # the turn far avatars last had fresh poses
@@ -92,7 +97,7 @@ class Views:
         max_visible: int = 50,
         near_k: int = 16,
         ring: int = RING,
-        keepalive_every: int = 20,
+        keepalive_every: int = 0,
         hysteresis: int | None = None,
     ) -> None:
         self.radius_m = radius_m
@@ -106,7 +111,11 @@ class Views:
         self._free: list[int] = []
         self._alloc(0, 64)
         self._prev: tuple[np.ndarray, ...] | None = None  # the instance's poses at the last update
+<<<<<<< HEAD
         self._changed_turn = _NEVER  # the last update at which they were not those of the one before
+=======
+        self._version = 0  # counts the updates at which those poses had changed
+>>>>>>> h-townhall
         self.frames_built = 0  # figures of the last update, for metrics
         self.frames_skipped = 0
         self.deltas = 0
@@ -133,7 +142,8 @@ class Views:
         grow("_last", (), np.int64, -1)
         grow("_acked", (), np.int64, 0)
         grow("_deltas", (), bool, False)
-        grow("_ack_seq", (), np.int64, -1)
+        grow("_ack_news", (), np.int64, -1)
+        grow("_seen", (), np.int64, -1)
         grow("_sent_turn", (), np.int64, 0)
         grow("_refreshed", (), np.int64, _NEVER)
         grow("_far_turn", (), np.int64, _NEVER)
@@ -155,7 +165,8 @@ class Views:
             self._last[slot] = -1
             self._acked[slot] = 0
             self._deltas[slot] = False
-            self._ack_seq[slot] = -1
+            self._ack_news[slot] = -1
+            self._seen[slot] = -1
             self._sent_turn[slot] = 0
             self._refreshed[slot] = self._far_turn[slot] = _NEVER
         return slot
@@ -199,15 +210,18 @@ class Views:
         vslots = np.array([s for _, s in live], dtype=np.int64)
         vs = np.array([self._viewer_slot(v) for v in vids], dtype=np.int64)
         ack_seq = table.ack_seq[vslots].astype(np.int64)
+        ack_news = table.ack_news[vslots].astype(np.int64)
 
         ids = table.ids[slots]
         pos_cm = quant.m_to_cm(table.pos[slots])
         yaw_u16 = quant.yaws_to_u16(table.yaw[slots])
         anim = table.anim[slots]
         # A quiet instance (nobody came, went, moved, turned or changed animation since the last
-        # update): only viewers owed a keepalive, an ack or a first snapshot need any work.
+        # update): only viewers owed a first snapshot, an ack or a keepalive, or not compared
+        # since the last change (passed by at that update), need any work.
         now_state = (ids, pos_cm, yaw_u16, anim)
         prev, self._prev = self._prev, now_state
+<<<<<<< HEAD
         # Someone new in the instance (a join, a move here, a return): every set is recomputed
         # now, so whoever it is near sees it at once, whatever their turns.
         arrived = prev is None or (not np.array_equal(ids, prev[0]) and not np.isin(ids, prev[0]).all())
@@ -222,13 +236,22 @@ class Views:
                 (far_turn < changed) & _turn(vid_arr, turn, detail.far_every, far_turn))
             due = (self._last[vs] < 0) | (turn - self._sent_turn[vs] >= self.keepalive_every) | (
                 ack_seq != self._ack_seq[vs]) | owed
+=======
+        if prev is None or not all(np.array_equal(a, b) for a, b in zip(prev, now_state, strict=True)):
+            self._version += 1
+        else:
+            due = (self._last[vs] < 0) | (ack_news != self._ack_news[vs]) | (self._seen[vs] != self._version)
+            if self.keepalive_every:
+                due |= turn - self._sent_turn[vs] >= self.keepalive_every
+>>>>>>> h-townhall
             if not due.all():
                 pick = np.flatnonzero(due)
                 self.frames_skipped = len(vids) - len(pick)
                 vids = [vids[i] for i in pick.tolist()]
-                vslots, vs, ack_seq = vslots[pick], vs[pick], ack_seq[pick]
+                vslots, vs, ack_seq, ack_news = vslots[pick], vs[pick], ack_seq[pick], ack_news[pick]
                 if not vids:
                     return []
+        self._seen[vs] = self._version
         vrows = row_of_slot[vslots]
         n_v, w = len(vids), self.width
 
@@ -283,9 +306,10 @@ class Views:
             & (cy == l_y).all(axis=1)
             & (cyaw == l_yaw).all(axis=1)
             & (canim == l_anim).all(axis=1)
-            & (ack_seq == self._ack_seq[vs])
-            & (turn - self._sent_turn[vs] < self.keepalive_every)
+            & (ack_news == self._ack_news[vs])
         )
+        if self.keepalive_every:
+            same &= turn - self._sent_turn[vs] < self.keepalive_every
         send = ~same
 
         # Who entered and left each viewer's interest since its last snapshot.
@@ -333,7 +357,7 @@ class Views:
             self._anim[so, h] = canim[out]
             self._last[so] = h
             self._head[so] = (h + 1) % self.ring
-            self._ack_seq[so] = ack_seq[out]
+            self._ack_news[so] = ack_news[out]
             self._sent_turn[so] = turn
 
         # Frames: deltas for the viewers that report ticks, full snapshots for the others, each

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, insert, select, update
 from sqlalchemy.orm import Session
 
 from .audit_repo import add_audit
@@ -319,6 +319,12 @@ class EventsRepo(StoreBase):
             now = self.now()
             polls: dict[tuple[int, int], EventPollRow | None] = {}
             questions: dict[tuple[int, int], EventQuestionRow | None] = {}
+            # Votes on a poll: who has voted already is read once per poll for the whole batch,
+            # and the new votes are inserted together at the end (a poll's thousands of votes,
+            # one query and one flush each, held the database's thread, and the interpreter
+            # with it, for seconds).
+            voted: dict[int, set[int]] = {}
+            votes: list[dict[str, Any]] = []
             for rec in records:
                 kind, event_id = rec["kind"], rec["event_id"]
                 if kind == "attendance":
@@ -335,17 +341,19 @@ class EventsRepo(StoreBase):
                         polls[key] = session.scalar(select(EventPollRow).where(
                             EventPollRow.event_id == event_id, EventPollRow.number == rec["number"]))
                     poll = polls[key]
+                    if poll is not None and poll.id not in voted:
+                        voted[poll.id] = _voters(session, poll.id, records, event_id, rec["number"])
                     if (
                         poll is None
                         or poll.closed_at is not None
                         or not 0 <= rec["option"] < len(poll.options)
-                        or session.get(EventPollVoteRow, (poll.id, rec["account_id"])) is not None
+                        or rec["account_id"] in voted[poll.id]
                     ):
                         refused.append(rec)
                         continue
-                    session.add(EventPollVoteRow(poll_id=poll.id, account_id=rec["account_id"], option=rec["option"],
-                                                 at=now))
-                    session.flush()
+                    voted[poll.id].add(rec["account_id"])
+                    votes.append({"poll_id": poll.id, "account_id": rec["account_id"], "option": rec["option"],
+                                  "at": now})
                 else:
                     qkey = (event_id, rec["number"])
                     if qkey not in questions:
@@ -358,6 +366,8 @@ class EventsRepo(StoreBase):
                     session.add(EventQuestionVoteRow(question_id=q.id, account_id=rec["account_id"], at=now))
                     q.votes += 1
                     session.flush()
+            if votes:
+                session.execute(insert(EventPollVoteRow), votes)
         return refused
 
     def attendance_join(self, event_id: int, account_id: int, instance: str) -> None:
@@ -579,3 +589,14 @@ class EventsRepo(StoreBase):
                 "polls": polls,
                 "moderation": moderation,
             }
+
+
+def _voters(session: Session, poll_id: int, records: list[EventFact], event_id: int, number: int) -> set[int]:
+    """Who of those voting on this poll in `records` has a vote stored already."""
+    wanted = sorted({int(r["account_id"]) for r in records
+                     if r.get("kind") == "poll_vote" and r["event_id"] == event_id and r["number"] == number})
+    found: set[int] = set()
+    for at in range(0, len(wanted), 500):  # within any database's limit of bound parameters
+        found.update(session.scalars(select(EventPollVoteRow.account_id).where(
+            EventPollVoteRow.poll_id == poll_id, EventPollVoteRow.account_id.in_(wanted[at:at + 500]))))
+    return found

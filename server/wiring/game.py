@@ -367,9 +367,20 @@ class GameServer:
         )
 
     def _event_down(self, payload: bytes) -> None:
-        """What the authority sends the copies: each copy here hands it to its members."""
+        """What the authority sends the copies: each copy here hands it to its members (an
+        envelope for one copy only to that copy)."""
         now = now_ms()
-        for instance in list(self.instances.values()):
+        try:
+            copy = EventCopy.addressed_to(payload)
+        except Exception:
+            log.exception("event_down_failed")
+            return
+        if copy is None:
+            instances = list(self.instances.values())
+        else:
+            one = self.instances.get(copy)
+            instances = [one] if one is not None else []
+        for instance in instances:
             for component in instance.components:
                 if DOWN in component.channels:
                     try:

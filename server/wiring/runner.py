@@ -22,6 +22,7 @@ from typing import Any, TypeVar
 from makaverse.protocol import encode
 
 from ..bus import Bus, BusError
+from ..bus.local import LocalBus
 from ..rooms.effects import (
     Announce,
     Call,
@@ -211,7 +212,10 @@ class EffectRunner:
                 future = self._submit(effect.call)
                 future.add_done_callback(_log_write_failure)
             elif isinstance(effect, Publish):
-                self.spawn(self.bus.publish(effect.channel, effect.payload), "publish")
+                if isinstance(self.bus, LocalBus):
+                    self.bus.publish_soon(effect.channel, effect.payload)  # one process: no task
+                else:
+                    self.spawn(self.bus.publish(effect.channel, effect.payload), "publish")
             elif isinstance(effect, Close):
                 for player in list(players.resolve(effect.target)):
                     player.logged_out = True  # removed: no reconnect grace

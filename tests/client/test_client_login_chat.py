@@ -264,7 +264,7 @@ def until(cond, timeout_s=30.0):
 
 def in_world():
     "in the world"
-    return app.social.in_world and app.session.snapshots > 2
+    return app.social.in_world and app.session.snapshots >= 1  # a still world sends no more
 
 
 out = {}

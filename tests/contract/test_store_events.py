@@ -156,3 +156,23 @@ def test_a_live_events_state_reads_back_for_a_restart(store):
         (1, ("Jalan", "Taman"), True, False, {a: 1}), (2, ("Ya", "Tidak"), False, True, {b: 0}),
     ]
     assert (state.muted, state.removed) == (frozenset({b}), frozenset({c}))
+
+
+def test_a_poll_s_votes_in_one_batch_are_read_and_stored_together(store):
+    """Hundreds of votes in one batch: each counted once; a vote stored by an earlier batch, a
+    second vote in the same batch and an option out of range are handed back."""
+    event_id, (host, a, b, c) = _event(store)
+    store.set_event_state(event_id, "live", "open", actor_id=host)
+    store.open_poll(event_id, 1, "Q?", ["x", "y", "z"], True)
+    assert store.save_event_records(
+        [{"kind": "poll_vote", "event_id": event_id, "number": 1, "account_id": a, "option": 2}]) == []
+    voters = [store.create_account(username=f"pemilih{i}", display_name=f"P{i}", password_hash="x").id
+              for i in range(600)]
+    batch = [{"kind": "poll_vote", "event_id": event_id, "number": 1, "account_id": v, "option": i % 2}
+             for i, v in enumerate(voters)]
+    again = {"kind": "poll_vote", "event_id": event_id, "number": 1, "account_id": a, "option": 0}
+    twice = {"kind": "poll_vote", "event_id": event_id, "number": 1, "account_id": voters[7], "option": 0}
+    wrong = {"kind": "poll_vote", "event_id": event_id, "number": 1, "account_id": b, "option": 3}
+    refused = store.save_event_records([*batch[:300], again, twice, wrong, *batch[300:]])
+    assert [id(r) for r in refused] == [id(again), id(twice), id(wrong)]
+    assert store.export_event(event_id)["polls"][0]["counts"] == [300, 300, 1]

@@ -25,8 +25,11 @@ from websockets.exceptions import ConnectionClosed
 from makaverse.protocol import (
     PROTOCOL_VERSION,
     AuthOk,
+    AvatarEnter,
+    AvatarLeave,
     Error,
     Hello,
+    Input,
     Login,
     Register,
     Snapshot,
@@ -89,6 +92,7 @@ class Client:
         self.auth: AuthOk | Error | None = None
         self._new = asyncio.Event()
         self.closed = asyncio.Event()
+        self._turns = 0  # inputs sent by `fresh_snapshot`
         self._reader = asyncio.create_task(self._read())
 
     @classmethod
@@ -188,7 +192,36 @@ class Client:
         return reply
 
     async def next_snapshot(self, *, timeout: float = WAIT_S) -> Snapshot:
-        return await self.expect(lambda m: isinstance(m, Snapshot), since=self.mark(), timeout=timeout)
+        """The first snapshot after the last `avatar_enter` or `avatar_leave` received so far
+        (waiting for it if it has not come yet): the view with that news in it. A viewer whose view
+        has not changed gets no snapshot at all, so this waits for nothing that may never come."""
+        since = max((i + 1 for i, m in enumerate(self.received) if isinstance(m, (AvatarEnter, AvatarLeave))),
+                    default=0)
+        return await self.expect(lambda m: isinstance(m, Snapshot), since=since, timeout=timeout)
+
+    async def fresh_snapshot(self, *, timeout: float = WAIT_S) -> Snapshot:
+        """A snapshot of a tick from now on: the client turns its standing avatar (an
+        input with no direction and a new yaw) and waits for the snapshot that acknowledges it, so
+        the server's tick runs and this client is still served. Its `seq` is far above any a test
+        counts itself."""
+        self._turns += 1
+        seq = 2_000_000_000 + self._turns
+        me = self.welcome.avatar_id if self.welcome is not None else -1
+
+        def shows_me(m: Message) -> bool:
+            return isinstance(m, Snapshot) and me in m.arrays()[0].tolist()
+
+        # A quarter turn from the facing last seen (a turn to where it faces is no turn); the
+        # first snapshot always comes, if it has not yet.
+        last = next((m for m in reversed(self.received) if shows_me(m)), None)
+        if last is None:
+            last = await self.expect(shows_me, timeout=timeout)
+        assert isinstance(last, Snapshot)
+        ids, _, yaws, _ = last.arrays()
+        yaw = (int(yaws[ids.tolist().index(me)]) + 16384) % 65536
+        mark = self.mark()
+        await self.send(Input(seq=seq, move_x=0.0, move_y=0.0, yaw=yaw))
+        return await self.expect(lambda m: isinstance(m, Snapshot) and m.ack_seq >= seq, since=mark, timeout=timeout)
 
     async def wait_closed(self, timeout: float = WAIT_S) -> int | None:
         await asyncio.wait_for(self.closed.wait(), timeout)

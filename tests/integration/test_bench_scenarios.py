@@ -83,7 +83,10 @@ def test_ceiling_result_file_feeds_townhall(tmp_path):
     assert th["stage_lines_said"] >= 1 and th["host_error"] is None
     assert r["latency_ms"]["samples"] > 0  # stage lines reached the attendees in the window
     assert r["latency_ms"]["expected"] >= r["latency_ms"]["samples"]
+    by_poll = r["stage_latency_ms_by_poll"]  # every line counted once, near a poll or away from them
+    assert by_poll["near_poll"]["samples"] + by_poll["away_from_polls"]["samples"] == r["latency_ms"]["samples"]
     assert r["up_kbit_s_per_client"]["median"] < 1.0  # seated attendees send no movement
+    assert r["snapshots_per_s"]["median"] == 0.0  # nor does anything in their view move: no snapshots
     assert r["ceiling_ratio"] is not None
 
 

@@ -111,17 +111,18 @@ class Walker:
         self.client = client
         self.seq = 0
 
-    async def step(self, move_x: float, move_y: float = 0.0, *, run: bool = False) -> tuple[float, float]:
+    async def step(self, move_x: float, move_y: float = 0.0, *, run: bool = False, yaw: int = 0) -> tuple[float, float]:
         self.seq += 1
         last = self.seq
         since = self.client.mark()
-        await self.client.send(Input(seq=last, move_x=move_x, move_y=move_y, yaw=0, run=run))
+        await self.client.send(Input(seq=last, move_x=move_x, move_y=move_y, yaw=yaw, run=run))
         snap = await self.client.expect(lambda m: isinstance(m, Snapshot) and m.ack_seq >= last, since=since)
         x_cm, y_cm = positions(snap)[self.client.welcome.avatar_id]
         return x_cm / 100, y_cm / 100
 
     async def where(self) -> tuple[float, float]:
-        return await self.step(0.0)
+        # Standing still brings no snapshot of its own: turning (a new yaw each time) does.
+        return await self.step(0.0, yaw=8192 * (1 + self.seq % 2))
 
     async def to_x(self, x_goal: float, *, tolerance_m: float = 0.2) -> tuple[float, float]:
         """Walk (running while far) along x until within `tolerance_m` of `x_goal`."""
@@ -288,7 +289,7 @@ async def test_a_flood_is_rate_limited_while_others_chat_and_the_tick_goes_on(st
     assert [c.text for c in from_flooder] == [f"spam {i}" for i in range(5)]
     refusals = [m for m in flooder.received if isinstance(m, Error)]
     assert len(refusals) == 995 and {m.code for m in refusals} == {"slow_down"}
-    ticks = [(await listener.next_snapshot()).tick for _ in range(3)]
+    ticks = [(await listener.fresh_snapshot()).tick for _ in range(3)]
     assert ticks == sorted(ticks) and len(set(ticks)) == 3
     assert server.instance.sim.tick > tick_before
     assert flooder.close_code is None

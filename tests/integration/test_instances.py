@@ -28,7 +28,6 @@ from makaverse.protocol import (
     Input,
     InstanceChanged,
     LeaveQueue,
-    Snapshot,
     TakeNumber,
     Ticket,
     Welcome,
@@ -91,8 +90,8 @@ async def into_auditorium(server, client, *, then_x: float | None = None) -> Non
 
 
 async def sees(client, avatar_id: int) -> bool:
-    """Whether the client's next snapshot (after any pending enters) contains `avatar_id`."""
-    snap = await client.expect(lambda m: isinstance(m, Snapshot), since=client.mark())
+    """Whether the client's view as of now (a snapshot of a tick after this call) contains `avatar_id`."""
+    snap = await client.fresh_snapshot()
     return avatar_id in snapshot_positions(snap)
 
 

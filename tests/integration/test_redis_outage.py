@@ -166,7 +166,7 @@ async def walk(client) -> float:
         snap = await client.expect(lambda m: isinstance(m, Snapshot) and m.ack_seq >= seq, since=since)
         return positions(snap)[me]
 
-    start = await step(0.0, 0.0)
+    start = positions(await client.fresh_snapshot())[me]
     for direction in ((1.0, 0.0), (-1.0, 0.0), (0.0, 1.0), (0.0, -1.0)):
         for _ in range(6):
             x_cm, y_cm = await step(*direction)
@@ -205,7 +205,7 @@ async def test_redis_outage_keeps_local_service_and_the_bus_comes_back(two_serve
     await admin.send(Announce(request_id=next(rids), text="Pengumuman lokal"))
     local = await andi.expect(lambda m: isinstance(m, Announcement), since=since)
     assert local.text == "Pengumuman lokal"
-    await there.next_snapshot()  # the other server ticks on too
+    await there.fresh_snapshot()  # the other server ticks on too
     assert first.bus.connected is False
 
     await asyncio.sleep(max(0.0, back_at - loop.time()))
@@ -215,7 +215,7 @@ async def test_redis_outage_keeps_local_service_and_the_bus_comes_back(two_serve
     assert await announce_reaches(admin, there, "Sesudah", timeout_s=15)
     assert first.bus.reconnects >= 1 and second.bus.reconnects >= 1
     assert first.bus.connected and second.bus.connected
-    await andi.next_snapshot()
+    await andi.fresh_snapshot()
 
     await asyncio.sleep(0.2)  # the chat log is flushed every 0.05 s
     db_file = db_url.removeprefix("sqlite:///")

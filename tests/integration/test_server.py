@@ -66,7 +66,7 @@ async def pace(crowd: list, stop: asyncio.Event) -> None:
 
 async def keeps_receiving_snapshots(client, n: int = 3) -> None:
     """The client gets `n` more snapshots, with ticks going up."""
-    ticks = [(await client.next_snapshot()).tick for _ in range(n)]
+    ticks = [(await client.fresh_snapshot()).tick for _ in range(n)]
     assert ticks == sorted(ticks) and len(set(ticks)) == n
 
 

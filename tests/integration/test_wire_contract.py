@@ -1,7 +1,8 @@
 """What protocol/README.md promises about refusals and closes, checked over real sockets: every
 `error` names the message that caused it, field limits answer `too_large`, request field
 problems come back as `request_invalid`, reserved guest names are refused, a silent peer is
-closed with the code the server logs, and `logout` closes with 1000."""
+closed with the code the server logs, an idle client gets no snapshots and fewer pings, and
+`logout` closes with 1000."""
 
 from __future__ import annotations
 
@@ -9,18 +10,21 @@ import asyncio
 import logging
 
 import msgpack
-from harness import seed_database
+from harness import eventually, seed_database
 
 from makaverse.protocol import (
     PROTOCOL_VERSION,
+    AvatarEnter,
     ChatSend,
     Error,
     Hello,
+    Input,
     Logout,
     MessageType,
     Ping,
     Pong,
     RequestInvalid,
+    Snapshot,
     Welcome,
 )
 
@@ -97,6 +101,32 @@ async def test_a_silent_peer_is_closed_1011_and_the_server_logs_1011(start_serve
     records = [r for r in caplog.records if r.getMessage() == "client_disconnected"]
     assert [r.fields["code"] for r in records] == [1011]
     assert 'reason="1011"' in server.metrics.render().decode()
+
+
+async def test_an_idle_client_gets_no_snapshots_and_is_pinged_less_often(start_server, clients):
+    """Two standing clients that send nothing: no snapshot reaches either while the tick runs on,
+    the server pings them at the idle interval (and they stay, answering), and the first move or
+    message brings back the snapshots and the short interval."""
+    server = await start_server(ping_interval_s=0.2, ping_idle_interval_s=2.0, ping_timeout_s=1.0)
+    a = await clients.join(server, "Andi")
+    b = await clients.join(server, "Besse")
+    await a.expect(lambda m: isinstance(m, AvatarEnter) and m.id == b.avatar_id)
+    await a.next_snapshot()
+    await b.next_snapshot()
+    ws = {s.conn.ws for s in server.sessions.values()}
+    await eventually(lambda: all(w.ping_interval == 2.0 for w in ws))
+    marks = (a.mark(), b.mark())
+    tick = server.instance.sim.tick
+    await eventually(lambda: server.instance.sim.tick > tick + 100)  # five seconds of ticks
+    assert not [m for m in a.received[marks[0]:] if isinstance(m, Snapshot)]
+    assert not [m for m in b.received[marks[1]:] if isinstance(m, Snapshot)]
+    assert len(server.sessions) == 2 and a.close_code is None and b.close_code is None
+    await b.send(Ping(client_time_ms=1))
+    await b.expect(lambda m: isinstance(m, Pong), since=marks[1])
+    b_ws = server.players.by_avatar[b.avatar_id].session.conn.ws
+    assert b_ws.ping_interval == 0.2 or b_ws.loop.time() - b_ws.heard_at >= 2.0
+    await b.send(Input(seq=1, move_x=1.0, move_y=0.0, yaw=0))
+    await a.expect(lambda m: isinstance(m, Snapshot), since=marks[0])
 
 
 async def test_logout_closes_with_1000(server, clients):

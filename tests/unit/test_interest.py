@@ -209,9 +209,45 @@ def test_nothing_changed_means_no_frame():
     assert not any(u.frame for u in quiet) and views.frames_skipped == 2
     t.pos[t.slot_of[2]] = (5.5, 0.0)
     assert all(u.frame for u in step(t, [1, 2]))  # both see avatar 2 move
-    t.ack_seq[t.slot_of[1]] = 7
+    t.ack_seq[t.slot_of[1]] = t.ack_news[t.slot_of[1]] = 7
     (u,) = step(t, [1])
-    assert decode(u.frame).ack_seq == 7  # an applied input is news too
+    assert decode(u.frame).ack_seq == 7  # an applied input that asked to move is news too
+
+
+def test_an_input_that_did_not_ask_to_move_brings_no_frame_of_its_own():
+    """A standing client's report (a zero-direction input) is acknowledged in the next frame
+    that goes out for another reason, not by one of its own."""
+    t = table_with((0.0, 0.0), (5.0, 0.0))
+    step = Clock(Views(radius_m=10.0, max_visible=5))
+    assert step(t, [1])[0].frame
+    t.ack_seq[t.slot_of[1]] = 8  # applied, but ack_news unchanged: it did not ask to move
+    assert not any(u.frame for u in step(t, [1]))
+    t.pos[t.slot_of[2]] = (6.0, 0.0)
+    (u,) = step(t, [1])
+    assert decode(u.frame).ack_seq == 8
+
+
+def test_a_quiet_viewer_gets_nothing_however_long():
+    """Without a keepalive (the default) nothing goes to a viewer whose interest is unchanged."""
+    t = table_with((0.0, 0.0), (5.0, 0.0))
+    step = Clock(Views(radius_m=10.0, max_visible=5))
+    sent = [any(u.frame for u in step(t, [1, 2])) for _ in range(100)]
+    assert sent == [True] + [False] * 99
+
+
+def test_a_viewer_passed_by_at_a_change_gets_it_later_though_nothing_moves_since():
+    """A viewer left out of the update where something moved (congested, or at a lower rate) is
+    compared again at its next update, though the instance has been quiet since."""
+    t = table_with((0.0, 0.0), (5.0, 0.0))
+    step = Clock(Views(radius_m=10.0, max_visible=5))
+    assert all(u.frame for u in step(t, [1, 2]))
+    t.pos[t.slot_of[2]] = (6.0, 0.0)
+    (u,) = step(t, [2])  # viewer 1 passed by
+    assert u.frame
+    assert not any(u.frame for u in step(t, [2]))
+    (u,) = [u for u in step(t, [1, 2]) if u.frame]
+    assert u.viewer_id == 1 and decode(u.frame).arrays()[1].tolist() == [[0, 0], [600, 0]]
+    assert not any(u.frame for u in step(t, [1, 2]))
 
 
 def test_an_idle_viewer_gets_a_keepalive_now_and_then():

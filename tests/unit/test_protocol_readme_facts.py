@@ -91,6 +91,8 @@ def test_limits_and_timings_in_the_readme_are_the_defaults():
     assert net_server._MAX_STRIKES == 20 and "**21st**" in transport
     assert (s.ping_interval_s, s.ping_timeout_s) == (5.0, 10.0)
     assert "ping every 5 seconds" in transport and "within **10 seconds**" in transport
+    assert s.ping_idle_interval_s == 15.0
+    assert "sent nothing for **15 seconds**" in transport and "only **every 15\nseconds**" in transport
     assert s.max_frame_bytes == 65_536 and "**65,536 bytes**" in transport
     session = _section("## A session")
     assert s.reconnect_grace_s == 60.0 and "60 s by default" in session

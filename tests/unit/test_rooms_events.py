@@ -206,6 +206,18 @@ def test_a_copy_forwards_up_and_hands_replies_down():
     assert not foreign.receive(DOWN, down[0].payload, T0).pushes  # another authority's copy
     stranger = Events("auditorium", sim, roster, outside="building", origin="another-process")
     assert stranger.from_copy(up.bus[0].payload) is None
+    # The wiring hands a reply to its one copy only; a broadcast to every copy.
+    assert EventCopy.addressed_to(down[0].payload) == "auditorium-2"
+    said = settle(events.handle(StageSay(request_id=12, event_id=1, text="Selamat pagi"), host, T0))
+    assert [EventCopy.addressed_to(p.payload) for p in said.bus if p.channel == DOWN] == [None]
+
+
+def test_an_actor_travels_the_bus_as_its_fields():
+    actor = Actor(conn_id=3, avatar_id=4, instance="auditorium-2", name="Budi", role="citizen", account_id=9,
+                  username="budi", opd="", lang="en")
+    assert Actor(**actor.as_dict()) == actor
+    assert actor.as_dict() == {"conn_id": 3, "avatar_id": 4, "instance": "auditorium-2", "name": "Budi",
+                               "role": "citizen", "account_id": 9, "username": "budi", "opd": "", "lang": "en"}
 
 
 def test_poll_totals_from_hall_and_copy_are_exact_and_pushed_at_most_four_times_a_second():
