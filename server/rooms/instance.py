@@ -91,16 +91,9 @@ class WorldInstance:
         self.tick_hz = tick_hz
         self.snapshot_every = max(1, tick_hz // snapshot_hz)
         self.sim = Simulation(world, input_hz=input_hz, seed=seed, issue_ids=issue_ids)
-<<<<<<< HEAD
-        # With nothing new, a viewer still gets one snapshot a second (its clock, its acks).
-        self.views = Views(radius_m=interest_radius_m, max_visible=interest_k,
-                           keepalive_every=max(1, tick_hz // self.snapshot_every))
-        self.detail = LEVELS[0]  # what the snapshot stream may carry (lowered under load)
-=======
         # With nothing new in its interest, a viewer gets no snapshot at all (see `Views`).
         self.views = Views(radius_m=interest_radius_m, max_visible=interest_k)
-        self.detail = Detail()  # what the snapshot stream may carry (lowered under load)
->>>>>>> h-townhall
+        self.detail = LEVELS[0]  # what the snapshot stream may carry (lowered under load)
         # Something a viewer may not have been sent yet: a step that changed anything, or someone
         # came, went or asked for another rate, or a viewer was passed by while congested.
         # Without it nobody is owed anything and the snapshot turn is skipped.

@@ -111,11 +111,8 @@ class Views:
         self._free: list[int] = []
         self._alloc(0, 64)
         self._prev: tuple[np.ndarray, ...] | None = None  # the instance's poses at the last update
-<<<<<<< HEAD
         self._changed_turn = _NEVER  # the last update at which they were not those of the one before
-=======
         self._version = 0  # counts the updates at which those poses had changed
->>>>>>> h-townhall
         self.frames_built = 0  # figures of the last update, for metrics
         self.frames_skipped = 0
         self.deltas = 0
@@ -221,12 +218,12 @@ class Views:
         # since the last change (passed by at that update), need any work.
         now_state = (ids, pos_cm, yaw_u16, anim)
         prev, self._prev = self._prev, now_state
-<<<<<<< HEAD
         # Someone new in the instance (a join, a move here, a return): every set is recomputed
         # now, so whoever it is near sees it at once, whatever their turns.
         arrived = prev is None or (not np.array_equal(ids, prev[0]) and not np.isin(ids, prev[0]).all())
         if prev is None or arrived or not all(np.array_equal(a, b) for a, b in zip(prev, now_state, strict=True)):
             self._changed_turn = turn
+            self._version += 1
         else:
             # Viewers whose set or far poses were last brought up to date before the instance
             # last changed are owed their turn still, when it comes.
@@ -234,16 +231,9 @@ class Views:
             refreshed, far_turn = self._refreshed[vs], self._far_turn[vs]
             owed = ((refreshed < changed) & _turn(vid_arr, turn, detail.refresh_every, refreshed)) | (
                 (far_turn < changed) & _turn(vid_arr, turn, detail.far_every, far_turn))
-            due = (self._last[vs] < 0) | (turn - self._sent_turn[vs] >= self.keepalive_every) | (
-                ack_seq != self._ack_seq[vs]) | owed
-=======
-        if prev is None or not all(np.array_equal(a, b) for a, b in zip(prev, now_state, strict=True)):
-            self._version += 1
-        else:
-            due = (self._last[vs] < 0) | (ack_news != self._ack_news[vs]) | (self._seen[vs] != self._version)
+            due = (self._last[vs] < 0) | (ack_news != self._ack_news[vs]) | (self._seen[vs] != self._version) | owed
             if self.keepalive_every:
                 due |= turn - self._sent_turn[vs] >= self.keepalive_every
->>>>>>> h-townhall
             if not due.all():
                 pick = np.flatnonzero(due)
                 self.frames_skipped = len(vids) - len(pick)
