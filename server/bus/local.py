@@ -28,5 +28,11 @@ class LocalBus:
         of their own, and a stage line waited behind them."""
         asyncio.get_running_loop().call_soon(self._subscribers.deliver, channel, bytes(payload))
 
+    def publish_now(self, channel: str, payload: bytes) -> None:
+        """Delivered before this returns, for a message that must not wait behind the loop's
+        queue (a stage line while a poll's votes are queued). Its subscribers must not publish
+        back to the publisher at once (a copy hands a stage line to its members, nothing more)."""
+        self._subscribers.deliver(channel, bytes(payload))
+
     def subscribe(self, channel: str, callback: Callback) -> Subscription:
         return self._subscribers.add(channel, callback)

@@ -258,7 +258,9 @@ class GatewayHub:
 
     async def _command(self, link: GatewayLink, session: RemoteSession, data: bytes) -> None:
         try:
-            await self.dispatcher.dispatch(session, decode(data))
+            rest = self.dispatcher.dispatch(session, decode(data))
+            if rest is not None:
+                await rest
         except Exception:
             log.exception("gateway_command_failed")
         finally:

@@ -108,8 +108,10 @@ class Dispatcher(Protocol):
 
     def connected(self, session: Session) -> None: ...
 
-    async def dispatch(self, session: Session, msg: Message) -> None:
-        """Handle one message; messages of one session are dispatched strictly in order."""
+    def dispatch(self, session: Session, msg: Message) -> Awaitable[None] | None:
+        """Handle one message; messages of one session are dispatched strictly in order. What
+        it does at once may be done before this returns; what waits is the awaitable returned
+        (None: nothing left)."""
 
     def dispatch_input(self, session: Session, msg: Message) -> None:
         """Handle one movement input at once (the stream: nothing to wait for, nothing to reply)."""

@@ -142,8 +142,13 @@ class Write:
 
 @dataclass(frozen=True, slots=True)
 class Publish:
+    """A bus message. `at_once`: this process's subscribers take it now, within the publisher's
+    turn, rather than on a later turn behind whatever the loop has queued (a stage line in a
+    poll's burst of votes); other processes get it through the bus as ever."""
+
     channel: str
     payload: bytes
+    at_once: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -263,8 +268,8 @@ class Ctx:
     def write(self, method: str, *args: Any, lane: str = "", **kwargs: Any) -> None:
         self.fx.out.append(Write(Call(method, args, kwargs, lane)))
 
-    def publish(self, channel: str, payload: bytes) -> None:
-        self.fx.out.append(Publish(channel, payload))
+    def publish(self, channel: str, payload: bytes, *, at_once: bool = False) -> None:
+        self.fx.out.append(Publish(channel, payload, at_once))
 
     def close(self, target: Target, code: int, reason: str) -> None:
         self.fx.out.append(Close(target, code, reason))

@@ -358,11 +358,13 @@ class Events(Component):
         fx.out = out
         return fx
 
-    def _broadcast(self, ctx: Ctx, msg: Message) -> None:
-        """To everyone in the hall and, through the bus, in every copy of it."""
+    def _broadcast(self, ctx: Ctx, msg: Message, *, at_once: bool = False) -> None:
+        """To everyone in the hall and, through the bus, in every copy of it. `at_once`: the
+        copies in this process get it now, ahead of what the bus has queued for them (replies
+        to a poll's votes), so only for what may overtake those: a stage line."""
         data = encode(msg)
         ctx.push(ToInstance(self.hall), data)
-        ctx.publish(DOWN, pack({"to": "all", "msg": data, "origin": self.origin}))
+        ctx.publish(DOWN, pack({"to": "all", "msg": data, "origin": self.origin}), at_once=at_once)
 
     # ── who may stand on the stage ───────────────────────────────────────────
     def _stage_accounts(self) -> set[int]:
@@ -569,6 +571,7 @@ class Events(Component):
                 event_id=hall.id, id=number, account_id=actor.account_id or 0, name=actor.name, text=text,
                 server_time_ms=ctx.now_ms,
             ),
+            at_once=True,
         )
         yield ctx.call("save_event_records", [line], lane=_lane(hall.id))
         self._done(ctx, hall.id, number)

@@ -6,7 +6,7 @@ Every failure goes through the runner's one error path, carrying the message's r
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
 from makaverse.protocol import ErrorCode, Input, MessageType
@@ -77,33 +77,48 @@ class Router:
             assert isinstance(msg, Input)
             self.instances[player.instance].on_input(player.avatar_id, msg)
 
-    async def dispatch(self, session: Session, msg: Message) -> None:
+    def dispatch(self, session: Session, msg: Message) -> Awaitable[None] | None:
+        """Handle one message: what it does at once is done before this returns; the rest, when
+        it waits (the front door, a store call), is the awaitable returned (None: done)."""
         player = self.players.by_conn[session.conn.conn_id]
         mtype = msg.TYPE
         if mtype is MessageType.INPUT:
             self.dispatch_input(session, msg)
-            return
+            return None
+        front = self._front.get(mtype)
+        if front is not None:
+            return self._front_door(session, player, msg, front)
         try:
-            front = self._front.get(mtype)
-            if front is not None:
-                entering = player.avatar_id is None
-                result = front(player, msg)
-                if result is not None:
-                    await result
-                if entering and player.avatar_id is not None and not session.conn.closing:
-                    self.places.entered(player)
-                replay, player.replay = player.replay, None
-                if replay is not None and not session.conn.closing:
-                    await self.dispatch(session, replay)  # sent here by another process, with the client
-                return
             if mtype in QUEUE_COMMANDS and self.places.sends_to_desk(player):
                 self.places.to_desk(player, msg)  # the queues are another process's: the client goes there
-                return
+                return None
             instance = self._instance_for(player, mtype)
             if instance is None or player.avatar_id is None:
                 raise Refused(ErrorCode.UNEXPECTED)
             fx = instance.handle(msg, player.actor(), now_ms())
         except Exception as exc:
             self.runner.fail(exc, ref=ref_of(msg), conn_id=player.conn_id, what=mtype.name)
-            return
-        await self.runner.run(fx, conn_id=player.conn_id, what=mtype.name)
+            return None
+        try:
+            return self.runner.start(fx, conn_id=player.conn_id, what=mtype.name)
+        except Exception:  # as a failing task was: logged, and the connection's next frames go on
+            log.exception("dispatch_failed")
+            return None
+
+    async def _front_door(
+        self, session: Session, player: Player, msg: Message, front: Callable[[Player, Any], Any]
+    ) -> None:
+        try:
+            entering = player.avatar_id is None
+            result = front(player, msg)
+            if result is not None:
+                await result
+            if entering and player.avatar_id is not None and not session.conn.closing:
+                self.places.entered(player)
+            replay, player.replay = player.replay, None
+            if replay is not None and not session.conn.closing:
+                rest = self.dispatch(session, replay)  # sent here by another process, with the client
+                if rest is not None:
+                    await rest
+        except Exception as exc:
+            self.runner.fail(exc, ref=ref_of(msg), conn_id=player.conn_id, what=msg.TYPE.name)

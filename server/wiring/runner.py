@@ -30,6 +30,7 @@ from ..rooms.effects import (
     Deliver,
     Effects,
     Move,
+    Pending,
     Publish,
     Push,
     Reply,
@@ -141,27 +142,47 @@ class EffectRunner:
         """Carry out `fx`, waiting for each request and resuming its handler, until it is done.
         `relay` rewrites each step's effects first (replies to someone in another copy of a hall
         go down the bus), the error reply included."""
-        while True:
-            if relay is not None:
-                fx = relay(fx)
-            self.apply(fx)
-            if fx.failure is not None:
-                if relay is None:
-                    self.fail(fx.failure, ref=fx.ref, conn_id=conn_id, what=what)
-                else:
-                    refusal = Effects(fx.ref)
-                    outcome = outcome_of(fx.failure, ref=fx.ref, conn_id=conn_id, what=what)
-                    refusal.out.append(Reply(conn_id, outcome.error))
-                    self.apply(relay(refusal))
-                return
-            pending = fx.pending
-            if pending is None:
-                return
+        rest = self.start(fx, conn_id=conn_id, what=what, relay=relay)
+        if rest is not None:
+            await rest
+
+    def start(
+        self, fx: Effects, *, conn_id: int = 0, what: str = "", relay: Callable[[Effects], Effects] | None = None
+    ) -> Coroutine[Any, Any, None] | None:
+        """`run`, with its first step done now: what `fx` does at once is done before this returns
+        (a stage line is out), and only a handler that waits leaves the rest to await (None when
+        it is done). A command that waits for nothing then costs no task and no turn of the loop,
+        which in a poll's burst of thousands of votes is what keeps a stage line from waiting
+        behind them turn after turn."""
+        pending = self._step(fx, conn_id, what, relay)
+        return None if pending is None else self._rest(pending, conn_id, what, relay)
+
+    def _step(
+        self, fx: Effects, conn_id: int, what: str, relay: Callable[[Effects], Effects] | None
+    ) -> Pending | None:
+        if relay is not None:
+            fx = relay(fx)
+        self.apply(fx)
+        if fx.failure is not None:
+            if relay is None:
+                self.fail(fx.failure, ref=fx.ref, conn_id=conn_id, what=what)
+            else:
+                refusal = Effects(fx.ref)
+                outcome = outcome_of(fx.failure, ref=fx.ref, conn_id=conn_id, what=what)
+                refusal.out.append(Reply(conn_id, outcome.error))
+                self.apply(relay(refusal))
+            return None
+        return fx.pending
+
+    async def _rest(
+        self, pending: Pending | None, conn_id: int, what: str, relay: Callable[[Effects], Effects] | None
+    ) -> None:
+        while pending is not None:
             try:
                 answer, error = await self.perform(pending.request), None
             except Exception as exc:
                 answer, error = None, exc
-            fx = pending.resume(answer, error, now_ms())
+            pending = self._step(pending.resume(answer, error, now_ms()), conn_id, what, relay)
 
     def run_soon(self, fx: Effects, *, what: str = "") -> None:
         """Carry out effects nobody waits for (ticks, hooks): immediate ones now, the rest in the background."""
@@ -213,7 +234,10 @@ class EffectRunner:
                 future.add_done_callback(_log_write_failure)
             elif isinstance(effect, Publish):
                 if isinstance(self.bus, LocalBus):
-                    self.bus.publish_soon(effect.channel, effect.payload)  # one process: no task
+                    if effect.at_once:  # this process's subscribers take it now (a stage line)
+                        self.bus.publish_now(effect.channel, effect.payload)
+                    else:
+                        self.bus.publish_soon(effect.channel, effect.payload)  # one process: no task
                 else:
                     self.spawn(self.bus.publish(effect.channel, effect.payload), "publish")
             elif isinstance(effect, Close):

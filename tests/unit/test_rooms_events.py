@@ -173,6 +173,8 @@ def test_a_speaker_line_reaches_the_hall_and_every_copy():
     assert isinstance(line, StageLine) and line.text == "Selamat pagi" and line.server_time_ms == T0
     down = [unpack(p.payload) for p in fx.bus if p.channel == DOWN]
     assert down[0]["to"] == "all" and decode(down[0]["msg"]) == line
+    # The copies in this process hear it at once, ahead of what the bus has queued (a poll's replies).
+    assert [p.at_once for p in fx.bus if p.channel == DOWN] == [True]
     assert [r.msg for r in fx.replies] == [EventDone(request_id=3, event_id=1, id=1)]
     fx = settle(events.handle(StageSay(request_id=4, event_id=1, text="saya juga"), citizen, T0))
     assert isinstance(fx.failure, EventRefusal) and fx.failure.code is ErrorCode.NOT_SPEAKER
@@ -198,6 +200,7 @@ def test_a_copy_forwards_up_and_hands_replies_down():
     fx = events.relay(fx, actor)
     assert not fx.replies  # nothing is sent straight to a connection in another copy
     down = [p for p in fx.bus if p.channel == DOWN]
+    assert not any(p.at_once for p in down)  # a reply keeps its place behind what came before it
     out = copy.receive(DOWN, down[0].payload, T0)
     assert [(p.target, decode(p.msg)) for p in out.pushes] == [(ToConn(8), EventDone(request_id=11, event_id=1, id=1))]
     other = EventCopy("auditorium-3", Simulation(WORLD, issue_ids=False), roster)
@@ -231,6 +234,7 @@ def test_poll_totals_from_hall_and_copy_are_exact_and_pushed_at_most_four_times_
         attend(events, v)
     fx = settle(events.handle(PollOpen(request_id=20, event_id=1, question="Prioritas?", options=("a", "b")), host, T0))
     assert isinstance(decode(fx.pushes[0].msg), Poll)
+    assert fx.bus and not any(p.at_once for p in fx.bus)  # only a stage line overtakes the bus's queue
     for i, v in enumerate(voters):
         fx = settle(events.handle(PollVote(request_id=30 + i, event_id=1, poll_id=1, option=i % 2), v, T0))
         assert fx.failure is None
