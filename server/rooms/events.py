@@ -335,9 +335,11 @@ class Events(Component):
         return self.leave(fwd.actor, now_ms)
 
     def relay(self, fx: Effects, actor: Actor, process: str = "") -> Effects:
-        """Replies to someone in a copy go down the bus to that copy, which hands them on; so does
-        a move of someone in another process (it is that process's to make)."""
-        if actor.instance == self.hall and not process:
+        """Replies to someone in a copy in another process go down the bus to that copy, which
+        hands them on; so does a move of someone in another process (it is that process's to
+        make). Someone in a copy in this process is answered straight on its connection, like
+        someone in the hall: a poll's thousands of replies each took a pass down the bus."""
+        if not process:
             return fx
         out: list[Any] = []
         for effect in fx.out:

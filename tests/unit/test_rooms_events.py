@@ -187,7 +187,7 @@ def test_a_copy_forwards_up_and_hands_replies_down():
     host = person(roster, sim, 1, 1, role="host")
     live_event(events, host)
     copy_sim = Simulation(WORLD, issue_ids=False)
-    copy = EventCopy("auditorium-2", copy_sim, roster)
+    copy = EventCopy("auditorium-2", copy_sim, roster, process="p2")
     far = person(roster, None, 8, 80, instance="auditorium-2")  # type: ignore[arg-type]
     attend(events, far)
     up = copy.handle(QuestionAsk(request_id=11, event_id=1, text="Kapan banjir diatasi?"), far, T0)
@@ -196,16 +196,23 @@ def test_a_copy_forwards_up_and_hands_replies_down():
     assert forwarded is not None
     actor, cmd = forwarded.actor, forwarded.msg
     assert forwarded.kind == "cmd" and actor == far and isinstance(cmd, QuestionAsk)
+    # A copy in this process: the reply goes straight to the connection, no pass down the bus.
+    here = events.relay(settle(events.handle(QuestionAsk(request_id=10, event_id=1, text="Di sini?"), actor, T0)),
+                        actor)
+    assert [r.msg for r in here.replies] == [EventDone(request_id=10, event_id=1, id=1)] and not here.bus
+    # A copy in another process: down the bus to that copy, which hands it to the connection.
     fx = settle(events.handle(cmd, actor, T0))
-    fx = events.relay(fx, actor)
-    assert not fx.replies  # nothing is sent straight to a connection in another copy
+    assert forwarded.process == "p2"
+    fx = events.relay(fx, actor, forwarded.process)
+    assert not fx.replies  # nothing is sent straight to a connection in another process
     down = [p for p in fx.bus if p.channel == DOWN]
     assert not any(p.at_once for p in down)  # a reply keeps its place behind what came before it
     out = copy.receive(DOWN, down[0].payload, T0)
-    assert [(p.target, decode(p.msg)) for p in out.pushes] == [(ToConn(8), EventDone(request_id=11, event_id=1, id=1))]
-    other = EventCopy("auditorium-3", Simulation(WORLD, issue_ids=False), roster)
+    assert [(p.target, decode(p.msg)) for p in out.pushes] == [(ToConn(8), EventDone(request_id=11, event_id=1, id=2))]
+    other = EventCopy("auditorium-3", Simulation(WORLD, issue_ids=False), roster, process="p2")
     assert not other.receive(DOWN, down[0].payload, T0).pushes  # meant for auditorium-2 only
-    foreign = EventCopy("auditorium-2", Simulation(WORLD, issue_ids=False), roster, origin="another-process")
+    foreign = EventCopy("auditorium-2", Simulation(WORLD, issue_ids=False), roster, origin="another-process",
+                        process="p2")
     assert not foreign.receive(DOWN, down[0].payload, T0).pushes  # another authority's copy
     stranger = Events("auditorium", sim, roster, outside="building", origin="another-process")
     assert stranger.from_copy(up.bus[0].payload) is None
