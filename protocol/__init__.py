@@ -7,6 +7,7 @@ from .chat import __all__ as _chat_all
 from .codec import (
     MAX_FRAME_BYTES,
     decode,
+    decode_as,
     encode,
     encode_snapshot,
     encode_snapshot_delta,
@@ -38,6 +39,7 @@ __all__ = [
     "MAX_FRAME_BYTES",
     "encode",
     "decode",
+    "decode_as",
     "refusal",
     "encode_snapshot",
     "encode_snapshot_delta",

@@ -8,7 +8,7 @@ after an error), with explicit size limits and ext types refused.
 from __future__ import annotations
 
 from dataclasses import fields
-from typing import Any
+from typing import Any, TypeVar
 
 import msgpack
 
@@ -30,6 +30,7 @@ __all__ = [
     "MAX_FRAME_BYTES",
     "encode",
     "decode",
+    "decode_as",
     "refusal",
     "request_ref",
     "pack_snapshot_body",
@@ -39,6 +40,7 @@ __all__ = [
 ]
 
 MAX_FRAME_BYTES = 64 * 1024
+M = TypeVar("M", bound=Message)
 _MAX_STR = 4096
 _MAX_BIN = 8192
 _MAX_ARRAY = 256
@@ -235,6 +237,16 @@ def decode(data: bytes) -> Message:
     except RemoteProtocolError as exc:
         exc.ref = ref
         raise
+
+
+def decode_as(data: bytes, kind: type[M]) -> M | None:
+    """The message in `data` if it parses and is a `kind`, else None: for frames our own
+    processes exchange (the bus), where anything else is a fault to log, not an error to answer."""
+    try:
+        msg = decode(data)
+    except RemoteProtocolError:
+        return None
+    return msg if isinstance(msg, kind) else None
 
 
 _T_INPUT = int(MessageType.INPUT)

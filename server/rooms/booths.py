@@ -37,7 +37,7 @@ from makaverse.protocol import (
     MessageType,
     RequestStatusChanged,
     TakeNumber,
-    decode,
+    decode_as,
 )
 from makaverse.protocol.booths import MAX_PROGRAMS
 from makaverse.world import World
@@ -124,11 +124,8 @@ class Booths(Component):
         ctx = Ctx(None, 0, now_ms)
         if channel != BOOTH_STATES_CHANNEL or self.desk:
             return ctx.fx
-        try:
-            state = decode(payload)
-        except Exception:
-            state = None
-        if not isinstance(state, BoothState):
+        state = decode_as(payload, BoothState)
+        if state is None:
             log.warning("booth_state_malformed_on_bus")
             return ctx.fx
         self.board.mirror(ctx, state, ctx.now_s)

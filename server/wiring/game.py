@@ -10,7 +10,7 @@ import socket
 import time
 from typing import Any
 
-from makaverse.protocol import PROTOCOL_VERSION, Announcement, StaffRequestNew, decode
+from makaverse.protocol import PROTOCOL_VERSION, Announcement, StaffRequestNew, decode_as
 from makaverse.world import World
 
 from ..bus import make_bus
@@ -266,11 +266,7 @@ class GameServer:
 
     def _announcement_arrived(self, payload: bytes) -> None:
         """An announcement from any process on the bus (this one included): to everyone here."""
-        try:
-            ok = isinstance(decode(payload), Announcement)
-        except Exception:
-            ok = False
-        if not ok:
+        if decode_as(payload, Announcement) is None:
             log.warning("announcement_malformed_on_bus")
             return
         for player in self.players.resolve(ToEveryone()):
@@ -278,11 +274,8 @@ class GameServer:
 
     def _staff_notice_arrived(self, payload: bytes) -> None:
         """A new request from any process on the bus (this one included): to that OPD's staff here."""
-        try:
-            notice = decode(payload)
-        except Exception:
-            notice = None
-        if not isinstance(notice, StaffRequestNew):
+        notice = decode_as(payload, StaffRequestNew)
+        if notice is None:
             log.warning("staff_notice_malformed_on_bus")
             return
         for player in self.players.resolve(ToStaff(notice.opd)):

@@ -30,6 +30,7 @@ from makaverse.protocol import (
     Snapshot,
     UnknownMessageType,
     decode,
+    decode_as,
     encode,
     quant,
 )
@@ -964,3 +965,12 @@ def test_deltas_rebuild_states_and_refuse_ones_that_do_not_fit():
     assert book.take(later).pos[0].tolist() == [111, 90]
     orphan = make_delta(a, ViewState.of(10, [1], [[0, 0]], [0], [0]), ack_seq=4, server_time_ms=3)
     assert book.take(orphan) is None and book.missing_base == 1
+
+
+def test_decode_as_gives_the_message_only_when_it_parses_as_the_kind_asked_for():
+    """What a bus listener needs: the message of its kind, or None for another kind or garbage."""
+    frame = encode(Ping(client_time_ms=7))
+    assert decode_as(frame, Ping) == Ping(client_time_ms=7)
+    assert decode_as(frame, Hello) is None
+    assert decode_as(b"\xc1 not msgpack", Ping) is None
+    assert decode_as(msgpack.packb({"t": 9999}), Ping) is None
