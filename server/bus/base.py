@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Any, Protocol
 
 __all__ = ["Bus", "BusError", "Subscription", "Subscribers"]
 
@@ -65,5 +65,11 @@ class Bus(Protocol):
     async def close(self) -> None: ...
 
     async def publish(self, channel: str, payload: bytes) -> None: ...
+
+    def post(self, channel: str, payload: bytes, *, at_once: bool = False) -> Coroutine[Any, Any, None] | None:
+        """Publish without waiting here: None when it is done, else what is left to await (and
+        log if it fails). `at_once`: this process's subscribers take it before this returns,
+        where the bus can (a stage line must not queue behind a poll's votes)."""
+        ...
 
     def subscribe(self, channel: str, callback: Callback) -> Subscription: ...

@@ -19,7 +19,8 @@ import asyncio
 import contextlib
 import logging
 from collections import deque
-from typing import TYPE_CHECKING
+from collections.abc import Coroutine
+from typing import TYPE_CHECKING, Any
 
 from .base import BusError, Callback, Subscribers, Subscription
 
@@ -81,6 +82,11 @@ class RedisBus:
         await self._drop_pubsub()
         with contextlib.suppress(Exception):
             await self._redis.aclose()
+
+    def post(self, channel: str, payload: bytes, *, at_once: bool = False) -> Coroutine[Any, Any, None]:
+        """`publish`, to await elsewhere; `at_once` changes nothing here: every process, this one
+        included, hears it back from Redis."""
+        return self.publish(channel, payload)
 
     async def publish(self, channel: str, payload: bytes) -> None:
         """Queued behind every earlier publish and sent by the writer; raises `BusError` when its

@@ -22,7 +22,6 @@ from typing import Any, TypeVar
 from makaverse.protocol import encode
 
 from ..bus import Bus, BusError
-from ..bus.local import LocalBus
 from ..rooms.effects import (
     Announce,
     Call,
@@ -233,13 +232,9 @@ class EffectRunner:
                 future = self._submit(effect.call)
                 future.add_done_callback(_log_write_failure)
             elif isinstance(effect, Publish):
-                if isinstance(self.bus, LocalBus):
-                    if effect.at_once:  # this process's subscribers take it now (a stage line)
-                        self.bus.publish_now(effect.channel, effect.payload)
-                    else:
-                        self.bus.publish_soon(effect.channel, effect.payload)  # one process: no task
-                else:
-                    self.spawn(self.bus.publish(effect.channel, effect.payload), "publish")
+                rest = self.bus.post(effect.channel, effect.payload, at_once=effect.at_once)
+                if rest is not None:
+                    self.spawn(rest, "publish")
             elif isinstance(effect, Close):
                 for player in list(players.resolve(effect.target)):
                     player.logged_out = True  # removed: no reconnect grace
