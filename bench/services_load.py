@@ -50,6 +50,8 @@ from makaverse.protocol import (
     encode,
 )
 from makaverse.protocol.messages import Message
+from makaverse.protocol.ratelimit import TokenBucket
+from makaverse.server.settings import Settings
 
 from . import scenarios  # noqa: F401  (first: the scenario registry loads `queue` in the order its imports need)
 from .cluster_server import db_command
@@ -67,6 +69,9 @@ TEST_MODE_ENV = "MAKAVERSE_TEST_MODE"
 SERVER_ENV = {TEST_MODE_ENV: "1", "MAKAVERSE_HELLO_TIMEOUT_S": "60"}
 REPLY_TIMEOUT_S = 30.0
 SETUP_TIMEOUT_S = 60.0
+# Each bot keeps under the server's per-connection message limit, as a well-behaved client does: a
+# few bots on a quick store would outrun it, and the figure is the store's, not the limiter's.
+PACE_PER_S = 0.9 * Settings().msg_rate_per_s
 _SPY_FORMATS = {".json": "speedscope", ".txt": "raw"}  # py-spy output by file name; else an SVG flame graph
 
 
@@ -90,6 +95,8 @@ class _Bot:
         self.waiting: dict[int, asyncio.Future] = {}
         self.next_id = 0
         self.reader = asyncio.create_task(self._read())
+        self.sent_s = 0.0
+        self.pace = TokenBucket(rate_per_s=PACE_PER_S, burst=1, now_s=asyncio.get_running_loop().time())
 
     async def _read(self) -> None:
         try:
@@ -117,6 +124,10 @@ class _Bot:
         rid = self.rid()
         future = asyncio.get_running_loop().create_future()
         self.waiting[rid] = future
+        loop = asyncio.get_running_loop()
+        while not self.pace.take(loop.time()):
+            await asyncio.sleep(self.pace.retry_after_s())
+        self.sent_s = loop.time()  # latency runs from here, not from the wait for a turn
         await self.ws.send(encode(make(rid)))
         return await asyncio.wait_for(future, timeout_s)
 
@@ -156,7 +167,6 @@ async def _submit_loop(
                 request_id=rid, client_request_id=crid, opd=SERVICE[0], service=SERVICE[1], fields=values, note=""
             )
 
-        sent = loop.time()
         try:
             reply = await bot.ask(make)
         except (TimeoutError, ConnectionError, ConnectionClosed) as exc:
@@ -169,7 +179,7 @@ async def _submit_loop(
             continue
         if loop.time() <= end_at:
             figures.acked += 1
-            figures.latency_s.append(loop.time() - sent)
+            figures.latency_s.append(loop.time() - bot.sent_s)
         if reply.tracking in figures.tracking:
             figures.duplicate_tracking += 1
         figures.tracking.add(reply.tracking)

@@ -13,6 +13,7 @@ from .codec import (
     encode_snapshot_delta,
     encode_snapshot_deltas,
     pack_snapshot_body,
+    peek_request_id,
     refusal,
 )
 from .delta import SnapshotBook, ViewState, apply_delta, make_delta
@@ -40,6 +41,7 @@ __all__ = [
     "encode",
     "decode",
     "decode_as",
+    "peek_request_id",
     "refusal",
     "encode_snapshot",
     "encode_snapshot_delta",

@@ -31,6 +31,7 @@ __all__ = [
     "encode",
     "decode",
     "decode_as",
+    "peek_request_id",
     "refusal",
     "request_ref",
     "pack_snapshot_body",
@@ -203,6 +204,32 @@ def decode(data: bytes) -> Message:
     The frame is unpacked first with only the frame's own bound, so the request id can be read
     before anything else is checked: the error then carries it as `ref` (a 1,001-character
     chat line is refused as `too_large` naming its `request_id`)."""
+    obj = _unpack(data)
+    if obj.get("t") == _T_INPUT:
+        msg = _plain_input(obj)
+        if msg is not None:
+            return msg
+    ref = request_ref(obj)
+    try:
+        return _message(obj)
+    except RemoteProtocolError as exc:
+        exc.ref = ref
+        raise
+
+
+def peek_request_id(data: bytes) -> int:
+    """The `request_id` of a frame not otherwise looked at (one dropped over the rate limit), so
+    its refusal can name it; 0 for anything that is not a command with a valid id."""
+    try:
+        obj = _unpack(data)
+    except RemoteProtocolError:
+        return 0
+    value = obj.get("request_id")
+    return value if type(value) is int and 1 <= value <= U32 else 0
+
+
+def _unpack(data: bytes) -> dict:
+    """One frame to a msgpack map, within the frame's bound and refusing ext types."""
     if not isinstance(data, (bytes, bytearray, memoryview)):
         raise MalformedMessage("frames must be binary")
     if len(data) > MAX_FRAME_BYTES:
@@ -227,16 +254,7 @@ def decode(data: bytes) -> Message:
         raise MalformedMessage(type(exc).__name__) from None
     if not isinstance(obj, dict):
         raise MalformedMessage("a frame must be a map")
-    if obj.get("t") == _T_INPUT:
-        msg = _plain_input(obj)
-        if msg is not None:
-            return msg
-    ref = request_ref(obj)
-    try:
-        return _message(obj)
-    except RemoteProtocolError as exc:
-        exc.ref = ref
-        raise
+    return obj
 
 
 def decode_as(data: bytes, kind: type[M]) -> M | None:

@@ -30,6 +30,7 @@ from makaverse.protocol import (
     MessageType,
     RemoteProtocolError,
     decode,
+    peek_request_id,
     refusal,
 )
 from makaverse.protocol.messages import SENDERS, Message, Sender
@@ -351,10 +352,15 @@ class NetServer:
             session.flooded += 1
             if session.flooded > _FLOOD_CLOSE_AFTER:
                 session.conn.drop(CloseCode.FLOODING, "too many messages")
-            elif now_s - session.last_limit_notice_s >= 1.0:
-                session.last_limit_notice_s = now_s
+                return None
+            # A dropped command is answered by its id, so whoever waits for it hears at once
+            # (the flood count bounds these answers); anything else gets one notice a second.
+            ref = peek_request_id(data) if isinstance(data, bytes) else 0
+            if ref or now_s - session.last_limit_notice_s >= 1.0:
+                if not ref:
+                    session.last_limit_notice_s = now_s
                 self.metrics.protocol_errors.labels(code=ErrorCode.RATE_LIMITED.value).inc()
-                session.conn.send(Error(code=ErrorCode.RATE_LIMITED.value))
+                session.conn.send(Error(code=ErrorCode.RATE_LIMITED.value, ref=ref))
             return None
         # Accepted messages pay the flood count down slowly, so a steady flood far over the
         # limit still adds up to a close while an occasional burst never does.

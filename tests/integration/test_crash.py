@@ -44,10 +44,9 @@ rids = itertools.count(1)
 # A reply's limit: generous, since a machine busy with other work can stall a commit (fsync) for
 # seconds; a reply that never comes fails all the same, with the server's log attached.
 REPLY_TIMEOUT_S = 60.0
-# The server takes at most `msg_rate_per_s` messages a second from one connection and drops the
-# rest with a single `rate_limited` notice that names no request; a clerk here moves requests one
-# after another as fast as they commit, which outran it. Each client keeps under it, as the
-# bench's bots do.
+# The server takes at most `msg_rate_per_s` messages a second from one connection and answers the
+# rest with `rate_limited`; a clerk here moves requests one after another as fast as they commit,
+# which outran it. Each client keeps under it, as the bench's bots do.
 SEND_GAP_S = 1.0 / (0.8 * Settings().msg_rate_per_s)
 
 

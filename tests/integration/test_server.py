@@ -247,6 +247,28 @@ async def test_flood_is_rate_limited_then_closed(start_server, clients):
     await b.expect(lambda m: isinstance(m, Pong) and m.client_time_ms == 2)
 
 
+async def test_each_command_dropped_over_the_rate_limit_is_answered_by_its_id(start_server, clients):
+    """Commands sent faster than the limit: each one dropped gets `rate_limited` naming its
+    `request_id`, so a client waiting on a reply hears at once instead of waiting forever."""
+    rate_per_s, burst, sent = 5.0, 10, 40
+    server = await start_server(msg_rate_per_s=rate_per_s, msg_burst=burst)
+    a = await clients.join(server, "Andi")
+    loop = asyncio.get_running_loop()
+    started_s = loop.time()
+    for rid in range(1, sent + 1):
+        await a.send(ChatSend(request_id=rid, text=f"halo {rid}"))
+    took_s = loop.time() - started_s
+    accepted_at_most = int(burst + rate_per_s * took_s + 1)
+    limited = lambda m: is_error("rate_limited")(m) and m.ref != 0  # noqa: E731
+    await asyncio.sleep(1.0 / rate_per_s)  # a token again: the ping is accepted, its pong comes after every answer
+    await a.send(Ping(client_time_ms=9))
+    await a.expect(lambda m: isinstance(m, Pong) and m.client_time_ms == 9)
+    refs = [m.ref for m in a.received if limited(m)]
+    assert len(refs) == len(set(refs)) and set(refs) <= set(range(1, sent + 1))
+    assert len(refs) >= sent - accepted_at_most
+    assert not a.closed.is_set()
+
+
 async def test_sustained_flood_is_closed(start_server, clients):
     """A flood kept up in bursts with pauses (so some messages are accepted in between) still ends in
     `rate_limited` and close 4002, and another client keeps being served."""

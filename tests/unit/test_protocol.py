@@ -32,6 +32,7 @@ from makaverse.protocol import (
     decode,
     decode_as,
     encode,
+    peek_request_id,
     quant,
 )
 from makaverse.protocol.messages import MESSAGE_CLASSES, SENDERS, MessageType, Sender
@@ -576,6 +577,19 @@ def test_oversize_frame_is_too_large():
     assert_refused(big, ErrorCode.TOO_LARGE, MessageTooLarge)
     # Exactly at the limit it is parsed (and this one is just not msgpack).
     assert_refused(b"\xc1" * MAX_FRAME_BYTES, ErrorCode.MALFORMED, MalformedMessage)
+
+
+def test_peek_request_id_names_a_command_and_nothing_else():
+    """The id a frame dropped over the rate limit is answered by: a command's `request_id`, else 0
+    (an input, a malformed or oversize frame, an id out of range)."""
+    assert peek_request_id(encode(SAMPLES[MessageType.ERROR])) == 0  # `ref`, not `request_id`
+    chat = next(m for m in SAMPLES.values() if getattr(m, "request_id", 0) >= 1)
+    assert peek_request_id(encode(chat)) == chat.request_id
+    assert peek_request_id(pack({"t": 99, "request_id": 7})) == 7  # read before the type is checked
+    for bad in (b"", b"\xc1", b"\x00" * (MAX_FRAME_BYTES + 1), pack([1, 2]), pack({"request_id": -1}),
+                pack({"request_id": 2**32}), pack({"request_id": "7"}), pack({"request_id": True}),
+                encode(SAMPLES[MessageType.INPUT])):
+        assert peek_request_id(bad) == 0
 
 
 @pytest.mark.parametrize("t", [0, 13, 99, 255, 2**32, 2**64 - 1, -1, -(2**63)])
