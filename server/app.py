@@ -23,6 +23,7 @@ from .settings import Settings
 from .store import Store, migrate
 from .store.seed import seed
 from .wiring import GameServer
+from .wiring.heap import OldObjects
 
 __all__ = ["serve_forever", "load_configured_world", "open_store", "allow_open_files"]
 
@@ -66,6 +67,9 @@ def _redact(url: str) -> str:
 
 async def _main(settings: Settings, world: World, store: Store) -> None:
     server = GameServer(settings, world, store=store, accounts=Accounts(store))
+    # What survives a full collection is frozen, so a full collection no longer walks every
+    # seated connection (0.5-0.7 s at 5,000) in the middle of a poll's burst: see wiring/heap.py.
+    server.scheduler.heap = OldObjects()
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):

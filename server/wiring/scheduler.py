@@ -14,6 +14,7 @@ from ..net.metrics import ServerMetrics
 from ..rooms.effects import Effects, Move
 from ..rooms.instance import WorldInstance
 from ..sim.capacity import CapacityPolicy
+from .heap import OldObjects
 from .places import Places
 from .runner import EffectRunner, now_ms
 
@@ -52,6 +53,9 @@ class Scheduler:
         # Each instance may use its share of the period; more is counted as over budget.
         self.budget_s = self.dt / max(1, len(instances))
         self.task: asyncio.Task | None = None
+        # The serving process's collector policy (`serve` sets it; an embedded server, a test,
+        # leaves the interpreter's collector alone).
+        self.heap: OldObjects | None = None
         # Each instance's labelled figures, looked up once rather than every tick (overflow
         # copies of the hall come and go: theirs are looked up when first seen).
         self._figures: dict[str, tuple] = {}
@@ -161,6 +165,8 @@ class Scheduler:
         if now_s - self._backlog_at_s >= 1.0:
             self._backlog_at_s = now_s
             self._read_backlog()
+        if self.heap is not None:
+            self.heap.check(now_s)
 
     def _read_backlog(self) -> None:
         """Input waiting anywhere in this process: in the simulations' queues (bounded per avatar)
