@@ -355,14 +355,10 @@ class GameServer:
         actor, process = fwd.actor, fwd.process
         what = fwd.msg.TYPE.name if fwd.msg is not None else f"event_{fwd.kind}"
         try:
-            rest = self.runner.start(
-                fx, conn_id=actor.conn_id, what=what, relay=lambda f: events.relay(f, actor, process)
-            )
+            # A handler that waits (a vote's write) is resumed by the answer, without a task.
+            self.runner.proceed(fx, conn_id=actor.conn_id, what=what, relay=lambda f: events.relay(f, actor, process))
         except Exception:
             log.exception("event_up_failed")
-            return
-        if rest is not None:  # a handler that waits (a vote's write): the rest in the background
-            self.runner.spawn(rest, "event_up")
 
     def _event_down(self, payload: bytes) -> None:
         """What the authority sends the copies: each copy here hands it to its members (an
