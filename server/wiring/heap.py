@@ -33,8 +33,6 @@ class _Collector(Protocol):
 
     def unfreeze(self) -> None: ...
 
-    def get_freeze_count(self) -> int: ...
-
     def collect(self, generation: int = 2) -> int: ...
 
 
@@ -44,8 +42,7 @@ class OldObjects:
         self.thaw_every_s = thaw_every_s
         self._full = collector.get_stats()[2]["collections"]  # full collections seen
         self._thawed_at_s: float | None = None
-        self.frozen = 0  # objects frozen at the last freeze
-        self.freezes = 0
+        self.freezes = 0  # (`gc.get_freeze_count` walks every frozen object: not asked here)
 
     def check(self, now_s: float) -> None:
         """Between ticks: after a full collection, freeze what survived it; every `thaw_every_s`,
@@ -61,7 +58,6 @@ class OldObjects:
             # last freeze; the next walks everything (and frees cycles among the old).
             self.gc.unfreeze()
             self._thawed_at_s = now_s
-            self.frozen = 0
             return
         self.gc.freeze()
         # A full collection of nothing (all is frozen), at once: the collector now counts few
@@ -70,4 +66,3 @@ class OldObjects:
         self.gc.collect()
         self._full = self.gc.get_stats()[2]["collections"]
         self.freezes += 1
-        self.frozen = self.gc.get_freeze_count()
