@@ -50,8 +50,7 @@ from makaverse.protocol import (
     encode,
 )
 from makaverse.protocol.messages import Message
-from makaverse.protocol.ratelimit import TokenBucket
-from makaverse.server.settings import Settings
+from makaverse.protocol.ratelimit import MSG_RATE_PER_S, TokenBucket
 
 from . import scenarios  # noqa: F401  (first: the scenario registry loads `queue` in the order its imports need)
 from .cluster_server import db_command
@@ -71,7 +70,7 @@ REPLY_TIMEOUT_S = 30.0
 SETUP_TIMEOUT_S = 60.0
 # Each bot keeps under the server's per-connection message limit, as a well-behaved client does: a
 # few bots on a quick store would outrun it, and the figure is the store's, not the limiter's.
-PACE_PER_S = 0.9 * Settings().msg_rate_per_s
+PACE_PER_S = 0.9 * MSG_RATE_PER_S
 _SPY_FORMATS = {".json": "speedscope", ".txt": "raw"}  # py-spy output by file name; else an SVG flame graph
 
 

@@ -7,7 +7,11 @@ chat service use it, and a client may pace itself with the same bucket.
 
 from __future__ import annotations
 
-__all__ = ["TokenBucket"]
+__all__ = ["TokenBucket", "MSG_RATE_PER_S", "MSG_BURST"]
+
+# Each connection's message limit by default (README, Close codes: 4002); a server may set others.
+MSG_RATE_PER_S = 60.0
+MSG_BURST = 120
 
 
 class TokenBucket:

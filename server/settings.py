@@ -8,6 +8,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, fields
 from typing import Any
 
+from makaverse.protocol.ratelimit import MSG_BURST, MSG_RATE_PER_S
+
 from .net.admission import parse_origins
 
 __all__ = ["Settings", "SettingsError", "DEFAULT_DB_URL"]
@@ -64,8 +66,8 @@ class Settings:
     ping_idle_interval_s: float = 15.0
     close_timeout_s: float = 1.0
     hello_timeout_s: float = 5.0  # from connecting to entering the world: login/register and hello
-    msg_rate_per_s: float = 60.0
-    msg_burst: int = 120
+    msg_rate_per_s: float = MSG_RATE_PER_S
+    msg_burst: int = MSG_BURST
     reconnect_grace_s: float = 60.0
     # People per copy of the auditorium (its 150 seats: everyone sits; standing people jostle, and
     # every viewer then gets their moves every tick); more open an overflow copy.

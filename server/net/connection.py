@@ -7,7 +7,11 @@ most frames of a tick, at the cost of one call instead of a task switch each. It
 framing (`ws_frame`, a server's frames are never masked nor compressed here) is built here, and
 built once for a message many receive (a stage line to a hall: one header and one copy for all).
 Anything else waits its turn in the queue, so the order never changes and a reader that can't
-keep up still fills the queue and is dropped."""
+keep up still fills the queue and is dropped.
+
+While a tick runs (`corked()`), the frames it sends a connection are held and written in one call
+when it ends: a walker's `avatar_enter`, `avatar_leave` and snapshot of one tick cost one write
+(one system call, one TCP segment) instead of one each."""
 
 from __future__ import annotations
 
@@ -15,6 +19,7 @@ import asyncio
 import contextlib
 import logging
 import struct
+from collections.abc import Iterator
 
 from websockets.asyncio.server import ServerConnection
 from websockets.exceptions import ConnectionClosed
@@ -57,6 +62,27 @@ def _framed(payload: bytes) -> bytes:
     return frame
 
 
+# The connections holding frames until the tick that sent them ends; None outside a tick.
+_corked: list[Connection] | None = None
+
+
+@contextlib.contextmanager
+def corked() -> Iterator[None]:
+    """Hold the frames sent inside (on the direct path) and write each connection's in one call
+    at the end. Nothing inside may await: the frames wait for the block to end."""
+    global _corked
+    if _corked is not None:  # nested: the outer block writes
+        yield
+        return
+    _corked = []
+    try:
+        yield
+    finally:
+        held, _corked = _corked, None
+        for conn in held:
+            conn.uncork()
+
+
 class Connection:
     """Implements the instance's `Outbox`: `send` never blocks; a full queue drops the client."""
 
@@ -78,11 +104,13 @@ class Connection:
         self.close_reason = ""
         self._closing: asyncio.Task | None = None
         self._idle = True  # the writer waits for the queue (it is not inside a send)
+        self._held: list[bytes] = []  # frames of this tick, written when it ends (`corked`)
         self._writer = asyncio.create_task(self._write_loop(), name=f"writer-{conn_id}")
 
     # The bounded queue is this connection's whole backlog: a reader that can't keep up is
     # dropped when it fills, never skipped (see `send_bytes`).
     congested = False
+    _flush_on_close = True
 
     @property
     def closing(self) -> bool:
@@ -103,12 +131,18 @@ class Connection:
         if self._idle and self.queue.empty() and not ws.paused and ws.protocol.state is OPEN:
             protocol = ws.protocol
             if protocol.extensions:  # none are negotiated; with one, the protocol frames it
+                self.uncork()
                 protocol.send_binary(data)
                 ws.send_data()
             else:
                 if protocol.writes:
                     ws.send_data()  # the protocol's own frames (a pong) go first
-                ws.transport.write(_framed(data))
+                if _corked is None:
+                    ws.transport.write(_framed(data))
+                else:
+                    if not self._held:
+                        _corked.append(self)
+                    self._held.append(_framed(data))
             self.metrics.sent_bytes += len(data)
             return True
         try:
@@ -118,6 +152,15 @@ class Connection:
             self.drop(CloseCode.SLOW_CONSUMER, "send queue full", flush=False)
             return False
         return True
+
+    def uncork(self) -> None:
+        """Write the frames held for this tick, in one call."""
+        if not self._held:
+            return
+        held, self._held = self._held, []
+        # A connection dropped without flushing (a slow consumer) loses them, as its queue.
+        if (self._closing is None or self._flush_on_close) and self.ws.protocol.state is OPEN:
+            self.ws.transport.write(held[0] if len(held) == 1 else b"".join(held))
 
     async def _write_loop(self) -> None:
         try:
@@ -135,6 +178,7 @@ class Connection:
         if self._closing is None:
             self.close_code = int(code)
             self.close_reason = reason
+            self._flush_on_close = flush
             self._closing = asyncio.create_task(self._close(int(code), reason, flush), name=f"close-{self.conn_id}")
         return self._closing
 

@@ -29,6 +29,7 @@ from makaverse.protocol.messages import Message
 from ..log import configure_logging, log_event
 from .admission import Elsewhere
 from .channel import Channel
+from .connection import corked
 from .gateway_wire import Kind, iter_records
 from .loops import run
 from .metrics import ServerMetrics
@@ -124,6 +125,10 @@ class Forwarder:
 
     # ── from the simulation process ──────────────────────────────────────────
     def on_body(self, body: bytes) -> None:
+        with corked():  # a client's frames in this batch (one tick's, mostly) leave in one write
+            self._on_records(body)
+
+    def _on_records(self, body: bytes) -> None:
         net = self.net
         assert net is not None
         sessions = net.sessions

@@ -32,12 +32,15 @@ from ..sim import Simulation
 from .component import Roster
 from .effects import Ctx, ToAccount, ToAvatar, ToEveryone
 
-__all__ = ["BoothConfig", "BoothBoard", "ms", "TICKETS_LANE", "BOOTH_STATES_CHANNEL"]
+__all__ = ["BoothConfig", "BoothBoard", "ms", "TICKETS_LANE", "BOOTH_STATES_CHANNEL", "BOOTH_CONTENT_CHANNEL"]
 
 _CONVERSATION_LINES = 20
 TICKETS_LANE = "tickets"  # ticket snapshots are saved in the order they were taken
 # With several server processes, the desk's booth states (encoded `booth_state` frames) for the others.
 BOOTH_STATES_CHANNEL = "booths.state"
+# With several server processes, "<origin>\n<OPD code>" from the process where staff edited an OPD's
+# content: the others read it again from the store and show it to their own people.
+BOOTH_CONTENT_CHANNEL = "booths.content"
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,6 +89,7 @@ class BoothBoard:
         self._state_sent_s: dict[str, float] = {}
         self.desk = True  # this process runs the queues; false: another process does
         self.shared = False  # several processes: the desk publishes its booth states on the bus
+        self.origin = ""  # this process's name on the bus (content edits it published come back)
         self.mirrored: dict[str, BoothState] = {}  # not the desk: the desk's last state per OPD
         self._mirror_sent_s: float | None = None
 

@@ -12,8 +12,10 @@ Another process's booths (`desk` false) show the panels and take service request
 tickets and no clerks: the wiring sends queue and counter commands to the desk's process (a
 redirect that replays the command there), and nothing here loads, changes or expires tickets.
 The desk publishes each booth state it sends (channel `booths.state`); the others keep the last
-one per OPD and show it to their own people (`receive`). When the desk's process is gone another
-takes the desk over (`take_desk`): the open tickets are read again from the store.
+one per OPD and show it to their own people (`receive`). Content edited on any process (an OPD's
+description, its programs) is announced on `booths.content`; the others read it again. When
+the desk's process is gone another takes the desk over (`take_desk`): the open tickets are read
+again from the store.
 """
 
 from __future__ import annotations
@@ -45,12 +47,19 @@ from makaverse.world import World
 from ..services.queues import Queues, Ticket, service_day
 from ..sim import Simulation
 from .actor import Actor
-from .booth_board import BOOTH_STATES_CHANNEL, TICKETS_LANE, BoothBoard, BoothConfig, ms
+from .booth_board import (
+    BOOTH_CONTENT_CHANNEL,
+    BOOTH_STATES_CHANNEL,
+    TICKETS_LANE,
+    BoothBoard,
+    BoothConfig,
+    ms,
+)
 from .component import Component, Roster
 from .effects import Ctx, Deliver, Effects, HandlerRun, Refused, ToAvatar, ToConn, drive
 from .notes import note
 
-__all__ = ["Booths", "BoothConfig", "BOOTH_STATES_CHANNEL", "QUEUE_COMMANDS", "notice_msg"]
+__all__ = ["Booths", "BoothConfig", "BOOTH_STATES_CHANNEL", "BOOTH_CONTENT_CHANNEL", "QUEUE_COMMANDS", "notice_msg"]
 
 log = logging.getLogger("makaverse.booths")
 
@@ -65,7 +74,7 @@ QUEUE_COMMANDS = frozenset({
 class Booths(Component):
     name = "booths"
     process_wide = True
-    channels = (BOOTH_STATES_CHANNEL,)
+    channels = (BOOTH_STATES_CHANNEL, BOOTH_CONTENT_CHANNEL)
     handlers = {
         MessageType.BOOTH_INFO_GET: "booth_info_get",
         MessageType.TAKE_NUMBER: "take_number",
@@ -120,8 +129,17 @@ class Booths(Component):
         board.reset(Queues(prefixes, now_s=now_ms / 1000, no_show_s=board.config.no_show_s))
 
     def receive(self, channel: str, payload: bytes, now_ms: int) -> Effects:
-        """A booth state the desk published: kept and shown here (on the desk itself, ignored)."""
+        """A booth state the desk published: kept and shown here (on the desk itself, ignored).
+        An OPD's content edited on another process: read again and shown here."""
         ctx = Ctx(None, 0, now_ms)
+        if channel == BOOTH_CONTENT_CHANNEL:
+            origin, _, opd = payload.decode("utf-8", "replace").partition("\n")
+            if origin == self.board.origin or not self.board.ready:  # ours, or read fresh when loaded
+                return ctx.fx
+            if opd not in self.board.opds:
+                log.warning("booth_content_unknown_on_bus")
+                return ctx.fx
+            return drive(self._reread(ctx, opd), ctx)
         if channel != BOOTH_STATES_CHANNEL or self.desk:
             return ctx.fx
         state = decode_as(payload, BoothState)
@@ -396,6 +414,15 @@ class Booths(Component):
         note(log, "booth_edited", opd=updated.code, by=actor.account_id)
         ctx.reply(board.booth_info(updated.code, ctx.ref))
         board.broadcast_state(ctx, updated.code, ctx.now_s, force=True)
+        if board.shared:
+            ctx.publish(BOOTH_CONTENT_CHANNEL, f"{board.origin}\n{updated.code}".encode())
+
+    def _reread(self, ctx: Ctx, opd: str) -> HandlerRun:
+        """Another process's staff edited `opd`: its content as committed, to everyone here."""
+        updated = yield ctx.call("get_opd", opd)
+        board = self.board
+        board.set_opd(ctx, updated, editor=0)  # no avatar is 0: everyone at the booth gets it
+        board.broadcast_state(ctx, opd, ctx.now_s, force=True)
 
     # ── hooks ────────────────────────────────────────────────────────────────
     def enter(self, actor: Actor, now_ms: int) -> Effects:

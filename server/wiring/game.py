@@ -19,7 +19,7 @@ from ..log import log_event
 from ..net.gateways import GatewayHub
 from ..net.metrics import ServerMetrics
 from ..net.server import NetServer
-from ..rooms.booths import BOOTH_STATES_CHANNEL, BoothConfig, Booths
+from ..rooms.booths import BOOTH_CONTENT_CHANNEL, BOOTH_STATES_CHANNEL, BoothConfig, Booths
 from ..rooms.chat import ANNOUNCEMENTS_CHANNEL, Chat, ChatShared
 from ..rooms.effects import ToEveryone, ToStaff
 from ..rooms.events import DOWN, UP, EventCopy, Events, Forwarded
@@ -197,9 +197,11 @@ class GameServer:
             # the booths takes it; the others send queue and counter commands to it and show its
             # booth states; when it stops, one of them takes it over.
             booths.shared = True
+            booths.board.origin = self.process_id
             booths.desk = await self.cluster.claim_desk()
             log_event(log, "booth_desk", here=booths.desk)
             self._event_subs.append(self.bus.subscribe(BOOTH_STATES_CHANNEL, self._booth_state_arrived))
+            self._event_subs.append(self.bus.subscribe(BOOTH_CONTENT_CHANNEL, self._booth_content_arrived))
 
             def desk_lost() -> None:  # another process took it while this one was cut off
                 booths.lose_desk(now_ms())
@@ -301,6 +303,12 @@ class GameServer:
         booths = self.places.booths
         if booths is not None:
             self.runner.apply(booths.receive(BOOTH_STATES_CHANNEL, payload, now_ms()))
+
+    def _booth_content_arrived(self, payload: bytes) -> None:
+        """An OPD's content edited on another process: read again (a store call) and shown here."""
+        booths = self.places.booths
+        if booths is not None:
+            self.runner.run_soon(booths.receive(BOOTH_CONTENT_CHANNEL, payload, now_ms()), what="booth_content")
 
     def _pushed_here(self, payload: bytes) -> None:
         """A message another process had for an account this one holds."""

@@ -10,6 +10,7 @@ import logging
 import time
 from collections.abc import Callable, Mapping
 
+from ..net.connection import corked
 from ..net.metrics import ServerMetrics
 from ..rooms.effects import Effects, Move
 from ..rooms.instance import WorldInstance
@@ -96,7 +97,8 @@ class Scheduler:
             started = time.perf_counter()
             self._late_s = max(0.0, loop.time() - next_at)  # how far behind its schedule this tick starts
             try:
-                self.tick(loop.time())
+                with corked():  # a client's frames of this tick leave in one write
+                    self.tick(loop.time())
             except Exception:
                 log.exception("tick_failed")
             self.metrics.observe_tick(time.perf_counter() - started)

@@ -630,6 +630,38 @@ async def test_a_citizen_on_the_other_process_sees_the_desks_booth_states(
         await people.dispose()
 
 
+async def test_booth_content_edited_on_one_process_is_shown_on_the_other(
+    servers, pg_schema_url, redis_prefix, monkeypatch
+):
+    """A DUKCAPIL clerk on p2 (not the desk) edits the booth's description: a citizen standing at
+    the booth on p1 gets the new panel, and anyone asking p1 for it afterwards reads the new text."""
+    from harness import People
+
+    from makaverse.protocol import BoothInfo, BoothInfoGet, EditOpd
+
+    p1, p2 = await _two_building_processes(servers, pg_schema_url, redis_prefix, monkeypatch)
+    assert p1.places.booths.desk and not p2.places.booths.desk
+    booth = next(b for b in p1.world.booths if b.opd == "DUKCAPIL")
+    people = People(display_name=str.title)
+    text = "Perekaman KTP-el kini juga melayani Sabtu pagi."
+    try:
+        siti = await people.citizen(p1, "siti_p1")
+        await _place(p1, siti, *booth.zone.centre)
+        clerk = await people.staff(p2, "bu_rina", "DUKCAPIL")
+        since = siti.mark()
+        edited = await ask(clerk, EditOpd(request_id=rid(), description_id=text, description_en="KTP-el on Saturdays."))
+        assert isinstance(edited, BoothInfo) and edited.description_id == text, edited
+        pushed = await siti.expect(
+            lambda m: isinstance(m, BoothInfo) and m.opd == "DUKCAPIL" and m.description_id == text,
+            since=since, timeout=15,
+        )
+        assert pushed.description_en == "KTP-el on Saturdays."
+        later = await ask(siti, BoothInfoGet(request_id=rid(), opd="DUKCAPIL"))
+        assert isinstance(later, BoothInfo) and later.description_id == text
+    finally:
+        await people.dispose()
+
+
 async def test_killing_the_desk_process_hands_the_desk_to_the_other_and_the_numbering_goes_on(
     servers, pg_schema_url, redis_prefix, tmp_path, monkeypatch
 ):

@@ -15,7 +15,9 @@ from makaverse.protocol import (
     CallNext,
     Chat,
     ChatSend,
+    BoothInfo,
     CounterMan,
+    EditOpd,
     Emote,
     ErrorCode,
     StaffQueue,
@@ -25,7 +27,7 @@ from makaverse.protocol import (
     encode,
 )
 from makaverse.server.rooms.actor import Actor
-from makaverse.server.rooms.booths import BOOTH_STATES_CHANNEL, BoothConfig, Booths
+from makaverse.server.rooms.booths import BOOTH_CONTENT_CHANNEL, BOOTH_STATES_CHANNEL, BoothConfig, Booths
 from makaverse.server.rooms.chat import ANNOUNCEMENTS_CHANNEL, ChatShared
 from makaverse.server.rooms.chat import Chat as ChatComponent
 from makaverse.server.rooms.effects import (
@@ -290,6 +292,51 @@ def test_a_process_without_the_desk_shows_the_desks_booth_states():
     settle(itself.start(T0_MS), _store_answers)
     assert itself.receive(BOOTH_STATES_CHANNEL, encode(state), T0_MS).out == []
     assert itself.board.booth_state(OPD).waiting == 0
+
+
+def _opd_content(description_id: str) -> SimpleNamespace:
+    """An OPD as the store gives it, with what a booth panel shows."""
+    return SimpleNamespace(
+        code=OPD, name="Dinas Kependudukan dan Pencatatan Sipil", short_name="Disdukcapil", ticket_prefix="D",
+        description=SimpleNamespace(id=description_id, en="Population records"), socials=(), programs=(),
+        services=(),
+    )
+
+
+def test_content_edited_on_one_process_is_read_again_and_shown_on_the_others():
+    """Staff edit an OPD's description on one process: it is committed, then announced on the bus
+    with that process's name; another process reads it again from the store and shows it to whoever
+    stands at the booth, while the editing process ignores its own announcement."""
+    here, there = _branch(), _branch()
+    here.booths.board.origin, there.booths.board.origin = "proses-a", "proses-b"
+    committed = _opd_content("Layanan kependudukan, kini juga daring")
+
+    def answers(request):
+        if request.method in ("update_opd_description", "get_opd"):
+            return committed
+        return _store_answers(request)
+
+    clerk = here.roster.add(
+        Actor(conn_id=50, avatar_id=50, instance="building", name="Bu Rina", role="staff", account_id=7, opd=OPD),
+        *here.booth.staff_spot,
+    )
+    edit = EditOpd(request_id=4, description_id=committed.description.id, description_en="Population records")
+    steps = settle(here.booths.handle(edit, clerk, T0_MS), answers)
+    (announced,) = [e for fx in steps for e in fx.bus if e.channel == BOOTH_CONTENT_CHANNEL]
+    assert announced.payload == f"proses-a\n{OPD}".encode()
+    assert here.booths.receive(BOOTH_CONTENT_CHANNEL, announced.payload, T0_MS).out == []
+
+    at_booth = there.roster.add(
+        Actor(conn_id=9, avatar_id=9, instance="building", name="Siti", role="citizen"), *there.booth.zone.centre
+    )
+    fx = there.booths.receive(BOOTH_CONTENT_CHANNEL, announced.payload, T0_MS)
+    assert fx.pending is not None and fx.pending.request.method == "get_opd" and fx.pending.request.args == (OPD,)
+    shown = out(settle(fx, answers))
+    infos = [decode(e.msg) for e in shown if isinstance(e, Push) and e.target == ToAvatar(at_booth.avatar_id)]
+    assert [(i.opd, i.description_id) for i in infos if isinstance(i, BoothInfo)] == [(OPD, committed.description.id)]
+    assert any(isinstance(e, Push) and e.target == ToEveryone() for e in shown)  # the new content version
+    assert there.booths.board.opds[OPD] is committed
+    assert there.booths.receive(BOOTH_CONTENT_CHANNEL, b"proses-a\nNOPE", T0_MS).out == []
 
 
 def test_taking_over_the_desk_reads_the_queues_again_and_the_numbering_goes_on():
