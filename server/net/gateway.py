@@ -21,7 +21,7 @@ import logging
 import os
 import signal
 import socket
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from makaverse.protocol import Input, encode
 from makaverse.protocol.messages import Message
@@ -39,6 +39,9 @@ from .session_state import SessionState
 
 __all__ = ["gateway_main", "Forwarder", "STATE_NUMBERS", "TRANSPORT_COUNTERS", "RECEIVE_BACKLOG", "INPUT_FLUSH_S",
            "STATS_EVERY_S"]
+
+if TYPE_CHECKING:
+    from ..wiring.heap import OldObjects
 
 log = logging.getLogger("makaverse.gateway")
 
@@ -185,10 +188,14 @@ class Forwarder:
             self.channel.out.json(Kind.STATS, self.index, grown)
             self.channel.soon()
 
-    async def report_forever(self) -> None:
+    async def report_forever(self, heap: OldObjects | None = None) -> None:
+        """The stats every `STATS_EVERY_S`; with them, after a full collection, what survived it
+        is frozen (`OldObjects`, as in the simulation process: a gateway holds its connections)."""
         while True:
             await asyncio.sleep(STATS_EVERY_S)
             self.report_stats()
+            if heap is not None:
+                heap.check(asyncio.get_running_loop().time())
 
 
 async def _serve(settings: NetSettings, index: int, count: int, sock: socket.socket) -> None:
@@ -209,7 +216,9 @@ async def _serve(settings: NetSettings, index: int, count: int, sock: socket.soc
     forwarder.channel.out.plain(Kind.READY, index)
     forwarder.channel.flush()
     log_event(log, "gateway_started", gateway=index, pid=os.getpid(), port=net.port)
-    reporter = asyncio.create_task(forwarder.report_forever(), name="gateway-stats")
+    from ..wiring.heap import OldObjects  # (here: the wiring package imports this module)
+
+    reporter = asyncio.create_task(forwarder.report_forever(OldObjects()), name="gateway-stats")
     await stop.wait()
     await net.stop()
     reporter.cancel()
