@@ -76,14 +76,21 @@ from .effects import (
 )
 
 __all__ = [
-    "Events", "EventCopy", "Forwarded", "UP", "DOWN", "EVENT_TYPES", "copy_id", "is_copy_of", "pack", "unpack",
-    "push_every_ms",
+    "Events", "EventCopy", "Forwarded", "UP", "DOWN", "down_to", "EVENT_TYPES", "copy_id", "is_copy_of", "pack",
+    "unpack", "push_every_ms",
 ]
 
 log = logging.getLogger("makaverse.events")
 
 UP = "events.up"  # copies -> the authority: a member's command
 DOWN = "events.down"  # the authority -> copies: broadcasts, replies, stage permissions
+
+
+def down_to(process: str) -> str:
+    """The authority -> the copies of one process: replies to its people and their moves. Over
+    Redis every subscriber reads every message: a poll's thousands of replies on `DOWN` were
+    each read, and dropped, by every other process."""
+    return f"{DOWN}.{process}"
 PUSH_EVERY_MS = 250  # the hall's people, questions and live poll counts: at most 4 times a second ...
 PUSH_AUDIENCE = 500  # ... while at most this many attend; a bigger audience gets them less often (see `tick`)
 
@@ -348,13 +355,13 @@ class Events(Component):
                     "to": "conn", "copy": actor.instance, "conn": actor.conn_id, "msg": encode(effect.msg),
                     "origin": self.origin, "proc": process,
                 }
-                out.append(Publish(DOWN, pack(envelope)))
+                out.append(Publish(down_to(process), pack(envelope)))
             elif isinstance(effect, Move) and process and effect.avatar_id == actor.avatar_id:
                 envelope = {
                     "to": "move", "copy": actor.instance, "avatar": effect.avatar_id, "instance": effect.to_instance,
                     "seat": effect.seat, "origin": self.origin, "proc": process,
                 }
-                out.append(Publish(DOWN, pack(envelope)))
+                out.append(Publish(down_to(process), pack(envelope)))
             else:
                 out.append(effect)
         fx.out = out

@@ -22,7 +22,7 @@ from ..net.server import NetServer
 from ..rooms.booths import BOOTH_CONTENT_CHANNEL, BOOTH_STATES_CHANNEL, BoothConfig, Booths
 from ..rooms.chat import ANNOUNCEMENTS_CHANNEL, Chat, ChatShared
 from ..rooms.effects import ToEveryone, ToStaff
-from ..rooms.events import DOWN, UP, EventCopy, Events, Forwarded
+from ..rooms.events import DOWN, UP, EventCopy, Events, Forwarded, down_to
 from ..rooms.instance import WorldInstance
 from ..rooms.layout import InstancePlan, plan_instances
 from ..rooms.requests import STAFF_NOTICES_CHANNEL, Requests
@@ -185,10 +185,15 @@ class GameServer:
         await self.bus.start()
         self._subscription = self.bus.subscribe(ANNOUNCEMENTS_CHANNEL, self._announcement_arrived)
         self._event_subs = [
-            self.bus.subscribe(UP, self._event_up),
             self.bus.subscribe(DOWN, self._event_down),
             self.bus.subscribe(STAFF_NOTICES_CHANNEL, self._staff_notice_arrived),
         ]
+        if self.events is not None:
+            # Only the process with the hall hears what copies send up: over Redis every
+            # subscriber reads every message, and a poll brings thousands.
+            self._event_subs.append(self.bus.subscribe(UP, self._event_up))
+        if self.process_id:
+            self._event_subs.append(self.bus.subscribe(down_to(self.process_id), self._event_down))
         if self.cluster is not None:
             self._event_subs.append(self.bus.subscribe(process_channel(self.process_id), self._pushed_here))
         booths = self.places.booths

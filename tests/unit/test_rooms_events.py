@@ -41,7 +41,9 @@ from makaverse.server.rooms.effects import (
     ToConn,
     ToInstance,
 )
-from makaverse.server.rooms.events import DOWN, UP, EventCopy, Events, is_copy_of, push_every_ms, unpack
+from makaverse.server.rooms.events import (
+    DOWN, UP, EventCopy, Events, down_to, is_copy_of, push_every_ms, unpack,
+)
 from makaverse.server.rooms.seats import Seats
 from makaverse.server.services.events import EventRefusal
 from makaverse.server.sim import AvatarInfo, Simulation
@@ -205,7 +207,9 @@ def test_a_copy_forwards_up_and_hands_replies_down():
     assert forwarded.process == "p2"
     fx = events.relay(fx, actor, forwarded.process)
     assert not fx.replies  # nothing is sent straight to a connection in another process
-    down = [p for p in fx.bus if p.channel == DOWN]
+    # On p2's own channel: the other processes do not read it.
+    assert not [p for p in fx.bus if p.channel == DOWN]
+    down = [p for p in fx.bus if p.channel == down_to("p2")]
     assert not any(p.at_once for p in down)  # a reply keeps its place behind what came before it
     out = copy.receive(DOWN, down[0].payload, T0)
     assert [(p.target, decode(p.msg)) for p in out.pushes] == [(ToConn(8), EventDone(request_id=11, event_id=1, id=2))]
@@ -400,7 +404,7 @@ def test_a_join_from_another_process_moves_there_and_completes_when_it_arrives()
     assert fwd is not None and fwd.kind == "cmd" and fwd.process == "p2"
     fx = events.relay(settle(events.forwarded(fwd, T0)), fwd.actor, fwd.process)
     assert not any(isinstance(e, Move) for e in fx.out)  # not this process's to make
-    down = [p.payload for p in fx.bus if p.channel == DOWN]
+    down = [p.payload for p in fx.bus if p.channel == down_to("p2")]
     moves = [e for d in down for e in proxy.receive(DOWN, d, T0).out if isinstance(e, Move)]
     assert moves == [Move(walker.avatar_id, "auditorium", seat=True)]
     elsewhere = EventCopy("building", Simulation(WORLD, issue_ids=False), roster, origin="hall:auditorium",
@@ -417,6 +421,6 @@ def test_a_join_from_another_process_moves_there_and_completes_when_it_arrives()
     assert fwd is not None and fwd.kind == "moved" and fwd.seat == 3
     fx = events.relay(settle(events.forwarded(fwd, T0)), fwd.actor, fwd.process)
     assert events.halls[1].attendees[70] == "auditorium-7"
-    pushed = [p for d in fx.bus if d.channel == DOWN for p in copy.receive(DOWN, d.payload, T0).pushes]
+    pushed = [p for d in fx.bus if d.channel in (DOWN, down_to("p2")) for p in copy.receive(DOWN, d.payload, T0).pushes]
     joined = [decode(p.msg) for p in pushed if p.target == ToConn(44)]
     assert any(isinstance(m, EventJoined) and m.request_id == 9 and m.instance == "auditorium-7" for m in joined)
