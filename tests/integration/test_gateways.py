@@ -104,6 +104,8 @@ async def test_a_gateway_that_dies_drops_its_clients_and_another_takes_its_place
     """Killing one gateway closes its clients' connections and parks their avatars; the other
     gateway's clients carry on, a new gateway starts, and newcomers get in."""
     crowd = [await clients.join(server, f"Warga {i}") for i in range(12)]
+    while len({gateway_of(server, c) for c in crowd}) < 2 and len(crowd) < 64:  # see below: the kernel's hash
+        crowd.append(await clients.join(server, f"Warga {len(crowd)}"))
     doomed = [c for c in crowd if gateway_of(server, c) == 0]
     spared = [c for c in crowd if gateway_of(server, c) == 1]
     assert doomed and spared
