@@ -17,13 +17,13 @@ from makaverse.world import World, load_default_world, load_world
 from .accounts import Accounts
 from .admin.seed import ADMIN_PASSWORD_ENV, seed_admin
 from .log import configure_logging, log_event
+from .net.heap import OldObjects
 from .net.loops import run
 from .service_config import chat_config_from_env, hasher_from_env, wordfilter_from_file
 from .settings import Settings
 from .store import Store, migrate
 from .store.seed import seed
 from .wiring import GameServer
-from .wiring.heap import OldObjects
 
 __all__ = ["serve_forever", "load_configured_world", "open_store", "allow_open_files"]
 
@@ -68,7 +68,7 @@ def _redact(url: str) -> str:
 async def _main(settings: Settings, world: World, store: Store) -> None:
     server = GameServer(settings, world, store=store, accounts=Accounts(store))
     # What survives a full collection is frozen, so a full collection no longer walks every
-    # seated connection (0.5-0.7 s at 5,000) in the middle of a poll's burst: see wiring/heap.py.
+    # seated connection (0.5-0.7 s at 5,000) in the middle of a poll's burst: see net/heap.py.
     server.scheduler.heap = OldObjects()
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()

@@ -21,7 +21,7 @@ import logging
 import os
 import signal
 import socket
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from makaverse.protocol import Input, encode
 from makaverse.protocol.messages import Message
@@ -31,6 +31,7 @@ from .admission import Elsewhere
 from .channel import Channel
 from .connection import corked
 from .gateway_wire import Kind, iter_records
+from .heap import OldObjects
 from .loops import run
 from .metrics import ServerMetrics
 from .server import NetServer, NetSettings
@@ -40,8 +41,6 @@ from .session_state import SessionState
 __all__ = ["gateway_main", "Forwarder", "STATE_NUMBERS", "TRANSPORT_COUNTERS", "RECEIVE_BACKLOG", "INPUT_FLUSH_S",
            "STATS_EVERY_S"]
 
-if TYPE_CHECKING:
-    from ..wiring.heap import OldObjects
 
 log = logging.getLogger("makaverse.gateway")
 
@@ -216,8 +215,6 @@ async def _serve(settings: NetSettings, index: int, count: int, sock: socket.soc
     forwarder.channel.out.plain(Kind.READY, index)
     forwarder.channel.flush()
     log_event(log, "gateway_started", gateway=index, pid=os.getpid(), port=net.port)
-    from ..wiring.heap import OldObjects  # (here: the wiring package imports this module)
-
     reporter = asyncio.create_task(forwarder.report_forever(OldObjects()), name="gateway-stats")
     await stop.wait()
     await net.stop()

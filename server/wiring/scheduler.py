@@ -11,11 +11,11 @@ import time
 from collections.abc import Callable, Mapping
 
 from ..net.connection import corked
+from ..net.heap import OldObjects
 from ..net.metrics import ServerMetrics
 from ..rooms.effects import Effects, Move
 from ..rooms.instance import WorldInstance
 from ..sim.capacity import CapacityPolicy
-from .heap import OldObjects
 from .places import Places
 from .runner import EffectRunner, now_ms
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from makaverse.server.wiring.heap import OldObjects
+from makaverse.server.net.heap import OldObjects
 
 
 class FakeGc:
