@@ -30,8 +30,7 @@ import os
 from collections import deque
 from typing import TYPE_CHECKING
 
-from .base import BusError, Callback, Subscribers, Subscription
-from .local import PER_TURN
+from .base import PER_TURN, BusError, Callback, Subscribers, Subscription, TurnQueue
 
 if TYPE_CHECKING:
     from redis.asyncio.client import PubSub
@@ -96,9 +95,7 @@ class RedisBus:
         self._writer: asyncio.Task[None] | None = None
         self.sender = os.urandom(SENDER_LEN)  # this bus's id in the header of what it publishes
         # Read and not yet delivered: `per_turn` a loop turn at most.
-        self.per_turn = per_turn
-        self._inbox: deque[tuple[str, bytes]] = deque()
-        self._draining: asyncio.AbstractEventLoop | None = None
+        self._inbox = TurnQueue(self._subscribers, per_turn)
         self.lost_posts = 0  # posts whose round trip to Redis failed
 
     async def start(self) -> None:
@@ -305,19 +302,4 @@ class RedisBus:
             if sender != self.sender:
                 self._subscribers.deliver(channel, payload)
             return
-        self._inbox.append((channel, payload))
-        loop = asyncio.get_running_loop()
-        if self._draining is not loop:  # none scheduled (or on a loop since closed)
-            self._draining = loop
-            loop.call_soon(self._drain)
-
-    def _drain(self) -> None:
-        """Deliver what was read before this turn, `per_turn` at most; the rest waits for the next."""
-        inbox = self._inbox
-        for _ in range(min(len(inbox), self.per_turn)):
-            channel, payload = inbox.popleft()
-            self._subscribers.deliver(channel, payload)
-        if inbox:
-            asyncio.get_running_loop().call_soon(self._drain)
-        else:
-            self._draining = None
+        self._inbox.push(channel, payload)
