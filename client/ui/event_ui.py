@@ -84,6 +84,7 @@ class EventUi:
         self._listed_at = -math.inf
         self._toast_rev = 0
         self._seat_rev = 0
+        self._placed_rev = 0
         self._sat_seen = False  # the snapshots showed you seated since the server seated you
         self._board_rev = -1
         self._focus_frame = -1
@@ -299,6 +300,12 @@ class EventUi:
                 s.prediction.reset(seat.x, seat.y, input_hz=s.input_hz)
                 s.yaw = seat.yaw
                 self._sat_seen = False
+        if m.rev["placed"] != self._placed_rev:  # stood on the stage: there, facing the audience
+            self._placed_rev = m.rev["placed"]
+            if m.placed is not None:
+                s.autopilot = None
+                s.prediction.reset(m.placed.x, m.placed.y, input_hz=s.input_hz)
+                s.yaw = m.placed.yaw
         if m.seated is None:
             return
         me = s.mirror.me
