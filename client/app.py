@@ -308,7 +308,7 @@ class ClientApp:
             poses.append((avatar.id, avatar.facts, avatar.version, pose))
         if own is not None:
             z = float(self.world.floor_height([[own.x, own.y]])[0])
-            self.camera.follow(own.x, own.y, z, own.yaw, dt)
+            self.camera.follow(own.x, own.y, z, own.yaw, dt, seated=self.event_ui.model.seated is not None)
         eye = self.base.camera.get_pos(self.base.render)
         self.avatars.sync(poses, s.avatar_id, dt, (eye.x, eye.y, eye.z))
         self.hud.update(s, now)

@@ -1,5 +1,7 @@
 """The camera: third-person behind your avatar (the boom shortens at walls, and when squeezed
-short — behind a counter — moves to your eyes), or a fixed view.
+short — behind a counter — moves to your eyes), or a fixed view. Seated in the auditorium, it
+eases over to the view of the stage and its whole screen (`camera_math.seated_view`), and back
+when you stand.
 
 The boom length comes from `camera_math.boom_length`; it shrinks at once (never show the
 inside of a wall) and grows back smoothly (no popping when you step away from a wall).
@@ -13,9 +15,22 @@ from direct.showbase.ShowBase import ShowBase
 
 from makaverse.world import World
 
-from .camera_math import Boom, Obstacles, View, boom_length, follow_view
+from .camera_math import (
+    HFOV_DEG,
+    Boom,
+    Obstacles,
+    View,
+    boom_length,
+    ease,
+    follow_view,
+    mix_views,
+    screen_obstacle,
+    seated_view,
+)
 
-__all__ = ["CameraRig"]
+__all__ = ["CameraRig", "SEAT_EASE_S"]
+
+SEAT_EASE_S = 0.8  # sitting down or standing up, the camera takes this long to move over
 
 
 class CameraRig:
@@ -25,11 +40,12 @@ class CameraRig:
         self.world = world
         self.boom = boom
         self.view = view
-        self.obstacles = Obstacles.from_world(world, extra_obstacles)
+        self.obstacles = Obstacles.from_world(world, [*extra_obstacles, screen_obstacle(world)])
         self.length_m = boom.length_m
         self.first_person = 0.0  # 1 when squeezed to your eyes (your own figure is hidden then)
+        self.seated = 0.0  # 0 behind you .. 1 the seated view of the stage, moving at SEAT_EASE_S a way
         lens = base.camLens
-        lens.set_fov(80.0)  # horizontal; the vertical follows the window's aspect
+        lens.set_fov(HFOV_DEG)  # horizontal; the vertical follows the window's aspect
         lens.set_near_far(0.3, 900.0)
         if view is not None:
             self._look(view.eye, view.target)
@@ -39,10 +55,13 @@ class CameraRig:
         cam.set_pos(*eye)
         cam.look_at(*target)
 
-    def follow(self, x: float, y: float, floor_z: float, yaw: float, dt: float) -> None:
-        """Put the camera behind (x, y) looking along `yaw`; a fixed view ignores this."""
+    def follow(self, x: float, y: float, floor_z: float, yaw: float, dt: float, *, seated: bool = False) -> None:
+        """Put the camera behind (x, y) looking along `yaw`, or, `seated`, on the stage from the
+        seat at (x, y); a fixed view ignores this."""
         if self.view is not None:
             return
+        step = dt / SEAT_EASE_S
+        self.seated = min(1.0, self.seated + step) if seated else max(0.0, self.seated - step)
         target = (x, y, floor_z + self.boom.target_height_m)
         wanted = boom_length(self.obstacles, target, yaw, self.boom)
         if wanted < self.length_m:
@@ -51,4 +70,7 @@ class CameraRig:
             k = 1.0 - math.exp(-dt * 3.0)
             self.length_m += (wanted - self.length_m) * k
         view, self.first_person = follow_view(x, y, floor_z, yaw, self.length_m, self.boom)
+        if self.seated > 0.0:
+            view = mix_views(view, seated_view(self.world, x, y, floor_z), ease(self.seated))
+            self.first_person *= 1.0 - self.seated
         self._look(view.eye, view.target)

@@ -18,15 +18,11 @@ from panda3d.core import CardMaker, NodePath, PNMImage, SamplerState, StringStre
 from makaverse.world import World
 
 from .. import i18n
-from ..state.stage_view import Chart, Rect, layout_card, poll_chart, screen_layout
+from ..state.stage_view import SCREEN_H, SCREEN_W, Chart, Rect, layout_card, poll_chart, screen_face, screen_layout
 from . import palette as P
 
 __all__ = ["StageScreen", "SCREEN_W", "SCREEN_H", "decode_picture", "picture_texture", "BAR_COLOURS"]
 
-SCREEN_W = 16.0
-SCREEN_H = 4.6
-BOTTOM_ABOVE_STAGE_M = 2.15  # clear of the heads of people on the stage, over the motto
-FRONT_OF_WALL_M = 0.35
 LAYER_M = 0.025  # each layer stands this far in front of the one behind it
 MAX_TEXTURE_PX = 1024
 
@@ -79,10 +75,9 @@ class StageScreen:
     def __init__(self, parent: NodePath, world: World, *, lang: str = "id") -> None:
         self.world = world
         self.lang = lang
-        st = world.stage
-        x0, _, x1, y1 = st.box.as_tuple()
+        face = screen_face(world)
         self.root = parent.attach_new_node("stage-screen")
-        self.root.set_pos((x0 + x1) / 2 - SCREEN_W / 2, y1 - FRONT_OF_WALL_M, st.height_m + BOTTOM_ABOVE_STAGE_M)
+        self.root.set_pos(face.x0, face.y, face.z0)
         self.root.set_light_off(1)
         self.root.set_shader_off(1)
         # The bezel and the face (their front at y=0); content parts are rebuilt in front of them.
