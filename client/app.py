@@ -191,6 +191,8 @@ class ClientApp:
         self.event_ui = EventUi(self)
         if self.shot is not None and hasattr(self.shot, "summary_parts"):
             self.shot.summary_parts["events"] = self.event_ui.summary
+            # A picture taken while seated (or just stood up) waits for the camera to get there.
+            self.shot.also_wait_for.append(lambda: self.camera.at_rest(self.event_ui.model.seated is not None))
         from .ui.stage_layer import StageLayer
 
         self.stage = StageLayer(self)  # town halls: the screen over the stage, hands over people, host console (F11)

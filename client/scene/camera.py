@@ -55,6 +55,10 @@ class CameraRig:
         cam.set_pos(*eye)
         cam.look_at(*target)
 
+    def at_rest(self, seated: bool) -> bool:
+        """The camera is where it goes for someone `seated` (or standing), not on its way over."""
+        return self.view is not None or self.seated == (1.0 if seated else 0.0)
+
     def follow(self, x: float, y: float, floor_z: float, yaw: float, dt: float, *, seated: bool = False) -> None:
         """Put the camera behind (x, y) looking along `yaw`, or, `seated`, on the stage from the
         seat at (x, y); a fixed view ignores this."""

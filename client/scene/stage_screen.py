@@ -13,7 +13,18 @@ from __future__ import annotations
 
 from typing import Any
 
-from panda3d.core import CardMaker, NodePath, PNMImage, SamplerState, StringStream, TextNode, Texture
+from panda3d.core import (
+    CardMaker,
+    NodePath,
+    PNMImage,
+    Point2,
+    Point3,
+    SamplerState,
+    StringStream,
+    TextNode,
+    Texture,
+    Vec4,
+)
 
 from makaverse.world import World
 
@@ -92,6 +103,25 @@ class StageScreen:
         """A point of the face (u right, v down from its top left) in world coordinates."""
         p = self.root.get_pos()
         return (p.x + u, p.y, p.z + SCREEN_H - v)
+
+    def corners_px(self, base) -> list[list[int] | None]:
+        """The face's corners (bottom left, bottom right, top right, top left) in window pixels
+        from the top left, as the camera sees them now; None for one behind the camera. For
+        tests and screenshots: a seated audience sees the whole screen."""
+        out: list[list[int] | None] = []
+        w, h = base.win.get_x_size(), base.win.get_y_size()
+        for x, y, z in screen_face(self.world).corners():
+            at = base.cam.get_relative_point(base.render, Point3(x, y, z))
+            film = Point2()
+            if at.y <= 0 or not base.camLens.project(at, film):
+                # Outside the frustum, still say where (the test tells how far out).
+                lens_at = base.camLens.get_projection_mat().xform(Vec4(at.x, at.y, at.z, 1.0))
+                if at.y <= 0 or lens_at.w == 0:
+                    out.append(None)
+                    continue
+                film = Point2(lens_at.x / lens_at.w, lens_at.y / lens_at.w)
+            out.append([int(round((film.x + 1) / 2 * w)), int(round((1 - film.y) / 2 * h))])
+        return out
 
     def _card(self, parent: NodePath, r: Rect, colour, *, layer: int, back: float = 0.0,
               texture: Texture | None = None, name: str = "card") -> NodePath:

@@ -391,6 +391,13 @@ class EventUi:
                                                      "seat": m.joined.seat, "part": m.joined.part},
             "seated": None if m.seated is None else {"seat": m.seated.seat, "x": round(m.seated.x, 2),
                                                      "y": round(m.seated.y, 2)},
+            "placed": None if m.placed is None else {"x": round(m.placed.x, 2), "y": round(m.placed.y, 2),
+                                                     "yaw_deg": round(math.degrees(m.placed.yaw)) % 360},
+            # The camera's way over to the seated view of the stage (1: there), and where the
+            # stage screen's corners are in the window.
+            "camera_seated": round(getattr(self.app.camera, "seated", 0.0), 2),
+            "stage_screen_px": self.app.stage.screen.corners_px(b) if getattr(self.app, "stage", None) else None,
+            "window": [b.win.get_x_size(), b.win.get_y_size()],
             "hall": None if hall is None else {"hands": [h.name for h in hall.hands], "floor": hall.floor,
                                                "attendees": hall.attendees},
             "hand_up": m.hand_up,
