@@ -207,7 +207,8 @@ class Gate:
             return
         self._welcome(player, resumed=not handoff.get("newcomer"))
         spot = handoff.get("spot")
-        self.places.arrived(player, seat=bool(handoff.get("seat")), spot=tuple(map(float, spot)) if spot else None)
+        self.places.arrived(player, seat=bool(handoff.get("seat")),
+                            spot=(float(spot[0]), float(spot[1]), float(spot[2])) if spot else None)
         player.replay = _replay(handoff)
         log_event(log, "avatar_handed_over", conn=player.conn_id, avatar=player.avatar_id, instance=player.instance,
                   origin=str(handoff.get("from", "")))
