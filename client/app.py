@@ -22,7 +22,7 @@ from makaverse.protocol import PROTOCOL_VERSION, Hello
 from makaverse.world import World, load_default_world
 
 from . import i18n
-from .scene.camera_math import preset_view
+from .scene.camera_math import centre_shift, preset_view
 from .state.controls import KEY_FLAGS, Controls
 from .state.keymap import key_of
 from .net.events import monotonic_ms
@@ -308,7 +308,8 @@ class ClientApp:
             poses.append((avatar.id, avatar.facts, avatar.version, pose))
         if own is not None:
             z = float(self.world.floor_height([[own.x, own.y]])[0])
-            self.camera.follow(own.x, own.y, z, own.yaw, dt)
+            self.camera.follow(own.x, own.y, z, own.yaw, dt, at_eyes=self.booths.at_post())
+        self.camera.shift_centre(centre_shift(self.base.win.get_x_size(), self._side_panel_spans()), dt)
         eye = self.base.camera.get_pos(self.base.render)
         self.avatars.sync(poses, s.avatar_id, dt, (eye.x, eye.y, eye.z))
         self.hud.update(s, now)
@@ -318,6 +319,21 @@ class ClientApp:
             self.exit_code = self.shot.exit_code
             self._done = True
         return task.cont
+
+    def _side_panel_spans(self) -> list[tuple[int, int]]:
+        """The open panels' horizontal spans in window pixels (those along a side move the
+        picture's centre into the part they leave free)."""
+        from .ui.booth_widgets import screen_rect
+
+        parts = (self.booths.panel, self.booths.requests, self.booths.console, self.stage.console,
+                 self.event_ui.questions, self.event_ui.board)
+        spans = []
+        for part in parts:
+            if part.visible:
+                rect = screen_rect(part.root, self.base)
+                if rect is not None:
+                    spans.append((rect[0], rect[2]))
+        return spans
 
     # ── running ──────────────────────────────────────────────────────────────
     def run(self) -> int:
