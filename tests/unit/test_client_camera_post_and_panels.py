@@ -82,4 +82,5 @@ def test_a_clerk_at_the_post_sees_from_their_eyes_across_the_counter():
 def test_at_eyes_zero_changes_nothing():
     boom = Boom()
     for length in (0.8, 1.5, 2.0, 3.0, 7.5):
-        assert follow_view(1.0, 2.0, 0.0, 0.3, length, boom) == follow_view(1.0, 2.0, 0.0, 0.3, length, boom, at_eyes=0.0)
+        plain = follow_view(1.0, 2.0, 0.0, 0.3, length, boom)
+        assert plain == follow_view(1.0, 2.0, 0.0, 0.3, length, boom, at_eyes=0.0)
