@@ -6,14 +6,13 @@ the staff and a mat marking where citizens stand to be served.
 from __future__ import annotations
 
 import math
-from functools import lru_cache
 
 from panda3d.core import NodePath
 
 from makaverse.world import Booth, Box
 
 from .. import i18n
-from ..state.directory import Directory, load_directory
+from ..state.directory import shared_directory
 from . import palette as P
 from .meshes import rect_minus
 from .props import Kit, build_chair
@@ -118,15 +117,10 @@ def _face(node: NodePath, booth: Booth, frame: BoothFrame, f: float, s: float, z
     node.set_pos(*frame.point(f, s), z)
 
 
-@lru_cache(maxsize=1)
-def _directory() -> Directory:
-    return load_directory()
-
-
 def _full_name(booth: Booth) -> str | None:
     """The agency's full name for the header's second line (the directory's, in Indonesian like all
     the signage), split over two lines when long; the world file's short name if it isn't listed."""
-    agency = _directory().agency(booth.opd)
+    agency = shared_directory().agency(booth.opd)
     name = agency.name_id if agency is not None else booth.name
     if name.upper() == booth.opd.upper():
         return None

@@ -97,6 +97,16 @@ def test_the_booth_panel_shows_the_opd_and_a_number_can_be_taken(hall, shots, re
     assert colour_fraction(rgb, (280, 100, x0 - 10, 500), red) > 0.1
 
 
+@pytest.mark.parametrize(("lang", "full"), [("id", "Dinas Kependudukan dan Pencatatan Sipil"),
+                                            ("en", "Population and Civil Registration Agency")])
+def test_the_booth_panel_names_the_agency_in_the_players_language(hall, shots, lang, full):
+    png = shots / f"booth-panel-head-{lang}.png"
+    run = run_client(hall.url, png, "--name", "Ani", "--frames", "4", "--lang", lang, "--walk", TO_DUKCAPIL,
+                     "--open-booth")
+    b = _booths(run)
+    assert b["panel"]["head"] == ["Disdukcapil", full]
+
+
 def test_a_signed_in_citizen_submits_a_request_and_sees_it_listed(hall, shots, password):
     """A valid KTP-el request gets a DUK-yyyy tracking number, and "my requests" lists it with its history."""
     png = shots / "booth-request.png"
