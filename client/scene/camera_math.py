@@ -95,7 +95,8 @@ class View:
     target: tuple[float, float, float]
 
 
-def follow_view(x: float, y: float, floor_z: float, yaw: float, length_m: float, boom: Boom = Boom()) -> tuple[View, float]:
+def follow_view(x: float, y: float, floor_z: float, yaw: float, length_m: float,
+                boom: Boom = Boom()) -> tuple[View, float]:
     """Where the follow camera stands and looks for a boom of `length_m`, and how first-person it
     is (0: behind and above you; 1: at your eyes, looking ahead and a little down)."""
     fx, fy = -math.sin(yaw), math.cos(yaw)
@@ -105,7 +106,10 @@ def follow_view(x: float, y: float, floor_z: float, yaw: float, length_m: float,
                   # A little above the head, so your avatar sits in the lower half of the picture.
                   target=(head[0] + fx * 1.5, head[1] + fy * 1.5, head[2] + 0.3))
     span = boom.over_shoulder_m - boom.first_person_m
-    t = min(1.0, max(0.0, (boom.over_shoulder_m - length_m) / span)) if span > 0 else float(length_m <= boom.first_person_m)
+    if span > 0:
+        t = min(1.0, max(0.0, (boom.over_shoulder_m - length_m) / span))
+    else:
+        t = float(length_m <= boom.first_person_m)
     t = t * t * (3.0 - 2.0 * t)  # eases in and out, so walking away from a wall doesn't jolt
     if t <= 0.0:
         return behind, 0.0

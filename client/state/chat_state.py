@@ -33,8 +33,8 @@ from makaverse.protocol import (
     Chat,
     ChatLists,
     ChatSend,
-    DirectSend,
     Direct,
+    DirectSend,
     DirectSent,
     Emote,
     Emoted,
@@ -42,8 +42,8 @@ from makaverse.protocol import (
     ErrorCode,
     Message,
     Moderate,
-    ModerateDone,
     Moderated,
+    ModerateDone,
     Mute,
     Report,
     ReportFiled,
@@ -449,8 +449,8 @@ class ChatState:
 
     def _on_lists(self, msg: ChatLists, now_ms: float) -> None:
         before = self.lists
-        after = _Lists(dict(zip(msg.muted, msg.muted_names)), set(msg.muted_avatars),
-                       dict(zip(msg.blocked, msg.blocked_names)))
+        after = _Lists(dict(zip(msg.muted, msg.muted_names, strict=True)), set(msg.muted_avatars),
+                       dict(zip(msg.blocked, msg.blocked_names, strict=True)))
         self.lists = after
         pending = self._pending.pop(msg.request_id, None) if msg.request_id else None
         if pending is not None:

@@ -325,7 +325,7 @@ class FormView:
         # Whatever is left above the note (two lines), the status line and the buttons.
         room = y - extra - (FOOT_Y + 0.16) - 0.13
         row_h = min(self.ROW_H, room / max(1, len(fields)))
-        for spec, lines in zip(fields, tall):
+        for spec, lines in zip(fields, tall, strict=True):
             name = spec["name"]
             text = T.field_label(spec, lang)
             hint = T.field_hint(spec, lang)
@@ -387,8 +387,8 @@ class FormView:
                          colour=BUTTON_ON, scale=0.038)
         else:
             key = "form.retry" if form.tries and not form.in_flight and form.error else "form.send"
-            btn = button(b, with_key(i18n.t(key, lang), "submit"), (x, FOOT_Y), self.send, colour=BUTTON_ON, scale=0.038,
-                         enabled=not form.in_flight)
+            btn = button(b, with_key(i18n.t(key, lang), "submit"), (x, FOOT_Y), self.send, colour=BUTTON_ON,
+                         scale=0.038, enabled=not form.in_flight)
         x += btn.width_units + 0.02
         button(b, i18n.t("form.back", lang), (x, FOOT_Y), self.model.request.cancel, scale=0.038)
 
