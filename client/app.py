@@ -131,6 +131,7 @@ class ClientApp:
         if fixed is None:
             # Until the welcome places your avatar, show the Balai Kota from its forecourt.
             overview = preset_view(self.world, "forecourt")
+            assert overview is not None  # a fixed view in every world
             self.base.camera.set_pos(*overview.eye)
             self.base.camera.look_at(*overview.target)
         # ── text size and contrast: one theme for every panel (ui/theme.py), made before any panel ──
@@ -363,7 +364,7 @@ def run_client(args: argparse.Namespace, *, build: Callable[[Any, argparse.Names
         print(f"--look: {exc}", file=sys.stderr)
         return 2
     args.style = look.pack() if look is not None else b""
-    if look is not None and getattr(args, "look", "") and not offscreen and format_look(look) != settings.look:
+    if look is not None and bool(getattr(args, "look", "")) and not offscreen and format_look(look) != settings.look:
         settings = replace(settings, look=format_look(look))
         args.settings = settings
         save_settings(settings, getattr(args, "settings_path", None))

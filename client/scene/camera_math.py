@@ -82,7 +82,7 @@ def boom_length(obstacles: Obstacles, target: tuple[float, float, float], yaw: f
         & (zs > obstacles.z0 - c)
         & (zs < obstacles.z1 + c)
     ).any(axis=1)
-    blocked = np.flatnonzero(inside[1:])  # the target itself never blocks
+    blocked = np.flatnonzero(np.asarray(inside)[1:])  # the target itself never blocks (asarray: typed as an array)
     if len(blocked) == 0:
         return boom.length_m
     first = lengths[blocked[0] + 1]

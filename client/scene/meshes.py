@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from typing import cast
 
 from panda3d.core import (
     Geom,
@@ -83,7 +84,10 @@ class MeshBuilder:
         normals: Sequence[Vec3] | None = None,
     ) -> None:
         """One triangle; `colour` is one colour or three (one per corner, blended across)."""
-        colours = [_rgba(x) for x in colour] if isinstance(colour[0], (tuple, list)) else [_rgba(colour)] * 3
+        if isinstance(colour[0], (tuple, list)):  # three colours (typing cannot narrow on an element's type)
+            colours = [_rgba(x) for x in cast(Sequence[Colour], colour)]
+        else:
+            colours = [_rgba(cast(Colour, colour))] * 3
         n = normals or [_face_normal(a, b, c)] * 3
         base = self._count
         for p, nn, rgba in zip((a, b, c), n, colours, strict=True):

@@ -33,7 +33,8 @@ class Daylight:
         dx, dy, dz = self.sun_travel
         sun = max(0.0, -(nx * dx + ny * dy + nz * dz))
         up = 0.5 + 0.5 * nz
-        return tuple(a + s * up + k * sun for a, s, k in zip(self.ambient, self.sky, self.sun, strict=True))
+        r, g, b = (a + s * up + k * sun for a, s, k in zip(self.ambient, self.sky, self.sun, strict=True))
+        return (r, g, b)
 
 
 # A high tropical sun from the south-east (Makassar is 5° south of the equator).

@@ -596,7 +596,7 @@ class ChatState:
 
     def note(self, key: str, now_ms: float, **fmt: object) -> None:
         """A line of our own in the public log (an i18n key, translated when drawn)."""
-        self._system(key, now_ms, **fmt)
+        self._add(ChatLine("system", key=key, fmt=tuple(fmt.items()), at_ms=now_ms))
 
     def _system(self, key: str, now_ms: float, *, channel: str = "", **fmt: object) -> None:
         self._add(ChatLine("system", key=key, fmt=tuple(fmt.items()), at_ms=now_ms, channel=channel))

@@ -241,7 +241,7 @@ class TicketHud:
         key = None if ticket is None or m.panel.opd else (ticket.opd, ticket.code, m.rev["lines"])
         if not self._changed("talk", key):
             return
-        if key is None:
+        if key is None or ticket is None:
             self._close_talk()
             return
         lines = m.ticket.conversation(ticket.opd, ticket.code)
