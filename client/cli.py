@@ -35,7 +35,8 @@ def add_client_options(p: argparse.ArgumentParser, *, default_url: str = DEFAULT
                    help="settings file (default: $MAKAVERSE_SETTINGS, else ~/.config/makaverse/settings.json)")
     p.add_argument("--offscreen", action="store_true", help="render without a window (software renderer by default)")
     p.add_argument("--renderer", choices=("gl", "software"), default=None,
-                   help="gl (OpenGL; the default in a window) or software (Panda3D's tinydisplay; the default offscreen)")
+                   help="gl (OpenGL; the default in a window) or software (Panda3D's tinydisplay; "
+                        "the default offscreen)")
     p.add_argument("--screenshot", default=None, help="write a PNG after --frames frames, then exit")
     p.add_argument("--frames", type=int, default=60)
     p.add_argument("--window-size", type=_size, default=(1280, 720), metavar="WxH",

@@ -44,7 +44,7 @@ def build_booth(kit: Kit, signs: NodePath, booth: Booth, *, lang: str = "id") ->
     # eyes it would hide the citizen they serve.
     b.block(frame.box(cf0 + 0.1, cf0 + 0.18, 0.55, 1.15), 1.1, 1.5, (0.12, 0.13, 0.15))
     # Side panels: white, with the booth colour on their front edges.
-    for panel, (f0, f1, s0, s1) in zip(booth.panels, ((pf0, pf1, ps0, ps1), (qf0, qf1, qs0, qs1))):
+    for panel, (_f0, f1, s0, s1) in zip(booth.panels, ((pf0, pf1, ps0, ps1), (qf0, qf1, qs0, qs1)), strict=True):
         px0, py0, px1, py1 = panel.as_tuple()
         b.box(px0, py0, 0.0, px1, py1, 2.4, P.material("panel"), top=P.shade(col, 0.1))
         b.block(frame.box(f1 - 0.4, f1 + 0.01, s0 - 0.01, s1 + 0.01), 0.0, 2.42, col)

@@ -82,7 +82,7 @@ def boom_length(obstacles: Obstacles, target: tuple[float, float, float], yaw: f
         & (zs > obstacles.z0 - c)
         & (zs < obstacles.z1 + c)
     ).any(axis=1)
-    blocked = np.flatnonzero(inside[1:])  # the target itself never blocks
+    blocked = np.flatnonzero(np.asarray(inside)[1:])  # the target itself never blocks (asarray: typed as an array)
     if len(blocked) == 0:
         return boom.length_m
     first = lengths[blocked[0] + 1]
@@ -95,8 +95,8 @@ class View:
     target: tuple[float, float, float]
 
 
-def follow_view(x: float, y: float, floor_z: float, yaw: float, length_m: float, boom: Boom = Boom(),
-                at_eyes: float = 0.0) -> tuple[View, float]:
+def follow_view(x: float, y: float, floor_z: float, yaw: float, length_m: float,
+                boom: Boom = Boom(), at_eyes: float = 0.0) -> tuple[View, float]:
     """Where the follow camera stands and looks for a boom of `length_m`, and how first-person it
     is (0: behind and above you; 1: at your eyes, looking ahead and a little down). `at_eyes`
     (0..1) is how far to be at your eyes whatever the boom: a clerk at their post looks across
@@ -108,7 +108,10 @@ def follow_view(x: float, y: float, floor_z: float, yaw: float, length_m: float,
                   # A little above the head, so your avatar sits in the lower half of the picture.
                   target=(head[0] + fx * 1.5, head[1] + fy * 1.5, head[2] + 0.3))
     span = boom.over_shoulder_m - boom.first_person_m
-    t = min(1.0, max(0.0, (boom.over_shoulder_m - length_m) / span)) if span > 0 else float(length_m <= boom.first_person_m)
+    if span > 0:
+        t = min(1.0, max(0.0, (boom.over_shoulder_m - length_m) / span))
+    else:
+        t = float(length_m <= boom.first_person_m)
     t = t * t * (3.0 - 2.0 * t)  # eases in and out, so walking away from a wall doesn't jolt
     t = max(t, min(1.0, max(0.0, at_eyes)))
     if t <= 0.0:

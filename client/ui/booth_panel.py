@@ -10,8 +10,10 @@ it shows change (`rev`), and the request form keeps its text fields while you ty
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import partial
 
 from direct.gui.DirectGui import DirectFrame
+from direct.gui.OnscreenText import OnscreenText
 from panda3d.core import TextNode
 
 from makaverse.world import World
@@ -320,7 +322,7 @@ class FormView:
         lang = self.lang = panel.lang
         self.root = r = holder(panel.root)
         self.inputs: dict[str, TextField | Cycler] = {}
-        self.problems: dict[str, object] = {}
+        self.problems: dict[str, OnscreenText] = {}
         y = CONTENT_TOP + 0.08  # the tabs' place: the form has none
         label(r, i18n.t("form.title", lang, service=T.service_name(form.service, lang)), (PAD, y), scale=0.04,
               fg=GOLD, width=WIDTH - 2 * PAD)
@@ -333,7 +335,7 @@ class FormView:
         # Whatever is left above the note (two lines), the status line and the buttons.
         room = y - extra - (FOOT_Y + 0.16) - 0.13
         row_h = min(self.ROW_H, room / max(1, len(fields)))
-        for spec, lines in zip(fields, tall):
+        for spec, lines in zip(fields, tall, strict=True):
             name = spec["name"]
             text = T.field_label(spec, lang)
             hint = T.field_hint(spec, lang)
@@ -343,7 +345,7 @@ class FormView:
             if spec["kind"] == "choice":
                 self.inputs[name] = Cycler(r, (x_in, y), spec["choices"], width=w_in, current=form.values.get(name, ""),
                                            blank=i18n.t("form.choose", lang),
-                                           on_change=lambda v, n=name: self.model.request.set_value(n, v), scale=0.031)
+                                           on_change=partial(self.model.request.set_value, name), scale=0.031)
             else:
                 self.inputs[name] = TextField(r, (x_in, y), width=w_in, initial=form.values.get(name, ""),
                                               focus=panel.focus, scale=0.033, max_chars=int(spec["max_len"]) + 8,
@@ -394,9 +396,9 @@ class FormView:
             btn = button(b, i18n.t("booth.my_requests", lang), (x, FOOT_Y), self.panel.on_my_requests,
                          colour=BUTTON_ON, scale=0.038)
         else:
-            key = "form.retry" if form.tries and not form.in_flight and form.error else "form.send"
-            btn = button(b, with_key(i18n.t(key, lang), "submit"), (x, FOOT_Y), self.send, colour=BUTTON_ON, scale=0.038,
-                         enabled=not form.in_flight)
+            send = "form.retry" if form.tries and not form.in_flight and form.error else "form.send"
+            btn = button(b, with_key(i18n.t(send, lang), "submit"), (x, FOOT_Y), self.send, colour=BUTTON_ON,
+                         scale=0.038, enabled=not form.in_flight)
         x += btn.width_units + 0.02
         button(b, i18n.t("form.back", lang), (x, FOOT_Y), self.model.request.cancel, scale=0.038)
 

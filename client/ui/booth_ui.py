@@ -11,13 +11,13 @@ from __future__ import annotations
 
 from direct.showbase.DirectObject import DirectObject
 
-from ..state.booths import BoothModel
-from ..scene.counter_lights import CounterLights
 from ..net.events import monotonic_ms
+from ..scene.counter_lights import CounterLights
+from ..state.booths import BoothModel
 from ..state.keymap import key_of
 from .booth_panel import BoothPanel
-from .panel_keys import PanelKeys
 from .booth_sound import Chime
+from .panel_keys import PanelKeys
 from .requests_panel import RequestsPanel
 from .staff_console import StaffConsole
 from .theme import theme_for

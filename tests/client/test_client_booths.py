@@ -10,7 +10,6 @@ import subprocess
 import threading
 
 import pytest
-
 from client_harness import REPO, client_args, colour_fraction, hex_rgb, load_rgb, run_client, start_seeded_server
 
 pytest.importorskip("panda3d")

@@ -42,7 +42,14 @@ from makaverse.server.rooms.effects import (
     ToInstance,
 )
 from makaverse.server.rooms.events import (
-    DOWN, UP, EventCopy, Events, down_to, is_copy_of, push_every_ms, unpack,
+    DOWN,
+    UP,
+    EventCopy,
+    Events,
+    down_to,
+    is_copy_of,
+    push_every_ms,
+    unpack,
 )
 from makaverse.server.rooms.seats import Seats
 from makaverse.server.services.events import EventRefusal

@@ -326,7 +326,8 @@ def test_drain_swaps_the_buffer():
 def test_a_burst_after_a_stall_leaves_at_most_one_input_waiting():
     """After a stall, a burst of inputs is applied within the speed limit and at most one stays queued, so lag doesn't stand."""
     from makaverse.protocol import Input as _Input
-    from makaverse.server.sim import AvatarInfo as _Info, Simulation as _Sim
+    from makaverse.server.sim import AvatarInfo as _Info
+    from makaverse.server.sim import Simulation as _Sim
     from makaverse.world import load_default_world as _load
 
     sim = _Sim(_load(), seed=3)
