@@ -19,7 +19,7 @@ from makaverse.world import World
 from ..state.stage_view import ScreenFace, screen_face
 
 __all__ = [
-    "Boom", "Obstacles", "View", "boom_length", "follow_view", "preset_view", "PRESETS", "SeatedFrame",
+    "Boom", "Obstacles", "View", "boom_length", "follow_view", "preset_view", "PRESETS", "centre_shift", "SeatedFrame",
     "seated_view", "screen_obstacle", "mix_views", "ease", "project", "HFOV_DEG",
 ]
 
@@ -89,7 +89,7 @@ def boom_length(obstacles: Obstacles, target: tuple[float, float, float], yaw: f
         & (zs > obstacles.z0 - c)
         & (zs < obstacles.z1 + c)
     ).any(axis=1)
-    blocked = np.flatnonzero(inside[1:])  # the target itself never blocks
+    blocked = np.flatnonzero(np.asarray(inside)[1:])  # the target itself never blocks (asarray: typed as an array)
     if len(blocked) == 0:
         return boom.length_m
     first = lengths[blocked[0] + 1]
@@ -102,9 +102,12 @@ class View:
     target: tuple[float, float, float]
 
 
-def follow_view(x: float, y: float, floor_z: float, yaw: float, length_m: float, boom: Boom = Boom()) -> tuple[View, float]:
+def follow_view(x: float, y: float, floor_z: float, yaw: float, length_m: float,
+                boom: Boom = Boom(), at_eyes: float = 0.0) -> tuple[View, float]:
     """Where the follow camera stands and looks for a boom of `length_m`, and how first-person it
-    is (0: behind and above you; 1: at your eyes, looking ahead and a little down)."""
+    is (0: behind and above you; 1: at your eyes, looking ahead and a little down). `at_eyes`
+    (0..1) is how far to be at your eyes whatever the boom: a clerk at their post looks across
+    the counter, not at the back of their own head."""
     fx, fy = -math.sin(yaw), math.cos(yaw)
     head = (x, y, floor_z + boom.target_height_m)
     ox, oy, oz = boom.offset(yaw, length_m)
@@ -112,8 +115,12 @@ def follow_view(x: float, y: float, floor_z: float, yaw: float, length_m: float,
                   # A little above the head, so your avatar sits in the lower half of the picture.
                   target=(head[0] + fx * 1.5, head[1] + fy * 1.5, head[2] + 0.3))
     span = boom.over_shoulder_m - boom.first_person_m
-    t = min(1.0, max(0.0, (boom.over_shoulder_m - length_m) / span)) if span > 0 else float(length_m <= boom.first_person_m)
+    if span > 0:
+        t = min(1.0, max(0.0, (boom.over_shoulder_m - length_m) / span))
+    else:
+        t = float(length_m <= boom.first_person_m)
     t = t * t * (3.0 - 2.0 * t)  # eases in and out, so walking away from a wall doesn't jolt
+    t = max(t, min(1.0, max(0.0, at_eyes)))
     if t <= 0.0:
         return behind, 0.0
     eye_z = floor_z + boom.eye_height_m
@@ -222,3 +229,27 @@ def preset_view(world: World, name: str) -> View | None:
         cx = (b.xmin + b.xmax) / 2
         return View(eye=(cx, b.ymin + 1.0, 4.5), target=(cx, b.ymax - 4.0, 1.5))
     raise KeyError(name)
+
+
+def centre_shift(window_w: float, panels: Iterable[tuple[float, float]], *, edge: float = 0.06,
+                 min_free: float = 0.3) -> float:
+    """How far to move the picture's centre, as a fraction of the window's width (negative: to the
+    left), so that it is the centre of the part of the window no side panel covers.
+
+    `panels` are the open panels' horizontal spans in pixels; one touching the left edge (within
+    `edge` of the width) covers from there, one touching the right edge covers to there; a panel
+    in the middle (the directory) covers nothing here. With less than `min_free` of the width
+    left, the picture stays centred: there is no better place for it.
+    """
+    if window_w <= 0:
+        return 0.0
+    left, right = 0.0, float(window_w)
+    for x0, x1 in panels:
+        at_left, at_right = x0 <= edge * window_w, x1 >= (1.0 - edge) * window_w
+        if at_left and not at_right:
+            left = max(left, float(x1))
+        elif at_right and not at_left:
+            right = min(right, float(x0))
+    if right - left < min_free * window_w:
+        return 0.0
+    return ((left + right) / 2.0 - window_w / 2.0) / window_w

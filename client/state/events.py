@@ -130,7 +130,7 @@ class EventEntry:
 
     @classmethod
     def from_map(cls, m: dict) -> EventEntry:
-        return cls(**{k: m[k] for k in cls.__slots__ if k in m})  # type: ignore[attr-defined]
+        return cls(**{k: m[k] for k in cls.__slots__ if k in m})
 
     @property
     def live(self) -> bool:
@@ -761,7 +761,7 @@ class EventModel:
 
     def _refused(self, pending: Pending, code: str, ref: int, now_ms: float) -> None:
         if pending.kind == "vote_question" and code != "already_voted":
-            self.voted_questions.discard(pending.context)  # type: ignore[arg-type]
+            self.voted_questions.discard(pending.context)
             self.rev["questions"] += 1
         elif pending.kind == "vote_poll" and code != "already_voted" and isinstance(pending.context, tuple):
             self.poll_votes.pop(pending.context[0], None)
@@ -795,4 +795,4 @@ class EventModel:
 
 
 def _fields(entry: EventEntry) -> dict:
-    return {k: getattr(entry, k) for k in EventEntry.__slots__}  # type: ignore[attr-defined]
+    return {k: getattr(entry, k) for k in EventEntry.__slots__}

@@ -415,8 +415,8 @@ class EventUi:
             "line": self._last.get("line", ""),
             "prompt": self._last.get("prompt", ""),
             "screen": list(self.screen.lines),
-            "directory": [e.title_id for e in getattr(getattr(self.app, "find", None), "model", None).events]
-            if getattr(self.app, "find", None) is not None else [],
+            "directory": [e.title_id for e in find.model.events]
+            if (find := getattr(self.app, "find", None)) is not None else [],
         }
 
     def destroy(self) -> None:
