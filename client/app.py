@@ -326,11 +326,12 @@ class ClientApp:
 
     def _side_panel_spans(self) -> list[tuple[int, int]]:
         """The open panels' horizontal spans in window pixels (those along a side move the
-        picture's centre into the part they leave free)."""
+        picture's centre into the part they leave free). The town hall's own panels (questions,
+        the event board) are not among them: seated, the stage screen is what you look at, and
+        it is too wide to move aside."""
         from .ui.booth_widgets import screen_rect
 
-        parts = (self.booths.panel, self.booths.requests, self.booths.console, self.stage.console,
-                 self.event_ui.questions, self.event_ui.board)
+        parts = (self.booths.panel, self.booths.requests, self.booths.console, self.stage.console)
         spans = []
         for part in parts:
             if part.visible:
