@@ -20,6 +20,7 @@ from makaverse.world import World
 
 from .. import i18n
 from ..state.booths import NOTE_KEY, BoothModel, RequestForm
+from ..state.directory import shared_directory
 from ..state.keymap import with_key
 from . import booth_text as T
 from .booth_widgets import (
@@ -66,6 +67,7 @@ class BoothPanel:
         self.tab = "about"
         self.starts: list[int] = [0]  # first item of each page seen so far (for « back)
         self.head = None
+        self.head_texts: list[str] = []  # what the header says (for the screenshot summary)
         self.body = None
         self.form_view: FormView | None = None
         self._key: tuple | None = None
@@ -131,8 +133,14 @@ class BoothPanel:
         info = m.panel.infos.get(opd)
         title = info.short_name if info is not None else m.panel.booth_name(opd)
         label(h, title, (PAD, TOP - 0.085), scale=0.062, fg=(1, 1, 1, 1))
+        self.head_texts = [title]
         if info is not None and info.name != title:
-            label(h, info.name, (PAD, TOP - 0.155), scale=0.032, fg=(1, 1, 1, 0.92), width=WIDTH - 0.4)
+            # The agency's own name, in English the directory's translation of it (the signs in
+            # the hall keep the Indonesian one, as real signage does).
+            agency = shared_directory().agency(opd) if lang == "en" else None
+            full = agency.name_en if agency is not None else info.name
+            label(h, full, (PAD, TOP - 0.155), scale=0.032, fg=(1, 1, 1, 0.92), width=WIDTH - 0.4)
+            self.head_texts.append(full)
         button(h, i18n.t("booth.close", lang), (WIDTH - PAD, TOP - 0.08), m.close_panel, align="right")
         state = m.panel.states.get(opd)
         if state is not None:

@@ -40,7 +40,7 @@ class BoothUi:
         self.lights = CounterLights(base.render, self.world, lang=lang)
         self.panel = BoothPanel(base, m, self.world, lang=lang, focus=self.focus, on_my_requests=self.toggle_requests)
         self.requests = RequestsPanel(base, m, lang=lang)
-        self.console = StaffConsole(base, m, lang=lang, focus=self.focus, at_post=self._at_post)
+        self.console = StaffConsole(base, m, lang=lang, focus=self.focus, at_post=self.at_post)
         self.hud = TicketHud(base, m, self.world, lang=lang, focus=self.focus, on_my_requests=self.toggle_requests,
                              on_console=self.toggle_console)
         self.chime = Chime(base)
@@ -74,7 +74,8 @@ class BoothUi:
         pose = self.session.own_pose()
         return (pose.x, pose.y) if pose is not None else None
 
-    def _at_post(self) -> bool:
+    def at_post(self) -> bool:
+        """Staff standing at their own counter's post (behind the counter)."""
         own = self._own()
         return own is not None and self.model.staff.at_post(*own)
 

@@ -150,8 +150,11 @@ def test_no_client_message_carries_a_position():
 # teleports and speed hacks before it is added here.
 # `sit` moves an avatar only onto a seat of the world; the events component lets a client sit
 # only within 2 m of it, and "go to event" places an arriving avatar, as a spawn does.
+# `stand` places an avatar at a spot the server chose (`free_spot`): "go to event" stands an
+# event's host and speakers on the stage; no client message names the spot.
 _SIM_API = {"spawn_point", "add_avatar", "remove_avatar", "has", "info", "position", "yaw", "zone_id", "apply", "step",
-            "drain_events", "sit", "seat_taken", "seat_of", "free_seat", "allow_stage", "input_backlog"}
+            "drain_events", "sit", "seat_taken", "seat_of", "free_seat", "allow_stage", "input_backlog",
+            "free_spot", "stand"}
 
 
 def test_simulation_has_no_way_to_set_a_position():
