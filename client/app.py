@@ -331,7 +331,7 @@ class ClientApp:
         it is too wide to move aside; the minimap beside it is."""
         from .ui.booth_widgets import screen_rect
 
-        parts = [self.booths.panel, self.booths.requests, self.booths.console, self.stage.console]
+        parts: list[Any] = [self.booths.panel, self.booths.requests, self.booths.console, self.stage.console]
         if self.camera.seated > 0.0:
             parts.append(self.find.minimap)  # seated, the screen is wide enough to reach under it
         spans = []
