@@ -20,6 +20,18 @@ REPO = Path(__file__).resolve().parents[2]
 SHOTS_ENV = "MAKAVERSE_TEST_SHOTS"  # set to a folder to keep the screenshots for a look
 
 
+
+def stop_process(proc: subprocess.Popen, wait_s: float = 20.0) -> None:
+    """Ask a child process to end (SIGTERM), then kill it if it has not within `wait_s`."""
+    if proc.poll() is not None:
+        return
+    proc.terminate()
+    try:
+        proc.wait(wait_s)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait(5)
+
 @dataclass
 class Server:
     proc: subprocess.Popen
@@ -30,13 +42,7 @@ class Server:
         return f"ws://127.0.0.1:{self.port}"
 
     def stop(self) -> None:
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait(5)
+        stop_process(self.proc, wait_s=10)
 
 
 def start_server(db_dir: Path, port: int = 0, timeout_s: float = 30.0) -> Server:
@@ -193,13 +199,7 @@ class X11Display:
         return {**os.environ, "DISPLAY": self.name}
 
     def stop(self) -> None:
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait(5)
+        stop_process(self.proc, wait_s=10)
 
 
 def start_xvfb(size: tuple[int, int] = (1280, 720), timeout_s: float = 20.0) -> X11Display:

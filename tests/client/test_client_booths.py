@@ -10,7 +10,16 @@ import subprocess
 import threading
 
 import pytest
-from client_harness import REPO, client_args, colour_fraction, hex_rgb, load_rgb, run_client, start_seeded_server
+from client_harness import (
+    REPO,
+    client_args,
+    colour_fraction,
+    hex_rgb,
+    load_rgb,
+    run_client,
+    start_seeded_server,
+    stop_process,
+)
 
 pytest.importorskip("panda3d")
 
@@ -178,11 +187,7 @@ def test_a_manned_counter_lights_up_for_everyone_and_the_console_calls_the_next(
         assert colour_fraction(rgb, (x0 + 10, y0 + 300, x1 - 10, y1 - 80), PANEL_BG, chroma_tol=0.06, min_gain=0.5,
                                max_gain=2.0) > 0.5
     finally:
-        clerk.terminate()
-        try:
-            clerk.wait(15)
-        except subprocess.TimeoutExpired:
-            clerk.kill()
+        stop_process(clerk)
 
 
 def test_the_clerk_at_the_post_sees_the_citizen_across_the_counter_beside_the_console(hall, shots):
@@ -212,11 +217,7 @@ def test_the_clerk_at_the_post_sees_the_citizen_across_the_counter_beside_the_co
         rgb = load_rgb(png)
         assert colour_fraction(rgb, (tx - 8, ty - 10, tx + 8, ty + 10), hex_rgb(nurul["look"])) > 0.5
     finally:
-        citizen.terminate()
-        try:
-            citizen.wait(15)
-        except subprocess.TimeoutExpired:
-            citizen.kill()
+        stop_process(citizen)
 
 
 KTP_FIELDS = {"nik": "7371010101010002", "nama_lengkap": "Sitti Baru", "jenis_permohonan": "Perekaman baru",

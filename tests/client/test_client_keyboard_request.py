@@ -15,7 +15,7 @@ import subprocess
 import time
 
 import pytest
-from client_harness import REPO, client_args, client_window, health, start_seeded_server, wait_until
+from client_harness import REPO, client_args, client_window, health, start_seeded_server, stop_process, wait_until
 
 PASSWORD = "loket-rahasia-2"
 
@@ -80,10 +80,4 @@ def test_keyboard_only_from_login_to_a_stored_request(citizen, x11, xdotool, tmp
         assert '"nik": "7371010101010001"' in values and "Besse Daeng" in values
         assert '"jenis_permohonan": "Perekaman baru"' in values
     finally:
-        if proc.poll() is None:
-            proc.terminate()
-            try:
-                proc.wait(15)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait(5)
+        stop_process(proc)

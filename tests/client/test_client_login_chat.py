@@ -10,7 +10,16 @@ import sys
 from pathlib import Path
 
 import pytest
-from client_harness import REPO, client_args, load_rgb, makaverse_command, run_client, start_client, start_server
+from client_harness import (
+    REPO,
+    client_args,
+    load_rgb,
+    makaverse_command,
+    run_client,
+    start_client,
+    start_server,
+    stop_process,
+)
 
 pytest.importorskip("panda3d")
 
@@ -77,15 +86,6 @@ def _speaker(url: str, *args: str) -> subprocess.Popen:
     """A second client that stays in the world (and says its lines) until terminated."""
     return subprocess.Popen(client_args(url, "--frames", "1000000", *args), stdout=subprocess.PIPE,
                             stderr=subprocess.DEVNULL, text=True, cwd=REPO)
-
-
-def _stop(proc: subprocess.Popen) -> None:
-    proc.terminate()
-    try:
-        proc.wait(20)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait(5)
 
 
 def test_the_login_screen_renders_over_the_scene(accounts_server, shots):
@@ -173,7 +173,7 @@ def test_a_nearby_line_shows_as_a_bubble_over_the_speaker_and_in_the_log(account
         run = daeng.result()
         assert run.returncode == 0, run.stderr[-2000:]
     finally:
-        _stop(andi)
+        stop_process(andi)
     social = _social(run)
     assert f"Andi: {text}" in social["chat_lines"]
     andi_view = next(a for a in run.summary["avatars"] if a["name"] == "Andi")
@@ -219,7 +219,7 @@ def test_an_announcement_is_a_banner_at_the_top(accounts_server, shots):
         run = run_client(accounts_server.url, png, "--name", "Rahmat", "--frames", "3", "--wait-chat", "1")
         assert run.returncode == 0, run.stderr[-2000:]
     finally:
-        _stop(wali)
+        stop_process(wali)
     social = _social(run)
     assert social["banner"] == "Pelayanan KTP elektronik dibuka sampai pukul 15.00"
     rgb = load_rgb(png)
@@ -475,7 +475,7 @@ def test_a_kicked_guest_sees_why_and_can_come_back_from_the_login_screen(account
         done = subprocess.run([sys.executable, "-c", _KICK_PROBE, accounts_server.url], capture_output=True,
                               text=True, timeout=240, cwd=REPO)
     finally:
-        _stop(wali)
+        stop_process(wali)
     lines = [line for line in done.stdout.splitlines() if line.startswith("{")]
     assert lines, done.stdout[-2000:] + done.stderr[-3000:]
     out = json.loads(lines[-1])

@@ -7,7 +7,7 @@ import signal
 import subprocess
 
 import pytest
-from client_harness import REPO, client_args, colour_fraction, free_port, hex_rgb, load_rgb, run_client
+from client_harness import REPO, client_args, colour_fraction, free_port, hex_rgb, load_rgb, run_client, stop_process
 
 pytest.importorskip("panda3d")
 
@@ -78,11 +78,7 @@ def test_two_clients_see_each_other(server, shots):
         run = run_client(server.url, png, "--name", "Daeng", "--frames", "10", "--walk", "0,-4;-1,24@0")
         assert run.returncode == 0, run.stderr[-2000:]
     finally:
-        other.terminate()
-        try:
-            other.wait(20)
-        except subprocess.TimeoutExpired:
-            other.kill()
+        stop_process(other)
     s = run.summary
     andi = next(a for a in s["avatars"] if a["name"] == "Andi")
     assert andi["position"] == pytest.approx([1.5, 29.0], abs=0.15)

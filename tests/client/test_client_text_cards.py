@@ -8,7 +8,7 @@ import subprocess
 
 import numpy as np
 import pytest
-from client_harness import REPO, client_args, load_rgb, run_client, start_client
+from client_harness import REPO, client_args, load_rgb, run_client, start_client, stop_process
 
 SAID = "Halo semua, selamat pagi"
 
@@ -19,15 +19,6 @@ def _speaker(url: str) -> subprocess.Popen:
         client_args(url, "--name", "Andi", "--frames", "1000000", "--walk", "0,-4;0,20;1.5,28@180",
                     "--say", SAID, "--say-near", "10", "--near-name", "Daeng"),
         stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, cwd=REPO)
-
-
-def _stop(proc: subprocess.Popen) -> None:
-    proc.terminate()
-    try:
-        proc.wait(20)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait(5)
 
 
 def _inside(rgb, rect: list[int], inset: int = 2):
@@ -51,7 +42,7 @@ def _render(server, shots, renderer: str, x11) -> dict:
         run = daeng.result()
         assert run.returncode == 0, run.stderr[-2000:]
     finally:
-        _stop(andi)
+        stop_process(andi)
     return {"summary": run.summary, "rgb": load_rgb(png)}
 
 
