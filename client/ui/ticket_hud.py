@@ -75,6 +75,7 @@ class TicketHud:
         self.buttons = None
         self.cards = None
         self.toasts = None
+        self.toast_floor: float | None = None  # the corner's z the toasts stop above (a panel below: `hud_layout`)
         self.banner = None
         self.banner_line = None
         self.talk = None
@@ -103,7 +104,8 @@ class TicketHud:
         if self._changed("cards", (m.rev["ticket"], bool(m.panel.opd), counters)):
             self._draw_cards()
         visible = tuple(id(t) for t in m.recent_toasts(now_ms))
-        if self._changed("toasts", (visible, m.rev["ticket"], bool(m.panel.opd), self._console_shown())):
+        if self._changed("toasts", (visible, m.rev["ticket"], bool(m.panel.opd), self._console_shown(),
+                                    self.toast_floor)):
             self._draw_toasts(now_ms)
         self._called(own, zone_opd)
         self._talk()
@@ -184,6 +186,9 @@ class TicketHud:
                       width=CARD_W - 0.04)
             rows = max(1, w.textNode.get_num_rows())
             h = 0.03 + rows * 0.04
+            if self.toast_floor is not None and y - h - 0.01 < self.toast_floor:
+                w.destroy()  # no room above the panel below: the newest shown, the older ones left out
+                break
             bg = DirectFrame(parent=t, frameColor=TONES.get(toast.tone, TONES["info"]),
                              frameSize=(right - CARD_W, right, y - h - 0.01, y))
             w.reparent_to(bg)
