@@ -133,6 +133,9 @@ class EventDriver:
                               lambda: any(said in text for _, text, _ in ui.subtitles.shown), timeout_ms=timeout))
         if getattr(args, "event_questions", False):
             steps.append(Step("questions", lambda: ui.show_questions(True), lambda: ui.questions.visible))
+        if getattr(args, "event_board_end", False):
+            steps.append(Step("board_end", board_open, lambda: ui.board.visible and ui.board.loaded,
+                              timeout_ms=timeout, retry_ms=5000.0))
         self.script = BoothScript(None, steps) if steps else None  # type: ignore[arg-type]
         self._errors_seen = 0
         shot = app.shot if isinstance(app.shot, ScriptedShot) else None

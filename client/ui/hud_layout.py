@@ -17,6 +17,7 @@ from __future__ import annotations
 from typing import Any
 
 from .booth_widgets import box_px
+from .questions_panel import VISIBLE_QUESTIONS
 from .theme import theme_for
 
 __all__ = ["HudLayout", "node_rect_px", "overlaps"]
@@ -45,7 +46,7 @@ def node_rect_px(node: Any, base: Any) -> list[int] | None:
         size = node["frameSize"]  # a DirectFrame's own card is no geometry of its own
     except (TypeError, KeyError, AttributeError):  # not a DirectGUI widget, or text (OnscreenText)
         size = None
-    if size:
+    if size and size[1] > size[0] and size[3] > size[2]:  # a holder's empty card is no box (it sits on its corner)
         boxes.append(box_px(node, size, base))
     if not boxes:
         return None
@@ -231,25 +232,31 @@ class HudLayout:
         poll_right = False
         questions = events.questions.root
         if not questions.is_hidden():
-            left, right, bottom, top = self._box(questions)
+            # At the text size, listing as many questions as fit; shrunk only when not even one does.
+            panel = events.questions
+            left, right, _, _ = self._box(questions)
             top_px, bottom_px = self._band(edge_px, edge_px + (right - left) * want / upp)
-            s = self._fit(want, bottom_px - top_px - 2 * gap_px, top - bottom)
+            room = (bottom_px - top_px - 2 * gap_px) * upp
+            panel.set_rows(next((n for n in range(VISIBLE_QUESTIONS, 0, -1) if panel.height_for(n) * want <= room), 1))
+            s = self._fit(want, bottom_px - top_px - 2 * gap_px, panel.height_for(panel.max_rows))
             self._put(questions, edge_px, top_px + gap_px, s)
         poll = events.poll.root
-        if not poll.is_hidden():
+        if events.poll.wanted is not None:
             left, right, bottom, top = self._box(poll)
             width_px, height = (right - left) * want / upp, top - bottom
             top_l, bottom_l = self._band(edge_px, edge_px + width_px)
             top_r, bottom_r = self._band(w - edge_px - width_px, w - edge_px, exclude=("toasts",))
-            on_left = questions.is_hidden() and self._fit(want, bottom_l - top_l - 2 * gap_px, height) >= \
-                min(want, 1.0) * 0.85
-            if on_left:
-                self._put(poll, edge_px, bottom_l - gap_px, self._fit(want, bottom_l - top_l - 2 * gap_px, height),
-                          below=True)
+            readable = min(want, 1.0) * 0.85
+            fit_l = self._fit(want, bottom_l - top_l - 2 * gap_px, height)
+            fit_r = self._fit(want, bottom_r - top_r - 2 * gap_px, height)
+            # Standing on the chat box; above the minimap while the questions panel has the left;
+            # where neither has room to read it, left out until the questions close (the stage shows it too).
+            events.poll.room = fit_l >= readable if questions.is_hidden() else fit_r >= readable
+            if questions.is_hidden():
+                self._put(poll, edge_px, bottom_l - gap_px, fit_l, below=True)
             else:
-                poll_right = True
-                self._put(poll, w - edge_px, bottom_r - gap_px, self._fit(want, bottom_r - top_r - 2 * gap_px, height),
-                          right=True, below=True)
+                poll_right = not poll.is_hidden()
+                self._put(poll, w - edge_px, bottom_r - gap_px, fit_r, right=True, below=True)
         self._toast_floor(poll if poll_right else None)
         board = events.board.root
         if not board.is_hidden():

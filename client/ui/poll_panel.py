@@ -42,6 +42,8 @@ class PollPanel:
         self._key: tuple | None = None
         self._closed: dict[int, float] = {}  # poll id -> when this client saw it closed
         self.shown_poll: PollView | None = None
+        self.wanted: PollView | None = None  # the poll to show where there is room and nothing covers it
+        self.room = True  # `hud_layout` found a place for it (false: a small window with the questions open)
 
     @property
     def visible(self) -> bool:
@@ -63,8 +65,8 @@ class PollPanel:
 
     def sync(self, now_ms: float, *, covered: bool = False) -> None:
         """`covered`: a panel that has the poll too, or the event board, is open: hide meanwhile."""
-        p = self._wanted(now_ms)
-        if covered:
+        p = self.wanted = self._wanted(now_ms)
+        if covered or not self.room:
             p = None
         self.shown_poll = p
         if p is None:
