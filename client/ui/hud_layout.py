@@ -161,10 +161,11 @@ class HudLayout:
         panels (and the toasts) they would cover, and never on each other."""
         app, b = self.app, self.base
         pieces = self._pieces()
-        obstacles = [node_rect_px(pieces[k], b) for k in ("status", "account", "ticket_buttons", "tickets", "toasts")
+        obstacles = [node_rect_px(pieces[k], b) for k in ("status", "account", "ticket_buttons", "tickets")
                      if k in pieces]
         obstacles = [r for r in obstacles if r is not None]
         find, events = getattr(app, "find", None), getattr(app, "event_ui", None)
+        lines: list[list[int]] = []
         for node, home in ((find.line if find is not None else None, -0.2),
                            (events.line if events is not None else None, -0.2),
                            (app.hud.notice, -0.1)):
@@ -176,6 +177,25 @@ class HudLayout:
             rect = node_rect_px(node, b)
             if rect is not None:
                 obstacles.append(rect)  # the next line hangs under this one
+                lines.append(rect)
+        self._toasts_below(lines)
+
+    def _toasts_below(self, lines: list[list[int]]) -> None:
+        """The toasts start under a line wide enough to reach the right-hand column (large text in a
+        small window); otherwise under the ticket buttons, as always."""
+        booths = getattr(self.app, "booths", None)
+        if booths is None:
+            return
+        b = self.base
+        upp = self._units_per_px()
+        column = self._right_column_px(b.win.get_x_size(), upp)
+        low = max([r[3] for r in lines if r[2] > column] + [0])
+        corner = booths.hud.corner
+        top = None
+        if low:
+            _, z = self._px_to_a2d(0, low)
+            top = round((z - GAP - corner.get_z(b.aspect2d)) / corner.get_sz(), 3)
+        booths.hud.toast_top = top
 
     # ── town-hall panels ─────────────────────────────────────────────────────
     def _band(self, x0: float, x1: float, exclude: tuple[str, ...] = ()) -> tuple[float, float]:

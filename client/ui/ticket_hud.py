@@ -76,6 +76,7 @@ class TicketHud:
         self.cards = None
         self.toasts = None
         self.toast_floor: float | None = None  # the corner's z the toasts stop above (a panel below: `hud_layout`)
+        self.toast_top: float | None = None  # the corner's z the toasts start below (a wide line above: `hud_layout`)
         self.banner = None
         self.banner_line = None
         self.talk = None
@@ -105,7 +106,7 @@ class TicketHud:
             self._draw_cards()
         visible = tuple(id(t) for t in m.recent_toasts(now_ms))
         if self._changed("toasts", (visible, m.rev["ticket"], bool(m.panel.opd), self._console_shown(),
-                                    self.toast_floor)):
+                                    self.toast_floor, self.toast_top)):
             self._draw_toasts(now_ms)
         self._called(own, zone_opd)
         self._talk()
@@ -180,6 +181,8 @@ class TicketHud:
         # Beside an open booth panel or staff console rather than under it.
         right = -0.03 - (CONSOLE_W + 0.06 if self._console_shown() else PANEL_W + 0.05 if m.panel.opd else 0.0)
         y = (CARDS_TOP if m.panel.opd else getattr(self, "_cards_bottom", CARDS_TOP)) - 0.01
+        if self.toast_top is not None:
+            y = min(y, self.toast_top)
         for toast in reversed(m.recent_toasts(now_ms)):
             text = T.toast_text(toast, lang)
             w = label(t, text, (right - 0.02, y - 0.05), scale=0.033, fg=(1, 1, 1, 1), align=TextNode.A_right,
