@@ -37,8 +37,9 @@ TEST_WORKERS ?= auto
 test: $(STAMP)
 	PYTHONDONTWRITEBYTECODE= $(BIN)/python -m pytest -q -n $(TEST_WORKERS) --dist loadfile --no-loadscope-reorder --durations=25
 
-## lint: ruff (lint and import order) and mypy over protocol/, world/ and server/
-LINT_PATHS := protocol world server
+## lint: ruff (lint and import order) over protocol/, world/, server/, client/, bench/, assets/, tests/ and
+##       the launcher, and mypy over protocol/, world/ and server/
+LINT_PATHS := protocol world server client bench assets tests __init__.py __main__.py launcher.py
 MYPY_TARGETS := -p makaverse.protocol -p makaverse.world -p makaverse.server
 lint: $(STAMP)
 	$(BIN)/ruff check $(LINT_PATHS)

@@ -7,6 +7,7 @@ from __future__ import annotations
 import argparse
 import sys
 import time
+from itertools import pairwise
 
 import psutil
 
@@ -45,7 +46,7 @@ def server_figures(samples: list[Sample], *, steady_from: float, end: float, tic
         return out
     first, last = window[0], window[-1]
     span = max(1e-6, last.t - first.t)
-    pairs = list(zip(window, window[1:]))
+    pairs = list(pairwise(window))
     recent = {
         q: last.metrics.get(f'makaverse_tick_recent_seconds{{quantile="{q}"}}') for q in ("0.5", "0.9", "0.99", "1.0")
     }

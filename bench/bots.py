@@ -104,7 +104,7 @@ async def run_group(config: RunConfig, indices: list[int], start_wall: float, pr
     if progress is not None and config.progress_s > 0:
         monitors.append(asyncio.create_task(_report_progress(config, t0, end_at, stats, lags, progress)))
     try:
-        await asyncio.gather(*(run_bot(plan, world, s, positions) for plan, s in zip(plans, stats)))
+        await asyncio.gather(*(run_bot(plan, world, s, positions) for plan, s in zip(plans, stats, strict=True)))
     finally:
         for task in monitors:
             task.cancel()

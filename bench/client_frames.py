@@ -77,7 +77,6 @@ def run_client_bench(*, avatars: int = 100, preset: str = "low", renderer: str =
         "notify-level-device fatal",
     ]))
     from direct.showbase.ShowBase import ShowBase
-    from makaverse.world import load_default_world
 
     from makaverse.client.scene.avatars import AvatarLayer
     from makaverse.client.scene.lod import flatten_static
@@ -86,6 +85,7 @@ def run_client_bench(*, avatars: int = 100, preset: str = "low", renderer: str =
     from makaverse.client.state.mirror import AvatarFacts
     from makaverse.client.state.settings import preset_profile
     from makaverse.client.ui.minimap import Minimap
+    from makaverse.world import load_default_world
 
     base = ShowBase()
     try:
@@ -102,8 +102,10 @@ def run_client_bench(*, avatars: int = 100, preset: str = "low", renderer: str =
         base.camera.set_pos(0.0, 6.0, 16.0)
         base.camera.look_at(0.0, 29.0, 0.0)
         looks = [0xB22222, 0x2E8B57, 0x1E5AA8, 0xC8961E, 0x6A3D9A, 0x0F7C8C]
-        facts: list[AvatarFacts | None] = [AvatarFacts(name=f"Warga {i + 1}", role="citizen", look=looks[i % len(looks)], opd="")
-                 for i in range(avatars)]
+        facts: list[AvatarFacts | None] = [
+            AvatarFacts(name=f"Warga {i + 1}", role="citizen", look=looks[i % len(looks)], opd="")
+            for i in range(avatars)
+        ]
         times: list[float] = []
         cpu: list[float] = []
         t_sim = 0.0

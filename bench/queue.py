@@ -132,9 +132,9 @@ class _Commands:
 
 @register_scenario("queue")
 class QueueCitizen(Behaviour):
-    """Walks to one of the first booths (an open one, if it knows any), opens its panel, takes a number, submits a request for one
-    of its services (a fifth of them sent twice, as after a lost reply), waits a few metres away,
-    walks back when called, and starts over at another booth once served."""
+    """Walks to one of the first booths (an open one, if it knows any), opens its panel, takes a number,
+    submits a request for one of its services (a fifth of them sent twice, as after a lost reply), waits
+    a few metres away, walks back when called, and starts over at another booth once served."""
 
     @classmethod
     async def authenticate(cls, ws, plan) -> str:
@@ -392,7 +392,9 @@ class QueueClerk(Behaviour):
     def _work(self, now_s: float) -> None:
         busy_calling = "call" in self.pending.values()
         if not busy_calling and now_s >= self.next_call_at:
-            done_serving = self.current_status == "arrived" and self.serve_until is not None and now_s >= self.serve_until
+            done_serving = (
+                self.current_status == "arrived" and self.serve_until is not None and now_s >= self.serve_until
+            )
             if not self.current or done_serving:
                 self._send(CallNext(request_id=self.cmd.rid()), "call")
         if self.work and not self.moving:
@@ -400,7 +402,8 @@ class QueueClerk(Behaviour):
             expected = {"in_review": "submitted", "in_progress": "in_review", "completed": "in_progress"}[status]
             self._send(
                 SetRequestStatus(
-                    request_id=self.cmd.rid(), tracking=tracking, status=status, note=f"Bot: {status}", expected=expected
+                    request_id=self.cmd.rid(), tracking=tracking, status=status, note=f"Bot: {status}",
+                    expected=expected,
                 ),
                 f"move:{tracking}",
             )

@@ -245,7 +245,8 @@ def format_queue_report(r: dict) -> str:
     rows = [
         ("scenario", f"queue: {r['count']} citizens, {r['staff']} clerks at {', '.join(r['opds'])}, "
                      f"{r['duration_s']:g} s after a {r['ramp_s']:g} s ramp"),
-        ("connected", f"{r['connected']}/{r['count'] + r['staff']}" + (f"  failed: {r['connect_errors']}" if r["connect_errors"] else "")),
+        ("connected", f"{r['connected']}/{r['count'] + r['staff']}"
+                      + (f"  failed: {r['connect_errors']}" if r["connect_errors"] else "")),
         ("errors", r["errors"] or 0),
         ("tickets", f"taken {t['taken']}, called {t['called']}, served {t['served']}, no-shows {t['no_show']}, "
                     f"left {t['left']}, still waiting {t['waiting_at_end']}, at the counter {t['called_at_end']}"),
@@ -256,7 +257,8 @@ def format_queue_report(r: dict) -> str:
         ("retried submissions", f"{q['retries_same_tracking']} answered with the first tracking number, "
                                 f"{q['retries_other_tracking']} with another"),
         ("request statuses", q["by_status"]),
-        ("handled per second", f"{tp['requests_handled_per_s']} requests (submissions {tp['requests_submitted_per_s']}, "
+        ("handled per second", f"{tp['requests_handled_per_s']} requests "
+                               f"(submissions {tp['requests_submitted_per_s']}, "
                                f"status changes {tp['status_changes_per_s']}), calls {tp['tickets_called_per_s']} "
                                f"over {tp['window_s']} s"),
         ("call to arrival s", f"p50 {c['p50']}, p99 {c['p99']}, max {c['max']} ({c['samples']} arrivals; "

@@ -14,8 +14,8 @@ from __future__ import annotations
 import math
 import random
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 from makaverse.protocol.messages import Message, Welcome
 from makaverse.world import World
@@ -211,6 +211,7 @@ class Wander(Behaviour):
         return {**self.counters, "detours": self.walker.detours}
 
 
-from . import chatty  # noqa: E402,F401  (registers "chatty": wander and talk)
+# One import a line, each saying what it registers.
+from . import chatty  # noqa: E402,F401,I001  (registers "chatty": wander and talk)
 from . import queue  # noqa: E402,F401  (registers "queue" and "queue-staff": booths and counters)
 from . import soak  # noqa: E402,F401  (registers "soak": log in, walk, talk, submit, come back)

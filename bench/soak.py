@@ -17,8 +17,9 @@ import json
 import sys
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
-from typing import Callable, TextIO
+from typing import TextIO
 
 import numpy as np
 
@@ -295,7 +296,9 @@ class _Sampler:
         self._thread.join(timeout=5.0)
 
 
-def run_soak(args: argparse.Namespace, *, log: Callable[[str], None] | None = None, out: TextIO | None = None) -> tuple[dict, int]:
+def run_soak(
+    args: argparse.Namespace, *, log: Callable[[str], None] | None = None, out: TextIO | None = None
+) -> tuple[dict, int]:
     """(report, exit code): 0 when the run went well and stayed flat, 3 when it grew, 1 when the run failed."""
     from .bots import RunConfig, run_bots
     from .local_server import LocalServer

@@ -22,13 +22,13 @@ from makaverse.protocol import PROTOCOL_VERSION, Hello
 from makaverse.world import World, load_default_world
 
 from . import i18n
-from .scene.camera_math import preset_view
-from .state.controls import KEY_FLAGS, Controls
-from .state.keymap import key_of
 from .net.events import monotonic_ms
 from .net.tls import CA_FILE_ENV, client_tls_context
+from .scene.camera_math import centre_shift, preset_view
 from .screenshot import EXIT_OK, ScreenshotRun, ShotPlan
 from .settings_file import load_settings, save_settings
+from .state.controls import KEY_FLAGS, Controls
+from .state.keymap import key_of
 from .state.session import ClientSession
 from .state.settings import Settings, key_flags, preset_profile
 from .ui.focus import KeyboardFocus
@@ -92,11 +92,11 @@ class ClientApp:
         from direct.showbase.DirectObject import DirectObject
         from panda3d.core import GraphicsWindow, ModifierButtons, WindowProperties
 
+        from .net.client import NetClient
         from .scene.avatars import AvatarLayer
         from .scene.camera import CameraRig
-        from .ui.hud import Hud
-        from .net.client import NetClient
         from .scene.scene import WorldScene
+        from .ui.hud import Hud
 
         self.base = base
         # The player's saved settings (run_client reads the file into args.settings); else the defaults.
@@ -131,6 +131,7 @@ class ClientApp:
         if fixed is None:
             # Until the welcome places your avatar, show the Balai Kota from its forecourt.
             overview = preset_view(self.world, "forecourt")
+            assert overview is not None  # a fixed view in every world
             self.base.camera.set_pos(*overview.eye)
             self.base.camera.look_at(*overview.target)
         # ── text size and contrast: one theme for every panel (ui/theme.py), made before any panel ──
@@ -191,6 +192,8 @@ class ClientApp:
         self.event_ui = EventUi(self)
         if self.shot is not None and hasattr(self.shot, "summary_parts"):
             self.shot.summary_parts["events"] = self.event_ui.summary
+            # A picture taken while seated (or just stood up) waits for the camera to get there.
+            self.shot.also_wait_for.append(lambda: self.camera.at_rest(self.event_ui.model.seated is not None))
         from .ui.stage_layer import StageLayer
 
         self.stage = StageLayer(self)  # town halls: the screen over the stage, hands over people, host console (F11)
@@ -308,7 +311,9 @@ class ClientApp:
             poses.append((avatar.id, avatar.facts, avatar.version, pose))
         if own is not None:
             z = float(self.world.floor_height([[own.x, own.y]])[0])
-            self.camera.follow(own.x, own.y, z, own.yaw, dt)
+            self.camera.follow(own.x, own.y, z, own.yaw, dt, at_eyes=self.booths.at_post(),
+                               seated=self.event_ui.model.seated is not None)
+        self.camera.shift_centre(centre_shift(self.base.win.get_x_size(), self._side_panel_spans()), dt)
         eye = self.base.camera.get_pos(self.base.render)
         self.avatars.sync(poses, s.avatar_id, dt, (eye.x, eye.y, eye.z))
         self.hud.update(s, now)
@@ -318,6 +323,22 @@ class ClientApp:
             self.exit_code = self.shot.exit_code
             self._done = True
         return task.cont
+
+    def _side_panel_spans(self) -> list[tuple[int, int]]:
+        """The open panels' horizontal spans in window pixels (those along a side move the
+        picture's centre into the part they leave free). The town hall's own panels (questions,
+        the event board) are not among them: seated, the stage screen is what you look at, and
+        it is too wide to move aside."""
+        from .ui.booth_widgets import screen_rect
+
+        parts = (self.booths.panel, self.booths.requests, self.booths.console, self.stage.console)
+        spans = []
+        for part in parts:
+            if part.visible:
+                rect = screen_rect(part.root, self.base)
+                if rect is not None:
+                    spans.append((rect[0], rect[2]))
+        return spans
 
     # ── running ──────────────────────────────────────────────────────────────
     def run(self) -> int:
@@ -363,7 +384,7 @@ def run_client(args: argparse.Namespace, *, build: Callable[[Any, argparse.Names
         print(f"--look: {exc}", file=sys.stderr)
         return 2
     args.style = look.pack() if look is not None else b""
-    if look is not None and getattr(args, "look", "") and not offscreen and format_look(look) != settings.look:
+    if look is not None and bool(getattr(args, "look", "")) and not offscreen and format_look(look) != settings.look:
         settings = replace(settings, look=format_look(look))
         args.settings = settings
         save_settings(settings, getattr(args, "settings_path", None))

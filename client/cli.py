@@ -23,7 +23,8 @@ def add_client_options(p: argparse.ArgumentParser, *, default_url: str = DEFAULT
     p.add_argument("--ca-file", default=None, metavar="PEM",
                    help="for wss://: trust this certificate authority besides the system's "
                         "(default: $MAKAVERSE_CA_FILE)")
-    p.add_argument("--name", default="")
+    p.add_argument("--name", type=_shown_name, default="",
+                   help="enter as a guest under this name (empty: the server picks one)")
     p.add_argument("--look", default="", metavar="PART=VALUE,...",
                    help="your avatar's look, e.g. skin=3,headwear=hijab,pattern=batik,top=#1e5aa8 "
                         "(skin 0-5; headwear none/hijab/peci/songkok/passapu; pattern plain/batik/"
@@ -35,7 +36,8 @@ def add_client_options(p: argparse.ArgumentParser, *, default_url: str = DEFAULT
                    help="settings file (default: $MAKAVERSE_SETTINGS, else ~/.config/makaverse/settings.json)")
     p.add_argument("--offscreen", action="store_true", help="render without a window (software renderer by default)")
     p.add_argument("--renderer", choices=("gl", "software"), default=None,
-                   help="gl (OpenGL; the default in a window) or software (Panda3D's tinydisplay; the default offscreen)")
+                   help="gl (OpenGL; the default in a window) or software (Panda3D's tinydisplay; "
+                        "the default offscreen)")
     p.add_argument("--screenshot", default=None, help="write a PNG after --frames frames, then exit")
     p.add_argument("--frames", type=int, default=60)
     p.add_argument("--window-size", type=_size, default=(1280, 720), metavar="WxH",
@@ -47,7 +49,22 @@ def add_client_options(p: argparse.ArgumentParser, *, default_url: str = DEFAULT
     p.add_argument("--password-env", default="MAKAVERSE_PASSWORD", metavar="VAR",
                    help="with --user: the environment variable holding the password (MAKAVERSE_PASSWORD)")
     p.add_argument("--register", action="store_true", help="with --user: create the account first")
-    p.add_argument("--display-name", default="", help="with --register: the name others see")
+    p.add_argument("--display-name", type=_shown_name, default="", help="with --register: the name others see")
+
+
+def _shown_name(text: str) -> str:
+    """A name others will see, checked by the server's rules before anything starts (a reserved
+    name such as "Tamu" or "Admin" is refused here with the message the login screen shows)."""
+    from makaverse.protocol import PROTOCOL_VERSION, Hello, ProtocolError
+
+    from . import i18n
+
+    name = " ".join(text.split())
+    try:
+        Hello(version=PROTOCOL_VERSION, name=name, kind="desktop")
+    except ProtocolError as exc:
+        raise argparse.ArgumentTypeError(i18n.t(f"error.{exc.code.value}", "en")) from None
+    return name
 
 
 def _size(text: str) -> tuple[int, int]:

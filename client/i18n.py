@@ -402,10 +402,16 @@ STRINGS: dict[str, dict[str, str]] = {
         "id": "NIK/KK harus 16 digit dengan kode provinsi yang benar.",
         "en": "A NIK/KK number is 16 digits starting with a province code.",
     },
-    "field.invalid_phone": {"id": "Nomor HP tidak valid (08… atau +62…).", "en": "Not a valid phone number (08… or +62…)."},
+    "field.invalid_phone": {
+        "id": "Nomor HP tidak valid (08… atau +62…).",
+        "en": "Not a valid phone number (08… or +62…).",
+    },
     "field.invalid_date": {"id": "Tanggal tidak valid (TTTT-BB-HH).", "en": "Not a valid date (YYYY-MM-DD)."},
     "field.invalid_choice": {"id": "Pilih salah satu pilihan.", "en": "Pick one of the choices."},
-    "field.invalid_text": {"id": "Mengandung karakter yang tidak diizinkan.", "en": "Contains characters that are not allowed."},
+    "field.invalid_text": {
+        "id": "Mengandung karakter yang tidak diizinkan.",
+        "en": "Contains characters that are not allowed.",
+    },
     "requests.title": {"id": "Permohonan saya", "en": "My requests"},
     "requests.empty": {"id": "Belum ada permohonan.", "en": "No requests yet."},
     "requests.more": {"id": "Lebih banyak", "en": "More"},

@@ -61,6 +61,7 @@ __all__ = [
     "EventNotice",
     "StageLine",
     "Seated",
+    "Placed",
     "EventHall",
     "Questions",
     "Poll",
@@ -566,6 +567,23 @@ class Seated(Message):
     def __post_init__(self) -> None:
         check_int("request_id", self.request_id, 0, U32)
         check_int("seat", self.seat, 0, 65535)
+        check_int("x_cm", self.x_cm, -10_000_00, 10_000_00)
+        check_int("y_cm", self.y_cm, -10_000_00, 10_000_00)
+        check_int("yaw", self.yaw, 0, 65535)
+
+
+@message(MessageType.PLACED, Sender.SERVER)
+class Placed(Message):
+    """You stand at (x_cm, y_cm) facing `yaw`, put there by the server: on the stage when you go
+    to your own event as its host, or as one of its speakers."""
+
+    request_id: int
+    x_cm: int
+    y_cm: int
+    yaw: int
+
+    def __post_init__(self) -> None:
+        check_int("request_id", self.request_id, 0, U32)
         check_int("x_cm", self.x_cm, -10_000_00, 10_000_00)
         check_int("y_cm", self.y_cm, -10_000_00, 10_000_00)
         check_int("yaw", self.yaw, 0, 65535)

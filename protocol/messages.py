@@ -165,6 +165,7 @@ class MessageType(IntEnum):
     POLL = 138
     SLIDE = 139
     EVENT_DONE = 140
+    PLACED = 141
 
 
 class Sender(Enum):

@@ -65,11 +65,18 @@ _PHONE_JUNK = re.compile(r"[\s\-().]")
 
 
 class _Spec(Protocol):
-    name: str
-    kind: str
-    required: bool
-    max_len: int
-    choices: tuple[str, ...]
+    """What the checks read of a field (read-only: a frozen FieldRule is one)."""
+
+    @property
+    def name(self) -> str: ...
+    @property
+    def kind(self) -> str: ...
+    @property
+    def required(self) -> bool: ...
+    @property
+    def max_len(self) -> int: ...
+    @property
+    def choices(self) -> tuple[str, ...]: ...
 
 
 @dataclass(frozen=True, slots=True)

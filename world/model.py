@@ -9,6 +9,7 @@ import math
 from dataclasses import dataclass, field
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from . import collision
 
@@ -224,21 +225,21 @@ class World:
         grounds; with `stage_solid` the stage is one more solid (for those not allowed on it)."""
         return collision.resolve_moves(pos, delta, self._expanded_stage if stage_solid else self._expanded)
 
-    def inside_solid(self, points: np.ndarray, margin_m: float = 0.0) -> np.ndarray:
+    def inside_solid(self, points: ArrayLike, margin_m: float = 0.0) -> np.ndarray:
         """Which points lie strictly inside a solid grown by `margin_m` (bool per point)."""
         boxes = self.solid_boxes if margin_m == 0 else collision.expand(self.solid_boxes, margin_m)
         return collision.inside_any(np.asarray(points, dtype=np.float64).reshape(-1, 2), boxes)
 
-    def placement_ok(self, points: np.ndarray) -> np.ndarray:
+    def placement_ok(self, points: ArrayLike) -> np.ndarray:
         """Whether an avatar may stand at each point: on the grounds and clear of every solid."""
         pts = np.asarray(points, dtype=np.float64).reshape(-1, 2)
         return ~collision.inside_any(pts, self._expanded)
 
-    def settle(self, points: np.ndarray) -> np.ndarray:
+    def settle(self, points: ArrayLike) -> np.ndarray:
         """Nearest places an avatar may stand (points set from outside a move, e.g. a spawn)."""
         return collision.push_out(np.asarray(points, dtype=np.float64).reshape(-1, 2), self._expanded)
 
-    def zone_index(self, points: np.ndarray) -> np.ndarray:
+    def zone_index(self, points: ArrayLike) -> np.ndarray:
         """Index into `zones` of the first zone containing each point, or -1."""
         return collision.first_containing(np.asarray(points, dtype=np.float64).reshape(-1, 2), self._zone_boxes)
 
@@ -246,7 +247,7 @@ class World:
         i = int(self.zone_index(np.array([[x, y]]))[0])
         return self.zones[i] if i >= 0 else None
 
-    def floor_height(self, points: np.ndarray) -> np.ndarray:
+    def floor_height(self, points: ArrayLike) -> np.ndarray:
         """Height where feet stand; the last listed floor containing a point wins (stage over hall)."""
         pts = np.asarray(points, dtype=np.float64).reshape(-1, 2)
         heights = np.array([f.height_m for f in self.floors] + [0.0])

@@ -223,7 +223,7 @@ class BoothDriver:
         return {
             "zone_opd": m.zone_opd,
             "prompt": ui.hud.prompt_text,
-            "panel": {"opd": m.panel.opd, "tab": ui.panel.tab,
+            "panel": {"opd": m.panel.opd, "tab": ui.panel.tab, "head": list(ui.panel.head_texts),
                       "rect": screen_rect(ui.panel.root, ui.base) if ui.panel.visible else None},
             "tickets": [{"opd": t.opd, "code": t.code, "status": t.status, "place": t.place,
                          "est_wait_s": t.est_wait_s} for t in m.ticket.tickets.values()],

@@ -20,7 +20,7 @@ import queue
 import random
 import threading
 import time
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidURI
@@ -313,7 +313,7 @@ class NetClient:
 
     async def _session(self, ws: ClientConnection, sent_token: str = "") -> bool:
         """Run reader, writer and pinger until the socket closes; True if the server welcomed us."""
-        state = {"welcomed": False, "last_rx": time.monotonic(), "sent_token": sent_token}
+        state: dict[str, Any] = {"welcomed": False, "last_rx": time.monotonic(), "sent_token": sent_token}
         tasks = [
             asyncio.create_task(self._reader(ws, state), name="reader"),
             asyncio.create_task(self._writer(ws), name="writer"),
@@ -331,6 +331,10 @@ class NetClient:
         try:
             async for data in ws:
                 state["last_rx"] = time.monotonic()
+                if isinstance(data, str):  # the protocol is binary frames only
+                    self.decode_errors += 1
+                    log.warning("text frame from server ignored")
+                    continue
                 try:
                     msg = decode(data)
                 except RemoteProtocolError as exc:
@@ -375,6 +379,7 @@ class NetClient:
 
     async def _writer(self, ws: ClientConnection) -> None:
         wake = self._wake
+        assert wake is not None  # _main makes it before any connection
         while True:
             await wake.wait()
             wake.clear()

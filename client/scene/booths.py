@@ -6,14 +6,13 @@ the staff and a mat marking where citizens stand to be served.
 from __future__ import annotations
 
 import math
-from functools import lru_cache
 
 from panda3d.core import NodePath
 
 from makaverse.world import Booth, Box
 
 from .. import i18n
-from ..state.directory import Directory, load_directory
+from ..state.directory import shared_directory
 from . import palette as P
 from .meshes import rect_minus
 from .props import Kit, build_chair
@@ -41,9 +40,11 @@ def build_booth(kit: Kit, signs: NodePath, booth: Booth, *, lang: str = "id") ->
     b.box(x0, y0, 0.0, x1, y1, 1.02, P.shade(col, 0.05))
     b.box(x0 - 0.06, y0 - 0.06, 1.02, x1 + 0.06, y1 + 0.06, 1.1, (0.95, 0.93, 0.88))
     b.box(x0 - 0.01, y0 - 0.01, 0.15, x1 + 0.01, y1 + 0.01, 0.2, P.GOLD, faces="nsew")
-    b.block(frame.box(cf0 + 0.1, cf0 + 0.18, -0.3, 0.3), 1.1, 1.5, (0.12, 0.13, 0.15))
+    # The monitor stands to one side of the clerk, as at a real counter: square in front of their
+    # eyes it would hide the citizen they serve.
+    b.block(frame.box(cf0 + 0.1, cf0 + 0.18, 0.55, 1.15), 1.1, 1.5, (0.12, 0.13, 0.15))
     # Side panels: white, with the booth colour on their front edges.
-    for panel, (f0, f1, s0, s1) in zip(booth.panels, ((pf0, pf1, ps0, ps1), (qf0, qf1, qs0, qs1))):
+    for panel, (_f0, f1, s0, s1) in zip(booth.panels, ((pf0, pf1, ps0, ps1), (qf0, qf1, qs0, qs1)), strict=True):
         px0, py0, px1, py1 = panel.as_tuple()
         b.box(px0, py0, 0.0, px1, py1, 2.4, P.material("panel"), top=P.shade(col, 0.1))
         b.block(frame.box(f1 - 0.4, f1 + 0.01, s0 - 0.01, s1 + 0.01), 0.0, 2.42, col)
@@ -116,15 +117,10 @@ def _face(node: NodePath, booth: Booth, frame: BoothFrame, f: float, s: float, z
     node.set_pos(*frame.point(f, s), z)
 
 
-@lru_cache(maxsize=1)
-def _directory() -> Directory:
-    return load_directory()
-
-
 def _full_name(booth: Booth) -> str | None:
     """The agency's full name for the header's second line (the directory's, in Indonesian like all
     the signage), split over two lines when long; the world file's short name if it isn't listed."""
-    agency = _directory().agency(booth.opd)
+    agency = shared_directory().agency(booth.opd)
     name = agency.name_id if agency is not None else booth.name
     if name.upper() == booth.opd.upper():
         return None

@@ -1,5 +1,5 @@
 """Where the camera goes, without Panda3D: the third-person boom that shortens instead of
-passing through walls, and fixed views for screenshots.
+passing through walls, the view of the stage from a seat, and fixed views for screenshots.
 
 The boom runs from a point at the avatar's head backwards and up. We sample points along it
 and stop before the first one inside an obstacle at that height, so a low bench doesn't pull
@@ -16,7 +16,14 @@ import numpy as np
 
 from makaverse.world import World
 
-__all__ = ["Boom", "Obstacles", "View", "boom_length", "follow_view", "preset_view", "PRESETS"]
+from ..state.stage_view import ScreenFace, screen_face
+
+__all__ = [
+    "Boom", "Obstacles", "View", "boom_length", "follow_view", "preset_view", "PRESETS", "centre_shift", "SeatedFrame",
+    "seated_view", "screen_obstacle", "mix_views", "ease", "project", "HFOV_DEG",
+]
+
+HFOV_DEG = 80.0  # the lens's horizontal field of view (`camera.py`); the vertical follows the window's aspect
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,7 +89,7 @@ def boom_length(obstacles: Obstacles, target: tuple[float, float, float], yaw: f
         & (zs > obstacles.z0 - c)
         & (zs < obstacles.z1 + c)
     ).any(axis=1)
-    blocked = np.flatnonzero(inside[1:])  # the target itself never blocks
+    blocked = np.flatnonzero(np.asarray(inside)[1:])  # the target itself never blocks (asarray: typed as an array)
     if len(blocked) == 0:
         return boom.length_m
     first = lengths[blocked[0] + 1]
@@ -95,9 +102,12 @@ class View:
     target: tuple[float, float, float]
 
 
-def follow_view(x: float, y: float, floor_z: float, yaw: float, length_m: float, boom: Boom = Boom()) -> tuple[View, float]:
+def follow_view(x: float, y: float, floor_z: float, yaw: float, length_m: float,
+                boom: Boom = Boom(), at_eyes: float = 0.0) -> tuple[View, float]:
     """Where the follow camera stands and looks for a boom of `length_m`, and how first-person it
-    is (0: behind and above you; 1: at your eyes, looking ahead and a little down)."""
+    is (0: behind and above you; 1: at your eyes, looking ahead and a little down). `at_eyes`
+    (0..1) is how far to be at your eyes whatever the boom: a clerk at their post looks across
+    the counter, not at the back of their own head."""
     fx, fy = -math.sin(yaw), math.cos(yaw)
     head = (x, y, floor_z + boom.target_height_m)
     ox, oy, oz = boom.offset(yaw, length_m)
@@ -105,8 +115,12 @@ def follow_view(x: float, y: float, floor_z: float, yaw: float, length_m: float,
                   # A little above the head, so your avatar sits in the lower half of the picture.
                   target=(head[0] + fx * 1.5, head[1] + fy * 1.5, head[2] + 0.3))
     span = boom.over_shoulder_m - boom.first_person_m
-    t = min(1.0, max(0.0, (boom.over_shoulder_m - length_m) / span)) if span > 0 else float(length_m <= boom.first_person_m)
+    if span > 0:
+        t = min(1.0, max(0.0, (boom.over_shoulder_m - length_m) / span))
+    else:
+        t = float(length_m <= boom.first_person_m)
     t = t * t * (3.0 - 2.0 * t)  # eases in and out, so walking away from a wall doesn't jolt
+    t = max(t, min(1.0, max(0.0, at_eyes)))
     if t <= 0.0:
         return behind, 0.0
     eye_z = floor_z + boom.eye_height_m
@@ -116,6 +130,75 @@ def follow_view(x: float, y: float, floor_z: float, yaw: float, length_m: float,
         return (a[0] + (b[0] - a[0]) * t, a[1] + (b[1] - a[1]) * t, a[2] + (b[2] - a[2]) * t)
 
     return View(eye=mix(behind.eye, ahead.eye), target=mix(behind.target, ahead.target)), t
+
+
+def ease(t: float) -> float:
+    """0..1 eased in and out (smoothstep), clamped."""
+    t = min(1.0, max(0.0, t))
+    return t * t * (3.0 - 2.0 * t)
+
+
+def mix_views(a: View, b: View, t: float) -> View:
+    """`a` at 0, `b` at 1, in between along straight lines (eye and aim alike)."""
+
+    def mix(p: tuple[float, float, float], q: tuple[float, float, float]) -> tuple[float, float, float]:
+        return (p[0] + (q[0] - p[0]) * t, p[1] + (q[1] - p[1]) * t, p[2] + (q[2] - p[2]) * t)
+
+    return View(eye=mix(a.eye, b.eye), target=mix(a.target, b.target))
+
+
+@dataclass(frozen=True, slots=True)
+class SeatedFrame:
+    """The view from a seat: from just behind and above your head, along the line from the screen
+    to you, aimed across the screen's middle at a height that takes in the whole screen and
+    whoever speaks at the lectern under it."""
+
+    back_m: float = 1.0  # behind your head, away from the screen
+    eye_height_m: float = 1.9  # above the floor: over your own head and the heads in front
+    # The aim's height: this share of the way from the stage floor up to the screen's top edge.
+    aim_share: float = 0.5
+
+
+def screen_obstacle(world: World) -> tuple[tuple[float, float, float, float], float, float]:
+    """The screen over the stage as one more thing the boom must not enter (box, z0, z1), from
+    its bezel to the wall behind it: the host's camera, behind them at the lectern, stops in
+    front of the screen instead of looking through it from behind."""
+    f = screen_face(world)
+    bezel = 0.12
+    back = world.stage.box.ymax
+    return ((f.x0 - bezel, f.y - 0.05, f.x1 + bezel, max(back, f.y + 0.25)), f.z0 - bezel, f.z1 + bezel)
+
+
+def seated_view(world: World, x: float, y: float, floor_z: float, frame: SeatedFrame = SeatedFrame(),
+                face: ScreenFace | None = None) -> View:
+    """The camera of someone seated at (x, y): the stage and its screen, whole."""
+    face = face or screen_face(world)
+    cx, cy, _ = face.centre
+    dx, dy = cx - x, cy - y
+    n = math.hypot(dx, dy) or 1.0
+    eye = (x - dx / n * frame.back_m, y - dy / n * frame.back_m, floor_z + frame.eye_height_m)
+    stage_z = world.stage.height_m
+    return View(eye=eye, target=(cx, cy, stage_z + (face.z1 - stage_z) * frame.aim_share))
+
+
+def project(view: View, point: tuple[float, float, float], aspect: float,
+            hfov_deg: float = HFOV_DEG) -> tuple[float, float] | None:
+    """Where `point` lands in the picture of a camera at `view.eye` looking at `view.target` (up
+    is +Z) through a lens `hfov_deg` wide: (-1, -1) bottom left to (1, 1) top right, inside
+    the window when both are within [-1, 1]. None behind the camera. As Panda3D's perspective
+    lens: the vertical field of view follows the aspect (width / height)."""
+    eye = np.asarray(view.eye, dtype=np.float64)
+    forward = np.asarray(view.target, dtype=np.float64) - eye
+    forward /= np.linalg.norm(forward)
+    right = np.cross(forward, (0.0, 0.0, 1.0))
+    right /= np.linalg.norm(right)
+    up = np.cross(right, forward)
+    d = np.asarray(point, dtype=np.float64) - eye
+    depth = float(d @ forward)
+    if depth <= 1e-6:
+        return None
+    tan_h = math.tan(math.radians(hfov_deg) / 2)
+    return (float(d @ right) / depth / tan_h, float(d @ up) / depth / (tan_h / aspect))
 
 
 PRESETS = ("follow", "hall", "forecourt", "auditorium", "booth:<OPD>")
@@ -146,3 +229,27 @@ def preset_view(world: World, name: str) -> View | None:
         cx = (b.xmin + b.xmax) / 2
         return View(eye=(cx, b.ymin + 1.0, 4.5), target=(cx, b.ymax - 4.0, 1.5))
     raise KeyError(name)
+
+
+def centre_shift(window_w: float, panels: Iterable[tuple[float, float]], *, edge: float = 0.06,
+                 min_free: float = 0.3) -> float:
+    """How far to move the picture's centre, as a fraction of the window's width (negative: to the
+    left), so that it is the centre of the part of the window no side panel covers.
+
+    `panels` are the open panels' horizontal spans in pixels; one touching the left edge (within
+    `edge` of the width) covers from there, one touching the right edge covers to there; a panel
+    in the middle (the directory) covers nothing here. With less than `min_free` of the width
+    left, the picture stays centred: there is no better place for it.
+    """
+    if window_w <= 0:
+        return 0.0
+    left, right = 0.0, float(window_w)
+    for x0, x1 in panels:
+        at_left, at_right = x0 <= edge * window_w, x1 >= (1.0 - edge) * window_w
+        if at_left and not at_right:
+            left = max(left, float(x1))
+        elif at_right and not at_left:
+            right = min(right, float(x0))
+    if right - left < min_free * window_w:
+        return 0.0
+    return ((left + right) / 2.0 - window_w / 2.0) / window_w

@@ -85,7 +85,7 @@ def build_figure(parent: NodePath, look: Look, *, staff_colour: P.RGB | None = N
                              _arm(top, skin, sgn)) for side, sgn in (("left", -1), ("right", 1)))
     legs = tuple(_limb_pivot(parent, f"leg-{side}", (sgn * HIP_X_M, 0.0, HIP_Z_M),
                              _leg(bottom, skin, short=sarong)) for side, sgn in (("left", -1), ("right", 1)))
-    return Figure(body, arms, legs)  # type: ignore[arg-type]
+    return Figure(body, arms, legs)
 
 
 def _limb_pivot(parent: NodePath, name: str, pos: tuple[float, float, float], geom: NodePath) -> NodePath:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from typing import cast
 
 from panda3d.core import (
     Geom,
@@ -65,7 +66,7 @@ class MeshBuilder:
         uvs = uvs or ((0.0, 0.0), (1.0, 0.0), (1.0, 1.0), (0.0, 1.0))
         rgba = lit(_rgba(colour), normal, self.light)
         base = self._count
-        for p, uv in zip((p0, p1, p2, p3), uvs):
+        for p, uv in zip((p0, p1, p2, p3), uvs, strict=True):
             self._vertex.add_data3(*p)
             self._normal.add_data3(*normal)
             self._colour.add_data4(*rgba)
@@ -83,10 +84,13 @@ class MeshBuilder:
         normals: Sequence[Vec3] | None = None,
     ) -> None:
         """One triangle; `colour` is one colour or three (one per corner, blended across)."""
-        colours = [_rgba(x) for x in colour] if isinstance(colour[0], (tuple, list)) else [_rgba(colour)] * 3
+        if isinstance(colour[0], (tuple, list)):  # three colours (typing cannot narrow on an element's type)
+            colours = [_rgba(x) for x in cast(Sequence[Colour], colour)]
+        else:
+            colours = [_rgba(cast(Colour, colour))] * 3
         n = normals or [_face_normal(a, b, c)] * 3
         base = self._count
-        for p, nn, rgba in zip((a, b, c), n, colours):
+        for p, nn, rgba in zip((a, b, c), n, colours, strict=True):
             self._vertex.add_data3(*p)
             self._normal.add_data3(*nn)
             self._colour.add_data4(*lit(rgba, nn, self.light))
@@ -209,8 +213,8 @@ class MeshBuilder:
                 (ax, ay), (bx, by) = ring[i], ring[(i + 1) % sides]
                 self.triangle((cx, cy, z1), (cx + ax * r1, cy + ay * r1, z1), (cx + bx * r1, cy + by * r1, z1), c)
 
-    def sphere(self, cx: float, cy: float, cz: float, radius: float, colour: Colour, *, rings: int = 6, segments: int = 10,
-               squash: float = 1.0) -> None:
+    def sphere(self, cx: float, cy: float, cz: float, radius: float, colour: Colour, *, rings: int = 6,
+               segments: int = 10, squash: float = 1.0) -> None:
         """A low-poly UV sphere with smooth normals; `squash` scales it vertically."""
 
         def point(i: int, j: int) -> tuple[Vec3, Vec3]:

@@ -288,7 +288,7 @@ _BY_MATERIAL = {"stone": "fountain", "metal": "flagpole", "planter": "planter", 
 
 
 def build_solid(kit: Kit, s: Solid, floor_z: float) -> None:
-    key = next((k for k in BUILDERS if s.id.startswith(k)), None) or _BY_MATERIAL.get(s.material)
+    key = next((k for k in BUILDERS if s.id.startswith(k)), None) or _BY_MATERIAL.get(s.material, "")
     BUILDERS.get(key, _generic)(kit, s, floor_z)
 
 

@@ -241,7 +241,7 @@ class WorldScene:
 
         def col(elev: float) -> tuple[float, float, float]:
             t = max(0.0, min(1.0, elev / (math.pi / 2))) ** 0.6
-            return tuple(h + (z - h) * t for h, z in zip(P.SKY_HORIZON, P.SKY_ZENITH))
+            return tuple(h + (z - h) * t for h, z in zip(P.SKY_HORIZON, P.SKY_ZENITH, strict=True))
 
         for i in range(rings):
             e0 = -0.15 + (math.pi / 2 + 0.15) * i / rings

@@ -33,7 +33,8 @@ class Daylight:
         dx, dy, dz = self.sun_travel
         sun = max(0.0, -(nx * dx + ny * dy + nz * dz))
         up = 0.5 + 0.5 * nz
-        return tuple(a + s * up + k * sun for a, s, k in zip(self.ambient, self.sky, self.sun))
+        r, g, b = (a + s * up + k * sun for a, s, k in zip(self.ambient, self.sky, self.sun, strict=True))
+        return (r, g, b)
 
 
 # A high tropical sun from the south-east (Makassar is 5° south of the equator).
@@ -50,5 +51,5 @@ def lit(colour: tuple[float, ...], normal: tuple[float, float, float], light: Da
     if light is None:
         return tuple(colour)
     f = light.factor(normal)
-    out = tuple(min(1.0, c * k) for c, k in zip(colour[:3], f))
+    out = tuple(min(1.0, c * k) for c, k in zip(colour[:3], f, strict=True))
     return out + tuple(colour[3:])

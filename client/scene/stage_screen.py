@@ -13,20 +13,27 @@ from __future__ import annotations
 
 from typing import Any
 
-from panda3d.core import CardMaker, NodePath, PNMImage, SamplerState, StringStream, TextNode, Texture
+from panda3d.core import (
+    CardMaker,
+    NodePath,
+    PNMImage,
+    Point2,
+    Point3,
+    SamplerState,
+    StringStream,
+    TextNode,
+    Texture,
+    Vec4,
+)
 
 from makaverse.world import World
 
 from .. import i18n
-from ..state.stage_view import Chart, Rect, layout_card, poll_chart, screen_layout
+from ..state.stage_view import SCREEN_H, SCREEN_W, Chart, Rect, layout_card, poll_chart, screen_face, screen_layout
 from . import palette as P
 
 __all__ = ["StageScreen", "SCREEN_W", "SCREEN_H", "decode_picture", "picture_texture", "BAR_COLOURS"]
 
-SCREEN_W = 16.0
-SCREEN_H = 4.6
-BOTTOM_ABOVE_STAGE_M = 2.15  # clear of the heads of people on the stage, over the motto
-FRONT_OF_WALL_M = 0.35
 LAYER_M = 0.025  # each layer stands this far in front of the one behind it
 MAX_TEXTURE_PX = 1024
 
@@ -79,10 +86,9 @@ class StageScreen:
     def __init__(self, parent: NodePath, world: World, *, lang: str = "id") -> None:
         self.world = world
         self.lang = lang
-        st = world.stage
-        x0, _, x1, y1 = st.box.as_tuple()
+        face = screen_face(world)
         self.root = parent.attach_new_node("stage-screen")
-        self.root.set_pos((x0 + x1) / 2 - SCREEN_W / 2, y1 - FRONT_OF_WALL_M, st.height_m + BOTTOM_ABOVE_STAGE_M)
+        self.root.set_pos(face.x0, face.y, face.z0)
         self.root.set_light_off(1)
         self.root.set_shader_off(1)
         # The bezel and the face (their front at y=0); content parts are rebuilt in front of them.
@@ -97,6 +103,25 @@ class StageScreen:
         """A point of the face (u right, v down from its top left) in world coordinates."""
         p = self.root.get_pos()
         return (p.x + u, p.y, p.z + SCREEN_H - v)
+
+    def corners_px(self, base) -> list[list[int] | None]:
+        """The face's corners (bottom left, bottom right, top right, top left) in window pixels
+        from the top left, as the camera sees them now; None for one behind the camera. For
+        tests and screenshots: a seated audience sees the whole screen."""
+        out: list[list[int] | None] = []
+        w, h = base.win.get_x_size(), base.win.get_y_size()
+        for x, y, z in screen_face(self.world).corners():
+            at = base.cam.get_relative_point(base.render, Point3(x, y, z))
+            film = Point2()
+            if at.y <= 0 or not base.camLens.project(at, film):
+                # Outside the frustum, still say where (the test tells how far out).
+                lens_at = base.camLens.get_projection_mat().xform(Vec4(at.x, at.y, at.z, 1.0))
+                if at.y <= 0 or lens_at.w == 0:
+                    out.append(None)
+                    continue
+                film = Point2(lens_at.x / lens_at.w, lens_at.y / lens_at.w)
+            out.append([int(round((film.x + 1) / 2 * w)), int(round((1 - film.y) / 2 * h))])
+        return out
 
     def _card(self, parent: NodePath, r: Rect, colour, *, layer: int, back: float = 0.0,
               texture: Texture | None = None, name: str = "card") -> NodePath:

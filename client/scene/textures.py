@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from functools import lru_cache
+from functools import cache, lru_cache
 
 import numpy as np
 from panda3d.core import SamplerState, Texture
@@ -12,7 +12,7 @@ from makaverse.assets import textures as source
 __all__ = ["texture", "pattern_texture"]
 
 
-@lru_cache(maxsize=None)
+@cache
 def texture(name: str, size: int = 256) -> Texture:
     return _from_rgb(name, source.make(name, size))
 

@@ -33,8 +33,8 @@ from makaverse.protocol import (
     Chat,
     ChatLists,
     ChatSend,
-    DirectSend,
     Direct,
+    DirectSend,
     DirectSent,
     Emote,
     Emoted,
@@ -42,8 +42,8 @@ from makaverse.protocol import (
     ErrorCode,
     Message,
     Moderate,
-    ModerateDone,
     Moderated,
+    ModerateDone,
     Mute,
     Report,
     ReportFiled,
@@ -449,8 +449,8 @@ class ChatState:
 
     def _on_lists(self, msg: ChatLists, now_ms: float) -> None:
         before = self.lists
-        after = _Lists(dict(zip(msg.muted, msg.muted_names)), set(msg.muted_avatars),
-                       dict(zip(msg.blocked, msg.blocked_names)))
+        after = _Lists(dict(zip(msg.muted, msg.muted_names, strict=True)), set(msg.muted_avatars),
+                       dict(zip(msg.blocked, msg.blocked_names, strict=True)))
         self.lists = after
         pending = self._pending.pop(msg.request_id, None) if msg.request_id else None
         if pending is not None:
@@ -596,7 +596,7 @@ class ChatState:
 
     def note(self, key: str, now_ms: float, **fmt: object) -> None:
         """A line of our own in the public log (an i18n key, translated when drawn)."""
-        self._system(key, now_ms, **fmt)
+        self._add(ChatLine("system", key=key, fmt=tuple(fmt.items()), at_ms=now_ms))
 
     def _system(self, key: str, now_ms: float, *, channel: str = "", **fmt: object) -> None:
         self._add(ChatLine("system", key=key, fmt=tuple(fmt.items()), at_ms=now_ms, channel=channel))

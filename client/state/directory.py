@@ -17,6 +17,7 @@ import tomllib
 import unicodedata
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -35,6 +36,7 @@ __all__ = [
     "DirectoryModel",
     "parse_directory",
     "load_directory",
+    "shared_directory",
     "tokens",
     "search",
     "near_information_desk",
@@ -157,6 +159,12 @@ def parse_directory(data: Mapping[str, Any]) -> Directory:
 def load_directory(path: Path | str | None = None) -> Directory:
     with open(path or DIRECTORY_FILE, "rb") as f:
         return parse_directory(tomllib.load(f))
+
+
+@lru_cache(maxsize=1)
+def shared_directory() -> Directory:
+    """The shipped directory, read once (signs, panels and the directory panel share it)."""
+    return load_directory()
 
 
 # ── search ───────────────────────────────────────────────────────────────────

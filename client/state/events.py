@@ -50,6 +50,7 @@ from makaverse.protocol import (
     HandRaise,
     InstanceChanged,
     Message,
+    Placed,
     Poll,
     PollClose,
     PollOpen,
@@ -78,6 +79,7 @@ __all__ = [
     "EventEntry",
     "Joined",
     "SeatedAt",
+    "PlacedAt",
     "Hand",
     "HallState",
     "QuestionView",
@@ -128,7 +130,7 @@ class EventEntry:
 
     @classmethod
     def from_map(cls, m: dict) -> EventEntry:
-        return cls(**{k: m[k] for k in cls.__slots__ if k in m})  # type: ignore[attr-defined]
+        return cls(**{k: m[k] for k in cls.__slots__ if k in m})
 
     @property
     def live(self) -> bool:
@@ -150,6 +152,16 @@ class SeatedAt:
     """Where the server seated you (`seated`), in metres and radians."""
 
     seat: int
+    x: float
+    y: float
+    yaw: float
+
+
+@dataclass(frozen=True, slots=True)
+class PlacedAt:
+    """Where the server stood you (`placed`: on the stage as the event's host or a speaker), in
+    metres and radians; `rev["placed"]` counts them, for the avatar to take each once."""
+
     x: float
     y: float
     yaw: float
@@ -265,7 +277,7 @@ class _Polls:
 class EventModel:
     # What the router (`state/router.py`) hands to `handle`.
     OWNS: tuple[type, ...] = (EventBoard, EventInfo, EventJoined, EventNotice, StageLine, Seated, EventHall,
-                              Questions, Poll, Slide, EventDone)
+                              Questions, Poll, Slide, EventDone, Placed)
     WATCHES: tuple[type, ...] = (Welcome, InstanceChanged, Error)
 
     def __init__(self, *, ids: Callable[[], int] | None = None, transcript_max: int = TRANSCRIPT_MAX) -> None:
@@ -287,6 +299,7 @@ class EventModel:
         # The event you are in.
         self.joined: Joined | None = None
         self.seated: SeatedAt | None = None
+        self.placed: PlacedAt | None = None  # the last place the server stood you
         self.hall: HallState | None = None
         self.questions: tuple[QuestionView, ...] = ()
         self.voted_questions: set[int] = set()
@@ -695,6 +708,12 @@ class EventModel:
             self.rev["joined"] += 1
         self.rev["seat"] += 1
 
+    def _on_placed(self, msg: Placed, now_ms: float) -> None:
+        self._take(msg.request_id)
+        self.placed = PlacedAt(quant.cm_to_m(msg.x_cm), quant.cm_to_m(msg.y_cm), quant.u16_to_yaw(msg.yaw))
+        self.stood_up()
+        self.rev["placed"] += 1
+
     def _on_hall(self, msg: EventHall, now_ms: float) -> None:
         hands = tuple(Hand(h["account_id"], h["name"], h["avatar_id"]) for h in msg.hands)
         self.hall = HallState(msg.event_id, msg.status, msg.doors, msg.host_account, tuple(msg.speakers), hands,
@@ -742,7 +761,7 @@ class EventModel:
 
     def _refused(self, pending: Pending, code: str, ref: int, now_ms: float) -> None:
         if pending.kind == "vote_question" and code != "already_voted":
-            self.voted_questions.discard(pending.context)  # type: ignore[arg-type]
+            self.voted_questions.discard(pending.context)
             self.rev["questions"] += 1
         elif pending.kind == "vote_poll" and code != "already_voted" and isinstance(pending.context, tuple):
             self.poll_votes.pop(pending.context[0], None)
@@ -766,6 +785,7 @@ class EventModel:
         EventNotice: _on_notice,  # type: ignore[dict-item]
         StageLine: _on_line,  # type: ignore[dict-item]
         Seated: _on_seated,  # type: ignore[dict-item]
+        Placed: _on_placed,  # type: ignore[dict-item]
         EventHall: _on_hall,  # type: ignore[dict-item]
         Questions: _on_questions,  # type: ignore[dict-item]
         Poll: _on_poll,  # type: ignore[dict-item]
@@ -775,4 +795,4 @@ class EventModel:
 
 
 def _fields(entry: EventEntry) -> dict:
-    return {k: getattr(entry, k) for k in EventEntry.__slots__}  # type: ignore[attr-defined]
+    return {k: getattr(entry, k) for k in EventEntry.__slots__}

@@ -159,7 +159,7 @@ def enabled_actions(*, status: str, doors: str, joined: bool, person: Person | N
         on.add("speaker_off" if person.speaker else "speaker_on")
         if not person.floor:
             on.add("floor_give")
-    if person is not None or (question is not None and getattr(question, "account_id", 0)):
+    if person is not None or (question is not None and bool(getattr(question, "account_id", 0))):
         on.update(("mod_mute", "mod_unmute", "mod_remove"))  # see `moderation_target`
     if floor:
         on.add("floor_back")

@@ -7,6 +7,7 @@ Panda-free: no drawing; the wire form is `Look.pack()` (protocol/look.py).
 from __future__ import annotations
 
 from dataclasses import dataclass, fields, replace
+from typing import Any
 
 from makaverse.protocol.errors import InvalidField
 from makaverse.protocol.look import HEADWEAR, PATTERNS, SKIN_TONES, Look
@@ -34,7 +35,7 @@ def parse_look(spec: str, *, base: Look | None = None) -> Look:
     """`key=value` pairs separated by commas; colours as #RRGGBB; unnamed parts keep `base`'s (defaults)."""
     look = base or Look()
     known = {f.name for f in fields(Look)}
-    changes: dict[str, object] = {}
+    changes: dict[str, Any] = {}  # colours and skin as ints, styles as names: Look checks them
     for part in filter(None, (p.strip() for p in spec.split(","))):
         key, sep, value = part.partition("=")
         key, value = key.strip().lower(), value.strip()

@@ -9,7 +9,9 @@ snapshot period earlier: interpolation then starts a move when it started, not a
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 from makaverse.protocol import (
     AvatarEnter,
@@ -144,7 +146,7 @@ class Mirror:
                 history.push(msg.server_time_ms - period_ms, history.newest)
             history.push(msg.server_time_ms, pose)
 
-    _handlers = {
+    _handlers: dict[type, Callable[[Mirror, Any], None]] = {
         Welcome: _on_welcome,
         AvatarEnter: _on_enter,
         AvatarLeave: _on_leave,

@@ -13,6 +13,8 @@ import re
 import textwrap
 from dataclasses import dataclass
 
+from makaverse.world import World
+
 __all__ = [
     "CardLine",
     "layout_card",
@@ -24,7 +26,19 @@ __all__ = [
     "screen_layout",
     "CARD_SIZES",
     "GLYPH_WIDTH",
+    "SCREEN_W",
+    "SCREEN_H",
+    "BOTTOM_ABOVE_STAGE_M",
+    "FRONT_OF_WALL_M",
+    "ScreenFace",
+    "screen_face",
 ]
+
+# The screen over the stage, in metres: centred on the stage, hung in front of its back wall.
+SCREEN_W = 16.0
+SCREEN_H = 4.6
+BOTTOM_ABOVE_STAGE_M = 2.15  # clear of the heads of people on the stage, over the motto
+FRONT_OF_WALL_M = 0.35
 
 # Text height of each kind of line, as a share of the card's height.
 CARD_SIZES = {"title": 0.12, "heading": 0.09, "text": 0.078, "bullet": 0.078}
@@ -230,3 +244,32 @@ def screen_layout(width: float, height: float, *, slide: bool, poll: bool, borde
     if poll:
         return ScreenLayout(None, body, line)
     return ScreenLayout(None, None, line)
+
+
+@dataclass(frozen=True, slots=True)
+class ScreenFace:
+    """The screen's face in world coordinates: x0..x1 across, at y, z0 (bottom) to z1 (top); it faces -Y."""
+
+    x0: float
+    x1: float
+    y: float
+    z0: float
+    z1: float
+
+    @property
+    def centre(self) -> tuple[float, float, float]:
+        return ((self.x0 + self.x1) / 2, self.y, (self.z0 + self.z1) / 2)
+
+    def corners(self) -> tuple[tuple[float, float, float], ...]:
+        """Bottom left, bottom right, top right, top left (as seen from the seats)."""
+        return ((self.x0, self.y, self.z0), (self.x1, self.y, self.z0), (self.x1, self.y, self.z1),
+                (self.x0, self.y, self.z1))
+
+
+def screen_face(world: World) -> ScreenFace:
+    """Where the screen over `world`'s stage hangs."""
+    st = world.stage
+    x0, _, x1, y1 = st.box.as_tuple()
+    left = (x0 + x1) / 2 - SCREEN_W / 2
+    bottom = st.height_m + BOTTOM_ABOVE_STAGE_M
+    return ScreenFace(left, left + SCREEN_W, y1 - FRONT_OF_WALL_M, bottom, bottom + SCREEN_H)

@@ -10,14 +10,17 @@ it shows change (`rev`), and the request form keeps its text fields while you ty
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import partial
 
 from direct.gui.DirectGui import DirectFrame
+from direct.gui.OnscreenText import OnscreenText
 from panda3d.core import TextNode
 
 from makaverse.world import World
 
 from .. import i18n
 from ..state.booths import NOTE_KEY, BoothModel, RequestForm
+from ..state.directory import shared_directory
 from ..state.keymap import with_key
 from . import booth_text as T
 from .booth_widgets import (
@@ -64,6 +67,7 @@ class BoothPanel:
         self.tab = "about"
         self.starts: list[int] = [0]  # first item of each page seen so far (for « back)
         self.head = None
+        self.head_texts: list[str] = []  # what the header says (for the screenshot summary)
         self.body = None
         self.form_view: FormView | None = None
         self._key: tuple | None = None
@@ -129,8 +133,14 @@ class BoothPanel:
         info = m.panel.infos.get(opd)
         title = info.short_name if info is not None else m.panel.booth_name(opd)
         label(h, title, (PAD, TOP - 0.085), scale=0.062, fg=(1, 1, 1, 1))
+        self.head_texts = [title]
         if info is not None and info.name != title:
-            label(h, info.name, (PAD, TOP - 0.155), scale=0.032, fg=(1, 1, 1, 0.92), width=WIDTH - 0.4)
+            # The agency's own name, in English the directory's translation of it (the signs in
+            # the hall keep the Indonesian one, as real signage does).
+            agency = shared_directory().agency(opd) if lang == "en" else None
+            full = agency.name_en if agency is not None else info.name
+            label(h, full, (PAD, TOP - 0.155), scale=0.032, fg=(1, 1, 1, 0.92), width=WIDTH - 0.4)
+            self.head_texts.append(full)
         button(h, i18n.t("booth.close", lang), (WIDTH - PAD, TOP - 0.08), m.close_panel, align="right")
         state = m.panel.states.get(opd)
         if state is not None:
@@ -312,7 +322,7 @@ class FormView:
         lang = self.lang = panel.lang
         self.root = r = holder(panel.root)
         self.inputs: dict[str, TextField | Cycler] = {}
-        self.problems: dict[str, object] = {}
+        self.problems: dict[str, OnscreenText] = {}
         y = CONTENT_TOP + 0.08  # the tabs' place: the form has none
         label(r, i18n.t("form.title", lang, service=T.service_name(form.service, lang)), (PAD, y), scale=0.04,
               fg=GOLD, width=WIDTH - 2 * PAD)
@@ -325,7 +335,7 @@ class FormView:
         # Whatever is left above the note (two lines), the status line and the buttons.
         room = y - extra - (FOOT_Y + 0.16) - 0.13
         row_h = min(self.ROW_H, room / max(1, len(fields)))
-        for spec, lines in zip(fields, tall):
+        for spec, lines in zip(fields, tall, strict=True):
             name = spec["name"]
             text = T.field_label(spec, lang)
             hint = T.field_hint(spec, lang)
@@ -335,7 +345,7 @@ class FormView:
             if spec["kind"] == "choice":
                 self.inputs[name] = Cycler(r, (x_in, y), spec["choices"], width=w_in, current=form.values.get(name, ""),
                                            blank=i18n.t("form.choose", lang),
-                                           on_change=lambda v, n=name: self.model.request.set_value(n, v), scale=0.031)
+                                           on_change=partial(self.model.request.set_value, name), scale=0.031)
             else:
                 self.inputs[name] = TextField(r, (x_in, y), width=w_in, initial=form.values.get(name, ""),
                                               focus=panel.focus, scale=0.033, max_chars=int(spec["max_len"]) + 8,
@@ -386,9 +396,9 @@ class FormView:
             btn = button(b, i18n.t("booth.my_requests", lang), (x, FOOT_Y), self.panel.on_my_requests,
                          colour=BUTTON_ON, scale=0.038)
         else:
-            key = "form.retry" if form.tries and not form.in_flight and form.error else "form.send"
-            btn = button(b, with_key(i18n.t(key, lang), "submit"), (x, FOOT_Y), self.send, colour=BUTTON_ON, scale=0.038,
-                         enabled=not form.in_flight)
+            send = "form.retry" if form.tries and not form.in_flight and form.error else "form.send"
+            btn = button(b, with_key(i18n.t(send, lang), "submit"), (x, FOOT_Y), self.send, colour=BUTTON_ON,
+                         scale=0.038, enabled=not form.in_flight)
         x += btn.width_units + 0.02
         button(b, i18n.t("form.back", lang), (x, FOOT_Y), self.model.request.cancel, scale=0.038)
 

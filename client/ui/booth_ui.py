@@ -11,13 +11,13 @@ from __future__ import annotations
 
 from direct.showbase.DirectObject import DirectObject
 
-from ..state.booths import BoothModel
-from ..scene.counter_lights import CounterLights
 from ..net.events import monotonic_ms
+from ..scene.counter_lights import CounterLights
+from ..state.booths import BoothModel
 from ..state.keymap import key_of
 from .booth_panel import BoothPanel
-from .panel_keys import PanelKeys
 from .booth_sound import Chime
+from .panel_keys import PanelKeys
 from .requests_panel import RequestsPanel
 from .staff_console import StaffConsole
 from .theme import theme_for
@@ -40,7 +40,7 @@ class BoothUi:
         self.lights = CounterLights(base.render, self.world, lang=lang)
         self.panel = BoothPanel(base, m, self.world, lang=lang, focus=self.focus, on_my_requests=self.toggle_requests)
         self.requests = RequestsPanel(base, m, lang=lang)
-        self.console = StaffConsole(base, m, lang=lang, focus=self.focus, at_post=self._at_post)
+        self.console = StaffConsole(base, m, lang=lang, focus=self.focus, at_post=self.at_post)
         self.hud = TicketHud(base, m, self.world, lang=lang, focus=self.focus, on_my_requests=self.toggle_requests,
                              on_console=self.toggle_console)
         self.chime = Chime(base)
@@ -74,7 +74,8 @@ class BoothUi:
         pose = self.session.own_pose()
         return (pose.x, pose.y) if pose is not None else None
 
-    def _at_post(self) -> bool:
+    def at_post(self) -> bool:
+        """Staff standing at their own counter's post (behind the counter)."""
         own = self._own()
         return own is not None and self.model.staff.at_post(*own)
 

@@ -222,6 +222,15 @@ class Cycler:
     def value(self) -> str:
         return self.values[self.index] if 0 <= self.index < len(self.values) else ""
 
+    def get(self) -> str:
+        """The chosen value, read as a TextField's text is (forms keep both in one table)."""
+        return self.value
+
+    def set(self, value: str) -> None:
+        """Choose `value` (nothing when it is not one of the values), as TextField.set replaces the text."""
+        self.index = self.values.index(value) if value in self.values else -1
+        self._draw()
+
     def step(self, d: int) -> None:
         if not self.values:
             return

@@ -22,9 +22,9 @@ from direct.showbase.DirectObject import DirectObject
 
 from makaverse.protocol import Emote
 
+from ..net.events import ConnState, StateChanged, monotonic_ms
 from ..state.auth_state import AuthFlow, AuthPhase
 from ..state.chat_state import EMOTE_KEYS, ChatState, Target
-from ..net.events import ConnState, StateChanged, monotonic_ms
 from ..state.keymap import key_of
 from .chat import ChatBox
 from .chat_scene import AnnouncementBanner, BubbleLayer, EmoteAnimator, ModerationDialog

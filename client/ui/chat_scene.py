@@ -99,10 +99,9 @@ class BubbleLayer:
             entry = self.avatars.views.get(avatar_id)
             if entry is None:
                 continue  # out of sight: the log has the line
-            bv = self.views.get(avatar_id)
-            if bv is None:
-                bv = self.views[avatar_id] = _BubbleView(entry[0], bubble)
-            bv.place()
+            if avatar_id not in self.views:
+                self.views[avatar_id] = _BubbleView(entry[0], bubble)
+            self.views[avatar_id].place()
 
     def anchor(self, avatar_id: int) -> NodePath | None:
         """The node at the bottom centre of an avatar's bubble (tests project it to pixels)."""

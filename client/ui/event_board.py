@@ -17,7 +17,7 @@ from panda3d.core import TextNode
 
 from .. import i18n
 from ..state.events import EventEntry, EventModel
-from .booth_widgets import BAD, BG, BUTTON_ON, GOLD, GOOD, INK, MUTED, button, holder, label
+from .booth_widgets import BAD, BG, BUTTON, BUTTON_ON, GOLD, GOOD, INK, MUTED, button, holder, label
 from .theme import theme_for
 
 __all__ = ["EventBoardPanel", "board_notes", "when_text", "VISIBLE_EVENTS"]
@@ -170,7 +170,7 @@ class EventBoardPanel:
             label(b, " • ".join(mine), (x0 + 0.01, y - 0.225), scale=0.029, fg=GOOD)
         # The actions, right-aligned on the row.
         x = x1
-        actions = []
+        actions: list[tuple[str, Callable[[int], None], tuple[float, ...] | None]] = []  # None: the plain colour
         if inside:
             actions.append(("event.leave", self.on_leave, BAD))
         elif e.status != "ended":
@@ -179,9 +179,8 @@ class EventBoardPanel:
             if e.id not in m.registered and self.logged_in():
                 actions.append(("event.register", self.on_register, None))
         for key, command, colour in actions:
-            kw = {"colour": colour} if colour is not None else {}
             btn = button(b, i18n.t(key, lang), (x, y - 0.09), command, args=(e.id,), scale=0.034, align="right",
-                         **kw)
+                         colour=colour or BUTTON)
             x -= btn.width_units + 0.03
         self.rows.append({"id": e.id, "title": e.title, "status": e.status, "registered": e.id in m.registered,
                           "inside": inside, "actions": [k.split(".")[-1] for k, _, _ in actions]})

@@ -90,6 +90,7 @@ class EventUi:
         self._listed_at = -math.inf
         self._toast_rev = 0
         self._seat_rev = 0
+        self._placed_rev = 0
         self._sat_seen = False  # the snapshots showed you seated since the server seated you
         self._board_rev = -1
         self._focus_frame = -1
@@ -309,6 +310,12 @@ class EventUi:
                 s.prediction.reset(seat.x, seat.y, input_hz=s.input_hz)
                 s.yaw = seat.yaw
                 self._sat_seen = False
+        if m.rev["placed"] != self._placed_rev:  # stood on the stage: there, facing the audience
+            self._placed_rev = m.rev["placed"]
+            if m.placed is not None:
+                s.autopilot = None
+                s.prediction.reset(m.placed.x, m.placed.y, input_hz=s.input_hz)
+                s.yaw = m.placed.yaw
         if m.seated is None:
             return
         me = s.mirror.me
@@ -397,6 +404,13 @@ class EventUi:
                                                      "seat": m.joined.seat, "part": m.joined.part},
             "seated": None if m.seated is None else {"seat": m.seated.seat, "x": round(m.seated.x, 2),
                                                      "y": round(m.seated.y, 2)},
+            "placed": None if m.placed is None else {"x": round(m.placed.x, 2), "y": round(m.placed.y, 2),
+                                                     "yaw_deg": round(math.degrees(m.placed.yaw)) % 360},
+            # The camera's way over to the seated view of the stage (1: there), and where the
+            # stage screen's corners are in the window.
+            "camera_seated": round(getattr(self.app.camera, "seated", 0.0), 2),
+            "stage_screen_px": self.app.stage.screen.corners_px(b) if getattr(self.app, "stage", None) else None,
+            "window": [b.win.get_x_size(), b.win.get_y_size()],
             "hall": None if hall is None else {"hands": [h.name for h in hall.hands], "floor": hall.floor,
                                                "attendees": hall.attendees},
             "hand_up": m.hand_up,
@@ -414,8 +428,8 @@ class EventUi:
             "line": self._last.get("line", ""),
             "prompt": self._last.get("prompt", ""),
             "screen": list(self.screen.lines),
-            "directory": [e.title_id for e in getattr(getattr(self.app, "find", None), "model", None).events]
-            if getattr(self.app, "find", None) is not None else [],
+            "directory": [e.title_id for e in find.model.events]
+            if (find := getattr(self.app, "find", None)) is not None else [],
         }
 
     def destroy(self) -> None:

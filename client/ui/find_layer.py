@@ -20,12 +20,12 @@ from makaverse.protocol.errors import InvalidField
 from makaverse.protocol.look import Look, look_from_style
 
 from .. import i18n
+from ..net.events import monotonic_ms
+from ..settings_file import save_settings
 from ..state.directory import DirectoryModel, Row, load_directory, near_information_desk
 from ..state.guide import Guide, ZoneAnnouncer
-from ..net.events import monotonic_ms
 from ..state.look_choice import LookForm, format_look, parse_look
 from ..state.settings import Settings, SettingsForm, preset_profile
-from ..settings_file import save_settings
 from .booth_widgets import label, screen_rect
 from .directory_panel import DirectoryPanel
 from .look_panel import LookPanel

@@ -645,7 +645,7 @@ class HostKeys:
     in `HOST_KEYS` ("control-o"), while the app's thrower (which tracks no modifiers, so Shift+W
     still walks) goes on throwing the plain keys."""
 
-    def __init__(self, base, on_key: Callable[[str], None]) -> None:
+    def __init__(self, base, on_key: Callable[[str], object]) -> None:
         from direct.showbase.DirectObject import DirectObject
         from panda3d.core import ButtonHandle, ButtonRegistry, ButtonThrower, KeyboardButton, ModifierButtons
 

@@ -14,8 +14,8 @@ from direct.showbase.ShowBase import ShowBase
 from panda3d.core import TextNode
 
 from .. import i18n
-from ..state.auth_state import role_label
 from ..net.events import ConnState
+from ..state.auth_state import role_label
 from ..state.session import ClientSession
 from .theme import theme_for
 

@@ -53,6 +53,12 @@ def node_rect_px(node: Any, base: Any) -> list[int] | None:
     return [min(b[0] for b in boxes), min(b[1] for b in boxes), max(b[2] for b in boxes), max(b[3] for b in boxes)]
 
 
+def _rects_px(pieces: dict[str, Any], keys: tuple[str, ...], base: Any) -> list[list[int]]:
+    """The pixel boxes of those of `keys` that are there and shown."""
+    rects = (node_rect_px(pieces[k], base) for k in keys if k in pieces)
+    return [r for r in rects if r is not None]
+
+
 def _shown(node: Any) -> bool:
     while not node.is_empty():
         if node.is_hidden():
@@ -139,11 +145,9 @@ class HudLayout:
         if not prompts:
             return
         pieces = self._pieces()
-        obstacles = [node_rect_px(pieces[k], b) for k in ("chat", "minimap", "hint", "help") if k in pieces]
-        obstacles = [r for r in obstacles if r is not None]
+        obstacles = _rects_px(pieces, ("chat", "minimap", "hint", "help"), b)
         w = b.win.get_x_size()
-        beside = [node_rect_px(pieces[k], b) for k in ("chat", "minimap", "hint") if k in pieces]
-        beside = [r for r in beside if r is not None]
+        beside = _rects_px(pieces, ("chat", "minimap", "hint"), b)
         left = max([r[2] for r in beside if r[0] < w / 3] + [0])  # the chat box's right edge
         right = min([r[0] for r in beside if r[0] > w / 2] + [w])  # the minimap's or hint's left edge
         for prompt in prompts:
@@ -161,9 +165,7 @@ class HudLayout:
         panels (and the toasts) they would cover, and never on each other."""
         app, b = self.app, self.base
         pieces = self._pieces()
-        obstacles = [node_rect_px(pieces[k], b) for k in ("status", "account", "ticket_buttons", "tickets")
-                     if k in pieces]
-        obstacles = [r for r in obstacles if r is not None]
+        obstacles = _rects_px(pieces, ("status", "account", "ticket_buttons", "tickets"), b)
         find, events = getattr(app, "find", None), getattr(app, "event_ui", None)
         lines: list[list[int]] = []
         for node, home in ((find.line if find is not None else None, -0.2),

@@ -13,8 +13,9 @@ from collections.abc import Iterable
 
 import numpy as np
 from direct.gui.DirectGui import DirectFrame, OnscreenImage
-from makaverse.world import Box, World
 from panda3d.core import LineSegs, NodePath, SamplerState, TextNode, Texture, TransparencyAttrib
+
+from makaverse.world import Box, World
 
 from .. import i18n
 from .booth_widgets import label

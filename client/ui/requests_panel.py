@@ -88,7 +88,8 @@ class RequestsPanel:
             label(b, i18n.t("requests.login", lang), (PAD, y - 0.04), scale=0.036, fg=MUTED, width=WIDTH - 2 * PAD)
             return
         if m.my_requests.error:
-            label(b, T.error_text(m.my_requests.error, lang), (PAD, y - 0.04), scale=0.034, fg=BAD, width=WIDTH - 2 * PAD)
+            label(b, T.error_text(m.my_requests.error, lang), (PAD, y - 0.04), scale=0.034, fg=BAD,
+                  width=WIDTH - 2 * PAD)
             y -= 0.07
         rows = m.my_requests.rows
         if not rows:
@@ -120,7 +121,8 @@ class RequestsPanel:
         col = Column(parent, x0, top, WIDTH - x0 - PAD, BOTTOM + 0.03)
         detail = m.my_requests.details.get(m.my_requests.selected) if m.my_requests.selected else None
         if detail is None:
-            col.text(i18n.t("requests.pick" if not m.my_requests.selected else "booth.loading", lang), fg=MUTED, scale=0.032)
+            col.text(i18n.t("requests.pick" if not m.my_requests.selected else "booth.loading", lang), fg=MUTED,
+                     scale=0.032)
             return
         title = service_title(m, detail.opd, detail.service, lang)
         col.text(f"{detail.tracking} — {title} ({m.panel.booth_name(detail.opd)})", scale=0.034, fg=GOLD)

@@ -69,6 +69,7 @@ class StaffConsole:
         self.parts = Parts(self.root)  # holders per part, rebuilt on their own keys
         self.fields: dict[str, TextField | Cycler] = {}
         self.move_to = ""
+        self.note_tracking = ""  # the request the note field was made for
         self.program_id = 0
         self._desc_checked = False
         self._desc_fits = True
@@ -151,7 +152,7 @@ class StaffConsole:
         c = m.staff.console
         manning = c is not None and c.manning
         y = BODY_TOP - 0.06
-        if manning:
+        if c is not None and c.manning:
             label(h, i18n.t("staff.manning", lang, n=c.staff), (PAD, y), scale=0.036, fg=GOOD)
         else:
             label(h, i18n.t("staff.not_manning", lang), (PAD, y), scale=0.036, fg=MUTED)
@@ -166,7 +167,7 @@ class StaffConsole:
                 label(h, i18n.t("staff.go_to_post", lang), (PAD + 0.36, y), scale=0.03, fg=MUTED, width=0.7)
         y -= 0.1
         current = c.current if c is not None else ""
-        if current:
+        if c is not None and current:
             label(h, i18n.t("staff.current", lang, code=current, name=c.current_name or "—"), (PAD, y), scale=0.048,
                   fg=GOLD)
             y -= 0.055
@@ -348,12 +349,12 @@ class StaffConsole:
                              colour=BUTTON_ON if status == self.move_to else BUTTON)
                 x += btn.width_units + 0.012
             label(h, i18n.t("staff.note", lang), (x0, y - 0.07), scale=0.03, fg=MUTED)
-            if note_field is None or getattr(note_field, "tracking", "") != detail.tracking:
+            if note_field is None or self.note_tracking != detail.tracking:
                 if note_field is not None:
                     note_field.destroy()
                 note_field = TextField(self.root, (x0, y - 0.12), width=width, focus=self.focus, scale=0.031,
                                        lines=1, max_chars=500)
-                note_field.tracking = detail.tracking
+                self.note_tracking = detail.tracking
                 self.fields["note"] = note_field
             button(h, i18n.t("staff.save", lang), (x0, BOTTOM + 0.05), self._move, colour=BUTTON_ON, scale=0.036)
         if m.staff.error:
@@ -479,7 +480,7 @@ class StaffConsole:
     def _save_program(self) -> None:
         f = self.fields
         self.model.staff.edit_program(
-            program_id=self.program_id, title=f["p_title"].get(), status=f["p_status"].value or "running",
+            program_id=self.program_id, title=f["p_title"].get(), status=f["p_status"].get() or "running",
             start=f["p_start"].get().strip(), end=f["p_end"].get().strip(), link=f["p_link"].get().strip(),
             summary_id=f["p_sum_id"].get(), summary_en=f["p_sum_en"].get(),
         )

@@ -16,12 +16,12 @@ from panda3d.core import NodePath, TextNode
 from makaverse.world import World
 
 from .. import i18n
-from ..state.booths import BoothModel
 from ..scene.meshes import MeshBuilder
+from ..state.booths import BoothModel
 from . import booth_text as T
 from .booth_panel import WIDTH as PANEL_W
-from .staff_console import WIDTH as CONSOLE_W
 from .booth_widgets import BG, GOLD, GOOD, INK, MUTED, TextField, button, holder, label, text_height
+from .staff_console import WIDTH as CONSOLE_W
 from .theme import theme_for
 
 __all__ = ["TicketHud", "build_arrow"]
@@ -249,7 +249,7 @@ class TicketHud:
         key = None if ticket is None or m.panel.opd else (ticket.opd, ticket.code, m.rev["lines"])
         if not self._changed("talk", key):
             return
-        if key is None:
+        if key is None or ticket is None:
             self._close_talk()
             return
         lines = m.ticket.conversation(ticket.opd, ticket.code)

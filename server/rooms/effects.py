@@ -164,11 +164,13 @@ class Close:
 class Move:
     """An avatar walked into the region of another instance, or is sent there (`seat`: placed
     at a free seat; a full hall sends it to an overflow copy). `seat` with its own instance
-    just sits it down where it is."""
+    just sits it down where it is. `spot` (x, y, yaw in radians): stood at the free place nearest
+    (x, y) facing yaw, in that very instance however full (the host on the stage)."""
 
     avatar_id: int
     to_instance: str
     seat: bool = False
+    spot: tuple[float, float, float] | None = None
 
 
 Effect = Reply | Push | Write | Publish | Close | Move

@@ -14,6 +14,7 @@ from __future__ import annotations
 import base64
 import json
 import logging
+import math
 from dataclasses import dataclass
 from typing import Any
 
@@ -91,6 +92,7 @@ def down_to(process: str) -> str:
     Redis every subscriber reads every message: a poll's thousands of replies on `DOWN` were
     each read, and dropped, by every other process."""
     return f"{DOWN}.{process}"
+SPEAKER_BESIDE_M = 1.6  # a speaker stands this far east of the speaker spot, clear of the lectern (1 m wide)
 PUSH_EVERY_MS = 250  # the hall's people, questions and live poll counts: at most 4 times a second ...
 PUSH_AUDIENCE = 500  # ... while at most this many attend; a bigger audience gets them less often (see `tick`)
 
@@ -359,7 +361,8 @@ class Events(Component):
             elif isinstance(effect, Move) and process and effect.avatar_id == actor.avatar_id:
                 envelope = {
                     "to": "move", "copy": actor.instance, "avatar": effect.avatar_id, "instance": effect.to_instance,
-                    "seat": effect.seat, "origin": self.origin, "proc": process,
+                    "seat": effect.seat, "spot": list(effect.spot) if effect.spot is not None else None,
+                    "origin": self.origin, "proc": process,
                 }
                 out.append(Publish(down_to(process), pack(envelope)))
             else:
@@ -546,9 +549,26 @@ class Events(Component):
         hall = self._hall(msg.event_id)
         hall.admit(actor.account_id, actor.role)
         self.joining[actor.account_id] = (hall.id, msg.request_id, actor.conn_id)
+        spot = self._stage_spot(hall, actor.account_id)
+        if spot is not None:  # the host and its speakers stand on the stage, in the hall itself
+            ctx.fx.out.append(Move(actor.avatar_id, self.hall, spot=spot))
+            return
         # A full hall sends newcomers to an overflow copy; someone already in a copy is seated there.
         target = actor.instance if is_copy_of(self.hall, actor.instance) else self.hall
         ctx.fx.out.append(Move(actor.avatar_id, target, seat=True))
+
+    def _stage_spot(self, hall: Hall, account: int) -> tuple[float, float, float] | None:
+        """Where `account` stands when it goes to the event: its host at the speaker spot behind the
+        lectern, a speaker beside the lectern, both facing the audience; None for the audience
+        (seated). The place taken is the free one nearest this (`WorldInstance.stand_near`)."""
+        stage = self.sim.world.stage
+        x, y = stage.speaker_spot
+        yaw = math.radians(stage.facing_deg)
+        if account == hall.facts.host_account:
+            return (x, y, yaw)
+        if account in hall.speakers:
+            return (x + SPEAKER_BESIDE_M, y, yaw)
+        return None
 
     def leave_event(self, ctx: Ctx, msg: EventLeave) -> None:
         actor = ctx.actor
@@ -838,7 +858,11 @@ class EventCopy(Component):
         elif to == "conn" and self._mine(body):
             fx.out.append(Push(ToConn(int(body["conn"])), body["msg"]))
         elif to == "move" and self._mine(body):
-            fx.out.append(Move(int(body["avatar"]), str(body["instance"]), seat=bool(body.get("seat"))))
+            spot = body.get("spot")
+            fx.out.append(Move(
+                int(body["avatar"]), str(body["instance"]), seat=bool(body.get("seat")),
+                spot=(float(spot[0]), float(spot[1]), float(spot[2])) if spot else None,
+            ))
         elif to == "stage":
             self.stage_accounts = {int(a) for a in body["accounts"]}
             for avatar_id in list(self.sim.avatars.slot_of):

@@ -206,6 +206,15 @@ class WorldInstance:
         self.views.forget(avatar_id)
         return -1
 
+    def stand_near(self, avatar_id: int, spot: tuple[float, float, float]) -> tuple[float, float, float]:
+        """Stand an arriving avatar at the free place nearest `spot` (x, y, yaw), facing its yaw;
+        a spot on the stage stays on the stage. Returns (x, y, yaw)."""
+        x, y, yaw = spot
+        stage = self.sim.world.stage.box
+        within = stage if stage.contains_point(x, y) else None
+        x, y = self.sim.free_spot((x, y), avatar_id=avatar_id, within=within)
+        return self.sim.stand(avatar_id, x, y, yaw)
+
     def is_parked(self, avatar_id: int) -> bool:
         member = self.members.get(avatar_id)
         return member is not None and member.parked_at is not None

@@ -5,14 +5,14 @@ from __future__ import annotations
 
 import math
 
-from makaverse.protocol import ErrorCode, MessageType, Seated, Sit, quant
+from makaverse.protocol import ErrorCode, MessageType, Placed, Seated, Sit, quant
 
 from ..sim import Simulation
 from ..sim.simulation import SeatTaken
 from .component import Component
 from .effects import Ctx, Refused
 
-__all__ = ["Seats", "SIT_REACH_M"]
+__all__ = ["Seats", "SIT_REACH_M", "seated", "placed"]
 
 SIT_REACH_M = 2.0  # E works on a seat within this distance; nobody sits across the hall
 
@@ -43,3 +43,7 @@ class Seats(Component):
 
 def seated(ref: int, seat: int, x: float, y: float, yaw: float) -> Seated:
     return Seated(request_id=ref, seat=seat, x_cm=quant.m_to_cm(x), y_cm=quant.m_to_cm(y), yaw=quant.yaw_to_u16(yaw))
+
+
+def placed(ref: int, x: float, y: float, yaw: float) -> Placed:
+    return Placed(request_id=ref, x_cm=quant.m_to_cm(x), y_cm=quant.m_to_cm(y), yaw=quant.yaw_to_u16(yaw))

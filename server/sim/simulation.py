@@ -23,7 +23,7 @@ import numpy as np
 
 from makaverse.protocol import quant
 from makaverse.protocol.messages import ANIM_IDLE, ANIM_RUN, ANIM_SIT, ANIM_WALK, Input
-from makaverse.world import World, move_step
+from makaverse.world import Box, World, move_step
 
 from .avatars import AvatarInfo, AvatarTable
 from .separation import separation_deltas
@@ -203,6 +203,56 @@ class Simulation:
         taken = set(int(s) for s in t.seat[t.active_slots()] if s >= 0)
         order = np.lexsort((np.abs(seats[:, 0]), -seats[:, 1]))
         return next((int(i) for i in order if int(i) not in taken), None)
+
+    def free_spot(
+        self, near: tuple[float, float], *, avatar_id: int = 0, within: Box | None = None
+    ) -> tuple[float, float]:
+        """The place nearest `near` where an avatar may stand clear of solids and of everyone else
+        (but `avatar_id`), inside `within` if given: `near` itself, else rings around it. With
+        nothing free within a few metres, `near` all the same (the soft push makes room)."""
+        w = self.world
+        r = w.avatar_radius_m
+        t = self.avatars
+        slots = [s for s in t.active_slots().tolist() if int(t.ids[s]) != avatar_id]
+        others = t.pos[slots]
+        step = 2.0 * r + 0.1
+        points = [near]
+        for ring in range(1, 6):
+            n = 6 * ring
+            points += [(near[0] + ring * step * math.cos(2 * math.pi * k / n),
+                        near[1] + ring * step * math.sin(2 * math.pi * k / n)) for k in range(n)]
+        pts = np.array(points, dtype=np.float64)
+        ok = w.placement_ok(pts)
+        if within is not None:
+            ok &= ((pts[:, 0] >= within.xmin + r) & (pts[:, 0] <= within.xmax - r)
+                   & (pts[:, 1] >= within.ymin + r) & (pts[:, 1] <= within.ymax - r))
+        if len(others):
+            gap = np.hypot(pts[:, None, 0] - others[None, :, 0], pts[:, None, 1] - others[None, :, 1])
+            ok &= (gap >= 2.0 * r).all(axis=1)
+        # Nearest first; within a ring, the order listed (the first point east, going round north).
+        free = np.flatnonzero(ok)
+        if not len(free):
+            return near
+        best = free[np.argmin(np.hypot(pts[free, 0] - near[0], pts[free, 1] - near[1]))]
+        return (float(pts[best, 0]), float(pts[best, 1]))
+
+    def stand(self, avatar_id: int, x: float, y: float, yaw: float) -> tuple[float, float, float]:
+        """Place the avatar standing at (x, y) facing `yaw` (off any seat); inputs already queued are
+        dropped so they don't walk it off at once. Returns (x, y, yaw)."""
+        slot = self._slot(avatar_id)
+        t = self.avatars
+        t.pos[slot] = (x, y)
+        t.yaw[slot] = yaw
+        t.seat[slot] = -1
+        t.anim[slot] = ANIM_IDLE
+        self.settled = False
+        zone = int(self.world.zone_index(t.pos[slot : slot + 1])[0])
+        if zone != t.zone[slot]:
+            t.zone[slot] = zone
+            self._events.append(ZoneEntered(avatar_id, self.world.zones[zone].id if zone >= 0 else ""))
+        while t.inputs[slot]:
+            t.ack_seq[slot] = t.ack_news[slot] = t.inputs[slot].popleft().seq
+        return float(x), float(y), float(yaw)
 
     def allow_stage(self, avatar_id: int, allowed: bool) -> None:
         """Whether the avatar may walk onto the stage; for everyone else it is a solid."""

@@ -206,7 +206,9 @@ class Gate:
             self._welcome(player, resumed=False)
             return
         self._welcome(player, resumed=not handoff.get("newcomer"))
-        self.places.arrived(player, seat=bool(handoff.get("seat")))
+        spot = handoff.get("spot")
+        self.places.arrived(player, seat=bool(handoff.get("seat")),
+                            spot=(float(spot[0]), float(spot[1]), float(spot[2])) if spot else None)
         player.replay = _replay(handoff)
         log_event(log, "avatar_handed_over", conn=player.conn_id, avatar=player.avatar_id, instance=player.instance,
                   origin=str(handoff.get("from", "")))

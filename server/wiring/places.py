@@ -25,7 +25,7 @@ from ..rooms.booths import Booths
 from ..rooms.effects import Move, Refused
 from ..rooms.events import copy_id, is_copy_of
 from ..rooms.instance import WorldInstance
-from ..rooms.seats import seated
+from ..rooms.seats import placed, seated
 from ..sim import AvatarInfo
 from .players import Player, Players
 from .runner import EffectRunner, now_ms
@@ -110,12 +110,17 @@ class Places:
             log_event(log, "hall_copy_opened", instance=target, hall=self.hall, on_arrival=True)
         if dst is None:
             return False
-        if in_hall and 0 < self.hall_capacity <= dst.population:
+        if in_hall and 0 < self.hall_capacity <= dst.population and not handoff.get("spot"):
             dst = self._local_room(dst)  # filled up meanwhile: the next place here, never back out
-        # Seated, or a newcomer sent here: at the spawn; through a door: where it stood.
-        placed = bool(handoff.get("seat")) or "x" not in handoff
-        position = None if placed else (float(handoff["x"]), float(handoff.get("y", 0.0)))
-        yaw = None if placed else float(handoff.get("yaw", 0.0))
+        # Seated, or a newcomer sent here: at the spawn; through a door: where it stood; sent to
+        # a spot: there (and `arrived` finds the free place nearest it).
+        spot = handoff.get("spot")
+        if spot:
+            position, yaw = (float(spot[0]), float(spot[1])), float(spot[2])
+        elif handoff.get("seat") or "x" not in handoff:
+            position, yaw = None, None
+        else:
+            position, yaw = (float(handoff["x"]), float(handoff.get("y", 0.0))), float(handoff.get("yaw", 0.0))
         avatar_id = dst.join(info, player.session.conn, position=position, yaw=yaw, avatar_id=next(self._ids))
         self.players.instance_of[avatar_id] = dst.instance_id
         self._bound(avatar_id, token, account)
@@ -123,20 +128,33 @@ class Places:
         log_event(log, "avatar_arrived", avatar=avatar_id, instance=dst.instance_id)
         return True
 
-    def arrived(self, player: Player, *, seat: bool) -> None:
-        """After the welcome of a redirected client: its seat, and the components' `moved` hooks
-        (an event join that sent it here completes)."""
+    def arrived(self, player: Player, *, seat: bool, spot: tuple[float, float, float] | None = None) -> None:
+        """After the welcome of a redirected client: its seat or spot, and the components' `moved`
+        hooks (an event join that sent it here completes)."""
         avatar_id = player.avatar_id
         if avatar_id is None:
             return
         dst = self.instances[player.instance]
-        placed = -1
-        if seat:
-            placed = dst.seat_or_spawn(avatar_id)
-            if placed >= 0:
-                x, y = dst.sim.position(avatar_id)
-                player.send(seated(0, placed, x, y, dst.sim.yaw(avatar_id)))
-        self._moved_hooks(player.actor(), dst.instance_id, placed)
+        self._moved_hooks(player.actor(), dst.instance_id, self._place(dst, player, avatar_id, seat, spot))
+
+    @staticmethod
+    def _place(
+        dst: WorldInstance, player: Player | None, avatar_id: int, seat: bool, spot: tuple[float, float, float] | None
+    ) -> int:
+        """Stand the avatar at the free place nearest `spot`, or sit it on a free seat (`seat`), and
+        tell its client (`placed`, `seated`). The seat, or -1."""
+        if spot is not None:
+            x, y, yaw = dst.stand_near(avatar_id, spot)
+            if player is not None:
+                player.send(placed(0, x, y, yaw))
+            return -1
+        if not seat:
+            return -1
+        at = dst.seat_or_spawn(avatar_id)
+        if at >= 0 and player is not None:
+            x, y = dst.sim.position(avatar_id)
+            player.send(seated(0, at, x, y, dst.sim.yaw(avatar_id)))
+        return at
 
     def take_over(self, player: Player, avatar_id: int, token: str, *, account: Any = None) -> None:
         """Give an existing avatar to this connection; a connection still holding it is replaced."""
@@ -257,8 +275,8 @@ class Places:
         target = move.to_instance
         between_copies = bool(self.hall) and is_copy_of(self.hall, src_id) and is_copy_of(self.hall, target)
         where: WorldInstance | Away | None
-        if self.hall and target == self.hall and not between_copies:
-            where = self._room_for_hall()
+        if self.hall and target == self.hall and not between_copies and move.spot is None:
+            where = self._room_for_hall()  # (someone sent to a spot goes to the hall itself: the stage is there)
         else:
             where = self.instances.get(target)
             if where is None:  # (never `or`: an instance with nobody in it is falsy)
@@ -278,14 +296,9 @@ class Places:
                 player.send(InstanceChanged(instance=dst.instance_id, kind=dst.kind))
             self.metrics.instance_moves.labels(instance=dst.instance_id).inc()
             log_event(log, "instance_moved", avatar=move.avatar_id, from_instance=src_id, to_instance=dst.instance_id)
-        elif not move.seat:
+        elif not move.seat and move.spot is None:
             return
-        seat = -1
-        if move.seat:
-            seat = dst.seat_or_spawn(move.avatar_id)
-            if seat >= 0 and player is not None:
-                x, y = dst.sim.position(move.avatar_id)
-                player.send(seated(0, seat, x, y, dst.sim.yaw(move.avatar_id)))
+        seat = self._place(dst, player, move.avatar_id, move.seat, move.spot)
         actor = player.actor() if player is not None else players.parked.get(move.avatar_id)
         if actor is None:
             return
@@ -345,6 +358,7 @@ class Places:
         info = src.members[avatar_id].info
         handoff = {
             "instance": away.instance, "x": x, "y": y, "yaw": src.sim.yaw(avatar_id), "seat": move.seat,
+            "spot": list(move.spot) if move.spot is not None else None,
             "name": info.name, "role": info.role, "opd": info.opd, "style": info.style.hex(),
             "account_id": player.account_id, "from": cluster.process_id,
         }

@@ -10,7 +10,6 @@ import subprocess
 import threading
 
 import pytest
-
 from client_harness import REPO, client_args, colour_fraction, hex_rgb, load_rgb, run_client, start_seeded_server
 
 pytest.importorskip("panda3d")
@@ -97,6 +96,16 @@ def test_the_booth_panel_shows_the_opd_and_a_number_can_be_taken(hall, shots, re
     assert colour_fraction(rgb, (280, 100, x0 - 10, 500), red) > 0.1
 
 
+@pytest.mark.parametrize(("lang", "full"), [("id", "Dinas Kependudukan dan Pencatatan Sipil"),
+                                            ("en", "Population and Civil Registration Agency")])
+def test_the_booth_panel_names_the_agency_in_the_players_language(hall, shots, lang, full):
+    png = shots / f"booth-panel-head-{lang}.png"
+    run = run_client(hall.url, png, "--name", "Ani", "--frames", "4", "--lang", lang, "--walk", TO_DUKCAPIL,
+                     "--open-booth")
+    b = _booths(run)
+    assert b["panel"]["head"] == ["Disdukcapil", full]
+
+
 def test_a_signed_in_citizen_submits_a_request_and_sees_it_listed(hall, shots, password):
     """A valid KTP-el request gets a DUK-yyyy tracking number, and "my requests" lists it with its history."""
     png = shots / "booth-request.png"
@@ -174,6 +183,40 @@ def test_a_manned_counter_lights_up_for_everyone_and_the_console_calls_the_next(
             clerk.wait(15)
         except subprocess.TimeoutExpired:
             clerk.kill()
+
+
+def test_the_clerk_at_the_post_sees_the_citizen_across_the_counter_beside_the_console(hall, shots):
+    """Manning the counter with the console open, the clerk looks from their own eyes across the
+    counter, and the picture's centre moves into the part the console leaves free: the citizen
+    standing at the counter is drawn there, whole, not behind the console or the clerk's head."""
+    citizen = subprocess.Popen(
+        client_args(hall.url, "--name", "Nurul", "--frames", "1000000", "--walk", TO_DUKCAPIL),
+        stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, cwd=REPO, env=_env(),
+    )
+    try:
+        ready = json.loads(citizen.stdout.readline())
+        assert ready["event"] == "ready" and ready["connected"], ready
+        png = shots / "booth-clerk-view.png"
+        run = run_client(hall.url, png, "--user", CLERK2, "--frames", "8", "--walk", TO_DUKCAPIL_POST,
+                         "--man-counter", "--staff-console", "counter", env=_env())
+        c = _booths(run)["console"]
+        assert c["open"] and c["manning"]
+        x0 = c["rect"][0]
+        avatars = run.summary["avatars"]
+        me = next(a for a in avatars if a["self"])
+        assert not me["tag_shown"] and me["torso_px"] is None  # the camera is at the clerk's eyes
+        nurul = next(a for a in avatars if a["name"] == "Nurul")
+        assert nurul["torso_px"] is not None
+        tx, ty = nurul["torso_px"]
+        assert 40 < tx < x0 - 40 and 100 < ty < HEIGHT - 100, (nurul["torso_px"], c["rect"])
+        rgb = load_rgb(png)
+        assert colour_fraction(rgb, (tx - 8, ty - 10, tx + 8, ty + 10), hex_rgb(nurul["look"])) > 0.5
+    finally:
+        citizen.terminate()
+        try:
+            citizen.wait(15)
+        except subprocess.TimeoutExpired:
+            citizen.kill()
 
 
 KTP_FIELDS = {"nik": "7371010101010002", "nama_lengkap": "Sitti Baru", "jenis_permohonan": "Perekaman baru",

@@ -100,10 +100,28 @@ def test_subtitles_show_the_stage_line(town, shots, renderer, request):
     summary = json.loads([line for line in out.splitlines() if line.startswith("{")][-1])
     (sub,) = [s for s in summary["events"]["subtitles"] if SAID in s["text"]]
     assert sub["text"] == f"{HOST}: {SAID}"
-    card = _inside(load_rgb(png), sub["px"])
+    rgb = load_rgb(png)
+    card = _inside(rgb, sub["px"])
     assert len(card) > 500, sub["px"]
     assert (card.max(axis=1) < 90).mean() > 0.35  # the dark card
     assert 0.03 < (card.min(axis=1) > 200).mean() < 0.6  # white letters on it, not an empty box
+    _sees_the_whole_screen(summary["events"], rgb)
+
+
+def _sees_the_whole_screen(ev: dict, rgb) -> None:
+    """Seated, the camera has eased over to the stage: the screen's four corners are in the window,
+    and just inside each corner is the screen's dark face (not the wall or the ceiling)."""
+    assert ev["seated"] is not None and ev["camera_seated"] == 1.0
+    w, h = ev["window"]
+    corners = ev["stage_screen_px"]
+    assert all(c is not None and 0 <= c[0] < w and 0 <= c[1] < h for c in corners), corners
+    (l0, b0), (r0, b1), (r1, t1), (l1, t0) = corners
+    assert r0 - l0 > w / 4 and b0 - t0 > h / 12  # big enough to read
+    cx, cy = sum(c[0] for c in corners) / 4, sum(c[1] for c in corners) / 4
+    for x, y in corners:
+        px, py = int(x + (cx - x) * 0.06), int(y + (cy - y) * 0.12)
+        patch = rgb[py - 2:py + 3, px - 2:px + 3].reshape(-1, 3).astype(int)
+        assert patch.max() < 70, ((x, y), (px, py), patch.max(axis=0).tolist())
 
 
 def test_a_guest_reads_that_there_are_no_events_yet(server, shots):

@@ -10,7 +10,6 @@ import sys
 from pathlib import Path
 
 import pytest
-
 from client_harness import REPO, client_args, load_rgb, makaverse_command, run_client, start_client, start_server
 
 pytest.importorskip("panda3d")

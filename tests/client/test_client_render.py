@@ -7,7 +7,6 @@ import signal
 import subprocess
 
 import pytest
-
 from client_harness import REPO, client_args, colour_fraction, free_port, hex_rgb, load_rgb, run_client
 
 pytest.importorskip("panda3d")

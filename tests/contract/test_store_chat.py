@@ -7,8 +7,7 @@ from datetime import timedelta
 
 import pytest
 
-from makaverse.server.store import Account, InvalidValue, NotFound, Store
-from makaverse.server.store import chat_repo
+from makaverse.server.store import Account, InvalidValue, NotFound, Store, chat_repo
 from makaverse.server.store.chat_repo import Blocked, ChatLine
 
 
@@ -58,10 +57,10 @@ def test_public_lines_are_logged_in_batches(store, people):
     )
     assert n == 3 and store.add_chat_lines([]) == 0
     lines = store.chat_lines()
-    assert [l.text for l in lines] == ["acara dimulai", "selamat pagi", "halo"]
+    assert [x.text for x in lines] == ["acara dimulai", "selamat pagi", "halo"]
     assert lines[1].speaker_id is None and lines[1].speaker_avatar == 9 and lines[1].zone_id == "auditorium"
     assert (lines[2].x_m, lines[2].y_m) == (1.5, -2.0)
-    assert [l.text for l in store.chat_lines(speaker_id=ani.id)] == ["halo"]
+    assert [x.text for x in store.chat_lines(speaker_id=ani.id)] == ["halo"]
     with pytest.raises(InvalidValue):
         store.add_chat_lines([line(store, "x", channel="telepathy")])
 
@@ -80,7 +79,7 @@ def test_retention_purges_old_chat_but_keeps_open_reports(store, people, clock):
 
     report = store.purge_chat(store.now() - timedelta(days=30))
     assert (report.lines, report.directs, report.reports) == (1, 1, 1)
-    assert [l.text for l in store.chat_lines()] == ["baru"]
+    assert [x.text for x in store.chat_lines()] == ["baru"]
     assert [dm.text for dm in store.direct_conversation(ani.id, budi.id)] == ["baru juga"]
     assert [r.id for r in store.list_reports(status=None)] == [open_report.id]
     assert "chat.purge" in audit_actions(store)

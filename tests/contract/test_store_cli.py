@@ -6,10 +6,10 @@ import argparse
 
 import pytest
 
-from makaverse.server.service_config import TEST_MODE_ENV
-from makaverse.server.store import Store
 from makaverse.server.admin.cli import add_commands
 from makaverse.server.admin.seed import ADMIN_PASSWORD_ENV
+from makaverse.server.service_config import TEST_MODE_ENV
+from makaverse.server.store import Store
 
 
 @pytest.fixture

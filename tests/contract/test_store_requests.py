@@ -7,10 +7,9 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 
 import pytest
-
-from makaverse.protocol.request_status import RequestStatus
 from sqlalchemy import text
 
+from makaverse.protocol.request_status import RequestStatus
 from makaverse.server.store import (
     Conflict,
     IllegalTransition,

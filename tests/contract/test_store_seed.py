@@ -7,10 +7,10 @@ import dataclasses
 import pytest
 from sqlalchemy import func, select
 
+from makaverse.server.admin.seed import ADMIN_PASSWORD_ENV, seed_admin
 from makaverse.server.services.accounts import WeakPassword
 from makaverse.server.store import Audit, Localized, ServiceDraft
 from makaverse.server.store.models import Base
-from makaverse.server.admin.seed import ADMIN_PASSWORD_ENV, seed_admin
 from makaverse.server.store.seed import load_seed_content, seed
 
 BOOTH_CODES = {"DUKCAPIL", "DINKES", "DISDIK", "DISKOMINFO", "BAPENDA", "DPMPTSP", "DINSOS", "DISHUB", "DP3A", "DLH"}

@@ -4,8 +4,8 @@ the test, and clients closed after it."""
 from __future__ import annotations
 
 import pytest
-
 from harness import Client, People, Servers
+
 from makaverse.world import World, load_default_world
 
 __all__ = ["Client"]

@@ -275,8 +275,8 @@ async def ask(client: Client, msg: Message, *, timeout: float = WAIT_S) -> Messa
 
 def seed_database(path: Path, monkeypatch: Any, *, admin_password: str = PASSWORD) -> str:
     """A migrated, seeded SQLite file with its admin (cheap password hashing in this process); its URL."""
-    from makaverse.server.app import open_store
     from makaverse.server.admin.seed import ADMIN_PASSWORD_ENV
+    from makaverse.server.app import open_store
 
     monkeypatch.setenv(TEST_MODE_ENV, "1")
     monkeypatch.setenv(ADMIN_PASSWORD_ENV, admin_password)
@@ -401,7 +401,7 @@ class People:
 def snapshot_positions(snapshot: Snapshot) -> dict[int, tuple[int, int]]:
     """Avatar id -> (x_cm, y_cm) for every avatar in a snapshot."""
     ids, pos, _, _ = snapshot.arrays()
-    return {int(i): (int(p[0]), int(p[1])) for i, p in zip(ids, pos)}
+    return {int(i): (int(p[0]), int(p[1])) for i, p in zip(ids, pos, strict=True)}
 
 
 def subprocess_env(**extra: str) -> dict[str, str]:

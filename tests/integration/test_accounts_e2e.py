@@ -11,9 +11,8 @@ import time
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import update
-
 from harness import People, seed_database, snapshot_positions, subprocess_env
+from sqlalchemy import update
 
 from makaverse.protocol import (
     AuthOk,
@@ -33,7 +32,6 @@ from makaverse.server.services.accounts import DEFAULT_SESSION_TTL_S
 from makaverse.server.store import Audit, make_engine, utc_now
 from makaverse.server.store.models import AccountRow
 from makaverse.server.wiring import GameServer
-
 
 positions = snapshot_positions
 

@@ -16,8 +16,8 @@ import sqlite3
 from pathlib import Path
 
 import pytest
-
 from harness import KTP, PASSWORD, People, ask, eventually, seed_database, ticks_pass
+
 from makaverse.protocol import (
     BoothInfo,
     BoothInfoGet,
@@ -53,8 +53,6 @@ from makaverse.protocol import (
 )
 from makaverse.server.rooms.booths import BoothConfig
 from makaverse.server.wiring import GameServer
-
-
 
 rids = itertools.count(1000)
 

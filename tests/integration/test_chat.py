@@ -11,8 +11,8 @@ import uuid
 from datetime import timedelta
 
 import pytest
-
 from harness import PASSWORD, People, seed_database, snapshot_positions
+
 from makaverse.protocol import (
     Announce,
     Announcement,
@@ -32,8 +32,8 @@ from makaverse.protocol import (
     ErrorCode,
     Input,
     Moderate,
-    ModerateDone,
     Moderated,
+    ModerateDone,
     Mute,
     Report,
     ReportFiled,
@@ -46,7 +46,6 @@ from makaverse.server.services.chat import ChatConfig
 from makaverse.server.store import Store
 from makaverse.server.store.chat_repo import ChatLine
 from makaverse.server.wiring import GameServer
-
 
 positions = snapshot_positions
 

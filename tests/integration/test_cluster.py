@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import math
 import os
 import sys
 import urllib.request
@@ -33,19 +34,23 @@ from makaverse.protocol import (
     DirectSent,
     EventControl,
     EventDone,
+    EventInfo,
     EventJoin,
     EventJoined,
     EventRegister,
     EventSchedule,
     Hello,
+    Placed,
     Poll,
     PollClose,
     PollOpen,
     PollVote,
     Redirect,
     Welcome,
+    quant,
 )
 from makaverse.server.admin.seed import ADMIN_PASSWORD_ENV
+from makaverse.world import load_default_world
 
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="SIGKILL is a POSIX signal")
 
@@ -286,6 +291,32 @@ async def test_a_poll_answered_from_copies_in_both_processes_has_exact_totals(cl
         final = await person.expect(lambda m: isinstance(m, Poll) and m.poll_id == poll_id and not m.open,
                                     since=mark, timeout=15)
         assert list(final.counts) == [2, 2, 0] and final.total == 4
+
+
+async def test_a_host_on_the_other_process_goes_to_the_stage_of_the_full_hall(cluster):
+    """The host of an event, on p2, goes to it when someone already fills the hall (room for one)
+    on p1: redirected to the hall itself, not a copy, and stood at the lectern facing the audience."""
+    host = await cluster.connect(cluster.procs["p2"])
+    auth = await host.login("admin", PASSWORD)
+    await host.hello(token=auth.token)
+    info = await ask(host, EventSchedule(request_id=rid(), title="Rembuk Warga Tallo", start_ms=1, end_ms=2**40))
+    assert isinstance(info, EventInfo), info
+    event_id = info.event["id"]
+    await ask(host, EventControl(request_id=rid(), event_id=event_id, action="open"))
+    _, first = await _attend(cluster, "p1", "hana_p1", event_id)
+    assert first == "auditorium"
+    await eventually(lambda: cluster.seen_everywhere({"auditorium"}), timeout_s=30)
+    since = host.mark()
+    join = EventJoin(request_id=rid(), event_id=event_id)
+    await host.send(join)
+    host = await cluster.follow(host, since)
+    assert host.welcome.instance == "auditorium"
+    placed = await host.expect(lambda m: isinstance(m, Placed), timeout=15)
+    joined = await host.expect(lambda m: isinstance(m, EventJoined) and m.request_id == join.request_id, timeout=15)
+    assert (joined.instance, joined.seat, joined.part) == ("auditorium", -1, "host")
+    stage = load_default_world().stage
+    assert (placed.x_cm / 100, placed.y_cm / 100) == stage.speaker_spot
+    assert placed.yaw == quant.yaw_to_u16(math.radians(stage.facing_deg))
 
 
 async def test_a_burst_of_votes_from_a_copy_on_the_other_process_is_counted_in_full(cluster):

@@ -124,7 +124,7 @@ async def submit_until_killed(run: Run, citizen: Citizen, duplicates: list[str],
                 )
             )
             reply = await client.expect(
-                lambda m: getattr(m, "request_id", None) == rid, since=since, timeout=REPLY_TIMEOUT_S
+                lambda m, rid=rid: getattr(m, "request_id", None) == rid, since=since, timeout=REPLY_TIMEOUT_S
             )
             assert isinstance(reply, RequestSubmitted), reply
             if reply.duplicate:
@@ -168,7 +168,7 @@ async def review_until_killed(
                 SetRequestStatus(request_id=rid, tracking=tracking, status="in_review", note="diperiksa", expected="submitted")
             )
             reply = await client.expect(
-                lambda m: getattr(m, "request_id", getattr(m, "ref", None)) == rid, since=since, timeout=REPLY_TIMEOUT_S
+                lambda m, rid=rid: getattr(m, "request_id", getattr(m, "ref", None)) == rid, since=since, timeout=REPLY_TIMEOUT_S
             )
             assert isinstance(reply, RequestDetail) and reply.status == "in_review", reply
             reviewed.add(tracking)

@@ -9,11 +9,11 @@ import sys
 from pathlib import Path
 
 import pytest
-
 from harness import Client, ServerProcess, subprocess_env
+
 from makaverse.protocol import AuthOk, Error, Welcome
-from makaverse.server.store import NotFound, Store
 from makaverse.server.admin.seed import ADMIN_PASSWORD_ENV
+from makaverse.server.store import NotFound, Store
 from makaverse.server.store.seed import load_seed_content
 
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="SIGTERM and SIGKILL are POSIX signals")
@@ -118,7 +118,7 @@ async def test_kill_9_during_registrations_loses_no_acknowledged_account(tmp_pat
             if replies == N_CLIENTS // 2:
                 server.kill9()  # at once, while the other half is in flight
 
-        await asyncio.gather(*(register(c, u) for c, u in zip(clients, usernames)))
+        await asyncio.gather(*(register(c, u) for c, u in zip(clients, usernames, strict=True)))
         await asyncio.gather(*(c.dispose() for c in clients))
     finally:
         server.kill9()

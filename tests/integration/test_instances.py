@@ -14,8 +14,8 @@ import json
 import urllib.request
 
 import pytest
-
 from harness import People, ask, seed_database, snapshot_positions, ticks_pass
+
 from makaverse.protocol import (
     AvatarEnter,
     AvatarLeave,
@@ -23,8 +23,8 @@ from makaverse.protocol import (
     Chat,
     ChatSend,
     CounterMan,
-    DirectSend,
     Direct,
+    DirectSend,
     Input,
     InstanceChanged,
     LeaveQueue,
@@ -144,10 +144,10 @@ async def test_chat_stays_in_its_instance(servers, people):
         rid = next(rids)
         since = hall.mark()
         await speaker.send(ChatSend(request_id=rid, text=f"di auditorium {channel}", channel=channel))
-        await listener.expect(lambda m: isinstance(m, Chat) and m.text == f"di auditorium {channel}")
+        await listener.expect(lambda m, text=f"di auditorium {channel}": isinstance(m, Chat) and m.text == text)
         rid = next(rids)
         await hall.send(ChatSend(request_id=rid, text=f"di aula {channel}", channel=channel))
-        await hall.expect(lambda m: isinstance(m, Chat) and m.text == f"di aula {channel}", since=since)
+        await hall.expect(lambda m, text=f"di aula {channel}": isinstance(m, Chat) and m.text == text, since=since)
         await asyncio.sleep(0.2)
         assert not any(isinstance(m, Chat) and m.text.startswith("di aula") for m in listener.received)
         assert not any(isinstance(m, Chat) and m.text.startswith("di auditorium") for m in hall.received[since:])

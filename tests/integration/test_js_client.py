@@ -16,9 +16,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pytest
-
 import harness as h
+import pytest
 
 JS_DIR = Path(__file__).resolve().parents[2] / "bench" / "js"
 STEPS = ["register", "login", "walk", "take_number", "submit_request", "status_change", "logout"]

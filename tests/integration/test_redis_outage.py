@@ -147,7 +147,8 @@ async def announce_reaches(admin, listener, text: str, *, timeout_s: float) -> b
         since = listener.mark()
         await admin.send(Announce(request_id=next(rids), text=f"{text} {n}"))
         try:
-            await listener.expect(lambda m: isinstance(m, Announcement) and m.text == f"{text} {n}", since=since, timeout=1.0)
+            await listener.expect(lambda m, want=f"{text} {n}": isinstance(m, Announcement) and m.text == want, since=since,
+                                  timeout=1.0)
             return True
         except AssertionError:
             continue

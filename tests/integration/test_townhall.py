@@ -8,6 +8,7 @@ export matches what happened."""
 from __future__ import annotations
 
 import asyncio
+import math
 from collections import Counter
 
 import pytest
@@ -31,6 +32,7 @@ from makaverse.protocol import (
     FloorGive,
     HandRaise,
     InstanceChanged,
+    Placed,
     Poll,
     PollClose,
     PollOpen,
@@ -42,11 +44,14 @@ from makaverse.protocol import (
     Snapshot,
     StageLine,
     StageSay,
+    quant,
 )
 from makaverse.protocol.messages import ANIM_SIT
 from makaverse.server.admin.events import export_csv
 from makaverse.server.services.event_summary import summarize
+from makaverse.world import load_default_world
 
+WORLD = load_default_world()
 CAPACITY = 20
 ATTENDEES = 30
 T0_MS = 1_767_225_600_000
@@ -109,8 +114,14 @@ async def test_a_whole_town_hall_with_an_overflow_copy(tmp_path, monkeypatch, se
     assert (notice.kind, notice.event_id, notice.stored) == ("started", event_id, False)
 
     # ── everyone goes to the event: 20 fit in the hall, the rest open a copy ─
+    mark = host.mark()
     joined = await ask(host, EventJoin(request_id=rid(), event_id=event_id))
-    assert isinstance(joined, EventJoined) and (joined.instance, joined.part) == ("auditorium", "host")
+    assert isinstance(joined, EventJoined) and (joined.instance, joined.part, joined.seat) == ("auditorium", "host", -1)
+    # The host stands at the lectern facing the audience, not in a seat.
+    stage = WORLD.stage
+    placed = await host.expect(lambda m: isinstance(m, Placed), since=mark)
+    assert (placed.x_cm / 100, placed.y_cm / 100) == stage.speaker_spot
+    assert placed.yaw == quant.yaw_to_u16(math.radians(stage.facing_deg))
     where: dict[int, str] = {}
     for i, person in enumerate(crowd):
         mark = person.mark()
@@ -133,6 +144,18 @@ async def test_a_whole_town_hall_with_an_overflow_copy(tmp_path, monkeypatch, se
         return any(int(a) == ANIM_SIT for i, a in zip(ids, anim, strict=True) if int(i) != overflow[0].avatar_id)
 
     await overflow[0].expect(lambda m: isinstance(m, Snapshot) and sees_seated(m), since=0)
+
+    # In the hall, the audience sees the host standing on the stage, and each other seated.
+    def host_on_stage(snapshot: Snapshot) -> bool:
+        ids, pos, _, anim = snapshot.arrays()
+        shown = {int(i): (p / 100.0, int(a)) for i, p, a in zip(ids, pos, anim, strict=True)}
+        if host.avatar_id not in shown or len(shown) < CAPACITY:
+            return False
+        (x, y), anim_host = shown.pop(host.avatar_id)
+        return (stage.box.contains_point(x, y) and anim_host != ANIM_SIT
+                and all(a == ANIM_SIT and not stage.box.contains_point(*p) for p, a in shown.values()))
+
+    await hall_people[0].expect(lambda m: isinstance(m, Snapshot) and host_on_stage(m), since=0)
 
     # ── a speaker's line reaches both copies ────────────────────────────────
     marks = {id(p): p.mark() for p in (hall_people[0], overflow[0], overflow[-1])}

@@ -152,7 +152,7 @@ async def test_the_21st_strike_closes_1008_and_field_answers_are_not_strikes(ser
     a = await clients.join(server, "Andi")
     bad_submit = _frame(MessageType.SUBMIT_REQUEST, request_id=9, client_request_id="c", opd="DUKCAPIL",
                         service="KTP_EL", fields={"nama": "a\tb"}, note="")
-    for i in range(20):
+    for _ in range(20):
         await a.send_raw(b"\xc1")
         await a.send_raw(bad_submit)
     await a.send(Ping(client_time_ms=1))

@@ -7,6 +7,7 @@ import wave
 from pathlib import Path
 
 import numpy as np
+
 from makaverse.assets import sounds
 
 

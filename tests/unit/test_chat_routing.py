@@ -8,6 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from makaverse.protocol import CHANNEL_RANGE_M, ErrorCode
+from makaverse.server.service_config import chat_config_from_env
 from makaverse.server.services.chat import (
     ChatConfig,
     ChatRefusal,
@@ -24,7 +25,6 @@ from makaverse.server.services.chat import (
     speaker_key,
     zone_groups,
 )
-from makaverse.server.service_config import chat_config_from_env
 from makaverse.server.services.wordfilter import WordFilter
 from makaverse.world import load_default_world
 
@@ -124,7 +124,7 @@ def test_zone_groups_cover_the_real_world():
     ids = [z.id for z in world.zones]
     groups = zone_groups(ids)
     assert groups[0] == -1 and len(groups) == len(ids) + 1
-    by_zone = dict(zip(ids, groups[1:].tolist()))
+    by_zone = dict(zip(ids, groups[1:].tolist(), strict=True))
     assert by_zone["stage"] == by_zone["auditorium"]
     others = [g for z, g in by_zone.items() if z not in ("stage", "auditorium")]
     assert len(set(others)) == len(others) and by_zone["auditorium"] not in others

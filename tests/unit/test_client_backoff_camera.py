@@ -7,8 +7,8 @@ import random
 
 import pytest
 
-from makaverse.client.scene.camera_math import Boom, Obstacles, boom_length, follow_view, preset_view
 from makaverse.client.net.backoff import Backoff
+from makaverse.client.scene.camera_math import Boom, Obstacles, boom_length, follow_view, preset_view
 from makaverse.world import load_default_world
 
 

@@ -41,9 +41,10 @@ from makaverse.protocol import (
     Ticket,
     Welcome,
     ZoneChanged,
+    request_status,
 )
-from makaverse.protocol import request_status
-from makaverse.protocol.request_fields import check_value, normalise_phone as server_phone
+from makaverse.protocol.request_fields import check_value
+from makaverse.protocol.request_fields import normalise_phone as server_phone
 from makaverse.world import load_default_world
 
 NIK = {"name": "nik", "label_id": "NIK", "label_en": "NIK", "kind": "nik", "required": True, "max_len": 16,

@@ -7,9 +7,9 @@ import argparse
 
 import pytest
 
+from makaverse.bench.scripted.booth_script import script_from_args
 from makaverse.client.state.booths import BoothModel, Toast
 from makaverse.client.ui import booth_text as T
-from makaverse.bench.scripted.booth_script import script_from_args
 from makaverse.protocol import BoothInfo, BoothInfoGet, Error, TakeNumber, Ticket, Welcome, ZoneChanged
 from makaverse.world import load_default_world
 

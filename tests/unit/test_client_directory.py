@@ -6,6 +6,7 @@ from __future__ import annotations
 import tomllib
 
 import pytest
+
 from makaverse.client.state.directory import (
     DirectoryModel,
     Event,

@@ -26,6 +26,7 @@ from makaverse.protocol import (
     FloorGive,
     HandRaise,
     InstanceChanged,
+    Placed,
     Poll,
     PollClose,
     PollOpen,
@@ -130,6 +131,21 @@ def test_join_seated_and_joined_set_the_event_you_are_in():
     assert m.seated.seat == 9 and m.joined.seat == 9
     m.stood_up()
     assert m.seated is None
+
+
+def test_the_host_going_to_its_event_is_placed_standing_on_the_stage():
+    """`placed` (the host or a speaker): where you stand and face, taken once (`rev["placed"]`);
+    it stands you up if you sat, and `event_joined` keeps it."""
+    m = EventModel()
+    m.handle(welcome(), 0.0)
+    m.handle(Seated(request_id=0, seat=4, x_cm=250, y_cm=5000, yaw=0), 0.0)
+    rid = m.join(1)
+    m.drain()
+    m.handle(Placed(request_id=0, x_cm=0, y_cm=6540, yaw=32768), 0.0)
+    assert m.seated is None and m.rev["placed"] == 1
+    assert (m.placed.x, m.placed.y) == pytest.approx((0.0, 65.4)) and m.placed.yaw == pytest.approx(3.14159, abs=1e-3)
+    m.handle(EventJoined(request_id=rid, event_id=1, instance="auditorium", seat=-1, part="host"), 0.0)
+    assert m.part == "host" and m.joined.seat == -1 and m.seated is None and m.placed is not None
 
 
 def test_the_hall_hands_floor_and_copies():

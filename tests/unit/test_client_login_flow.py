@@ -5,11 +5,11 @@ from __future__ import annotations
 import pytest
 
 from makaverse.client import i18n
-from makaverse.client.state.auth_state import AuthFlow, AuthPhase, error_text, role_label
 from makaverse.client.net.events import ConnState, StateChanged
+from makaverse.client.state.auth_state import AuthFlow, AuthPhase, error_text, role_label
+from makaverse.client.state.controls import Controls
 from makaverse.client.state.session import ClientSession
 from makaverse.client.ui.focus import KeyboardFocus
-from makaverse.client.state.controls import Controls
 from makaverse.protocol import AuthOk, Error, Hello, Login, Logout, Register, Welcome
 from makaverse.world import load_default_world
 

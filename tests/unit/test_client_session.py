@@ -7,9 +7,9 @@ import math
 import pytest
 
 from makaverse.bench.scripted.route import autopilot_from_spec, parse_route
+from makaverse.client.net.events import ConnState, RttSample, StateChanged
 from makaverse.client.state.autopilot import heading_to
 from makaverse.client.state.controls import Controls, Intent, world_move
-from makaverse.client.net.events import ConnState, RttSample, StateChanged
 from makaverse.client.state.session import MAX_INPUTS_PER_FRAME, ClientSession
 from makaverse.protocol import Error, Snapshot, Welcome, ZoneChanged, quant
 from makaverse.world import load_default_world

@@ -7,6 +7,8 @@ import json
 from pathlib import Path
 
 import pytest
+
+from makaverse.client.settings_file import ENV_VAR, load_settings, save_settings, settings_path
 from makaverse.client.state.controls import KEY_FLAGS
 from makaverse.client.state.settings import (
     ACTIONS,
@@ -16,7 +18,6 @@ from makaverse.client.state.settings import (
     key_flags,
     preset_profile,
 )
-from makaverse.client.settings_file import ENV_VAR, load_settings, save_settings, settings_path
 
 
 def test_round_trip_on_disk(tmp_path: Path) -> None:

@@ -30,7 +30,7 @@ def assert_matches_brute_force(positions, radius_m, k, cell_m):
     got = InterestGrid(positions, cell_m=cell_m).neighbours(radius_m, k)
     want = brute_force(positions, radius_m, k)
     assert len(got) == len(positions)
-    for i, (nbrs, ref) in enumerate(zip(got, want)):
+    for i, (nbrs, ref) in enumerate(zip(got, want, strict=True)):
         assert i not in set(nbrs.tolist()), "self is excluded"
         assert len(set(nbrs.tolist())) == len(nbrs), "no one twice"
         d2 = ((positions[nbrs] - positions[i]) ** 2).sum(axis=1)

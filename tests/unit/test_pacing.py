@@ -3,6 +3,8 @@ standing still but a report of new snapshot ticks now and then."""
 
 from __future__ import annotations
 
+from itertools import pairwise
+
 from makaverse.protocol.pacing import ACK_EVERY_S, InputPacer
 
 
@@ -29,7 +31,7 @@ def test_standing_still_sends_one_input_then_nothing():
 
 def test_new_ticks_are_reported_at_most_every_ack_every_s():
     sent = run(InputPacer(), 4.0, ack_tick=lambda t: int(t * 20))  # a new tick every period
-    gaps = [b - a for a, b in zip(sent, sent[1:])]
+    gaps = [b - a for a, b in pairwise(sent)]
     assert sent[0] == 0.0 and min(gaps) >= ACK_EVERY_S - 1e-9 and len(sent) >= 4 / 0.5
 
 

@@ -4,9 +4,11 @@ spawn, and no step of any path passes through a solid."""
 from __future__ import annotations
 
 import math
+from itertools import pairwise
 
 import numpy as np
 import pytest
+
 from makaverse.world import Box, load_default_world, parse_world
 from makaverse.world.pathfind import Pathfinder, segments_clear
 
@@ -23,7 +25,7 @@ def walk_with_collision(path: list[tuple[float, float]]) -> None:
     """Drive the world's own movement step along the path in short steps (all steps of a leg in
     one vectorised call): a solid in the way would stop a step short of where it should land."""
     assert WORLD.placement_ok(np.array([path[0]]))[0]
-    for (ax, ay), (bx, by) in zip(path, path[1:]):
+    for (ax, ay), (bx, by) in pairwise(path):
         n = max(1, math.ceil(math.hypot(bx - ax, by - ay) / STEP_M))
         k = np.arange(n + 1)[:, None] / n
         points = np.array([[ax, ay]]) + k * np.array([[bx - ax, by - ay]])
@@ -62,7 +64,7 @@ def test_paths_use_the_doors(finder: Pathfinder) -> None:
     assert path is not None
     for wall_y, door in ((0.0, "main-entrance"), (14.0, "hall-door")):
         box = next(d.box for d in WORLD.doors if d.id == door)
-        for (ax, ay), (bx, by) in zip(path, path[1:]):
+        for (ax, ay), (bx, by) in pairwise(path):
             if (ay - wall_y) * (by - wall_y) < 0:
                 x = ax + (bx - ax) * (wall_y - ay) / (by - ay)
                 assert box.xmin < x < box.xmax

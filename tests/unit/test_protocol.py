@@ -235,6 +235,7 @@ _SAMPLE_FIELDS = {
     "STAGE_LINE": dict(event_id=1, id=3, account_id=2, name="Walikota", text="Selamat pagi",
                        server_time_ms=1_700_000_000_000),
     "SEATED": dict(request_id=17, seat=12, x_cm=-200, y_cm=5700, yaw=0),
+    "PLACED": dict(request_id=0, x_cm=0, y_cm=6540, yaw=32768),
     "EVENT_HALL": dict(
         event_id=1, status="live", doors="locked", host_account=2, speakers=(5, 7),
         hands=(dict(account_id=6, name="Daeng", avatar_id=40),), floor=6,

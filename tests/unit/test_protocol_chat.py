@@ -7,9 +7,9 @@ import pytest
 
 from makaverse.protocol import (
     MAX_CHAT_INPUT,
+    Chat,
     ChatLists,
     ChatSend,
-    Chat,
     DirectSend,
     ErrorCode,
     InvalidField,

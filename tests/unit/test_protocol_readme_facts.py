@@ -15,8 +15,8 @@ import pytest
 import makaverse.protocol as protocol
 from makaverse.protocol import MESSAGE_CLASSES, MessageType
 from makaverse.protocol.text import GUEST_NAMES, RESERVED_NAMES
-from makaverse.server.rooms.booth_board import BoothConfig
 from makaverse.server.net import server as net_server
+from makaverse.server.rooms.booth_board import BoothConfig
 from makaverse.server.settings import Settings
 from makaverse.world import load_default_world
 

@@ -28,7 +28,7 @@ from makaverse.protocol import (
     encode,
     refusal,
 )
-from makaverse.protocol.request_fields import FieldRule, check_submission, InvalidSubmission
+from makaverse.protocol.request_fields import FieldRule, InvalidSubmission, check_submission
 from makaverse.protocol.text import (
     check_text,
     clean_line,

@@ -11,11 +11,11 @@ import pytest
 from makaverse.protocol import (
     Announce,
     Announcement,
+    BoothInfo,
     BoothState,
     CallNext,
     Chat,
     ChatSend,
-    BoothInfo,
     CounterMan,
     EditOpd,
     Emote,

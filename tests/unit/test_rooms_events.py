@@ -24,6 +24,7 @@ from makaverse.protocol import (
     QuestionAsk,
     Questions,
     Sit,
+    SpeakerSet,
     StageLine,
     StageSay,
     decode,
@@ -42,7 +43,14 @@ from makaverse.server.rooms.effects import (
     ToInstance,
 )
 from makaverse.server.rooms.events import (
-    DOWN, UP, EventCopy, Events, down_to, is_copy_of, push_every_ms, unpack,
+    DOWN,
+    UP,
+    EventCopy,
+    Events,
+    down_to,
+    is_copy_of,
+    push_every_ms,
+    unpack,
 )
 from makaverse.server.rooms.seats import Seats
 from makaverse.server.services.events import EventRefusal
@@ -424,3 +432,38 @@ def test_a_join_from_another_process_moves_there_and_completes_when_it_arrives()
     pushed = [p for d in fx.bus if d.channel in (DOWN, down_to("p2")) for p in copy.receive(DOWN, d.payload, T0).pushes]
     joined = [decode(p.msg) for p in pushed if p.target == ToConn(44)]
     assert any(isinstance(m, EventJoined) and m.request_id == 9 and m.instance == "auditorium-7" for m in joined)
+
+
+def test_the_host_and_speakers_go_to_the_stage_and_the_audience_to_seats():
+    """'Go to event': the host is sent to the speaker spot in the hall itself (even from a copy),
+    facing the audience; a speaker beside the lectern; an attendee to a seat. From another process
+    the spot travels down the bus with the move."""
+    sim, roster, events = world_of()
+    stage = WORLD.stage
+    host = person(roster, sim, 1, 1, role="host", pos=(0.0, 10.0), instance="building")
+    live_event(events, host)
+    fx = settle(events.handle(EventJoin(request_id=7, event_id=1), host, T0))
+    assert fx.out == [Move(1, "auditorium", spot=(*stage.speaker_spot, np.radians(stage.facing_deg)))]
+    in_copy = Actor(conn_id=1, avatar_id=1, instance="auditorium-2", name="P1", role="host", account_id=1)
+    fx = settle(events.handle(EventJoin(request_id=8, event_id=1), in_copy, T0))
+    assert [m.to_instance for m in fx.of(Move)] == ["auditorium"]  # the stage is in the hall, not the copy
+    speaker = person(roster, sim, 6, 60)
+    settle(events.handle(SpeakerSet(request_id=3, event_id=1, account_id=60, on=True), host, T0))
+    (move,) = settle(events.handle(EventJoin(request_id=9, event_id=1), speaker, T0)).of(Move)
+    sx, sy, yaw = move.spot
+    lectern = next(s.box for s in WORLD.solids if s.id == "lectern")
+    assert stage.box.contains_point(sx, sy) and not lectern.contains_point(sx, sy) and abs(sx) > 1.0
+    assert yaw == np.radians(stage.facing_deg) and not move.seat
+    citizen = person(roster, sim, 5, 50)
+    assert settle(events.handle(EventJoin(request_id=10, event_id=1), citizen, T0)).out == [
+        Move(5, "auditorium", seat=True)]
+    # The host's move, made by another process, keeps its spot.
+    fx = events.relay(settle(events.handle(EventJoin(request_id=11, event_id=1), in_copy, T0)), in_copy, "p2")
+    copy = EventCopy("auditorium-2", Simulation(WORLD, issue_ids=False), roster, origin="", process="p2")
+    moves = [e for p in fx.bus if p.channel == down_to("p2") for e in copy.receive(DOWN, p.payload, T0).of(Move)]
+    assert [m.spot for m in moves] == [(*stage.speaker_spot, np.radians(stage.facing_deg))]
+    # Arrived, the host's join completes standing (seat -1) as the host.
+    in_hall = Actor(conn_id=1, avatar_id=1, instance="auditorium", name="P1", role="host", account_id=1)
+    fx = events.moved(in_hall, -1, T0)
+    joined = [r.msg for r in fx.replies if isinstance(r.msg, EventJoined)]
+    assert joined and joined[0].seat == -1 and joined[0].part == "host"

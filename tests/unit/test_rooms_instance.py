@@ -373,3 +373,24 @@ def test_a_member_that_asked_for_fewer_snapshots_gets_the_news_at_its_rate():
     tick(hall)
     tick(hall, 20)
     assert len(box.take(Snapshot)) == 1
+
+
+def test_standing_near_a_stage_spot_takes_the_free_place_nearest_it_on_the_stage(inst):
+    """`stand_near` stands an avatar off its seat at the spot, facing its yaw; when someone stands
+    there already, at the nearest free place, still on the stage and clear of the lectern."""
+    import math
+
+    stage = WORLD.stage
+    spot = (*stage.speaker_spot, math.radians(stage.facing_deg))
+    first = inst.join(info("Wali", role="host"), ListOutbox(), position=(0.0, 50.0))
+    second = inst.join(info("Camat", role="host"), ListOutbox(), position=(2.0, 50.0))
+    inst.sim.sit(first, inst.sim.free_seat())
+    x, y, yaw = inst.stand_near(first, spot)
+    assert (x, y, yaw) == spot and inst.sim.position(first) == stage.speaker_spot
+    assert inst.sim.seat_of(first) == -1 and inst.sim.yaw(first) == pytest.approx(spot[2])
+    x2, y2, _ = inst.stand_near(second, spot)
+    r = WORLD.avatar_radius_m
+    assert math.hypot(x2 - x, y2 - y) >= 2 * r
+    assert stage.box.xmin + r <= x2 <= stage.box.xmax - r and stage.box.ymin + r <= y2 <= stage.box.ymax - r
+    assert bool(WORLD.placement_ok([[x2, y2]])[0])
+    assert inst.stand_near(first, spot)[:2] == stage.speaker_spot  # its own place is not taken by itself

@@ -150,8 +150,11 @@ def test_no_client_message_carries_a_position():
 # teleports and speed hacks before it is added here.
 # `sit` moves an avatar only onto a seat of the world; the events component lets a client sit
 # only within 2 m of it, and "go to event" places an arriving avatar, as a spawn does.
+# `stand` places an avatar at a spot the server chose (`free_spot`): "go to event" stands an
+# event's host and speakers on the stage; no client message names the spot.
 _SIM_API = {"spawn_point", "add_avatar", "remove_avatar", "has", "info", "position", "yaw", "zone_id", "apply", "step",
-            "drain_events", "sit", "seat_taken", "seat_of", "free_seat", "allow_stage", "input_backlog"}
+            "drain_events", "sit", "seat_taken", "seat_of", "free_seat", "allow_stage", "input_backlog",
+            "free_spot", "stand"}
 
 
 def test_simulation_has_no_way_to_set_a_position():
@@ -326,7 +329,8 @@ def test_drain_swaps_the_buffer():
 def test_a_burst_after_a_stall_leaves_at_most_one_input_waiting():
     """After a stall, a burst of inputs is applied within the speed limit and at most one stays queued, so lag doesn't stand."""
     from makaverse.protocol import Input as _Input
-    from makaverse.server.sim import AvatarInfo as _Info, Simulation as _Sim
+    from makaverse.server.sim import AvatarInfo as _Info
+    from makaverse.server.sim import Simulation as _Sim
     from makaverse.world import load_default_world as _load
 
     sim = _Sim(_load(), seed=3)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import msgpack
 import pytest
+
 from makaverse.protocol import Hello, Input, Snapshot, decode, encode
 from makaverse.protocol.errors import ProtocolError
 from makaverse.server.rooms.instance import WorldInstance

@@ -11,7 +11,7 @@ def samples(rss_mb, fds=None, clients=None, *, every_s: float = 60.0) -> list[So
     clients = clients or [200] * n
     return [
         SoakSample(t_s=i * every_s, rss_mb=r, fds=f, clients=c, loop_lag_p99_ms=2.0, tick_p99_ms=5.0)
-        for i, (r, f, c) in enumerate(zip(rss_mb, fds, clients))
+        for i, (r, f, c) in enumerate(zip(rss_mb, fds, clients, strict=True))
     ]
 
 

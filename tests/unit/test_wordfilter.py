@@ -97,7 +97,7 @@ def test_an_empty_list_changes_nothing():
 
 def test_the_packaged_list_is_short_and_bilingual():
     """The packaged list stays small and has both Indonesian and English entries."""
-    lines = [l.strip() for l in DEFAULT_WORDS_FILE.read_text(encoding="utf-8").splitlines()]
-    entries = [l for l in lines if l and not l.startswith("#")]
+    lines = [line.strip() for line in DEFAULT_WORDS_FILE.read_text(encoding="utf-8").splitlines()]
+    entries = [line for line in lines if line and not line.startswith("#")]
     assert 10 <= len(entries) <= 60
     assert "goblok*" in entries and "fuck*" in entries

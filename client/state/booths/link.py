@@ -31,6 +31,10 @@ class Toast:
     def value(self, name: str, default: object = None) -> object:
         return dict(self.fmt).get(name, default)
 
+    def same_as(self, other: Toast) -> bool:
+        """Says the same thing (whenever it was said)."""
+        return (self.key, self.fmt, self.tone) == (other.key, other.fmt, other.tone)
+
 
 class Sender(Protocol):
     """A booth model that sends commands: an `error` answering one comes back to it."""
@@ -100,7 +104,12 @@ class Link:
         self.outbox.clear()
 
     def toast(self, key: str, now_ms: float, tone: str = "info", **fmt: object) -> None:
-        self.toasts.append(Toast(key, tuple(fmt.items()), now_ms, tone))
+        """Show a toast; the same one still on screen is shown again, not stacked (pressing "call
+        next" at an empty queue three times says "nobody is waiting" once)."""
+        toast = Toast(key, tuple(fmt.items()), now_ms, tone)
+        for old in [t for t in self.toasts if now_ms - t.at_ms < TOAST_MS and t.same_as(toast)]:
+            self.toasts.remove(old)
+        self.toasts.append(toast)
         self.rev["toast"] += 1
 
     def recent_toasts(self, now_ms: float, limit: int = 3) -> list[Toast]:

@@ -3,7 +3,14 @@ history, and status changes pushed while you wait."""
 
 from __future__ import annotations
 
-from makaverse.protocol import MyRequests, RequestDetail, RequestGet, RequestList, RequestStatusChanged, RequestSubmitted
+from makaverse.protocol import (
+    MyRequests,
+    RequestDetail,
+    RequestGet,
+    RequestList,
+    RequestStatusChanged,
+    RequestSubmitted,
+)
 
 from .link import Link
 from .panel import BoothPanelModel
