@@ -295,7 +295,8 @@ class EventUi:
         return task.cont
 
     def _console_open(self) -> bool:
-        """The host console is open: it has the poll in it (the attendee's panel would repeat it)."""
+        """The host console is open: it has the poll and the event in it (the attendee's poll panel
+        and the event line would repeat them, under its top edge)."""
         stage = getattr(self.app, "stage", None)
         return stage is not None and stage.console.visible
 
@@ -364,7 +365,7 @@ class EventUi:
     def _lines(self, m: EventModel) -> None:
         lang = self.lang
         text = ""
-        if m.in_event:
+        if m.in_event and not self._console_open():  # the console's header names the event and your part
             entry = m.entry(m.event_id)
             title = entry.title if entry is not None else f"#{m.event_id}"
             text = i18n.t("event.hud", lang, title=_clip(title, LINE_TITLE_CHARS),
