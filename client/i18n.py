@@ -841,6 +841,12 @@ STRINGS: dict[str, dict[str, str]] = {
         "en": "H: raise/lower hand  |  Q: questions  |  F12: event board  |  WASD: stand up  |  "
               "Enter: chat  |  F4: fold chat  |  F9: Bahasa Indonesia",
     },
+    "app.help_host": {
+        "id": "F11: konsol pembawa acara  |  Q: pertanyaan  |  F12: papan acara  |  WASD/panah: jalan  |  "
+              "Enter: obrolan  |  F4: lipat obrolan  |  F9: English",
+        "en": "F11: host console  |  Q: questions  |  F12: event board  |  WASD/arrows: walk  |  "
+              "Enter: chat  |  F4: fold chat  |  F9: Bahasa Indonesia",
+    },
     "event.part.host": {"id": "pembawa acara", "en": "host"},
     "event.part.speaker": {"id": "pembicara", "en": "speaker"},
     "event.part.attendee": {"id": "peserta", "en": "attendee"},

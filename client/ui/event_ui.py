@@ -379,7 +379,7 @@ class EventUi:
         self._set("line", self.line, text)
         hud = getattr(self.app, "hud", None)
         if hud is not None:
-            hud.use_help("app.help_event" if m.in_event else "app.help")
+            hud.use_help("app.help" if not m.in_event else "app.help_host" if m.part == "host" else "app.help_event")
         prompt = ""
         own = self._own()
         if own is not None and not self.board.visible:
@@ -427,6 +427,7 @@ class EventUi:
             "errors": [e.code for e in m.errors],
             "toasts": [t.key for t in m.toasts],
             "line": self._last.get("line", ""),
+            "help": getattr(getattr(self.app, "hud", None), "help_key", ""),  # which keys the help line shows
             "prompt": self._last.get("prompt", ""),
             "screen": list(self.screen.lines),
             "directory": [e.title_id for e in find.model.events]

@@ -132,6 +132,7 @@ class HudLayout:
         self._lift_prompts(floor)
         self._clear_top()
         self._place_event_panels()
+        self._toast_floor()
 
     def _lift_prompts(self, floor: float) -> None:
         """A prompt stands on the floor, centred in the gap between the chat box and the minimap,
@@ -251,7 +252,6 @@ class HudLayout:
         want = theme_for(b).text_scale
         gap_px = GAP / upp
         edge_px = EDGE / upp
-        poll_right = False
         questions = events.questions.root
         if not questions.is_hidden():
             # At the text size, listing as many questions as fit; shrunk only when not even one does.
@@ -277,9 +277,7 @@ class HudLayout:
             if questions.is_hidden():
                 self._put(poll, edge_px, bottom_l - gap_px, fit_l, below=True)
             else:
-                poll_right = not poll.is_hidden()
                 self._put(poll, w - edge_px, bottom_r - gap_px, fit_r, right=True, below=True)
-        self._toast_floor(poll if poll_right else None)
         board = events.board.root
         if not board.is_hidden():
             self._place_board(events.board, w, upp, want, gap_px, edge_px)
@@ -316,20 +314,22 @@ class HudLayout:
         left_px = (x0 + x1) / 2 - WIDTH * s / upp / 2
         self._put(panel.root, left_px, top_px + gap_px, s)
 
-    def _toast_floor(self, below: Any) -> None:
-        """The toasts stop above a panel standing under them in the right-hand column."""
+    def _toast_floor(self) -> None:
+        """The toasts stop above whatever stands under them in the right-hand column: the poll, the
+        minimap's key hint, the minimap (the newest toasts shown, older ones left out)."""
         booths = getattr(self.app, "booths", None)
         if booths is None:
             return
-        hud = booths.hud
+        b = self.base
+        pieces = self._pieces()
+        column = self._right_column_px(b.win.get_x_size(), self._units_per_px())
+        below = [r for r in _rects_px(pieces, ("poll", "hint", "minimap"), b) if r[2] > column]
         floor = None
-        if below is not None:
-            left, right, bottom, top = self._box(below)
-            pivot = below.getParent()
-            top_z = pivot.get_z(self.base.aspect2d) + pivot.get_sz() * top
-            corner = hud.corner
-            floor = round((top_z + GAP - corner.get_z(self.base.aspect2d)) / corner.get_sz(), 3)
-        hud.toast_floor = floor
+        if below:
+            _, z = self._px_to_a2d(0, min(r[1] for r in below))
+            corner = booths.hud.corner
+            floor = round((z + GAP - corner.get_z(b.aspect2d)) / corner.get_sz(), 3)
+        booths.hud.toast_floor = floor
 
     def _units_per_px(self) -> float:
         return 2.0 / self.base.win.get_y_size()  # aspect2d units per pixel, either way

@@ -89,6 +89,7 @@ def test_town_hall_pieces_never_overlap(live_poll, shots, tmp_path, request, ren
         assert poll[2] < w / 2 or poll[0] > w / 2, poll  # off the middle, where the stage screen is
     ev = summary["events"]
     assert "\n" not in ev["line"] and ev["line"].startswith(f"Acara: {TITLE}"), ev["line"]
+    assert ev["help"] == "app.help_event"  # H, Q and F12 are told on the help line, not on the event line
     line = rects["event_line"]
     assert line[3] - line[1] < 40 * text_scale, line  # one line
     assert ev["questions"]["open"] and ASKED in [r["text"] for r in ev["questions"]["rows"]]
