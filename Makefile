@@ -37,10 +37,10 @@ TEST_WORKERS ?= auto
 test: $(STAMP)
 	PYTHONDONTWRITEBYTECODE= $(BIN)/python -m pytest -q -n $(TEST_WORKERS) --dist loadfile --no-loadscope-reorder --durations=25
 
-## lint: ruff (lint and import order) over protocol/, world/, server/, client/, bench/, assets/, tests/ and
-##       the launcher, and mypy over protocol/, world/ and server/
+## lint: ruff (lint and import order) over every package, tests/ and the launcher; mypy over every package
 LINT_PATHS := protocol world server client bench assets tests __init__.py __main__.py launcher.py
-MYPY_TARGETS := -p makaverse.protocol -p makaverse.world -p makaverse.server
+MYPY_TARGETS := -p makaverse.protocol -p makaverse.world -p makaverse.server -p makaverse.client \
+                -p makaverse.bench -p makaverse.assets -m makaverse -m makaverse.__main__ -m makaverse.launcher
 lint: $(STAMP)
 	$(BIN)/ruff check $(LINT_PATHS)
 	@# mypy cannot follow the editable install's import hook: it reads the package through a link.

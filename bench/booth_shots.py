@@ -56,6 +56,7 @@ def _background(url: str, lang: str, *args: str) -> subprocess.Popen:
 
 
 def _ready(proc: subprocess.Popen) -> None:
+    assert proc.stdout is not None  # stdout=PIPE
     line = proc.stdout.readline()
     if not line.startswith("{"):
         raise RuntimeError("a client did not start")

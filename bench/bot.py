@@ -223,7 +223,7 @@ async def _session(
         stats.bytes_up += len(hello)
         async with asyncio.timeout(HANDSHAKE_TIMEOUT_S):
             while True:
-                data = await ws.recv()
+                data = await ws.recv(decode=False)  # bytes even for a text frame: decode refuses it
                 stats.frames_down += 1
                 stats.bytes_down += len(data)
                 msg = decode(data)
@@ -301,7 +301,7 @@ async def _receive(
     last_tick = -1
     last_ack = 0
     while True:
-        data = await ws.recv()
+        data = await ws.recv(decode=False)  # bytes even for a text frame: decode refuses it
         now = loop.time()
         stats.frames_down += 1
         stats.bytes_down += len(data)

@@ -161,7 +161,7 @@ async def _report_progress(
                 rates.append((s.snapshots - seen_snaps[s.index]) / span)
             seen_snaps[s.index] = s.snapshots
         # Slices copy: a numpy view would pin the array, and the bot's next append would fail.
-        acks = []
+        acks: list[float] = []
         for s in stats:
             acks.extend(s.ack_latency_s[seen_acks[s.index] :: 7])
             seen_acks[s.index] = len(s.ack_latency_s)
@@ -266,7 +266,7 @@ def _run_in_processes(config: RunConfig, procs: int, printer: _ProgressPrinter, 
         p.start()
     results: dict[int, dict] = {}
     try:
-        ready = set()
+        ready: set[int] = set()
         deadline = time.monotonic() + _READY_TIMEOUT_S
         while len(ready) < procs:
             kind, wid, _ = events.get(timeout=max(0.1, deadline - time.monotonic()))

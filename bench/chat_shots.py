@@ -53,6 +53,7 @@ def _serve(db: str, env: dict) -> tuple[subprocess.Popen, str]:
     ready = threading.Event()
 
     def read() -> None:
+        assert proc.stdout is not None  # stdout=PIPE
         for line in proc.stdout:
             m = re.search(r"listening on (ws://[\w.\-]+:\d+)", line)
             if m and not found:
@@ -107,6 +108,7 @@ def main(argv: list[str] | None = None) -> int:
                 players.append(subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
                                                 env=env))
             for player in players:
+                assert player.stdout is not None  # stdout=PIPE
                 json.loads(player.stdout.readline())  # {"event": "ready", ...}: in place
             shot = subprocess.run(
                 _client(url, "--user", "daeng", *login, "--frames", "6", "--walk", "0,-4;-1,24.5@0", "--say",

@@ -54,7 +54,7 @@ class Chatty(Wander):
         return "nearby"
 
     def outgoing(self, now_s: float) -> list[Message]:
-        if self.next_line_at is None:
+        if self.next_line_at is None or self.next_emote_at is None:
             # Spread the first lines so the bots don't all speak on the same tick.
             self.next_line_at = now_s + self.rng.uniform(0.0, self.LINE_EVERY_S[1])
             self.next_emote_at = now_s + self.rng.uniform(*self.EMOTE_EVERY_S)

@@ -68,7 +68,7 @@ _pack = msgpack.packb
 def use_fast_loop() -> str:
     """uvloop when it is installed (less CPU per frame), else asyncio's own loop; returns which."""
     try:
-        import uvloop  # type: ignore[import-not-found]
+        import uvloop
     except ImportError:
         return "asyncio"
     asyncio.set_event_loop_policy(uvloop.EventLoopPolicy())
@@ -148,7 +148,7 @@ class Bot(asyncio.Protocol):
         self.redirects = 0
 
     # ── transport ───────────────────────────────────────────────────────────
-    def connection_made(self, transport) -> None:  # type: ignore[override]
+    def connection_made(self, transport) -> None:
         self.transport = transport
         u = self.parsed
         key = base64.b64encode(self.rng.randbytes(16)).decode()
@@ -547,11 +547,16 @@ class LoadRun:
         if tag:
             self.extra_latency_tagged.setdefault(tag, array("f")).append(seconds)
 
+    def _connect_soon(self, bot: Bot) -> None:
+        asyncio.ensure_future(self.connect(bot))
+
     async def connect(self, bot: Bot) -> None:
         u = bot.parsed
         try:
+            if u.hostname is None:
+                raise ValueError(f"no host in {bot.url}")
             async with asyncio.timeout(HANDSHAKE_TIMEOUT_S):
-                await self.loop.create_connection(lambda: bot, u.hostname, u.port or 80)  # type: ignore[union-attr]
+                await asyncio.get_running_loop().create_connection(lambda: bot, u.hostname, u.port or 80)
         except Exception as exc:
             bot.connect_error = bot.connect_error or type(exc).__name__
             bot.done = True
@@ -576,7 +581,7 @@ class LoadRun:
         t0 = self.now() + (self.control.start.value - time.time())
         ramp, count = self.spec.ramp_s, max(1, self.spec.count)
         connects = [
-            self.loop.call_at(t0 + ramp * i / count, lambda b=b: asyncio.ensure_future(self.connect(b)))
+            self.loop.call_at(t0 + ramp * i / count, self._connect_soon, b)
             for i, b in zip(self.indices, self.bots, strict=True)
         ]
         tasks = [asyncio.create_task(self._inputs()), asyncio.create_task(self._lag())]

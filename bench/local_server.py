@@ -15,6 +15,7 @@ import time
 import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
+from typing import BinaryIO
 
 import psutil
 
@@ -106,7 +107,7 @@ class LocalServer:
         self.url = ""
         self.http_url = ""
         self._tmp: tempfile.TemporaryDirectory | None = None
-        self._stderr = None
+        self._stderr: BinaryIO | None = None
         self._listening = threading.Event()
         self._stdout_lines: list[str] = []
 

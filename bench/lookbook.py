@@ -88,9 +88,11 @@ def main(argv: list[str] | None = None) -> int:
     elif args.camera:
         from makaverse.client.scene.camera_math import preset_view
 
-        view = preset_view(world, args.camera)
-        base.camera.set_pos(*view.eye)
-        base.camera.look_at(*view.target)
+        fixed = preset_view(world, args.camera)
+        if fixed is None:
+            raise SystemExit(f"--camera {args.camera}: not a fixed view")
+        base.camera.set_pos(*fixed.eye)
+        base.camera.look_at(*fixed.target)
         base.cam.node().get_lens().set_fov(70)
     else:
         base.camera.set_pos(ax, ay - 5.6, 1.7)

@@ -21,7 +21,7 @@ def new_event_loop(choice: str | None = None) -> asyncio.AbstractEventLoop:
     return asyncio.new_event_loop()
 
 
-def run(main):  # type: ignore[no-untyped-def]
+def run(main):
     """`asyncio.run(main)` on the loop `new_event_loop` picks."""
     with asyncio.Runner(loop_factory=new_event_loop) as runner:
         return runner.run(main)

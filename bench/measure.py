@@ -241,7 +241,7 @@ class Plan:
     modules: tuple[str, ...] = ()  # modules that register the bot kind in the load processes
     ceiling: bool = False
     # Hook once the server is up, before any bot connects (accounts, an event to join).
-    after_start: Callable[[LocalServer, Plan, Log], None] | None = None
+    after_start: Callable[[LocalServer | BenchCluster, Plan, Log], None] | None = None
     # Called once the window is measured, with the load results: scenario figures for the report.
     finish: Callable[[Plan, list[dict], float], dict] | None = None
     state: dict = field(default_factory=dict)
@@ -306,6 +306,10 @@ def _git_commit() -> str | None:
 
 def _median(values: list[float]) -> float | None:
     return float(np.median(values)) if values else None
+
+
+def _scaled(value: float | None, factor: float) -> float | None:
+    return None if value is None else value * factor
 
 
 def _round(value: float | None, digits: int = 1) -> float | None:
@@ -446,7 +450,8 @@ def build_measured(plan: Plan, args, results: list[dict], *, server_cpu_s: float
     down = [b for w in windows for b in w["down_bps"]]
     up = [b for w in windows for b in w["up_bps"]]
     snaps = [s for w in windows for s in w["snaps_per_s"]]
-    latency = np.concatenate([np.frombuffer(r["latency_s"], dtype=np.float32) for r in results]) if results else []
+    latency = np.concatenate([np.frombuffer(r["latency_s"], dtype=np.float32) for r in results]
+                             or [np.zeros(0, np.float32)])
     errors: dict[str, int] = {}
     closes: dict[str, int] = {}
     connect_errors: dict[str, int] = {}
@@ -489,10 +494,10 @@ def build_measured(plan: Plan, args, results: list[dict], *, server_cpu_s: float
         "loadgen_cpu_pct": _round(load_cpu_pct),
         "load_procs": procs,
         "down_kbit_s_per_client": {
-            "median": _round(None if not down else _median(down) * 8 / 1000.0),
+            "median": _round(_scaled(_median(down), 8 / 1000.0)),
             "max": _round(None if not down else max(down) * 8 / 1000.0),
         },
-        "up_kbit_s_per_client": {"median": _round(None if not up else _median(up) * 8 / 1000.0)},
+        "up_kbit_s_per_client": {"median": _round(_scaled(_median(up), 8 / 1000.0))},
         "latency_ms": latency_figures(lat, missing),
         "snapshots_per_s": {"min": _round(min(snaps) if snaps else None, 2), "median": _round(_median(snaps), 2)},
         "rss_mib": _round(rss_end / _MIB),

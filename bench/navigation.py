@@ -144,10 +144,11 @@ class Floorplan:
                 came[nxt] = (room, c)
                 if nxt == goal:
                     path = []
-                    while came[nxt] is not None:
-                        prev, crossing = came[nxt]
+                    step = came[nxt]
+                    while step is not None:
+                        prev, crossing = step
                         path.append(crossing)
-                        nxt = prev
+                        step = came[prev]
                     return path[::-1]
                 todo.append(nxt)
         return None

@@ -208,12 +208,13 @@ def run_overload(args: argparse.Namespace, *, log: Log = _stderr) -> dict:
         rss_empty=rss_empty, rss_end=rss_end, load_avg=(load_avg_start, load_avg_end),
         procs=sum(g.procs for g in groups),
     )
-    full = {"refused": 0, "named_a_place": 0, "places": set()}
+    full = {"refused": 0, "named_a_place": 0}
+    places: set[str] = set()
     for r in results:
         f = r.get("full") or {}
         full["refused"] += f.get("refused", 0)
         full["named_a_place"] += f.get("named_a_place", 0)
-        full["places"].update(f.get("places", []))
+        places.update(f.get("places", []))
     samples = sampler.samples if sampler is not None else []
     report["overload"] = {
         "calibration_bots": probe,
@@ -226,7 +227,7 @@ def run_overload(args: argparse.Namespace, *, log: Log = _stderr) -> dict:
         "admitted": report["clients_measured"],
         "refused_full": full["refused"],
         "full_named_a_place": full["named_a_place"],
-        "full_places": sorted(full["places"]),
+        "full_places": sorted(places),
         "healthz": samples,
         "input_backlog_max": max((s["input_backlog"] or 0 for s in samples), default=None),
         "receive_backlog_bytes_max": max((s["receive_backlog_bytes"] or 0 for s in samples), default=None),

@@ -88,7 +88,7 @@ class Ledger:
     window: list[float] = field(default_factory=list)  # loop times of handled commands: first, last
 
     def reset(self) -> None:
-        self.__init__()
+        vars(self).update(vars(Ledger()))
 
     def mark(self, now_s: float) -> None:
         if not self.window:
@@ -99,7 +99,7 @@ class Ledger:
 LEDGER = Ledger()
 
 
-async def _authenticate(ws, attempts: list[Message]) -> str:
+async def _authenticate(ws, attempts: list[Register | Login]) -> str:
     """Send register/login messages in turn until one is answered with `auth_ok`; its token."""
     last = "no_answer"
     for msg in attempts:
@@ -167,18 +167,24 @@ class QueueCitizen(Behaviour):
         self.open: dict[str, bool] = {}  # booth -> counter open, from `booth_state`
 
     # ── movement ─────────────────────────────────────────────────────────────
+    @property
+    def chosen(self) -> Booth:
+        """The booth this citizen walks to or waits at (picked before any step that needs it)."""
+        assert self.booth is not None
+        return self.booth
+
     def _go(self, view: BotView, goal: tuple[float, float], face: float | None = None) -> None:
         self.walker.set_route(self.plan.route((view.x_m, view.y_m), goal, self.rng))
         self.face = face
 
     def _zone_spot(self) -> tuple[float, float]:
-        z = self.booth.zone
+        z = self.chosen.zone
         cx, cy = z.centre
         return (cx + self.rng.uniform(-0.6, 0.6), cy + self.rng.uniform(-1.0, 1.0))
 
     def _waiting_spot(self) -> tuple[float, float]:
         """Somewhere in the hall 3-8 m out from the booth, towards the middle."""
-        cx, cy = self.booth.zone.centre
+        cx, cy = self.chosen.zone.centre
         side = 1.0 if cx < 0 else -1.0
         return (cx + side * self.rng.uniform(3.0, 8.0), cy + self.rng.uniform(-2.0, 2.0))
 
@@ -207,7 +213,7 @@ class QueueCitizen(Behaviour):
             return
         if self.state == "to_booth":
             self.state = "at_booth"
-            opd = self.booth.opd
+            opd = self.chosen.opd
             if opd not in self.services:
                 self._send(BoothInfoGet(request_id=self.cmd.rid(), opd=opd), "info")
             self._send(TakeNumber(request_id=self.cmd.rid(), opd=opd), "take")
@@ -218,7 +224,7 @@ class QueueCitizen(Behaviour):
                 self.called_at = None
 
     def _send(self, msg: Message, what: str) -> None:
-        self.pending[msg.request_id] = what
+        self.pending[msg.request_id] = what  # type: ignore[attr-defined]  # only requests are sent here
         self.cmd.out.append(msg)
 
     def outgoing(self, now_s: float) -> list[Message]:
@@ -269,7 +275,7 @@ class QueueCitizen(Behaviour):
             self.called_at = now_s
             self.state = "to_counter"
             self.walker.set_route([self._zone_spot()])
-            self.face = math.radians(self.booth.facing_deg + 180)
+            self.face = math.radians(self.chosen.facing_deg + 180)
         elif msg.status in ("served", "no_show", "left"):
             self.counters[msg.status] += 1
             self.ticket = ""
@@ -278,7 +284,7 @@ class QueueCitizen(Behaviour):
             self.rest_until = now_s + self.rng.uniform(1.0, 3.0)
 
     def _submit(self) -> None:
-        services = self.services.get(self.booth.opd) or []
+        services = self.services.get(self.chosen.opd) or []
         if not services:
             return
         service = self.rng.choice(services)
@@ -286,7 +292,7 @@ class QueueCitizen(Behaviour):
         msg = SubmitRequest(
             request_id=self.cmd.rid(),
             client_request_id=crid,
-            opd=self.booth.opd,
+            opd=self.chosen.opd,
             service=service["code"],
             fields=_fill(service["fields"], self.rng),
             note="Dikirim oleh bot antrean.",
@@ -381,7 +387,7 @@ class QueueClerk(Behaviour):
         return Intent(yaw_rad=math.radians(self.booth.facing_deg))
 
     def _send(self, msg: Message, what: str) -> None:
-        self.pending[msg.request_id] = what
+        self.pending[msg.request_id] = what  # type: ignore[attr-defined]  # only requests are sent here
         self.cmd.out.append(msg)
 
     def outgoing(self, now_s: float) -> list[Message]:

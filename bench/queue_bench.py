@@ -72,8 +72,8 @@ def _create_clerks(db_url: str, count: int, opds: list[str], log) -> list[str]:
     return names
 
 
-def _utc(text: str | None) -> datetime | None:
-    return None if text is None else datetime.fromisoformat(text)
+def _utc(text: str) -> datetime:
+    return datetime.fromisoformat(text)
 
 
 def check_database(db_file: Path, ledger) -> dict:

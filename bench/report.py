@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import math
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from typing import Any
 
 import numpy as np
 
@@ -65,7 +66,7 @@ def summarise_bot(stats: BotStats) -> dict:
 
 def _spread(values: list[float], keys: tuple[str, ...], digits: int = 1) -> dict[str, float | None]:
     arr = np.asarray(values, dtype=np.float64)
-    funcs = {"min": np.min, "median": np.median, "mean": np.mean, "max": np.max}
+    funcs: dict[str, Callable[[np.ndarray], Any]] = {"min": np.min, "median": np.median, "mean": np.mean, "max": np.max}
     return {k: (_r(float(funcs[k](arr)), digits) if arr.size else None) for k in keys}
 
 

@@ -27,6 +27,7 @@ from makaverse.protocol import PROTOCOL_VERSION, BoothInfo, BoothInfoGet, Error,
 from makaverse.protocol.messages import MessageType
 from makaverse.world import load_default_world
 
+from .cluster_server import BenchCluster
 from .loadgen import Bot, LoadRun, register_bot
 from .local_server import LocalServer, ServerError
 
@@ -144,7 +145,7 @@ class ServicesBot(Bot):
 def services_plan(args: argparse.Namespace, tmp: Path):
     from .measure import Plan
 
-    def after_start(server: LocalServer, plan: Plan, log) -> None:
+    def after_start(server: LocalServer | BenchCluster, plan: Plan, log) -> None:
         plan.options["catalog"] = service_catalog(server.url, seed=args.seed)
         log(f"[bench] services: {len({(c['opd'], c['service']) for c in plan.options['catalog']})} services to submit")
 

@@ -58,7 +58,10 @@ def start_server(db: Path) -> tuple[subprocess.Popen, str]:
     url: list[str] = []
     ready = threading.Event()
 
+    assert proc.stdout is not None  # stdout=PIPE
+
     def read() -> None:
+        assert proc.stdout is not None
         for line in proc.stdout:
             m = re.search(r"listening on (ws://[\w.\-]+:\d+)", line)
             if m and not url:
@@ -98,6 +101,7 @@ def main(argv: list[str] | None = None) -> int:
                      "--frames", "1000000", f"--walk={route}", *([f"--look={look}"] if look else [])],
                     stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True))
             for w in walkers:
+                assert w.stdout is not None  # stdout=PIPE
                 json.loads(w.stdout.readline())  # {"event": "ready", ...} once arrived
             name, route = photographer[0], args.route or photographer[1]
             # With --gl the photographer opens a real OpenGL window (the display is Xvfb's).

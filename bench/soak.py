@@ -102,6 +102,7 @@ class Soak(Chatty):
         return out
 
     def _submission(self) -> list[Message]:
+        assert self.services  # asked for only once the booth's services are known
         service = self.rng.choice(self.services)
         crid = f"{self.username}-{next(_SUBMISSIONS)}"
         msg = SubmitRequest(

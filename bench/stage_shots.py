@@ -68,10 +68,12 @@ def _server(folder: Path) -> tuple[subprocess.Popen, str]:
         subprocess.run([*_python(), *args], check=True, capture_output=True, env=env, timeout=120)
     proc = subprocess.Popen([*_python(), "serve", "--port", "0", "--db", db, "--log-format", "text"],
                             stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, env=env)
-    for line in proc.stdout:
+    out = proc.stdout
+    assert out is not None  # stdout=PIPE
+    for line in out:
         m = re.search(r"listening on (ws://[\w.\-]+:\d+)", line)
         if m:
-            threading.Thread(target=lambda: [None for _ in proc.stdout], daemon=True).start()
+            threading.Thread(target=lambda: [None for _ in out], daemon=True).start()
             return proc, m.group(1)
     raise RuntimeError("the server did not start")
 
@@ -137,7 +139,7 @@ def _client(url: str, png: Path, *extra: str, env: dict, cwd: Path | None = None
     proc = subprocess.run([*_python(), "shot", "--url", url, "--renderer", "gl", "--frames", "12", "--wait", "90",
                            "--screenshot", str(png), *extra], capture_output=True, text=True, timeout=400, env=env,
                           cwd=cwd)
-    summary = next((json.loads(ln) for ln in reversed(proc.stdout.splitlines())
+    summary: dict = next((json.loads(ln) for ln in reversed(proc.stdout.splitlines())
                     if ln.startswith("{") and '"ready"' not in ln), {})
     if proc.returncode != 0:
         print(proc.stderr[-2000:], file=sys.stderr)

@@ -227,7 +227,7 @@ async def run_townhall(config: TownhallConfig, *, log=None) -> dict[str, Any]:
         if p.reader is not None:
             await asyncio.gather(p.reader, return_exceptions=True)
     latencies = np.array([ms for p in people for ms in p.lines_ms], dtype=np.float64)
-    errors = Counter()
+    errors: Counter[str] = Counter()
     for p in everyone:
         errors.update(p.errors)
     expected_lines = said * len(people)

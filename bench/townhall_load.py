@@ -39,6 +39,7 @@ from makaverse.protocol import (
 )
 from makaverse.protocol.messages import MessageType
 
+from .cluster_server import BenchCluster
 from .loadgen import Bot, LoadRun, register_bot
 from .local_server import LocalServer, ServerError
 from .townhall import OPTIONS, Person, _auth, _open
@@ -245,7 +246,7 @@ def create_host(db_url: str) -> None:
 def townhall_plan(args: argparse.Namespace, tmp: Path):
     from .measure import Plan, latency_figures
 
-    def after_start(server: LocalServer, plan: Plan, log) -> None:
+    def after_start(server: LocalServer | BenchCluster, plan: Plan, log) -> None:
         create_host(server.db_url)  # its own SQLite file, --db, or the processes' fresh schema
         host = Host(server.url, args.count)
         plan.options["event_id"] = host.start()

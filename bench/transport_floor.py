@@ -67,7 +67,7 @@ async def _floor_server(port_out, hz: float, seconds: float, result) -> None:
             if measured is None and result.ready.is_set():
                 measured = (time.process_time(), time.monotonic(), len(clients), count["in"] + count["out"])
                 end = time.monotonic() + seconds
-            if end is not None and time.monotonic() >= end:
+            if measured is not None and end is not None and time.monotonic() >= end:
                 cpu = time.process_time() - measured[0]
                 wall = time.monotonic() - measured[1]
                 frames = count["in"] + count["out"] - measured[3]
@@ -189,6 +189,7 @@ def _sock_reader(sock: socket.socket, ticks: int, out) -> None:
 
 def _shm_reader(name: str, sock: socket.socket, ticks: int, out) -> None:
     shm = shared_memory.SharedMemory(name=name)
+    assert shm.buf is not None  # None only once closed
     start = time.process_time()
     for _ in range(ticks):
         (length,) = struct.unpack("<I", _recv_exact(sock, 4))  # the doorbell: how much is ready
@@ -234,6 +235,7 @@ def run_ipc(count: int, *, ticks: int = 200) -> list[dict]:
     # shared memory: the batch is written into a shared buffer, a byte on the socket says it is there
     size = len(_batch(count)) + 16
     shm = shared_memory.SharedMemory(create=True, size=size)
+    assert shm.buf is not None  # None only once closed
     s1, s2 = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
     p = ctx.Process(target=_shm_reader, args=(shm.name, s2, ticks, out))
     p.start()

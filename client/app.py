@@ -328,10 +328,12 @@ class ClientApp:
         """The open panels' horizontal spans in window pixels (those along a side move the
         picture's centre into the part they leave free). The town hall's own panels (questions,
         the event board) are not among them: seated, the stage screen is what you look at, and
-        it is too wide to move aside."""
+        it is too wide to move aside; the minimap beside it is."""
         from .ui.booth_widgets import screen_rect
 
-        parts = (self.booths.panel, self.booths.requests, self.booths.console, self.stage.console)
+        parts: list[Any] = [self.booths.panel, self.booths.requests, self.booths.console, self.stage.console]
+        if self.camera.seated > 0.0:
+            parts.append(self.find.minimap)  # seated, the screen is wide enough to reach under it
         spans = []
         for part in parts:
             if part.visible:

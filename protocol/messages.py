@@ -173,7 +173,7 @@ class Sender(Enum):
     SERVER = "server"
 
 
-MESSAGE_CLASSES: dict[MessageType, type] = {}
+MESSAGE_CLASSES: dict[MessageType, type[Message]] = {}
 SENDERS: dict[MessageType, Sender] = {}
 
 

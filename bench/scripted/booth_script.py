@@ -30,7 +30,7 @@ SCRIPT_FLAGS = ("open_booth", "take_number", "request", "my_requests", "man_coun
 @dataclass
 class Step:
     name: str
-    start: Callable[[], None]
+    start: Callable[[], object]  # what it returns is not used
     done: Callable[[], bool]
     failed: Callable[[], str] = lambda: ""
     timeout_ms: float = 15000.0

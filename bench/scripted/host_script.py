@@ -45,6 +45,9 @@ def host_steps(app: Any, args: argparse.Namespace) -> list[Step]:
     def act(action: str):
         return lambda: console.act(action)
 
+    def on_slide(n: int):
+        return lambda: m.slide is not None and m.slide.index == n
+
     def refused(kind: str):
         mark = len(m.errors)
         return lambda: next((e.code for e in list(m.errors)[mark:] if e.kind == kind), "")
@@ -93,7 +96,7 @@ def host_steps(app: Any, args: argparse.Namespace) -> list[Step]:
                           refused("slide_add")()))
     for n in range(args.host_next):
         steps.append(Step(f"host_next_{n + 1}", act("slide_next"),
-                          lambda n=n: m.slide is not None and m.slide.index == n, refused("slide_show")))
+                          on_slide(n), refused("slide_show")))
     if args.host_poll:
         question, *options = args.host_poll.split("|")
 

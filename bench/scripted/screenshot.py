@@ -77,8 +77,9 @@ class ScriptedShot(ScreenshotRun):
         if not bounds:
             return None
         lo, hi = bounds
-        corners = [self.screen_point(x, y, z) for x in (lo.x, hi.x) for y in (lo.y, hi.y) for z in (lo.z, hi.z)]
-        if any(c is None for c in corners):
+        points = [self.screen_point(x, y, z) for x in (lo.x, hi.x) for y in (lo.y, hi.y) for z in (lo.z, hi.z)]
+        corners = [c for c in points if c is not None]
+        if len(corners) < len(points):
             return None
         xs, ys = [c[0] for c in corners], [c[1] for c in corners]
         return [min(xs), min(ys), max(xs), max(ys)]

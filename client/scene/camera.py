@@ -48,6 +48,7 @@ class CameraRig:
         self.seated = 0.0  # 0 behind you .. 1 the seated view of the stage, moving at SEAT_EASE_S a way
         self.eyes = 0.0  # eases to 1 while the camera is held at your eyes (follow's at_eyes)
         self.centre_shift = 0.0  # of the window's width, negative to the left (see shift_centre)
+        self.lens_shift = (0.0, 0.0)  # the view's (camera_math.View.shift), as on the film now
         lens = base.camLens
         lens.set_fov(HFOV_DEG)  # horizontal; the vertical follows the window's aspect
         lens.set_near_far(0.3, 900.0)
@@ -88,6 +89,9 @@ class CameraRig:
             view = mix_views(view, seated_view(self.world, x, y, floor_z), ease(self.seated))
             self.first_person *= 1.0 - self.seated
         self._look(view.eye, view.target)
+        if view.shift != self.lens_shift:
+            self.lens_shift = view.shift
+            self._set_film()
 
     def shift_centre(self, fraction: float, dt: float) -> None:
         """Ease the picture's centre towards `fraction` of the window's width off the middle
@@ -96,10 +100,16 @@ class CameraRig:
         shift = self.centre_shift + (fraction - self.centre_shift) * k
         if abs(shift - fraction) < 1e-3:
             shift = fraction
-        if shift == self.centre_shift and shift == 0.0:
+        if shift == self.centre_shift:
             return
         self.centre_shift = shift
+        self._set_film()
+
+    def _set_film(self) -> None:
+        """The film's offset from the view's lens shift and the centre's shift beside panels. A
+        film moved right by a quarter of its width shows the lens's axis a quarter of the window
+        left of the middle; a point at tangent t off the axis lies at t × focal length on the film."""
         lens = self.base.camLens
-        # A film moved right by a quarter of its width shows the lens's axis a quarter of the
-        # window to the left of the middle.
-        lens.set_film_offset(-shift * lens.get_film_size()[0], 0.0)
+        f = lens.get_focal_length()
+        sx, sy = self.lens_shift
+        lens.set_film_offset(sx * f - self.centre_shift * lens.get_film_size()[0], sy * f)

@@ -100,6 +100,10 @@ def boom_length(obstacles: Obstacles, target: tuple[float, float, float], yaw: f
 class View:
     eye: tuple[float, float, float]
     target: tuple[float, float, float]
+    # A shifted lens, as architects photograph a facade: the picture's centre lies this far off
+    # the camera's axis (tangents of the angle, right and up). The camera can then face a screen
+    # squarely and stay level, and the screen is drawn as the rectangle it is from any seat.
+    shift: tuple[float, float] = (0.0, 0.0)
 
 
 def follow_view(x: float, y: float, floor_z: float, yaw: float, length_m: float,
@@ -144,7 +148,8 @@ def mix_views(a: View, b: View, t: float) -> View:
     def mix(p: tuple[float, float, float], q: tuple[float, float, float]) -> tuple[float, float, float]:
         return (p[0] + (q[0] - p[0]) * t, p[1] + (q[1] - p[1]) * t, p[2] + (q[2] - p[2]) * t)
 
-    return View(eye=mix(a.eye, b.eye), target=mix(a.target, b.target))
+    shift = (a.shift[0] + (b.shift[0] - a.shift[0]) * t, a.shift[1] + (b.shift[1] - a.shift[1]) * t)
+    return View(eye=mix(a.eye, b.eye), target=mix(a.target, b.target), shift=shift)
 
 
 @dataclass(frozen=True, slots=True)
@@ -157,6 +162,7 @@ class SeatedFrame:
     eye_height_m: float = 1.9  # above the floor: over your own head and the heads in front
     # The aim's height: this share of the way from the stage floor up to the screen's top edge.
     aim_share: float = 0.5
+    pitch_deg: float = 1.0  # the camera's own tilt up; its lens's shift does the rest
 
 
 def screen_obstacle(world: World) -> tuple[tuple[float, float, float, float], float, float]:
@@ -171,22 +177,33 @@ def screen_obstacle(world: World) -> tuple[tuple[float, float, float, float], fl
 
 def seated_view(world: World, x: float, y: float, floor_z: float, frame: SeatedFrame = SeatedFrame(),
                 face: ScreenFace | None = None) -> View:
-    """The camera of someone seated at (x, y): the stage and its screen, whole."""
+    """The camera of someone seated at (x, y): the stage and its screen, whole. It faces the
+    screen squarely and level (the screen faces -Y), its lens shifted to centre the aim, so the
+    screen's edges stay straight and level from a side seat too; a camera turned and tilted
+    towards the screen drew it as a leaning trapezoid."""
     face = face or screen_face(world)
     cx, cy, _ = face.centre
     dx, dy = cx - x, cy - y
     n = math.hypot(dx, dy) or 1.0
     eye = (x - dx / n * frame.back_m, y - dy / n * frame.back_m, floor_z + frame.eye_height_m)
     stage_z = world.stage.height_m
-    return View(eye=eye, target=(cx, cy, stage_z + (face.z1 - stage_z) * frame.aim_share))
+    aim_z = stage_z + (face.z1 - stage_z) * frame.aim_share
+    depth = max(0.5, face.y - eye[1])
+    # Square on, but raised a degree: a view exactly square to a wall loses the writing on its
+    # signs under OpenGL (the text is offset from its card by slope, and there is none).
+    target = (eye[0], eye[1] + depth, eye[2] + depth * math.tan(math.radians(frame.pitch_deg)))
+    square = View(eye=eye, target=target)
+    shift = project(square, (cx, cy, aim_z), 1.0, hfov_deg=90.0)  # tangents: tan 45° = 1
+    assert shift is not None  # the screen is in front of every seat
+    return View(eye=eye, target=target, shift=shift)
 
 
 def project(view: View, point: tuple[float, float, float], aspect: float,
             hfov_deg: float = HFOV_DEG) -> tuple[float, float] | None:
     """Where `point` lands in the picture of a camera at `view.eye` looking at `view.target` (up
-    is +Z) through a lens `hfov_deg` wide: (-1, -1) bottom left to (1, 1) top right, inside
-    the window when both are within [-1, 1]. None behind the camera. As Panda3D's perspective
-    lens: the vertical field of view follows the aspect (width / height)."""
+    is +Z) through a lens `hfov_deg` wide, shifted by `view.shift`: (-1, -1) bottom left to
+    (1, 1) top right, inside the window when both are within [-1, 1]. None behind the camera.
+    As Panda3D's perspective lens: the vertical field of view follows the aspect (width / height)."""
     eye = np.asarray(view.eye, dtype=np.float64)
     forward = np.asarray(view.target, dtype=np.float64) - eye
     forward /= np.linalg.norm(forward)
@@ -198,7 +215,8 @@ def project(view: View, point: tuple[float, float, float], aspect: float,
     if depth <= 1e-6:
         return None
     tan_h = math.tan(math.radians(hfov_deg) / 2)
-    return (float(d @ right) / depth / tan_h, float(d @ up) / depth / (tan_h / aspect))
+    sx, sy = view.shift
+    return ((float(d @ right) / depth - sx) / tan_h, (float(d @ up) / depth - sy) / (tan_h / aspect))
 
 
 PRESETS = ("follow", "hall", "forecourt", "auditorium", "booth:<OPD>")

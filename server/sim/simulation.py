@@ -173,19 +173,8 @@ class Simulation:
         if t.seat[slot] != seat and self.seat_taken(seat):
             raise SeatTaken(seat)
         x, y = seats[seat]
-        yaw = math.radians(self.world.seat_facing_deg)
-        t.pos[slot] = (x, y)
-        t.yaw[slot] = yaw
-        t.seat[slot] = seat
-        self.settled = False
-        t.anim[slot] = ANIM_SIT
-        zone = int(self.world.zone_index(t.pos[slot : slot + 1])[0])
-        if zone != t.zone[slot]:
-            t.zone[slot] = zone
-            self._events.append(ZoneEntered(avatar_id, self.world.zones[zone].id if zone >= 0 else ""))
-        while t.inputs[slot]:
-            t.ack_seq[slot] = t.ack_news[slot] = t.inputs[slot].popleft().seq
-        return float(x), float(y), yaw
+        return self._place(avatar_id, slot, float(x), float(y), math.radians(self.world.seat_facing_deg), seat,
+                           ANIM_SIT)
 
     def seat_taken(self, seat: int) -> bool:
         t = self.avatars
@@ -239,12 +228,17 @@ class Simulation:
     def stand(self, avatar_id: int, x: float, y: float, yaw: float) -> tuple[float, float, float]:
         """Place the avatar standing at (x, y) facing `yaw` (off any seat); inputs already queued are
         dropped so they don't walk it off at once. Returns (x, y, yaw)."""
-        slot = self._slot(avatar_id)
+        return self._place(avatar_id, self._slot(avatar_id), x, y, float(yaw), -1, ANIM_IDLE)
+
+    def _place(self, avatar_id: int, slot: int, x: float, y: float, yaw: float, seat: int,
+               anim: int) -> tuple[float, float, float]:
+        """Put the avatar at (x, y) facing `yaw` on `seat` (-1: standing) with `anim`, noting a zone
+        change; inputs already queued are dropped (acknowledged) so they don't move it off at once."""
         t = self.avatars
         t.pos[slot] = (x, y)
         t.yaw[slot] = yaw
-        t.seat[slot] = -1
-        t.anim[slot] = ANIM_IDLE
+        t.seat[slot] = seat
+        t.anim[slot] = anim
         self.settled = False
         zone = int(self.world.zone_index(t.pos[slot : slot + 1])[0])
         if zone != t.zone[slot]:
@@ -252,7 +246,7 @@ class Simulation:
             self._events.append(ZoneEntered(avatar_id, self.world.zones[zone].id if zone >= 0 else ""))
         while t.inputs[slot]:
             t.ack_seq[slot] = t.ack_news[slot] = t.inputs[slot].popleft().seq
-        return float(x), float(y), float(yaw)
+        return x, y, yaw
 
     def allow_stage(self, avatar_id: int, allowed: bool) -> None:
         """Whether the avatar may walk onto the stage; for everyone else it is a solid."""

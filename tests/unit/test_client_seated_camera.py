@@ -69,8 +69,29 @@ def test_the_seated_camera_is_just_behind_and_above_your_head_facing_the_screen(
         in_solid = ((ob.boxes[:, 0] < ex) & (ex < ob.boxes[:, 2]) & (ob.boxes[:, 1] < ey) & (ey < ob.boxes[:, 3])
                     & (ob.z0 < ez) & (ez < ob.z1))
         assert not in_solid.any()
-        # The aim is across the screen's middle.
-        assert view.target[:2] == pytest.approx(face.centre[:2])
+        # It faces the screen squarely, tilted up a degree; its shifted lens puts the aim
+        # (across the screen's middle) in the middle of the picture.
+        tx, ty, tz = view.target
+        assert tx == pytest.approx(ex) and ty > ey
+        assert math.degrees(math.atan2(tz - ez, ty - ey)) == pytest.approx(frame.pitch_deg)
+        aim_z = WORLD.stage.height_m + (face.z1 - WORLD.stage.height_m) * frame.aim_share
+        assert project(view, (face.centre[0], face.y, aim_z), 16 / 9) == pytest.approx((0.0, 0.0), abs=1e-9)
+
+
+@pytest.mark.parametrize("aspect", list(ASPECTS), ids=list(ASPECTS))
+def test_from_every_seat_the_screen_is_drawn_as_an_upright_rectangle(aspect):
+    """A camera turned and tilted towards the screen drew it as a leaning trapezoid; facing it
+    squarely with a shifted lens, its top and bottom edges are level and its sides upright but
+    for the camera's one-degree tilt (they lean by under two degrees)."""
+    face = screen_face(WORLD)
+    a = ASPECTS[aspect]
+    for x, y in WORLD.seats:
+        view = seated_view(WORLD, float(x), float(y), seat_floor(x, y))
+        bl, br, tr, tl = (project(view, c, a) for c in face.corners())
+        assert bl[1] == pytest.approx(br[1]) and tl[1] == pytest.approx(tr[1])
+        height = (tl[1] - bl[1]) / a  # in the same units as x across the picture
+        for bottom, top in ((bl, tl), (br, tr)):
+            assert math.degrees(math.atan2(abs(top[0] - bottom[0]), height)) < 2.0, (x, y)
 
 
 def test_projection_puts_the_aim_in_the_middle_and_right_is_right():
