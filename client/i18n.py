@@ -834,15 +834,24 @@ STRINGS: dict[str, dict[str, str]] = {
                            "en": "You have the floor in “{title}”: type to speak."},
     "event.subtitle": {"id": "{name}: {text}", "en": "{name}: {text}"},
     "event.hud": {"id": "Acara: {title} • {part}", "en": "Event: {title} • {part}"},
-    "event.hud_keys": {"id": "H: angkat tangan  •  Q: pertanyaan  •  F12: papan acara",
-                       "en": "H: raise hand  •  Q: questions  •  F12: event board"},
+    # In an event H and Q do other things (ui/event_ui.py): the help line says so instead of the usual keys.
+    "app.help_event": {
+        "id": "H: angkat/turunkan tangan  |  Q: pertanyaan  |  F12: papan acara  |  WASD: berdiri  |  "
+              "Enter: obrolan  |  F4: lipat obrolan  |  F9: English",
+        "en": "H: raise/lower hand  |  Q: questions  |  F12: event board  |  WASD: stand up  |  "
+              "Enter: chat  |  F4: fold chat  |  F9: Bahasa Indonesia",
+    },
+    "app.help_host": {
+        "id": "F11: konsol pembawa acara  |  Q: pertanyaan  |  F12: papan acara  |  WASD/panah: jalan  |  "
+              "Enter: obrolan  |  F4: lipat obrolan  |  F9: English",
+        "en": "F11: host console  |  Q: questions  |  F12: event board  |  WASD/arrows: walk  |  "
+              "Enter: chat  |  F4: fold chat  |  F9: Bahasa Indonesia",
+    },
     "event.part.host": {"id": "pembawa acara", "en": "host"},
     "event.part.speaker": {"id": "pembicara", "en": "speaker"},
     "event.part.attendee": {"id": "peserta", "en": "attendee"},
-    "event.hand_up": {"id": "Tangan Anda terangkat (urutan {place}) — H untuk menurunkan",
-                      "en": "Your hand is up (place {place}) — H to lower it"},
-    "event.hand_sent": {"id": "Tangan Anda terangkat — H untuk menurunkan",
-                        "en": "Your hand is up — H to lower it"},
+    "event.hand_up": {"id": "Tangan terangkat (urutan {place})", "en": "Hand up (place {place})"},
+    "event.hand_sent": {"id": "Tangan terangkat", "en": "Hand up"},
     "event.has_floor": {"id": "Anda mendapat giliran bicara", "en": "You have the floor"},
     "event.questions.title": {"id": "Pertanyaan", "en": "Questions"},
     "event.questions.empty": {"id": "Belum ada pertanyaan. Jadilah yang pertama!",

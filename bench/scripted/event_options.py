@@ -23,6 +23,7 @@ def add_event_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--event-hand", action="store_true", help="press H (raise your hand); wait until the hall lists it")
     p.add_argument("--event-ask", default=None, metavar="TEXT", help="ask TEXT in the questions panel (Q)")
     p.add_argument("--event-questions", action="store_true", help="open the questions panel (Q) at the end")
+    p.add_argument("--event-board-end", action="store_true", help="open the event board (F12) at the very end")
     p.add_argument("--event-wait-line", default=None, metavar="TEXT",
                    help="wait until a stage line containing TEXT shows as a subtitle")
     p.add_argument("--event-timeout", type=float, default=120.0, metavar="S", help="how long each step may wait")

@@ -44,6 +44,17 @@ def _press_button(ui: Any, label: str, tries: dict, nth: int = 0) -> None:
             seen += 1
 
 
+def _scrolled_to(ui: Any, title: str | None) -> bool:
+    """Whether the board shows the row of the event called `title`; if not, scroll toward it (the
+    arrow keys' way) and say no: the next try finds it drawn."""
+    if title is None or any(r["title"] == title for r in ui.board.rows):
+        return True
+    index = next((i for i, e in enumerate(ui.model.board) if e.title == title), None)
+    if index is not None:
+        ui.board.scroll(index - ui.board.first)
+    return False
+
+
 def _nth_with(ui: Any, action: str, title: str | None) -> int:
     """Which of the board's buttons for `action` belongs to the event called `title` (0: the first)."""
     rows = [r for r in ui.board.rows if action in r["actions"]]
@@ -77,7 +88,8 @@ class EventDriver:
         if getattr(args, "event_register", False):
             def register() -> None:
                 board_open()
-                _press_button(ui, i18n.t("event.register", lang), tries, _nth_with(ui, "register", title))
+                if _scrolled_to(ui, title):
+                    _press_button(ui, i18n.t("event.register", lang), tries, _nth_with(ui, "register", title))
 
             def registered() -> bool:
                 wanted = [e.id for e in m.board if title is None or e.title == title]
@@ -94,7 +106,8 @@ class EventDriver:
                     return
                 board_open()
                 ui.refresh()
-                _press_button(ui, i18n.t("event.go", lang), tries, _nth_with(ui, "go", title))
+                if _scrolled_to(ui, title):
+                    _press_button(ui, i18n.t("event.go", lang), tries, _nth_with(ui, "go", title))
 
             steps.append(Step("go", go, lambda: m.in_event and m.seated is not None, lambda: self._error(),
                               timeout_ms=timeout, retry_ms=3000.0))
@@ -133,6 +146,9 @@ class EventDriver:
                               lambda: any(said in text for _, text, _ in ui.subtitles.shown), timeout_ms=timeout))
         if getattr(args, "event_questions", False):
             steps.append(Step("questions", lambda: ui.show_questions(True), lambda: ui.questions.visible))
+        if getattr(args, "event_board_end", False):
+            steps.append(Step("board_end", board_open, lambda: ui.board.visible and ui.board.loaded,
+                              timeout_ms=timeout, retry_ms=5000.0))
         self.script = BoothScript(None, steps) if steps else None  # type: ignore[arg-type]
         self._errors_seen = 0
         shot = app.shot if isinstance(app.shot, ScriptedShot) else None

@@ -69,6 +69,7 @@ class EventBoardPanel:
         self.body = None
         self.loaded = False  # a whole board has arrived (until then: "loading")
         self.first = 0
+        self.max_rows = VISIBLE_EVENTS  # fewer when the window has less room (`hud_layout`); the arrows scroll
         self._key: tuple | None = None
         self.rows: list[dict] = []  # what is drawn, for a summary
         self.notes: list[str] = []  # the lines above the rows, as drawn
@@ -90,7 +91,7 @@ class EventBoardPanel:
 
     def scroll(self, delta: int) -> None:
         n = len(self.model.board)
-        self.first = max(0, min(self.first + delta, max(0, n - VISIBLE_EVENTS)))
+        self.first = max(0, min(self.first + delta, max(0, n - self.max_rows)))
         self._key = None
 
     def sync(self) -> None:
@@ -98,7 +99,7 @@ class EventBoardPanel:
             return
         m = self.model
         key = (m.rev["board"], m.rev["joined"], len(m.registered), self.lang, self.first, self.loaded,
-               self.logged_in())
+               self.logged_in(), self.max_rows)
         if key != self._key:
             self._key = key
             self._draw()
@@ -111,10 +112,10 @@ class EventBoardPanel:
         x0, x1 = -WIDTH / 2 + PAD, WIDTH / 2 - PAD
         label(b, i18n.t("event.board.title", lang), (x0, TOP - 0.085), scale=0.058, fg=GOLD)
         events = m.board
-        shown = min(len(events), VISIBLE_EVENTS)
+        rows = self.max_rows
+        shown = min(len(events), rows)
         # As tall as what it lists (from the top), so the world shows below a short board.
-        bottom = max(BOTTOM, TOP - 0.15 - max(1, shown) * ROW_H - (0.07 if len(events) > shown else 0.0)
-                     - (0.08 if not self.logged_in() else 0.0) - 0.1)
+        bottom = max(BOTTOM, TOP - self.height_for(shown, more=len(events) > shown))
         self.root["frameSize"] = (-WIDTH / 2, WIDTH / 2, bottom, TOP)
         self.theme.set_box(self.root.themed_pivot, (-WIDTH / 2, WIDTH / 2, bottom, TOP))
         label(b, i18n.t("event.board.keys", lang), (0, bottom + 0.04), scale=0.03, fg=MUTED,
@@ -128,12 +129,18 @@ class EventBoardPanel:
             top -= 0.08
         if not events:
             return
-        self.first = max(0, min(self.first, max(0, len(events) - VISIBLE_EVENTS)))
-        for i, e in enumerate(events[self.first:self.first + VISIBLE_EVENTS]):
+        self.first = max(0, min(self.first, max(0, len(events) - rows)))
+        for i, e in enumerate(events[self.first:self.first + rows]):
             self._row(b, e, top - i * ROW_H, x0, x1)
-        if len(events) > self.first + VISIBLE_EVENTS:
-            label(b, i18n.t("dir.more", lang, count=len(events) - self.first - VISIBLE_EVENTS),
-                  (x0, top - VISIBLE_EVENTS * ROW_H - 0.01), scale=0.028, fg=MUTED)
+        if len(events) > self.first + rows:
+            label(b, i18n.t("dir.more", lang, count=len(events) - self.first - rows),
+                  (x0, top - rows * ROW_H - 0.01), scale=0.028, fg=MUTED)
+
+    def height_for(self, rows: int, *, more: bool = False) -> float:
+        """How tall the panel is (its units) listing `rows` events: the title, the notes, the rows,
+        a "more" line when some are left out, the keys at the bottom."""
+        notes = len(board_notes(logged_in=self.logged_in(), has_events=rows > 0, loaded=self.loaded))
+        return 0.15 + max(1, rows) * ROW_H + (0.07 if more else 0.0) + max(0, notes - (0 if rows else 1)) * 0.08 + 0.1
 
     def _row(self, b, e: EventEntry, y: float, x0: float, x1: float) -> None:
         m, lang = self.model, self.lang

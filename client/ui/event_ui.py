@@ -40,6 +40,11 @@ __all__ = ["EventUi", "POLL_KEYS", "BOARD_REFRESH_MS"]
 
 POLL_KEYS = ("1", "2", "3", "4", "5", "6")
 BOARD_REFRESH_MS = 30000.0  # while the board is open, ask again this often
+LINE_TITLE_CHARS = 40  # the event line stays one line: a longer title is cut (the board has it whole)
+
+
+def _clip(text: str, chars: int) -> str:
+    return text if len(text) <= chars else text[: chars - 1].rstrip() + "…"
 
 
 def node_rect(np, base) -> list[int] | None:
@@ -73,8 +78,9 @@ class EventUi:
         self.subtitles = Subtitles(base, m, lang=lang)
         theme_for(base).subscribe(lambda: self.set_lang(self.lang))  # redraw with the new text size / colours
         self.screen = EventBoardScreen(base.render, self.world, lang=lang)
-        self.line = label(base.a2dTopCenter, "", (0, -0.29), scale=0.04, fg=(1, 1, 1, 1), align=TextNode.A_center,
-                          bg=(0.35, 0.06, 0.08, 0.85))
+        # One line under the zone line (`hud_layout` places it); the keys are on the help line meanwhile.
+        self.line = label(theme_for(base).root("top_center", name="event-line"), "", (0, -0.29), scale=0.04,
+                          fg=(1, 1, 1, 1), align=TextNode.A_center, bg=(0.35, 0.06, 0.08, 0.85))
         self.line.hide()
         self.prompt = label(base.a2dBottomCenter, "", (0, 0.28), scale=0.046, fg=(1, 1, 1, 1),
                             align=TextNode.A_center, bg=(0.05, 0.06, 0.10, 0.85))
@@ -281,13 +287,18 @@ class EventUi:
             self.show_questions(False)
         self.board.sync()
         self.questions.sync()
-        self.poll.beside(self.questions.root["frameSize"][1] if self.questions.visible else 0.0)
-        self.poll.sync(now)
+        self.poll.sync(now, covered=self.board.visible or self._console_open())
         self.subtitles.sync(now)
         self._lines(m)
         for msg in m.drain():
             self.app.net.send(msg)
         return task.cont
+
+    def _console_open(self) -> bool:
+        """The host console is open: it has the poll and the event in it (the attendee's poll panel
+        and the event line would repeat them, under its top edge)."""
+        stage = getattr(self.app, "stage", None)
+        return stage is not None and stage.console.visible
 
     def _follow_seat(self, m: EventModel, s) -> None:
         """Seated by the server: your avatar snaps onto the seat, facing the stage, and the camera
@@ -354,18 +365,21 @@ class EventUi:
     def _lines(self, m: EventModel) -> None:
         lang = self.lang
         text = ""
-        if m.in_event:
+        if m.in_event and not self._console_open():  # the console's header names the event and your part
             entry = m.entry(m.event_id)
             title = entry.title if entry is not None else f"#{m.event_id}"
-            text = i18n.t("event.hud", lang, title=title, part=i18n.t(f"event.part.{m.part}", lang))
+            text = i18n.t("event.hud", lang, title=_clip(title, LINE_TITLE_CHARS),
+                          part=i18n.t(f"event.part.{m.part}", lang))
             if m.has_floor:
                 text += "  •  " + i18n.t("event.has_floor", lang)
             elif m.hand_position():
                 text += "  •  " + i18n.t("event.hand_up", lang, place=m.hand_position())
             elif m.hand_up:
                 text += "  •  " + i18n.t("event.hand_sent", lang)
-            text += "\n" + i18n.t("event.hud_keys", lang)
         self._set("line", self.line, text)
+        hud = getattr(self.app, "hud", None)
+        if hud is not None:
+            hud.use_help("app.help" if not m.in_event else "app.help_host" if m.part == "host" else "app.help_event")
         prompt = ""
         own = self._own()
         if own is not None and not self.board.visible:
@@ -413,6 +427,7 @@ class EventUi:
             "errors": [e.code for e in m.errors],
             "toasts": [t.key for t in m.toasts],
             "line": self._last.get("line", ""),
+            "help": getattr(getattr(self.app, "hud", None), "help_key", ""),  # which keys the help line shows
             "prompt": self._last.get("prompt", ""),
             "screen": list(self.screen.lines),
             "directory": [e.title_id for e in find.model.events]

@@ -53,6 +53,7 @@ class Hud:
             text=i18n.t("app.help", lang), parent=theme.root("bottom_center", name="help"), pos=(0, 0.05),
             scale=HELP_SCALE, fg=(1, 1, 1, 1), bg=(0.04, 0.05, 0.08, 0.5), align=TextNode.A_center, mayChange=True,
         )
+        self.help_key = "app.help"  # another set of keys while they mean something else (`use_help`)
         self.help_top = 0.0  # aspect2d units above the window's bottom edge (`place_help`)
         self._help_fit: tuple = ()
         self._last: dict[str, str] = {}
@@ -60,8 +61,14 @@ class Hud:
     def set_lang(self, lang: str) -> None:
         self.lang = lang
         self._last.clear()
-        self.help.setText(i18n.t("app.help", lang))
+        self.help.setText(i18n.t(self.help_key, lang))
         self._help_fit = ()
+
+    def use_help(self, key: str) -> None:
+        """Show the keys of `key` on the help line (in an event H and Q do other things)."""
+        if key != self.help_key:
+            self.help_key = key
+            self.help.setText(i18n.t(key, self.lang))
 
     def place_help(self) -> float:
         """Wrap the help line to the window's width and sit its last row on the bottom edge; returns

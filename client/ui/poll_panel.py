@@ -32,8 +32,8 @@ class PollPanel:
         self.base = base
         self.model = model
         self.lang = lang
-        # Top left under the HUD and the event line (the right holds the toasts, the map and its keys; the chat box is
-        # bottom left), beside the questions panel when that is open.
+        # `hud_layout` stands it on the chat box, or above the minimap while the questions panel is open: never over
+        # the middle of the picture, where the stage screen is.
         self.theme = theme_for(base)  # the text size grows the panel as a whole
         self.root = self.theme.frame("top_left", frameColor=BG, frameSize=(0, WIDTH, -0.6, 0),
                                      pos=(0.03, 0, -0.37), sortOrder=11)
@@ -42,6 +42,8 @@ class PollPanel:
         self._key: tuple | None = None
         self._closed: dict[int, float] = {}  # poll id -> when this client saw it closed
         self.shown_poll: PollView | None = None
+        self.wanted: PollView | None = None  # the poll to show where there is room and nothing covers it
+        self.room = True  # `hud_layout` found a place for it (false: a small window with the questions open)
 
     @property
     def visible(self) -> bool:
@@ -61,12 +63,11 @@ class PollPanel:
         closed_at = self._closed.setdefault(p.poll_id, now_ms)
         return p if now_ms - closed_at < CLOSED_SHOW_MS else None
 
-    def beside(self, left: float) -> None:
-        """Move right of a panel `left` wide on the left edge (0: back to the edge)."""
-        self.root.set_x(0.03 + (left + 0.03 if left else 0.0))
-
-    def sync(self, now_ms: float) -> None:
-        p = self._wanted(now_ms)
+    def sync(self, now_ms: float, *, covered: bool = False) -> None:
+        """`covered`: a panel that has the poll too, or the event board, is open: hide meanwhile."""
+        p = self.wanted = self._wanted(now_ms)
+        if covered or not self.room:
+            p = None
         self.shown_poll = p
         if p is None:
             if self.visible:
@@ -91,7 +92,8 @@ class PollPanel:
         height = 0.1 + rows_q * 0.045 + len(p.options) * OPTION_H + 0.15
         top = 0.0
         self.root["frameSize"] = (0, WIDTH, -height, top)
-        self.theme.set_box(self.root.themed_pivot, (0.03, WIDTH + 0.03, -height - 0.37, top - 0.37))
+        x, _, z = self.root.getPos()
+        self.theme.set_box(self.root.themed_pivot, (x, WIDTH + x, -height + z, top + z))
         label(b, i18n.t("event.poll.title", lang), (x0, top - 0.06), scale=0.036, fg=GOLD)
         label(b, question, (x0, top - 0.11), scale=0.034, fg=INK)
         y = top - 0.11 - rows_q * 0.045 - 0.01

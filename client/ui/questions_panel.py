@@ -18,9 +18,10 @@ from .theme import theme_for
 
 __all__ = ["QuestionsPanel", "VISIBLE_QUESTIONS"]
 
-WIDTH, TOP, BOTTOM = 1.3, 0.72, -0.34  # left of centre, above the chat box
+WIDTH, TOP, BOTTOM = 1.3, 0.72, -0.34  # left of centre, above the chat box (`hud_layout` places it)
 PAD = 0.04
 ROW_H = 0.145
+HEAD, FOOT = 0.13, 0.235  # the title above the rows; the field, its button and the keys below them
 VISIBLE_QUESTIONS = 5
 ROW_BG = (0.11, 0.13, 0.18, 0.95)
 
@@ -39,6 +40,24 @@ class QuestionsPanel:
         self.body = None
         self._key: tuple | None = None
         self.rows: list[dict] = []
+        self.max_rows = VISIBLE_QUESTIONS  # fewer when the window has less room (`hud_layout`)
+        self.top = TOP
+
+    @staticmethod
+    def height_for(rows: int) -> float:
+        return HEAD + max(1, rows) * ROW_H + FOOT
+
+    def set_rows(self, rows: int) -> None:
+        """List at most `rows` questions: the panel shrinks from the top (its field stays put)."""
+        rows = max(1, min(VISIBLE_QUESTIONS, rows))
+        if rows == self.max_rows:
+            return
+        self.max_rows = rows
+        self.top = BOTTOM + self.height_for(rows)
+        self.root["frameSize"] = (0, WIDTH, BOTTOM, self.top)
+        if self.static is not None:
+            self._build_static()
+        self._key = None
 
     @property
     def visible(self) -> bool:
@@ -69,7 +88,7 @@ class QuestionsPanel:
         lang = self.lang
         s = self.static = holder(self.root)
         x0 = PAD
-        label(s, i18n.t("event.questions.title", lang), (x0, TOP - 0.075), scale=0.05, fg=GOLD)
+        label(s, i18n.t("event.questions.title", lang), (x0, self.top - 0.075), scale=0.05, fg=GOLD)
         y = BOTTOM + 0.2
         label(s, i18n.t("event.questions.field", lang), (x0, y), scale=0.032, fg=INK)
         self.field = TextField(s, (x0, y - 0.075), width=WIDTH - 2 * PAD - 0.3, focus=self.focus, scale=0.034,
@@ -92,7 +111,7 @@ class QuestionsPanel:
         if not self.visible:
             return
         m = self.model
-        key = (m.rev["questions"], self.lang)
+        key = (m.rev["questions"], self.lang, self.max_rows)
         if key != self._key:
             self._key = key
             self._draw()
@@ -105,11 +124,11 @@ class QuestionsPanel:
         x0, x1 = PAD, WIDTH - PAD
         questions = m.visible_questions()
         self.rows = []
-        top = TOP - 0.13
+        top = self.top - HEAD
         if not questions:
             label(b, i18n.t("event.questions.empty", lang), (x0, top - 0.06), scale=0.034, fg=MUTED)
             return
-        for i, q in enumerate(questions[:VISIBLE_QUESTIONS]):
+        for i, q in enumerate(questions[:self.max_rows]):
             y = top - i * ROW_H
             DirectFrame(parent=b, frameColor=ROW_BG, frameSize=(x0 - 0.015, x1 + 0.015, y - ROW_H + 0.012, y))
             text = textwrap.shorten(q.text, width=110, placeholder="…")

@@ -75,6 +75,8 @@ class TicketHud:
         self.buttons = None
         self.cards = None
         self.toasts = None
+        self.toast_floor: float | None = None  # the corner's z the toasts stop above (a panel below: `hud_layout`)
+        self.toast_top: float | None = None  # the corner's z the toasts start below (a wide line above: `hud_layout`)
         self.banner = None
         self.banner_line = None
         self.talk = None
@@ -103,7 +105,8 @@ class TicketHud:
         if self._changed("cards", (m.rev["ticket"], bool(m.panel.opd), counters)):
             self._draw_cards()
         visible = tuple(id(t) for t in m.recent_toasts(now_ms))
-        if self._changed("toasts", (visible, m.rev["ticket"], bool(m.panel.opd), self._console_shown())):
+        if self._changed("toasts", (visible, m.rev["ticket"], bool(m.panel.opd), self._console_shown(),
+                                    self.toast_floor, self.toast_top)):
             self._draw_toasts(now_ms)
         self._called(own, zone_opd)
         self._talk()
@@ -178,12 +181,17 @@ class TicketHud:
         # Beside an open booth panel or staff console rather than under it.
         right = -0.03 - (CONSOLE_W + 0.06 if self._console_shown() else PANEL_W + 0.05 if m.panel.opd else 0.0)
         y = (CARDS_TOP if m.panel.opd else getattr(self, "_cards_bottom", CARDS_TOP)) - 0.01
+        if self.toast_top is not None:
+            y = min(y, self.toast_top)
         for toast in reversed(m.recent_toasts(now_ms)):
             text = T.toast_text(toast, lang)
             w = label(t, text, (right - 0.02, y - 0.05), scale=0.033, fg=(1, 1, 1, 1), align=TextNode.A_right,
                       width=CARD_W - 0.04)
             rows = max(1, w.textNode.get_num_rows())
             h = 0.03 + rows * 0.04
+            if self.toast_floor is not None and y - h - 0.01 < self.toast_floor:
+                w.destroy()  # no room above the panel below: the newest shown, the older ones left out
+                break
             bg = DirectFrame(parent=t, frameColor=TONES.get(toast.tone, TONES["info"]),
                              frameSize=(right - CARD_W, right, y - h - 0.01, y))
             w.reparent_to(bg)

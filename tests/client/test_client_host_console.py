@@ -100,6 +100,10 @@ def test_a_host_runs_the_event_from_the_console(hall, shots, tmp_path):
     assert "floor_back" in console["enabled"] and "floor_give" not in console["enabled"]
     assert console["buttons"]["floor_back"].endswith("(Ctrl+T)")
     assert console["buttons"]["poll_close"].endswith("(Ctrl+N)")
+    # The console has the poll and the event: the attendee's poll panel and the event line keep away.
+    layout = run.summary["client"]["layout"]
+    assert run.summary["events"]["poll"] is None and "poll" not in layout and "event_line" not in layout, layout
+    assert run.summary["events"]["help"] == "app.help_host"  # F11 on the help line, not H
     # The floor's microphone over the attendee's figure, and the console's words on its panel.
     assert "floor" in stage["markers"].values(), (stage["markers"], run.summary["avatars"])
     rgb = load_rgb(png)
