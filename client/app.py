@@ -333,7 +333,8 @@ class ClientApp:
 
         parts: list[Any] = [self.booths.panel, self.booths.requests, self.booths.console, self.stage.console]
         if self.camera.seated > 0.0:
-            parts.append(self.find.minimap)  # seated, the screen is wide enough to reach under it
+            # Seated, the screen is wide enough to reach under the minimap and the poll beside it.
+            parts += [self.find.minimap, self.event_ui.poll]
         spans = []
         for part in parts:
             if part.visible:

@@ -271,10 +271,14 @@ class HudLayout:
             readable = min(want, 1.0) * 0.85
             fit_l = self._fit(want, bottom_l - top_l - 2 * gap_px, height)
             fit_r = self._fit(want, bottom_r - top_r - 2 * gap_px, height)
-            # Standing on the chat box; above the minimap while the questions panel has the left;
-            # where neither has room to read it, left out until the questions close (the stage shows it too).
-            events.poll.room = fit_l >= readable if questions.is_hidden() else fit_r >= readable
-            if questions.is_hidden():
+            # Standing on the chat box; above the minimap while the questions panel has the left,
+            # or while you are seated (the stage screen then takes the picture's middle and left:
+            # the picture's centre moves beside the poll, see ClientApp._side_panel_spans); where
+            # neither has room to read it, left out until the questions close (the stage shows it too).
+            camera = getattr(self.app, "camera", None)
+            on_left = questions.is_hidden() and not (camera is not None and camera.seated > 0.0)
+            events.poll.room = fit_l >= readable if on_left else fit_r >= readable
+            if on_left:
                 self._put(poll, edge_px, bottom_l - gap_px, fit_l, below=True)
             else:
                 self._put(poll, w - edge_px, bottom_r - gap_px, fit_r, right=True, below=True)
