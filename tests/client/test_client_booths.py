@@ -91,6 +91,7 @@ def test_the_booth_panel_shows_the_opd_and_a_number_can_be_taken(hall, shots, re
     b = _booths(run)
     assert [s["outcome"] for s in b["script"]] == ["ok", "ok"], b["script"]
     assert b["panel"]["opd"] == "DUKCAPIL" and b["prompt"] == ""
+    assert b["panel"]["head"] == ["Disdukcapil", "Dinas Kependudukan dan Pencatatan Sipil"]
     (ticket,) = b["tickets"]
     assert ticket["code"].startswith("DUK-") and ticket["status"] == "waiting" and ticket["place"] >= 1
     assert "ticket.taken" in b["toasts"]
@@ -105,14 +106,14 @@ def test_the_booth_panel_shows_the_opd_and_a_number_can_be_taken(hall, shots, re
     assert colour_fraction(rgb, (280, 100, x0 - 10, 500), red) > 0.1
 
 
-@pytest.mark.parametrize(("lang", "full"), [("id", "Dinas Kependudukan dan Pencatatan Sipil"),
-                                            ("en", "Population and Civil Registration Agency")])
-def test_the_booth_panel_names_the_agency_in_the_players_language(hall, shots, lang, full):
-    png = shots / f"booth-panel-head-{lang}.png"
-    run = run_client(hall.url, png, "--name", "Ani", "--frames", "4", "--lang", lang, "--walk", TO_DUKCAPIL,
+def test_the_booth_panel_names_the_agency_in_english(hall, shots):
+    """The header's second line is the agency's name in the player's language (in Indonesian it is
+    the server's own name for it, as the other booth tests show)."""
+    png = shots / "booth-panel-head-en.png"
+    run = run_client(hall.url, png, "--name", "Ani", "--frames", "4", "--lang", "en", "--walk", TO_DUKCAPIL,
                      "--open-booth")
     b = _booths(run)
-    assert b["panel"]["head"] == ["Disdukcapil", full]
+    assert b["panel"]["head"] == ["Disdukcapil", "Population and Civil Registration Agency"]
 
 
 def test_a_signed_in_citizen_submits_a_request_and_sees_it_listed(hall, shots, password):
