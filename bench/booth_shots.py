@@ -105,8 +105,7 @@ def main(argv: list[str] | None = None) -> int:
             time.sleep(20)
             code |= _shot(url, lang, folder / "staff-console.png", "--user", "pak_rudi", "--frames", "60",
                           "--walk", "0,-4;0,16;-18.1,16;-21.4,16;-21.4,17@270", "--man-counter", "--call-next",
-                          "--counter-say", "Selamat siang, silakan. Ada yang bisa dibantu?", "--staff-console",
-                          "--camera", "hall")
+                          "--counter-say", "Selamat siang, silakan. Ada yang bisa dibantu?", "--staff-console")
             return code
         finally:
             for proc in crowd:

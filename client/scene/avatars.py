@@ -29,6 +29,10 @@ __all__ = ["AvatarView", "AvatarLayer", "TAG_HEIGHT_M", "OWN_TAG_MIN_M", "TAG_MI
 
 TAG_HEIGHT_M = 2.15
 TAG_READABLE_M = 9.0  # beyond this distance name tags keep their size on screen
+# Nearer than this share of it they stop shrinking in the world, so they grow on screen again
+# only close up: at a counter or in a queue the tags of the people just ahead no longer fill
+# the top of the picture.
+TAG_NEAR_SHARE = 0.6
 # Your own tag is for others: with the camera close (at a wall, behind a counter) it would
 # cover what you look at, so it shows only from a third-person distance. Anyone's tag right in
 # front of the lens is hidden too.
@@ -126,7 +130,7 @@ class AvatarView:
             # Far away, a tag grows with distance so a name stays readable across the hall.
             d = math.dist(eye, (x, y, z + TAG_HEIGHT_M))
             self.eye_distance_m = d
-            self.tag.set_scale(min(self.tag_max_scale, max(1.0, d / TAG_READABLE_M)))
+            self.tag.set_scale(min(self.tag_max_scale, max(TAG_NEAR_SHARE, d / TAG_READABLE_M)))
             self.tag_card.set_order(float_order(TAG_LAYER, d))
             hidden = d < (OWN_TAG_MIN_M if self.is_self else TAG_MIN_M) or d > self.tag_max_m
             if hidden != self.tag.is_hidden():

@@ -40,9 +40,9 @@ def build_booth(kit: Kit, signs: NodePath, booth: Booth, *, lang: str = "id") ->
     b.box(x0, y0, 0.0, x1, y1, 1.02, P.shade(col, 0.05))
     b.box(x0 - 0.06, y0 - 0.06, 1.02, x1 + 0.06, y1 + 0.06, 1.1, (0.95, 0.93, 0.88))
     b.box(x0 - 0.01, y0 - 0.01, 0.15, x1 + 0.01, y1 + 0.01, 0.2, P.GOLD, faces="nsew")
-    # The monitor stands to one side of the clerk, as at a real counter: square in front of their
-    # eyes it would hide the citizen they serve.
-    b.block(frame.box(cf0 + 0.1, cf0 + 0.18, 0.55, 1.15), 1.1, 1.5, (0.12, 0.13, 0.15))
+    # A low monitor to one side of the middle: a tall one square in front of the clerk's eyes hid
+    # the citizen they serve (and a second clerk may stand anywhere along the counter).
+    b.block(frame.box(cf0 + 0.1, cf0 + 0.16, 0.55, 1.05), 1.1, 1.32, (0.12, 0.13, 0.15))
     # Side panels: white, with the booth colour on their front edges.
     for panel, (_f0, f1, s0, s1) in zip(booth.panels, ((pf0, pf1, ps0, ps1), (qf0, qf1, qs0, qs1)), strict=True):
         px0, py0, px1, py1 = panel.as_tuple()
