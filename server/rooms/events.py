@@ -85,6 +85,9 @@ log = logging.getLogger("makaverse.events")
 
 UP = "events.up"  # copies -> the authority: a member's command
 DOWN = "events.down"  # the authority -> copies: broadcasts, replies, stage permissions
+SPEAKER_BESIDE_M = 1.6  # a speaker stands this far east of the speaker spot, clear of the lectern (1 m wide)
+PUSH_EVERY_MS = 250  # the hall's people, questions and live poll counts: at most 4 times a second ...
+PUSH_AUDIENCE = 500  # ... while at most this many attend; a bigger audience gets them less often (see `tick`)
 
 
 def down_to(process: str) -> str:
@@ -92,9 +95,6 @@ def down_to(process: str) -> str:
     Redis every subscriber reads every message: a poll's thousands of replies on `DOWN` were
     each read, and dropped, by every other process."""
     return f"{DOWN}.{process}"
-SPEAKER_BESIDE_M = 1.6  # a speaker stands this far east of the speaker spot, clear of the lectern (1 m wide)
-PUSH_EVERY_MS = 250  # the hall's people, questions and live poll counts: at most 4 times a second ...
-PUSH_AUDIENCE = 500  # ... while at most this many attend; a bigger audience gets them less often (see `tick`)
 
 # Every event command; a copy forwards them all (SIT is the copy's own: seats are local).
 EVENT_TYPES: dict[MessageType, str] = {
