@@ -313,7 +313,9 @@ class ClientApp:
             z = float(self.world.floor_height([[own.x, own.y]])[0])
             self.camera.follow(own.x, own.y, z, own.yaw, dt, at_eyes=self.booths.at_post(),
                                seated=self.event_ui.model.seated is not None)
-        self.camera.shift_centre(centre_shift(self.base.win.get_x_size(), self._side_panel_spans()), dt)
+        shift = centre_shift(self.base.win.get_x_size(), self._side_panel_spans())
+        self.camera.shift_centre(shift, dt)
+        self.booths.hud.centre_banner(shift)
         eye = self.base.camera.get_pos(self.base.render)
         self.avatars.sync(poses, s.avatar_id, dt, (eye.x, eye.y, eye.z))
         self.hud.update(s, now)

@@ -79,6 +79,7 @@ class TicketHud:
         self.toast_top: float | None = None  # the corner's z the toasts start below (a wide line above: `hud_layout`)
         self.banner = None
         self.banner_line = None
+        self.banner_shift = 0.0  # of the window's width: the banner stands over the part side panels leave free
         self.talk = None
         self.talk_field: TextField | None = None
         self.arrow = build_arrow(base.render)
@@ -197,6 +198,18 @@ class TicketHud:
             w.reparent_to(bg)
             y -= h + 0.02
 
+    def centre_banner(self, shift: float) -> None:
+        """Stand the "your number is called" banner `shift` of the window's width off the middle
+        (`camera_math.centre_shift`): over the picture, not half under the booth panel."""
+        if shift != self.banner_shift:
+            self.banner_shift = shift
+            self._place_banner()
+
+    def _place_banner(self) -> None:
+        if self.banner is not None:
+            # aspect2d spans the window's width as 2 × its aspect ratio.
+            self.banner.set_x(self.base.aspect2d, self.banner_shift * 2.0 * self.base.get_aspect_ratio())
+
     # ── being called ─────────────────────────────────────────────────────────
     def _called(self, own: tuple[float, float] | None, zone_opd: str) -> None:
         m, lang = self.model, self.lang
@@ -219,6 +232,7 @@ class TicketHud:
                   fg=(1, 1, 1, 1), align=TextNode.A_center)
             self.banner_line = label(b, "", (0, -0.495), scale=0.036, fg=(1, 0.95, 0.8, 1), align=TextNode.A_center)
             self._last.pop("banner_line", None)
+            self._place_banner()
         booth = self.world.booth(ticket.opd)
         here = zone_opd == ticket.opd
         parts = []
