@@ -14,7 +14,7 @@ from collections.abc import Mapping
 
 from panda3d.core import CardMaker, NodePath, TextNode, TransparencyAttrib
 
-from .avatars import TAG_HEIGHT_M, AvatarLayer, float_order
+from .avatars import OWN_TAG_MIN_M, TAG_HEIGHT_M, AvatarLayer, float_order
 from .signs import FLOAT_BIN
 
 __all__ = ["HandMarkers", "MARKER_HEIGHT_M", "HAND_GOLD", "FLOOR_GREEN", "marker_kinds"]
@@ -116,10 +116,17 @@ class HandMarkers:
                 marker.root.reparent_to(view.root)
             marker.set_order(float_order(MARKER_LAYER, view.eye_distance_m))
             marker.root.set_scale(0.55 * max(1.0, view.eye_distance_m / 12.0))
+            # Your own, seen from just behind your head (seated), would fill the top of the picture
+            # with its back; the HUD's event line says your hand is up or you have the floor.
+            if view.is_self and view.eye_distance_m < OWN_TAG_MIN_M:
+                marker.root.hide()
+            else:
+                marker.root.show()
 
     def shown(self) -> dict[int, str]:
         """avatar id -> kind, for the markers on screen now."""
-        return {a: m.kind for a, m in self.markers.items() if not m.root.get_parent().is_empty()}
+        return {a: m.kind for a, m in self.markers.items()
+                if not m.root.get_parent().is_empty() and not m.root.is_hidden()}
 
     def destroy(self) -> None:
         for marker in self.markers.values():

@@ -134,6 +134,10 @@ def test_a_citizen_takes_part_in_a_town_hall(hall, shots):
     assert ev["joined"]["event_id"] == event_id and ev["joined"]["part"] == "attendee"
     assert ev["seated"] is not None and ev["seated"]["seat"] == ev["joined"]["seat"] >= 0
     assert ev["poll"]["voted"] == 1 and ev["hall"]["hands"] == ["Daeng Warga"]
+    # Your own hand is on the event line, not a marker over your head: seen from just behind it,
+    # the marker's back filled the top of the picture.
+    me_id = next(a["id"] for a in summary["avatars"] if a["self"])
+    assert str(me_id) not in summary["stage"]["markers"], summary["stage"]["markers"]
     # The questions panel (Q) lists the question asked from it, with its votes.
     assert ev["questions"]["open"] and [(r["text"], r["votes"]) for r in ev["questions"]["rows"]] == [(ASKED, 0)]
     assert any(isinstance(m, Questions) and [q["text"] for q in m.questions] == [ASKED] for m in host_got)
