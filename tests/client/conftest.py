@@ -88,3 +88,11 @@ def x11():
     display = start_xvfb()
     yield display
     display.stop()
+
+
+@pytest.fixture(params=["software", "gl"])
+def renderer(request) -> str:
+    """Each test taking `renderer` runs with the software renderer and with OpenGL on Xvfb."""
+    if request.param == "gl":
+        request.getfixturevalue("x11")  # skips (or fails in CI) without Xvfb
+    return request.param

@@ -39,13 +39,6 @@ def live_poll(tmp_path_factory):
     srv.stop()
 
 
-@pytest.fixture(params=["software", "gl"])
-def renderer(request) -> str:
-    if request.param == "gl":
-        request.getfixturevalue("x11")  # skips (or fails in CI) without Xvfb
-    return request.param
-
-
 def _attend(srv, shots, tmp_path, request, renderer: str, size: str, text_scale: float, *extra: str) -> tuple:
     settings = tmp_path / "settings.json"
     settings.write_text(json.dumps({"text_scale": text_scale}))

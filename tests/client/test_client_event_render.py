@@ -35,13 +35,6 @@ def town(tmp_path_factory):
     srv.stop()
 
 
-@pytest.fixture(params=["software", "gl"])
-def renderer(request) -> str:
-    if request.param == "gl":
-        request.getfixturevalue("x11")  # skips (or fails in CI) without Xvfb
-    return request.param
-
-
 def _renderer_args(renderer: str, request) -> tuple[list[str], dict]:
     if renderer == "gl":
         x11 = request.getfixturevalue("x11")

@@ -11,16 +11,8 @@ import subprocess
 import sys
 
 import numpy as np
-import pytest
 from client_harness import REPO, colour_fraction, load_rgb
 from stage_render import STRIPES
-
-
-@pytest.fixture(params=["software", "gl"])
-def renderer(request) -> str:
-    if request.param == "gl":
-        request.getfixturevalue("x11")  # skips (or fails in CI) without Xvfb
-    return request.param
 
 
 def _render(shots, renderer: str, request, *extra: str) -> tuple[dict, np.ndarray]:

@@ -7,7 +7,6 @@ import json
 import subprocess
 
 import numpy as np
-import pytest
 from client_harness import REPO, client_args, load_rgb, run_client, start_client, stop_process
 
 SAID = "Halo semua, selamat pagi"
@@ -44,13 +43,6 @@ def _render(server, shots, renderer: str, x11) -> dict:
     finally:
         stop_process(andi)
     return {"summary": run.summary, "rgb": load_rgb(png)}
-
-
-@pytest.fixture(params=["software", "gl"])
-def renderer(request) -> str:
-    if request.param == "gl":
-        request.getfixturevalue("x11")  # skips (or fails in CI) without Xvfb
-    return request.param
 
 
 def test_tags_and_bubbles_show_text_on_their_cards(server, shots, renderer, request):
