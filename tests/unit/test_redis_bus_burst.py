@@ -13,6 +13,15 @@ from makaverse.server.bus.redis_bus import HEADER_LEN, RedisBus, frame, unframe
 pytest.importorskip("redis")
 
 URL = "redis://127.0.0.1:1/0"  # never reached: these tests do not start the bus
+OTHER = b"87654321"  # another process's sender id
+
+
+def listening(channel: str, per_turn: int) -> tuple[RedisBus, list[bytes]]:
+    """A bus (never started) delivering `per_turn` messages a loop turn, and what `channel` got."""
+    bus = RedisBus(URL, per_turn=per_turn)
+    got: list[bytes] = []
+    bus.subscribe(channel, got.append)
+    return bus, got
 
 
 def test_a_framed_payload_reads_back_with_its_flags_and_sender():
@@ -25,12 +34,9 @@ def test_a_framed_payload_reads_back_with_its_flags_and_sender():
 
 
 async def test_a_burst_read_is_delivered_in_slices_one_a_turn_and_in_order():
-    bus = RedisBus(URL, per_turn=3)
-    got: list[bytes] = []
-    bus.subscribe("events.up", got.append)
-    other = b"87654321"
+    bus, got = listening("events.up", per_turn=3)
     for i in range(8):
-        bus.arrived("events.up", frame(str(i).encode(), other))
+        bus.arrived("events.up", frame(str(i).encode(), OTHER))
     assert got == []  # nothing within the reader's turn
     await asyncio.sleep(0)
     assert len(got) == 3
@@ -42,13 +48,10 @@ async def test_a_burst_read_is_delivered_in_slices_one_a_turn_and_in_order():
 
 
 async def test_an_urgent_message_goes_ahead_of_what_waits_and_its_publisher_skips_its_echo():
-    bus = RedisBus(URL, per_turn=2)
-    got: list[bytes] = []
-    bus.subscribe("events.down", got.append)
-    other = b"87654321"
+    bus, got = listening("events.down", per_turn=2)
     for i in range(5):
-        bus.arrived("events.down", frame(f"reply {i}".encode(), other))
-    bus.arrived("events.down", frame(b"stage line", other, urgent=True))
+        bus.arrived("events.down", frame(f"reply {i}".encode(), OTHER))
+    bus.arrived("events.down", frame(b"stage line", OTHER, urgent=True))
     assert got == [b"stage line"]  # at once, before the five replies read before it
     bus.arrived("events.down", frame(b"own line", bus.sender, urgent=True))
     assert got == [b"stage line"]  # this bus's own: delivered when it was posted, not again
