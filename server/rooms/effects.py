@@ -22,6 +22,7 @@ from makaverse.protocol.messages import Message
 from .actor import Actor
 
 __all__ = [
+    "spot_of",
     "ToConn",
     "ToAvatar",
     "ToAccount",
@@ -174,6 +175,11 @@ class Move:
 
 
 Effect = Reply | Push | Write | Publish | Close | Move
+
+
+def spot_of(raw: Any) -> tuple[float, float, float] | None:
+    """A `Move.spot` read back from a bus message or a hand-off ([x, y, yaw], or None)."""
+    return (float(raw[0]), float(raw[1]), float(raw[2])) if raw else None
 
 
 # ── things a handler waits for ───────────────────────────────────────────────

@@ -74,6 +74,7 @@ from .effects import (
     ToConn,
     ToInstance,
     drive,
+    spot_of,
 )
 
 __all__ = [
@@ -858,11 +859,8 @@ class EventCopy(Component):
         elif to == "conn" and self._mine(body):
             fx.out.append(Push(ToConn(int(body["conn"])), body["msg"]))
         elif to == "move" and self._mine(body):
-            spot = body.get("spot")
-            fx.out.append(Move(
-                int(body["avatar"]), str(body["instance"]), seat=bool(body.get("seat")),
-                spot=(float(spot[0]), float(spot[1]), float(spot[2])) if spot else None,
-            ))
+            fx.out.append(Move(int(body["avatar"]), str(body["instance"]), seat=bool(body.get("seat")),
+                               spot=spot_of(body.get("spot"))))
         elif to == "stage":
             self.stage_accounts = {int(a) for a in body["accounts"]}
             for avatar_id in list(self.sim.avatars.slot_of):

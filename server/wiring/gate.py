@@ -35,7 +35,7 @@ from ..accounts import Accounts
 from ..log import log_event
 from ..net.session_state import SessionEvent
 from ..rooms.booths import QUEUE_COMMANDS
-from ..rooms.effects import Refused
+from ..rooms.effects import Refused, spot_of
 from ..services.accounts import Banned
 from ..settings import Settings
 from ..sim import AvatarInfo
@@ -206,9 +206,7 @@ class Gate:
             self._welcome(player, resumed=False)
             return
         self._welcome(player, resumed=not handoff.get("newcomer"))
-        spot = handoff.get("spot")
-        self.places.arrived(player, seat=bool(handoff.get("seat")),
-                            spot=(float(spot[0]), float(spot[1]), float(spot[2])) if spot else None)
+        self.places.arrived(player, seat=bool(handoff.get("seat")), spot=spot_of(handoff.get("spot")))
         player.replay = _replay(handoff)
         log_event(log, "avatar_handed_over", conn=player.conn_id, avatar=player.avatar_id, instance=player.instance,
                   origin=str(handoff.get("from", "")))

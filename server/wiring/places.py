@@ -22,7 +22,7 @@ from ..log import log_event
 from ..net.metrics import ServerMetrics
 from ..rooms.actor import Actor
 from ..rooms.booths import Booths
-from ..rooms.effects import Move, Refused
+from ..rooms.effects import Move, Refused, spot_of
 from ..rooms.events import copy_id, is_copy_of
 from ..rooms.instance import WorldInstance
 from ..rooms.seats import placed, seated
@@ -114,9 +114,9 @@ class Places:
             dst = self._local_room(dst)  # filled up meanwhile: the next place here, never back out
         # Seated, or a newcomer sent here: at the spawn; through a door: where it stood; sent to
         # a spot: there (and `arrived` finds the free place nearest it).
-        spot = handoff.get("spot")
-        if spot:
-            position, yaw = (float(spot[0]), float(spot[1])), float(spot[2])
+        spot = spot_of(handoff.get("spot"))
+        if spot is not None:
+            position, yaw = spot[:2], spot[2]
         elif handoff.get("seat") or "x" not in handoff:
             position, yaw = None, None
         else:
